@@ -1,0 +1,58 @@
+# traceboard — everything a fresh machine needs goes through these targets.
+#   make run    set up, initialise the embedded database, fill it with the demo city if empty, serve on :8501
+#   make test   set up, run the whole suite on SQLite and PostgreSQL (and the browser smoke test)
+#   make lint   ruff
+#   make bench  the benchmark harness (see README, Performance)
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | sha256sum | cut -c1-12)
+PORT   ?= 8501
+# Debian packages: Chromium for the browser test, Noto CJK so Chinese renders in screenshots and PDFs.
+SYSTEM_PACKAGES := chromium fonts-noto-cjk
+
+.PHONY: setup system-deps services run test test-fast lint bench clean
+
+$(STAMP): requirements.lock pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	@rm -f $(VENV)/.installed-*
+	@touch $@
+
+setup: $(STAMP)
+
+system-deps:
+	@missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "installing Debian packages: $$missing"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+# PostgreSQL runs on these machines already; start it if it has stopped.
+services:
+	@pg_isready -q -h 127.0.0.1 -p 5432 || { \
+		command -v pg_ctlcluster >/dev/null && pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start; \
+		for i in $$(seq 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done; }
+
+run: setup
+	$(BIN)/traceboard init
+	$(BIN)/traceboard demo --if-empty
+	$(BIN)/streamlit run src/traceboard/dashboard/app.py --server.port $(PORT)
+
+test: setup system-deps services
+	$(BIN)/python -m pytest -n 2 --dist loadgroup -p no:cacheprovider
+
+test-fast: setup services
+	$(BIN)/python -m pytest -n 2 -m "not browser and not slow" -p no:cacheprovider
+
+lint: setup
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+
+bench: setup services
+	$(BIN)/traceboard bench --suite --out var/bench.json
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .ruff_cache

@@ -1,0 +1,54 @@
+"""The ``traceboard`` command: a thin face over the same calls the dashboard makes."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from traceboard.cli import setup_cmds
+from traceboard.cli.common import CommandError
+from traceboard.data.db import DatabaseUnavailable
+from traceboard.data.reference import ReferenceError
+
+# Each module registers its commands on the group; add new areas here.
+COMMAND_MODULES = (setup_cmds,)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.option(
+    "--database-url",
+    envvar="TRACEBOARD_DATABASE_URL",
+    default=None,
+    help="Database URL (default: SQLite file var/traceboard.db; env TRACEBOARD_DATABASE_URL).",
+)
+@click.version_option(package_name="traceboard")
+def cli(database_url: str | None) -> None:
+    """traceboard — 湘乡市重要产品追溯体系建设监管平台."""
+
+
+for _module in COMMAND_MODULES:
+    _module.register(cli)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: known failures become one line on stderr, never a traceback."""
+    try:
+        # Without standalone mode click returns the code of ctx.exit()/Exit instead of exiting.
+        result = cli.main(args=argv, prog_name="traceboard", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        return 1
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    except (DatabaseUnavailable, ReferenceError) as exc:
+        click.echo(f"traceboard: {exc}", err=True)
+        return 2
+    return result if isinstance(result, int) else 0
+
+
+__all__ = ["CommandError", "cli", "main"]
+
+if __name__ == "__main__":
+    sys.exit(main())

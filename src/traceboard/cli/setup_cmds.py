@@ -1,0 +1,91 @@
+"""Setting up: ``init``, ``demo``, ``check-code``."""
+
+from __future__ import annotations
+
+import time
+
+import click
+from sqlalchemy import select
+
+from traceboard.cli.common import CommandError, get_engine
+from traceboard.data.demo import DEFAULT_ENTERPRISES, DEFAULT_SEED, DemoRefused, generate_demo
+from traceboard.data.migrate import init_database
+from traceboard.data.models import LegacyCode
+from traceboard.data.uscc import check_code
+
+
+@click.command("init")
+def init_cmd() -> None:
+    """Create or upgrade the schema and load the city's reference data."""
+    result = init_database(get_engine())
+    before = result.revision_before or "empty"
+    click.echo(
+        f"schema {before} → {result.revision_after}; reference rows changed: {result.reference_changes}"
+    )
+
+
+@click.command("demo")
+@click.option(
+    "--enterprises",
+    "-n",
+    type=click.IntRange(min=1),
+    default=DEFAULT_ENTERPRISES,
+    show_default=True,
+    help="How many enterprises the demo city has.",
+)
+@click.option("--seed", type=int, default=DEFAULT_SEED, show_default=True, help="Same seed, same city.")
+@click.option(
+    "--if-empty", is_flag=True, help="Skip quietly (exit 0) when the database already has a register."
+)
+def demo_cmd(enterprises: int, seed: int, if_empty: bool) -> None:
+    """Fill an empty database with a realistic synthetic Xiangxiang."""
+    engine = get_engine()
+    init_database(engine)
+    started = time.perf_counter()
+
+    def progress(step: str, fraction: float) -> None:
+        elapsed = time.perf_counter() - started
+        click.echo(f"demo: {fraction:4.0%} {step} ({elapsed:.1f} s)", err=True)
+
+    try:
+        summary = generate_demo(engine, enterprises=enterprises, seed=seed, progress=progress)
+    except DemoRefused as exc:
+        if if_empty:
+            click.echo(f"demo skipped: {exc}", err=True)
+            return
+        raise CommandError(str(exc)) from None
+    counts = ", ".join(f"{table} {n:,}" for table, n in summary.counts.items())
+    click.echo(f"demo city written in {summary.seconds:.1f} s: {counts}")
+
+
+@click.command("check-code")
+@click.argument("codes", nargs=-1, required=True)
+def check_code_cmd(codes: tuple[str, ...]) -> None:
+    """Check unified social credit codes (GB 32100-2015); exit 1 if any is invalid.
+
+    Prints one line per code in input order: the normalised code, a tab, then
+    `valid` or `invalid: <reason>`. Legacy codes on the office's allow-list
+    (in the database) are valid.
+    """
+    allowlist = _allowlist()
+    results = [check_code(code, allowlist) for code in codes]
+    for result in results:
+        click.echo(f"{result.code}\t{result.describe()}")
+    if not all(r.valid for r in results):
+        raise click.exceptions.Exit(1)
+
+
+def _allowlist() -> set[str]:
+    from traceboard.data.migrate import schema_is_current
+
+    engine = get_engine()
+    if not schema_is_current(engine):
+        click.echo("note: database not initialised; the legacy-code allow-list was not consulted", err=True)
+        return set()
+    with engine.connect() as conn:
+        return set(conn.scalars(select(LegacyCode.code)))
+
+
+def register(group: click.Group) -> None:
+    for command in (init_cmd, demo_cmd, check_code_cmd):
+        group.add_command(command)

@@ -1,0 +1,59 @@
+"""Per-process resources of the app: the engine, the analysis frame, the language.
+
+The frame is loaded once per data version (the newest audit row id: every
+change of the record writes one) and dropped when the record changes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import streamlit as st
+from sqlalchemy import Engine
+
+from traceboard import config
+from traceboard.dashboard.i18n import DEFAULT_LANGUAGE, LANGUAGES, translate
+from traceboard.data.audit import data_version
+from traceboard.data.db import make_engine
+from traceboard.data.frame import RegisterFrame, load_register_frame
+from traceboard.data.migrate import init_database, schema_is_current
+
+
+@st.cache_resource(show_spinner=False)
+def _engine(url: str) -> Engine:
+    engine = make_engine(url)
+    if not schema_is_current(engine):
+        init_database(engine)  # the app upgrades the schema on start
+    return engine
+
+
+def get_engine() -> Engine:
+    return _engine(config.database_url())
+
+
+@st.cache_resource(show_spinner=False, max_entries=1)
+def _frame(url: str, version: int) -> RegisterFrame:
+    return load_register_frame(_engine(url))
+
+
+def get_frame() -> RegisterFrame:
+    """The register frame of the current data version (reloaded after any change)."""
+    engine = get_engine()
+    with engine.connect() as conn:
+        version = data_version(conn)
+    with st.spinner(t("common.loading")):
+        return _frame(config.database_url(), version)
+
+
+def language() -> str:
+    lang = st.session_state.get("lang", DEFAULT_LANGUAGE)
+    return lang if lang in LANGUAGES else DEFAULT_LANGUAGE
+
+
+def t(key: str, **values: object) -> str:
+    """Translate ``key`` into the session's language."""
+    return translate(key, language(), **values)
+
+
+def today() -> dt.date:
+    return dt.date.today()

@@ -1,0 +1,123 @@
+"""The audit trail: one append-only, hash-chained row per change of the record.
+
+Each row's ``hash`` is SHA-256 over its canonical content and the previous
+row's hash, so an edited, deleted or inserted row breaks the chain from that
+row on (:func:`verify_chain`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, func, select, text
+from sqlalchemy.orm import Session
+
+from traceboard.data.models import AuditLog
+
+GENESIS = "0" * 64
+# Serialises appends on PostgreSQL so that two writers never chain onto the
+# same tail; SQLite write transactions are serialised by BEGIN IMMEDIATE.
+_PG_AUDIT_LOCK = 7_413_001
+
+
+def to_jsonable(value: Any) -> Any:
+    """Plain JSON values (dates as ISO strings), so that what is stored is what was hashed."""
+    return json.loads(json.dumps(value, ensure_ascii=False, default=_default)) if value is not None else None
+
+
+def _default(value: Any) -> str:
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    return str(value)
+
+
+def _utc_text(moment: dt.datetime) -> str:
+    if moment.tzinfo is not None:  # SQLite gives naive UTC back, PostgreSQL aware
+        moment = moment.astimezone(dt.UTC).replace(tzinfo=None)
+    return moment.isoformat(timespec="microseconds")
+
+
+def compute_hash(row: dict[str, Any], prev_hash: str) -> str:
+    """SHA-256 (hex) of a row's canonical JSON content chained to ``prev_hash``."""
+    content = {
+        "at": _utc_text(row["at"]),
+        "actor": row["actor"],
+        "action": row["action"],
+        "entity": row["entity"],
+        "entity_id": row["entity_id"],
+        "before": row["before"],
+        "after": row["after"],
+        "prev_hash": prev_hash,
+    }
+    canonical = json.dumps(content, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def record_audit(
+    session: Session,
+    *,
+    actor: str,
+    action: str,
+    entity: str,
+    entity_id: object = None,
+    before: Any = None,
+    after: Any = None,
+) -> AuditLog:
+    """Append one audit row in the caller's transaction and return it."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_AUDIT_LOCK})
+    prev = session.scalar(select(AuditLog.hash).order_by(AuditLog.id.desc()).limit(1)) or GENESIS
+    row = {
+        "at": dt.datetime.now(dt.UTC),
+        "actor": actor,
+        "action": action,
+        "entity": entity,
+        "entity_id": None if entity_id is None else str(entity_id),
+        "before": to_jsonable(before),
+        "after": to_jsonable(after),
+    }
+    entry = AuditLog(**row, prev_hash=prev, hash=compute_hash(row, prev))
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+@dataclass(frozen=True)
+class ChainBreak:
+    row_id: int
+    reason: str
+
+
+def verify_chain(session: Session, batch: int = 10_000) -> ChainBreak | None:
+    """Walk the whole chain in id order; return the first broken row, or None when intact."""
+    prev = GENESIS
+    last_id = 0
+    while True:
+        rows = session.scalars(
+            select(AuditLog).where(AuditLog.id > last_id).order_by(AuditLog.id).limit(batch)
+        ).all()
+        if not rows:
+            return None
+        for entry in rows:
+            if entry.prev_hash != prev:
+                return ChainBreak(
+                    entry.id, "previous hash does not match (a row was deleted or inserted before it)"
+                )
+            content = {
+                c: getattr(entry, c)
+                for c in ("at", "actor", "action", "entity", "entity_id", "before", "after")
+            }
+            if compute_hash(content, prev) != entry.hash:
+                return ChainBreak(entry.id, "content does not match its hash (the row was edited)")
+            prev = entry.hash
+            last_id = entry.id
+        session.expunge_all()
+
+
+def data_version(conn: Connection | Session) -> int:
+    """A number that changes whenever the record changes (every change writes an audit row)."""
+    return int(conn.execute(select(func.coalesce(func.max(AuditLog.id), 0))).scalar_one())

@@ -1,0 +1,94 @@
+"""Engines and sessions: the one place that knows how to reach the database."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from traceboard import config
+
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+class DatabaseUnavailable(RuntimeError):
+    """The database URL is malformed or the server cannot be reached (one-line message)."""
+
+
+def _describe(url: str) -> str:
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return url
+
+
+def _set_sqlite_pragmas(dbapi_connection, _record) -> None:
+    # WAL lets the dashboard read while an import writes; foreign keys are off
+    # by default in SQLite and the record relies on them.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA cache_size=-131072")  # 128 MiB: index builds of big imports stay in memory
+    cursor.close()
+    # Let SQLAlchemy's "begin" event decide how transactions start (below).
+    dbapi_connection.isolation_level = None
+
+
+def _sqlite_begin(conn) -> None:
+    # A write transaction takes the write lock at its start (BEGIN IMMEDIATE):
+    # two writers then queue on busy_timeout instead of one failing with
+    # SQLITE_BUSY when it upgrades a read snapshot that another has moved on.
+    mode = "IMMEDIATE" if conn.get_execution_options().get("traceboard_write") else "DEFERRED"
+    conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+def make_engine(url: str | None = None, *, check: bool = True) -> Engine:
+    """Create an engine for ``url`` (default: the configured URL).
+
+    With ``check`` the connection is tried once, so that a wrong or unreachable
+    URL is reported as :class:`DatabaseUnavailable` with one clear line.
+    """
+    url = url or config.database_url()
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise DatabaseUnavailable(f"malformed database URL: {url!r}") from None
+    kwargs: dict = {}
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    if parsed.get_backend_name() == "postgresql":
+        kwargs["pool_pre_ping"] = True
+    try:
+        engine = create_engine(parsed, **kwargs)
+    except (NoSuchModuleError, ModuleNotFoundError) as exc:
+        raise DatabaseUnavailable(f"unsupported database URL {_describe(url)}: {exc}") from None
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _set_sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
+    if check:
+        try:
+            with engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+        except OperationalError as exc:
+            reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+            raise DatabaseUnavailable(f"cannot open database {_describe(url)}: {reason}") from None
+    return engine
+
+
+def session_factory(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+@contextmanager
+def transaction(engine: Engine) -> Iterator[Session]:
+    """A write session that commits on success and rolls back on any error (all-or-nothing)."""
+    writer = engine.execution_options(traceboard_write=True)
+    with session_factory(writer)() as session, session.begin():
+        yield session

@@ -1,0 +1,222 @@
+"""The analysis frame: a compact in-memory copy of the register and its events.
+
+The database is the record; analysis (adoption tables, assessment inputs,
+sampling frames) runs on this frame, loaded once per data version. Columns are
+categorical or integer (dates as int32 day numbers since 1970-01-01) so that
+a million enterprises fit in a few hundred MB and group-bys stay vectorised.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Connection, Engine, Integer, Select, cast, func, literal_column, select
+
+from traceboard.data import models as m
+from traceboard.data.audit import data_version
+
+EPOCH = dt.date(1970, 1, 1)
+NEVER = np.iinfo(np.int32).max  # "closed on" of an enterprise still open
+ALWAYS = np.iinfo(np.int32).min  # "registered on" when the register does not say
+EVENT_CODES = {kind: i for i, kind in enumerate(m.TRACE_EVENT_KINDS)}
+
+
+def to_day(date: dt.date) -> int:
+    """Day number of a date (days since 1970-01-01)."""
+    return (date - EPOCH).days
+
+
+def from_day(day: int) -> dt.date:
+    return EPOCH + dt.timedelta(days=int(day))
+
+
+@dataclass(frozen=True)
+class RegisterFrame:
+    """The register for analysis.
+
+    ``enterprises``: one row per enterprise, positional (row i ↔ ``ids[i]``):
+    ``id`` int64, ``uscc``, ``name`` (strings), ``township``, ``sector``,
+    ``subcategory``, ``department`` (categoricals of Chinese names),
+    ``registered``, ``closed`` (int32 day numbers; ALWAYS / NEVER when absent),
+    ``risk_class`` (categorical A–D).
+
+    ``events``: ``pos`` (int32 row in ``enterprises``), ``kind`` (int8 code of
+    ``TRACE_EVENT_KINDS``), ``day`` (int32), sorted by day then event id.
+
+    ``units``: every unit (code, name, kind, map_row, map_col), ``sectors``
+    (code, name) in reference order, ``subcategories`` (sector, name).
+    """
+
+    version: int
+    enterprises: pd.DataFrame
+    events: pd.DataFrame
+    units: pd.DataFrame
+    sectors: pd.DataFrame
+    subcategories: pd.DataFrame
+
+    @property
+    def townships(self) -> pd.DataFrame:
+        return self.units[self.units["kind"] != "department"]
+
+    @property
+    def departments(self) -> pd.DataFrame:
+        return self.units[self.units["kind"] == "department"]
+
+    @property
+    def first_day(self) -> int | None:
+        """The earliest day with any traceability event (None for an empty register)."""
+        return int(self.events["day"].iloc[0]) if len(self.events) else None
+
+
+def _days(series: pd.Series, missing: int) -> np.ndarray:
+    """Day numbers from integers (as loaded) or dates (as tests build them); missing → ``missing``."""
+    if pd.api.types.is_numeric_dtype(series.dtype) or series.map(lambda v: isinstance(v, int | None)).all():
+        return pd.to_numeric(series).fillna(missing).to_numpy().astype(np.int32)
+    dates = pd.to_datetime(series, errors="raise").to_numpy().astype("datetime64[D]")
+    days = dates.astype(np.int64)
+    return np.where(np.isnat(dates), missing, days).astype(np.int32)
+
+
+def day_number(column, dialect: str):
+    """SQL for a date column as an integer day number, computed by the database.
+
+    Dates cross the driver as small integers instead of strings or ``date``
+    objects, which is what keeps loading a million rows fast.
+    """
+    if dialect == "sqlite":
+        return cast(func.julianday(column) - 2440587.5, Integer).label(column.key)
+    return (column - literal_column("DATE '1970-01-01'")).label(column.key)
+
+
+def read_frame(conn: Connection, statement: Select) -> pd.DataFrame:
+    """Run a select on the driver's own cursor and return its rows as a DataFrame.
+
+    Bulk reads skip SQLAlchemy's Row objects, which cost more than the
+    database itself on a million rows; the statement is still compiled by
+    SQLAlchemy with bound parameters. Types come back as the driver gives
+    them, so select integers, strings and day numbers (see ``day_number``).
+    """
+    compiled = statement.compile(conn)
+    params = compiled.construct_params()
+    if compiled.positional:
+        params = tuple(params[name] for name in compiled.positiontup)
+    cursor = conn.connection.dbapi_connection.cursor()
+    try:
+        cursor.execute(str(compiled), params)
+        keys = [d[0] for d in cursor.description]
+        rows = cursor.fetchall()
+    finally:
+        cursor.close()
+    columns = list(zip(*rows, strict=True)) if rows else [() for _ in keys]
+    return pd.DataFrame(dict(zip(keys, columns, strict=True)))
+
+
+def load_register_frame(engine: Engine) -> RegisterFrame:
+    """Read the register and its events from the database into a :class:`RegisterFrame`."""
+    dialect = engine.dialect.name
+    with engine.connect() as conn:
+        version = data_version(conn)
+        units = read_frame(
+            conn,
+            select(
+                m.Unit.id,
+                m.Unit.code,
+                m.Unit.name,
+                m.Unit.short_name,
+                m.Unit.kind,
+                m.Unit.map_row,
+                m.Unit.map_col,
+            ).order_by(m.Unit.sort_order, m.Unit.id),
+        )
+        sectors = read_frame(
+            conn, select(m.Sector.id, m.Sector.code, m.Sector.name).order_by(m.Sector.sort_order)
+        )
+        subcats = read_frame(
+            conn,
+            select(m.Subcategory.id, m.Subcategory.sector_id, m.Subcategory.name).order_by(
+                m.Subcategory.sector_id, m.Subcategory.sort_order
+            ),
+        )
+        ent = read_frame(
+            conn,
+            select(
+                m.Enterprise.id,
+                m.Enterprise.uscc,
+                m.Enterprise.name,
+                m.Enterprise.township_id,
+                m.Enterprise.sector_id,
+                m.Enterprise.subcategory_id,
+                m.Enterprise.department_id,
+                day_number(m.Enterprise.registered_on, dialect),
+                day_number(m.Enterprise.closed_on, dialect),
+                m.Enterprise.risk_class,
+            ).order_by(m.Enterprise.id),
+        )
+        events = read_frame(
+            conn,
+            select(
+                m.TraceEvent.enterprise_id, m.TraceEvent.kind, day_number(m.TraceEvent.occurred_on, dialect)
+            ).order_by(m.TraceEvent.occurred_on, m.TraceEvent.id),
+        )
+    return build_frame(version, units, sectors, subcats, ent, events)
+
+
+def _categorical(ids: pd.Series, lookup: pd.DataFrame, column: str = "name") -> pd.Categorical:
+    names = lookup[column].tolist()
+    codes = pd.Index(lookup["id"]).get_indexer(ids)
+    return (
+        pd.Categorical.from_codes(codes, categories=names)
+        if len(names) == len(set(names))
+        else pd.Categorical(lookup.set_index("id")[column].reindex(ids).to_numpy())
+    )
+
+
+def build_frame(
+    version: int,
+    units: pd.DataFrame,
+    sectors: pd.DataFrame,
+    subcats: pd.DataFrame,
+    ent: pd.DataFrame,
+    events: pd.DataFrame,
+) -> RegisterFrame:
+    """Assemble a frame from plain rows (also used by tests to build small registers)."""
+    townships = units[units["kind"] != "department"]
+    departments = units[units["kind"] == "department"]
+    sub_names = subcats.assign(name=subcats["name"]).drop_duplicates("name")
+    enterprises = pd.DataFrame(
+        {
+            "id": ent["id"].astype(np.int64).to_numpy(),
+            "uscc": ent["uscc"].astype("string").to_numpy(),
+            "name": ent["name"].astype("string").to_numpy(),
+            "township": _categorical(ent["township_id"], townships),
+            "sector": _categorical(ent["sector_id"], sectors),
+            "subcategory": pd.Categorical(
+                subcats.set_index("id")["name"].reindex(ent["subcategory_id"]).to_numpy(),
+                categories=sub_names["name"].tolist(),
+            ),
+            "department": _categorical(ent["department_id"], departments),
+            "registered": _days(ent["registered_on"], ALWAYS),
+            "closed": _days(ent["closed_on"], NEVER),
+            "risk_class": pd.Categorical(ent["risk_class"], categories=list(m.RISK_CLASSES)),
+        }
+    )
+    pos = pd.Index(enterprises["id"]).get_indexer(events["enterprise_id"])
+    ev = pd.DataFrame(
+        {
+            "pos": pos.astype(np.int32),
+            "kind": events["kind"].map(EVENT_CODES).to_numpy().astype(np.int8),
+            "day": _days(events["occurred_on"], ALWAYS),
+        }
+    )
+    order = np.argsort(ev["day"].to_numpy(), kind="stable")
+    return RegisterFrame(
+        version,
+        enterprises,
+        ev.iloc[order].reset_index(drop=True),
+        units.reset_index(drop=True),
+        sectors.reset_index(drop=True),
+        subcats.reset_index(drop=True),
+    )

@@ -1,0 +1,115 @@
+"""Shared fixtures: the same tests run on SQLite and on PostgreSQL.
+
+- ``db_url`` is parametrised over both backends; every test that touches the
+  database runs twice. SQLite gets a fresh file per test (copied from a
+  migrated template); PostgreSQL gets a database per test session (per xdist
+  worker), emptied and re-seeded with the reference data before each test.
+- PostgreSQL is taken from TRACEBOARD_TEST_POSTGRES_URL (default: the local
+  server, database ``test``). When it cannot be reached the tests that need it
+  fail: they are never skipped.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
+
+from traceboard.cli.common import reset_engines
+from traceboard.data.db import make_engine, transaction
+from traceboard.data.migrate import init_database
+from traceboard.data.models import Base
+from traceboard.data.reference import load_reference, sync_reference
+
+DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+BACKENDS = ("sqlite", "postgresql")
+
+
+def _worker() -> str:
+    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+@pytest.fixture(autouse=True)
+def _isolated(tmp_path, monkeypatch) -> None:
+    """No test touches the developer's var/ or database: both point into the test's tmp dir."""
+    monkeypatch.setenv("TRACEBOARD_VAR_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv("TRACEBOARD_DATABASE_URL", f"sqlite:///{tmp_path / 'var' / 'default.db'}")
+
+
+@pytest.fixture(scope="session")
+def reference():
+    return load_reference()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    engine = make_engine(f"sqlite:///{path}")
+    init_database(engine)
+    engine.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_database() -> Iterator[str]:
+    admin_url = make_url(os.environ.get("TRACEBOARD_TEST_POSTGRES_URL", DEFAULT_PG))
+    name = f"traceboard_test_{_worker()}_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = admin_url.set(database=name).render_as_string(hide_password=False)
+    engine = make_engine(url)
+    init_database(engine)
+    engine.dispose()
+    yield url
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def _empty_postgres(url: str, reference) -> None:
+    engine = make_engine(url)
+    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    with transaction(engine) as session:
+        sync_reference(session, reference)
+    engine.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def db_url(request, tmp_path, monkeypatch, reference) -> Iterator[str]:
+    """URL of an initialised database holding only the reference data; also set as the app's URL."""
+    if request.param == "sqlite":
+        path = tmp_path / "traceboard.db"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        url = f"sqlite:///{path}"
+    else:
+        url = request.getfixturevalue("postgres_database")
+        _empty_postgres(url, reference)
+    monkeypatch.setenv("TRACEBOARD_DATABASE_URL", url)
+    reset_engines()
+    yield url
+    reset_engines()
+
+
+@pytest.fixture
+def engine(db_url) -> Iterator[Engine]:
+    engine = make_engine(db_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def demo_engine(engine) -> Engine:
+    """An engine whose database holds a small demo city (400 enterprises, fixed seed)."""
+    from traceboard.data.demo import generate_demo
+
+    generate_demo(engine, enterprises=400, seed=7)
+    return engine

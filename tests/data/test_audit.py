@@ -1,0 +1,47 @@
+import datetime as dt
+
+from sqlalchemy import select, update
+
+from traceboard.data.audit import data_version, record_audit, verify_chain
+from traceboard.data.db import transaction
+from traceboard.data.models import AuditLog
+
+
+def _write(engine, n):
+    for i in range(n):
+        with transaction(engine) as session:
+            record_audit(
+                session,
+                actor="office1",
+                action="test.change",
+                entity="enterprise",
+                entity_id=i,
+                before={"name": "旧名称"},
+                after={"name": f"新名称{i}", "on": dt.date(2020, 1, i + 1)},
+            )
+
+
+def test_chain_is_intact_and_dates_are_stored_as_text(engine):
+    _write(engine, 3)
+    with transaction(engine) as session:
+        assert verify_chain(session) is None
+        last = session.scalars(select(AuditLog).order_by(AuditLog.id.desc())).first()
+        assert last.after == {"name": "新名称2", "on": "2020-01-03"}
+
+
+def test_an_edited_row_breaks_the_chain_there(engine):
+    _write(engine, 4)
+    with transaction(engine) as session:
+        second = session.scalars(select(AuditLog).order_by(AuditLog.id).offset(1)).first()
+        session.execute(update(AuditLog).where(AuditLog.id == second.id).values(actor="someone-else"))
+    with transaction(engine) as session:
+        broken = verify_chain(session)
+    assert broken is not None and broken.row_id == second.id and "edited" in broken.reason
+
+
+def test_data_version_moves_with_every_change(engine):
+    with engine.connect() as conn:
+        before = data_version(conn)
+    _write(engine, 1)
+    with engine.connect() as conn:
+        assert data_version(conn) > before

@@ -1,0 +1,30 @@
+import datetime as dt
+
+import numpy as np
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from traceboard.data import models as m
+from traceboard.data.frame import ALWAYS, NEVER, from_day, load_register_frame, to_day
+
+
+def test_frame_mirrors_the_register(demo_engine):
+    frame = load_register_frame(demo_engine)
+    with Session(demo_engine) as session:
+        n_events = session.scalar(select(func.count()).select_from(m.TraceEvent))
+        first = session.scalars(select(m.Enterprise).order_by(m.Enterprise.id).limit(1)).one()
+        township = session.scalar(select(m.Unit.name).where(m.Unit.id == first.township_id))
+    ent = frame.enterprises
+    assert len(ent) == 400 and len(frame.events) == n_events
+    row = ent.iloc[0]
+    assert (row["uscc"], row["name"], row["township"]) == (first.uscc, first.name, township)
+    expected_registered = to_day(first.registered_on) if first.registered_on else ALWAYS
+    assert row["registered"] == expected_registered
+    assert (ent["closed"] == NEVER).mean() > 0.8
+    assert np.all(np.diff(frame.events["day"].to_numpy()) >= 0)
+    assert str(ent["sector"].dtype) == "category"
+
+
+def test_day_numbers_round_trip():
+    for date in (dt.date(1970, 1, 1), dt.date(2017, 8, 29), dt.date(2026, 2, 28)):
+        assert from_day(to_day(date)) == date
