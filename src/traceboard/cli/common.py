@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import click
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 
+from traceboard.data.authz import Actor, PermissionDenied, UnknownActor, load_actor, require
 from traceboard.data.db import make_engine
 
 _ENGINES: dict[str | None, Engine] = {}
@@ -35,3 +37,25 @@ def reset_engines() -> None:
     for engine in _ENGINES.values():
         engine.dispose()
     _ENGINES.clear()
+
+
+def as_option(command):
+    """``--as NAME``: the acting user, required by every command that changes the record."""
+    return click.option(
+        "--as",
+        "acting_as",
+        metavar="NAME",
+        envvar="TRACEBOARD_AS",
+        help="Act as this user (must be an active account whose role allows the act).",
+    )(command)
+
+
+def acting_user(name: str | None, permission: str, department_id: int | None = None) -> Actor:
+    """Resolve ``--as NAME`` and check ``permission``; a CommandError (exit 1) otherwise."""
+    if not name:
+        raise CommandError("this command changes the record: name the acting user with --as NAME")
+    with Session(get_engine()) as session:
+        try:
+            return require(load_actor(session, name), permission, department_id)
+        except (UnknownActor, PermissionDenied) as exc:
+            raise CommandError(str(exc)) from None

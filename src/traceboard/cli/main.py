@@ -8,6 +8,7 @@ import click
 
 from traceboard.cli import setup_cmds
 from traceboard.cli.common import CommandError
+from traceboard.data.authz import PermissionDenied
 from traceboard.data.db import DatabaseUnavailable
 from traceboard.data.reference import ReferenceError
 
@@ -42,6 +43,9 @@ def main(argv: list[str] | None = None) -> int:
     except click.ClickException as exc:
         exc.show()
         return exc.exit_code
+    except PermissionDenied as exc:
+        click.echo(f"traceboard: {exc}", err=True)
+        return 1
     except (DatabaseUnavailable, ReferenceError) as exc:
         click.echo(f"traceboard: {exc}", err=True)
         return 2

@@ -14,6 +14,7 @@ from sqlalchemy import Engine
 from traceboard import config
 from traceboard.dashboard.i18n import DEFAULT_LANGUAGE, LANGUAGES, translate
 from traceboard.data.audit import data_version
+from traceboard.data.authz import Actor
 from traceboard.data.db import make_engine
 from traceboard.data.frame import RegisterFrame, load_register_frame
 from traceboard.data.migrate import init_database, schema_is_current
@@ -53,6 +54,11 @@ def language() -> str:
 def t(key: str, **values: object) -> str:
     """Translate ``key`` into the session's language."""
     return translate(key, language(), **values)
+
+
+def current_actor() -> Actor | None:
+    """The signed-in user of this session (set by the sign-in page), or None."""
+    return st.session_state.get("actor")
 
 
 def today() -> dt.date:
