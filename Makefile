@@ -9,8 +9,9 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | sha256sum | cut -c1-12)
 PORT   ?= 8501
-# Debian packages: Chromium for the browser test, Noto CJK so Chinese renders in screenshots and PDFs.
-SYSTEM_PACKAGES := chromium fonts-noto-cjk
+# Debian packages: Chromium for the browser test, Noto CJK so Chinese renders in screenshots and PDFs,
+# poppler-utils (pdftotext, pdftoppm) to read generated PDFs back as a viewer would.
+SYSTEM_PACKAGES := chromium fonts-noto-cjk poppler-utils
 
 .PHONY: setup system-deps services run test test-fast lint bench clean
 
