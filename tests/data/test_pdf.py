@@ -5,7 +5,8 @@ from traceboard.data.pdf import FAMILY, new_pdf
 
 def pdf_text(data: bytes) -> str:
     """Text of a PDF as poppler's pdftotext (what viewers' copy-and-paste gives) extracts it."""
-    return subprocess.run(["pdftotext", "-", "-"], input=data, capture_output=True, check=True).stdout.decode()
+    done = subprocess.run(["pdftotext", "-", "-"], input=data, capture_output=True, check=True)
+    return done.stdout.decode()
 
 
 def test_chinese_text_is_embedded_and_extractable():

@@ -1,0 +1,74 @@
+"""Tables as files people open: Excel workbooks and CSV that Excel shows in Chinese.
+
+- CSV is UTF-8 with a BOM (Excel otherwise guesses GBK and shows mojibake);
+- every text cell that begins with ``= + - @`` (or a tab / carriage return) is
+  neutralised with a leading apostrophe, so a hostile enterprise name cannot
+  become a formula (CSV/formula injection);
+- workbooks have a bold, frozen header row, an autofilter and column widths
+  fitted to the (CJK-wide) content.
+"""
+
+from __future__ import annotations
+
+import io
+import unicodedata
+
+import pandas as pd
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+MAX_WIDTH = 60
+
+
+def neutralise_formula(value: object) -> object:
+    """Prefix an apostrophe to text that a spreadsheet would read as a formula."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def _safe(frame: pd.DataFrame) -> pd.DataFrame:
+    out = frame.copy()
+    for column in out.columns:
+        if out[column].dtype == object or pd.api.types.is_string_dtype(out[column].dtype):
+            out[column] = out[column].map(neutralise_formula, na_action="ignore")
+    return out
+
+
+def to_csv_bytes(frame: pd.DataFrame) -> bytes:
+    """CSV in UTF-8 with BOM, formulas neutralised, no index."""
+    return _safe(frame).to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
+
+
+def display_width(text: object) -> int:
+    """Columns a string occupies in a spreadsheet: wide (CJK) characters count twice."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in str(text))
+
+
+def to_xlsx_bytes(sheets: dict[str, pd.DataFrame], header_notes: dict[str, str] | None = None) -> bytes:
+    """A workbook with one sheet per entry (sheet names as given, ≤ 31 characters).
+
+    ``header_notes`` optionally puts a line of text above a sheet's table
+    (e.g. "草稿 draft"), shifting the table down one row.
+    """
+    buffer = io.BytesIO()
+    with pd.ExcelWriter(buffer, engine="xlsxwriter") as writer:
+        bold = writer.book.add_format({"bold": True, "bg_color": "#ECEFF1", "border": 1, "text_wrap": True})
+        for name, frame in sheets.items():
+            _write_sheet(writer, name[:31], _safe(frame), bold, (header_notes or {}).get(name))
+    return buffer.getvalue()
+
+
+def _write_sheet(writer, name: str, frame: pd.DataFrame, header_format, note: str | None) -> None:
+    top = 1 if note else 0
+    frame.to_excel(writer, sheet_name=name, index=False, startrow=top)
+    sheet = writer.sheets[name]
+    if note:
+        sheet.write(0, 0, note)
+    for col, title in enumerate(frame.columns):
+        sheet.write(top, col, str(title), header_format)
+        values = frame[title].head(2000).map(display_width)
+        width = max([display_width(title), *values.tolist()]) if len(values) else display_width(title)
+        sheet.set_column(col, col, min(MAX_WIDTH, width + 2))
+    sheet.freeze_panes(top + 1, 0)
+    if len(frame.columns):
+        sheet.autofilter(top, 0, top + len(frame), len(frame.columns) - 1)
