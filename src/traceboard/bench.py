@@ -1,0 +1,129 @@
+"""The benchmark harness: one register size, one database, every step timed in one process.
+
+Each step is timed as the median of several repetitions when one run takes
+under a second; steps with a baseline (DuckDB computing the same table on the
+same in-memory data) report ``baseline_seconds`` and ``ratio``. Peak memory is
+the process's maximum resident set size. Benchmarks are measurements, not
+tests: nothing here asserts a time.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import resource
+import statistics
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
+
+from traceboard.data.db import make_engine
+from traceboard.data.migrate import init_database
+
+REPEAT_UNDER_SECONDS = 1.0
+MAX_REPEATS = 5
+DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+
+@dataclass
+class Result:
+    name: str
+    seconds: float
+    baseline_seconds: float | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"name": self.name, "seconds": round(self.seconds, 4)}
+        if self.baseline_seconds is not None:
+            out["baseline_seconds"] = round(self.baseline_seconds, 4)
+            out["ratio"] = round(self.seconds / self.baseline_seconds, 3) if self.baseline_seconds else None
+        return out
+
+
+@dataclass
+class BenchContext:
+    """What the steps share: the engine, the size, scratch space and earlier steps' outputs."""
+
+    engine: Engine
+    n: int
+    workdir: Path
+    state: dict[str, Any] = field(default_factory=dict)
+
+
+def time_median(fn: Callable[[], Any]) -> tuple[float, Any]:
+    """Median seconds of ``fn`` (repeated while one run is under a second) and its last value."""
+    started = time.perf_counter()
+    value = fn()
+    times = [time.perf_counter() - started]
+    while times[0] < REPEAT_UNDER_SECONDS and len(times) < MAX_REPEATS:
+        started = time.perf_counter()
+        value = fn()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times), value
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports KiB
+
+
+@contextlib.contextmanager
+def scratch_database(kind: str, workdir: Path, admin_url: str | None = None) -> Iterator[Engine]:
+    """A fresh, initialised database: an SQLite file in ``workdir`` or a new PostgreSQL database."""
+    if kind == "sqlite":
+        engine = make_engine(f"sqlite:///{workdir / 'bench.db'}")
+        init_database(engine)
+        yield engine
+        engine.dispose()
+        return
+    admin = make_url(admin_url or DEFAULT_PG)
+    name = f"traceboard_bench_{uuid.uuid4().hex[:8]}"
+    server = create_engine(admin, isolation_level="AUTOCOMMIT")
+    with server.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    engine = make_engine(admin.set(database=name).render_as_string(hide_password=False))
+    try:
+        init_database(engine)
+        yield engine
+    finally:
+        engine.dispose()
+        with server.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        server.dispose()
+
+
+Step = Callable[[BenchContext], Result]
+
+
+def run_bench(
+    n: int,
+    database: str,
+    steps: list[tuple[str, Step]],
+    progress: Callable[[str], None] | None = None,
+    admin_url: str | None = None,
+) -> dict[str, Any]:
+    """Run ``steps`` in order against a fresh database of ``database`` kind; return the report."""
+    report = progress or (lambda _msg: None)
+    results: list[Result] = []
+    with (
+        tempfile.TemporaryDirectory(prefix="traceboard-bench-") as tmp,
+        scratch_database(database, Path(tmp), admin_url) as engine,
+    ):
+        ctx = BenchContext(engine, n, Path(tmp))
+        for name, step in steps:
+            report(f"{name} …")
+            result = step(ctx)
+            results.append(result)
+            report(f"{name}: {result.seconds:.3f} s")
+    return {
+        "n": n,
+        "database": database,
+        "date": dt.date.today().isoformat(),
+        "results": [r.as_json() for r in results],
+        "peak_rss_mb": round(peak_rss_mb(), 1),
+    }

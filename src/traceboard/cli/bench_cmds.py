@@ -1,0 +1,43 @@
+"""``traceboard bench``: measure a register of N enterprises from generation to every analysis."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from traceboard.bench import run_bench
+
+
+@click.command("bench")
+@click.option("--enterprises", "-n", type=click.IntRange(min=100), required=True, help="Register size.")
+@click.option(
+    "--database",
+    type=click.Choice(["sqlite", "postgresql"]),
+    default="sqlite",
+    show_default=True,
+    help="Backend of the fresh scratch database (PostgreSQL: a new database on "
+    "TRACEBOARD_TEST_POSTGRES_URL's server, dropped afterwards).",
+)
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="JSON report.")
+def bench_cmd(enterprises: int, database: str, out: Path) -> None:
+    """Generate a demo register into a fresh database and time every step in one process."""
+    import os
+
+    from traceboard.bench_steps import STEPS
+
+    report = run_bench(
+        enterprises,
+        database,
+        STEPS,
+        progress=lambda msg: click.echo(f"bench: {msg}", err=True),
+        admin_url=os.environ.get("TRACEBOARD_TEST_POSTGRES_URL"),
+    )
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    click.echo(f"wrote {out}")
+
+
+def register(group: click.Group) -> None:
+    group.add_command(bench_cmd)
