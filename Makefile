@@ -39,6 +39,7 @@ services:
 
 run: setup
 	$(BIN)/traceboard init
+	$(BIN)/traceboard user ensure-admin
 	$(BIN)/traceboard demo --if-empty
 	$(BIN)/streamlit run src/traceboard/dashboard/app.py --server.port $(PORT)
 

@@ -17,6 +17,7 @@ import pandas as pd
 from sqlalchemy import Engine, func, select
 
 from traceboard.data import models as m
+from traceboard.data.accounts import add_demo_accounts
 from traceboard.data.audit import record_audit
 from traceboard.data.bulk import bulk_insert, reset_sequence
 from traceboard.data.db import transaction
@@ -114,6 +115,7 @@ def generate_demo(
         write(m.Inspection, checks, "inspections", 0.85)
         _write_work(session, rng, ref, as_of, write)
         _write_cases(session, rng, checks, enterprises, as_of, summary)
+        summary.counts["app_user"] = add_demo_accounts(session)  # one per role, README "Demo accounts"
         summary.seconds = time.perf_counter() - started
         record_audit(
             session,
