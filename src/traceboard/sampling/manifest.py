@@ -1,0 +1,79 @@
+"""The draw manifest (JSON, UTF-8): everything anyone needs to redo a draw (issue 6, part 4).
+
+Fields: ``spec``, ``seed``, ``seed_sha256`` (the commitment), ``list_sha256``
+(the list hash published at commit), ``created_at``, ``home_township_recusal``,
+``strata`` (``stratum, N, k, ratio, candidates, candidates_sha256, drawn``),
+``pools`` (``pool, inspectors, cap``) and ``assignments`` (``uscc, pool,
+inspectors, recused``). Verification is :mod:`traceboard.sampling.verify_manifest`
+(standard library only, published beside the manifest).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Sequence
+
+from traceboard.sampling import verify_manifest as verifier
+from traceboard.sampling.assign import pool_summaries
+from traceboard.sampling.spec import SPEC, Stratum, list_sha256, sha256_hex
+
+
+class ManifestInvalid(ValueError):
+    """A manifest that does not verify: the message names the first stratum or assignment at fault."""
+
+
+def _ratio(stratum: Stratum) -> float | int:
+    value = float(stratum.ratio)
+    return int(value) if value.is_integer() else value
+
+
+def build_manifest(
+    seed: str,
+    strata: Sequence[Stratum],
+    drawn: Sequence[Sequence[str]],
+    assignments: Sequence[dict],
+    pools: dict[str, Sequence[int]],
+    created_at: dt.datetime,
+    home_township_recusal: bool = True,
+) -> dict:
+    """The manifest of a finished draw (a plain dict ready for ``json.dumps``)."""
+    return {
+        "spec": SPEC,
+        "seed": seed,
+        "seed_sha256": sha256_hex(seed),
+        "list_sha256": list_sha256([(s.label, s.sha256) for s in strata]),
+        "created_at": created_at.isoformat(timespec="seconds"),
+        "home_township_recusal": home_township_recusal,
+        "strata": [
+            {
+                "stratum": s.label,
+                "N": len(s.candidates),
+                "k": s.k,
+                "ratio": _ratio(s),
+                "candidates": list(s.candidates),
+                "candidates_sha256": s.sha256,
+                "drawn": list(codes),
+            }
+            for s, codes in zip(strata, drawn, strict=True)
+        ],
+        "pools": pool_summaries(pools, assignments),
+        "assignments": [dict(a) for a in assignments],
+    }
+
+
+def dump_manifest(manifest: dict) -> bytes:
+    """The manifest as UTF-8 JSON bytes (Chinese kept as characters, one stratum key per line)."""
+    return (json.dumps(manifest, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+
+
+def check_manifest(data: bytes | str) -> dict:
+    """Parse and verify a manifest; return it, or raise :class:`ManifestInvalid` naming the problem."""
+    try:
+        manifest = verifier.load(data)
+    except verifier.Mismatch as exc:
+        raise ManifestInvalid(str(exc)) from None
+    problem = verifier.verify(manifest)
+    if problem:
+        raise ManifestInvalid(problem)
+    return manifest

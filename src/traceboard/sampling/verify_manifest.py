@@ -1,0 +1,196 @@
+#!/usr/bin/env python3
+"""Verify a traceboard draw manifest (spec "traceboard-draw/1") with plain Python.
+
+Usage:  python verify_manifest.py MANIFEST.json
+Exit 0 and "OK" when everything in the manifest re-computes; otherwise exit 1
+and one line naming the first stratum or assignment that does not match.
+Needs Python 3.10+ and nothing else: the city publishes this file beside the manifest.
+
+What is re-done from the manifest alone:
+- the seed against its commitment: SHA-256(seed) = seed_sha256;
+- per stratum: N = number of candidates, candidates sorted and unique,
+  candidates_sha256 = SHA-256 of the sorted codes joined by "\\n",
+  k = ceil(ratio x N) (exact on the decimal ratio as written),
+  drawn = the k candidates with the smallest SHA-256("{seed}|{stratum}|{uscc}"), in key order;
+- the list hash: SHA-256 of the lines "{stratum}\\t{candidates_sha256}" joined by "\\n";
+- per pool: cap = ceil(2k / n) + 1 (k assignments of the pool, n inspectors);
+- assignments: one per drawn code, in order; inspectors ordered by
+  SHA-256("{seed}|inspector|{uscc}|{id}"), the recused skipped, those at the
+  cap skipped, the first two taken.
+(Whether a recusal was due — a conflict or the home township — is personal data
+kept by the city; the manifest lists who recused so that nobody else is skipped.)
+"""
+
+import hashlib
+import itertools
+import json
+import math
+import sys
+from decimal import Decimal
+
+SPEC = "traceboard-draw/1"
+
+
+class Mismatch(Exception):
+    """The manifest is malformed or does not re-compute."""
+
+
+def sha(text):
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def load(data):
+    """Parse manifest bytes or text; numbers with a fraction become exact decimals."""
+    try:
+        if isinstance(data, bytes):
+            data = data.decode("utf-8")
+        manifest = json.loads(data, parse_float=Decimal)
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise Mismatch(f"the manifest is not UTF-8 JSON: {exc}") from None
+    if not isinstance(manifest, dict):
+        raise Mismatch("the manifest is not a JSON object")
+    return manifest
+
+
+def require(obj, key, kind, where):
+    if not isinstance(obj, dict) or key not in obj:
+        raise Mismatch(f"{where}: field {key!r} is missing")
+    value = obj[key]
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        raise Mismatch(f"{where}: field {key!r} has the wrong type")
+    return value
+
+
+def draw(seed, label, codes, k):
+    prefix = f"{seed}|{label}|".encode()
+    keyed = sorted((hashlib.sha256(prefix + c.encode("utf-8")).hexdigest(), c) for c in codes)
+    return [c for _, c in keyed[:k]]
+
+
+def check_stratum(seed, s, i):
+    where = f"stratum {i + 1}"
+    label = require(s, "stratum", str, where)
+    where = f"stratum {i + 1} ({label})"
+    codes = require(s, "candidates", list, where)
+    if not all(isinstance(c, str) for c in codes):
+        return where + ": candidates must be strings"
+    if any(a >= b for a, b in itertools.pairwise(codes)):
+        return where + ": candidates are not sorted and unique"
+    if require(s, "N", int, where) != len(codes):
+        return where + f": N is {s['N']} but {len(codes)} candidates are listed"
+    if require(s, "candidates_sha256", str, where) != sha("\n".join(codes)):
+        return where + ": candidates_sha256 does not match the candidate list"
+    ratio = Decimal(str(require(s, "ratio", (int, Decimal), where)))
+    if not 0 <= ratio <= 1:
+        return where + f": ratio {ratio} is outside [0, 1]"
+    k = math.ceil(ratio * len(codes))
+    if require(s, "k", int, where) != k:
+        return where + f": k is {s['k']} but ceil(ratio x N) = {k}"
+    drawn = require(s, "drawn", list, where)
+    expected = draw(seed, label, codes, k)
+    for pos, (got, want) in enumerate(zip(drawn, expected, strict=False)):
+        if got != want:
+            return where + f": drawn code {pos + 1} is {got}, expected {want}"
+    if len(drawn) != len(expected):
+        return where + f": {len(drawn)} codes drawn, expected {len(expected)}"
+    return None
+
+
+def order(seed, uscc, ids):
+    prefix = f"{seed}|inspector|{uscc}|".encode()
+    return [i for _, i in sorted((hashlib.sha256(prefix + str(i).encode()).hexdigest(), i) for i in ids)]
+
+
+def check_pools(manifest, assignments):
+    pools = {}
+    for i, p in enumerate(require(manifest, "pools", list, "manifest")):
+        name = require(p, "pool", str, f"pool {i + 1}")
+        ids = require(p, "inspectors", list, f"pool {name}")
+        k = sum(1 for a in assignments if isinstance(a, dict) and a.get("pool") == name)
+        cap = (2 * k + len(ids) - 1) // len(ids) + 1 if ids else 0
+        if require(p, "cap", int, f"pool {name}") != cap:
+            return None, f"pool {name}: cap is {p['cap']} but ceil(2k / n) + 1 = {cap}"
+        pools[name] = (ids, cap)
+    return pools, None
+
+
+def check_assignments(manifest, drawn_codes):
+    seed = manifest["seed"]
+    assignments = require(manifest, "assignments", list, "manifest")
+    pools, problem = check_pools(manifest, assignments)
+    if problem:
+        return problem
+    load = {}
+    for pos, a in enumerate(assignments):
+        where = f"assignment {pos + 1}"
+        uscc = require(a, "uscc", str, where)
+        where = f"assignment {pos + 1} ({uscc})"
+        if pos >= len(drawn_codes) or drawn_codes[pos] != uscc:
+            want = drawn_codes[pos] if pos < len(drawn_codes) else "none"
+            return where + f": expected the drawn code {want} here"
+        pool = require(a, "pool", str, where)
+        if pool not in pools:
+            return where + f": pool {pool} is not listed under pools"
+        ids, cap = pools[pool]
+        recused = set(require(a, "recused", list, where))
+        fits = [i for i in order(seed, uscc, [i for i in ids if i not in recused]) if load.get(i, 0) < cap][
+            :2
+        ]
+        if require(a, "inspectors", list, where) != fits:
+            return where + f": inspectors are {a['inspectors']}, the spec gives {fits}"
+        for i in fits:
+            load[i] = load.get(i, 0) + 1
+    if len(assignments) < len(drawn_codes):
+        missing = drawn_codes[len(assignments)]
+        return f"assignment {len(assignments) + 1}: missing for drawn code {missing}"
+    return None
+
+
+def check_header(manifest):
+    if require(manifest, "spec", str, "manifest") != SPEC:
+        return f"spec is {manifest['spec']!r}; this verifier knows {SPEC!r}"
+    seed = require(manifest, "seed", str, "manifest")
+    if require(manifest, "seed_sha256", str, "manifest") != sha(seed):
+        return "seed_sha256 does not match the seed (the seed is not the one committed)"
+    return None
+
+
+def verify(manifest):
+    """Return None when the manifest re-computes, else a one-line description of the first problem."""
+    try:
+        problem = check_header(manifest)
+        if problem:
+            return problem
+        strata = require(manifest, "strata", list, "manifest")
+        drawn_codes = []
+        for i, s in enumerate(strata):
+            problem = check_stratum(manifest["seed"], s, i)
+            if problem:
+                return problem
+            drawn_codes.extend(s["drawn"])
+        lines = "\n".join(f"{s['stratum']}\t{s['candidates_sha256']}" for s in strata)
+        if require(manifest, "list_sha256", str, "manifest") != sha(lines):
+            return "list_sha256 does not match the strata's candidate hashes"
+        return check_assignments(manifest, drawn_codes)
+    except Mismatch as exc:
+        return str(exc)
+
+
+def main(argv):
+    if len(argv) != 2:
+        sys.stderr.write("usage: python verify_manifest.py MANIFEST.json\n")
+        return 2
+    try:
+        with open(argv[1], "rb") as handle:
+            problem = verify(load(handle.read()))
+    except (OSError, Mismatch) as exc:
+        problem = str(exc)
+    if problem:
+        sys.stdout.write(f"MISMATCH: {problem}\n")
+        return 1
+    sys.stdout.write("OK: the draw and the assignments re-compute from the manifest\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
