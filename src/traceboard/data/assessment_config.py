@@ -1,0 +1,173 @@
+"""Indicator sets of the annual assessment: read and check the TOML files under config/assessment/.
+
+A set is one file per kind of unit (``department`` or ``township``) holding
+``from_year``, the grade thresholds and the indicators. The set used for a year
+is the file of that kind with the greatest ``from_year`` ≤ the year. A set
+whose weights do not sum to 100, or that is otherwise malformed, is refused
+with an :class:`InvalidIndicatorSet` naming the file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from traceboard import config
+
+UNIT_KINDS = ("department", "township")
+RULES = ("linear", "threshold", "deduction", "capped")
+REQUIRED = ("code", "name_zh", "name_en", "weight", "measure", "rule", "source")
+
+
+class InvalidIndicatorSet(ValueError):
+    """An indicator set file that cannot be used (the message names the file and the fault)."""
+
+
+@dataclass(frozen=True)
+class Indicator:
+    code: str
+    name_zh: str
+    name_en: str
+    weight: float
+    measure: str
+    rule: str
+    source: str
+    targets: tuple[tuple[int, float], ...]  # (from year, target), ascending; empty for counts
+    params: dict[str, Any]
+
+    def target_for(self, year: int) -> float | None:
+        """The target of the greatest year ≤ ``year`` (the first one before any)."""
+        if not self.targets:
+            return None
+        chosen = [t for y, t in self.targets if y <= year]
+        return chosen[-1] if chosen else self.targets[0][1]
+
+
+@dataclass(frozen=True)
+class IndicatorSetDef:
+    """A checked indicator set: where it came from, its content hash, grades, indicators."""
+
+    unit_kind: str
+    from_year: int
+    path: str
+    title: str
+    definition: dict[str, Any]
+    sha256: str
+    grades: tuple[tuple[str, str, float], ...]  # (name, name_en, min score), descending
+    indicators: tuple[Indicator, ...]
+
+
+def assessment_dir() -> Path:
+    return config.PACKAGE_ROOT / "config" / "assessment"
+
+
+def load_indicator_set(year: int, unit_kind: str, directory: Path | None = None) -> IndicatorSetDef:
+    """The checked set of ``unit_kind`` that applies to ``year`` (greatest from_year ≤ year)."""
+    if unit_kind not in UNIT_KINDS:
+        raise InvalidIndicatorSet(f"unknown unit kind {unit_kind!r}; choose from {', '.join(UNIT_KINDS)}")
+    folder = directory or assessment_dir()
+    sets = [read_indicator_set(p) for p in sorted(folder.glob(f"{unit_kind}-*.toml"))]
+    usable = [s for s in sets if s.from_year <= year]
+    if not usable:
+        raise InvalidIndicatorSet(f"no {unit_kind} indicator set in {folder} applies to {year}")
+    return max(usable, key=lambda s: s.from_year)
+
+
+def read_indicator_set(path: Path) -> IndicatorSetDef:
+    """Read and check one set file; InvalidIndicatorSet (naming the file) when it is unusable."""
+    try:
+        raw = path.read_bytes()
+        data = tomllib.loads(raw.decode("utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise InvalidIndicatorSet(f"{path}: cannot read the indicator set: {exc}") from None
+    return parse_indicator_set(data, str(path), hashlib.sha256(raw).hexdigest())
+
+
+def parse_indicator_set(data: dict[str, Any], path: str, sha256: str | None = None) -> IndicatorSetDef:
+    """Check a set given as a dict (as read from TOML); ``path`` names it in messages."""
+
+    def fail(message: str) -> InvalidIndicatorSet:
+        return InvalidIndicatorSet(f"{path}: {message}")
+
+    if data.get("unit_kind") not in UNIT_KINDS:
+        raise fail(f"unit_kind must be one of {', '.join(UNIT_KINDS)}")
+    if not isinstance(data.get("from_year"), int):
+        raise fail("from_year (an integer year) is missing")
+    items = data.get("indicators") or []
+    if not items:
+        raise fail("no [[indicators]]")
+    indicators = tuple(_parse_indicator(item, i, fail) for i, item in enumerate(items, 1))
+    codes = [i.code for i in indicators]
+    if len(set(codes)) != len(codes):
+        raise fail(f"indicator codes repeat: {', '.join(sorted({c for c in codes if codes.count(c) > 1}))}")
+    total = sum(i.weight for i in indicators)
+    if not math.isclose(total, 100.0, abs_tol=1e-9):
+        raise fail(f"weights sum to {total:g}, not 100 — the set is refused")
+    digest = sha256 or hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
+    return IndicatorSetDef(
+        unit_kind=data["unit_kind"],
+        from_year=data["from_year"],
+        path=path,
+        title=str(data.get("title", "")),
+        definition=json.loads(json.dumps(data, default=str)),
+        sha256=digest,
+        grades=_parse_grades(data.get("grades"), fail),
+        indicators=indicators,
+    )
+
+
+def _parse_indicator(item: dict[str, Any], number: int, fail) -> Indicator:
+    missing = [k for k in REQUIRED if k not in item]
+    if missing:
+        raise fail(f"indicator {number} lacks {', '.join(missing)}")
+    code = str(item["code"])
+    if item["rule"] not in RULES:
+        raise fail(f"indicator {code}: unknown rule {item['rule']!r}; choose from {', '.join(RULES)}")
+    weight = item["weight"]
+    if not isinstance(weight, int | float) or weight <= 0:
+        raise fail(f"indicator {code}: weight must be a positive number")
+    targets = _parse_targets(item, code, fail)
+    params = dict(item.get("params") or {})
+    if item["rule"] in ("linear", "threshold") and not targets:
+        raise fail(f"indicator {code}: rule {item['rule']} needs a target or targets")
+    if item["rule"] in ("deduction", "capped") and not (params.get("per_event", 0) > 0):
+        raise fail(f"indicator {code}: rule {item['rule']} needs params.per_event > 0")
+    return Indicator(
+        code=code,
+        name_zh=str(item["name_zh"]),
+        name_en=str(item["name_en"]),
+        weight=float(weight),
+        measure=str(item["measure"]),
+        rule=str(item["rule"]),
+        source=str(item["source"]),
+        targets=targets,
+        params=params,
+    )
+
+
+def _parse_targets(item: dict[str, Any], code: str, fail) -> tuple[tuple[int, float], ...]:
+    if "target" in item:
+        pairs = [(0, item["target"])]
+    else:
+        try:
+            pairs = [(int(y), t) for y, t in (item.get("targets") or {}).items()]
+        except ValueError:
+            raise fail(f"indicator {code}: targets must be keyed by year") from None
+    if any(not isinstance(t, int | float) or t <= 0 for _, t in pairs):
+        raise fail(f"indicator {code}: targets must be positive numbers")
+    return tuple(sorted((y, float(t)) for y, t in pairs))
+
+
+def _parse_grades(grades: Any, fail) -> tuple[tuple[str, str, float], ...]:
+    if not grades:
+        raise fail("no [[grades]]")
+    parsed = [(str(g["name"]), str(g.get("name_en", g["name"])), float(g["min"])) for g in grades]
+    mins = [g[2] for g in parsed]
+    if mins != sorted(mins, reverse=True) or len(set(mins)) != len(mins) or mins[-1] != 0:
+        raise fail("grades must be listed from the highest min score down, distinct, the last at 0")
+    return tuple(parsed)

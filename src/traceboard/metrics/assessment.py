@@ -1,0 +1,252 @@
+"""The annual assessment (年度考核): indicator points, scores, grades, ranks, changes, explanations.
+
+Rules (the issue "annual performance assessment"; DESIGN.md "Annual assessment"):
+- an indicator earns a share f (0–1) of its weight by its rule: ``linear``
+  (value ÷ target, at most 1), ``threshold`` (1 at or above target, else
+  ``below``), ``deduction`` (weight − per_event × value, not below 0), ``capped``
+  (per_event × value, at most the weight);
+- a unit's score is 100 × Σ weight·f ÷ Σ weight over the indicators that apply
+  to it, rounded half up to one decimal (0–100);
+- grades from the set's thresholds (default 优秀 ≥ 90, 良好 ≥ 75, 合格 ≥ 60,
+  else 不合格), compared on the rounded score: 90.0 is 优秀, 89.9 良好;
+- departments and townships are ranked separately; equal scores share a rank
+  (1, 1, 3).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from traceboard.data.assessment_config import Indicator, IndicatorSetDef
+from traceboard.data.assessment_store import AssessmentInputs
+from traceboard.data.frame import RegisterFrame
+from traceboard.metrics.assessment_measures import MEASURES, MeasureContext
+
+GROUPS = ("department", "township")
+_EPS = 1e-9
+
+
+class UnknownMeasure(ValueError):
+    """An indicator set names a measure traceboard does not have (the message names the file)."""
+
+
+@dataclass(frozen=True)
+class AssessmentResult:
+    """``units``: unit_id, unit (name), unit_kind, score, grade, rank, change (vs last year).
+    ``indicators``: unit_id, unit_kind, indicator_code, name_zh, name_en, weight, rule, target,
+    value, applicable, fraction, points, max_points, explanation, inputs."""
+
+    year: int
+    units: pd.DataFrame
+    indicators: pd.DataFrame
+
+
+def round_score(values) -> np.ndarray:
+    """Round half up to one decimal (89.95 → 90.0), robust to binary representation."""
+    values = np.asarray(values, dtype=float)
+    return np.floor(values * 10 + 0.5 + _EPS) / 10
+
+
+def apply_rule(indicator: Indicator, values: np.ndarray, target: float | None) -> np.ndarray:
+    """The share f (0–1) of the indicator's weight earned by each value (NaN stays NaN)."""
+    values = np.asarray(values, dtype=float)
+    per_event = float(indicator.params.get("per_event", 0))
+    with np.errstate(invalid="ignore"):
+        if indicator.rule == "linear":
+            share = values / target
+        elif indicator.rule == "threshold":
+            share = np.where(values >= target - _EPS, 1.0, float(indicator.params.get("below", 0.0)))
+        elif indicator.rule == "deduction":
+            share = 1.0 - per_event * values / indicator.weight
+        else:  # capped
+            share = per_event * values / indicator.weight
+        return np.where(np.isnan(values), np.nan, np.clip(share, 0.0, 1.0))
+
+
+def format_value(value: float, unit: str) -> str:
+    if unit == "share":
+        return f"{100 * value:.1f} %"
+    if unit == "points":
+        return f"{100 * value:+.1f} pp"
+    return f"{value:g}"
+
+
+def explain(indicator: Indicator, label: str, unit: str, value: float, target, points: float) -> str:
+    """One line, e.g. "adoption 62.0 % vs target 70.0 % → 17.7 / 20"."""
+    score = f"{points:.1f} / {indicator.weight:g}"
+    if np.isnan(value):
+        return f"{label}: not applicable → – / {indicator.weight:g}"
+    shown = format_value(value, unit)
+    per_event = indicator.params.get("per_event")
+    if indicator.rule == "deduction":
+        return f"{label} {shown} × −{per_event:g} → {score}"
+    if indicator.rule == "capped":
+        return f"{label} {shown} × {per_event:g} (at most {indicator.weight:g}) → {score}"
+    return f"{label} {shown} vs target {format_value(target, unit)} → {score}"
+
+
+def score_indicators(ctx: MeasureContext, indicator_set: IndicatorSetDef) -> pd.DataFrame:
+    """Every indicator of the set for every unit of the context's group (long table, see AssessmentResult)."""
+    parts = []
+    for ind in indicator_set.indicators:
+        measure = MEASURES.get(ind.measure)
+        if measure is None or ctx.group not in measure.groups:
+            known = ", ".join(k for k, v in MEASURES.items() if ctx.group in v.groups)
+            raise UnknownMeasure(
+                f"{indicator_set.path}: indicator {ind.code}: no built-in measure {ind.measure!r} "
+                f"for {ctx.group}s; choose from {known}"
+            )
+        got = measure.compute(ctx, ind.params)
+        target = ind.target_for(ctx.inputs.year)
+        share = apply_rule(ind, got["value"].to_numpy(), target)
+        points = np.where(got["applicable"], share * ind.weight, 0.0)
+        part = pd.DataFrame(
+            {
+                "unit_id": got.index.to_numpy(),
+                "unit_kind": ctx.group,
+                "indicator_code": ind.code,
+                "name_zh": ind.name_zh,
+                "name_en": ind.name_en,
+                "weight": ind.weight,
+                "rule": ind.rule,
+                "target": target,
+                "value": got["value"].to_numpy(),
+                "applicable": got["applicable"].to_numpy(),
+                "fraction": share,
+                "points": round_score(points),
+                "max_points": np.where(got["applicable"], ind.weight, 0.0),
+                "inputs": got["inputs"].to_numpy(),
+            }
+        )
+        part["explanation"] = [
+            explain(ind, measure.label, measure.unit, v, target, p)
+            for v, p in zip(part["value"], part["points"], strict=True)
+        ]
+        parts.append(part)
+    return pd.concat(parts, ignore_index=True)
+
+
+def total_scores(indicators: pd.DataFrame) -> pd.Series:
+    """Score per unit_id: 100 × Σ weight·f ÷ Σ weight over applicable indicators, one decimal."""
+    applicable = indicators["applicable"].to_numpy()
+    earned = np.where(applicable, indicators["weight"] * np.nan_to_num(indicators["fraction"]), 0.0)
+    possible = np.where(applicable, indicators["weight"], 0.0)
+    sums = pd.DataFrame({"unit_id": indicators["unit_id"], "earned": earned, "possible": possible})
+    sums = sums.groupby("unit_id", sort=False).sum()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        raw = np.where(sums["possible"] > 0, 100 * sums["earned"] / sums["possible"], 0.0)
+    return pd.Series(round_score(raw), index=sums.index, name="score")
+
+
+def assign_grades(scores, grades: tuple[tuple[str, str, float], ...]) -> np.ndarray:
+    """The grade of each (rounded) score: the first grade whose min it reaches."""
+    scores = np.asarray(scores, dtype=float)
+    out = np.full(scores.shape, grades[-1][0], dtype=object)
+    for name, _en, minimum in reversed(grades):
+        out = np.where(scores >= minimum - _EPS, name, out)
+    return out
+
+
+def rank_scores(scores) -> np.ndarray:
+    """Competition ranks, highest score first; equal scores share the best rank (1, 1, 3)."""
+    return (
+        pd.Series(np.asarray(scores, dtype=float)).rank(method="min", ascending=False).astype(int).to_numpy()
+    )
+
+
+def assess(
+    inputs: AssessmentInputs,
+    frame: RegisterFrame,
+    sets: dict[str, IndicatorSetDef],
+    previous: pd.DataFrame | None = None,
+) -> AssessmentResult:
+    """Score every department and township-level unit for ``inputs.year``.
+
+    Input: the year's inputs, the register frame, the indicator set per group,
+    and optionally last year's ``units`` table (unit_id, score) for the change.
+    Output: an :class:`AssessmentResult`.
+    """
+    tables, details = [], []
+    for group in GROUPS:
+        ctx = MeasureContext(inputs, frame, group)
+        indicators = score_indicators(ctx, sets[group])
+        scores = total_scores(indicators).reindex(ctx.ids.to_numpy())
+        table = pd.DataFrame(
+            {
+                "unit_id": ctx.ids.to_numpy(),
+                "unit": ctx.units["name"].to_numpy(),
+                "unit_kind": group,
+                "score": scores.to_numpy(),
+                "grade": assign_grades(scores.to_numpy(), sets[group].grades),
+                "rank": rank_scores(scores.to_numpy()),
+            }
+        )
+        tables.append(table.sort_values(["rank", "unit_id"], kind="stable"))
+        details.append(indicators)
+    units = pd.concat(tables, ignore_index=True)
+    units["change"] = change_against(units, previous)
+    return AssessmentResult(inputs.year, units, pd.concat(details, ignore_index=True))
+
+
+def change_against(units: pd.DataFrame, previous: pd.DataFrame | None) -> np.ndarray:
+    """Score minus last year's score per unit (NaN without one), one decimal."""
+    if previous is None or previous.empty:
+        return np.full(len(units), np.nan)
+    before = previous.set_index("unit_id")["score"].reindex(units["unit_id"]).to_numpy(dtype=float)
+    return round_score(units["score"].to_numpy(dtype=float) - before)
+
+
+def inputs_digest(result: AssessmentResult) -> str:
+    """SHA-256 over every unit's measured values and their inputs: equal digests, equal facts."""
+    table = result.indicators.sort_values(["unit_id", "indicator_code"])
+    rows = [
+        [int(u), c, None if pd.isna(v) else round(float(v), 9), bool(a), i]
+        for u, c, v, a, i in zip(
+            table["unit_id"], table["indicator_code"], table["value"], table["applicable"], table["inputs"],
+            strict=True,
+        )
+    ]  # fmt: skip
+    canonical = json.dumps(rows, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def diff_runs(
+    old_units: pd.DataFrame,
+    old_indicators: pd.DataFrame,
+    new_units: pd.DataFrame,
+    new_indicators: pd.DataFrame,
+) -> pd.DataFrame:
+    """What changed between two versions: one row per unit and item (score, grade, rank, or an
+    indicator's points) whose value differs; columns unit_id, item, old, new."""
+    rows = []
+    old = old_units.set_index("unit_id")
+    for unit in new_units.itertuples():
+        for item in ("score", "grade", "rank"):
+            before = old[item].get(unit.unit_id) if unit.unit_id in old.index else None
+            after = getattr(unit, item)
+            if before is None or before != after:
+                rows.append({"unit_id": unit.unit_id, "item": item, "old": before, "new": after})
+    key = ["unit_id", "indicator_code"]
+    points = new_indicators[[*key, "points"]].merge(
+        old_indicators[[*key, "points"]], on=key, how="outer", suffixes=("_new", "_old")
+    )
+    changed = points[~np.isclose(points["points_new"], points["points_old"], equal_nan=True)]
+    for row in changed.itertuples():
+        rows.append(
+            {
+                "unit_id": row.unit_id,
+                "item": row.indicator_code,
+                "old": _num(row.points_old),
+                "new": _num(row.points_new),
+            }
+        )
+    return pd.DataFrame(rows, columns=["unit_id", "item", "old", "new"])
+
+
+def _num(value) -> float | None:
+    return None if pd.isna(value) else float(value)

@@ -1,0 +1,303 @@
+"""The built-in measures of the annual assessment: one number per unit from the year's record.
+
+Each measure takes a :class:`MeasureContext` and the indicator's ``params`` and
+returns a DataFrame indexed by unit id (every unit of the context's group, in
+order) with ``value`` (float, NaN when not applicable), ``applicable`` (bool)
+and ``inputs`` (a dict of the figures behind the value, shown in reports).
+Sources: the plan (湘乡政办发〔2017〕46号) parts 四 (milestones) and 五 (checks,
+blacklist, alerts, publicity, yearly assessment); the 20-working-day publication
+rule of 双随机、一公开 (DESIGN.md). Indicator files name the measures (see
+``config/assessment/``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import chinese_calendar
+import numpy as np
+import pandas as pd
+
+from traceboard.data.assessment_store import AssessmentInputs
+from traceboard.data.frame import RegisterFrame, to_day
+from traceboard.metrics.adoption import compute_adoption
+
+PLAN_ELEMENTS = ("建设目标", "工作任务", "追溯模式", "落地模式", "时间进度", "重要产品目录", "具体措施")
+NON_COOPERATION = ("obstruction", "unreachable")
+
+
+@dataclass
+class MeasureContext:
+    """What the measures read: the year's inputs, the register frame, the group being scored."""
+
+    inputs: AssessmentInputs
+    frame: RegisterFrame
+    group: str  # "department" | "township"
+    cache: dict = field(default_factory=dict)
+
+    @property
+    def units(self) -> pd.DataFrame:
+        return self.inputs.units[self.inputs.units["group"] == self.group]
+
+    @property
+    def ids(self) -> pd.Index:
+        return pd.Index(self.units["id"].to_numpy(), name="unit_id")
+
+    def adoption(self, day: dt.date) -> pd.DataFrame:
+        """total, adopted, rate per unit id of the group at ``day`` (compute_adoption, cached)."""
+        if day not in self.cache:
+            table = compute_adoption(self.frame, [self.group], to_day(day))
+            by_name = table.set_index(table[self.group].astype(str))
+            names = self.units.set_index("id")["name"]
+            self.cache[day] = by_name.reindex(names.to_numpy()).set_axis(self.ids)[
+                ["total", "adopted", "rate"]
+            ]
+        return self.cache[day]
+
+
+def _result(ids: pd.Index, value, applicable, inputs: list[dict]) -> pd.DataFrame:
+    applicable = np.asarray(applicable, dtype=bool)
+    value = np.where(applicable, np.asarray(value, dtype=float), np.nan)
+    return pd.DataFrame({"value": value, "applicable": applicable, "inputs": inputs}, index=ids)
+
+
+def _count_by(table: pd.DataFrame, key: str, ids: pd.Index, mask=None) -> np.ndarray:
+    rows = table if mask is None else table[np.asarray(mask, dtype=bool)]
+    return rows.groupby(key).size().reindex(ids, fill_value=0).to_numpy()
+
+
+def _iso(value) -> str | None:
+    return None if pd.isna(value) else pd.Timestamp(value).date().isoformat()
+
+
+# --- milestones (departments) -------------------------------------------------
+
+
+def _milestone(ctx: MeasureContext, params: dict, kind: str, elements: bool) -> pd.DataFrame:
+    """1 when achieved by its due date, ``late_credit`` when achieved late (by the assessment day),
+    0 otherwise; times the share of the 7 plan elements present for the plan. Not applicable to a
+    department without that milestone, or before the year the milestone falls due."""
+    ms = ctx.inputs.milestones
+    ms = ms[ms["kind"] == kind].drop_duplicates("department_id").set_index("department_id").reindex(ctx.ids)
+    year_end = pd.Timestamp(ctx.inputs.year, 12, 31)
+    as_of = pd.Timestamp(ctx.inputs.as_of)
+    applicable = ms["due_on"].notna().to_numpy() & (ms["due_on"] <= year_end).to_numpy()
+    achieved = ms["achieved_on"].notna() & (ms["achieved_on"] <= as_of)
+    on_time = achieved & (ms["achieved_on"] <= ms["due_on"])
+    timeliness = np.where(on_time, 1.0, np.where(achieved, float(params.get("late_credit", 0.5)), 0.0))
+    present = ms["elements"].map(lambda e: len(set(e) & set(PLAN_ELEMENTS)) if isinstance(e, list) else 0)
+    share = present.to_numpy() / len(PLAN_ELEMENTS) if elements else np.ones(len(ms))
+    inputs = [
+        {"due_on": _iso(d), "achieved_on": _iso(a) if ok else None, "on_time": bool(t)}
+        | ({"elements_present": int(p), "elements_required": len(PLAN_ELEMENTS)} if elements else {})
+        for d, a, ok, t, p in zip(ms["due_on"], ms["achieved_on"], achieved, on_time, present, strict=True)
+    ]
+    return _result(ctx.ids, timeliness * share, applicable, inputs)
+
+
+def measure_milestone_plan(ctx: MeasureContext, params: dict) -> pd.DataFrame:
+    return _milestone(ctx, params, "plan_submitted", elements=True)
+
+
+def measure_milestone_platform_built(ctx: MeasureContext, params: dict) -> pd.DataFrame:
+    return _milestone(ctx, params, "platform_built", elements=False)
+
+
+def measure_milestone_platform_interconnected(ctx: MeasureContext, params: dict) -> pd.DataFrame:
+    return _milestone(ctx, params, "platform_interconnected", elements=False)
+
+
+# --- adoption -------------------------------------------------------------------
+
+
+def measure_adoption_rate(ctx: MeasureContext, params: dict) -> pd.DataFrame:
+    """Adopted ÷ active enterprises of the unit at the assessment day (a department: those it supervises)."""
+    table = ctx.adoption(ctx.inputs.as_of)
+    inputs = [
+        {"adopted": int(a), "total": int(t)} for a, t in zip(table["adopted"], table["total"], strict=True)
+    ]
+    return _result(ctx.ids, table["rate"], table["total"].to_numpy() > 0, inputs)
+
+
+def measure_adoption_growth(ctx: MeasureContext, params: dict) -> pd.DataFrame:
+    """Rate at the assessment day minus rate at the end of the year before (fraction, i.e. points/100)."""
+    now = ctx.adoption(ctx.inputs.as_of)
+    before = ctx.adoption(dt.date(ctx.inputs.year - 1, 12, 31))
+    applicable = (now["total"].to_numpy() > 0) & (before["total"].to_numpy() > 0)
+    inputs = [
+        {
+            "rate": None if pd.isna(r) else round(float(r), 6),
+            "rate_before": None if pd.isna(b) else round(float(b), 6),
+        }
+        for r, b in zip(now["rate"], before["rate"], strict=True)
+    ]
+    return _result(ctx.ids, now["rate"].to_numpy() - before["rate"].to_numpy(), applicable, inputs)
+
+
+# --- random checks ----------------------------------------------------------------
+
+
+def measure_check_plan_completion(ctx: MeasureContext, params: dict) -> pd.DataFrame:
+    """Checks done ÷ checks planned. Planned: the assignments drawn under the department's plans
+    of the year; without any, ``min_ratio`` of its active supervised enterprises (rounded up)."""
+    drawn = _count_by(ctx.inputs.assignments, "department_id", ctx.ids)
+    drawn_done = _count_by(
+        ctx.inputs.assignments, "department_id", ctx.ids, ctx.inputs.assignments["done"].astype(bool)
+    )
+    active = ctx.adoption(ctx.inputs.as_of)["total"].to_numpy()
+    by_ratio = np.ceil(float(params.get("min_ratio", 0.03)) * active).astype(int)
+    checks = _count_by(ctx.inputs.inspections, "department_id", ctx.ids)
+    planned = np.where(drawn > 0, drawn, by_ratio)
+    done = np.where(drawn > 0, drawn_done, checks)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        value = done / planned
+    inputs = [
+        {
+            "planned": int(p),
+            "done": int(d),
+            "basis": "drawn plan" if n > 0 else "min_ratio of active enterprises",
+        }
+        for p, d, n in zip(planned, done, drawn, strict=True)
+    ]
+    return _result(ctx.ids, value, planned > 0, inputs)
+
+
+def working_days(first: dt.date, last: dt.date) -> np.ndarray:
+    """Day numbers of the Chinese working days from ``first`` to ``last`` (holidays and make-up
+    working days from chinesecalendar; Monday–Friday for years it does not cover yet)."""
+    days = np.arange(to_day(first), to_day(last) + 1)
+    keep = []
+    for day in days:
+        date = dt.date(1970, 1, 1) + dt.timedelta(days=int(day))
+        try:
+            keep.append(chinese_calendar.is_workday(date))
+        except NotImplementedError:
+            keep.append(date.weekday() < 5)
+    return days[np.asarray(keep, dtype=bool)]
+
+
+def publication_due(checked: pd.Series, n: int) -> pd.Series:
+    """The day ``n`` Chinese working days after each check date (datetime64 in and out)."""
+    if checked.empty:
+        return checked
+    first, last = checked.min().date(), checked.max().date() + dt.timedelta(days=3 * n + 30)
+    calendar = working_days(first, last)
+    start = checked.to_numpy().astype("datetime64[D]").astype(np.int64)
+    due = calendar[np.searchsorted(calendar, start, side="right") + n - 1]
+    return pd.Series(due.astype("datetime64[D]"), index=checked.index).astype("datetime64[ns]")
+
+
+def measure_publication_on_time(ctx: MeasureContext, params: dict) -> pd.DataFrame:
+    """Checks published within ``working_days`` Chinese working days ÷ checks whose deadline has
+    passed or that are published (checks still within their deadline do not count yet)."""
+    checks = ctx.inputs.inspections
+    due = publication_due(checks["checked_on"], int(params.get("working_days", 20)))
+    as_of = pd.Timestamp(ctx.inputs.as_of)
+    published = checks["published_on"].notna() & (checks["published_on"] <= as_of)
+    eligible = published | (due < as_of)
+    on_time = published & (checks["published_on"] <= due)
+    counted = _count_by(checks, "department_id", ctx.ids, eligible)
+    timely = _count_by(checks, "department_id", ctx.ids, on_time & eligible)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        value = timely / counted
+    inputs = [{"published_on_time": int(t), "checks": int(c)} for t, c in zip(timely, counted, strict=True)]
+    return _result(ctx.ids, value, counted > 0, inputs)
+
+
+def measure_rectification_rate(ctx: MeasureContext, params: dict) -> pd.DataFrame:
+    """Checks with a rectification order rectified by the assessment day ÷ such orders whose
+    deadline has passed or that are rectified (by department, or by the enterprise's township)."""
+    checks = ctx.inputs.inspections
+    as_of = pd.Timestamp(ctx.inputs.as_of)
+    ordered = checks["rectification_due_on"].notna()
+    fixed = ordered & checks["rectified_on"].notna() & (checks["rectified_on"] <= as_of)
+    eligible = fixed | (ordered & (checks["rectification_due_on"] < as_of))
+    key = "department_id" if ctx.group == "department" else "township_id"
+    counted = _count_by(checks, key, ctx.ids, eligible)
+    rectified = _count_by(checks, key, ctx.ids, fixed & eligible)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        value = rectified / counted
+    inputs = [{"rectified": int(r), "ordered": int(c)} for r, c in zip(rectified, counted, strict=True)]
+    return _result(ctx.ids, value, counted > 0, inputs)
+
+
+def measure_check_obstruction_count(ctx: MeasureContext, params: dict) -> pd.DataFrame:
+    """Checks of the unit's enterprises in the year found obstructed or unreachable (a count)."""
+    checks = ctx.inputs.inspections
+    bad = _count_by(checks, "township_id", ctx.ids, checks["result"].isin(NON_COOPERATION))
+    total = _count_by(checks, "township_id", ctx.ids)
+    inputs = [
+        {"obstructed_or_unreachable": int(b), "checks": int(t)} for b, t in zip(bad, total, strict=True)
+    ]
+    return _result(ctx.ids, bad, np.ones(len(bad), dtype=bool), inputs)
+
+
+# --- blacklist, alerts, publicity, reports -------------------------------------
+
+
+def measure_blacklist_alert_acts(ctx: MeasureContext, params: dict) -> pd.DataFrame:
+    """Moves of blacklist cases from the department's checks plus consumer alerts published in
+    sectors it leads, in the year. Applies to departments that lead a sector or supervise enterprises."""
+    moves = _count_by(ctx.inputs.blacklist_events, "department_id", ctx.ids)
+    alerts = ctx.inputs.alerts.merge(ctx.inputs.sector_leads, on="sector_id")
+    alert_count = _count_by(alerts, "department_id", ctx.ids)
+    leads = np.isin(ctx.ids, ctx.inputs.sector_leads["department_id"].to_numpy())
+    supervises = ctx.adoption(ctx.inputs.as_of)["total"].to_numpy() > 0
+    inputs = [{"blacklist_moves": int(b), "alerts": int(a)} for b, a in zip(moves, alert_count, strict=True)]
+    return _result(ctx.ids, moves + alert_count, leads | supervises, inputs)
+
+
+def measure_publicity_count(ctx: MeasureContext, params: dict) -> pd.DataFrame:
+    """Publicity activities the unit held in the year (up to the assessment day)."""
+    held = ctx.inputs.publicity
+    count = _count_by(held, "unit_id", ctx.ids, held["held_on"] <= pd.Timestamp(ctx.inputs.as_of))
+    return _result(ctx.ids, count, np.ones(len(count), dtype=bool), [{"activities": int(c)} for c in count])
+
+
+def measure_reports_on_time(ctx: MeasureContext, params: dict) -> pd.DataFrame:
+    """Reports due in the year (up to the assessment day) submitted by their due date ÷ reports due."""
+    reports = ctx.inputs.reports
+    due = reports["due_on"] <= pd.Timestamp(ctx.inputs.as_of)
+    on_time = due & reports["submitted_on"].notna() & (reports["submitted_on"] <= reports["due_on"])
+    counted = _count_by(reports, "unit_id", ctx.ids, due)
+    timely = _count_by(reports, "unit_id", ctx.ids, on_time)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        value = timely / counted
+    inputs = [{"on_time": int(t), "due": int(c)} for t, c in zip(timely, counted, strict=True)]
+    return _result(ctx.ids, value, counted > 0, inputs)
+
+
+@dataclass(frozen=True)
+class Measure:
+    compute: Callable[[MeasureContext, dict], pd.DataFrame]
+    label: str  # English label used in explanations
+    unit: str  # how the value reads: "share" (as %), "points" (percentage points), "count"
+    groups: tuple[str, ...] = ("department", "township")
+
+
+MEASURES: dict[str, Measure] = {
+    "milestone_plan": Measure(measure_milestone_plan, "plan on time × elements", "share", ("department",)),
+    "milestone_platform_built": Measure(
+        measure_milestone_platform_built, "platform built", "share", ("department",)
+    ),
+    "milestone_platform_interconnected": Measure(
+        measure_milestone_platform_interconnected, "interconnection", "share", ("department",)
+    ),
+    "adoption_rate": Measure(measure_adoption_rate, "adoption", "share"),
+    "adoption_growth": Measure(measure_adoption_growth, "adoption growth", "points"),
+    "check_plan_completion": Measure(measure_check_plan_completion, "checks done", "share", ("department",)),
+    "publication_on_time": Measure(
+        measure_publication_on_time, "published on time", "share", ("department",)
+    ),
+    "rectification_rate": Measure(measure_rectification_rate, "rectified", "share"),
+    "check_obstruction_count": Measure(
+        measure_check_obstruction_count, "obstructed or unreachable checks", "count", ("township",)
+    ),
+    "blacklist_alert_acts": Measure(
+        measure_blacklist_alert_acts, "blacklist moves and alerts", "count", ("department",)
+    ),
+    "publicity_count": Measure(measure_publicity_count, "publicity activities", "count"),
+    "reports_on_time": Measure(measure_reports_on_time, "reports on time", "share", ("township",)),
+}

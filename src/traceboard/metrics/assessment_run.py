@@ -1,0 +1,174 @@
+"""One year's assessment end to end: load the sets and inputs, score, compare with the saved versions.
+
+The CLI and the dashboard both call :func:`prepare_assessment` (read only) and
+:func:`save_assessment` / :func:`lock_assessment` (changes, with an Actor), so
+every number on the page comes from the same function as the command.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field, replace
+
+import pandas as pd
+from sqlalchemy import Engine
+
+from traceboard.data import assessment_store as store
+from traceboard.data.assessment_config import UNIT_KINDS, IndicatorSetDef, load_indicator_set
+from traceboard.data.authz import Actor, require
+from traceboard.data.frame import RegisterFrame, load_register_frame
+from traceboard.metrics.assessment import AssessmentResult, assess, diff_runs, inputs_digest
+
+FIRST_YEAR = 2018  # the plan: assessed yearly from 2018
+
+
+class NothingToLock(RuntimeError):
+    """A leader asked to lock a year whose current figures no saved run holds."""
+
+
+@dataclass(frozen=True)
+class AssessmentView:
+    """A year's assessment as shown: figures, status and where they stand among the saved versions.
+
+    ``status`` is "locked" only when the figures are those of a locked run;
+    everything else is a draft. ``run`` is the saved run holding exactly these
+    figures (None when unsaved); ``latest`` the newest saved run of the year.
+    ``changes`` lists what differs from ``latest`` (unit_id, unit, item, old, new).
+    """
+
+    result: AssessmentResult
+    sets: dict[str, IndicatorSetDef]
+    inputs_sha256: str
+    as_of: dt.date
+    run: dict | None = None
+    latest: dict | None = None
+    changes: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    @property
+    def status(self) -> str:
+        return "locked" if self.run is not None and self.run["status"] == "locked" else "draft"
+
+    @property
+    def version(self) -> int | None:
+        return None if self.run is None else int(self.run["version"])
+
+
+def load_sets(year: int) -> dict[str, IndicatorSetDef]:
+    return {kind: load_indicator_set(year, kind) for kind in UNIT_KINDS}
+
+
+def compute_year(
+    engine: Engine, year: int, today: dt.date, frame: RegisterFrame, with_previous: bool = True
+) -> tuple[AssessmentResult, dict[str, IndicatorSetDef], dt.date]:
+    """Score ``year`` on the record as it is (the change against the year before included)."""
+    sets = load_sets(year)
+    inputs = store.gather_inputs(engine, year, store.assessment_day(year, today))
+    previous = _previous_scores(engine, year, today, frame) if with_previous else None
+    return assess(inputs, frame, sets, previous), sets, inputs.as_of
+
+
+def _previous_scores(engine: Engine, year: int, today: dt.date, frame: RegisterFrame) -> pd.DataFrame | None:
+    """Last year's scores: its newest locked run, else its newest saved run, else computed now."""
+    if year - 1 < FIRST_YEAR:
+        return None
+    runs = store.list_runs(engine, year - 1)
+    if not runs.empty:
+        chosen = runs[runs["status"] == "locked"].head(1)
+        run_id = int((chosen if not chosen.empty else runs.head(1))["id"].iloc[0])
+        return store.load_run(engine, run_id)[1]
+    result, _sets, _day = compute_year(engine, year - 1, today, frame, with_previous=False)
+    return result.units
+
+
+def prepare_assessment(
+    engine: Engine, year: int, today: dt.date, frame: RegisterFrame | None = None
+) -> AssessmentView:
+    """Compute ``year`` and place it among the saved versions (nothing is written).
+
+    When the newest saved run has the same inputs and indicator sets, its
+    stored scores are shown (a locked run's figures never change).
+    """
+    if year < FIRST_YEAR:
+        raise ValueError(f"the assessment starts in {FIRST_YEAR} (the plan, part 五); {year} has none")
+    frame = frame or load_register_frame(engine)
+    result, sets, as_of = compute_year(engine, year, today, frame)
+    digest = inputs_digest(result)
+    view = AssessmentView(result, sets, digest, as_of)
+    runs = store.list_runs(engine, year)
+    if runs.empty:
+        return view
+    latest = runs.iloc[0].to_dict()
+    fields, units, indicators = store.load_run(engine, int(latest["id"]))
+    if latest["inputs_sha256"] == digest and _same_sets(engine, fields, sets):
+        return replace(view, result=_with_stored(result, units, indicators), run=latest, latest=latest)
+    return replace(
+        view,
+        latest=latest,
+        changes=_named(diff_runs(units, indicators, result.units, result.indicators), result),
+    )
+
+
+def _same_sets(engine: Engine, run: dict, sets: dict[str, IndicatorSetDef]) -> bool:
+    return store.set_hashes(engine, run["id"]) == {k: s.sha256 for k, s in sets.items()}
+
+
+def _with_stored(result: AssessmentResult, units: pd.DataFrame, indicators: pd.DataFrame) -> AssessmentResult:
+    """The computed tables with the stored score, grade, rank, points and explanation put back."""
+    out_units = result.units.drop(columns=["score", "grade", "rank"]).merge(units, on="unit_id", how="left")
+    out_units = out_units[result.units.columns].sort_values(["unit_kind", "rank", "unit_id"], key=_kind_first)
+    key = ["unit_id", "indicator_code"]
+    stored = indicators[[*key, "points", "explanation"]]
+    out_ind = result.indicators.drop(columns=["points", "explanation"]).merge(stored, on=key, how="left")
+    return AssessmentResult(result.year, out_units.reset_index(drop=True), out_ind[result.indicators.columns])
+
+
+def _kind_first(column: pd.Series) -> pd.Series:
+    return column.map({"department": 0, "township": 1}) if column.name == "unit_kind" else column
+
+
+def _named(changes: pd.DataFrame, result: AssessmentResult) -> pd.DataFrame:
+    names = result.units.set_index("unit_id")["unit"]
+    changes.insert(1, "unit", changes["unit_id"].map(names))
+    return changes
+
+
+def save_assessment(engine: Engine, actor: Actor, view: AssessmentView) -> AssessmentView:
+    """Save the view as the year's next version unless the newest saved run already holds it.
+
+    Needs ``assessment.run``. Returns the view with ``run`` set; its ``changes``
+    (against the version before) go into the audit row.
+    """
+    require(actor, "assessment.run")
+    if view.run is not None:
+        return view
+    changes = view.changes.astype(object).where(view.changes.notna(), None).to_dict("records")
+    run_id = store.save_run(
+        engine,
+        actor,
+        view.result.year,
+        view.sets,
+        view.result.units,
+        view.result.indicators,
+        view.inputs_sha256,
+        changes,
+    )
+    saved = store.list_runs(engine, view.result.year)
+    run = saved[saved["id"] == run_id].iloc[0].to_dict()
+    return replace(view, run=run, latest=run)
+
+
+def lock_assessment(engine: Engine, actor: Actor, view: AssessmentView) -> AssessmentView:
+    """Lock the saved run that holds the view's figures (``assessment.lock``, leaders).
+
+    The leading group approves what the office ran: when no saved run holds
+    the current figures the lock is refused (NothingToLock) and nothing changes.
+    """
+    require(actor, "assessment.lock")
+    if view.run is None:
+        raise NothingToLock(
+            f"no saved run holds the current {view.result.year} figures: the office saves one first "
+            f"(traceboard assess --year {view.result.year} --as OFFICE_USER)"
+        )
+    store.lock_run(engine, actor, int(view.run["id"]))
+    run = {**view.run, "status": "locked", "locked_by": actor.username}
+    return replace(view, run=run, latest=run)
