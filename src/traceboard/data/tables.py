@@ -44,18 +44,68 @@ def display_width(text: object) -> int:
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in str(text))
 
 
-def to_xlsx_bytes(sheets: dict[str, pd.DataFrame], header_notes: dict[str, str] | None = None) -> bytes:
+def to_xlsx_bytes(
+    sheets: dict[str, pd.DataFrame],
+    header_notes: dict[str, str] | None = None,
+    *,
+    highlights: dict[str, list[tuple[int, int]]] | None = None,
+    choices: dict[str, dict[int, list[str]]] | None = None,
+    choice_rows: int = 5000,
+) -> bytes:
     """A workbook with one sheet per entry (sheet names as given, ≤ 31 characters).
 
     ``header_notes`` optionally puts a line of text above a sheet's table
-    (e.g. "草稿 draft"), shifting the table down one row.
+    (e.g. "草稿 draft"), shifting the table down one row. ``highlights``
+    marks cells (0-based data row, column) of a sheet in red (e.g. the faulty
+    cells of an import). ``choices`` gives columns (by index) of a sheet a drop-down list
+    (data validation) over their first ``choice_rows`` rows; the lists live on
+    a hidden sheet, so they may be longer than Excel's 255-character limit.
     """
     buffer = io.BytesIO()
     with pd.ExcelWriter(buffer, engine="xlsxwriter") as writer:
         bold = writer.book.add_format({"bold": True, "bg_color": "#ECEFF1", "border": 1, "text_wrap": True})
         for name, frame in sheets.items():
-            _write_sheet(writer, name[:31], _safe(frame), bold, (header_notes or {}).get(name))
+            safe = _safe(frame)
+            note = (header_notes or {}).get(name)
+            _write_sheet(writer, name[:31], safe, bold, note)
+            _highlight(writer, name[:31], safe, (highlights or {}).get(name, []), 1 if note else 0)
+        if choices:
+            _add_choices(writer, choices, 1, choice_rows)
     return buffer.getvalue()
+
+
+def _highlight(writer, name: str, frame: pd.DataFrame, cells: list[tuple[int, int]], top: int) -> None:
+    if not cells:
+        return
+    red = writer.book.add_format({"bg_color": "#FFC7CE", "font_color": "#9C0006"})
+    sheet = writer.sheets[name]
+    for row, col in cells:
+        if row < len(frame) and col < len(frame.columns):
+            value = frame.iat[row, col]
+            sheet.write(top + 1 + row, col, "" if pd.isna(value) else value, red)
+
+
+def _add_choices(writer, choices: dict[str, dict[int, list[str]]], top: int, rows: int) -> None:
+    lists = writer.book.add_worksheet("_lists")
+    lists.hide()
+    slot = 0
+    for name, columns in choices.items():
+        sheet = writer.sheets[name[:31]]
+        for col, values in columns.items():
+            lists.write_column(0, slot, values)
+            letter = _column_letter(slot)
+            source = f"=_lists!${letter}$1:${letter}${len(values)}"
+            sheet.data_validation(top, col, top + rows - 1, col, {"validate": "list", "source": source})
+            slot += 1
+
+
+def _column_letter(index: int) -> str:
+    name = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        name = chr(65 + rem) + name
+    return name
 
 
 def _write_sheet(writer, name: str, frame: pd.DataFrame, header_format, note: str | None) -> None:

@@ -1,0 +1,149 @@
+"""Reading the spreadsheets offices send: .xlsx, .xls and .csv, as a grid of text.
+
+Every cell becomes text the way the sender sees it (integers without ``.0``,
+dates as ``YYYY-MM-DD``), so that one normalisation path serves all formats.
+Row numbers are kept as the spreadsheet shows them (1-based, title rows
+counted). Merged cells are filled with their top-left value, as a reader of
+the sheet understands them.
+
+CSV encodings are detected, not guessed: a UTF-8 BOM, else strict UTF-8, else
+strict GBK, else strict GB18030 — the first that decodes the whole file wins
+and is reported; a file none of them decodes is unreadable.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from dataclasses import dataclass
+from pathlib import PurePath
+
+import pandas as pd
+from python_calamine import CalamineError, CalamineWorkbook
+
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls")
+CSV_ENCODINGS = (("utf-8", "UTF-8"), ("gbk", "GBK"), ("gb18030", "GB18030"))
+
+
+class UnreadableFile(ValueError):
+    """The file cannot be read at all (wrong format, corrupt, unknown encoding, missing sheet)."""
+
+
+@dataclass(frozen=True)
+class RawSheet:
+    """A sheet as text: ``cells`` has one row per spreadsheet row (index = row number, 1-based).
+
+    ``encoding`` is the detected CSV encoding (None for workbooks).
+    """
+
+    file: str
+    sheet: str
+    cells: pd.DataFrame
+    encoding: str | None = None
+
+
+def cell_text(value: object) -> str:
+    """A cell value as the text its sender typed or saw."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat(sep=" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if value is None:
+        return ""
+    return str(value)
+
+
+def list_sheets(content: bytes, filename: str) -> list[str]:
+    """Sheet names of a workbook (a CSV file has one, named after the file)."""
+    if not _is_workbook(filename):
+        return [PurePath(filename).stem]
+    return _open_workbook(content, filename).sheet_names
+
+
+def read_sheet(content: bytes, filename: str, sheet: str | None = None) -> RawSheet:
+    """Read one sheet (the first by default) of a workbook, or a CSV file, as text cells."""
+    if _is_workbook(filename):
+        return _read_workbook(content, filename, sheet)
+    if PurePath(filename).suffix.lower() not in (".csv", ".txt"):
+        raise UnreadableFile(f"{filename}: unsupported file type; send .xlsx, .xls or .csv")
+    text, encoding = decode_csv(content, filename)
+    rows = list(csv.reader(io.StringIO(text, newline="")))
+    return RawSheet(PurePath(filename).name, PurePath(filename).stem, _grid(rows, 0), encoding)
+
+
+def decode_csv(content: bytes, filename: str) -> tuple[str, str]:
+    """The text of a CSV file and the name of its encoding."""
+    if content.startswith(b"\xef\xbb\xbf"):
+        try:
+            return content[3:].decode("utf-8"), "UTF-8 with BOM"
+        except UnicodeDecodeError as exc:
+            raise UnreadableFile(f"{filename}: UTF-8 BOM but invalid UTF-8 at byte {exc.start + 3}") from None
+    if content.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise UnreadableFile(f"{filename}: UTF-16 text is not supported; save as CSV UTF-8")
+    for codec, label in CSV_ENCODINGS:
+        try:
+            return content.decode(codec), label
+        except UnicodeDecodeError:
+            continue
+    raise UnreadableFile(f"{filename}: not UTF-8, GBK or GB18030 text; save it as CSV UTF-8")
+
+
+def _is_workbook(filename: str) -> bool:
+    return PurePath(filename).suffix.lower() in WORKBOOK_SUFFIXES
+
+
+def _open_workbook(content: bytes, filename: str) -> CalamineWorkbook:
+    try:
+        return CalamineWorkbook.from_filelike(io.BytesIO(content))
+    except (CalamineError, ValueError, OSError) as exc:
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise UnreadableFile(f"{filename}: not a readable workbook ({reason})") from None
+
+
+def _read_workbook(content: bytes, filename: str, sheet: str | None) -> RawSheet:
+    book = _open_workbook(content, filename)
+    names = book.sheet_names
+    if sheet is not None and sheet not in names:
+        raise UnreadableFile(f"{filename}: no sheet {sheet!r}; sheets: {', '.join(names)}")
+    name = sheet if sheet is not None else names[0]
+    try:
+        data = book.get_sheet_by_name(name)
+        rows = data.to_python(skip_empty_area=False)
+        merged = data.merged_cell_ranges or []
+    except (CalamineError, ValueError) as exc:
+        raise UnreadableFile(f"{filename}: sheet {name!r} cannot be read ({exc})") from None
+    rows = [[cell_text(v) for v in row] for row in rows]
+    _fill_merged(rows, merged)
+    return RawSheet(PurePath(filename).name, name, _grid(rows, 0))
+
+
+def _fill_merged(rows: list[list[str]], merged: list) -> None:
+    # A merged block shows its top-left value in every cell it covers.
+    for (top, left), (bottom, right) in merged:
+        if top >= len(rows):
+            continue
+        value = rows[top][left] if left < len(rows[top]) else ""
+        for r in range(top, min(bottom, len(rows) - 1) + 1):
+            for c in range(left, min(right, len(rows[r]) - 1) + 1):
+                rows[r][c] = value
+
+
+def _grid(rows: list[list[str]], first: int) -> pd.DataFrame:
+    """Rows as a frame of text indexed by spreadsheet row number, trailing blanks removed."""
+    width = max((len(r) for r in rows), default=0)
+    frame = pd.DataFrame([r + [""] * (width - len(r)) for r in rows], dtype=object)
+    frame.index = pd.RangeIndex(first + 1, first + 1 + len(frame))
+    if frame.empty:
+        return frame
+    filled = frame.apply(lambda col: col.str.strip().ne(""))
+    frame = frame.loc[filled.any(axis=1)]  # blank rows carry nothing
+    used = filled.any(axis=0)
+    last = int(used[used].index.max()) if used.any() else -1
+    return frame.iloc[:, : last + 1]
