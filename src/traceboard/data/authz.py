@@ -33,6 +33,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "inspection.publish": frozenset({"office", "inspector"}),
     "blacklist.propose": frozenset({"office", "inspector"}),
     "blacklist.decide": frozenset({"office"}),
+    "blacklist.publish": frozenset({"office", "publicity"}),  # publish a decided listing
     "alert.draft": frozenset({"publicity", "office"}),
     "alert.approve": frozenset({"publicity", "office"}),
     "alert.publish": frozenset({"publicity"}),

@@ -1,0 +1,165 @@
+"""Acts on the record: propose and move blacklist cases, draft and move consumer alerts.
+
+Each function takes the acting user (``Actor``), checks the permission itself
+(data.authz), and hands the pure rule (lifecycle / alerts) to the store as
+the ``decide`` step of one transaction, so the check and the write see the
+same row. The engine is only passed through: sessions are opened in data/.
+Source: issue #7 and DESIGN.md "Blacklist".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import Engine
+
+from traceboard.blacklist.alerts import AlertDraft, AlertRefused, check_draft, plan_alert_move
+from traceboard.blacklist.lifecycle import (
+    IN_FORCE,
+    REMOVALS,
+    IllegalMove,
+    Move,
+    apply_move,
+    find_expired,
+)
+from traceboard.blacklist.rules import ProposalRules, RepeatRule, ResultRule, suggest_proposals
+from traceboard.data import blacklist_store as store
+from traceboard.data.authz import Actor, require
+from traceboard.data.blacklist_config import load_blacklist_rules
+from traceboard.data.public_record import load_check_results, load_public_enterprises
+
+MOVE_PERMISSIONS = {"published": "blacklist.publish"}
+ALERT_PERMISSIONS = {"approved": "alert.approve", "published": "alert.publish", "withdrawn": "alert.publish"}
+
+
+def proposal_rules(config: dict[str, Any]) -> ProposalRules:
+    """The rules file's ``result_rules`` and ``repeat_rule`` as rule values."""
+    result_rules = tuple(ResultRule(**r) for r in config["result_rules"])
+    repeat = config.get("repeat_rule")
+    if repeat is not None:
+        repeat = RepeatRule(**{**repeat, "failed_results": tuple(repeat["failed_results"])})
+    return ProposalRules(result_rules, repeat)
+
+
+def propose_case(
+    engine: Engine,
+    actor: Actor,
+    uscc: str,
+    grounds: str,
+    legal_basis: str | None = None,
+    source_inspection_id: int | None = None,
+    on: dt.date | None = None,
+) -> int:
+    """Propose listing the enterprise ``uscc``; return the new case id. Permission blacklist.propose
+    (an inspector only for enterprises of the inspector's department)."""
+    day = on or dt.date.today()
+    basis = legal_basis or load_blacklist_rules()["defaults"]["legal_basis"]
+    if not grounds.strip():
+        raise IllegalMove("a proposal needs its grounds (事由)")
+
+    def decide(facts: dict[str, Any]):
+        require(actor, "blacklist.propose", department_id=facts["department_id"])
+        if facts["open_case_ids"]:
+            raise IllegalMove(f"{facts['uscc']} already has an open case: {facts['open_case_ids'][0]}")
+        if source_inspection_id is not None and facts["inspection_enterprise_id"] != facts["id"]:
+            raise IllegalMove(f"inspection {source_inspection_id} is not a check of {facts['uscc']}")
+        fields = {"state": "proposed", "grounds": grounds.strip(), "legal_basis": basis, "proposed_on": day}
+        event = {
+            "from_state": None,
+            "to_state": "proposed",
+            "occurred_on": day,
+            "reason": grounds.strip(),
+            "legal_basis": basis,
+            "authority": None,
+            "details": {},
+            "decided_by": actor.username,
+        }
+        return {**fields, "source_inspection_id": source_inspection_id}, event
+
+    return store.insert_case(engine, uscc, source_inspection_id, decide, actor.username)
+
+
+def decide_move(case: dict[str, Any], move: Move, config: dict[str, Any]) -> tuple[dict, dict]:
+    """The pure decision of a move, including the risk class: D while listed (issue #7), restored
+    on removal when still D. Input: the case dict from the store; output (changes, event)."""
+    defaults = config["defaults"]
+    if move.to_state == "notified" and not move.remedies and not case.get("remedies"):
+        move = Move(**{**move.__dict__, "remedies": defaults["remedies"]})
+    changes, event = apply_move(case, move, config["lifecycle"]["repair_after_years"])
+    if move.to_state == "listed":
+        changes["risk_class"] = "D"
+        event["details"] = {**event["details"], "risk_class_before": case.get("risk_class")}
+    elif move.to_state in REMOVALS and case["state"] in IN_FORCE and case.get("risk_class") == "D":
+        changes["risk_class"] = case.get("risk_class_before_listing")
+    return changes, event
+
+
+def move_case(engine: Engine, actor: Actor, entry_id: int, move: Move) -> dict[str, Any]:
+    """Move case ``entry_id`` (permission blacklist.decide; publishing: blacklist.publish)."""
+    require(actor, MOVE_PERMISSIONS.get(move.to_state, "blacklist.decide"))
+    move = Move(**{**move.__dict__, "decided_by": actor.username})
+    config = load_blacklist_rules()
+    return store.update_case(engine, entry_id, lambda case: decide_move(case, move, config), actor.username)
+
+
+def expire_cases(engine: Engine, actor: Actor, as_of: dt.date) -> list[tuple[int, dt.date]]:
+    """Move every case in force whose listing ended on or before ``as_of`` to expired, in one
+    transaction; return (case id, expiry date) pairs. Permission blacklist.decide."""
+    require(actor, "blacklist.decide")
+    config = load_blacklist_rules()
+    years = config["lifecycle"]["expiry_years"]
+    cases = store.load_cases(engine, IN_FORCE)
+    due = find_expired(cases.to_dict("records"), as_of, years)
+    last = dict(zip(cases["id"], cases["last_moved_on"], strict=True))
+    moves = []
+    for entry_id, day in due:
+        move = Move("expired", max(day, last[entry_id] or day), actor.username, reason=f"列入期满{years}年")
+        moves.append((entry_id, lambda case, m=move: decide_move(case, m, config)))
+    store.update_cases(engine, moves, actor.username)
+    return due
+
+
+def suggest_cases(engine: Engine) -> pd.DataFrame:
+    """Cases the rules suggest from recorded check results, with the enterprise's uscc and name."""
+    suggestions = suggest_proposals(
+        load_check_results(engine), store.load_cases(engine), proposal_rules(load_blacklist_rules())
+    )
+    names = load_public_enterprises(engine)[["id", "uscc", "name"]].rename(columns={"id": "enterprise_id"})
+    return suggestions.merge(names, on="enterprise_id", how="left")
+
+
+def draft_alert(engine: Engine, actor: Actor, draft: AlertDraft) -> int:
+    """Save a draft alert (permission alert.draft); return its id."""
+    require(actor, "alert.draft")
+    draft = check_draft(draft)
+    fields = {
+        "title": draft.title,
+        "body": draft.body,
+        "severity": draft.severity,
+        "sector": draft.sector,
+        "drafted_by": actor.username,
+    }
+    return store.insert_alert(engine, fields, draft.usccs, actor.username)
+
+
+def move_alert(
+    engine: Engine,
+    actor: Actor,
+    alert_id: int,
+    to_state: str,
+    on: dt.date | None = None,
+    reason: str | None = None,
+) -> dict[str, Any]:
+    """Approve, publish or withdraw an alert (permissions in ALERT_PERMISSIONS)."""
+    if to_state not in ALERT_PERMISSIONS:
+        raise AlertRefused(f"unknown alert move {to_state!r}; moves: {', '.join(ALERT_PERMISSIONS)}")
+    require(actor, ALERT_PERMISSIONS[to_state])
+    day = on or dt.date.today()
+    return store.update_alert(
+        engine,
+        alert_id,
+        lambda alert: plan_alert_move(alert, to_state, actor.username, day, reason),
+        actor.username,
+    )

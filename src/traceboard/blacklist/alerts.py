@@ -1,0 +1,114 @@
+"""Consumer alerts (消费提示): templates and the draft → approved → published → withdrawn cycle.
+
+Source: the plan's "适时发布消费提示" and issue #7: an alert is drafted from a
+template (by sector, from a blacklist listing, from failed checks) or free
+text; another user than the drafter approves it; it is published; it may be
+withdrawn with a reason and is then still shown, marked withdrawn. Pure
+functions over plain values; the store persists them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+ALERT_MOVES: dict[str, tuple[str, ...]] = {
+    "draft": ("approved", "withdrawn"),
+    "approved": ("published", "withdrawn"),
+    "published": ("withdrawn",),
+    "withdrawn": (),
+}
+SEVERITIES = ("info", "warning", "serious")
+MAX_TITLE = 300
+
+
+class AlertRefused(ValueError):
+    """A move or draft the alert rules do not allow (the message says why)."""
+
+
+@dataclass(frozen=True)
+class AlertDraft:
+    """What a drafter writes: title, body, sector code, related enterprises' credit codes, severity."""
+
+    title: str
+    body: str
+    sector: str | None = None
+    usccs: tuple[str, ...] = ()
+    severity: str = "info"
+    template: str | None = None
+
+
+def check_draft(draft: AlertDraft) -> AlertDraft:
+    """Return ``draft`` with title and body stripped, or raise AlertRefused saying what is wrong."""
+    title, body = draft.title.strip(), draft.body.strip()
+    if not title or not body:
+        raise AlertRefused("an alert needs a title and a body")
+    if len(title) > MAX_TITLE:
+        raise AlertRefused(f"the title is {len(title)} characters long; at most {MAX_TITLE}")
+    if draft.severity not in SEVERITIES:
+        raise AlertRefused(f"unknown severity {draft.severity!r}; choose from {', '.join(SEVERITIES)}")
+    usccs = tuple(sorted({c.strip().upper() for c in draft.usccs}))
+    return AlertDraft(title, body, draft.sector or None, usccs, draft.severity, draft.template)
+
+
+def plan_alert_move(alert: dict[str, Any], to_state: str, by: str, on: dt.date, reason: str | None = None):
+    """Check a move of ``alert`` (dict with state, drafted_by) and return the fields to update.
+
+    Refusals name the allowed moves; approval by the drafter is refused (four
+    eyes); a withdrawal needs a reason.
+    """
+    state = alert["state"]
+    allowed = ALERT_MOVES[state]
+    if to_state not in allowed:
+        options = ", ".join(allowed) if allowed else "none (the alert is withdrawn)"
+        raise AlertRefused(f"cannot move a {state} alert to {to_state}; allowed from {state}: {options}")
+    if to_state == "approved":
+        if by == alert["drafted_by"]:
+            raise AlertRefused(f"{by} drafted this alert; another user must approve it")
+        return {"state": "approved", "approved_by": by}
+    if to_state == "published":
+        return {"state": "published", "published_on": on}
+    if not (reason or "").strip():
+        raise AlertRefused("withdrawing an alert needs a reason")
+    return {"state": "withdrawn", "withdrawn_on": on, "withdrawn_reason": reason.strip()}
+
+
+def fill_template(template: dict[str, str], values: dict[str, Any]) -> tuple[str, str]:
+    """``(title, body)`` of a template ({"title": ..., "body": ...}) with ``{placeholders}`` filled."""
+    try:
+        return template["title"].format(**values), template["body"].format(**values)
+    except KeyError as exc:
+        raise AlertRefused(f"the template needs a value for {exc.args[0]!r}") from None
+
+
+def draft_from_sector(templates: dict[str, Any], sector_code: str, sector_name: str) -> AlertDraft:
+    """A draft from the sector's template (``templates["sector"][code]``), about the whole sector."""
+    template = templates.get("sector", {}).get(sector_code)
+    if template is None:
+        known = ", ".join(sorted(templates.get("sector", {})))
+        raise AlertRefused(f"no alert template for sector {sector_code!r}; templates exist for: {known}")
+    title, body = fill_template(template, {"sector": sector_name})
+    return AlertDraft(title, body, sector_code, (), template.get("severity", "info"), f"sector:{sector_code}")
+
+
+def draft_from_listing(templates: dict[str, Any], entry: dict[str, Any]) -> AlertDraft:
+    """A draft about a published blacklist case (dict: state, name, uscc, grounds, listed_on, sector_code)."""
+    if entry.get("state") != "published":
+        raise AlertRefused(f"an alert can cite a published listing only; this case is {entry.get('state')}")
+    values = {**entry, "listed_on": entry["listed_on"].isoformat()}
+    title, body = fill_template(templates["listing"], values)
+    severity = templates["listing"].get("severity", "warning")
+    return AlertDraft(title, body, entry.get("sector_code"), (entry["uscc"],), severity, "listing")
+
+
+def draft_from_checks(templates: dict[str, Any], checks: list[dict[str, Any]], sector: str | None):
+    """A draft about failed checks (dicts: name, uscc, checked_on, result_label) in one sector (code)."""
+    if not checks:
+        raise AlertRefused("no failed checks to cite")
+    lines = "\n".join(
+        f"- {c['name']}（{c['uscc']}）{c['checked_on'].isoformat()} {c['result_label']}" for c in checks
+    )
+    title, body = fill_template(templates["checks"], {"count": len(checks), "lines": lines})
+    usccs = tuple(sorted({c["uscc"] for c in checks}))
+    return AlertDraft(title, body, sector, usccs, templates["checks"].get("severity", "warning"), "checks")

@@ -1,0 +1,69 @@
+"""The published record assembled for the public: the site and the look-up.
+
+Loads only public facts (data.public_record) and applies the pure look-up
+and site functions. Source: issue #7 "The public site", "Public look-up".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import Engine
+
+from traceboard.blacklist.lookup import answer_lookup, summarise_enterprises
+from traceboard.blacklist.site import SiteRecord, SiteSettings, render_site
+from traceboard.blacklist.vocabulary import RESULT_LABELS
+from traceboard.data.blacklist_store import load_alerts
+from traceboard.data.public_record import (
+    latest_public_date,
+    load_public_cases,
+    load_public_enterprises,
+    load_published_results,
+    load_trace_events,
+)
+
+
+def label_results(results: pd.DataFrame) -> pd.DataFrame:
+    """Add ``result_label``: the published Chinese wording of each result code."""
+    out = results.copy()
+    out["result_label"] = out["result"].map(RESULT_LABELS)
+    return out
+
+
+def site_as_of(engine: Engine) -> dt.date:
+    """The site's "data as of" date: the latest published fact (so the same record gives the same
+    date); 2018-01-01 (the programme's first year) for an empty record."""
+    return latest_public_date(engine) or dt.date(2018, 1, 1)
+
+
+def build_site_record(engine: Engine, as_of: dt.date | None = None, settings: SiteSettings | None = None):
+    """The SiteRecord of the whole published record at ``as_of`` (default: :func:`site_as_of`)."""
+    day = as_of or site_as_of(engine)
+    enterprises = load_public_enterprises(engine)
+    cases = load_public_cases(engine)
+    results = label_results(load_published_results(engine))
+    summary = summarise_enterprises(enterprises, load_trace_events(engine), cases, results, day)
+    alerts = load_alerts(engine, ("published", "withdrawn"))
+    return SiteRecord(day, alerts, cases, results, summary, settings or SiteSettings())
+
+
+def build_site(engine: Engine, as_of: dt.date | None = None, settings: SiteSettings | None = None):
+    """The public site's files (relative path → bytes) for the record."""
+    return render_site(build_site_record(engine, as_of, settings))
+
+
+def look_up(
+    engine: Engine, query: str, as_of: dt.date | None = None, limit: int = 20
+) -> list[dict[str, Any]]:
+    """The public answer for a credit code or a name fragment (see lookup.answer_lookup)."""
+    if not query.strip():
+        return []
+    day = as_of or dt.date.today()
+    enterprises = load_public_enterprises(engine, query)
+    ids = [int(i) for i in enterprises["id"]]
+    cases = load_public_cases(engine, ids)
+    results = label_results(load_published_results(engine, ids))
+    summary = summarise_enterprises(enterprises, load_trace_events(engine, ids), cases, results, day)
+    return answer_lookup(query, summary, cases, results, limit)

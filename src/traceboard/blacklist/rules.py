@@ -1,0 +1,110 @@
+"""Proposals from check results: which results suggest a blacklist case.
+
+Source: issue #7 "Proposals from results" — 追溯信息不真实, 产品质量不合格 with a
+major hazard, 不配合检查情节严重, and two failed checks within 12 months
+suggest a listing; a person decides. The rules are data
+(``config/blacklist_rules.toml``, loaded by ``data.blacklist_config``); this
+module only applies them to a DataFrame of check results.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import pandas as pd
+
+from traceboard.blacklist.lifecycle import OPEN_STATES
+
+SUGGESTION_COLUMNS = ["enterprise_id", "inspection_id", "rule", "grounds", "checked_on"]
+
+
+@dataclass(frozen=True)
+class ResultRule:
+    """One result that suggests a case by itself (optionally only with a major hazard)."""
+
+    code: str
+    result: str
+    grounds: str
+    major_hazard_only: bool = False
+
+
+@dataclass(frozen=True)
+class RepeatRule:
+    """``count`` failed checks of one enterprise within ``within_months`` months."""
+
+    code: str
+    failed_results: tuple[str, ...]
+    count: int
+    within_months: int
+    grounds: str
+
+
+@dataclass(frozen=True)
+class ProposalRules:
+    result_rules: tuple[ResultRule, ...]
+    repeat: RepeatRule | None
+
+
+def months_before(day: dt.date, months: int) -> dt.date:
+    """The same day ``months`` calendar months earlier (clamped to the month's last day)."""
+    total = day.year * 12 + day.month - 1 - months
+    year, month = divmod(total, 12)
+    for last in (31, 30, 29, 28):
+        try:
+            return dt.date(year, month + 1, min(day.day, last))
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")
+
+
+def suggest_proposals(checks: pd.DataFrame, cases: pd.DataFrame, rules: ProposalRules) -> pd.DataFrame:
+    """Suggested cases from check results, one row per enterprise (its latest triggering check).
+
+    Input: ``checks`` with ``id, enterprise_id, checked_on (date), result,
+    major_hazard``; ``cases`` with ``enterprise_id, state`` (existing blacklist
+    cases). Enterprises with an open case are skipped. Output columns:
+    SUGGESTION_COLUMNS, sorted by checked_on descending then enterprise_id.
+    """
+    hits = [_result_hits(checks, rule) for rule in rules.result_rules]
+    if rules.repeat is not None:
+        hits.append(_repeat_hits(checks, rules.repeat))
+    found = pd.concat([h for h in hits if not h.empty] or [_empty()], ignore_index=True)
+    open_ids = set(cases.loc[cases["state"].isin(OPEN_STATES), "enterprise_id"]) if len(cases) else set()
+    found = found[~found["enterprise_id"].isin(open_ids)]
+    found = found.sort_values(["checked_on", "inspection_id"], ascending=False)
+    found = found.drop_duplicates("enterprise_id").sort_values(
+        ["checked_on", "enterprise_id"], ascending=[False, True]
+    )
+    return found[SUGGESTION_COLUMNS].reset_index(drop=True)
+
+
+def _empty() -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype=object) for c in SUGGESTION_COLUMNS})
+
+
+def _result_hits(checks: pd.DataFrame, rule: ResultRule) -> pd.DataFrame:
+    mask = checks["result"] == rule.result
+    if rule.major_hazard_only:
+        mask &= checks["major_hazard"].astype(bool)
+    hit = checks[mask]
+    return pd.DataFrame(
+        {
+            "enterprise_id": hit["enterprise_id"],
+            "inspection_id": hit["id"],
+            "rule": rule.code,
+            "grounds": rule.grounds,
+            "checked_on": hit["checked_on"],
+        }
+    )
+
+
+def _repeat_hits(checks: pd.DataFrame, rule: RepeatRule) -> pd.DataFrame:
+    failed = checks[checks["result"].isin(rule.failed_results)].sort_values(["enterprise_id", "checked_on"])
+    rows = []
+    for enterprise_id, group in failed.groupby("enterprise_id", sort=True):
+        days, ids = list(group["checked_on"]), list(group["id"])
+        for i in range(rule.count - 1, len(days)):
+            if days[i - rule.count + 1] >= months_before(days[i], rule.within_months):
+                rows.append((enterprise_id, ids[i], rule.code, rule.grounds, days[i]))
+    return pd.DataFrame(rows, columns=SUGGESTION_COLUMNS)

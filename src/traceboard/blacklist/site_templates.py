@@ -1,0 +1,157 @@
+# ruff: noqa: E501 — templates keep their HTML lines whole
+"""Jinja2 templates of the public site (HTML autoescaped; Atom escaped as XML).
+
+Kept as strings so that rendering is pure (no file reads). Every page is
+self-contained: inline CSS, no external resources, UTF-8, lang="zh-CN".
+"""
+
+from __future__ import annotations
+
+BASE = """<!DOCTYPE html>
+<html lang="zh-CN">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{% block title %}{% endblock %} · {{ site.city }}重要产品追溯</title>
+<style>
+body{font-family:"Noto Sans CJK SC","Microsoft YaHei","PingFang SC",sans-serif;margin:0;color:#1f2933;background:#f7f8fa}
+header{background:#8b1a1a;color:#fff;padding:14px 24px}header a{color:#fff;margin-right:18px;text-decoration:none}
+header h1{font-size:20px;margin:0 0 6px}main{max-width:1080px;margin:0 auto;padding:16px 24px}
+table{border-collapse:collapse;width:100%;background:#fff;font-size:14px}th,td{border:1px solid #d9dde3;padding:6px 8px;text-align:left;vertical-align:top}
+th{background:#eceff1}.muted{color:#66707a;font-size:13px}.withdrawn{color:#9aa0a6}.tag{display:inline-block;padding:0 6px;border-radius:3px;background:#eceff1;font-size:12px}
+.serious,.warning{background:#fde8e8;color:#8b1a1a}.card{background:#fff;border:1px solid #d9dde3;padding:10px 14px;margin:10px 0}
+input[type=search]{font-size:16px;padding:6px 10px;width:min(520px,100%)}pre{white-space:pre-wrap;font-family:inherit}
+</style>
+</head>
+<body>
+<header><h1>{{ site.city }}重要产品追溯 · 信息公示</h1>
+<nav><a href="{{ root }}index.html">首页</a><a href="{{ root }}blacklist.html">质量失信黑名单</a><a href="{{ root }}results.html">抽查结果公示</a><a href="{{ root }}alerts.atom">订阅消费提示 (Atom)</a></nav></header>
+<main>
+{% block main %}{% endblock %}
+<p class="muted">数据截至 {{ site.as_of }}。发布机关：{{ site.publisher }}。</p>
+</main>
+</body>
+</html>
+"""
+
+ALERT_ITEM = """{% macro alert_item(a, root) -%}
+<div class="card{% if a.state == 'withdrawn' %} withdrawn{% endif %}">
+<a href="{{ root }}alerts/{{ a.id }}.html">{{ a.title }}</a>
+<span class="tag {{ a.severity }}">{{ a.severity_label }}</span>
+{% if a.state == 'withdrawn' %}<span class="tag">已撤回 {{ a.withdrawn_on }}</span>{% endif %}
+<div class="muted">{{ a.published_on }}{% if a.sector %} · {{ a.sector }}{% endif %}</div>
+</div>
+{%- endmacro %}
+"""
+
+CASE_TABLE = """{% macro case_table(cases, removed) -%}
+<table>
+<thead><tr><th>企业名称</th><th>统一社会信用代码</th><th>列入日期</th><th>事由</th><th>法律依据</th><th>决定机关</th><th>权利救济的期限和途径</th>{% if removed %}<th>移出日期</th><th>移出原因</th><th>移出决定机关</th>{% endif %}</tr></thead>
+<tbody>
+{% for c in cases %}<tr><td>{{ c.name }}</td><td>{{ c.uscc }}</td><td>{{ c.listed_on }}</td><td>{{ c.grounds }}</td><td>{{ c.legal_basis }}</td><td>{{ c.authority }}</td><td>{{ c.remedies }}</td>{% if removed %}<td>{{ c.removed_on }}</td><td>{{ c.status }}：{{ c.removal_reason }}</td><td>{{ c.removal_authority }}</td>{% endif %}</tr>
+{% else %}<tr><td colspan="{{ 10 if removed else 7 }}">暂无</td></tr>
+{% endfor %}</tbody>
+</table>
+{%- endmacro %}
+"""
+
+INDEX = """{% extends "base.html" %}{% from "macros.html" import alert_item %}{% from "cases.html" import case_table %}
+{% block title %}首页{% endblock %}
+{% block main %}
+<h2>一站式查询</h2>
+<p><label for="q">企业名称或统一社会信用代码：</label><br><input type="search" id="q" autocomplete="off" placeholder="输入名称或18位代码"></p>
+<div id="answer" class="muted">共收录 {{ enterprise_count }} 家企业。查询在本页内完成，不联网。</div>
+<h2>最新消费提示</h2>
+{% for a in alerts %}{{ alert_item(a, root) }}
+{% else %}<p>暂无</p>
+{% endfor %}
+<h2>质量失信黑名单（现行）</h2>
+{{ case_table(current, False) }}
+<p><a href="blacklist.html">完整名单（含已移出）</a> · <a href="blacklist.csv">CSV</a> · <a href="blacklist.json">JSON</a> · <a href="alerts.json">消费提示 JSON</a></p>
+<script type="application/json" id="index-data">{{ index_json }}</script>
+<script>
+(function(){
+var rows=JSON.parse(document.getElementById("index-data").textContent);
+var box=document.getElementById("q"),out=document.getElementById("answer");
+function line(r){var d=document.createElement("div");d.className="card";
+var t=document.createElement("strong");t.textContent=r[1]+"（"+r[0]+"）";d.appendChild(t);
+var s=document.createElement("div");
+s.textContent=(r[2]?"已建立追溯体系":"未建立追溯体系")+" · "+(r[3]?"列入质量失信黑名单":"未列入黑名单")+" · "+(r[4]?"最近抽查："+r[5]+" "+r[4]:"无公示抽查结果")+" · 政府采购（可追溯且未列入黑名单）："+(r[2]&&!r[3]?"是":"否");
+d.appendChild(s);return d;}
+box.addEventListener("input",function(){var q=box.value.trim();out.textContent="";if(!q){return;}
+var u=q.toUpperCase(),hits=rows.filter(function(r){return r[0]===u;});
+if(!hits.length){hits=rows.filter(function(r){return r[1].toLowerCase().indexOf(q.toLowerCase())>=0;});}
+if(!hits.length){out.textContent="未找到";return;}
+hits.slice(0,20).forEach(function(r){out.appendChild(line(r));});
+if(hits.length>20){var m=document.createElement("div");m.textContent="另有 "+(hits.length-20)+" 家，请输入更完整的名称";out.appendChild(m);}});
+})();
+</script>
+{% endblock %}
+"""
+
+ALERT_PAGE = """{% extends "base.html" %}
+{% block title %}{{ a.title }}{% endblock %}
+{% block main %}
+<h2>{% if a.state == 'withdrawn' %}【已撤回】{% endif %}{{ a.title }}</h2>
+<p class="muted">消费提示 · {{ a.severity_label }} · 发布日期 {{ a.published_on }}{% if a.sector %} · {{ a.sector }}{% endif %}</p>
+{% if a.state == 'withdrawn' %}<div class="card warning">本提示已于 {{ a.withdrawn_on }} 撤回。撤回原因：{{ a.withdrawn_reason }}</div>{% endif %}
+<div class="card"><pre>{{ a.body }}</pre></div>
+{% if a.enterprises %}<h3>涉及企业</h3><ul>{% for e in a.enterprises %}<li>{{ e.name }}（{{ e.uscc }}）</li>{% endfor %}</ul>{% endif %}
+{% endblock %}
+"""
+
+BLACKLIST = """{% extends "base.html" %}{% from "cases.html" import case_table %}
+{% block title %}质量失信黑名单{% endblock %}
+{% block main %}
+<h2>质量失信黑名单（现行）</h2>
+{{ case_table(current, False) }}
+<h2>已移出名单</h2>
+{{ case_table(removed, True) }}
+{% endblock %}
+"""
+
+RESULTS = """{% extends "base.html" %}
+{% block title %}抽查结果公示{% endblock %}
+{% block main %}
+<h2>“双随机、一公开”抽查结果公示</h2>
+<p class="muted">共 {{ results|length }} 条。</p>
+<table>
+<thead><tr><th>企业名称</th><th>统一社会信用代码</th><th>检查日期</th><th>检查部门</th><th>检查结果</th><th>公示日期</th></tr></thead>
+<tbody>
+{% for r in results %}<tr><td>{{ r.name }}</td><td>{{ r.uscc }}</td><td>{{ r.checked_on }}</td><td>{{ r.department }}</td><td>{{ r.result_label }}</td><td>{{ r.published_on }}</td></tr>
+{% else %}<tr><td colspan="6">暂无</td></tr>
+{% endfor %}</tbody>
+</table>
+{% endblock %}
+"""
+
+ATOM = """<?xml version="1.0" encoding="utf-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="zh-CN">
+<id>{{ site.feed_id }}</id>
+<title>{{ site.city }}消费提示</title>
+<updated>{{ updated }}</updated>
+<author><name>{{ site.publisher }}</name></author>
+<link rel="self" href="{{ site.base_url }}alerts.atom"/>
+<link rel="alternate" type="text/html" href="{{ site.base_url }}index.html"/>
+{% for a in alerts %}<entry>
+<id>{{ site.feed_id }}:alert:{{ a.id }}</id>
+<title>{% if a.state == 'withdrawn' %}【已撤回】{% endif %}{{ a.title }}</title>
+<published>{{ a.published_at }}</published>
+<updated>{{ a.updated_at }}</updated>
+<link rel="alternate" type="text/html" href="{{ site.base_url }}alerts/{{ a.id }}.html"/>
+{% if a.sector %}<category term="{{ a.sector }}"/>
+{% endif %}<summary type="text">{% if a.state == 'withdrawn' %}已于 {{ a.withdrawn_on }} 撤回：{{ a.withdrawn_reason }}
+{% endif %}{{ a.body }}</summary>
+</entry>
+{% endfor %}</feed>
+"""
+
+HTML_TEMPLATES = {
+    "base.html": BASE,
+    "macros.html": ALERT_ITEM,
+    "cases.html": CASE_TABLE,
+    "index.html": INDEX,
+    "alert.html": ALERT_PAGE,
+    "blacklist.html": BLACKLIST,
+    "results.html": RESULTS,
+}
