@@ -54,7 +54,15 @@ class AccountError(ValueError):
 
 
 class SignInFailed(PermissionError):
-    """Wrong username or password, a locked or a disabled account (message safe to show)."""
+    """Wrong username or password, a locked or a disabled account (message safe to show).
+
+    ``reason`` is ``credentials``, ``locked`` or ``disabled`` (the dashboard words it per language).
+    """
+
+    def __init__(self, message: str, reason: str = "credentials", until: dt.datetime | None = None) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.until = until
 
 
 @dataclass(frozen=True)
@@ -100,7 +108,7 @@ def _user(session: Session, username: str, *, lock: bool = False) -> User:
     return user
 
 
-def _department_id(session: Session, code: str | None) -> int | None:
+def department_id_of(session: Session, code: str | None) -> int | None:
     if code is None:
         return None
     unit = session.scalar(select(Unit).where(Unit.code == code, Unit.kind == "department"))
@@ -149,7 +157,7 @@ def add_user(
     user = User(
         username=username,
         role=role,
-        department_id=_department_id(session, department),
+        department_id=department_id_of(session, department),
         display_name=display_name,
         password_hash=hash_password(secret.password),
         active=True,
@@ -268,7 +276,7 @@ def add_demo_accounts(session: Session) -> int:
                 role=role,
                 display_name=name,
                 password_hash=_demo_hash(),
-                department_id=_department_id(session, department),
+                department_id=department_id_of(session, department),
                 active=True,
             )
         )
@@ -298,13 +306,15 @@ def authenticate(session: Session, username: str, password: str, now: dt.datetim
     locked_until = _as_utc(user.locked_until)
     if locked_until is not None and locked_until > now:
         raise SignInFailed(
-            f"account locked until {locked_until:%H:%M} UTC after {MAX_FAILURES} failed attempts"
+            f"account locked until {locked_until:%H:%M} UTC after {MAX_FAILURES} failed attempts",
+            "locked",
+            locked_until,
         )
     if not _verify(user.password_hash, password):
         _count_failure(session, user, now)
         raise SignInFailed("wrong username or password")
     if not user.active:
-        raise SignInFailed("this account is disabled")
+        raise SignInFailed("this account is disabled", "disabled")
     if _HASHER.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     user.failed_attempts, user.locked_until, user.last_login_at = 0, None, now
@@ -319,6 +329,12 @@ def sign_in(engine: Engine, username: str, password: str, now: dt.datetime | Non
         except SignInFailed as exc:
             failure = exc
     raise failure
+
+
+def is_active(engine: Engine, username: str) -> bool:
+    """Whether ``username`` is an active account (a signed-in session ends when it is disabled)."""
+    with engine.connect() as conn:
+        return bool(conn.scalar(select(User.active).where(User.username == username)))
 
 
 def _verify(password_hash: str, password: str) -> bool:
