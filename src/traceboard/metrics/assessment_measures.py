@@ -265,7 +265,7 @@ def measure_reports_on_time(ctx: MeasureContext, params: dict) -> pd.DataFrame:
     timely = _count_by(reports, "unit_id", ctx.ids, on_time)
     with np.errstate(divide="ignore", invalid="ignore"):
         value = timely / counted
-    inputs = [{"on_time": int(t), "due": int(c)} for t, c in zip(timely, counted, strict=True)]
+    inputs = [{"on_time_reports": int(t), "due": int(c)} for t, c in zip(timely, counted, strict=True)]
     return _result(ctx.ids, value, counted > 0, inputs)
 
 

@@ -15,6 +15,7 @@ from sqlalchemy import Engine
 
 from traceboard.data import assessment_store as store
 from traceboard.data.assessment_config import UNIT_KINDS, IndicatorSetDef, load_indicator_set
+from traceboard.data.assessment_report import ReportData
 from traceboard.data.authz import Actor, require
 from traceboard.data.frame import RegisterFrame, load_register_frame
 from traceboard.metrics.assessment import AssessmentResult, assess, diff_runs, inputs_digest
@@ -172,3 +173,18 @@ def lock_assessment(engine: Engine, actor: Actor, view: AssessmentView) -> Asses
     store.lock_run(engine, actor, int(view.run["id"]))
     run = {**view.run, "status": "locked", "locked_by": actor.username}
     return replace(view, run=run, latest=run)
+
+
+def report_data(view: AssessmentView, sensitivity: pd.DataFrame | None = None) -> ReportData:
+    """The view as the plain tables the report writers take."""
+    return ReportData(
+        year=view.result.year,
+        version=view.version,
+        status=view.status,
+        as_of=view.as_of,
+        units=view.result.units,
+        indicators=view.result.indicators,
+        set_titles={kind: s.title for kind, s in view.sets.items()},
+        sensitivity=sensitivity,
+        locked_by=view.run.get("locked_by") if view.run else None,
+    )

@@ -1,0 +1,185 @@
+"""``traceboard assess``: the annual assessment from the command line.
+
+Without ``--as`` nothing is written: the year is computed and shown, labelled
+draft unless its figures are those of a locked run. ``--as`` an office user
+saves the figures as the year's next version (when they differ from the newest
+saved one) and lists the differences; ``--lock --as`` a leader locks the saved
+run that holds the current figures.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import click
+import numpy as np
+import pandas as pd
+
+from traceboard.cli.common import CommandError, acting_user, as_option, get_engine
+from traceboard.data.assessment_config import InvalidIndicatorSet
+from traceboard.data.assessment_report import save_report_files
+from traceboard.data.assessment_store import LockedRunError
+from traceboard.data.tables import display_width
+from traceboard.metrics.assessment import UnknownMeasure
+from traceboard.metrics.assessment_run import (
+    AssessmentView,
+    NothingToLock,
+    lock_assessment,
+    prepare_assessment,
+    report_data,
+    save_assessment,
+)
+from traceboard.metrics.sensitivity import sensitivity_by_kind
+
+TABLE_HEADERS = {
+    "rank": "排名",
+    "unit": "单位",
+    "kind": "类别",
+    "score": "得分",
+    "grade": "等次",
+    "change": "较上年",
+}
+KIND_ZH = {"department": "部门", "township": "乡镇"}
+
+
+def points_table(view: AssessmentView) -> pd.DataFrame:
+    """unit, unit_kind, score, grade, rank, then each indicator's points (empty where it does not apply)."""
+    ind = view.result.indicators
+    points = ind.assign(points=ind["points"].where(ind["applicable"]))
+    wide = points.pivot(index="unit_id", columns="indicator_code", values="points")
+    codes = list(dict.fromkeys(ind["indicator_code"]))
+    table = view.result.units[["unit_id", "unit", "unit_kind", "score", "grade", "rank"]]
+    return table.merge(wide[codes], left_on="unit_id", right_index=True).drop(columns="unit_id")
+
+
+def render_table(view: AssessmentView) -> str:
+    """A readable aligned table with Chinese headers, one block per kind."""
+    lines = []
+    for kind, label in KIND_ZH.items():
+        units = view.result.units[view.result.units["unit_kind"] == kind]
+        rows = [
+            [str(r.rank), str(r.unit), label, f"{r.score:.1f}", str(r.grade), _change(r.change)]
+            for r in units.itertuples()
+        ]
+        widths = [
+            max(display_width(c) for c in col) for col in zip(TABLE_HEADERS.values(), *rows, strict=True)
+        ]
+        for row in [list(TABLE_HEADERS.values()), *rows]:
+            lines.append(
+                "  ".join(
+                    _pad(c, w, i in (0, 3, 5)) for i, (c, w) in enumerate(zip(row, widths, strict=True))
+                )
+            )
+        lines.append("")
+    return "\n".join(lines).rstrip()
+
+
+def _pad(text: str, width: int, right: bool) -> str:
+    space = " " * (width - display_width(text))
+    return space + text if right else text + space
+
+
+def _change(value) -> str:
+    return "—" if pd.isna(value) else f"{value:+.1f}"
+
+
+def render_json(view: AssessmentView, sensitivity: pd.DataFrame) -> str:
+    points = points_table(view)
+    units = []
+    for row, (_, unit) in zip(points.to_dict("records"), view.result.units.iterrows(), strict=True):
+        fixed = {k: row[k] for k in ("unit", "unit_kind", "score", "grade", "rank")}
+        fixed["change"] = None if pd.isna(unit["change"]) else float(unit["change"])
+        fixed["points"] = {k: v for k, v in row.items() if k not in fixed and not pd.isna(v)}
+        units.append(fixed)
+    document = {
+        "year": view.result.year,
+        "version": view.version,
+        "status": view.status,
+        "as_of": view.as_of.isoformat(),
+        "units": units,
+        "changes": _records(view.changes),
+        "sensitivity": _records(sensitivity.drop(columns=["unit_id"])),
+    }
+    return json.dumps(document, ensure_ascii=False, indent=2, default=_plain)
+
+
+def _records(table: pd.DataFrame) -> list[dict]:
+    return table.astype(object).where(table.notna(), None).to_dict("records") if not table.empty else []
+
+
+def _plain(value):
+    return value.item() if isinstance(value, np.generic) else str(value)
+
+
+def describe(view: AssessmentView, saved: bool) -> str:
+    """The status line: year, version, draft or locked, and what happened."""
+    year = view.result.year
+    if view.run is None:
+        where = f"newest saved version {int(view.latest['version'])} differs" if view.latest else "not saved"
+        return f"{year}: draft ({where}; the office saves it with --as)"
+    state = "locked" if view.status == "locked" else "draft"
+    return f"{year}: version {view.version} {state}" + (" — saved now" if saved else "")
+
+
+@click.command("assess")
+@click.option("--year", type=int, required=True, help="The year assessed (from 2018).")
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True
+)
+@click.option(
+    "--xlsx", type=click.Path(dir_okay=False, path_type=Path), help="Write the Excel workbook here."
+)
+@click.option("--pdf", type=click.Path(dir_okay=False, path_type=Path), help="Write the PDF report here.")
+@click.option(
+    "--lock", is_flag=True, help="Lock the saved run holding the current figures (a leader, with --as)."
+)
+@click.option(
+    "--today", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Assess as of this day (default today)."
+)
+@as_option
+def assess_cmd(year, fmt, xlsx, pdf, lock, today, acting_as) -> None:
+    """The annual assessment (年度考核) of the departments and township-level units for a year."""
+    engine = get_engine()
+    day = today.date() if today else dt.date.today()
+    try:
+        view = prepare_assessment(engine, year, day)
+    except (InvalidIndicatorSet, UnknownMeasure, ValueError) as exc:
+        raise CommandError(str(exc), exit_code=2) from None
+    saved = False
+    if lock:
+        actor = acting_user(acting_as, "assessment.lock")
+        try:
+            view = lock_assessment(engine, actor, view)
+        except (NothingToLock, LockedRunError) as exc:
+            raise CommandError(str(exc)) from None
+    elif acting_as:
+        saved = view.run is None
+        view = save_assessment(engine, acting_user(acting_as, "assessment.run"), view)
+    click.echo(describe(view, saved), err=True)
+    for change in _records(view.changes):
+        click.echo(f"  {change['unit']}: {change['item']} {change['old']} → {change['new']}", err=True)
+    sensitivity = sensitivity_by_kind(view.result, view.sets)
+    _write_reports(view, sensitivity, xlsx, pdf)
+    if fmt == "csv":
+        click.echo(points_table(view).to_csv(index=False, lineterminator="\n"), nl=False)
+    elif fmt == "json":
+        click.echo(render_json(view, sensitivity))
+    else:
+        click.echo(render_table(view))
+
+
+def _write_reports(
+    view: AssessmentView, sensitivity: pd.DataFrame, xlsx: Path | None, pdf: Path | None
+) -> None:
+    try:
+        written = save_report_files(report_data(view, sensitivity), xlsx, pdf)
+    except OSError as exc:
+        raise CommandError(f"cannot write {exc.filename}: {exc.strerror}") from None
+    for path in written:
+        click.echo(f"wrote {path}", err=True)
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(assess_cmd)
