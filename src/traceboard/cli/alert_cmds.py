@@ -1,0 +1,170 @@
+"""Consumer alerts, the public site and the public look-up on the command line."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+import pandas as pd
+
+from traceboard.blacklist import actions, public
+from traceboard.blacklist.alerts import AlertDraft, draft_from_listing, draft_from_sector
+from traceboard.cli.blacklist_cmds import DATE, _day, _echo_frame, refusals
+from traceboard.cli.common import CommandError, acting_user, as_option, get_engine
+from traceboard.data.blacklist_config import load_alert_templates
+from traceboard.data.blacklist_store import NotFound, load_alerts, load_cases
+from traceboard.data.models import Sector
+from traceboard.data.site_writer import write_site
+
+
+@click.group("alert")
+def alert_group() -> None:
+    """消费提示: draft, approve (another user), publish, withdraw."""
+
+
+def _template_draft(from_sector: str | None, from_case: int | None) -> AlertDraft | None:
+    templates = load_alert_templates()
+    if from_case is not None:
+        cases = load_cases(get_engine())
+        match = cases[cases["id"] == from_case]
+        if match.empty:
+            raise NotFound(f"no blacklist case {from_case}")
+        return draft_from_listing(templates, _case_for_template(match.iloc[0].to_dict()))
+    if from_sector is not None:
+        from sqlalchemy import select
+        from sqlalchemy.orm import Session
+
+        with Session(get_engine()) as session:
+            name = session.scalar(select(Sector.name).where(Sector.code == from_sector))
+        if name is None:
+            raise NotFound(f"unknown sector {from_sector!r}")
+        return draft_from_sector(templates, from_sector, name)
+    return None
+
+
+def _case_for_template(case: dict) -> dict:
+    return {**case, "sector_code": case.get("sector_code")}
+
+
+@alert_group.command("draft")
+@click.option("--title", default=None, help="Title (default: the template's).")
+@click.option("--body", default=None, help="Text of the alert (default: the template's).")
+@click.option("--sector", default=None, help="Sector code (farm, food, drug, farm-input, ...).")
+@click.option("--enterprise", "usccs", multiple=True, metavar="USCC", help="A related enterprise (repeat).")
+@click.option("--severity", type=click.Choice(["info", "warning", "serious"]), default=None)
+@click.option("--from-sector", default=None, metavar="CODE", help="Start from the sector's template.")
+@click.option("--from-case", type=int, default=None, metavar="ID", help="Start from a published listing.")
+@as_option
+@refusals
+def draft_cmd(title, body, sector, usccs, severity, from_sector, from_case, acting_as) -> None:
+    """Draft an alert from free text or a template; prints the new alert's id on the last line."""
+    actor = acting_user(acting_as, "alert.draft")
+    base = _template_draft(from_sector, from_case) or AlertDraft(title or "", body or "")
+    draft = AlertDraft(
+        title or base.title,
+        body or base.body,
+        sector or base.sector,
+        tuple(usccs) + base.usccs,
+        severity or base.severity,
+        base.template,
+    )
+    alert_id = actions.draft_alert(get_engine(), actor, draft)
+    click.echo(f"drafted: alert {alert_id} 《{draft.title.strip()}》")
+    click.echo(alert_id)
+
+
+def alert_move_command(name: str, to_state: str, permission: str, help_text: str, reason: bool = False):
+    @click.argument("alert_id", metavar="ID", type=int)
+    @click.option("--on", "on", type=DATE, default=None, help="Date (default today).")
+    @click.option("--reason", required=reason, default=None, help="Why (withdrawal).")
+    @as_option
+    @refusals
+    def command(alert_id, on, reason, acting_as) -> None:
+        actor = acting_user(acting_as, permission)
+        after = actions.move_alert(get_engine(), actor, alert_id, to_state, _day(on), reason)
+        click.echo(f"alert {alert_id}: {after['state']}")
+
+    command.__doc__ = help_text
+    return alert_group.command(name)(command)
+
+
+alert_move_command("approve", "approved", "alert.approve", "Approve a draft (not by its drafter).")
+alert_move_command("publish", "published", "alert.publish", "Publish an approved alert.")
+alert_move_command(
+    "withdraw", "withdrawn", "alert.publish", "Withdraw an alert (it stays shown as withdrawn).", True
+)
+
+
+@alert_group.command("show")
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True
+)
+def alert_show_cmd(fmt) -> None:
+    """All alerts, newest first."""
+    columns = [
+        "id",
+        "state",
+        "title",
+        "sector",
+        "severity",
+        "drafted_by",
+        "approved_by",
+        "published_on",
+        "withdrawn_on",
+        "withdrawn_reason",
+    ]
+    _echo_frame(pd.DataFrame(load_alerts(get_engine()), columns=columns), fmt)
+
+
+@click.command("publish")
+@click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), required=True)
+@click.option(
+    "--as-of", type=DATE, default=None, help="Data date (default: the record's latest public fact)."
+)
+@as_option
+@refusals
+def publish_cmd(out, as_of, acting_as) -> None:
+    """Write the public site (HTML, Atom, JSON, CSV) into DIR: same record, same bytes."""
+    acting_user(acting_as, "site.publish")
+    files = public.build_site(get_engine(), as_of.date() if as_of else None)
+    written = write_site(files, out)
+    click.echo(f"{len(written)} files written to {out}")
+
+
+@click.command("lookup")
+@click.argument("query", metavar="CODE_OR_NAME")
+@click.option("--as-of", type=DATE, default=None, help="Traceability as of this date (default today).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def lookup_cmd(query, as_of, fmt) -> None:
+    """Public look-up: traceable? blacklisted (published information only)? last published checks."""
+    answers = public.look_up(get_engine(), query, as_of.date() if as_of else None)
+    if not answers:
+        raise CommandError(f"no enterprise matches {query.strip()!r}")
+    if fmt == "json":
+        click.echo(json.dumps(answers, ensure_ascii=False, indent=2, default=str))
+        return
+    for a in answers:
+        click.echo(format_answer(a))
+
+
+def format_answer(a: dict) -> str:
+    """One enterprise's public answer as a few lines of text (Chinese, as published)."""
+    lines = [f"{a['name']}  {a['uscc']}  {a['sector']} · {a['township']}"]
+    lines.append(
+        f"  追溯体系: {'已建立' if a['traceable'] else '未建立'}{'（已接入平台）' if a['connected'] else ''}"
+    )
+    lines.append(f"  质量失信黑名单: {'列入' if a['blacklisted'] else '未列入'}")
+    for case in a["cases"]:
+        removed = f"，{case['removed_on']} 移出（{case['removal_reason']}）" if case["removed_on"] else ""
+        lines.append(f"    {case['listed_on']} 列入：{case['grounds']}（{case['authority']}）{removed}")
+    for r in a["results"]:
+        lines.append(f"  抽查 {r['checked_on']} {r['department']}: {r['result_label']}")
+    ok = a["procurement"]["ok"]
+    lines.append(f"  政府采购（可追溯且未列入黑名单）: {'是' if ok else '否'}")
+    return "\n".join(lines)
+
+
+def register(group: click.Group) -> None:
+    for command in (alert_group, publish_cmd, lookup_cmd):
+        group.add_command(command)
