@@ -133,7 +133,3 @@ def _check_traceability(values: pd.DataFrame, flag) -> None:
     flag((adopted == True) & adopted_on.isna(), "adopted_on", "adoption date missing for 是")  # noqa: E712
     flag((connected == True) & connected_on.isna(), "connected_on", "connection date missing for 是")  # noqa: E712
     flag((connected == True) & (adopted == False), "connected", "connected without adoption (建立 is 否)")  # noqa: E712
-    both = adopted_on.notna() & connected_on.notna()
-    early = pd.Series(False, index=values.index)
-    early[both] = [c < a for a, c in zip(adopted_on[both], connected_on[both], strict=True)]
-    flag(early, "connected_on", "connection date before adoption date")

@@ -173,8 +173,8 @@ def _read_column(
 def _parse(engine: Engine, column: Column, text: pd.Series, lookups: Lookups) -> nz.Checked:
     kind = column.type
     if kind == "text" or kind == "subcategory":
-        values = text.map(nz.clean_text)
-        return values.where(text.ne(""), None), pd.Series(None, index=text.index, dtype=object)
+        # Free text is kept as written (Chinese punctuation stays full-width); only the ends are trimmed.
+        return text.where(text.ne(""), None), pd.Series(None, index=text.index, dtype=object)
     if kind == "code":
         codes = nz.normalise_codes(text)
         reasons = nz.check_codes(codes, lookups.legacy_codes).where(text.ne(""), None)

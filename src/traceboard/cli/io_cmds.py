@@ -1,0 +1,111 @@
+"""Bringing registers in and out: ``import``, ``export``, ``template``.
+
+Exit codes of ``import``: 0 imported (or valid, with --dry-run), 1 validation
+errors (one line per problem on stdout, nothing written), 2 unreadable file.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from traceboard.cli.common import CommandError, acting_user, as_option, get_engine
+from traceboard.data.exporters import FILTERS, ExportError, export_table, template_bytes, to_file_bytes
+from traceboard.data.importers import (
+    KINDS,
+    SPECS,
+    UnreadableFile,
+    check_upload,
+    import_validated,
+    render_errors,
+)
+
+KIND = click.Choice(KINDS)
+
+
+@click.command("import")
+@click.argument("kind", type=KIND)
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--sheet", metavar="NAME", help="Sheet of a workbook (default: the first).")
+@click.option("--dry-run", is_flag=True, help="Validate only; write nothing.")
+@click.option(
+    "--errors",
+    "errors_out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="OUT.xlsx",
+    help="On problems, write the file back with faulty cells highlighted and a reason column.",
+)
+@as_option
+def import_cmd(
+    kind: str, file: Path, sheet: str | None, dry_run: bool, errors_out: Path | None, acting_as
+) -> None:
+    """Import a spreadsheet of KIND (.xlsx, .xls, .csv): all rows or none."""
+    permission = "inspection.record" if kind == "inspections" else "register.manage"
+    actor = None if dry_run and not acting_as else acting_user(acting_as, permission)
+    try:
+        content = file.read_bytes()
+    except OSError as exc:
+        raise CommandError(f"cannot read {file}: {exc.strerror}", exit_code=2) from None
+    try:
+        validation = check_upload(get_engine(), kind, content, file.name, sheet)
+    except UnreadableFile as exc:
+        raise CommandError(str(exc), exit_code=2) from None
+    raw = validation.raw
+    where = f"{raw.file}, sheet {raw.sheet}" + (f", {raw.encoding}" if raw.encoding else "")
+    if validation.header_row:
+        where += f", header on row {validation.header_row}, {len(validation.values)} rows"
+    click.echo(f"{kind}: {where}")
+    if validation.ignored:
+        click.echo(f"ignored columns: {', '.join(validation.ignored)}")
+    if not validation.ok:
+        for line in validation.lines():
+            click.echo(line)
+        if errors_out:
+            errors_out.write_bytes(render_errors(validation))
+        saved = f"; marked-up file: {errors_out}" if errors_out else ""
+        raise CommandError(f"{len(validation.problems)} problem(s); nothing was imported{saved}")
+    if dry_run:
+        click.echo("valid; nothing written (--dry-run)")
+        return
+    summary = import_validated(get_engine(), actor, validation)
+    click.echo(summary.describe())
+
+
+@click.command("export")
+@click.argument("kind", type=KIND)
+@click.option("--format", "fmt", type=click.Choice(["xlsx", "csv"]), default="xlsx", show_default=True)
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True, metavar="FILE")
+@click.option("--township", multiple=True, help="Only these townships (repeatable).")
+@click.option("--sector", multiple=True, help="Only these sectors (repeatable).")
+@click.option("--department", multiple=True, help="Only these departments (repeatable).")
+@click.option("--adopted", type=click.Choice(["yes", "no"]), help="Only enterprises that have (not) adopted.")
+@click.option("--status", help="Only this 经营状态 (e.g. 在营).")
+@as_option
+def export_cmd(kind: str, fmt: str, out: Path, acting_as, **filters) -> None:
+    """Export KIND with the template's Chinese headers (CSV in UTF-8 with BOM)."""
+    permission = "personal.read" if kind in ("inspectors", "conflicts") else "register.export"
+    actor = acting_user(acting_as, permission)
+    chosen = {k: v for k, v in filters.items() if k in FILTERS and v not in (None, ())}
+    if "adopted" in chosen:
+        chosen["adopted"] = chosen["adopted"] == "yes"
+    try:
+        table = export_table(get_engine(), actor, kind, chosen)
+    except ExportError as exc:
+        raise CommandError(str(exc)) from None
+    out.write_bytes(to_file_bytes(table, fmt, SPECS[kind].title))
+    click.echo(f"{kind}: {len(table)} rows written to {out}")
+
+
+@click.command("template")
+@click.argument("kind", type=KIND)
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True, metavar="FILE.xlsx")
+def template_cmd(kind: str, out: Path) -> None:
+    """Write an empty template of KIND with drop-down lists and a sheet explaining each column."""
+    out.write_bytes(template_bytes(get_engine(), kind))
+    click.echo(f"{kind}: template written to {out}")
+
+
+def register(group: click.Group) -> None:
+    for command in (import_cmd, export_cmd, template_cmd):
+        group.add_command(command)
