@@ -1,0 +1,69 @@
+import datetime as dt
+
+import pandas as pd
+import pytest
+
+from traceboard.blacklist.actions import proposal_rules
+from traceboard.blacklist.rules import months_before, suggest_proposals
+from traceboard.data.blacklist_config import load_blacklist_rules
+
+D = dt.date
+RULES = proposal_rules(load_blacklist_rules())
+
+
+def checks(*rows):
+    return pd.DataFrame(rows, columns=["id", "enterprise_id", "checked_on", "result", "major_hazard"])
+
+
+NO_CASES = pd.DataFrame(columns=["enterprise_id", "state"])
+
+
+@pytest.mark.parametrize(
+    ("day", "months", "expected"),
+    [
+        (D(2026, 3, 1), 12, D(2025, 3, 1)),
+        (D(2026, 3, 31), 1, D(2026, 2, 28)),
+        (D(2024, 1, 15), 13, D(2022, 12, 15)),
+    ],
+)
+def test_months_before(day, months, expected):
+    assert months_before(day, months) == expected
+
+
+def test_single_results_that_suggest_a_case():
+    found = suggest_proposals(
+        checks(
+            (1, 10, D(2026, 1, 5), "false_trace_info", False),
+            (2, 11, D(2026, 1, 6), "quality_failure", True),
+            (3, 12, D(2026, 1, 7), "quality_failure", False),  # no major hazard: no suggestion
+            (4, 13, D(2026, 1, 8), "obstruction", False),
+            (5, 14, D(2026, 1, 9), "no_problem", False),
+        ),
+        NO_CASES,
+        RULES,
+    )
+    assert found[["enterprise_id", "inspection_id", "rule"]].values.tolist() == [
+        [13, 4, "obstruction"],
+        [11, 2, "quality_failure_major_hazard"],
+        [10, 1, "false_trace_info"],
+    ]
+
+
+def test_two_failed_checks_within_twelve_months_both_days_included():
+    inside = checks(
+        (1, 20, D(2025, 3, 1), "no_traceability", False), (2, 20, D(2026, 3, 1), "no_traceability", False)
+    )
+    found = suggest_proposals(inside, NO_CASES, RULES)
+    assert found[["enterprise_id", "inspection_id", "rule"]].values.tolist() == [[20, 2, "repeated_failures"]]
+    outside = checks(
+        (1, 20, D(2025, 2, 28), "no_traceability", False), (2, 20, D(2026, 3, 1), "no_traceability", False)
+    )
+    assert suggest_proposals(outside, NO_CASES, RULES).empty
+
+
+def test_enterprises_with_an_open_case_are_not_suggested_again():
+    rows = checks(
+        (1, 10, D(2026, 1, 5), "false_trace_info", False), (2, 11, D(2026, 1, 6), "obstruction", False)
+    )
+    cases = pd.DataFrame({"enterprise_id": [10, 11], "state": ["published", "revoked"]})
+    assert suggest_proposals(rows, cases, RULES)["enterprise_id"].tolist() == [11]
