@@ -17,6 +17,7 @@ from traceboard.data.authz import Actor, require
 from traceboard.data.frame import EPOCH
 from traceboard.data.importers import normalise as nz
 from traceboard.data.importers.lookups import Lookups, load_lookups
+from traceboard.data.importers.normalise import nones
 from traceboard.data.importers.records import TARGETS
 from traceboard.data.importers.register import current_state
 from traceboard.data.importers.specs import MILESTONE_LABELS, RESULT_LABELS, SPECS, Column
@@ -122,7 +123,7 @@ def _as_table(engine: Engine, kind: str, rows: pd.DataFrame, lookups: Lookups) -
     names = _names(engine, kind, lookups)
     out = pd.DataFrame(index=rows.index)
     for column in SPECS[kind].columns:
-        source = rows[column.key] if column.key in rows else pd.Series(None, index=rows.index, dtype=object)
+        source = rows[column.key] if column.key in rows else nones(rows.index)
         out[column.header] = _render(column, source, names)
     return out.reset_index(drop=True)
 

@@ -37,6 +37,11 @@ _SPACES = re.compile(r"\s+")
 Checked = tuple[pd.Series, pd.Series]
 
 
+def nones(index: pd.Index) -> pd.Series:
+    """A column of None (pandas turns ``Series(None)`` into NaN)."""
+    return pd.Series([None] * len(index), index=index, dtype=object)
+
+
 def clean_text(value: str) -> str:
     """NFKC (full-width → half-width) with surrounding spaces removed."""
     return unicodedata.normalize("NFKC", value).strip()
@@ -160,7 +165,7 @@ def check_codes(codes: pd.Series, allowlist: Iterable[str] = ()) -> pd.Series:
     ok &= org_char == points[:, 16]
     check = (31 - (values[:, :17] * np.array(WEIGHTS)).sum(axis=1) % 31) % 31
     ok &= check == values[:, 17]
-    reasons = pd.Series(None, index=codes.index, dtype=object)
+    reasons = nones(codes.index)
     allowed = set(allowlist)
     for pos in np.flatnonzero(~ok):
         reasons.iloc[pos] = check_code(text[pos], allowed).reason

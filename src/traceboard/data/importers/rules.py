@@ -10,7 +10,7 @@ from __future__ import annotations
 import pandas as pd
 
 from traceboard.data.importers.lookups import Lookups
-from traceboard.data.importers.normalise import closest
+from traceboard.data.importers.normalise import closest, nones
 from traceboard.data.importers.specs import SPECS
 
 # Natural keys of the kinds written by the generic upsert (credit codes are checked as codes).
@@ -41,7 +41,7 @@ def check_rules(
     if kind in KEYS:
         _check_unique(values, KEYS[kind], flag)
     if kind in ("enterprises", "traceability") and "adopted" in values:
-        _check_traceability(values, flag)
+        _check_traceability(values, text, flag)
     return problems
 
 
@@ -60,7 +60,7 @@ def _check_unique(values: pd.DataFrame, keys: tuple[str, ...], flag) -> None:
 def _column(values: pd.DataFrame, key: str) -> pd.Series:
     if key in values:
         return values[key].astype(object)
-    return pd.Series(None, index=values.index, dtype=object)
+    return nones(values.index)
 
 
 def _flagger(kind: str, text: pd.DataFrame, headers: dict[str, str], out: list):
@@ -125,11 +125,14 @@ def _default_departments(values: pd.DataFrame, lookups: Lookups) -> None:
     values["department_id"] = given.where(given.notna(), default).astype(object)
 
 
-def _check_traceability(values: pd.DataFrame, flag) -> None:
+def _blank(text: pd.DataFrame, key: str) -> pd.Series:
+    # Blank in the file (a cell with an unreadable date has its own error already).
+    return text[key].eq("") if key in text else pd.Series(True, index=text.index)
+
+
+def _check_traceability(values: pd.DataFrame, text: pd.DataFrame, flag) -> None:
     adopted = _column(values, "adopted")
     connected = _column(values, "connected")
-    adopted_on = _column(values, "adopted_on")
-    connected_on = _column(values, "connected_on")
-    flag((adopted == True) & adopted_on.isna(), "adopted_on", "adoption date missing for 是")  # noqa: E712
-    flag((connected == True) & connected_on.isna(), "connected_on", "connection date missing for 是")  # noqa: E712
+    flag((adopted == True) & _blank(text, "adopted_on"), "adopted_on", "adoption date missing for 是")  # noqa: E712
+    flag((connected == True) & _blank(text, "connected_on"), "connected_on", "connection date missing for 是")  # noqa: E712
     flag((connected == True) & (adopted == False), "connected", "connected without adoption (建立 is 否)")  # noqa: E712

@@ -16,6 +16,7 @@ from sqlalchemy import Connection, Date, Table, bindparam, select
 
 from traceboard.data.bulk import bulk_insert, next_id, reset_sequence
 from traceboard.data.frame import EPOCH, day_number, read_frame
+from traceboard.data.importers.normalise import nones
 
 
 def to_days(series: pd.Series) -> pd.Series:
@@ -73,7 +74,7 @@ def merge_existing(
     old = existing[["id", *keys, *fields]].rename(columns={f: f"_old_{f}" for f in fields})
     merged = incoming.reset_index(names="_row").merge(old, on=keys, how="left").set_index("_row")
     for field in fields:
-        given = merged[field] if field in merged else pd.Series(None, index=merged.index, dtype=object)
+        given = merged[field] if field in merged else nones(merged.index)
         merged[field] = given.astype(object).where(given.notna(), merged[f"_old_{field}"])
     merged["_changed"] = False
     known = merged["id"].notna()

@@ -174,7 +174,7 @@ def _parse(engine: Engine, column: Column, text: pd.Series, lookups: Lookups) ->
     kind = column.type
     if kind == "text" or kind == "subcategory":
         # Free text is kept as written (Chinese punctuation stays full-width); only the ends are trimmed.
-        return text.where(text.ne(""), None), pd.Series(None, index=text.index, dtype=object)
+        return text.astype(object).where(text.ne(""), None), nz.nones(text.index)
     if kind == "code":
         codes = nz.normalise_codes(text)
         reasons = nz.check_codes(codes, lookups.legacy_codes).where(text.ne(""), None)
@@ -214,7 +214,7 @@ def _references(engine: Engine, kind: str, text: pd.Series) -> nz.Checked:
         known, what = load_codes(engine, m.Inspector, "cert_no"), "no inspector with this certificate number"
         keys = text.map(nz.squeeze)
     ids = keys.map(known)
-    reasons = pd.Series(None, index=text.index, dtype=object).mask(ids.isna() & text.ne(""), what)
+    reasons = nz.nones(text.index).mask(ids.isna() & text.ne(""), what)
     return ids.astype(object).where(ids.notna(), None), reasons
 
 
