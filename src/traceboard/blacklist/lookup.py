@@ -35,11 +35,11 @@ def public_cases(cases: pd.DataFrame) -> pd.DataFrame:
     return cases[cases["state"].isin(PUBLIC_CASE_STATES) & cases["published_on"].notna()]
 
 
-def trace_state(events: pd.DataFrame, as_of: dt.date, on: str, off: str) -> pd.Series:
-    """Per enterprise_id: True when its last ``on``/``off`` event on or before ``as_of`` is ``on``."""
+def trace_state(events: pd.DataFrame, as_of: dt.date, on: str, off: str) -> set:
+    """The enterprise ids whose last ``on``/``off`` event on or before ``as_of`` is ``on``."""
     kinds = events[events["kind"].isin((on, off)) & (events["occurred_on"] <= as_of)]
     last = kinds.sort_values(["enterprise_id", "occurred_on", "id"]).groupby("enterprise_id").tail(1)
-    return (last.set_index("enterprise_id")["kind"] == on).astype(bool)
+    return set(last.loc[last["kind"] == on, "enterprise_id"])
 
 
 def summarise_enterprises(
@@ -59,9 +59,8 @@ def summarise_enterprises(
     """
     out = enterprises.rename(columns={"id": "enterprise_id"})[SUMMARY_COLUMNS[:5]].copy()
     ids = out["enterprise_id"]
-    out["traceable"] = ids.map(trace_state(events, as_of, "adopted", "dropped")).fillna(False).astype(bool)
-    out["connected"] = ids.map(trace_state(events, as_of, "connected", "disconnected")).fillna(False)
-    out["connected"] = out["connected"].astype(bool)
+    out["traceable"] = ids.isin(trace_state(events, as_of, "adopted", "dropped"))
+    out["connected"] = ids.isin(trace_state(events, as_of, "connected", "disconnected"))
     listed = set(cases.loc[cases["state"] == "published", "enterprise_id"]) if len(cases) else set()
     out["blacklisted"] = ids.isin(listed)
     last = (
