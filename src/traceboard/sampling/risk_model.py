@@ -9,8 +9,12 @@ table by predicted decile, and the share of the year's problems found in the
 20 % of checks the model ranks riskiest against the 20 % random checks find).
 The model then used for the classes is refitted on every year.
 
-Classes from the calibrated probability p (thresholds, documented and stored
-in the report): A p < 5 %, B 5 % ≤ p < 15 %, C 15 % ≤ p < 35 %, D p ≥ 35 %.
+Classes from the calibrated probability p against r, the share of all checks
+that found a problem (risk relative to the average checked enterprise; the
+thresholds in probabilities are stored in the report):
+A p < 0.5 r, B 0.5 r ≤ p < r, C r ≤ p < 2 r, D p ≥ 2 r.
+Fixed thresholds such as 5 %/15 %/35 % would put nearly every enterprise in
+one class when r is ~25 %, which leaves nothing for the ratios to work on.
 Blacklisted enterprises are D whatever p is (DESIGN.md, issue 6).
 
 Method ``rules`` (said as such) when there are too few results to learn from
@@ -34,7 +38,7 @@ from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 from traceboard.sampling.risk_features import CATEGORICAL, NUMERIC
 
-THRESHOLDS = {"A": 0.0, "B": 0.05, "C": 0.15, "D": 0.35}
+THRESHOLD_MULTIPLES = {"B": 0.5, "C": 1.0, "D": 2.0}  # × the base rate r
 RULE_POINTS = {
     "failed_last_check": 2,
     "past_failures": 1,
@@ -55,7 +59,7 @@ def _pipeline(random_state: int) -> Pipeline:
         ]
     )
     return Pipeline(
-        [("prep", prep), ("lr", LogisticRegression(C=0.5, max_iter=2000, random_state=random_state))]
+        [("prep", prep), ("lr", LogisticRegression(C=0.2, max_iter=2000, random_state=random_state))]
     )
 
 
@@ -64,9 +68,14 @@ def _calibrated(x: pd.DataFrame, y: np.ndarray, random_state: int) -> Calibrated
     return CalibratedClassifierCV(_pipeline(random_state), method="sigmoid", cv=folds).fit(x, y)
 
 
-def classify(probability: np.ndarray) -> np.ndarray:
-    """Class letters from calibrated probabilities by :data:`THRESHOLDS`."""
-    edges = [THRESHOLDS[c] for c in "BCD"]
+def class_thresholds(base_rate: float) -> dict[str, float]:
+    """The lower probability bound of classes B, C, D for a base rate r (A starts at 0)."""
+    return {c: round(m * base_rate, 6) for c, m in THRESHOLD_MULTIPLES.items()}
+
+
+def classify(probability: np.ndarray, thresholds: dict[str, float]) -> np.ndarray:
+    """Class letters from calibrated probabilities: the highest class whose bound p reaches."""
+    edges = [thresholds[c] for c in "BCD"]
     return np.array(list("ABCD"))[np.searchsorted(edges, probability, side="right")]
 
 
@@ -159,28 +168,34 @@ def fit_risk_classes(
     """
     validation = validate_in_time(checks, random_state)
     if validation is None:
-        points, reasons = score_rules(current)
-        classes = np.array([next(c for p0, c in RULE_CLASSES if pt >= p0) for pt in points])
-        probability = np.full(len(current), np.nan)
-        report = {
-            "method": "rules",
-            "rule_points": RULE_POINTS,
-            "rule_classes": dict((c, p) for p, c in RULE_CLASSES),
-        }
+        report, classes, probability, reasons = _fit_rules(current)
     else:
-        x, y = checks[CATEGORICAL + NUMERIC], checks["problem"].to_numpy()
-        probability = _calibrated(x, y, random_state).predict_proba(current[CATEGORICAL + NUMERIC])[:, 1]
-        classes = classify(probability)
-        reasons = _reasons_model(_pipeline(random_state).fit(x, y), current[CATEGORICAL + NUMERIC])
-        report = {
-            "method": "logistic",
-            "validation": validation,
-            "thresholds": THRESHOLDS,
-            "base_rate": float(y.mean()),
-        }
+        report, classes, probability, reasons = _fit_model(checks, current, validation, random_state)
     classes = np.where(blacklisted, "D", classes)
     reasons = [["blacklisted", *r] if b else r for r, b in zip(reasons, blacklisted, strict=True)]
     out = pd.DataFrame({"risk_class": classes, "probability": probability, "reasons": reasons})
     report["class_counts"] = {c: int((classes == c).sum()) for c in "ABCD"}
     report["checks"] = len(checks)
     return report, out
+
+
+def _fit_rules(current: pd.DataFrame) -> tuple[dict, np.ndarray, np.ndarray, list]:
+    points, reasons = score_rules(current)
+    classes = np.array([next(c for p0, c in RULE_CLASSES if pt >= p0) for pt in points])
+    report = {"method": "rules", "rule_points": RULE_POINTS, "rule_classes": {c: p for p, c in RULE_CLASSES}}
+    return report, classes, np.full(len(current), np.nan), reasons
+
+
+def _fit_model(checks: pd.DataFrame, current: pd.DataFrame, validation: dict, random_state: int) -> tuple:
+    x, y = checks[CATEGORICAL + NUMERIC], checks["problem"].to_numpy()
+    probability = _calibrated(x, y, random_state).predict_proba(current[CATEGORICAL + NUMERIC])[:, 1]
+    thresholds = class_thresholds(float(y.mean()))
+    reasons = _reasons_model(_pipeline(random_state).fit(x, y), current[CATEGORICAL + NUMERIC])
+    report = {
+        "method": "logistic",
+        "validation": validation,
+        "base_rate": float(y.mean()),
+        "thresholds": thresholds,
+        "threshold_multiples": THRESHOLD_MULTIPLES,
+    }
+    return report, classify(probability, thresholds), probability, reasons

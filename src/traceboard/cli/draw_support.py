@@ -1,0 +1,236 @@
+"""The random checks wired together: data loaders → pure sampling functions → data writers.
+
+Shared by ``traceboard draw`` and the 双随机抽查 page so that both produce the
+same numbers with the same calls; no click and no streamlit here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pandas as pd
+from sqlalchemy import Engine
+
+from traceboard.data import inspection_store, sampling_files, sampling_store
+from traceboard.data.frame import RegisterFrame, load_register_frame, to_day
+from traceboard.data.models import INSPECTION_RESULTS
+from traceboard.data.sampling_frames import load_blacklist_days, load_checks, load_conflicts, load_inspectors
+from traceboard.sampling import ceremony, plans, results
+from traceboard.sampling.estimates import estimate_shares
+from traceboard.sampling.frames import build_sampling_frame
+from traceboard.sampling.risk_features import check_features, current_features
+from traceboard.sampling.spec import SPEC, DrawRefused
+from traceboard.sampling.workdays import publication_due
+
+RESULT_CODES = list(INSPECTION_RESULTS)
+
+
+def sampling_frame(engine: Engine, on: dt.date, frame: RegisterFrame | None = None) -> pd.DataFrame:
+    """The sampling frame at ``on`` (pass a cached register ``frame`` to skip reloading it)."""
+    frame = frame if frame is not None else load_register_frame(engine)
+    return build_sampling_frame(frame, load_checks(engine), load_blacklist_days(engine), to_day(on))
+
+
+def find_plan(engine: Engine, plan_id: int) -> dict:
+    plan = next((p for p in sampling_store.load_plans(engine) if p["id"] == plan_id), None)
+    if plan is None:
+        raise DrawRefused(f"no plan {plan_id}")
+    return plan
+
+
+def freeze(engine: Engine, scope: dict, frame: RegisterFrame | None = None) -> tuple[dict, dict | None]:
+    """The frozen draw for a plan batch (``plan_id``) or a one-off draw (``ratio``); and the plan."""
+    on = scope.get("on")
+    on = on.date() if isinstance(on, dt.datetime) else on or dt.date.today()
+    sf = sampling_frame(engine, on, frame)
+    home = not scope.get("no_home_recusal", False)
+    if scope.get("plan_id"):
+        plan = find_plan(engine, scope["plan_id"])
+        before = sampling_store.drawn_in_plan(engine, plan["id"])
+        candidates = plans.select_plan_candidates(sf, plan, to_day(on), before)
+        ratios = plan["ratios"]
+    elif scope.get("ratio") is not None:
+        plan = None
+        candidates = plans.select_oneoff_candidates(
+            sf, to_day(on), scope["stratum_by"], scope["sectors"], scope["townships"]
+        )
+        ratios = {"*": scope["ratio"]}
+    else:
+        raise DrawRefused(
+            "say what to draw from: --plan ID, or --ratio R for a one-off draw over active enterprises"
+        )
+    frozen = ceremony.freeze_draw(candidates, ratios, load_inspectors(engine), load_conflicts(engine), home)
+    return frozen, plan
+
+
+def frozen_list_bytes(frozen: dict, list_hash: str, seed_sha256: str) -> bytes:
+    """The list to publish at commit: spec, hashes, each stratum's ratio, N and sorted candidates."""
+    strata = [
+        {
+            "stratum": s["stratum"],
+            "ratio": s["ratio"],
+            "N": len(s["candidates"]),
+            "candidates": s["candidates"],
+        }
+        for s in frozen["strata"]
+    ]
+    payload = {
+        "spec": SPEC,
+        "list_sha256": list_hash,
+        "seed_sha256": seed_sha256.strip().lower(),
+        "strata": strata,
+    }
+    return (json.dumps(payload, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+
+
+def echo_drawn(draw_id: int, manifest: dict, out) -> None:
+    import click
+
+    drawn = sum(len(s["drawn"]) for s in manifest["strata"])
+    click.echo(
+        f"draw {draw_id}: {drawn} enterprises drawn in {len(manifest['strata'])} strata, manifest {out}"
+    )
+    click.echo(f"verify with: python verify_manifest.py {out.name}")
+
+
+def due_on(engine: Engine, draw_id: int) -> dt.date | None:
+    """Checks of a plan's draw are due by the end of the plan's year; one-off draws have no deadline."""
+    row = sampling_store.load_draw(engine, draw_id)
+    if row is None or row.plan_id is None:
+        return None
+    return dt.date(find_plan(engine, row.plan_id)["year"], 12, 31)
+
+
+def publish_by(checked_on: dt.date) -> dt.date:
+    return publication_due(checked_on)
+
+
+def checklist_bytes(engine: Engine, draw_id: int, suffix: str, department: str | None = None) -> bytes:
+    """The check lists of a draw as .xlsx or .pdf (all departments, or one)."""
+    row = sampling_store.load_draw(engine, draw_id)
+    if row is None or row.status != "drawn":
+        raise DrawRefused(f"draw {draw_id} has not been drawn yet")
+    assignments = inspection_store.load_assignments(engine, draw_id)
+    if department:
+        assignments = assignments[assignments["department"] == department]
+    if assignments.empty:
+        raise DrawRefused(f"draw {draw_id} has no checks for {department or 'any department'}")
+    items = find_plan(engine, row.plan_id)["check_items"] if row.plan_id else plans.DEFAULT_CHECK_ITEMS
+    drawn_on = row.drawn_at.date()
+    name = department or "、".join(sorted(assignments["department"].unique()))
+    by_pair = {
+        k: results.checklist_table(v, items, drawn_on)
+        for k, v in results.checklists_by_pair(assignments).items()
+    }
+    if suffix == ".xlsx":
+        return sampling_files.checklist_xlsx(
+            name, by_pair, results.checklist_table(assignments, items, drawn_on)
+        )
+    info = {
+        "检查事项": "、".join(items),
+        "抽取日期": str(drawn_on),
+        "抽取编号": f"{draw_id}（{row.candidates_sha256[:16]}…）",
+    }
+    return sampling_files.checklist_pdf(name, by_pair, info)
+
+
+def results_bytes(
+    engine: Engine, draw_id: int | None, suffix: str, now: dt.datetime | None = None
+) -> tuple[bytes, int]:
+    table = results.results_table(inspection_store.load_assignments(engine, draw_id))
+    now = now or dt.datetime.now(dt.UTC)
+    title = sampling_files.RESULTS_TITLE
+    if suffix == ".csv":
+        return sampling_files.results_csv(table), len(table)
+    writer = sampling_files.results_json if suffix == ".json" else sampling_files.results_html
+    return writer(table, title, now), len(table)
+
+
+def overdue_lines(engine: Engine, today: dt.date) -> list[str]:
+    late = results.pending_publication(inspection_store.load_inspections(engine), today)
+    late = late[late["overdue"]]
+    if late.empty:
+        return ["no check is overdue for publication"]
+    return [
+        f"{r.inspection_id}\t{r.uscc}\t{r.enterprise}\t{r.department}\t"
+        f"checked {r.checked_on}\tdue {r.publish_by}"
+        for r in late.itertuples()
+    ]
+
+
+def train_and_store(
+    engine: Engine, actor, on: dt.date, random_state: int = 0, frame=None
+) -> tuple[dict, int]:
+    """Train the risk model on every check, class every enterprise at ``on``, store both."""
+    from traceboard.sampling.risk_model import fit_risk_classes  # scikit-learn takes ~1.5 s to import
+
+    sf = sampling_frame(engine, on, frame)
+    checks = load_checks(engine)
+    checks = checks[checks["day"] < to_day(on)]
+    features = check_features(sf, checks)
+    current = current_features(sf, checks, to_day(on))
+    report, classes = fit_risk_classes(features, current, sf["blacklisted"].to_numpy(), random_state)
+    report["as_of"] = on.isoformat()
+    report["enterprises"] = {
+        str(i): [c, None if pd.isna(p) else round(float(p), 4), r]
+        for i, c, p, r in zip(
+            sf["id"], classes["risk_class"], classes["probability"], classes["reasons"], strict=True
+        )
+    }
+    run_id = sampling_store.save_risk_classes(engine, actor, report, classes.assign(id=sf["id"].to_numpy()))
+    return report, run_id
+
+
+def report_lines(report: dict, run_id: int) -> list[str]:
+    lines = [f"risk model run {run_id}: method {report['method']}, {report['checks']} checks"]
+    v = report.get("validation")
+    if v:
+        lines.append(
+            f"trained {v['train_years'][0]}–{v['train_years'][1]}, "
+            f"tested on {v['test_year']} ({v['test_checks']} checks): "
+            f"ROC AUC {v['roc_auc']:.3f}, Brier {v['brier']:.4f} (base rate {v['brier_base_rate']:.4f}), "
+            f"top 20 % finds {v['top20_found']:.1%} of problems (random 20.0 %, lift {v['top20_lift']:.2f})"
+        )
+    else:
+        lines.append("too few results to learn from: rule-based classes (said as such)")
+    lines.append("classes: " + ", ".join(f"{c} {n}" for c, n in report["class_counts"].items()))
+    return lines
+
+
+def estimates_table(engine: Engine, draw_id: int, frame: RegisterFrame | None = None) -> pd.DataFrame:
+    """Horvitz–Thompson share with problems per sector of a drawn draw, beside the model's prediction."""
+    row = sampling_store.load_draw(engine, draw_id)
+    if row is None or row.status != "drawn":
+        raise DrawRefused(f"draw {draw_id} has not been drawn yet")
+    frame = frame if frame is not None else load_register_frame(engine)
+    sector = frame.enterprises.set_index("id")["sector"].astype(str)
+    population = pd.DataFrame(
+        [(s["stratum"], i) for s in row.frozen["strata"] for i in s["ids"]], columns=["stratum", "id"]
+    ).assign(domain=lambda d: sector.reindex(d["id"]).to_numpy())
+    done = inspection_store.load_assignments(engine, draw_id).dropna(subset=["result"])
+    sample = pd.DataFrame(
+        {"stratum": done["stratum"], "domain": done["sector"], "problem": done["result"] != "no_problem"}
+    )
+    table = estimate_shares(population, sample)
+    return table.assign(predicted=table["domain"].map(_predicted_by_sector(engine, population)))
+
+
+def _predicted_by_sector(engine: Engine, population: pd.DataFrame) -> dict:
+    run = sampling_store.load_latest_risk_run(engine)
+    if run is None or run["method"] != "logistic":
+        return {}
+    probability = {int(k): v[1] for k, v in run["report"].get("enterprises", {}).items()}
+    p = population["id"].map(probability)
+    return p.groupby(population["domain"]).mean().to_dict()
+
+
+def estimate_lines(engine: Engine, draw_id: int) -> list[str]:
+    table = estimates_table(engine, draw_id)
+    lines = ["sector\tN\tchecked\tproblems\tshare\t95% interval\tmodel"]
+    for r in table.itertuples():
+        interval = "—" if pd.isna(r.ci_low) else f"{r.ci_low:.1%}–{r.ci_high:.1%}"
+        share = "—" if pd.isna(r.share) else f"{r.share:.1%}"
+        model = "—" if pd.isna(r.predicted) else f"{r.predicted:.1%}"
+        lines.append(f"{r.domain}\t{r.N}\t{r.checked}\t{r.problems}\t{share}\t{interval}\t{model}")
+    return lines

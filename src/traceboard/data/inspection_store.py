@@ -1,0 +1,191 @@
+"""Check results: recording them, publishing them, and reading assignments with their results."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+from sqlalchemy import Engine, select
+
+from traceboard.data import models as m
+from traceboard.data.audit import record_audit
+from traceboard.data.authz import Actor, require
+from traceboard.data.db import transaction
+from traceboard.data.sampling_store import SamplingRecordError
+
+RESULT_FIELDS = ("checked_on", "result", "findings", "rectification_due_on", "rectified_on")
+
+
+def _department_of(session, assignment: m.Assignment) -> int:
+    """The department that checks: the plan's, or in a one-off draw the enterprise's supervisor."""
+    draw = session.get(m.Draw, assignment.draw_id)
+    if draw.plan_id is not None:
+        return session.get(m.SamplingPlan, draw.plan_id).department_id
+    return session.get(m.Enterprise, assignment.enterprise_id).department_id
+
+
+def _check_result(values: dict, today: dt.date) -> None:
+    if values.get("result") not in m.INSPECTION_RESULTS:
+        raise SamplingRecordError(
+            f"unknown result {values.get('result')!r}; use one of {', '.join(m.INSPECTION_RESULTS)}"
+        )
+    checked = values.get("checked_on")
+    if not isinstance(checked, dt.date):
+        raise SamplingRecordError("the date of the check is missing")
+    if checked > today:
+        raise SamplingRecordError(f"the check date {checked} is in the future")
+    rectified = values.get("rectified_on")
+    if rectified is not None and rectified < checked:
+        raise SamplingRecordError(f"rectified on {rectified}, before the check on {checked}")
+
+
+def record_results(engine: Engine, actor: Actor, rows: list[dict], today: dt.date | None = None) -> list[int]:
+    """Record (or correct) the results of checks; one audit row per check; all or nothing.
+
+    Each row: ``assignment_id`` and the fields of :data:`RESULT_FIELDS` (dates as
+    ``datetime.date``). Needs ``inspection.record`` in the checking department.
+    """
+    today = today or dt.date.today()
+    ids = []
+    with transaction(engine) as session:
+        for values in rows:
+            assignment = session.get(m.Assignment, int(values["assignment_id"]))
+            if assignment is None:
+                raise SamplingRecordError(f"no assignment {values['assignment_id']}")
+            department = _department_of(session, assignment)
+            require(actor, "inspection.record", department)
+            _check_result(values, today)
+            ids.append(_upsert(session, actor, assignment, department, values))
+    return ids
+
+
+def _upsert(session, actor: Actor, assignment: m.Assignment, department: int, values: dict) -> int:
+    row = session.scalar(select(m.Inspection).where(m.Inspection.assignment_id == assignment.id))
+    before = {k: getattr(row, k) for k in RESULT_FIELDS} if row else None
+    if row is None:
+        draw = session.get(m.Draw, assignment.draw_id)
+        plan = session.get(m.SamplingPlan, draw.plan_id) if draw.plan_id else None
+        row = m.Inspection(
+            enterprise_id=assignment.enterprise_id,
+            assignment_id=assignment.id,
+            department_id=department,
+            check_items=list(plan.check_items) if plan else [],
+            recorded_by=actor.username,
+            checked_on=values["checked_on"],
+        )
+        session.add(row)
+    for key in RESULT_FIELDS:
+        setattr(row, key, values.get(key))
+    session.flush()
+    after = {k: getattr(row, k) for k in RESULT_FIELDS}
+    record_audit(
+        session,
+        actor=actor.username,
+        action="inspection.record",
+        entity="inspection",
+        entity_id=row.id,
+        before=before,
+        after={"assignment_id": assignment.id, **after},
+    )
+    return row.id
+
+
+def publish_results(engine: Engine, actor: Actor, inspection_ids: list[int], published_on: dt.date) -> int:
+    """Mark checks as published (公示) on ``published_on``; one audit row for the act. Returns the count."""
+    with transaction(engine) as session:
+        rows = session.scalars(select(m.Inspection).where(m.Inspection.id.in_(inspection_ids))).all()
+        missing = sorted(set(inspection_ids) - {r.id for r in rows})
+        if missing:
+            raise SamplingRecordError(f"no check {missing[0]}")
+        for row in rows:
+            require(actor, "inspection.publish", row.department_id)
+            if row.result is None:
+                raise SamplingRecordError(f"check {row.id} has no result to publish")
+            if published_on < row.checked_on:
+                raise SamplingRecordError(
+                    f"check {row.id}: published on {published_on}, before the check on {row.checked_on}"
+                )
+            row.published_on = published_on
+        record_audit(
+            session,
+            actor=actor.username,
+            action="inspection.publish",
+            entity="inspection",
+            entity_id=",".join(str(i) for i in sorted(inspection_ids))[:64],
+            after={"ids": sorted(inspection_ids), "published_on": published_on},
+        )
+        return len(rows)
+
+
+def load_assignments(engine: Engine, draw_id: int | None = None) -> pd.DataFrame:
+    """Assignments with enterprise, inspectors and result, in draw then stratum/position order."""
+    township, dept = m.Unit.__table__.alias("township"), m.Unit.__table__.alias("dept")
+    stmt = (
+        select(
+            m.Assignment.id.label("assignment_id"),
+            m.Assignment.draw_id,
+            m.Assignment.stratum,
+            m.Assignment.position,
+            m.Assignment.inclusion_probability,
+            m.Assignment.due_on,
+            m.Enterprise.uscc,
+            m.Enterprise.name.label("enterprise"),
+            township.c.name.label("township"),
+            m.Sector.name.label("sector"),
+            dept.c.name.label("department"),
+            m.Inspection.id.label("inspection_id"),
+            m.Inspection.check_items,
+            *(getattr(m.Inspection, f) for f in RESULT_FIELDS),
+            m.Inspection.published_on,
+        )
+        .join(m.Enterprise, m.Enterprise.id == m.Assignment.enterprise_id)
+        .join(township, township.c.id == m.Enterprise.township_id)
+        .join(dept, dept.c.id == m.Enterprise.department_id)
+        .join(m.Sector, m.Sector.id == m.Enterprise.sector_id)
+        .outerjoin(m.Inspection, m.Inspection.assignment_id == m.Assignment.id)
+        .order_by(m.Assignment.draw_id, m.Assignment.id)
+    )
+    if draw_id is not None:
+        stmt = stmt.where(m.Assignment.draw_id == draw_id)
+    with engine.connect() as conn:
+        rows = conn.execute(stmt).all()
+        frame = pd.DataFrame(rows, columns=list(stmt.selected_columns.keys()))
+        pairs = _inspector_pairs(conn, draw_id)
+    frame["inspectors"] = frame["assignment_id"].map(pairs).apply(lambda v: v if isinstance(v, list) else [])
+    return frame
+
+
+def _inspector_pairs(conn, draw_id: int | None) -> dict[int, list[str]]:
+    stmt = (
+        select(m.AssignmentInspector.assignment_id, m.Inspector.name, m.Inspector.cert_no)
+        .join(m.Inspector, m.Inspector.id == m.AssignmentInspector.inspector_id)
+        .join(m.Assignment, m.Assignment.id == m.AssignmentInspector.assignment_id)
+        .order_by(m.AssignmentInspector.assignment_id, m.AssignmentInspector.position)
+    )
+    if draw_id is not None:
+        stmt = stmt.where(m.Assignment.draw_id == draw_id)
+    pairs: dict[int, list[str]] = {}
+    for assignment_id, name, cert in conn.execute(stmt):
+        pairs.setdefault(assignment_id, []).append(f"{name}（{cert}）")
+    return pairs
+
+
+def load_inspections(engine: Engine) -> pd.DataFrame:
+    """Every check: ``inspection_id, uscc, enterprise, department, checked_on, result, published_on``."""
+    dept = m.Unit.__table__.alias("dept")
+    stmt = (
+        select(
+            m.Inspection.id.label("inspection_id"),
+            m.Enterprise.uscc,
+            m.Enterprise.name.label("enterprise"),
+            dept.c.name.label("department"),
+            m.Inspection.checked_on,
+            m.Inspection.result,
+            m.Inspection.published_on,
+        )
+        .join(m.Enterprise, m.Enterprise.id == m.Inspection.enterprise_id)
+        .join(dept, dept.c.id == m.Inspection.department_id)
+        .order_by(m.Inspection.checked_on, m.Inspection.id)
+    )
+    with engine.connect() as conn:
+        return pd.DataFrame(conn.execute(stmt).all(), columns=list(stmt.selected_columns.keys()))

@@ -1,0 +1,310 @@
+"""Persisting the random checks: plans, draws (commit → reveal), assignments, risk classes.
+
+Every change is one transaction with one audit row; a draw that fails at
+reveal (seed not matching, no valid inspector pair) leaves the record as it was.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+import pandas as pd
+from sqlalchemy import Engine, select, update
+from sqlalchemy.orm import Session
+
+from traceboard.data import models as m
+from traceboard.data.audit import record_audit
+from traceboard.data.authz import Actor, require
+from traceboard.data.bulk import bulk_insert, next_id, reset_sequence
+from traceboard.data.db import transaction
+from traceboard.data.sampling_frames import department_ids
+
+Revealer = Callable[[dict, str, str, dt.datetime], tuple[dict, pd.DataFrame]]
+
+
+class SamplingRecordError(ValueError):
+    """An act the record refuses (unknown plan or department, bad commitment): one-line message."""
+
+
+class DrawStateError(SamplingRecordError):
+    """The draw is not in the state the act needs (e.g. revealing a draw already drawn)."""
+
+
+def save_plan(engine: Engine, actor: Actor, plan: dict, plan_id: int | None = None) -> int:
+    """Create (or, with ``plan_id``, update) a plan; return its id. Needs ``sampling.plan``."""
+    dept = department_ids(engine).get(plan["department"])
+    if dept is None:
+        raise SamplingRecordError(f"unknown department {plan['department']!r}")
+    require(actor, "sampling.plan", dept)
+    fields = {k: plan[k] for k in ("year", "name", "scope", "check_items", "ratios", "exclusions", "batches")}
+    with transaction(engine) as session:
+        row = session.get(m.SamplingPlan, plan_id) if plan_id else None
+        if plan_id and row is None:
+            raise SamplingRecordError(f"no plan {plan_id}")
+        before = _plan_dict(row) if row else None
+        if row is None:
+            row = m.SamplingPlan(department_id=dept, created_by=actor.username, **fields)
+            session.add(row)
+        else:
+            for key, value in fields.items():
+                setattr(row, key, value)
+        session.flush()
+        record_audit(
+            session,
+            actor=actor.username,
+            action="sampling.plan.save",
+            entity="sampling_plan",
+            entity_id=row.id,
+            before=before,
+            after=_plan_dict(row),
+        )
+        return row.id
+
+
+def _plan_dict(row: m.SamplingPlan) -> dict:
+    keys = ("year", "name", "scope", "check_items", "ratios", "exclusions", "batches")
+    return {"id": row.id, "department_id": row.department_id, **{k: getattr(row, k) for k in keys}}
+
+
+def load_plans(engine: Engine) -> list[dict]:
+    """Every plan as the dict ``traceboard.sampling.plans`` uses, with ``id`` and ``department``."""
+    with Session(engine) as session:
+        rows = session.execute(
+            select(m.SamplingPlan, m.Unit.name)
+            .join(m.Unit, m.Unit.id == m.SamplingPlan.department_id)
+            .order_by(m.SamplingPlan.year.desc(), m.SamplingPlan.id)
+        ).all()
+    out = []
+    for plan, dept in rows:
+        out.append({**_plan_dict(plan), "department": dept})
+    return out
+
+
+def drawn_in_plan(engine: Engine, plan_id: int) -> list[str]:
+    """Codes already drawn in earlier batches of a plan (excluded from its later batches)."""
+    with engine.connect() as conn:
+        return list(
+            conn.scalars(
+                select(m.Enterprise.uscc)
+                .join(m.Assignment, m.Assignment.enterprise_id == m.Enterprise.id)
+                .join(m.Draw, m.Draw.id == m.Assignment.draw_id)
+                .where(m.Draw.plan_id == plan_id)
+            )
+        )
+
+
+def _require_pools(engine: Engine, actor: Actor, frozen: dict) -> None:
+    ids = department_ids(engine)
+    for pool in frozen["pools"]:
+        require(actor, "sampling.draw", ids.get(pool))
+
+
+def _add_draw(
+    session, actor: Actor, frozen: dict, seed_sha256: str, list_hash: str, plan_id, batch
+) -> m.Draw:
+    digest = seed_sha256.strip().lower()
+    if len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
+        raise SamplingRecordError("the seed commitment must be a SHA-256 in hexadecimal (64 characters)")
+    row = m.Draw(
+        plan_id=plan_id,
+        batch=batch,
+        spec=frozen["spec"],
+        status="committed",
+        seed_sha256=digest,
+        candidates_sha256=list_hash,
+        frozen=frozen,
+        committed_by=actor.username,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def _summary(frozen: dict) -> dict:
+    return {s["stratum"]: len(s["candidates"]) for s in frozen["strata"]}
+
+
+def commit_draw(
+    engine: Engine,
+    actor: Actor,
+    frozen: dict,
+    seed_sha256: str,
+    list_hash: str,
+    plan_id: int | None = None,
+    batch: int = 1,
+) -> int:
+    """Record the commitment (frozen list, its hash, the seed's hash); return the draw id."""
+    _require_pools(engine, actor, frozen)
+    with transaction(engine) as session:
+        row = _add_draw(session, actor, frozen, seed_sha256, list_hash, plan_id, batch)
+        record_audit(
+            session,
+            actor=actor.username,
+            action="sampling.draw.commit",
+            entity="draw",
+            entity_id=row.id,
+            after={
+                "plan_id": plan_id,
+                "batch": batch,
+                "seed_sha256": row.seed_sha256,
+                "list_sha256": list_hash,
+                "strata": _summary(frozen),
+            },
+        )
+        return row.id
+
+
+def reveal_draw(
+    engine: Engine, actor: Actor, draw_id: int, seed: str, revealer: Revealer, due_on: dt.date | None = None
+) -> dict:
+    """Reveal the seed of a committed draw, draw, assign and record it all; return the manifest."""
+    with transaction(engine) as session:
+        row = session.get(m.Draw, draw_id)
+        if row is None:
+            raise DrawStateError(f"no draw {draw_id}")
+        if row.status != "committed":
+            raise DrawStateError(f"draw {draw_id} is already drawn; a seed is revealed once")
+        _require_pools(engine, actor, row.frozen)
+        return _draw(session, actor, row, seed, revealer, due_on)
+
+
+def run_oneoff_draw(
+    engine: Engine,
+    actor: Actor,
+    frozen: dict,
+    seed: str,
+    list_hash: str,
+    revealer: Revealer,
+    sha: Callable[[str], str],
+) -> tuple[int, dict]:
+    """A one-off draw with the seed given at once: commit and reveal in one transaction."""
+    _require_pools(engine, actor, frozen)
+    with transaction(engine) as session:
+        row = _add_draw(session, actor, frozen, sha(seed), list_hash, None, 1)
+        record_audit(
+            session,
+            actor=actor.username,
+            action="sampling.draw.commit",
+            entity="draw",
+            entity_id=row.id,
+            after={"seed_sha256": row.seed_sha256, "list_sha256": list_hash, "strata": _summary(frozen)},
+        )
+        return row.id, _draw(session, actor, row, seed, revealer, None)
+
+
+def _draw(session, actor: Actor, row: m.Draw, seed: str, revealer: Revealer, due_on) -> dict:
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    manifest, drawn = revealer(row.frozen, seed, row.seed_sha256, now)
+    _write_assignments(session, row.id, drawn, due_on)
+    row.status, row.seed, row.manifest = "drawn", seed, manifest
+    row.drawn_at, row.drawn_by = now, actor.username
+    record_audit(
+        session,
+        actor=actor.username,
+        action="sampling.draw.reveal",
+        entity="draw",
+        entity_id=row.id,
+        before={"status": "committed"},
+        after={"status": "drawn", "seed": seed, "drawn": len(drawn), "list_sha256": row.candidates_sha256},
+    )
+    return manifest
+
+
+def _write_assignments(session, draw_id: int, drawn: pd.DataFrame, due_on) -> None:
+    conn = session.connection()
+    first = next_id(conn, m.Assignment.__table__)
+    ids = list(range(first, first + len(drawn)))
+    frame = pd.DataFrame(
+        {
+            "id": ids,
+            "draw_id": draw_id,
+            "enterprise_id": drawn["enterprise_id"].astype(int).to_numpy(),
+            "stratum": drawn["stratum"].to_numpy(),
+            "position": drawn["position"].to_numpy(),
+            "inclusion_probability": drawn["inclusion_probability"].to_numpy(),
+            "due_on": due_on,
+        }
+    )
+    bulk_insert(conn, m.Assignment.__table__, frame)
+    reset_sequence(conn, m.Assignment.__table__)
+    pairs = pd.DataFrame(
+        [
+            (a, int(i), pos)
+            for a, pair in zip(ids, drawn["inspectors"], strict=True)
+            for pos, i in enumerate(pair, 1)
+        ],
+        columns=["assignment_id", "inspector_id", "position"],
+    )
+    bulk_insert(conn, m.AssignmentInspector.__table__, pairs)
+
+
+def load_draws(engine: Engine) -> pd.DataFrame:
+    """Every draw: ``id, plan_id, batch, status, seed_sha256, candidates_sha256, committed_at, drawn_at``."""
+    cols = [
+        m.Draw.id,
+        m.Draw.plan_id,
+        m.Draw.batch,
+        m.Draw.status,
+        m.Draw.seed_sha256,
+        m.Draw.candidates_sha256,
+        m.Draw.committed_at,
+        m.Draw.committed_by,
+        m.Draw.drawn_at,
+    ]
+    with engine.connect() as conn:
+        rows = conn.execute(select(*cols).order_by(m.Draw.id.desc())).all()
+    return pd.DataFrame(rows, columns=[c.key for c in cols])
+
+
+def load_draw(engine: Engine, draw_id: int) -> m.Draw | None:
+    """One draw (detached from its session), or None."""
+    with Session(engine) as session:
+        row = session.get(m.Draw, draw_id)
+        if row is not None:
+            session.expunge(row)
+        return row
+
+
+def save_risk_classes(engine: Engine, actor: Actor, report: dict, classes: pd.DataFrame) -> int:
+    """Store a risk-model run and set every enterprise's class (``classes``: ``id, risk_class``)."""
+    require(actor, "sampling.risk_model")
+    with transaction(engine) as session:
+        run = m.RiskModelRun(method=report["method"], trained_by=actor.username, report=report)
+        session.add(run)
+        session.flush()
+        conn = session.connection()
+        for cls in "ABCD":
+            ids = classes.loc[classes["risk_class"] == cls, "id"].astype(int).tolist()
+            for start in range(0, len(ids), 10_000):
+                conn.execute(
+                    update(m.Enterprise)
+                    .where(m.Enterprise.id.in_(ids[start : start + 10_000]))
+                    .values(risk_class=cls)
+                )
+        record_audit(
+            session,
+            actor=actor.username,
+            action="sampling.risk_model.apply",
+            entity="risk_model_run",
+            entity_id=run.id,
+            after={"method": report["method"], "class_counts": report.get("class_counts")},
+        )
+        return run.id
+
+
+def load_latest_risk_run(engine: Engine) -> dict | None:
+    """The newest risk-model run: ``id, method, trained_at, trained_by, report``; None if none."""
+    with engine.connect() as conn:
+        row = (
+            conn.execute(select(m.RiskModelRun).order_by(m.RiskModelRun.id.desc()).limit(1)).scalars().first()
+        )
+    if row is None:
+        return None
+    return {
+        "id": row.id,
+        "method": row.method,
+        "trained_at": row.trained_at,
+        "trained_by": row.trained_by,
+        "report": row.report,
+    }
