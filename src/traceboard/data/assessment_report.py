@@ -219,6 +219,10 @@ def _summary_page(pdf: FPDF, data: ReportData) -> None:
             new_y="NEXT",
         )
         pdf.ln(2)
+    pdf.multi_cell(
+        0, 7, "说明：不涉及的指标不计分，得分按该单位适用指标的权重折算为百分制（见排名表“适用指标”）。",
+        new_x="LMARGIN", new_y="NEXT",
+    )  # fmt: skip
     if data.sensitivity is not None:
         fragile = _sensitivity_named(data)
         names = "、".join(fragile.loc[fragile["fragile"], "unit"]) or "无"
@@ -278,26 +282,35 @@ def _ranking_pages(pdf: FPDF, data: ReportData) -> None:
         _heading(pdf, f"{'二三'[number - 2]}、{label}排名")
         units = data.units[data.units["unit_kind"] == kind].sort_values(["rank", "unit_id"])
         pdf.set_font(FAMILY, "", 9)
+        applied = _applied(data)
         rows = [
-            [
-                str(r.rank),
-                str(r.unit),
-                f"{r.score:.1f}",
-                str(r.grade),
-                "—" if pd.isna(r.change) else f"{r.change:+.1f}",
-            ]
+            [str(r.rank), str(r.unit), f"{r.score:.1f}", str(r.grade), _signed(r.change), applied[r.unit_id]]
             for r in units.itertuples()
         ]
-        _grid(pdf, (14, 60, 24, 24, 24), ["排名", "单位", "得分", "等次", "较上年"], rows, "CLRCR")
+        header = ["排名", "单位", "得分", "等次", "较上年", "适用指标"]
+        _grid(pdf, (14, 60, 22, 22, 22, 22), header, rows, "CLRCRC")
         pdf.ln(4)
         _heading(pdf, "得分图", 11)
         _score_chart(pdf, units)
 
 
+def _applied(data: ReportData) -> dict:
+    """Per unit "applicable / all" indicators (a score is scaled over the applicable ones)."""
+    grouped = data.indicators.groupby("unit_id")["applicable"]
+    return {
+        u: f"{int(a)}/{int(n)}"
+        for u, a, n in zip(grouped.sum().index, grouped.sum(), grouped.size(), strict=True)
+    }
+
+
+def _signed(value) -> str:
+    return "—" if pd.isna(value) else f"{value:+.1f}"
+
+
 def _unit_page(pdf: FPDF, data: ReportData, unit) -> None:
     _new_page(pdf, data)
     _heading(pdf, f"{unit.unit}（{KIND_ZH[unit.unit_kind]}）", 15)
-    change = "—" if pd.isna(unit.change) else f"{unit.change:+.1f}"
+    change = _signed(unit.change)
     pdf.cell(
         0,
         8,

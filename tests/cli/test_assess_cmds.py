@@ -1,0 +1,134 @@
+"""``traceboard assess`` in-process: formats, saving, locking, reports read back."""
+
+import csv
+import io
+import json
+import os
+import re
+import subprocess
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from traceboard.cli.main import main
+from traceboard.data import models as m
+from traceboard.data.db import transaction
+
+GOLDEN = Path(__file__).resolve().parents[1] / "golden" / "assessment_2020_demo400.txt"
+BASE = ["assess", "--year", "2020", "--today", "2026-10-31"]
+
+
+@pytest.fixture
+def users(demo_engine):
+    with transaction(demo_engine) as session:
+        session.add_all(
+            [m.User(username="kao-office", role="office"), m.User(username="kao-leader", role="leader")]
+        )
+    return demo_engine
+
+
+def pdf_text(data: bytes) -> str:
+    done = subprocess.run(["pdftotext", "-layout", "-", "-"], input=data, capture_output=True, check=True)
+    return done.stdout.decode()
+
+
+def test_csv_has_the_issue_columns_then_points(demo_engine, capsys):
+    assert main([*BASE, "--format", "csv"]) == 0
+    captured = capsys.readouterr()
+    rows = list(csv.DictReader(io.StringIO(captured.out)))
+    header = list(rows[0])
+    assert header[:5] == ["unit", "unit_kind", "score", "grade", "rank"]
+    assert header[5:8] == ["plan_submitted", "platform_built", "platform_interconnected"]
+    assert "reports_on_time" in header and "check_cooperation" in header
+    assert len(rows) == 43 and {r["unit_kind"] for r in rows} == {"department", "township"}
+    towns = [r for r in rows if r["unit_kind"] == "township"]
+    assert towns[0]["rank"] == "1" and towns[0]["plan_submitted"] == ""  # departments' indicators stay empty
+    for row in rows:  # the points of the applicable indicators make the score (scaled to their weights)
+        assert 0 <= float(row["score"]) <= 100
+    assert "2020: draft (not saved" in captured.err
+
+
+def test_save_then_lock_as_leader(users, capsys):
+    assert main([*BASE, "--lock"]) == 1
+    assert "--as NAME" in capsys.readouterr().err
+    assert main([*BASE, "--lock", "--as", "kao-leader"]) == 1
+    assert "no saved run holds the current 2020 figures" in capsys.readouterr().err
+    assert main([*BASE, "--as", "kao-leader"]) == 1
+    assert "may not assessment.run" in capsys.readouterr().err
+    assert main([*BASE, "--as", "kao-office", "--format", "json"]) == 0
+    captured = capsys.readouterr()
+    doc = json.loads(captured.out)
+    assert (doc["version"], doc["status"]) == (1, "draft")
+    assert "version 1 draft — saved now" in captured.err
+    assert len(doc["sensitivity"]) == 43 and {"grade_stays", "rank_stays", "fragile"} <= set(
+        doc["sensitivity"][0]
+    )
+    assert main([*BASE, "--lock", "--as", "kao-office"]) == 1
+    assert "may not assessment.lock" in capsys.readouterr().err
+    assert main([*BASE, "--lock", "--as", "kao-leader", "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["status"] == "locked"
+    assert main([*BASE, "--format", "json"]) == 0
+    captured = capsys.readouterr()
+    assert json.loads(captured.out)["status"] == "locked" and "version 1 locked" in captured.err
+    assert main([*BASE, "--lock", "--as", "kao-leader"]) == 1
+    assert "already locked" in capsys.readouterr().err
+
+
+def test_bad_year_and_bad_indicator_set_exit_2(demo_engine, capsys, tmp_path, monkeypatch):
+    assert main(["assess", "--year", "2017"]) == 2
+    assert "starts in 2018" in capsys.readouterr().err
+    bad = tmp_path / "department-2018.toml"
+    text = (
+        Path(__file__).resolve().parents[2] / "src/traceboard/config/assessment/department-2018.toml"
+    ).read_text()
+    bad.write_text(text.replace("weight = 20", "weight = 25"), encoding="utf-8")
+    (tmp_path / "township-2018.toml").write_text(
+        (
+            Path(__file__).resolve().parents[2] / "src/traceboard/config/assessment/township-2018.toml"
+        ).read_text()
+    )
+    monkeypatch.setattr("traceboard.data.assessment_config.assessment_dir", lambda: tmp_path)
+    assert main(BASE) == 2
+    assert f"{bad}: weights sum to 105, not 100 — the set is refused" in capsys.readouterr().err
+
+
+def test_workbook_reads_back(demo_engine, capsys, tmp_path):
+    path = tmp_path / "kh.xlsx"
+    assert main([*BASE, "--xlsx", str(path), "--format", "csv"]) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    book = openpyxl.load_workbook(path)
+    names = book.sheetnames
+    assert names[0] == "排名" and "原始数据" in names and "权重敏感性" in names
+    assert len(names) == 3 + 10 + 6  # ranking, raw, sensitivity + one per indicator of each kind
+    ranking = book["排名"]
+    assert ranking["A1"].value == "2020年度考核 未保存 草稿 draft"
+    assert [c.value for c in ranking[2]] == ["排名", "单位", "类别", "得分", "等次", "较上年"]
+    assert ranking.freeze_panes == "A3"
+    first = [c.value for c in ranking[3]]
+    assert (first[1], first[3]) == (rows[0]["unit"], float(rows[0]["score"]))
+    adoption = book[next(n for n in names if n.endswith("乡镇-辖区企业追溯覆盖率"))]
+    header = [c.value for c in adoption[2]]
+    assert header[:4] == ["单位", "测量值", "目标值", "权重"] and "已建立追溯企业数" in header
+    assert adoption.max_row == 2 + 24
+
+
+def test_pdf_is_chinese_text_and_matches_the_golden(demo_engine, capsys, tmp_path):
+    path = tmp_path / "kh.pdf"
+    assert main([*BASE, "--pdf", str(path)]) == 0
+    text = pdf_text(path.read_bytes())
+    for name in (
+        "望春门街道",
+        "水府示范区",
+        "市商务粮食局",
+        "2020年度考核报告",
+        "草稿",
+        "部门排名",
+        "等次分布",
+    ):
+        assert name in text
+    assert b"/FontFile" in path.read_bytes()
+    scrubbed = re.sub(r"[ \t]+", " ", text).strip()
+    if os.environ.get("TRACEBOARD_UPDATE_GOLDEN"):  # regenerate deliberately, review the diff, commit
+        GOLDEN.write_text(scrubbed, encoding="utf-8")
+    assert scrubbed == GOLDEN.read_text(encoding="utf-8")
