@@ -1,4 +1,4 @@
-"""Acts on the record (on SQLite and PostgreSQL): one event and one audit row per move, nothing half-written."""
+"""Acts on the record (SQLite and PostgreSQL): one event and one audit row per move, nothing half-written."""
 
 import datetime as dt
 
@@ -30,7 +30,10 @@ def risk(engine, enterprise_id):
         return s.get(Enterprise, enterprise_id).risk_class
 
 
-def walk_to_published(engine, ids, listed_on=D(2025, 3, 1)):
+LISTED_ON = D(2025, 3, 1)
+
+
+def walk_to_published(engine, ids, listed_on=LISTED_ON):
     case = actions.propose_case(
         engine,
         OFFICE,

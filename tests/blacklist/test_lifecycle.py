@@ -54,7 +54,10 @@ def test_every_move_is_legal_or_refused_naming_the_allowed_ones(state, to_state)
         assert "none (the case is closed)" in message
 
 
-def case(state="listed", listed_on=D(2023, 5, 10), **extra):
+LISTED_ON = D(2023, 5, 10)
+
+
+def case(state="listed", listed_on=LISTED_ON, **extra):
     return {
         "state": state,
         "proposed_on": D(2023, 4, 1),

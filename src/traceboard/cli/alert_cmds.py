@@ -77,7 +77,7 @@ def draft_cmd(title, body, sector, usccs, severity, from_sector, from_case, acti
 def alert_move_command(name: str, to_state: str, permission: str, help_text: str, reason: bool = False):
     @click.argument("alert_id", metavar="ID", type=int)
     @click.option("--on", "on", type=DATE, default=None, help="Date (default today).")
-    @click.option("--reason", required=reason, default=None, help="Why (withdrawal).")
+    @click.option("--reason", required=reason, help="Why (withdrawal).")
     @as_option
     @refusals
     def command(alert_id, on, reason, acting_as) -> None:

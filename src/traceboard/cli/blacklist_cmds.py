@@ -89,8 +89,8 @@ def move_command(name: str, to_state: str, permission: str, help_text: str, reas
     @click.argument("entry_id", metavar="ID", type=int)
     @click.option("--on", "on", type=DATE, default=None, help="Date of the decision (default today).")
     @click.option("--basis", default=None, help="Legal basis of this decision (default: the case's).")
-    @click.option("--authority", required=name == "list", default=None, help="Deciding authority.")
-    @click.option("--reason", required=reason, default=None, help="Reason of the decision.")
+    @click.option("--authority", required=name == "list", help="Deciding authority.")
+    @click.option("--reason", required=reason, help="Reason of the decision.")
     @as_option
     @refusals
     def command(entry_id, on, basis, authority, reason, acting_as, **extra) -> None:

@@ -1,0 +1,222 @@
+"""The blacklist, alert, publish and lookup commands, in-process on both backends."""
+
+import csv
+import io
+import json
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from tests.blacklist.db_seed import NAMES, USCC, seed_register
+from traceboard.cli.main import main
+
+
+def run(capsys, *args):
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture
+def seeded(engine):
+    return seed_register(engine)
+
+
+def last_line(out: str) -> str:
+    return out.strip().splitlines()[-1]
+
+
+def walk(capsys, ids):
+    code, out, _ = run(
+        capsys,
+        "blacklist",
+        "propose",
+        USCC[0],
+        "--grounds",
+        NAMES[0],
+        "--basis",
+        "国发〔2016〕33号",
+        "--source-inspection",
+        str(ids["inspection"]),
+        "--on",
+        "2025-02-01",
+        "--as",
+        "wang",
+    )
+    assert code == 0
+    case = last_line(out)
+    assert case.isdigit()
+    for args in (
+        ["notify", case, "--on", "2025-02-05"],
+        ["list", case, "--authority", "市食药工商质监局", "--on", "2025-03-01"],
+        ["publish", case, "--on", "2025-03-03"],
+    ):
+        code, out, err = run(capsys, "blacklist", *args, "--as", "wang")
+        assert code == 0, err
+    return case
+
+
+def test_the_life_of_a_case_on_the_command_line(capsys, seeded):
+    case = walk(capsys, seeded)
+    code, out, err = run(
+        capsys,
+        "blacklist",
+        "repair",
+        case,
+        "--reason",
+        "修复",
+        "--on",
+        "2026-02-28",
+        "--obligations-fulfilled",
+        "--rectified",
+        "--no-new-serious-penalty",
+        "--commitment-signed",
+        "--as",
+        "wang",
+    )
+    assert (code, err.strip()) == (
+        1,
+        "traceboard: credit repair is possible from 2026-03-01 "
+        "(1 year(s) after listing on 2025-03-01), not on 2026-02-28",
+    )
+    code, out, err = run(
+        capsys,
+        "blacklist",
+        "repair",
+        case,
+        "--reason",
+        "修复",
+        "--on",
+        "2026-03-01",
+        "--obligations-fulfilled",
+        "--as",
+        "wang",
+    )
+    assert code == 1 and "missing: rectified, no_new_serious_penalty, credit_commitment_signed" in err
+    code, out, err = run(
+        capsys, "blacklist", "revoke", case, "--reason", "列入错误", "--on", "2026-03-01", "--as", "wang"
+    )
+    assert (code, out.strip()) == (0, f"case {case}: published → revoked on 2026-03-01")
+    code, out, err = run(capsys, "blacklist", "notify", case, "--as", "wang")
+    assert (code, err.strip()) == (
+        1,
+        "traceboard: cannot move a revoked case to notified; allowed from revoked: none (the case is closed)",
+    )
+    code, out, _ = run(capsys, "blacklist", "show", case, "--format", "json")
+    events = json.loads(out)
+    assert [(e["from_state"], e["to_state"], e["occurred_on"]) for e in events] == [
+        (None, "proposed", "2025-02-01"),
+        ("proposed", "notified", "2025-02-05"),
+        ("notified", "listed", "2025-03-01"),
+        ("listed", "published", "2025-03-03"),
+        ("published", "revoked", "2026-03-01"),
+    ]
+
+
+def test_illegal_moves_and_missing_acting_user_are_one_line_refusals(capsys, seeded):
+    code, out, _ = run(
+        capsys, "blacklist", "propose", USCC[1], "--grounds", "事由", "--basis", "b", "--as", "wang"
+    )
+    case = last_line(out)
+    code, _, err = run(capsys, "blacklist", "publish", case, "--as", "wang")
+    assert (code, err.strip()) == (
+        1,
+        "traceboard: cannot move a proposed case to published; allowed from proposed: notified, rejected",
+    )
+    code, _, err = run(capsys, "blacklist", "notify", case)
+    assert code == 1 and "--as NAME" in err
+    code, _, err = run(capsys, "blacklist", "list", case, "--authority", "x", "--as", "li")
+    assert code == 1 and "li (publicity) may not blacklist.decide" in err
+    code, _, err = run(capsys, "blacklist", "notify", "404", "--as", "wang")
+    assert (code, err.strip()) == (1, "traceboard: no blacklist case 404")
+
+
+def test_expire_and_show_formats(capsys, seeded):
+    case = walk(capsys, seeded)
+    code, out, _ = run(capsys, "blacklist", "expire", "--as-of", "2028-02-29", "--as", "wang")
+    assert (code, out.strip()) == (0, "0 case(s) expired as of 2028-02-29")
+    code, out, _ = run(capsys, "blacklist", "expire", "--as-of", "2028-03-01", "--as", "wang")
+    assert out.strip().splitlines() == [
+        f"case {case}: expired on 2028-03-01",
+        "1 case(s) expired as of 2028-03-01",
+    ]
+    code, out, _ = run(capsys, "blacklist", "show", "--state", "expired", "--format", "csv")
+    rows = list(csv.reader(io.StringIO(out)))
+    assert rows[0] == [
+        "id",
+        "state",
+        "uscc",
+        "name",
+        "proposed_on",
+        "listed_on",
+        "published_on",
+        "removed_on",
+    ]
+    assert rows[1] == [
+        case,
+        "expired",
+        USCC[0],
+        NAMES[0],
+        "2025-02-01",
+        "2025-03-01",
+        "2025-03-03",
+        "2028-03-01",
+    ]
+    code, out, _ = run(capsys, "blacklist", "show", "--state", "proposed")
+    assert out.strip() == "(none)"
+
+
+def test_alerts_four_eyes_and_ids_on_the_last_line(capsys, seeded):
+    code, out, _ = run(
+        capsys,
+        "alert",
+        "draft",
+        "--title",
+        NAMES[1],
+        "--body",
+        "正文",
+        "--sector",
+        "food",
+        "--enterprise",
+        USCC[0],
+        "--as",
+        "li",
+    )
+    alert = last_line(out)
+    assert code == 0 and alert.isdigit()
+    code, _, err = run(capsys, "alert", "approve", alert, "--as", "li")
+    assert (code, err.strip()) == (1, "traceboard: li drafted this alert; another user must approve it")
+    assert run(capsys, "alert", "approve", alert, "--as", "chen")[:2] == (0, f"alert {alert}: approved\n")
+    assert run(capsys, "alert", "publish", alert, "--on", "2026-04-01", "--as", "li")[0] == 0
+    code, _, err = run(capsys, "alert", "withdraw", alert, "--as", "li")
+    assert code == 2 and "--reason" in err
+    assert (
+        run(capsys, "alert", "withdraw", alert, "--reason", "更正", "--on", "2026-04-02", "--as", "li")[0]
+        == 0
+    )
+    code, out, _ = run(capsys, "alert", "draft", "--from-sector", "drug", "--as", "li")
+    assert "《关于安全购药的消费提示》" in out
+    code, out, _ = run(capsys, "alert", "show", "--format", "json")
+    shown = {a["id"]: a for a in json.loads(out)}
+    assert (shown[int(alert)]["state"], shown[int(alert)]["withdrawn_reason"]) == ("withdrawn", "更正")
+
+
+def test_publish_writes_the_site_and_lookup_answers(capsys, seeded, tmp_path):
+    walk(capsys, seeded)
+    code, _, err = run(capsys, "publish", "--out", str(tmp_path / "site"), "--as", "wang")
+    assert code == 1 and "may not site.publish" in err
+    code, out, err = run(capsys, "publish", "--out", str(tmp_path / "site"), "--as", "li")
+    assert (code, out.strip()) == (0, f"7 files written to {tmp_path / 'site'}"), err
+    first = {p.name: p.read_bytes() for p in (tmp_path / "site").iterdir() if p.is_file()}
+    run(capsys, "publish", "--out", str(tmp_path / "site"), "--as", "li")
+    assert {p.name: p.read_bytes() for p in (tmp_path / "site").iterdir() if p.is_file()} == first
+    ET.fromstring(first["alerts.atom"])
+    assert json.loads(first["blacklist.json"])["current"][0]["uscc"] == USCC[0]
+    code, out, _ = run(capsys, "lookup", USCC[0], "--as-of", "2026-01-01")
+    assert code == 0
+    assert "质量失信黑名单: 列入" in out and "政府采购（可追溯且未列入黑名单）: 否" in out
+    code, out, _ = run(capsys, "lookup", "福农", "--as-of", "2026-01-01", "--format", "json")
+    [answer] = json.loads(out)
+    assert (answer["uscc"], answer["traceable"], answer["procurement"]["ok"]) == (USCC[2], True, True)
+    code, _, err = run(capsys, "lookup", "不存在的企业")
+    assert (code, err.strip()) == (1, "traceboard: no enterprise matches '不存在的企业'")
