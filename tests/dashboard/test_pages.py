@@ -1,17 +1,27 @@
-"""AppTest smoke tests: every page renders without an exception, in Chinese by default."""
+"""AppTest smoke tests: every page renders without an exception, in Chinese by default.
+
+Pages need a signed-in user: ``st.session_state["actor"]`` holds an ``authz.Actor``
+(the office sees every page but the sign-in page).
+"""
 
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from traceboard.dashboard.navigation import visible_pages
+from traceboard.data.authz import Actor
+
 APP = str(Path(__file__).resolve().parents[2] / "src" / "traceboard" / "dashboard" / "app.py")
-PAGES = ["overview", "adoption", "sampling", "blacklist", "assessment", "data_admin", "public_lookup"]
+OFFICE = Actor("demo-office", "office")
+PAGES = visible_pages("office")
 
 
-def run_page(page: str, lang: str = "zh") -> AppTest:
+def run_page(page: str, lang: str = "zh", actor: Actor | None = OFFICE) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=60)
     at.session_state["lang"] = lang
+    if actor is not None:
+        at.session_state["actor"] = actor
     at.run()
     if page != "overview":
         at.switch_page(f"pages/{page}.py")

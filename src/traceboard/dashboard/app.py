@@ -1,37 +1,53 @@
-"""traceboard's Streamlit entry point: page set-up, language switch, navigation.
+"""traceboard's Streamlit entry point: page set-up, sign-in, language switch, role-based navigation.
 
 Run with ``streamlit run src/traceboard/dashboard/app.py`` (``make run`` does).
+Not signed in, a visitor sees the sign-in page and the public look-up only;
+a signed-in user sees the pages of their role (``navigation.PAGES``). Hiding a
+page is convenience: the domain functions check the role themselves.
 """
 
 from __future__ import annotations
 
 import streamlit as st
 
+from traceboard.dashboard import auth
 from traceboard.dashboard.i18n import LANGUAGES
+from traceboard.dashboard.navigation import PUBLIC, page_specs
 from traceboard.dashboard.state import language, t
+from traceboard.data.authz import Actor
 
 
-def build_pages() -> dict[str, list[st.Page]]:
-    """The navigation, section by section (titles from the catalog)."""
-    page = lambda file, key, icon, default=False: st.Page(  # noqa: E731
-        f"pages/{file}.py", title=t(f"nav.{key}"), icon=icon, url_path=key, default=default
-    )
-    return {
-        t("nav.section_supervision"): [
-            page("overview", "overview", ":material/dashboard:", default=True),
-            page("adoption", "adoption", ":material/trending_up:"),
-            page("sampling", "sampling", ":material/shuffle:"),
-            page("blacklist", "blacklist", ":material/campaign:"),
-            page("assessment", "assessment", ":material/military_tech:"),
-            page("data_admin", "data_admin", ":material/database:"),
-        ],
-        t("nav.section_public"): [page("public_lookup", "public_lookup", ":material/search:")],
-    }
+def _title(file: str) -> str:
+    try:
+        return t(f"nav.{file}")
+    except KeyError:  # a page whose title is not in the catalog yet
+        return file.replace("_", " ")
+
+
+def build_pages(actor: Actor | None) -> dict[str, list[st.Page]]:
+    """The navigation of this session's role, section by section (titles from the catalog)."""
+    role = PUBLIC if actor is None else actor.role
+    sections: dict[str, list[st.Page]] = {}
+    for spec in page_specs():
+        if role in spec.roles:
+            default = not sections  # the first page the role sees opens first
+            page = st.Page(
+                f"pages/{spec.file}.py",
+                title=_title(spec.file),
+                icon=spec.icon,
+                url_path=spec.url,
+                default=default,
+            )
+            sections.setdefault(t(f"nav.section_{spec.section}"), []).append(page)
+    return sections
 
 
 def main() -> None:
     st.set_page_config(page_title=t("app.title"), page_icon=":material/qr_code_2:", layout="wide")
+    actor = auth.check_session()
     with st.sidebar:
+        if actor is not None:
+            auth.render_user_box(actor)
         st.selectbox(
             t("app.language"),
             list(LANGUAGES),
@@ -40,7 +56,7 @@ def main() -> None:
             index=list(LANGUAGES).index(language()),
         )
         st.caption(t("app.subtitle"))
-    st.navigation(build_pages()).run()
+    st.navigation(build_pages(actor)).run()
 
 
 main()

@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass
 
 import pandas as pd
-from sqlalchemy import Engine, Select, distinct, select
+from sqlalchemy import Engine, Select, select
 
 from traceboard.data.audit import ChainBreak, verify_chain
 from traceboard.data.authz import Actor, require
@@ -78,7 +78,7 @@ def audit_choices(engine: Engine, actor: Actor | None) -> dict[str, list[str]]:
     require(actor, "audit.read")
     with engine.connect() as conn:
         return {
-            name: sorted(conn.scalars(select(distinct(column))))
+            name: sorted(conn.scalars(select(column).distinct()))
             for name, column in (
                 ("actor", AuditLog.actor),
                 ("action", AuditLog.action),
