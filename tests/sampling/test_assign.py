@@ -1,0 +1,89 @@
+import math
+from collections import Counter
+
+import pandas as pd
+import pytest
+
+from tests.sampling import reference_spec as ref
+from traceboard.sampling.assign import Drawn, NoValidPair, assign_pairs, compute_recusals, workload_cap
+
+SEED = "抽签🎲2026"
+
+
+def drawn_list(n, pool="市农业局", township="山枣镇"):
+    return [Drawn(f"9143038100000{i:05d}", pool, township) for i in range(n)]
+
+
+def recusals(drawn, homes=None, conflicts=(), home=True):
+    inspectors = pd.DataFrame(
+        {"id": list((homes or {}).keys()), "home_township": list((homes or {}).values())}
+    )
+    frame = pd.DataFrame(list(conflicts), columns=["uscc", "inspector_id"])
+    return compute_recusals(drawn, inspectors, frame, home)
+
+
+@pytest.mark.parametrize(("k", "n", "cap"), [(10, 4, 6), (1, 2, 2), (7, 3, 6), (100, 100, 3), (3, 30, 2)])
+def test_workload_cap(k, n, cap):
+    assert workload_cap(k, n) == cap == math.ceil(2 * k / n) + 1
+
+
+def test_pairs_match_the_independent_implementation_with_recusals():
+    towns = ["山枣镇", "白田镇", "壶天镇", "龙洞镇"]
+    drawn = [Drawn(d.uscc, d.pool, towns[i % 4]) for i, d in enumerate(drawn_list(40))]
+    drawn += [Drawn(f"9243038100000{i:05d}", "市林业局", "白田镇") for i in range(5)]
+    pools = {"市农业局": [1, 2, 3, 4, 5, 6], "市林业局": [7, 8, 9, 10]}
+    homes = {2: "山枣镇", 9: "白田镇"}
+    conflicts = [(drawn[0].uscc, 1), (drawn[0].uscc, 3), (drawn[41].uscc, 7)]
+    out = assign_pairs(SEED, drawn, pools, recusals(drawn, homes, conflicts))
+    expected = ref.pairs(
+        SEED,
+        [d.uscc for d in drawn],
+        {d.uscc: d.pool for d in drawn},
+        {d.uscc: d.township for d in drawn},
+        pools,
+        {(i, u) for u, i in conflicts},
+        homes,
+    )
+    assert [a["inspectors"] for a in out] == [expected[d.uscc] for d in drawn]
+    assert out[0]["recused"] == [1, 2, 3]  # two conflicts and inspector 2's home township
+    assert out[1]["recused"] == []  # 白田镇 is not inspector 2's home, and 9 is another pool's
+    assert not {1, 3} & set(out[0]["inspectors"])
+    assert 2 not in {
+        i for a, d in zip(out, drawn, strict=True) if d.township == "山枣镇" for i in a["inspectors"]
+    }
+    assert 9 not in {i for a in out[40:] for i in a["inspectors"]}
+    assert out[41]["recused"] == [7, 9]
+
+
+def test_home_township_recusal_can_be_switched_off():
+    drawn = [Drawn(d.uscc, d.pool, ["山枣镇", "白田镇"][i % 2]) for i, d in enumerate(drawn_list(30))]
+    pools = {"市农业局": [1, 2, 3, 4, 5, 6]}
+    off = assign_pairs(SEED, drawn, pools, recusals(drawn, {1: "山枣镇"}, home=False))
+    on = assign_pairs(SEED, drawn, pools, recusals(drawn, {1: "山枣镇"}))
+    home_checks = lambda out: sum(1 in a["inspectors"] for a in out[::2])  # noqa: E731 (the 山枣镇 ones)
+    assert home_checks(off) > 0
+    assert home_checks(on) == 0 and sum(1 in a["inspectors"] for a in on) > 0
+
+
+def test_workload_never_exceeds_the_bound_and_the_bound_binds():
+    drawn = drawn_list(60)
+    pools = {"市农业局": list(range(1, 11))}
+    out = assign_pairs(SEED, drawn, pools, {})
+    load = Counter(i for a in out for i in a["inspectors"])
+    assert max(load.values()) <= workload_cap(60, 10) == 13
+    assert sum(load.values()) == 120 and all(len(set(a["inspectors"])) == 2 for a in out)
+
+
+def test_no_valid_pair_stops_the_draw_naming_the_enterprise_and_why():
+    drawn = drawn_list(3)
+    conflicts = [(drawn[1].uscc, 1), (drawn[1].uscc, 2)]
+    with pytest.raises(NoValidPair) as info:
+        assign_pairs(SEED, drawn, {"市农业局": [1, 2, 3]}, recusals(drawn, {}, conflicts))
+    message = str(info.value)
+    assert drawn[1].uscc in message and "conflict of interest: [1, 2]" in message
+    assert "nothing was recorded" in message
+
+
+def test_a_pool_without_inspectors_is_named():
+    with pytest.raises(NoValidPair, match="pool 市公安局: 0 active inspectors"):
+        assign_pairs(SEED, drawn_list(1, pool="市公安局"), {"市农业局": [1, 2]}, {})
