@@ -250,3 +250,32 @@ def diff_runs(
 
 def _num(value) -> float | None:
     return None if pd.isna(value) else float(value)
+
+
+def compare_with_average(result: AssessmentResult, unit_id: int) -> pd.DataFrame:
+    """A unit's share of each indicator's weight against its kind's average (applicable units only).
+
+    Output: indicator_code, name_zh, name_en, weight, share (NaN when not applicable), average.
+    """
+    rows = result.indicators
+    kind = rows.loc[rows["unit_id"] == unit_id, "unit_kind"].iloc[0]
+    same = rows[(rows["unit_kind"] == kind) & rows["applicable"]]
+    average = same.groupby("indicator_code", sort=False)["fraction"].mean()
+    mine = rows[rows["unit_id"] == unit_id]
+    return pd.DataFrame(
+        {
+            "indicator_code": mine["indicator_code"].to_numpy(),
+            "name_zh": mine["name_zh"].to_numpy(),
+            "name_en": mine["name_en"].to_numpy(),
+            "weight": mine["weight"].to_numpy(),
+            "share": mine["fraction"].where(mine["applicable"]).to_numpy(),
+            "average": average.reindex(mine["indicator_code"]).to_numpy(),
+        }
+    )
+
+
+def count_grades(result: AssessmentResult, grades: tuple[tuple[str, str, float], ...]) -> pd.DataFrame:
+    """Units per grade (rows, best first) and kind (columns department, township)."""
+    table = pd.crosstab(result.units["grade"], result.units["unit_kind"])
+    order = [g[0] for g in grades]
+    return table.reindex(index=order, columns=list(GROUPS), fill_value=0)

@@ -1,8 +1,134 @@
-"""年度考核: placeholder until its issue lands."""
+"""年度考核: scores, grades, ranks, the unit breakdown, sensitivity, saving, locking, reports."""
 
 import streamlit as st
 
-from traceboard.dashboard.state import t
+from traceboard.dashboard import assessment_charts as charts
+from traceboard.dashboard.state import current_actor, get_engine, get_frame, language, t, today
+from traceboard.data.assessment_report import write_assessment_pdf, write_assessment_xlsx
+from traceboard.metrics.assessment import compare_with_average, count_grades
+from traceboard.metrics.assessment_run import (
+    FIRST_YEAR,
+    lock_assessment,
+    prepare_assessment,
+    report_data,
+    save_assessment,
+)
+from traceboard.metrics.sensitivity import sensitivity_by_kind
+
+KINDS = ("department", "township")
+UNIT_COLUMNS = ("rank", "unit", "score", "grade", "change")
 
 st.title(t("assessment.title"))
-st.info(t("common.coming", what=t("assessment.coming")))
+actor = current_actor()
+if actor is None:
+    st.info(t("assessment.sign_in"))
+    st.stop()
+frame = get_frame()
+if frame.enterprises.empty:
+    st.info(t("common.no_data"))
+    st.stop()
+
+years = list(range(today().year, FIRST_YEAR - 1, -1))
+year = st.selectbox(t("assessment.year"), years, index=min(1, len(years) - 1), key="assessment_year")
+engine = get_engine()
+view = prepare_assessment(engine, year, today(), frame)
+version = view.version or "—"
+if view.status == "locked":
+    st.success(t("assessment.locked", year=year, version=version, who=view.run["locked_by"]))
+else:
+    st.warning(t("assessment.draft", year=year, version=version, as_of=view.as_of.isoformat()))
+
+
+def render_actions(view) -> None:
+    """Save (office) and lock (leaders) buttons; the domain checks the role again."""
+    left, right = st.columns(2)
+    can_save = actor.can("assessment.run") and view.run is None
+    if can_save and left.button(t("assessment.save"), key="assessment_save", type="primary"):
+        save_assessment(engine, actor, view)
+        st.rerun()
+    can_lock = actor.can("assessment.lock") and view.run is not None and view.status == "draft"
+    if can_lock and right.button(
+        t("assessment.lock", version=view.version), key="assessment_lock", type="primary"
+    ):
+        lock_assessment(engine, actor, view)
+        st.rerun()
+    if actor.can("assessment.lock") and view.run is None:
+        right.caption(t("assessment.nothing_to_lock"))
+
+
+render_actions(view)
+if not view.changes.empty:
+    with st.expander(t("assessment.changes", version=int(view.latest["version"]), n=len(view.changes))):
+        st.dataframe(view.changes.drop(columns="unit_id"), hide_index=True, width="stretch")
+
+
+def ranking(kind: str):
+    table = view.result.units[view.result.units["unit_kind"] == kind][list(UNIT_COLUMNS)]
+    return table.rename(columns={c: t(f"assessment.col_{c}") for c in UNIT_COLUMNS})
+
+
+tabs = st.tabs(
+    [t(f"assessment.tab_{name}") for name in ("ranking", "unit", "years", "sensitivity", "reports")]
+)
+with tabs[0]:
+    for kind, column in zip(KINDS, st.columns(2), strict=True):
+        column.subheader(t(f"assessment.kind_{kind}"))
+        column.dataframe(ranking(kind), hide_index=True, width="stretch")
+    counts = count_grades(view.result, view.sets["township"].grades)
+    labels = {kind: t(f"assessment.kind_{kind}") for kind in KINDS}
+    st.plotly_chart(charts.grade_distribution(counts, labels, t("assessment.grades")), width="stretch")
+
+with tabs[1]:
+    units = view.result.units
+    unit_id = st.selectbox(
+        t("assessment.unit"), units["unit_id"].tolist(), format_func=units.set_index("unit_id")["unit"].get,
+        key="assessment_unit",
+    )  # fmt: skip
+    profile = compare_with_average(view.result, unit_id)
+    names = profile["name_zh" if language() == "zh" else "name_en"]
+    radar_labels = {"share": t("assessment.this_unit"), "average": t("assessment.average")}
+    st.plotly_chart(charts.radar(profile, names, radar_labels, t("assessment.radar")), width="stretch")
+    detail = view.result.indicators[view.result.indicators["unit_id"] == unit_id]
+    shown = [
+        "name_zh" if language() == "zh" else "name_en",
+        "weight",
+        "value",
+        "target",
+        "points",
+        "explanation",
+    ]
+    st.dataframe(
+        detail[shown].rename(columns={c: t(f"assessment.col_{c}") for c in shown}),
+        hide_index=True,
+        width="stretch",
+    )
+
+with tabs[2]:
+    for kind in KINDS:
+        kind_units = view.result.units[view.result.units["unit_kind"] == kind]
+        title = t("assessment.change_title", kind=t(f"assessment.kind_{kind}"), year=year, before=year - 1)
+        st.plotly_chart(charts.change_bars(kind_units, title), width="stretch")
+
+with tabs[3]:
+    st.caption(t("assessment.sensitivity_note"))
+    sensitivity = sensitivity_by_kind(view.result, view.sets)
+    columns = ["unit", "grade", "grade_stays", "rank", "rank_stays", "rank_best", "rank_worst", "fragile"]
+    st.dataframe(
+        sensitivity[columns].rename(columns={c: t(f"assessment.col_{c}") for c in columns}),
+        hide_index=True,
+        width="stretch",
+        column_config={
+            t("assessment.col_grade_stays"): st.column_config.ProgressColumn(format="percent"),
+            t("assessment.col_rank_stays"): st.column_config.ProgressColumn(format="percent"),
+        },
+    )
+
+with tabs[4]:
+    if st.button(t("assessment.make_reports"), key="assessment_reports"):
+        data = report_data(view, sensitivity_by_kind(view.result, view.sets))
+        st.session_state["assessment_files"] = (year, write_assessment_xlsx(data), write_assessment_pdf(data))
+    files = st.session_state.get("assessment_files")
+    if files and files[0] == year:
+        stem = f"assessment-{year}-{view.status}"
+        st.download_button(t("assessment.download_xlsx"), files[1], f"{stem}.xlsx", key="assessment_xlsx")
+        st.download_button(t("assessment.download_pdf"), files[2], f"{stem}.pdf", key="assessment_pdf")
