@@ -1,0 +1,103 @@
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from traceboard.sampling.risk_features import check_features, current_features
+from traceboard.sampling.risk_model import class_thresholds, classify, fit_risk_classes
+
+
+def enterprises():
+    return pd.DataFrame(
+        {
+            "id": [1, 2, 3],
+            "sector": ["食品", "药品", "食品"],
+            "subcategory": ["白酒", "中成药", "肉制品"],
+            "township": ["山枣镇", "白田镇", "山枣镇"],
+            "registered": [0, 0, -(2**31)],
+            "first_adopted": [100.0, np.nan, 50.0],
+            "first_connected": [np.nan, np.nan, 60.0],
+            "first_listed": [np.nan, 300.0, np.nan],
+            "blacklisted": [False, True, False],
+        }
+    )
+
+
+def checks():
+    return pd.DataFrame(
+        {"enterprise_id": [1, 1, 2, 1], "day": [90, 200, 250, 400], "problem": [True, False, True, True]}
+    )
+
+
+def test_features_of_a_check_use_only_the_past():
+    f = check_features(enterprises(), checks())
+    first, second, third = f.iloc[0], f.iloc[1], f.iloc[3]
+    assert (first["past_checks"], first["past_failures"], first["never_checked"], first["adopted"]) == (
+        0,
+        0,
+        1,
+        0,
+    )
+    assert (
+        second["past_checks"],
+        second["past_failures"],
+        second["failed_last_check"],
+        second["adopted"],
+    ) == (1, 1, 1, 1)
+    assert second["years_since_check"] == pytest.approx(110 / 365.25)
+    assert (third["past_checks"], third["past_failures"], third["failed_last_check"]) == (2, 1, 0)
+    assert f.iloc[2]["blacklist_history"] == 0  # listed on day 300, after the check on day 250
+
+
+def test_current_features_as_of_a_day():
+    now = current_features(enterprises(), checks(), 350).set_index(pd.Index([1, 2, 3]))
+    assert now.loc[1, ["past_checks", "past_failures", "failed_last_check"]].tolist() == [2, 1, 0]
+    assert now.loc[2, ["blacklist_history", "adopted", "failed_last_check"]].tolist() == [1, 0, 1]
+    assert now.loc[3, ["never_checked", "adopted", "connected"]].tolist() == [1, 1, 1]
+
+
+def test_classes_from_probabilities_relative_to_the_base_rate():
+    thresholds = class_thresholds(0.2)
+    assert thresholds == {"B": 0.1, "C": 0.2, "D": 0.4}
+    p = np.array([0.0, 0.0999, 0.1, 0.2, 0.3999, 0.4, 0.9])
+    assert classify(p, thresholds).tolist() == ["A", "A", "B", "C", "C", "D", "D"]
+
+
+def test_too_few_results_fall_back_to_rules_said_as_such():
+    feats = check_features(enterprises(), checks())
+    current = current_features(enterprises(), checks(), 500)
+    report, out = fit_risk_classes(feats, current, enterprises()["blacklisted"].to_numpy())
+    assert report["method"] == "rules" and "validation" not in report
+    # 1: failed its last check (2) + an earlier failure (1) = 3 → C; 2: blacklisted → D;
+    # 3: never checked (1) → B
+    assert out["risk_class"].tolist() == ["C", "D", "B"]
+    assert out["reasons"].tolist() == [
+        ["failed_last_check", "past_failures"],
+        ["blacklisted", "failed_last_check", "blacklist_history", "not_adopted"],
+        ["never_checked"],
+    ]
+    assert out["probability"].isna().all()
+
+
+def test_model_trained_on_the_demo_city_beats_random_on_the_held_out_year(engine):
+    from traceboard.cli.draw_support import sampling_frame
+    from traceboard.data.demo import generate_demo
+    from traceboard.data.frame import to_day
+    from traceboard.data.sampling_frames import load_checks
+
+    generate_demo(engine, enterprises=20_000, seed=11)
+    on = dt.date(2026, 10, 31)
+    frame = sampling_frame(engine, on)
+    past = load_checks(engine)
+    past = past[past["day"] < to_day(on)]
+    features = check_features(frame, past)
+    report, out = fit_risk_classes(
+        features, current_features(frame, past, to_day(on)), frame["blacklisted"].to_numpy(), random_state=0
+    )
+    v = report["validation"]
+    assert report["method"] == "logistic" and v["test_year"] == 2026 and v["train_years"] == [2018, 2025]
+    assert v["roc_auc"] > 0.5 and v["top20_found"] > v["top20_random"]
+    assert v["brier"] < v["brier_base_rate"]
+    assert (out.loc[frame["blacklisted"].to_numpy(), "risk_class"] == "D").all()
+    assert sum(report["class_counts"].values()) == len(frame)
