@@ -75,6 +75,14 @@ def test_save_then_lock_as_leader(users, capsys):
     assert "already locked" in capsys.readouterr().err
 
 
+def test_table_names_its_status_first(demo_engine, capsys):
+    assert main(BASE) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "2020年度考核 未保存 草稿 draft"
+    assert lines[1].split() == ["排名", "单位", "类别", "得分", "等次", "较上年"]
+    assert len([line for line in lines if "部门" in line.split()]) == 19
+
+
 def test_bad_year_and_bad_indicator_set_exit_2(demo_engine, capsys, tmp_path, monkeypatch):
     assert main(["assess", "--year", "2017"]) == 2
     assert "starts in 2018" in capsys.readouterr().err

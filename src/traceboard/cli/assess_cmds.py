@@ -167,6 +167,7 @@ def assess_cmd(year, fmt, xlsx, pdf, lock, today, acting_as) -> None:
     elif fmt == "json":
         click.echo(render_json(view, sensitivity))
     else:
+        click.echo(report_data(view).label)
         click.echo(render_table(view))
 
 
