@@ -54,12 +54,20 @@ def squeeze(value: str) -> str:
 
 def per_unique(series: pd.Series, parse: Callable[[str], tuple[object, str | None]]) -> Checked:
     """Apply ``parse(text) -> (value, reason)`` once per distinct text; blank cells give (None, None)."""
-    distinct = pd.unique(series.to_numpy())
-    parsed = {v: parse(v) if v.strip() else (None, None) for v in distinct}
-    values = series.map({k: p[0] for k, p in parsed.items()})
-    reasons = series.map({k: p[1] for k, p in parsed.items()})
-    return values.astype(object).where(values.notna(), None), reasons.astype(object).where(
-        reasons.notna(), None
+    codes, distinct = pd.factorize(series.to_numpy())
+    parsed = [parse(v) if v else (None, None) for v in distinct]
+    values = np.array([p[0] for p in parsed] + [None], dtype=object)[codes]
+    reasons = np.array([p[1] for p in parsed] + [None], dtype=object)[codes]
+    return pd.Series(values, index=series.index, dtype=object), pd.Series(
+        reasons, index=series.index, dtype=object
+    )
+
+
+def map_unique(series: pd.Series, fn: Callable[[str], object]) -> pd.Series:
+    """``fn`` applied once per distinct value (e.g. normalising codes)."""
+    codes, distinct = pd.factorize(series.to_numpy())
+    return pd.Series(
+        np.array([fn(v) for v in distinct] + [None], dtype=object)[codes], index=series.index, dtype=object
     )
 
 
@@ -140,8 +148,7 @@ for _i, _c in enumerate(ALPHABET):
 
 def normalise_codes(series: pd.Series) -> pd.Series:
     """Codes as written → half-width, upper case, no spaces (per distinct value)."""
-    distinct = pd.unique(series.to_numpy())
-    return series.map({v: squeeze(v).upper() for v in distinct})
+    return map_unique(series, lambda v: squeeze(v).upper())
 
 
 def check_codes(codes: pd.Series, allowlist: Iterable[str] = ()) -> pd.Series:

@@ -1,6 +1,6 @@
 """Reading the spreadsheets offices send: .xlsx, .xls and .csv, as a grid of text.
 
-Every cell becomes text the way the sender sees it (integers without ``.0``,
+Every cell becomes stripped text the way the sender sees it (integers without ``.0``,
 dates as ``YYYY-MM-DD``), so that one normalisation path serves all formats.
 Row numbers are kept as the spreadsheet shows them (1-based, title rows
 counted). Merged cells are filled with their top-left value, as a reader of
@@ -44,9 +44,9 @@ class RawSheet:
 
 
 def cell_text(value: object) -> str:
-    """A cell value as the text its sender typed or saw."""
+    """A cell value as the text its sender typed or saw (spaces around it removed)."""
     if isinstance(value, str):
-        return value
+        return value.strip()
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
     if isinstance(value, float):
@@ -74,7 +74,7 @@ def read_sheet(content: bytes, filename: str, sheet: str | None = None) -> RawSh
     if PurePath(filename).suffix.lower() not in (".csv", ".txt"):
         raise UnreadableFile(f"{filename}: unsupported file type; send .xlsx, .xls or .csv")
     text, encoding = decode_csv(content, filename)
-    rows = list(csv.reader(io.StringIO(text, newline="")))
+    rows = [[v.strip() for v in row] for row in csv.reader(io.StringIO(text, newline=""))]
     return RawSheet(PurePath(filename).name, PurePath(filename).stem, _grid(rows, 0), encoding)
 
 
@@ -119,7 +119,7 @@ def _read_workbook(content: bytes, filename: str, sheet: str | None) -> RawSheet
         merged = data.merged_cell_ranges or []
     except (CalamineError, ValueError) as exc:
         raise UnreadableFile(f"{filename}: sheet {name!r} cannot be read ({exc})") from None
-    rows = [[cell_text(v) for v in row] for row in rows]
+    rows = [[v.strip() if type(v) is str else cell_text(v) for v in row] for row in rows]
     _fill_merged(rows, merged)
     return RawSheet(PurePath(filename).name, name, _grid(rows, 0))
 
@@ -136,14 +136,12 @@ def _fill_merged(rows: list[list[str]], merged: list) -> None:
 
 
 def _grid(rows: list[list[str]], first: int) -> pd.DataFrame:
-    """Rows as a frame of text indexed by spreadsheet row number, trailing blanks removed."""
+    """Stripped rows as a frame of text indexed by spreadsheet row number, blank rows and
+    trailing blank columns removed (blank rows carry nothing)."""
     width = max((len(r) for r in rows), default=0)
-    frame = pd.DataFrame([r + [""] * (width - len(r)) for r in rows], dtype=object)
-    frame.index = pd.RangeIndex(first + 1, first + 1 + len(frame))
-    if frame.empty:
-        return frame
-    filled = frame.apply(lambda col: col.str.strip().ne(""))
-    frame = frame.loc[filled.any(axis=1)]  # blank rows carry nothing
-    used = filled.any(axis=0)
-    last = int(used[used].index.max()) if used.any() else -1
-    return frame.iloc[:, : last + 1]
+    numbers = [n for n, row in enumerate(rows, start=first + 1) if any(row)]
+    kept = [r + [""] * (width - len(r)) for r in rows if any(r)]
+    frame = pd.DataFrame(kept, index=numbers, columns=range(width), dtype=object)
+    while width and not frame[width - 1].astype(bool).any():
+        width -= 1
+    return frame.iloc[:, :width]

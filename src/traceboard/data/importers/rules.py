@@ -10,7 +10,7 @@ from __future__ import annotations
 import pandas as pd
 
 from traceboard.data.importers.lookups import Lookups
-from traceboard.data.importers.normalise import closest, nones
+from traceboard.data.importers.normalise import closest, map_unique, nones
 from traceboard.data.importers.specs import SPECS
 
 # Natural keys of the kinds written by the generic upsert (credit codes are checked as codes).
@@ -88,12 +88,10 @@ def _match_subcategories(values: pd.DataFrame, lookups: Lookups, flag) -> None:
         return
     subs = lookups.subcategories
     table = {(int(s), n): int(i) for s, n, i in zip(subs["sector_id"], subs["name"], subs["id"], strict=True)}
-    pairs = pd.Series(
-        list(zip(values["sector_id"], values["subcategory_id"], strict=True)), index=values.index
-    )
-    verdicts = {p: _match_one(p, table, subs, lookups) for p in pd.unique(pairs.to_numpy())}
-    values["subcategory_id"] = pairs.map(lambda p: verdicts[p][0]).astype(object)
-    reasons = pairs.map(lambda p: verdicts[p][1])
+    pairs = pd.Series(list(zip(values["sector_id"], values["subcategory_id"], strict=True)), dtype=object)
+    verdicts = map_unique(pairs, lambda p: _match_one(p, table, subs, lookups)).tolist()
+    values["subcategory_id"] = pd.Series([v[0] for v in verdicts], index=values.index, dtype=object)
+    reasons = pd.Series([v[1] for v in verdicts], index=values.index, dtype=object)
     flag(reasons.notna(), "subcategory_id", reasons)
 
 
@@ -118,8 +116,8 @@ def _default_departments(values: pd.DataFrame, lookups: Lookups) -> None:
     # The plan: the sub-category's supervising department, else the sector's lead.
     subs = lookups.subcategories
     by_sub = dict(zip(subs["id"].astype(int), subs["department_id"].astype(int), strict=True))
-    default = values["subcategory_id"].map(lambda s: by_sub.get(s) if s is not None else None)
-    by_sector = values["sector_id"].map(lambda s: lookups.sector_leads.get(s) if s is not None else None)
+    default = map_unique(values["subcategory_id"], by_sub.get)
+    by_sector = map_unique(values["sector_id"], lookups.sector_leads.get)
     default = default.where(default.notna(), by_sector)
     given = _column(values, "department_id")
     values["department_id"] = given.where(given.notna(), default).astype(object)

@@ -94,7 +94,6 @@ def validate_sheet(engine: Engine, kind: str, raw: RawSheet, sha256: str, today:
         return result
     data = raw.cells.loc[raw.cells.index > result.header_row, list(result.positions.values())]
     data.columns = list(result.positions)
-    data = data.apply(lambda col: col.astype(str).str.strip())
     data = data.loc[data.ne("").any(axis=1)]
     lookups = load_lookups(engine)
     values = pd.DataFrame(index=data.index)
@@ -163,7 +162,7 @@ def _read_column(
     blank = text.eq("")
     values, reasons = _parse(engine, column, text, lookups)
     if column.type == "date" and column.key not in FUTURE_ALLOWED:
-        future = values.map(lambda d: d is not None and d > today)
+        future = nz.map_unique(values, lambda d: d > today).astype(bool)
         reasons = reasons.mask(future & reasons.isna(), f"date in the future (after {today.isoformat()})")
     if column.mandatory:
         reasons = reasons.mask(blank, "missing")
@@ -212,7 +211,7 @@ def _references(engine: Engine, kind: str, text: pd.Series) -> nz.Checked:
         keys = nz.normalise_codes(text)
     else:
         known, what = load_codes(engine, m.Inspector, "cert_no"), "no inspector with this certificate number"
-        keys = text.map(nz.squeeze)
+        keys = nz.map_unique(text, nz.squeeze)
     ids = keys.map(known)
     reasons = nz.nones(text.index).mask(ids.isna() & text.ne(""), what)
     return ids.astype(object).where(ids.notna(), None), reasons
