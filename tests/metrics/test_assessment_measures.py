@@ -1,0 +1,106 @@
+"""The built-in measures on hand-made records (the small world of test_assessment)."""
+
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
+
+from tests.metrics.test_assessment import small_world
+from traceboard.metrics.assessment_measures import MEASURES, MeasureContext
+
+ts = pd.Timestamp
+
+
+def measure(name, inputs, frame, group="department", **params):
+    return MEASURES[name].compute(MeasureContext(inputs, frame, group), params)
+
+
+def test_milestones_on_time_late_missing_and_not_yet_due():
+    inputs, frame, _ = small_world()
+    elements = ["建设目标", "工作任务", "追溯模式", "落地模式", "时间进度", "重要产品目录", "具体措施"]
+    milestones = pd.DataFrame(
+        {
+            "department_id": [1, 2, 1, 2],
+            "kind": ["plan_submitted", "plan_submitted", "platform_built", "platform_interconnected"],
+            "due_on": [ts("2017-12-31"), ts("2017-12-31"), ts("2019-07-31"), ts("2021-12-31")],
+            "achieved_on": [ts("2017-12-20"), ts("2018-03-01"), pd.NaT, ts("2021-01-01")],
+            "elements": [elements, elements[:4], [], []],
+        }
+    )
+    inputs = replace(inputs, milestones=milestones)
+    plan = measure("milestone_plan", inputs, frame, late_credit=0.5)
+    # 甲局 on time with 7/7 → 1; 乙局 late (×0.5) with 4/7 → 2/7
+    assert plan["value"].tolist() == [1.0, 0.5 * 4 / 7]
+    assert plan.loc[2, "inputs"] == {
+        "due_on": "2017-12-31", "achieved_on": "2018-03-01", "on_time": False,
+        "elements_present": 4, "elements_required": 7,
+    }  # fmt: skip
+    built = measure("milestone_platform_built", inputs, frame)
+    assert built["applicable"].tolist() == [True, False] and built.loc[1, "value"] == 0.0  # 乙局 has none
+    joined = measure("milestone_platform_interconnected", inputs, frame)
+    assert joined["applicable"].tolist() == [False, False]  # 乙局's falls due after 2020
+
+
+def test_checks_planned_by_draw_or_by_ratio():
+    inputs, frame, _ = small_world()
+    inspections = pd.DataFrame(
+        {
+            "id": [1, 2, 3],
+            "department_id": [1, 1, 2],
+            "township_id": [10, 11, 10],
+            "checked_on": [ts("2020-03-02")] * 3,
+            "result": ["no_problem", "obstruction", "unreachable"],
+            "rectification_due_on": [pd.NaT] * 3,
+            "rectified_on": [pd.NaT] * 3,
+            "published_on": [ts("2020-03-10")] * 3,
+        }
+    )
+    assignments = pd.DataFrame({"id": [7, 8, 9], "department_id": [2, 2, 2], "done": [True, False, True]})
+    inputs = replace(inputs, inspections=inspections, assignments=assignments)
+    got = measure("check_plan_completion", inputs, frame, min_ratio=0.25)
+    # 甲局: no draw; ceil(0.25 × 10 active) = 3 planned, 2 checks → 2/3. 乙局: 2 of 3 drawn checks done.
+    assert got["value"].tolist() == [2 / 3, 2 / 3]
+    assert got.loc[1, "inputs"]["basis"] == "min_ratio of active enterprises"
+    assert got.loc[2, "inputs"] == {"planned": 3, "done": 2, "basis": "drawn plan"}
+    bad = measure("check_obstruction_count", inputs, frame, group="township")
+    assert bad["value"].tolist() == [1.0, 1.0]
+
+
+def test_publication_and_rectification_count_only_what_is_due():
+    inputs, frame, _ = small_world()
+    # 2020-03-02 (Mon) + 20 working days → 2020-03-30; 2020-12-28 + 20 → in 2021 (counts once published)
+    inspections = pd.DataFrame(
+        {
+            "id": [1, 2, 3, 4],
+            "department_id": [1, 1, 1, 1],
+            "township_id": [10, 10, 11, 11],
+            "checked_on": [ts("2020-03-02"), ts("2020-03-02"), ts("2020-12-28"), ts("2020-06-01")],
+            "result": ["rectification_ordered"] * 4,
+            "rectification_due_on": [ts("2020-04-01"), ts("2020-04-01"), ts("2021-01-27"), ts("2020-07-01")],
+            "rectified_on": [ts("2020-03-20"), pd.NaT, pd.NaT, ts("2021-02-01")],
+            "published_on": [ts("2020-03-30"), ts("2020-03-31"), pd.NaT, ts("2020-06-05")],
+        }
+    )
+    inputs = replace(inputs, inspections=inspections)
+    published = measure("publication_on_time", inputs, frame, working_days=20)
+    assert published.loc[1, "inputs"] == {"published_on_time": 2, "checks": 3}
+    fixed = measure("rectification_rate", inputs, frame)
+    assert fixed.loc[1, "inputs"] == {
+        "rectified": 1,
+        "ordered": 3,
+    }  # no. 3 not yet due; no. 4 fixed after the year
+    by_town = measure("rectification_rate", inputs, frame, group="township")
+    assert by_town["value"].tolist() == [0.5, 0.0]
+
+
+def test_blacklist_and_alert_work_credits_lead_departments():
+    inputs, frame, _ = small_world()
+    inputs = replace(
+        inputs,
+        blacklist_events=pd.DataFrame({"entry_id": [1, 1, 2], "department_id": [1, 1, 1]}),
+        alerts=pd.DataFrame({"id": [5, 6], "sector_id": [1, 1]}),
+        sector_leads=pd.DataFrame({"sector_id": [1], "department_id": [2]}),
+    )
+    got = measure("blacklist_alert_acts", inputs, frame)
+    assert got["value"].tolist() == [3.0, 2.0] and got["applicable"].all()
+    assert np.isnan(measure("adoption_growth", inputs, frame).loc[2, "value"])  # 乙局 supervises nobody
