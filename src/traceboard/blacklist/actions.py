@@ -15,12 +15,13 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import Engine
 
-from traceboard.blacklist.alerts import AlertDraft, AlertRefused, check_draft, plan_alert_move
+from traceboard.blacklist.alerts import ALERT_MOVES, AlertDraft, AlertRefused, check_draft, plan_alert_move
 from traceboard.blacklist.lifecycle import (
     IN_FORCE,
     REMOVALS,
     IllegalMove,
     Move,
+    allowed_moves,
     apply_move,
     find_expired,
 )
@@ -163,3 +164,14 @@ def move_alert(
         lambda alert: plan_alert_move(alert, to_state, actor.username, day, reason),
         actor.username,
     )
+
+
+def offered_moves(actor: Actor, state: str) -> list[str]:
+    """The moves of a case in ``state`` that ``actor``'s role may make (what a page offers)."""
+    return [m for m in allowed_moves(state) if actor.can(MOVE_PERMISSIONS.get(m, "blacklist.decide"))]
+
+
+def offered_alert_moves(actor: Actor, alert: dict[str, Any]) -> list[str]:
+    """The moves of ``alert`` that ``actor`` may make; approval is not offered to the drafter."""
+    moves = [m for m in ALERT_MOVES[alert["state"]] if actor.can(ALERT_PERMISSIONS[m])]
+    return [m for m in moves if not (m == "approved" and alert["drafted_by"] == actor.username)]

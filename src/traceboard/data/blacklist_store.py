@@ -272,3 +272,11 @@ def update_alert(
             after=after,
         )
         return after
+
+
+def load_sectors(engine: Engine) -> dict[str, str]:
+    """Sector code → name, in the reference order (for alert editors)."""
+    with engine.connect() as conn:
+        return dict(
+            conn.execute(select(Sector.code, Sector.name).order_by(Sector.sort_order, Sector.id)).all()
+        )

@@ -1,8 +1,239 @@
-"""黑名单与消费提示: placeholder until its issue lands."""
+"""黑名单与消费提示: proposals queue, a case's timeline, actions by role, alert editor, published lists."""
 
+import pandas as pd
 import streamlit as st
 
-from traceboard.dashboard.state import t
+from traceboard.blacklist import actions
+from traceboard.blacklist.alerts import (
+    SEVERITIES,
+    AlertDraft,
+    AlertRefused,
+    draft_from_listing,
+    draft_from_sector,
+)
+from traceboard.blacklist.lifecycle import REPAIR_CONDITIONS, IllegalMove, Move
+from traceboard.blacklist.site import shape_alerts, shape_cases
+from traceboard.dashboard.state import current_actor, get_engine, t, today
+from traceboard.data.authz import ROLE_NAMES, PermissionDenied
+from traceboard.data.blacklist_config import load_alert_templates
+from traceboard.data.blacklist_store import NotFound, load_alerts, load_case_events, load_cases, load_sectors
+from traceboard.data.public_record import load_public_cases
+
+REFUSALS = (IllegalMove, AlertRefused, NotFound, PermissionDenied)
 
 st.title(t("blacklist.title"))
-st.info(t("common.coming", what=t("blacklist.coming")))
+actor = current_actor()
+if actor is None:
+    st.info(t("blacklist.sign_in"))
+    st.stop()
+st.caption(t("blacklist.signed_in_as", user=actor.username, role=ROLE_NAMES.get(actor.role, actor.role)))
+engine = get_engine()
+if "blacklist_flash" in st.session_state:
+    st.success(st.session_state.pop("blacklist_flash"))
+
+
+def show_table(frame: pd.DataFrame, columns: list[str]) -> None:
+    if frame.empty:
+        st.caption(t("blacklist.none"))
+        return
+    shown = frame[columns].rename(columns={c: t(f"blacklist.col.{c}") for c in columns})
+    st.dataframe(shown, hide_index=True, width="stretch")
+
+
+def attempt(act, success_key: str, **values) -> None:
+    try:
+        result = act()
+    except REFUSALS as exc:
+        st.error(str(exc))
+        return
+    # Reload the page so every list shows the change; the message survives the rerun.
+    st.session_state["blacklist_flash"] = t(
+        success_key, **values, **({"id": result} if isinstance(result, int) else {})
+    )
+    st.rerun()
+
+
+cases = load_cases(engine)
+cases["state_label"] = cases["state"].map(lambda s: t(f"blacklist.state.{s}"))
+queue, case_tab, alert_tab, public_tab = st.tabs(
+    [t("blacklist.tab_queue"), t("blacklist.tab_case"), t("blacklist.tab_alerts"), t("blacklist.tab_public")]
+)
+
+with queue:
+    st.subheader(t("blacklist.suggested"))
+    show_table(
+        actions.suggest_cases(engine), ["uscc", "name", "rule", "grounds", "inspection_id", "checked_on"]
+    )
+    st.subheader(t("blacklist.open_cases"))
+    pending = cases[cases["state"].isin(("proposed", "notified"))].rename(columns={"state_label": "status"})
+    show_table(pending, ["id", "status", "uscc", "name", "grounds", "proposed_on"])
+    if actor.can("blacklist.propose"):
+        with st.form("propose"):
+            st.markdown(f"**{t('blacklist.propose')}**")
+            uscc = st.text_input(t("blacklist.uscc"), key="propose_uscc")
+            grounds = st.text_area(t("blacklist.grounds"), key="propose_grounds")
+            basis = st.text_input(t("blacklist.basis"))
+            source = st.number_input(t("blacklist.source_inspection"), min_value=0, step=1, value=0)
+            if st.form_submit_button(t("blacklist.submit_propose")):
+                attempt(
+                    lambda: actions.propose_case(
+                        engine, actor, uscc, grounds, basis or None, source or None, today()
+                    ),
+                    "blacklist.proposed_ok",
+                )
+
+with case_tab:
+    if cases.empty:
+        st.info(t("blacklist.no_cases"))
+    else:
+        labels = {int(r.id): f"{r.id} · {r.state_label} · {r.name}（{r.uscc}）" for r in cases.itertuples()}
+        picked = st.selectbox(t("blacklist.pick_case"), list(labels), format_func=labels.get, key="bl_case")
+        case = cases[cases["id"] == picked].iloc[0]
+        st.subheader(t("blacklist.timeline"))
+        show_table(
+            load_case_events(engine, picked),
+            ["occurred_on", "from_state", "to_state", "reason", "legal_basis", "authority", "decided_by"],
+        )
+        st.subheader(t("blacklist.actions"))
+        moves = actions.offered_moves(actor, case["state"])
+        if not moves:
+            st.caption(t("blacklist.no_actions"))
+        else:
+            with st.form("move"):
+                to_state = st.selectbox(
+                    t("blacklist.move_to"),
+                    moves,
+                    format_func=lambda s: t(f"blacklist.state.{s}"),
+                    key="move_to",
+                )
+                on = st.date_input(t("blacklist.on"), value=today())
+                reason = st.text_input(t("blacklist.reason"), key="move_reason")
+                authority = st.text_input(t("blacklist.authority"), value=case["authority"] or "")
+                remedies = st.text_area(t("blacklist.remedies"))
+                st.markdown(t("blacklist.conditions"))
+                details = {
+                    c: st.checkbox(t(f"blacklist.condition.{c}"), key=f"cond_{c}") for c in REPAIR_CONDITIONS
+                }
+                if st.form_submit_button(t("blacklist.submit_move")):
+                    move = Move(
+                        to_state,
+                        on,
+                        actor.username,
+                        reason or None,
+                        None,
+                        authority or None,
+                        remedies or None,
+                        details if to_state == "repaired" else {},
+                    )
+                    attempt(
+                        lambda: actions.move_case(engine, actor, picked, move),
+                        "blacklist.moved_ok",
+                        id=picked,
+                        state=t(f"blacklist.state.{to_state}"),
+                    )
+
+
+def fill_from_template(kind: str, sector: str, case_id: int | None) -> None:
+    """Button callback: put a template's title and body into the editor's fields."""
+    templates = load_alert_templates()
+    try:
+        if kind == "sector":
+            draft = draft_from_sector(templates, sector, load_sectors(engine)[sector])
+        else:
+            row = cases[cases["id"] == case_id].iloc[0].to_dict()
+            draft = draft_from_listing(templates, {**row, "sector_code": sector})
+    except (AlertRefused, IndexError) as exc:
+        st.session_state["alert_error"] = str(exc)
+        return
+    st.session_state.update(alert_title=draft.title, alert_body=draft.body, alert_severity=draft.severity)
+    st.session_state["alert_usccs"] = "\n".join(draft.usccs)
+
+
+with alert_tab:
+    if actor.can("alert.draft"):
+        st.subheader(t("blacklist.editor"))
+        sectors = load_sectors(engine)
+        kinds = {
+            "free": t("blacklist.template_free"),
+            "sector": t("blacklist.template_sector"),
+            "listing": t("blacklist.template_listing"),
+        }
+        kind = st.radio(t("blacklist.template"), list(kinds), format_func=kinds.get, horizontal=True)
+        sector = st.selectbox(
+            t("blacklist.sector"), list(sectors), format_func=sectors.get, key="alert_sector"
+        )
+        published = cases[cases["state"] == "published"]
+        case_id = None
+        if kind == "listing":
+            case_id = st.selectbox(t("blacklist.pick_case"), published["id"].tolist(), key="alert_case")
+        if kind != "free":
+            st.button(t("blacklist.use_template"), on_click=fill_from_template, args=(kind, sector, case_id))
+        if st.session_state.get("alert_error"):
+            st.error(st.session_state.pop("alert_error"))
+        title = st.text_input(t("blacklist.title_field"), key="alert_title")
+        body = st.text_area(t("blacklist.body_field"), key="alert_body", height=160)
+        severity = st.selectbox(t("blacklist.severity"), SEVERITIES, key="alert_severity")
+        usccs = st.text_area(t("blacklist.enterprises"), key="alert_usccs")
+        with st.container(border=True):
+            st.caption(t("blacklist.preview"))
+            st.text(title)
+            st.text(body)
+        if st.button(t("blacklist.save_draft"), type="primary"):
+            draft = AlertDraft(title, body, sector, tuple(u for u in usccs.split() if u), severity)
+            attempt(lambda: actions.draft_alert(engine, actor, draft), "blacklist.drafted_ok")
+    st.subheader(t("blacklist.alert_list"))
+    alerts = load_alerts(engine)
+    frame = pd.DataFrame(
+        alerts,
+        columns=[
+            "id",
+            "state",
+            "title",
+            "sector",
+            "severity",
+            "drafted_by",
+            "approved_by",
+            "published_on",
+            "withdrawn_on",
+        ],
+    )
+    frame["state"] = frame["state"].map(lambda s: t(f"blacklist.alert_state.{s}"))
+    show_table(frame, list(frame.columns))
+    offered = {a["id"]: actions.offered_alert_moves(actor, a) for a in alerts}
+    actionable = [i for i, moves in offered.items() if moves]
+    if actionable:
+        st.subheader(t("blacklist.alert_move"))
+        alert_id = st.selectbox(t("blacklist.pick_alert"), actionable, key="alert_pick")
+        to_state = st.radio(
+            t("blacklist.move_to"),
+            offered[alert_id],
+            horizontal=True,
+            format_func=lambda s: t(f"blacklist.alert_state.{s}"),
+            key="alert_move_to",
+        )
+        reason = st.text_input(t("blacklist.withdraw_reason")) if to_state == "withdrawn" else None
+        if st.button(t("blacklist.submit_move"), key="alert_submit"):
+            attempt(
+                lambda: actions.move_alert(engine, actor, alert_id, to_state, today(), reason),
+                "blacklist.alert_moved_ok",
+                id=alert_id,
+                state=t(f"blacklist.alert_state.{to_state}"),
+            )
+
+with public_tab:
+    current, removed = shape_cases(load_public_cases(engine))
+    st.subheader(t("blacklist.public_current"))
+    show_table(
+        pd.DataFrame(current),
+        ["name", "uscc", "listed_on", "grounds", "legal_basis", "authority", "remedies"],
+    )
+    st.subheader(t("blacklist.public_removed"))
+    show_table(
+        pd.DataFrame(removed),
+        ["name", "uscc", "listed_on", "status", "removed_on", "removal_reason", "removal_authority"],
+    )
+    st.subheader(t("blacklist.public_alerts"))
+    show_table(
+        pd.DataFrame(shape_alerts(load_alerts(engine, ("published", "withdrawn")))),
+        ["id", "title", "sector", "published_on", "state", "withdrawn_on"],
+    )

@@ -1,0 +1,61 @@
+"""公众查询 page: no sign-in, only published information, nothing personal."""
+
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from streamlit.testing.v1 import AppTest
+
+from traceboard.data.models import BlacklistEntry, Enterprise
+
+PAGE = str(
+    Path(__file__).resolve().parents[2] / "src" / "traceboard" / "dashboard" / "pages" / "public_lookup.py"
+)
+
+
+def look_up(query: str, lang: str = "zh") -> AppTest:
+    at = AppTest.from_file(PAGE, default_timeout=60)
+    at.session_state["lang"] = lang
+    at.run()
+    at.text_input(key="lookup_query").input(query)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def enterprise_in_state(engine, state: str) -> Enterprise:
+    with Session(engine) as s:
+        return s.scalars(
+            select(Enterprise)
+            .join(BlacklistEntry, BlacklistEntry.enterprise_id == Enterprise.id)
+            .where(BlacklistEntry.state == state)
+            .order_by(BlacklistEntry.id)
+        ).first()
+
+
+def test_a_published_listing_is_shown_without_sign_in(demo_engine):
+    listed = enterprise_in_state(demo_engine, "published")
+    at = look_up(listed.uscc)
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["质量失信黑名单"] == "列入"
+    assert metrics["政府采购：可追溯且未列入黑名单"] == "否"
+    assert at.text[0].value.startswith(f"{listed.name}（{listed.uscc}）")
+    cases = at.dataframe[0].value
+    assert list(cases.columns)[:2] == ["列入日期", "事由"]
+    assert "decided_by" not in " ".join(map(str, cases.columns)) and "办理人" not in cases.columns
+
+
+def test_a_case_not_yet_published_is_not_shown(demo_engine):
+    pending = enterprise_in_state(demo_engine, "listed") or enterprise_in_state(demo_engine, "notified")
+    at = look_up(pending.uscc)
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["质量失信黑名单"] == "未列入"
+    assert all("列入日期" not in df.value.columns for df in at.dataframe)
+
+
+def test_no_match_and_english(demo_engine):
+    at = look_up("没有这家企业")
+    assert at.info[0].value == "未找到匹配的企业。"
+    listed = enterprise_in_state(demo_engine, "published")
+    at = look_up(listed.uscc.lower(), lang="en")
+    assert {m.label: m.value for m in at.metric}["Quality-credit blacklist"] == "Listed"
