@@ -32,7 +32,7 @@ years = list(range(today().year, FIRST_YEAR - 1, -1))
 year = st.selectbox(t("assessment.year"), years, index=min(1, len(years) - 1), key="assessment_year")
 engine = get_engine()
 view = prepare_assessment(engine, year, today(), frame)
-version = view.version or "—"
+version = t("assessment.version", n=view.version) if view.version else t("assessment.unsaved")
 if view.status == "locked":
     st.success(t("assessment.locked", year=year, version=version, who=view.run["locked_by"]))
 else:
