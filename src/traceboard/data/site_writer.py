@@ -27,10 +27,7 @@ def write_site(files: dict[str, bytes], out_dir: Path) -> list[Path]:
     except OSError as exc:
         raise SiteWriteError(f"cannot write the site into {out_dir}: {exc.strerror or exc}") from None
     try:
-        for name, data in files.items():
-            target = staging / name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(data)
+        _stage(files, staging)
         if (out_dir / "alerts").is_dir():
             shutil.rmtree(out_dir / "alerts")
         for name in sorted(files):
@@ -40,3 +37,13 @@ def write_site(files: dict[str, bytes], out_dir: Path) -> list[Path]:
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return [out_dir / name for name in sorted(files)]
+
+
+def _stage(files: dict[str, bytes], staging: Path) -> None:
+    try:
+        for name, data in files.items():
+            target = staging / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+    except OSError as exc:
+        raise SiteWriteError(f"cannot write the site file {exc.filename}: {exc.strerror or exc}") from None

@@ -1,0 +1,32 @@
+import datetime as dt
+
+from tests.blacklist.db_seed import NAMES, USCC, seed_register
+from traceboard.data.public_record import (
+    latest_public_date,
+    load_public_cases,
+    load_public_enterprises,
+    load_published_results,
+)
+
+
+def test_name_search_binds_and_escapes_like_wildcards(engine):
+    seed_register(engine)
+    assert load_public_enterprises(engine, "_").empty
+    assert load_public_enterprises(engine, "%").empty
+    assert load_public_enterprises(engine, "' OR 1=1 --").empty
+    assert load_public_enterprises(engine, "HYPERLINK")["name"].tolist() == [NAMES[1]]
+    assert load_public_enterprises(engine, f" {USCC[2].lower()} ")["uscc"].tolist() == [USCC[2]]
+
+
+def test_only_published_facts(engine):
+    seed_register(engine)
+    assert load_public_cases(engine).empty
+    results = load_published_results(engine)
+    assert results[["uscc", "result", "published_on"]].values.tolist() == [
+        [USCC[0], "false_trace_info", dt.date(2026, 1, 20)]
+    ]
+    assert latest_public_date(engine) == dt.date(2026, 1, 20)
+
+
+def test_an_empty_record_has_no_date(engine):
+    assert latest_public_date(engine) is None
