@@ -1,13 +1,16 @@
 """Browser smoke test: the real app in headless Chromium, one screenshot per page.
 
-Starts ``streamlit run`` on a free port against a small demo database, opens
-every page in Debian's Chromium (driven by Playwright), fails on any
-Streamlit exception box, and saves screenshots under ``var/screenshots/``.
+Starts ``streamlit run`` on a free port against a small demo database, signs
+in through the real form as the demo office account, opens every page that
+role sees from the sidebar (one browser session: a new URL would be a new,
+signed-out session), fails on any Streamlit exception box, and saves
+screenshots under ``var/screenshots/`` (the sign-in page too).
 """
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -19,6 +22,9 @@ from pathlib import Path
 import pytest
 
 from tests.dashboard.test_pages import APP, PAGES
+from traceboard.dashboard.i18n import translate
+from traceboard.dashboard.navigation import page_specs
+from traceboard.data.accounts import DEMO_PASSWORD
 
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "var" / "screenshots"
@@ -102,17 +108,52 @@ def browser():
         browser.close()
 
 
-@pytest.mark.parametrize("page", PAGES)
-def test_page_in_chromium(server, browser, page):
-    tab = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
-    path = "" if page == "overview" else page
-    tab.goto(f"{server}/{path}", wait_until="networkidle")
+def _settled(tab) -> None:
     tab.wait_for_selector("h1", timeout=30_000)
     # Streamlit shows a running indicator while the script runs; wait until it is gone.
     tab.wait_for_function("!document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=30_000)
     tab.wait_for_timeout(800)
+
+
+def _shot(tab, name: str) -> list[str]:
     SHOTS.mkdir(parents=True, exist_ok=True)
-    tab.screenshot(path=str(SHOTS / f"{page}.png"), full_page=True)
-    errors = tab.locator('[data-testid="stException"]').all_inner_texts()
+    tab.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+    return tab.locator('[data-testid="stException"]').all_inner_texts()
+
+
+def test_sign_in_page_and_no_page_without_it(server, browser):
+    tab = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
+    # A page's file name in the URL must not open it without signing in (Streamlit's "pages/" folder).
+    tab.goto(f"{server}/overview", wait_until="networkidle")
+    _settled(tab)
+    assert tab.locator("h1").first.inner_text() == "登录"
+    errors = _shot(tab, "sign_in")
     tab.close()
+    assert errors == []
+
+
+@pytest.fixture(scope="module")
+def office_tab(server, browser):
+    """One browser session, signed in through the form as demo-office."""
+    tab = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
+    tab.goto(server, wait_until="networkidle")
+    _settled(tab)
+    tab.get_by_label("用户名").fill("demo-office")
+    tab.get_by_label("密码", exact=True).fill(DEMO_PASSWORD)
+    tab.get_by_role("button", name="登录").click()
+    tab.wait_for_selector("text=demo-office", timeout=30_000)
+    _settled(tab)
+    yield tab
+    tab.close()
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_page_in_chromium(office_tab, page):
+    url = "" if page == PAGES[0] else {spec.file: spec.url for spec in page_specs()}[page]  # first: at "/"
+    nav = office_tab.locator('[data-testid="stSidebarNav"]')
+    nav.get_by_role("link", name=translate(f"nav.{page}"), exact=True).click()
+    office_tab.wait_for_url(re.compile(rf"^http://[^/]+/{url}$"), timeout=30_000)
+    _settled(office_tab)
+    errors = _shot(office_tab, page)
+    assert office_tab.locator("h1").first.inner_text() != "登录"
     assert errors == []
