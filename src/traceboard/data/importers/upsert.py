@@ -72,6 +72,7 @@ def merge_existing(
 ) -> pd.DataFrame:
     """Incoming rows with ``id`` (NaN when new) and each field merged: the file's value, else the record's."""
     old = existing[["id", *keys, *fields]].rename(columns={f: f"_old_{f}" for f in fields})
+    old = old.drop_duplicates(keys)  # rows recorded twice before a key was enforced: the first one is updated
     merged = incoming.reset_index(names="_row").merge(old, on=keys, how="left").set_index("_row")
     for field in fields:
         given = merged[field] if field in merged else nones(merged.index)
