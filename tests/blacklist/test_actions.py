@@ -178,3 +178,13 @@ def test_suggestions_come_from_recorded_results(engine):
     ]
     actions.propose_case(engine, OFFICE, USCC[0], "事由")
     assert actions.suggest_cases(engine).empty
+
+
+def test_enterprises_in_force_are_known_to_sampling(engine):
+    from traceboard.data.blacklist_store import load_listed_enterprise_ids
+
+    ids = seed_register(engine)
+    case = walk_to_published(engine, ids)
+    assert load_listed_enterprise_ids(engine) == {ids["enterprises"][0]}
+    actions.move_case(engine, OFFICE, case, Move("revoked", D(2025, 4, 1), "", "列入错误"))
+    assert load_listed_enterprise_ids(engine) == set()

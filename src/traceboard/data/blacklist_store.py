@@ -280,3 +280,12 @@ def load_sectors(engine: Engine) -> dict[str, str]:
         return dict(
             conn.execute(select(Sector.code, Sector.name).order_by(Sector.sort_order, Sector.id)).all()
         )
+
+
+def load_listed_enterprise_ids(engine: Engine) -> set[int]:
+    """Enterprises with a case in force (listed or published): risk class D for sampling (issue #7)."""
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(BlacklistEntry.enterprise_id).where(BlacklistEntry.state.in_(("listed", "published")))
+        )
+        return set(rows.scalars())
