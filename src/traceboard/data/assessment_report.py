@@ -335,6 +335,26 @@ def _unit_page(pdf: FPDF, data: ReportData, unit) -> None:
     _grid(
         pdf, (46, 10, 14, 12, 12, 86), ["指标", "权重", "测量值", "目标", "得分", "说明"], table, "LRRRRL", 7
     )
+    pdf.ln(6)
+    _heading(pdf, "各指标得分率", 11)
+    _share_bars(pdf, rows)
+
+
+def _share_bars(pdf: FPDF, rows: pd.DataFrame) -> None:
+    """Per indicator: points ÷ weight as a bar on a grey 100 % track (not applicable: no bar)."""
+    track, label_width = 100, 50
+    pdf.set_font(FAMILY, "", 8)
+    for r in rows.itertuples():
+        y = pdf.get_y()
+        pdf.cell(label_width, 6, str(r.name_zh))
+        pdf.set_fill_color(236, 239, 241)
+        pdf.rect(pdf.l_margin + label_width, y + 1.2, track, 3.6, style="F")
+        share = r.points / r.weight if r.applicable else None
+        if share:
+            pdf.set_fill_color(21, 101, 192)
+            pdf.rect(pdf.l_margin + label_width, y + 1.2, track * share, 3.6, style="F")
+        pdf.set_xy(pdf.l_margin + label_width + track + 2, y)
+        pdf.cell(20, 6, "不适用" if share is None else f"{100 * share:.0f}%", new_x="LMARGIN", new_y="NEXT")
 
 
 def _grid(pdf: FPDF, widths, header: list[str], rows: list[list[str]], aligns: str, size: int = 9) -> None:
