@@ -61,6 +61,12 @@ def test_save_then_lock_as_leader(users, capsys):
     doc = json.loads(captured.out)
     assert (doc["version"], doc["status"]) == (1, "draft")
     assert "version 1 draft — saved now" in captured.err
+    wang = next(u for u in doc["units"] if u["unit"] == "望春门街道")
+    assert set(wang["points"]) <= set(wang["explanations"]) and len(wang["explanations"]) == 6
+    assert (
+        wang["explanations"]["adoption"].startswith("adoption ")
+        and " vs target 70.0 % → " in wang["explanations"]["adoption"]
+    )
     assert len(doc["sensitivity"]) == 43 and {"grade_stays", "rank_stays", "fragile"} <= set(
         doc["sensitivity"][0]
     )
@@ -86,6 +92,8 @@ def test_table_names_its_status_first(demo_engine, capsys):
 def test_bad_year_and_bad_indicator_set_exit_2(demo_engine, capsys, tmp_path, monkeypatch):
     assert main(["assess", "--year", "2017"]) == 2
     assert "starts in 2018" in capsys.readouterr().err
+    assert main(["assess", "--year", "2027", "--today", "2026-10-31"]) == 2
+    assert "2027 has not begun" in capsys.readouterr().err
     bad = tmp_path / "department-2018.toml"
     text = (
         Path(__file__).resolve().parents[2] / "src/traceboard/config/assessment/department-2018.toml"

@@ -87,11 +87,14 @@ def _change(value) -> str:
 
 def render_json(view: AssessmentView, sensitivity: pd.DataFrame) -> str:
     points = points_table(view)
+    explained = view.result.indicators.groupby("unit_id")[["indicator_code", "explanation"]]
+    explanations = {u: dict(zip(g["indicator_code"], g["explanation"], strict=True)) for u, g in explained}
     units = []
     for row, (_, unit) in zip(points.to_dict("records"), view.result.units.iterrows(), strict=True):
         fixed = {k: row[k] for k in ("unit", "unit_kind", "score", "grade", "rank")}
         fixed["change"] = None if pd.isna(unit["change"]) else float(unit["change"])
         fixed["points"] = {k: v for k, v in row.items() if k not in fixed and not pd.isna(v)}
+        fixed["explanations"] = explanations[unit["unit_id"]]
         units.append(fixed)
     document = {
         "year": view.result.year,

@@ -91,6 +91,8 @@ def prepare_assessment(
     """
     if year < FIRST_YEAR:
         raise ValueError(f"the assessment starts in {FIRST_YEAR} (the plan, part 五); {year} has none")
+    if dt.date(year, 1, 1) > today:
+        raise ValueError(f"{year} has not begun (today is {today.isoformat()}): nothing to assess yet")
     frame = frame or load_register_frame(engine)
     result, sets, as_of = compute_year(engine, year, today, frame)
     digest = inputs_digest(result)
