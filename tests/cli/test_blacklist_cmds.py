@@ -220,3 +220,15 @@ def test_publish_writes_the_site_and_lookup_answers(capsys, seeded, tmp_path):
     assert (answer["uscc"], answer["traceable"], answer["procurement"]["ok"]) == (USCC[2], True, True)
     code, _, err = run(capsys, "lookup", "不存在的企业")
     assert (code, err.strip()) == (1, "traceboard: no enterprise matches '不存在的企业'")
+
+
+def test_draft_from_failed_checks(capsys, seeded):
+    code, out, err = run(
+        capsys, "alert", "draft", "--from-checks-since", "2026-01-01", "--sector", "food", "--as", "li"
+    )
+    assert code == 0, err
+    code, out, _ = run(capsys, "alert", "show", "--format", "json")
+    [alert] = json.loads(out)
+    assert alert["title"] == "关于1家企业抽查不合格的消费提示"
+    code, _, err = run(capsys, "alert", "draft", "--from-checks-since", "2026-01-06", "--as", "li")
+    assert (code, err.strip()) == (1, "traceboard: no failed checks to cite")

@@ -67,3 +67,16 @@ def look_up(
     results = label_results(load_published_results(engine, ids))
     summary = summarise_enterprises(enterprises, load_trace_events(engine, ids), cases, results, day)
     return answer_lookup(query, summary, cases, results, limit)
+
+
+PASSED_RESULTS = ("no_problem",)
+
+
+def failed_checks_since(engine: Engine, since: dt.date, sector: str | None = None) -> list[dict[str, Any]]:
+    """Published failed check results checked on or after ``since`` (in sector code ``sector``),
+    oldest first, as dicts for :func:`traceboard.blacklist.alerts.draft_from_checks`."""
+    results = label_results(load_published_results(engine))
+    failed = results[~results["result"].isin(PASSED_RESULTS) & (results["checked_on"] >= since)]
+    if sector:
+        failed = failed[failed["sector_code"] == sector]
+    return failed.sort_values(["checked_on", "id"]).to_dict("records")

@@ -9,7 +9,7 @@ import click
 import pandas as pd
 
 from traceboard.blacklist import actions, public
-from traceboard.blacklist.alerts import AlertDraft, draft_from_listing, draft_from_sector
+from traceboard.blacklist.alerts import AlertDraft, draft_from_checks, draft_from_listing, draft_from_sector
 from traceboard.cli.blacklist_cmds import DATE, _day, _echo_frame, refusals
 from traceboard.cli.common import CommandError, acting_user, as_option, get_engine
 from traceboard.data.blacklist_config import load_alert_templates
@@ -23,8 +23,13 @@ def alert_group() -> None:
     """消费提示: draft, approve (another user), publish, withdraw."""
 
 
-def _template_draft(from_sector: str | None, from_case: int | None) -> AlertDraft | None:
+def _template_draft(
+    from_sector: str | None, from_case: int | None, checks_since, sector
+) -> AlertDraft | None:
     templates = load_alert_templates()
+    if checks_since is not None:
+        checks = public.failed_checks_since(get_engine(), checks_since.date(), sector)
+        return draft_from_checks(templates, checks, sector)
     if from_case is not None:
         cases = load_cases(get_engine())
         match = cases[cases["id"] == from_case]
@@ -55,12 +60,23 @@ def _case_for_template(case: dict) -> dict:
 @click.option("--severity", type=click.Choice(["info", "warning", "serious"]), default=None)
 @click.option("--from-sector", default=None, metavar="CODE", help="Start from the sector's template.")
 @click.option("--from-case", type=int, default=None, metavar="ID", help="Start from a published listing.")
+@click.option(
+    "--from-checks-since",
+    type=DATE,
+    default=None,
+    metavar="DATE",
+    help="Start from the published failed checks since DATE (in --sector, if given).",
+)
 @as_option
 @refusals
-def draft_cmd(title, body, sector, usccs, severity, from_sector, from_case, acting_as) -> None:
+def draft_cmd(
+    title, body, sector, usccs, severity, from_sector, from_case, from_checks_since, acting_as
+) -> None:
     """Draft an alert from free text or a template; prints the new alert's id on the last line."""
     actor = acting_user(acting_as, "alert.draft")
-    base = _template_draft(from_sector, from_case) or AlertDraft(title or "", body or "")
+    base = _template_draft(from_sector, from_case, from_checks_since, sector) or AlertDraft(
+        title or "", body or ""
+    )
     draft = AlertDraft(
         title or base.title,
         body or base.body,

@@ -103,7 +103,7 @@ def load_public_cases(engine: Engine, enterprise_ids: list[int] | None = None) -
 
 def load_published_results(engine: Engine, enterprise_ids: list[int] | None = None) -> pd.DataFrame:
     """Published check results: id, enterprise_id, uscc, name, department, checked_on, result,
-    published_on."""
+    published_on, sector_code."""
     stmt = (
         select(
             Inspection.id,
@@ -114,13 +114,25 @@ def load_published_results(engine: Engine, enterprise_ids: list[int] | None = No
             Inspection.checked_on,
             Inspection.result,
             Inspection.published_on,
+            Sector.code,
         )
         .join(Enterprise, Enterprise.id == Inspection.enterprise_id)
+        .join(Sector, Sector.id == Enterprise.sector_id)
         .join(Unit, Unit.id == Inspection.department_id)
         .where(Inspection.published_on.is_not(None), Inspection.result.is_not(None))
         .order_by(Inspection.id)
     )
-    columns = ["id", "enterprise_id", "uscc", "name", "department", "checked_on", "result", "published_on"]
+    columns = [
+        "id",
+        "enterprise_id",
+        "uscc",
+        "name",
+        "department",
+        "checked_on",
+        "result",
+        "published_on",
+        "sector_code",
+    ]
     return _frame(engine, _only(stmt, Inspection.enterprise_id, enterprise_ids), columns)
 
 
