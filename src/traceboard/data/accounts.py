@@ -35,7 +35,7 @@ MAX_FAILURES = 5
 LOCKOUT = dt.timedelta(minutes=15)
 MIN_PASSWORD_LENGTH = 10
 GENERATED_LENGTH = 16
-USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
+USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._@-]{1,63}$")  # e-mail addresses too (single sign-on)
 DEMO_PASSWORD = "xiangxiang-demo-2017"  # documented in the README; demo databases only
 DEMO_ACCOUNTS = (
     ("demo-leader", "leader", None, "演示·领导小组"),
@@ -146,7 +146,7 @@ def add_user(
     """
     require(actor, "users.manage")
     if not USERNAME_PATTERN.match(username):
-        raise AccountError("a username is 2–64 lower-case letters, digits, '.', '_' or '-'")
+        raise AccountError("a username is 2–64 lower-case letters, digits, '.', '_', '@' or '-'")
     if role not in ROLES:
         raise AccountError(f"unknown role {role!r}; choose from {', '.join(ROLES)}")
     if role == "inspector" and department is None:
