@@ -1,0 +1,69 @@
+"""Adoption targets per sector and year: read and check ``config/targets.toml``.
+
+The plan (湘乡政办发〔2017〕46号, part 二) names the milestones — 2019 initial
+coverage, 2020 interconnection — but no numbers; the numbers in the file are
+the leading group office's assumptions and the file says so.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import tomllib
+from pathlib import Path
+
+import pandas as pd
+
+from traceboard import config
+
+KINDS = ("adoption", "connection")
+
+
+class InvalidTargets(ValueError):
+    """A targets file that cannot be used (the message names the file and the fault)."""
+
+
+def targets_path() -> Path:
+    """``TRACEBOARD_TARGETS`` or the packaged ``config/targets.toml``."""
+    default = config.PACKAGE_ROOT / "config" / "targets.toml"
+    return Path(os.environ.get("TRACEBOARD_TARGETS", default))
+
+
+def load_targets(path: Path | None = None) -> pd.DataFrame:
+    """The targets as a long table.
+
+    Output columns: ``sector`` (sector code of the reference data), ``year``
+    (int), ``kind`` (``adoption`` or ``connection``), ``target`` (fraction in
+    [0, 1]); sorted by sector, kind, year. ``attrs`` carries ``milestones``
+    ({year: {"zh", "en"}}) and ``assumption`` (the file's caveat).
+    """
+    path = path or targets_path()
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise InvalidTargets(f"{path}: {exc}") from None
+    rows = [
+        (code, _year(path, year), kind, _fraction(path, code, year, value))
+        for code, sector in data.get("sectors", {}).items()
+        for kind in KINDS
+        for year, value in sector.get(kind, {}).items()
+    ]
+    if not rows:
+        raise InvalidTargets(f"{path}: no [sectors.<code>] adoption targets")
+    table = pd.DataFrame(rows, columns=["sector", "year", "kind", "target"])
+    table = table.sort_values(["sector", "kind", "year"], ignore_index=True)
+    table.attrs["milestones"] = {_year(path, y): v for y, v in data.get("milestones", {}).items()}
+    table.attrs["assumption"] = str(data.get("assumption", ""))
+    return table
+
+
+def _year(path: Path, year: str) -> int:
+    if not str(year).isdigit():
+        raise InvalidTargets(f"{path}: {year!r} is not a year")
+    return int(year)
+
+
+def _fraction(path: Path, code: str, year: str, value: object) -> float:
+    if not isinstance(value, int | float) or not (0 <= value <= 1) or math.isnan(value):
+        raise InvalidTargets(f"{path}: target of {code} in {year} must be a fraction between 0 and 1")
+    return float(value)

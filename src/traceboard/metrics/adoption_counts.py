@@ -1,0 +1,129 @@
+"""Fast adoption counts: enterprise states at a run of dates, counted per group.
+
+The same rules as :mod:`traceboard.metrics.adoption` (DESIGN.md, "Adoption"),
+computed for many dates in one pass: events are sorted by day, so each date
+only applies the events since the previous one, and groups are counted with
+``np.bincount`` over integer keys built from the categorical codes. This is
+what keeps the township × sector × year table of a million enterprises within
+the time DuckDB takes for it (benchmarks/adoption.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+import numpy as np
+import pandas as pd
+
+from traceboard.data.frame import EVENT_CODES, RegisterFrame
+from traceboard.metrics.adoption import GROUPS, UnknownGroup
+
+_ADOPTION = (EVENT_CODES["adopted"], EVENT_CODES["dropped"])
+_CONNECTION = (EVENT_CODES["connected"], EVENT_CODES["disconnected"])
+COUNTS = ("total", "adopted", "connected")
+
+
+def check_groups(by: Sequence[str]) -> list[str]:
+    """``by`` as a list, or :class:`UnknownGroup` naming the first unknown or repeated name."""
+    for i, group in enumerate(by):
+        if group not in GROUPS or group in by[:i]:
+            raise UnknownGroup(f"unknown group {group!r}; choose from {', '.join(GROUPS)}")
+    return list(by)
+
+
+def _apply_events(state: np.ndarray, pos: np.ndarray, kind: np.ndarray, on: int, off: int) -> None:
+    """Set ``state[p]`` to "last event of the pair is ``on``" for the events given (in day order)."""
+    sel = (kind == on) | (kind == off)
+    if not sel.any():
+        return
+    p, k = pos[sel][::-1], kind[sel][::-1]  # reversed: np.unique's first index is the last event
+    uniq, first = np.unique(p, return_index=True)
+    state[uniq] = k[first] == on
+
+
+def iter_states(frame: RegisterFrame, days: Sequence[int]) -> Iterator[tuple[np.ndarray, ...]]:
+    """For each day (ascending): ``(active, adopted, connected)`` boolean arrays over the enterprises.
+
+    Same meaning as :func:`traceboard.metrics.adoption.adoption_state`, one pass over the events.
+    """
+    ent, ev = frame.enterprises, frame.events
+    registered, closed = ent["registered"].to_numpy(), ent["closed"].to_numpy()
+    ev_day, pos, kind = ev["day"].to_numpy(), ev["pos"].to_numpy(), ev["kind"].to_numpy()
+    adopted, connected = np.zeros(len(ent), bool), np.zeros(len(ent), bool)
+    start = 0
+    for day in days:
+        stop = int(np.searchsorted(ev_day, day, side="right"))
+        if stop < start:
+            raise ValueError("days must be ascending")
+        _apply_events(adopted, pos[start:stop], kind[start:stop], *_ADOPTION)
+        _apply_events(connected, pos[start:stop], kind[start:stop], *_CONNECTION)
+        start = stop
+        active = (registered <= day) & (closed > day)
+        yield active, adopted & active, connected & adopted & active
+
+
+def group_keys(frame: RegisterFrame, by: Sequence[str]) -> tuple[np.ndarray, pd.MultiIndex | pd.Index]:
+    """An integer key per enterprise for the groups ``by`` (-1: a group missing) and the index of keys.
+
+    Keys run over every combination of the groups' categories (mixed radix, last group fastest).
+    """
+    ent = frame.enterprises
+    key = np.zeros(len(ent), np.int64)
+    missing = np.zeros(len(ent), bool)
+    for group in by:
+        cat = ent[group].cat
+        codes = cat.codes.to_numpy()
+        missing |= codes < 0
+        key = key * len(cat.categories) + codes
+    key[missing] = -1
+    if not by:
+        return key, pd.Index([0])
+    cats = [ent[g].cat.categories for g in by]
+    return key, pd.MultiIndex.from_product(cats, names=list(by))
+
+
+def count_groups(
+    key: np.ndarray, size: int, states: tuple[np.ndarray, ...], mask: np.ndarray | None
+) -> np.ndarray:
+    """``(size, 3)`` counts of total, adopted, connected per key (enterprises outside ``mask`` left out)."""
+    active, adopted, connected = states
+    keep = active & (key >= 0) if mask is None else active & (key >= 0) & mask
+    k = key[keep]
+    return np.column_stack(
+        [
+            np.bincount(k, minlength=size),
+            np.bincount(k, weights=adopted[keep], minlength=size).astype(np.int64),
+            np.bincount(k, weights=connected[keep], minlength=size).astype(np.int64),
+        ]
+    )
+
+
+def counts_table(index: pd.Index, counts: np.ndarray) -> pd.DataFrame:
+    """Group columns from ``index`` (categoricals) then total, adopted, connected."""
+    table = pd.DataFrame(counts, columns=list(COUNTS))
+    if isinstance(index, pd.MultiIndex):
+        for i, name in enumerate(index.names):
+            level = index.levels[i]
+            table.insert(i, name, pd.Categorical.from_codes(index.codes[i], categories=level))
+    return table
+
+
+def count_adoption_over_days(
+    frame: RegisterFrame, by: Sequence[str], days: Sequence[int], mask: np.ndarray | None = None
+) -> pd.DataFrame:
+    """Counts per group at each day: the group columns, ``day``, ``total, adopted, connected``.
+
+    Input: the frame, groups from ``GROUPS``, ascending day numbers, an
+    optional boolean mask over the enterprises (a scope: a department, a
+    sector). Output: one row per day and combination of the groups'
+    categories (groups without enterprises included, with zeros), days in
+    the given order, groups in category order.
+    """
+    by = check_groups(by)
+    key, index = group_keys(frame, by)
+    parts = []
+    for day, states in zip(days, iter_states(frame, days), strict=True):
+        part = counts_table(index, count_groups(key, len(index), states, mask))
+        part.insert(len(by), "day", np.int32(day))
+        parts.append(part)
+    return pd.concat(parts, ignore_index=True)

@@ -1,0 +1,179 @@
+"""Adoption against targets: gap, change over a year, trend, work list, tile map.
+
+Rules: DESIGN.md "Adoption" and issue #5. A group's target is its sector's
+target for the year of the date (``config/targets.toml``, the office's
+assumptions); a group spanning several sectors (a township, a department)
+gets the sectors' targets weighted by its active enterprises in each. The
+gap is ``target − rate``: positive is a shortfall, negative is ahead.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from traceboard.data.frame import ALWAYS, RegisterFrame, from_day, to_day
+from traceboard.metrics.adoption import _with_rates, adoption_state
+from traceboard.metrics.adoption_counts import check_groups, count_adoption_over_days
+
+FIRST_TREND_YEAR = 2016
+
+
+class DateOutOfRange(ValueError):
+    """A date before any data of the register (or a register with no data at all)."""
+
+
+def check_day(frame: RegisterFrame, day: int) -> int:
+    """``day``, or :class:`DateOutOfRange` when it lies before the register's first date.
+
+    The first date is the earliest traceability event or known registration.
+    """
+    known = frame.enterprises["registered"].to_numpy()
+    known = known[known != ALWAYS]
+    starts = [d for d in (frame.first_day, int(known.min()) if len(known) else None) if d is not None]
+    if not starts:
+        raise DateOutOfRange("the register holds no enterprises with dates yet")
+    if day < min(starts):
+        first = from_day(min(starts)).isoformat()
+        raise DateOutOfRange(f"{from_day(day).isoformat()} is before any data (the first is {first})")
+    return day
+
+
+def scope_mask(
+    frame: RegisterFrame, sector: str | None = None, department: str | None = None
+) -> np.ndarray | None:
+    """Boolean mask of the enterprises of a sector and/or supervised by a department (None: all)."""
+    if sector is None and department is None:
+        return None
+    ent = frame.enterprises
+    mask = np.ones(len(ent), bool)
+    if sector is not None:
+        mask &= (ent["sector"] == sector).to_numpy()
+    if department is not None:
+        mask &= (ent["department"] == department).to_numpy()
+    return mask
+
+
+def sector_targets(
+    frame: RegisterFrame, targets: pd.DataFrame, year: int, kind: str = "adoption"
+) -> pd.Series:
+    """Target per sector name for ``year``: the listed year's, or the latest earlier one; NaN before any."""
+    rows = targets[(targets["kind"] == kind) & (targets["year"] <= year)]
+    latest = rows.sort_values("year").groupby("sector")["target"].last()
+    names = frame.sectors.set_index("code")["name"]
+    return pd.Series(latest.reindex(names.index).to_numpy(), index=names.to_numpy(), dtype=float)
+
+
+def _with_targets(counts: pd.DataFrame, by: list[str], frame: RegisterFrame, targets, years) -> pd.DataFrame:
+    """Sum sector-level ``counts`` up to ``by`` (+ day), with the enterprise-weighted target."""
+    per_year = {y: sector_targets(frame, targets, y) for y in set(years)}
+    sector_target = np.array(
+        [per_year[y].get(s, np.nan) for y, s in zip(years, counts["sector"].astype(object), strict=True)]
+    )
+    counts = counts.assign(
+        _t=sector_target, _tn=sector_target * counts["total"], _has=~np.isnan(sector_target)
+    )
+    keys = [*by, "day"]
+    columns = ["total", "adopted", "connected", "_tn", "_has"]
+    summed = counts.groupby(keys, observed=True, sort=False)[columns].sum()
+    if "sector" in by:
+        target = counts.groupby(keys, observed=True, sort=False)["_t"].first()
+    else:
+        target = (summed["_tn"] / summed["total"].where(summed["total"] > 0)).where(summed["_has"] > 0)
+    summed = summed.drop(columns=["_tn", "_has"]).reset_index()
+    summed["target"] = target.to_numpy()
+    return summed
+
+
+def _table_at_days(frame, by, days, targets, mask) -> pd.DataFrame:
+    by = check_groups(by)
+    grain = by if "sector" in by else [*by, "sector"]
+    counts = count_adoption_over_days(frame, grain, days, mask)
+    years = [from_day(d).year for d in counts["day"]]
+    table = _with_targets(counts, by, frame, targets, years)
+    out = _with_rates(table, [*by, "day"])
+    out["target"] = table["target"].to_numpy()
+    out["gap"] = out["target"] - out["rate"]
+    return out
+
+
+def adoption_table(
+    frame: RegisterFrame, by: Sequence[str], day: int, targets: pd.DataFrame, mask: np.ndarray | None = None
+) -> pd.DataFrame:
+    """Adoption per group at ``day`` against the targets.
+
+    Input: the frame, groups from ``GROUPS`` (none: one total row), a day
+    number, the targets (``data.adoption_targets.load_targets``), an optional
+    scope mask (:func:`scope_mask`). Output: the group columns, then ``total,
+    adopted, rate, ci_low, ci_high, connected, connected_rate, target, gap``;
+    one row per combination of the groups' categories (empty ones included).
+    """
+    return _table_at_days(frame, by, [day], targets, mask).drop(columns="day")
+
+
+def year_earlier(day: int) -> int:
+    """The same date a year earlier (29 February → 28 February)."""
+    date = from_day(day)
+    return to_day(date.replace(year=date.year - 1, day=min(date.day, 28 if date.month == 2 else date.day)))
+
+
+def adoption_with_change(
+    frame: RegisterFrame, by: Sequence[str], day: int, targets: pd.DataFrame, mask: np.ndarray | None = None
+) -> pd.DataFrame:
+    """:func:`adoption_table` plus ``rate_year_ago`` and ``change`` (rate − rate a year earlier)."""
+    both = _table_at_days(frame, by, [year_earlier(day), day], targets, mask)
+    before, now = (
+        part.drop(columns="day").reset_index(drop=True) for _, part in both.groupby("day", sort=True)
+    )
+    now["rate_year_ago"] = before["rate"].to_numpy()
+    now["change"] = now["rate"] - now["rate_year_ago"]
+    return now
+
+
+def trend_table(
+    frame: RegisterFrame,
+    by: Sequence[str],
+    day: int,
+    targets: pd.DataFrame,
+    mask: np.ndarray | None = None,
+    first_year: int = FIRST_TREND_YEAR,
+) -> pd.DataFrame:
+    """Year-by-year adoption: each year end from ``first_year``, and ``day`` itself for its own year.
+
+    Output: ``year`` first, then the columns of :func:`adoption_table` and
+    ``day``; rows by year, then group (township × sector × year with
+    ``by=["township", "sector"]``).
+    """
+    last = from_day(day).year
+    days = [to_day(dt.date(y, 12, 31)) for y in range(first_year, last)] + [day]
+    table = _table_at_days(frame, by, days, targets, mask)
+    table.insert(0, "year", [from_day(d).year for d in table["day"]])
+    return table
+
+
+def work_list(frame: RegisterFrame, township: str, day: int, mask: np.ndarray | None = None) -> pd.DataFrame:
+    """Enterprises of ``township`` active at ``day`` and not adopted: the township office's work list.
+
+    Output columns: ``uscc, name, sector, subcategory, department, registered``
+    (date or None), sorted by sector, subcategory, name.
+    """
+    state = adoption_state(frame, day)
+    ent = frame.enterprises
+    keep = (
+        (ent["township"] == township).to_numpy() & state["active"].to_numpy() & ~state["adopted"].to_numpy()
+    )
+    if mask is not None:
+        keep &= mask
+    rows = ent.loc[keep, ["uscc", "name", "sector", "subcategory", "department", "registered"]]
+    rows = rows.assign(registered=[None if d == ALWAYS else from_day(d) for d in rows["registered"]])
+    return rows.sort_values(["sector", "subcategory", "name"], ignore_index=True)
+
+
+def tile_table(frame: RegisterFrame, by_township: pd.DataFrame) -> pd.DataFrame:
+    """Township rows of an adoption table placed on the tile map (``map_row``, ``map_col``, short name)."""
+    units = frame.townships[["name", "short_name", "map_row", "map_col"]].rename(columns={"name": "township"})
+    table = by_township.assign(township=by_township["township"].astype(object))
+    return units.merge(table, on="township", how="left")
