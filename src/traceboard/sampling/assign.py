@@ -95,27 +95,35 @@ def assign_pairs(
     per drawn enterprise, in the same order.
     """
     per_pool = Counter(d.pool for d in drawn)
-    caps = {p: workload_cap(k, len(pools.get(p, ()))) if pools.get(p) else 0 for p, k in per_pool.items()}
+    caps = {p: workload_cap(k, len(pools[p])) if pools.get(p) else 0 for p, k in per_pool.items()}
+    encoded = {p: [(int(i), str(int(i)).encode()) for i in ids] for p, ids in pools.items()}
     load: Counter[int] = Counter()
     out = []
     for d in drawn:
-        pool = list(pools.get(d.pool, ()))
         recused = recusals.get(d.uscc, {})
-        eligible = [i for i in pool if i not in recused]
-        fits = [i for i in inspector_order(seed, d.uscc, eligible) if load[i] < caps[d.pool]][:PAIR]
+        fits = _first_fitting(seed, d.uscc, encoded.get(d.pool, []), recused, load, caps[d.pool])
         if len(fits) < PAIR:
-            full = [i for i in eligible if load[i] >= caps[d.pool]]
+            pool = list(pools.get(d.pool, ()))
+            full = [i for i in pool if i not in recused and load[i] >= caps[d.pool]]
             raise NoValidPair(_why(d, pool, recused, full, caps[d.pool]))
         load.update(fits)
-        out.append(
-            {
-                "uscc": d.uscc,
-                "pool": d.pool,
-                "inspectors": fits,
-                "recused": sorted(i for i in pool if i in recused),
-            }
-        )
+        recused_here = sorted(i for i, _ in encoded[d.pool] if i in recused) if recused else []
+        out.append({"uscc": d.uscc, "pool": d.pool, "inspectors": fits, "recused": recused_here})
     return out
+
+
+def _first_fitting(seed: str, uscc: str, pool: list, recused: Mapping, load: Counter, cap: int) -> list[int]:
+    """The first two inspectors in key order who are not recused and below the cap (hot loop)."""
+    prefix = f"{seed}|inspector|{uscc}|".encode()
+    sha = hashlib.sha256
+    keyed = sorted([(sha(prefix + b).digest(), i) for i, b in pool if i not in recused])
+    fits = []
+    for _, i in keyed:
+        if load[i] < cap:
+            fits.append(i)
+            if len(fits) == PAIR:
+                break
+    return fits
 
 
 def pool_summaries(pools: Mapping[str, Sequence[int]], assignments: Sequence[dict]) -> list[dict]:

@@ -22,6 +22,7 @@ kept by the city; the manifest lists who recused so that nobody else is skipped.
 """
 
 import hashlib
+import heapq
 import itertools
 import json
 import math
@@ -61,10 +62,18 @@ def require(obj, key, kind, where):
     return value
 
 
+def smallest(keyed, k):
+    """The k smallest (key, code) pairs in order; a heap when k is small against N."""
+    if k * 8 < len(keyed):
+        return heapq.nsmallest(k, keyed)
+    return sorted(keyed)[:k]
+
+
 def draw(seed, label, codes, k):
+    # Raw digests order exactly as their lowercase hex does, and are cheaper to compare.
     prefix = f"{seed}|{label}|".encode()
-    keyed = sorted((hashlib.sha256(prefix + c.encode("utf-8")).hexdigest(), c) for c in codes)
-    return [c for _, c in keyed[:k]]
+    sha = hashlib.sha256
+    return [c for _, c in smallest([(sha(prefix + c.encode()).digest(), c) for c in codes], k)]
 
 
 def check_stratum(seed, s, i):
@@ -98,7 +107,8 @@ def check_stratum(seed, s, i):
 
 def order(seed, uscc, ids):
     prefix = f"{seed}|inspector|{uscc}|".encode()
-    return [i for _, i in sorted((hashlib.sha256(prefix + str(i).encode()).hexdigest(), i) for i in ids)]
+    sha = hashlib.sha256
+    return [i for _, i in sorted((sha(prefix + str(i).encode()).digest(), i) for i in ids)]
 
 
 def check_pools(manifest, assignments):
@@ -114,35 +124,42 @@ def check_pools(manifest, assignments):
     return pools, None
 
 
+def check_order(assignments, drawn_codes):
+    """One assignment per drawn code, in the order drawn."""
+    for pos, a in enumerate(assignments):
+        uscc = require(a, "uscc", str, f"assignment {pos + 1}")
+        if pos >= len(drawn_codes) or drawn_codes[pos] != uscc:
+            want = drawn_codes[pos] if pos < len(drawn_codes) else "none"
+            return f"assignment {pos + 1} ({uscc}): expected the drawn code {want} here"
+    if len(assignments) < len(drawn_codes):
+        missing = drawn_codes[len(assignments)]
+        return f"assignment {len(assignments) + 1}: missing for drawn code {missing}"
+    return None
+
+
 def check_assignments(manifest, drawn_codes):
     seed = manifest["seed"]
     assignments = require(manifest, "assignments", list, "manifest")
+    problem = check_order(assignments, drawn_codes)
+    if problem:
+        return problem
     pools, problem = check_pools(manifest, assignments)
     if problem:
         return problem
     load = {}
     for pos, a in enumerate(assignments):
-        where = f"assignment {pos + 1}"
-        uscc = require(a, "uscc", str, where)
-        where = f"assignment {pos + 1} ({uscc})"
-        if pos >= len(drawn_codes) or drawn_codes[pos] != uscc:
-            want = drawn_codes[pos] if pos < len(drawn_codes) else "none"
-            return where + f": expected the drawn code {want} here"
+        where = f"assignment {pos + 1} ({a['uscc']})"
         pool = require(a, "pool", str, where)
         if pool not in pools:
             return where + f": pool {pool} is not listed under pools"
         ids, cap = pools[pool]
         recused = set(require(a, "recused", list, where))
-        fits = [i for i in order(seed, uscc, [i for i in ids if i not in recused]) if load.get(i, 0) < cap][
-            :2
-        ]
+        eligible = order(seed, a["uscc"], [i for i in ids if i not in recused])
+        fits = [i for i in eligible if load.get(i, 0) < cap][:2]
         if require(a, "inspectors", list, where) != fits:
             return where + f": inspectors are {a['inspectors']}, the spec gives {fits}"
         for i in fits:
             load[i] = load.get(i, 0) + 1
-    if len(assignments) < len(drawn_codes):
-        missing = drawn_codes[len(assignments)]
-        return f"assignment {len(assignments) + 1}: missing for drawn code {missing}"
     return None
 
 
