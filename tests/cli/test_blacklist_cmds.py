@@ -232,3 +232,46 @@ def test_draft_from_failed_checks(capsys, seeded):
     assert alert["title"] == "关于1家企业抽查不合格的消费提示"
     code, _, err = run(capsys, "alert", "draft", "--from-checks-since", "2026-01-06", "--as", "li")
     assert (code, err.strip()) == (1, "traceboard: no failed checks to cite")
+
+
+def test_notify_records_the_remedies_and_an_alert_cites_a_published_listing(capsys, seeded):
+    code, out, _ = run(
+        capsys,
+        "blacklist",
+        "propose",
+        USCC[2],
+        "--grounds",
+        "追溯信息不真实",
+        "--on",
+        "2025-01-02",
+        "--as",
+        "wang",
+    )
+    case = last_line(out)
+    run(
+        capsys,
+        "blacklist",
+        "notify",
+        case,
+        "--remedies",
+        "十个工作日内异议",
+        "--on",
+        "2025-01-03",
+        "--as",
+        "wang",
+    )
+    run(capsys, "blacklist", "list", case, "--authority", "市农业局", "--on", "2025-01-20", "--as", "wang")
+    code, _, err = run(capsys, "alert", "draft", "--from-case", case, "--as", "li")
+    assert (code, err.strip()) == (
+        1,
+        "traceboard: an alert can cite a published listing only; this case is listed",
+    )
+    run(capsys, "blacklist", "publish", case, "--on", "2025-01-21", "--as", "li")
+    code, out, err = run(capsys, "alert", "draft", "--from-case", case, "--as", "li")
+    assert code == 0, err
+    code, out, _ = run(capsys, "alert", "show", "--format", "json")
+    [alert] = json.loads(out)
+    assert (alert["title"], alert["sector"]) == (f"关于{NAMES[2]}列入质量失信黑名单的消费提示", "食品")
+    code, out, _ = run(capsys, "lookup", USCC[2], "--format", "json")
+    [answer] = json.loads(out)
+    assert answer["cases"][0]["remedies"] == "十个工作日内异议"

@@ -35,7 +35,7 @@ def _template_draft(
         match = cases[cases["id"] == from_case]
         if match.empty:
             raise NotFound(f"no blacklist case {from_case}")
-        return draft_from_listing(templates, _case_for_template(match.iloc[0].to_dict()))
+        return draft_from_listing(templates, match.iloc[0].to_dict())
     if from_sector is not None:
         from sqlalchemy import select
         from sqlalchemy.orm import Session
@@ -46,10 +46,6 @@ def _template_draft(
             raise NotFound(f"unknown sector {from_sector!r}")
         return draft_from_sector(templates, from_sector, name)
     return None
-
-
-def _case_for_template(case: dict) -> dict:
-    return {**case, "sector_code": case.get("sector_code")}
 
 
 @alert_group.command("draft")

@@ -98,6 +98,12 @@ def move_command(name: str, to_state: str, permission: str, help_text: str, reas
         _move(entry_id, acting_as, permission, move)
 
     command.__doc__ = help_text
+    if to_state == "notified":
+        command = click.option(
+            "--remedies",
+            default=None,
+            help="权利救济的期限和途径 told to the enterprise (default: the rules file's).",
+        )(command)
     return blacklist_group.command(name)(command)
 
 

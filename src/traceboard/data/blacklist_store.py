@@ -56,6 +56,7 @@ def load_cases(engine: Engine, states: tuple[str, ...] | None = None) -> pd.Data
             Enterprise.name,
             Enterprise.department_id,
             Sector.name.label("sector"),
+            Sector.code.label("sector_code"),
             last.c.last_moved_on,
         )
         .join(Enterprise, Enterprise.id == BlacklistEntry.enterprise_id)
@@ -67,7 +68,7 @@ def load_cases(engine: Engine, states: tuple[str, ...] | None = None) -> pd.Data
         query = query.where(BlacklistEntry.state.in_(states))
     with engine.connect() as conn:
         rows = conn.execute(query).mappings().all()
-    columns = [*CASE_COLUMNS, "uscc", "name", "department_id", "sector", "last_moved_on"]
+    columns = [*CASE_COLUMNS, "uscc", "name", "department_id", "sector", "sector_code", "last_moved_on"]
     return pd.DataFrame([dict(r) for r in rows], columns=columns, dtype=object)
 
 

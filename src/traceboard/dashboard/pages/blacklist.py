@@ -141,7 +141,7 @@ def fill_from_template(kind: str, sector: str, case_id: int | None) -> None:
             draft = draft_from_sector(templates, sector, load_sectors(engine)[sector])
         else:
             row = cases[cases["id"] == case_id].iloc[0].to_dict()
-            draft = draft_from_listing(templates, {**row, "sector_code": sector})
+            draft = draft_from_listing(templates, row)
     except (AlertRefused, IndexError) as exc:
         st.session_state["alert_error"] = str(exc)
         return
