@@ -4,7 +4,8 @@ import datetime as dt
 
 import numpy as np
 import pytest
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, select, text, update
+from sqlalchemy.exc import DBAPIError
 
 from traceboard.data import models as m
 from traceboard.data.assessment_store import (
@@ -122,6 +123,15 @@ def test_a_locked_run_cannot_be_changed_directly(demo_engine):
         session.execute(delete(m.UnitScore).where(m.UnitScore.run_id == run_id))
     with pytest.raises(LockedRunError), transaction(demo_engine) as session:
         session.delete(session.get(m.AssessmentRun, run_id))
+    with pytest.raises(LockedRunError), transaction(demo_engine) as session:
+        session.add(m.UnitScore(run_id=run_id, unit_id=1, score=1.0, grade="不合格", rank=99))
+    for sql in (
+        "UPDATE unit_score SET score = 0 WHERE run_id = :r",
+        "DELETE FROM indicator_score WHERE run_id = :r",
+        "UPDATE assessment_run SET status = 'draft' WHERE id = :r",
+    ):
+        with pytest.raises(DBAPIError, match="assessment run is locked"), demo_engine.begin() as conn:
+            conn.execute(text(sql), {"r": run_id})
     fields, units, _ = load_run(demo_engine, run_id)
     assert fields["status"] == "locked"
     assert (

@@ -4,8 +4,9 @@
   blacklist and alert work) into DataFrames for ``traceboard.metrics``;
 - ``save_run`` writes a computed run as the year's next version (draft);
 - ``lock_run`` lets a leader approve and lock a run. A locked run never
-  changes: the ORM refuses any update or delete of it or of its scores
-  (:class:`LockedRunError`), whoever asks.
+  changes: the ORM refuses any update or delete of it or of its scores, and
+  any new score for it (:class:`LockedRunError`), whoever asks; the database
+  refuses updates and deletes too (triggers of migration 0002).
 """
 
 from __future__ import annotations
@@ -360,7 +361,8 @@ def _locked_run_ids(session: Session, run_ids: set[int]) -> set[int]:
 def _refuse_changes_to_locked_runs(session: Session, _context, _instances) -> None:
     touched = [o for o in (*session.dirty, *session.deleted) if isinstance(o, _GUARDED)]
     touched = [o for o in touched if o in session.deleted or session.is_modified(o)]
-    run_ids = {o.id if isinstance(o, m.AssessmentRun) else o.run_id for o in touched}
+    added = [o for o in session.new if isinstance(o, m.UnitScore | m.IndicatorScore)]  # no new scores either
+    run_ids = {o.id if isinstance(o, m.AssessmentRun) else o.run_id for o in (*touched, *added)}
     locked = _locked_run_ids(session, run_ids)
     if locked:
         raise LockedRunError(
