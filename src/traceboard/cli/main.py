@@ -6,14 +6,32 @@ import sys
 
 import click
 
-from traceboard.cli import assess_cmds, bench_cmds, blacklist_cmds, draw_cmds, io_cmds, setup_cmds, user_cmds
+from traceboard.cli import (
+    adoption_cmds,
+    assess_cmds,
+    bench_cmds,
+    blacklist_cmds,
+    draw_cmds,
+    io_cmds,
+    setup_cmds,
+    user_cmds,
+)
 from traceboard.cli.common import CommandError
 from traceboard.data.authz import PermissionDenied
 from traceboard.data.db import DatabaseUnavailable
 from traceboard.data.reference import ReferenceError
 
 # Each module registers its commands on the group; add new areas here.
-COMMAND_MODULES = (setup_cmds, bench_cmds, user_cmds, io_cmds, blacklist_cmds, assess_cmds, draw_cmds)
+COMMAND_MODULES = (
+    setup_cmds,
+    bench_cmds,
+    user_cmds,
+    io_cmds,
+    blacklist_cmds,
+    assess_cmds,
+    draw_cmds,
+    adoption_cmds,
+)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})

@@ -26,8 +26,10 @@ COUNTS = ("total", "adopted", "connected")
 def check_groups(by: Sequence[str]) -> list[str]:
     """``by`` as a list, or :class:`UnknownGroup` naming the first unknown or repeated name."""
     for i, group in enumerate(by):
-        if group not in GROUPS or group in by[:i]:
+        if group not in GROUPS:
             raise UnknownGroup(f"unknown group {group!r}; choose from {', '.join(GROUPS)}")
+        if group in by[:i]:
+            raise UnknownGroup(f"group {group!r} is named twice")
     return list(by)
 
 
