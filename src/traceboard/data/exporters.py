@@ -218,3 +218,9 @@ def _default_help(column: Column) -> str:
         "inspector": "已登记的执法证号",
         "int": "整数",
     }.get(column.type, "")
+
+
+def filter_choices(engine: Engine) -> dict[str, list[str]]:
+    """Names a user can filter an export by: ``township``, ``sector``, ``department`` (reference order)."""
+    lists = _choice_lists(load_lookups(engine))
+    return {name: lists[name] for name in ("township", "sector", "department")}

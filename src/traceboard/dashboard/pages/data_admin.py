@@ -1,8 +1,180 @@
-"""数据管理: placeholder until its issue lands."""
+"""数据管理: import the spreadsheets offices send, download templates, export the register."""
 
+import hashlib
+
+import pandas as pd
 import streamlit as st
 
-from traceboard.dashboard.state import t
+from traceboard.dashboard.state import current_actor, get_engine, t
+from traceboard.data.authz import PermissionDenied
+from traceboard.data.exporters import export_table, filter_choices, template_bytes, to_file_bytes
+from traceboard.data.importers import (
+    KINDS,
+    SPECS,
+    UnreadableFile,
+    ValidationFailed,
+    annotated_rows,
+    check_upload,
+    import_validated,
+    list_sheets,
+    problem_table,
+    render_errors,
+)
+
+PREVIEW_ROWS = 20
+FAULTY_ROWS_SHOWN = 500
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 st.title(t("data_admin.title"))
-st.info(t("common.coming", what=t("data_admin.coming")))
+actor = current_actor()
+if actor is None:
+    st.info(t("data_admin.sign_in"))
+    st.stop()
+engine = get_engine()
+if "data_admin_flash" in st.session_state:
+    st.success(st.session_state.pop("data_admin_flash"))
+
+
+def kind_label(kind: str) -> str:
+    return t(f"data_admin.kind_{kind}")
+
+
+def highlight_faulty(table: pd.DataFrame):
+    """Faulty rows in red (the 错误原因 column says why)."""
+    return table.style.apply(
+        lambda row: ["background-color: #FFC7CE" if row["错误原因"] else "" for _ in row], axis=1
+    )
+
+
+def validate_upload(kind: str, upload, sheet: str | None):
+    # Streamlit reruns the page on every click: validate each (file, kind, sheet) once.
+    content = upload.getvalue()
+    key = (hashlib.sha256(content).hexdigest(), kind, sheet)
+    cached = st.session_state.get("data_admin_validation")
+    if cached is None or cached[0] != key:
+        with st.spinner(t("data_admin.validating")):
+            cached = (key, check_upload(engine, kind, content, upload.name, sheet))
+        st.session_state["data_admin_validation"] = cached
+    return cached[1]
+
+
+def show_validation(validation) -> None:
+    raw = validation.raw
+    facts = t("data_admin.facts", file=raw.file, sheet=raw.sheet, rows=len(validation.values))
+    if validation.header_row:
+        facts += t("data_admin.facts_header", row=validation.header_row)
+    if raw.encoding:
+        facts += t("data_admin.facts_encoding", encoding=raw.encoding)
+    st.caption(facts)
+    if validation.ignored:
+        st.caption(t("data_admin.ignored", columns="、".join(validation.ignored)))
+    if validation.header_row:
+        table, _marks = annotated_rows(validation)
+        st.subheader(t("data_admin.preview"))
+        st.dataframe(highlight_faulty(table.head(PREVIEW_ROWS)), hide_index=True, width="stretch")
+    if validation.ok:
+        return
+    st.error(t("data_admin.problems", count=len(validation.problems)))
+    shown = problem_table(validation)
+    shown.columns = [t(f"data_admin.col_{c}") for c in ("file", "sheet", "row", "column", "value", "reason")]
+    st.dataframe(shown, hide_index=True, width="stretch")
+    if validation.header_row:
+        faulty = table[table["错误原因"] != ""].head(FAULTY_ROWS_SHOWN)
+        st.subheader(t("data_admin.faulty_rows"))
+        st.dataframe(highlight_faulty(faulty), hide_index=True, width="stretch")
+    st.download_button(
+        t("data_admin.download_errors"),
+        render_errors(validation),
+        f"{raw.sheet}-问题.xlsx",
+        XLSX,
+        key="errors",
+    )
+
+
+def confirm_import(validation) -> None:
+    if not st.button(t("data_admin.confirm", rows=len(validation.values)), type="primary", key="confirm"):
+        return
+    try:
+        summary = import_validated(engine, actor, validation)
+    except (PermissionDenied, ValidationFailed) as exc:
+        st.error(str(exc))
+        return
+    c = summary.counts
+    message = t("data_admin.done", added=c["added"], updated=c["updated"], unchanged=c["unchanged"])
+    if not summary.changed:
+        message = t("data_admin.nothing_changed", unchanged=c["unchanged"])
+    st.session_state.pop("data_admin_validation", None)
+    st.session_state["data_admin_flash"] = message
+    st.rerun()
+
+
+tab_import, tab_templates, tab_export = st.tabs(
+    [t("data_admin.tab_import"), t("data_admin.tab_templates"), t("data_admin.tab_export")]
+)
+
+with tab_import:
+    kind = st.selectbox(t("data_admin.kind"), KINDS, format_func=kind_label, key="import_kind")
+    upload = st.file_uploader(t("data_admin.upload"), type=["xlsx", "xls", "csv"], key="upload")
+    if upload is not None:
+        try:
+            sheets = list_sheets(upload.getvalue(), upload.name)
+            sheet = st.selectbox(t("data_admin.sheet"), sheets, key="sheet") if len(sheets) > 1 else None
+            validation = validate_upload(kind, upload, sheet)
+        except UnreadableFile as exc:
+            st.error(t("data_admin.unreadable", reason=str(exc)))
+        else:
+            show_validation(validation)
+            if validation.ok:
+                st.success(t("data_admin.valid", rows=len(validation.values)))
+                confirm_import(validation)
+
+with tab_templates:
+    st.caption(t("data_admin.templates_note"))
+    template_kind = st.selectbox(t("data_admin.kind"), KINDS, format_func=kind_label, key="template_kind")
+    st.download_button(
+        t("data_admin.download_template"),
+        template_bytes(engine, template_kind),
+        f"{SPECS[template_kind].title}模板.xlsx",
+        XLSX,
+        key="template",
+    )
+
+with tab_export:
+    choices = filter_choices(engine)
+    cols = st.columns(3)
+    filters = {
+        name: cols[i].multiselect(t(f"data_admin.filter_{name}"), choices[name], key=f"filter_{name}")
+        for i, name in enumerate(("township", "sector", "department"))
+    }
+    adopted = st.radio(
+        t("data_admin.filter_adopted"),
+        ["all", "yes", "no"],
+        horizontal=True,
+        key="filter_adopted",
+        format_func=lambda v: t(f"data_admin.adopted_{v}"),
+    )
+    if adopted != "all":
+        filters["adopted"] = adopted == "yes"
+    try:
+        table = export_table(engine, actor, "enterprises", filters)
+    except PermissionDenied:
+        st.info(t("data_admin.no_export"))
+    else:
+        st.caption(t("data_admin.export_rows", rows=len(table)))
+        st.dataframe(table.head(PREVIEW_ROWS), hide_index=True, width="stretch")
+        left, right = st.columns(2)
+        name = SPECS["enterprises"].title
+        left.download_button(
+            t("common.download_xlsx"),
+            to_file_bytes(table, "xlsx", name),
+            f"{name}.xlsx",
+            XLSX,
+            key="export_xlsx",
+        )
+        right.download_button(
+            t("common.download_csv"),
+            to_file_bytes(table, "csv", name),
+            f"{name}.csv",
+            "text/csv",
+            key="export_csv",
+        )

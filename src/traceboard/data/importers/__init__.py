@@ -157,21 +157,20 @@ def _unique_headers(names: list[str]) -> list[str]:
     return out
 
 
-def render_errors(validation: Validation) -> bytes:
-    """The file back as a workbook: faulty cells highlighted, a 错误原因 column, and a list of problems."""
-    problems = validation.problems
-    listing = problems.assign(file=validation.raw.file, sheet=validation.raw.sheet)
-    listing = listing[["file", "sheet", "row", "column", "value", "reason"]]
-    listing.columns = ["文件", "工作表", "行号", "列", "值", "问题"]
-    if validation.header_row is None:
-        return to_xlsx_bytes({"问题清单": listing})
+def annotated_rows(validation: Validation) -> tuple[pd.DataFrame, list[tuple[int, int]]]:
+    """The data rows as the file has them, with 行号 first and 错误原因 last, and the faulty cells.
+
+    Output: the table (one row per data row) and the (row position, column position) of each
+    faulty cell in it (a problem of a missing column marks the 错误原因 cell).
+    """
     cells = validation.raw.cells
     header = _unique_headers([str(v).strip() for v in cells.loc[validation.header_row]])
     body = cells.loc[cells.index > validation.header_row].copy()
     body.columns = header
+    problems = validation.problems
     reasons = problems.groupby("row")["reason"].agg("；".join)
     body.insert(0, "行号", body.index)
-    body["错误原因"] = body.index.map(reasons).fillna("")
+    body["错误原因"] = reasons.reindex(body.index).astype(object).fillna("").to_numpy()
     positions = {h: i + 1 for i, h in enumerate(header)}
     row_pos = {row: i for i, row in enumerate(body.index)}
     marks = [
@@ -179,10 +178,25 @@ def render_errors(validation: Validation) -> bytes:
         for p in problems.itertuples()
         if p.row in row_pos
     ]
-    return to_xlsx_bytes(
-        {validation.raw.sheet or "数据": body, "问题清单": listing},
-        highlights={validation.raw.sheet or "数据": marks},
-    )
+    return body.reset_index(drop=True), marks
+
+
+def problem_table(validation: Validation) -> pd.DataFrame:
+    """The problems with the file and sheet: 文件, 工作表, 行号, 列, 值, 问题."""
+    listing = validation.problems.assign(file=validation.raw.file, sheet=validation.raw.sheet)
+    listing = listing[["file", "sheet", "row", "column", "value", "reason"]]
+    listing.columns = ["文件", "工作表", "行号", "列", "值", "问题"]
+    return listing
+
+
+def render_errors(validation: Validation) -> bytes:
+    """The file back as a workbook: faulty cells highlighted, a 错误原因 column, and a list of problems."""
+    listing = problem_table(validation)
+    if validation.header_row is None:
+        return to_xlsx_bytes({"问题清单": listing})
+    body, marks = annotated_rows(validation)
+    name = validation.raw.sheet or "数据"
+    return to_xlsx_bytes({name: body, "问题清单": listing}, highlights={name: marks})
 
 
 __all__ = [
@@ -193,9 +207,11 @@ __all__ = [
     "UnreadableFile",
     "Validation",
     "ValidationFailed",
+    "annotated_rows",
     "check_upload",
     "import_validated",
     "list_sheets",
+    "problem_table",
     "read_sheet",
     "render_errors",
 ]

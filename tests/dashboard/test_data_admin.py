@@ -1,0 +1,105 @@
+"""AppTest of 数据管理: sign-in prompt, upload → validation → confirm, templates, export with filters."""
+
+from pathlib import Path
+
+from sqlalchemy import func, select
+from streamlit.testing.v1 import AppTest
+
+from tests.data.import_files import to_csv, to_xlsx
+from tests.data.test_import_register import error_rows, messy_rows
+from traceboard.data import models as m
+from traceboard.data.authz import Actor
+
+DASHBOARD = Path(__file__).resolve().parents[2] / "src" / "traceboard" / "dashboard"
+APP = str(DASHBOARD / "app.py")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def open_page(actor: Actor | None, lang: str = "zh") -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["lang"] = lang
+    if actor is not None:
+        at.session_state["actor"] = actor
+    at.run()
+    at.switch_page("pages/data_admin.py")
+    at.run()
+    return at
+
+
+def run_page_alone(actor: Actor | None) -> AppTest:
+    """The page file itself (the navigation shows it only to roles that may use it)."""
+    at = AppTest.from_file(str(DASHBOARD / "pages" / "data_admin.py"), default_timeout=60)
+    if actor is not None:
+        at.session_state["actor"] = actor
+    at.run()
+    return at
+
+
+def count(engine) -> int:
+    with engine.connect() as conn:
+        return conn.scalar(select(func.count()).select_from(m.Enterprise))
+
+
+def test_without_sign_in_the_page_asks_to_sign_in(engine):
+    at = run_page_alone(None)
+    assert not at.exception
+    assert at.title[0].value == "数据管理"
+    assert at.info[0].value.startswith("请先登录")
+    assert not at.file_uploader
+
+
+def test_upload_shows_problems_and_writes_nothing(engine):
+    at = open_page(Actor("office1", "office"))
+    at.file_uploader(key="upload").set_value(("名录.xlsx", to_xlsx(error_rows()), XLSX))
+    at.run()
+    assert not at.exception
+    assert at.error[0].value == "发现 11 个问题，全部改正后才能导入；本次没有写入任何数据。"
+    problems = at.dataframe[1].value
+    assert problems.iloc[0].tolist() == [
+        "名录.xlsx",
+        "名录",
+        5,
+        "统一社会信用代码",
+        "91430111MA4L41YT1X",
+        "check character should be 'U'",
+    ]
+    assert not [b for b in at.button if b.key == "confirm"]
+    assert count(engine) == 0
+
+
+def test_upload_confirm_imports_then_reimport_changes_nothing(engine):
+    at = open_page(Actor("office1", "office"))
+    content = to_csv(messy_rows(), "gbk")
+    at.file_uploader(key="upload").set_value(("名录.csv", content, "text/csv"))
+    at.run()
+    assert at.success[0].value == "校验通过：6 行全部无误。"
+    assert "编码 GBK" in at.caption[0].value and "表头在第 3 行" in at.caption[0].value
+    at.button(key="confirm").click()
+    at.run()
+    assert not at.exception
+    assert at.success[0].value == "导入完成：新增 6 家，更新 0 家，未变 0 家。"
+    assert count(engine) == 6
+    at.file_uploader(key="upload").set_value(("名录.csv", content, "text/csv"))
+    at.run()
+    at.button(key="confirm").click()
+    at.run()
+    assert at.success[0].value.startswith("没有任何变化：6 行")
+    assert count(engine) == 6
+
+
+def test_export_tab_filters_the_register(demo_engine):
+    at = open_page(Actor("office1", "office"))
+    at.multiselect(key="filter_township").set_value(["山枣镇"])
+    at.radio(key="filter_adopted").set_value("yes")
+    at.run()
+    assert not at.exception
+    shown = at.dataframe[-1].value
+    assert len(shown) > 0
+    assert set(shown["所属乡镇"]) == {"山枣镇"} and set(shown["是否建立信息化追溯体系"]) == {"是"}
+    assert {b.key for b in at.get("download_button")} >= {"template", "export_xlsx", "export_csv"}
+
+
+def test_an_inspector_sees_no_register_export(engine):
+    at = run_page_alone(Actor("li", "inspector", 4))
+    assert not at.exception
+    assert "您的角色不能导出企业名录。" in [i.value for i in at.info]
