@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -177,3 +178,46 @@ def tile_table(frame: RegisterFrame, by_township: pd.DataFrame) -> pd.DataFrame:
     units = frame.townships[["name", "short_name", "map_row", "map_col"]].rename(columns={"name": "township"})
     table = by_township.assign(township=by_township["township"].astype(object))
     return units.merge(table, on="township", how="left")
+
+
+@dataclass(frozen=True)
+class AdoptionView:
+    """Everything the 追溯覆盖率 page shows for one date and scope.
+
+    ``total``: the one-row :func:`adoption_with_change` of the scope;
+    ``connection_target``: the scope's enterprise-weighted connection target;
+    ``by_township`` (with change), ``by_township_sector``: :func:`adoption_table`;
+    ``trend``: :func:`trend_table` by sector; ``tiles``: :func:`tile_table`.
+    """
+
+    total: pd.Series
+    connection_target: float
+    by_township: pd.DataFrame
+    by_township_sector: pd.DataFrame
+    trend: pd.DataFrame
+    tiles: pd.DataFrame
+
+
+def prepare_adoption_view(
+    frame: RegisterFrame,
+    day: int,
+    targets: pd.DataFrame,
+    sector: str | None = None,
+    department: str | None = None,
+) -> AdoptionView:
+    """The page's tables at ``day`` for the enterprises of ``sector`` / ``department`` (None: all)."""
+    mask = scope_mask(frame, sector, department)
+    by_township = adoption_with_change(frame, ["township"], day, targets, mask)
+    by_sector = adoption_table(frame, ["sector"], day, targets, mask)
+    connection = sector_targets(frame, targets, from_day(day).year, "connection")
+    weights = by_sector["total"].to_numpy()
+    goal = connection.reindex(by_sector["sector"].astype(object)).to_numpy()
+    known = ~np.isnan(goal) & (weights > 0)
+    return AdoptionView(
+        total=adoption_with_change(frame, [], day, targets, mask).iloc[0],
+        connection_target=float(np.average(goal[known], weights=weights[known])) if known.any() else np.nan,
+        by_township=by_township,
+        by_township_sector=adoption_table(frame, ["township", "sector"], day, targets, mask),
+        trend=trend_table(frame, ["sector"], day, targets, mask),
+        tiles=tile_table(frame, by_township),
+    )

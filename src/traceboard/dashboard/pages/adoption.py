@@ -1,8 +1,109 @@
-"""追溯覆盖率: placeholder until its issue lands."""
+"""追溯覆盖率: adoption by township, sector and department at any date, against targets."""
 
+import pandas as pd
 import streamlit as st
 
-from traceboard.dashboard.state import t
+from traceboard.dashboard import charts
+from traceboard.dashboard.state import get_frame, t, today
+from traceboard.data.adoption_targets import load_targets
+from traceboard.data.frame import to_day
+from traceboard.data.tables import to_xlsx_bytes
+from traceboard.metrics.adoption_report import (
+    DateOutOfRange,
+    check_day,
+    prepare_adoption_view,
+    scope_mask,
+    work_list,
+)
+
+
+def _pct(value: float, signed: bool = False) -> str:
+    return "—" if pd.isna(value) else (f"{value:+.1%}" if signed else f"{value:.1%}")
+
+
+def _columns(table: pd.DataFrame) -> pd.DataFrame:
+    return table.rename(columns={c: t(f"adoption.col_{c}") for c in table.columns})
+
 
 st.title(t("adoption.title"))
-st.info(t("common.coming", what=t("adoption.coming")))
+frame = get_frame()
+if frame.enterprises.empty:
+    st.info(t("common.no_data"))
+    st.stop()
+
+everything = t("adoption.all")
+left, middle, right = st.columns(3)
+as_of = left.date_input(t("common.as_of"), value=today(), key="adoption_as_of")
+sector = middle.selectbox(t("adoption.sector"), [everything, *frame.sectors["name"]], key="adoption_sector")
+department = right.selectbox(
+    t("adoption.department"), [everything, *frame.departments["name"]], key="adoption_department"
+)
+sector, department = (None if v == everything else v for v in (sector, department))
+try:
+    day = check_day(frame, to_day(as_of))
+except DateOutOfRange as exc:
+    st.warning(t("adoption.out_of_range", message=str(exc)))
+    st.stop()
+targets = load_targets()
+view = prepare_adoption_view(frame, day, targets, sector, department)
+
+total = view.total
+cards = st.columns(4)
+cards[0].metric(t("adoption.active"), f"{int(total['total']):,}")
+cards[1].metric(t("adoption.adopted"), f"{int(total['adopted']):,}")
+cards[2].metric(
+    t("adoption.connected"),
+    f"{int(total['connected']):,} ({_pct(total['connected_rate'])})",
+    t("adoption.connected_target", target=_pct(view.connection_target)),
+    delta_color="off",
+)
+cards[3].metric(
+    t("adoption.rate"),
+    _pct(total["rate"]),
+    t("adoption.change", change=_pct(total["change"], signed=True)),
+)
+st.caption(
+    t("adoption.vs_target", target=_pct(total["target"]), gap=_pct(total["gap"], signed=True))
+    if pd.notna(total["target"])
+    else t("adoption.no_target")
+)
+
+labels = {key: t(f"adoption.{key}") for key in ("rate", "target", "year")}
+st.plotly_chart(
+    charts.township_rates(view.by_township, total["target"], labels, t("adoption.by_township")),
+    width="stretch",
+)
+left, right = st.columns(2)
+left.plotly_chart(charts.tile_map(view.tiles, labels, t("adoption.tiles")), width="stretch")
+right.plotly_chart(
+    charts.rate_heatmap(view.by_township_sector, "township", "sector", labels, t("adoption.heatmap")),
+    width="stretch",
+)
+st.plotly_chart(charts.trend_lines(view.trend, "sector", labels, t("adoption.trend")), width="stretch")
+
+st.subheader(t("adoption.table"))
+st.dataframe(
+    _columns(view.by_township),
+    hide_index=True,
+    width="stretch",
+    column_config={t("adoption.col_rate"): st.column_config.ProgressColumn(format="percent")},
+)
+
+st.subheader(t("adoption.work_list"))
+township = st.selectbox(
+    t("adoption.pick_township"), frame.townships["name"].tolist(), key="adoption_township"
+)
+todo = work_list(frame, township, day, scope_mask(frame, sector, department))
+if todo.empty:
+    st.success(t("adoption.work_none", township=township))
+else:
+    st.write(t("adoption.work_count", township=township, count=len(todo)))
+    st.dataframe(_columns(todo), hide_index=True, width="stretch")
+    st.download_button(
+        t("adoption.download"),
+        to_xlsx_bytes({t("adoption.sheet"): _columns(todo)}),
+        f"work-list-{township}-{as_of.isoformat()}.xlsx",
+        key="adoption_download",
+    )
+st.caption(t("adoption.note", as_of=as_of.isoformat()))
+st.caption(t("adoption.assumption", text=targets.attrs["assumption"]))
