@@ -8,7 +8,7 @@ from streamlit.testing.v1 import AppTest
 
 from tests.dashboard.test_pages import run_page
 from traceboard.data.authz import Actor
-from traceboard.data.models import BlacklistEntry, ConsumerAlert
+from traceboard.data.models import BlacklistEntry, ConsumerAlert, Enterprise
 
 PAGE = str(
     Path(__file__).resolve().parents[2] / "src" / "traceboard" / "dashboard" / "pages" / "blacklist.py"
@@ -91,3 +91,34 @@ def test_english(demo_engine):
     at = run_page("blacklist", lang="en", actor=OFFICE)
     assert not at.exception
     assert at.title[0].value == "Blacklist & alerts"
+
+
+def test_an_alert_from_failed_checks_names_each_enterprise_once(demo_engine):
+    import datetime as dt
+
+    from traceboard.data.models import Inspection, Sector
+
+    since = dt.date(2018, 1, 1)
+    with Session(demo_engine) as s:
+        failed = s.execute(
+            select(Sector.code, Enterprise.uscc)
+            .join(Inspection, Inspection.enterprise_id == Enterprise.id)
+            .join(Sector, Sector.id == Enterprise.sector_id)
+            .where(Inspection.published_on.is_not(None), Inspection.checked_on >= since)
+            .where(Inspection.result.is_not(None), Inspection.result != "no_problem")
+        ).all()
+    sector = min(code for code, _ in failed)
+    rows = [uscc for code, uscc in failed if code == sector]
+    assert rows, "the demo city has failed checks to cite"
+    at = run_page("blacklist", actor=PUBLICITY)
+    at.radio[0].set_value("checks")
+    at.run()
+    at.selectbox(key="alert_sector").set_value(sector)
+    at.date_input(key="alert_since").set_value(since)
+    at.run()
+    next(b for b in at.button if b.label == "套用模板").click()
+    at.run()
+    assert not at.exception, at.exception
+    assert at.text_input(key="alert_title").value == f"关于{len(set(rows))}家企业抽查不合格的消费提示"
+    assert at.text_area(key="alert_usccs").value.split("\n") == sorted(set(rows))
+    assert at.text_area(key="alert_body").value.count("\n- ") == len(rows)

@@ -109,6 +109,6 @@ def draft_from_checks(templates: dict[str, Any], checks: list[dict[str, Any]], s
     lines = "\n".join(
         f"- {c['name']}（{c['uscc']}）{c['checked_on'].isoformat()} {c['result_label']}" for c in checks
     )
-    title, body = fill_template(templates["checks"], {"count": len(checks), "lines": lines})
     usccs = tuple(sorted({c["uscc"] for c in checks}))
+    title, body = fill_template(templates["checks"], {"count": len(usccs), "lines": lines})
     return AlertDraft(title, body, sector, usccs, templates["checks"].get("severity", "warning"), "checks")

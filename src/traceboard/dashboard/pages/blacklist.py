@@ -8,10 +8,12 @@ from traceboard.blacklist.alerts import (
     SEVERITIES,
     AlertDraft,
     AlertRefused,
+    draft_from_checks,
     draft_from_listing,
     draft_from_sector,
 )
 from traceboard.blacklist.lifecycle import REPAIR_CONDITIONS, IllegalMove, Move
+from traceboard.blacklist.public import failed_checks_since
 from traceboard.blacklist.site import shape_alerts, shape_cases
 from traceboard.dashboard.state import current_actor, get_engine, t, today
 from traceboard.data.authz import ROLE_NAMES, PermissionDenied
@@ -133,12 +135,14 @@ with case_tab:
                     )
 
 
-def fill_from_template(kind: str, sector: str, case_id: int | None) -> None:
-    """Button callback: put a template's title and body into the editor's fields."""
+def fill_from_template(kind: str, sector: str, case_id: int | None, since) -> None:
+    """Button callback: put a template's title, body, sector and enterprises into the editor's fields."""
     templates = load_alert_templates()
     try:
         if kind == "sector":
             draft = draft_from_sector(templates, sector, load_sectors(engine)[sector])
+        elif kind == "checks":
+            draft = draft_from_checks(templates, failed_checks_since(engine, since, sector), sector)
         else:
             row = cases[cases["id"] == case_id].iloc[0].to_dict()
             draft = draft_from_listing(templates, row)
@@ -146,7 +150,7 @@ def fill_from_template(kind: str, sector: str, case_id: int | None) -> None:
         st.session_state["alert_error"] = str(exc)
         return
     st.session_state.update(alert_title=draft.title, alert_body=draft.body, alert_severity=draft.severity)
-    st.session_state["alert_usccs"] = "\n".join(draft.usccs)
+    st.session_state.update(alert_usccs="\n".join(draft.usccs), alert_sector=draft.sector or sector)
 
 
 with alert_tab:
@@ -157,6 +161,7 @@ with alert_tab:
             "free": t("blacklist.template_free"),
             "sector": t("blacklist.template_sector"),
             "listing": t("blacklist.template_listing"),
+            "checks": t("blacklist.template_checks"),
         }
         kind = st.radio(t("blacklist.template"), list(kinds), format_func=kinds.get, horizontal=True)
         sector = st.selectbox(
@@ -166,8 +171,10 @@ with alert_tab:
         case_id = None
         if kind == "listing":
             case_id = st.selectbox(t("blacklist.pick_case"), published["id"].tolist(), key="alert_case")
+        since = st.date_input(t("blacklist.checks_since"), key="alert_since") if kind == "checks" else None
         if kind != "free":
-            st.button(t("blacklist.use_template"), on_click=fill_from_template, args=(kind, sector, case_id))
+            args = (kind, sector, case_id, since)
+            st.button(t("blacklist.use_template"), on_click=fill_from_template, args=args)
         if st.session_state.get("alert_error"):
             st.error(st.session_state.pop("alert_error"))
         title = st.text_input(t("blacklist.title_field"), key="alert_title")
