@@ -88,7 +88,10 @@ def write_register(path: Path, rows: int, seed: int = 1) -> None:
 
 def run_child(path: Path, database: str) -> dict:
     """Validate and import ``path`` into a fresh database; report seconds and peak RSS."""
-    with tempfile.TemporaryDirectory(prefix="traceboard-import-") as tmp, scratch_database(database, Path(tmp)) as engine:
+    with (
+        tempfile.TemporaryDirectory(prefix="traceboard-import-") as tmp,
+        scratch_database(database, Path(tmp)) as engine,
+    ):
         content = path.read_bytes()
         started = time.perf_counter()
         validation = check_upload(engine, "enterprises", content, path.name)

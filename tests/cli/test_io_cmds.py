@@ -133,9 +133,7 @@ def test_template_has_headers_dropdowns_and_explanations(engine, tmp_path, capsy
     sheet = book["企业名录"]
     header = [c.value for c in sheet[1]]
     assert header[:4] == HEADER[1:5]
-    lists = {
-        str(dv.sqref).split(":")[0]: dv.formula1 for dv in sheet.data_validations.dataValidation
-    }
+    lists = {str(dv.sqref).split(":")[0]: dv.formula1 for dv in sheet.data_validations.dataValidation}
     township_col = sheet.cell(1, header.index("所属乡镇") + 1).column_letter
     source = lists[f"{township_col}2"]
     column = source.split("!")[1].split(":")[0].replace("$", "").rstrip("0123456789")

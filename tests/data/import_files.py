@@ -53,3 +53,23 @@ def to_xlsx(
         ws.merge_range(r0, c0, r1, c1, rows[r0][c0])
     book.close()
     return buffer.getvalue()
+
+
+def to_xls(
+    rows: list[list[object]], merges: list[tuple[int, int, int, int]] = (), sheet: str = "名录"
+) -> bytes:
+    """Rows as an Excel 97-2003 workbook (.xls), merges as in :func:`to_xlsx`."""
+    import xlwt
+
+    book = xlwt.Workbook(encoding="utf-8")
+    ws = book.add_sheet(sheet)
+    merged_cells = {(r, c) for r0, c0, r1, c1 in merges for r in range(r0, r1 + 1) for c in range(c0, c1 + 1)}
+    for r, row in enumerate(rows):
+        for c, value in enumerate(row):
+            if (r, c) not in merged_cells and value not in (None, ""):
+                ws.write(r, c, value)
+    for r0, c0, r1, c1 in merges:
+        ws.write_merge(r0, r1, c0, c1, rows[r0][c0])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()

@@ -6,7 +6,7 @@ import io
 import pytest
 import xlsxwriter
 
-from tests.data.import_files import to_csv, to_xlsx
+from tests.data.import_files import to_csv, to_xls, to_xlsx
 from traceboard.data.importers.reading import UnreadableFile, list_sheets, read_sheet
 
 ROWS = [["企业名称", "所属乡镇"], ["湘乡市䶮记食品店", "山枣镇"]]
@@ -53,7 +53,8 @@ def test_csv_rows_keep_spreadsheet_numbers_and_drop_trailing_blanks():
     assert cells.loc[4].tolist() == ["1", "2"]
 
 
-def test_workbook_cells_as_text_with_title_rows_and_merged_cells():
+@pytest.mark.parametrize(("suffix", "build"), [("xlsx", to_xlsx), ("xls", to_xls)])
+def test_workbook_cells_as_text_with_title_rows_and_merged_cells(suffix, build):
     rows = [
         ["湘乡市重要产品追溯企业名录", None, None],
         [None, None, None],
@@ -62,8 +63,8 @@ def test_workbook_cells_as_text_with_title_rows_and_merged_cells():
         [2, None, "2018/3/5"],
         [3.5, None, None],
     ]
-    content = to_xlsx(rows, merges=[(0, 0, 0, 2), (3, 1, 5, 1)])
-    cells = read_sheet(content, "名录.xlsx").cells
+    content = build(rows, merges=[(0, 0, 0, 2), (3, 1, 5, 1)])
+    cells = read_sheet(content, f"名录.{suffix}").cells
     assert cells.index.tolist() == [1, 3, 4, 5, 6]
     assert cells.loc[1].tolist() == ["湘乡市重要产品追溯企业名录"] * 3
     assert cells.loc[4].tolist() == ["1", "山枣镇", "43164"]
@@ -85,7 +86,7 @@ def test_workbook_dates_booleans_and_sheet_choice():
     raw = read_sheet(content, "a.xlsx", "名录")
     assert raw.cells.loc[1].tolist() == ["2018-03-05", "TRUE", "91430381"]
     assert read_sheet(content, "a.xlsx").sheet == "说明"
-    with pytest.raises(UnreadableFile, match="a.xlsx: no sheet '企业'; sheets: 说明, 名录"):
+    with pytest.raises(UnreadableFile, match=r"a\.xlsx: no sheet '企业'; sheets: 说明, 名录"):
         read_sheet(content, "a.xlsx", "企业")
 
 

@@ -6,7 +6,7 @@ import hashlib
 import pytest
 from sqlalchemy import func, select
 
-from tests.data.import_files import HEADER, codes, to_csv, to_xlsx
+from tests.data.import_files import HEADER, codes, to_csv, to_xls, to_xlsx
 from traceboard.data import models as m
 from traceboard.data.authz import Actor, PermissionDenied
 from traceboard.data.importers import ValidationFailed, check_upload, import_validated, render_errors
@@ -21,7 +21,7 @@ def messy_rows() -> list[list[object]]:
     """Title rows, then the header on row 3, then rows written every way offices write them."""
     return [
         *TITLE,
-        HEADER + ["备注"],
+        [*HEADER, "备注"],
         [
             1,
             " " + C[0].lower() + " ",
@@ -68,6 +68,7 @@ def run_import(engine, content: bytes, name: str, today=TODAY):
 
 FORMATS = [
     ("xlsx", lambda rows: to_xlsx(rows)),
+    ("xls", lambda rows: to_xls(rows)),
     ("csv", lambda rows: to_csv(rows, "utf-8")),
     ("csv", lambda rows: to_csv(rows, "utf-8-sig")),
     ("csv", lambda rows: to_csv(rows, "gbk")),
@@ -75,7 +76,9 @@ FORMATS = [
 ]
 
 
-@pytest.mark.parametrize(("suffix", "build"), FORMATS, ids=["xlsx", "utf8", "utf8-bom", "gbk", "gb18030"])
+@pytest.mark.parametrize(
+    ("suffix", "build"), FORMATS, ids=["xlsx", "xls", "utf8", "utf8-bom", "gbk", "gb18030"]
+)
 def test_messy_register_imports_in_every_format(engine, suffix, build):
     summary = run_import(engine, build(messy_rows()), f"名录.{suffix}")
     assert summary.counts == {
@@ -115,6 +118,25 @@ def test_messy_register_imports_in_every_format(engine, suffix, build):
         (C[2], "connected", dt.date(2018, 9, 1)),  # Excel serial 43344
         (C[4], "adopted", march5),
     ]
+
+
+@pytest.mark.parametrize("build", [to_xlsx, to_xls], ids=["xlsx", "xls"])
+def test_a_township_merged_over_several_rows_applies_to_each(engine, build):
+    rows = messy_rows()
+    rows[4][3] = ""  # covered by the merge: a merged block keeps only its top-left value
+    summary = run_import(engine, build(rows, merges=[(3, 3, 4, 3)]), "名录.xls")
+    assert summary.counts["added"] == 6
+    with engine.connect() as conn:
+        towns = (
+            conn.execute(
+                select(m.Unit.name)
+                .join(m.Enterprise, m.Enterprise.township_id == m.Unit.id)
+                .order_by(m.Enterprise.id)
+            )
+            .scalars()
+            .all()
+        )
+    assert towns[:3] == ["山枣镇", "山枣镇", "栗山镇"]
 
 
 def test_department_defaults_to_the_subcategorys_then_the_sectors_lead(engine):
@@ -169,7 +191,7 @@ EXPECTED_LINES = [
 ]
 
 
-@pytest.mark.parametrize(("suffix", "build"), FORMATS[:2], ids=["xlsx", "csv"])
+@pytest.mark.parametrize(("suffix", "build"), FORMATS[:3], ids=["xlsx", "xls", "csv"])
 def test_every_error_is_reported_with_row_column_value_and_reason(engine, suffix, build):
     validation = check_upload(engine, "enterprises", build(error_rows()), f"名录.{suffix}", today=TODAY)
     assert validation.lines() == EXPECTED_LINES
@@ -241,8 +263,8 @@ def test_one_audit_row_per_import_with_the_files_sha256(engine):
 
 def test_changes_update_and_record_drops_and_adoptions(engine):
     run_import(engine, to_xlsx(messy_rows()), "名录.xlsx")
-    rows = [r + [""] if i >= 2 else r for i, r in enumerate(messy_rows())]
-    rows[2] = HEADER + ["备注", "停用日期"]
+    rows = [[*r, ""] if i >= 2 else r for i, r in enumerate(messy_rows())]
+    rows[2] = [*HEADER, "备注", "停用日期"]
     rows[3][6] = "否"  # 甲: 是 → 否 with no 停用日期: dropped (and disconnected) on the import date
     rows[3][8] = "否"
     rows[4][6], rows[4][11] = "否", "2020-01-02"  # 乙: dropped on 停用日期
