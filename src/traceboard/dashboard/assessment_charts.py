@@ -49,3 +49,21 @@ def change_bars(units: pd.DataFrame, title: str) -> go.Figure:
     colours = ["#2e7d32" if c >= 0 else "#c62828" for c in data["change"]]
     fig = go.Figure(go.Bar(x=data["change"], y=data["unit"], orientation="h", marker_color=colours))
     return _layout(fig, title, height=max(300, 22 * len(data) + 100))
+
+
+def history_lines(history: pd.DataFrame, labels: dict[str, str], title: str) -> go.Figure:
+    """One unit's score by year against its kind's average (columns: year, score, kind_average)."""
+    fig = go.Figure()
+    fig.add_scatter(
+        x=history["year"], y=history["kind_average"], name=labels["average"], line_color="#90a4ae"
+    )
+    fig.add_scatter(
+        x=history["year"],
+        y=history["score"],
+        name=labels["score"],
+        line_color="#1565c0",
+        mode="lines+markers",
+    )
+    fig.update_yaxes(range=[0, 100])
+    fig.update_xaxes(dtick=1)
+    return _layout(fig, title)

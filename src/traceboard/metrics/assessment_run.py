@@ -190,3 +190,22 @@ def report_data(view: AssessmentView, sensitivity: pd.DataFrame | None = None) -
         sensitivity=sensitivity,
         locked_by=view.run.get("locked_by") if view.run else None,
     )
+
+
+def score_history(engine: Engine, year: int, today: dt.date, frame: RegisterFrame) -> pd.DataFrame:
+    """Scores from FIRST_YEAR to ``year``: a year's newest locked run where there is one, else
+    computed on the record as it is. Columns: year, unit_id, unit, unit_kind, score, grade,
+    kind_average (the mean score of the unit's kind that year), locked (bool)."""
+    parts = []
+    for each in range(FIRST_YEAR, year + 1):
+        runs = store.list_runs(engine, each)
+        locked = runs[runs["status"] == "locked"].head(1)
+        result, _sets, _day = compute_year(engine, each, today, frame, with_previous=False)
+        units = result.units[["unit_id", "unit", "unit_kind", "score", "grade"]]
+        if not locked.empty:
+            stored = store.load_run(engine, int(locked["id"].iloc[0]))[1][["unit_id", "score", "grade"]]
+            units = units.drop(columns=["score", "grade"]).merge(stored, on="unit_id")
+        parts.append(units.assign(year=each, locked=not locked.empty))
+    history = pd.concat(parts, ignore_index=True)
+    history["kind_average"] = history.groupby(["year", "unit_kind"])["score"].transform("mean").round(1)
+    return history

@@ -12,6 +12,7 @@ from traceboard.metrics.assessment_run import (
     prepare_assessment,
     report_data,
     save_assessment,
+    score_history,
 )
 from traceboard.metrics.sensitivity import sensitivity_by_kind
 
@@ -103,7 +104,21 @@ with tabs[1]:
         width="stretch",
     )
 
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def history_of(year: int, version: int):
+    """Scores 2018 → year, once per data version (computing each year takes a moment)."""
+    return score_history(engine, year, today(), frame)
+
+
 with tabs[2]:
+    history = history_of(year, frame.version)
+    mine = history[history["unit_id"] == unit_id]
+    history_labels = {"score": t("assessment.this_unit"), "average": t("assessment.average")}
+    name = units.set_index("unit_id")["unit"][unit_id]
+    st.plotly_chart(
+        charts.history_lines(mine, history_labels, t("assessment.history", unit=name)), width="stretch"
+    )
     for kind in KINDS:
         kind_units = view.result.units[view.result.units["unit_kind"] == kind]
         title = t("assessment.change_title", kind=t(f"assessment.kind_{kind}"), year=year, before=year - 1)
