@@ -9,7 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from tests.dashboard.test_pages import APP
 from traceboard.dashboard.navigation import PAGES_DIR, page_specs, visible_pages
-from traceboard.data.accounts import DEMO_PASSWORD, add_user, disable_user
+from traceboard.data.accounts import DEMO_PASSWORD, add_user, disable_user, sign_in
 from traceboard.data.assessment_store import lock_run
 from traceboard.data.audit_query import AuditFilter, load_audit
 from traceboard.data.authz import SYSTEM, Actor, PermissionDenied
@@ -41,7 +41,7 @@ SEES = {
     ],
     "inspector": ["overview", "adoption", "sampling", "blacklist", "public_lookup"],
     "publicity": ["overview", "blacklist", "public_lookup"],
-    "admin": ["overview", "data_admin", "audit", "public_lookup"],
+    "admin": ["overview", "data_admin", "audit", "accounts", "public_lookup"],
 }
 # One act per role that its role does not allow, called straight on the domain (no UI in between).
 FORBIDDEN = {
@@ -177,3 +177,28 @@ def test_audit_page_filters_and_exports(demo_engine):
     assert [b.label for b in at.get("download_button")] == ["下载 Excel", "下载 CSV"]
     at.button(key="audit_verify").click().run()
     assert at.success[0].value == "哈希链完整：没有记录被修改、删除或插入。"
+
+
+def test_admins_manage_accounts_on_their_page(demo_engine):
+    at = _app(Actor("demo-admin", "admin"))
+    at.switch_page("pages/accounts.py").run()
+    assert not at.exception, at.exception
+    assert at.dataframe[0].value["用户名"].tolist()[:2] == ["demo-admin", "demo-inspector"]
+    at.text_input(key="accounts_username").input("wang")
+    at.selectbox(key="accounts_role").select("office")
+    at.text_input(key="accounts_display_name").input("王芳")
+    at.button(key="FormSubmitter:accounts_add-新增（自动生成密码）").click().run()
+    assert not at.exception, at.exception
+    (shown,) = [s.value for s in at.success]
+    password = shown.split("`")[1]
+    assert shown.startswith("账号 wang 的新密码") and len(password) == 16
+    assert sign_in(demo_engine, "wang", password).role == "office"
+    at.run()
+    assert not at.success  # shown once
+    at.selectbox(key="accounts_target").select("wang")
+    at.button(key="accounts_disable").click().run()
+    table = at.dataframe[0].value.set_index("用户名")
+    assert not table.loc["wang", "启用"] and table.loc["wang", "角色"] == "领导小组办公室"
+    at.text_input(key="accounts_username").input("x")
+    at.button(key="FormSubmitter:accounts_add-新增（自动生成密码）").click().run()
+    assert at.error[0].value.startswith("a username is 2–64")

@@ -40,6 +40,7 @@ PAGES = (
     PageSpec("assessment", "supervision", ":material/military_tech:", READERS, "annual-assessment"),
     PageSpec("data_admin", "supervision", ":material/database:", READERS | {"admin"}, "data"),
     PageSpec("audit", "admin", ":material/policy:", READERS | {"admin"}, "audit-log"),
+    PageSpec("accounts", "admin", ":material/manage_accounts:", frozenset({"admin"}), "users"),
     PageSpec("sign_in", "public", ":material/login:", frozenset({PUBLIC}), "login"),
     PageSpec("public_lookup", "public", ":material/search:", STAFF | {PUBLIC}, "lookup"),
 )
