@@ -92,8 +92,11 @@ with case_tab:
         picked = st.selectbox(t("blacklist.pick_case"), list(labels), format_func=labels.get, key="bl_case")
         case = cases[cases["id"] == picked].iloc[0]
         st.subheader(t("blacklist.timeline"))
+        events = load_case_events(engine, picked)
+        for column in ("from_state", "to_state"):
+            events[column] = events[column].map(lambda v: t(f"blacklist.state.{v}") if v else "")
         show_table(
-            load_case_events(engine, picked),
+            events,
             ["occurred_on", "from_state", "to_state", "reason", "legal_basis", "authority", "decided_by"],
         )
         st.subheader(t("blacklist.actions"))
@@ -179,7 +182,12 @@ with alert_tab:
             st.error(st.session_state.pop("alert_error"))
         title = st.text_input(t("blacklist.title_field"), key="alert_title")
         body = st.text_area(t("blacklist.body_field"), key="alert_body", height=160)
-        severity = st.selectbox(t("blacklist.severity"), SEVERITIES, key="alert_severity")
+        severity = st.selectbox(
+            t("blacklist.severity"),
+            SEVERITIES,
+            format_func=lambda v: t(f"blacklist.severity_label.{v}"),
+            key="alert_severity",
+        )
         usccs = st.text_area(t("blacklist.enterprises"), key="alert_usccs")
         with st.container(border=True):
             st.caption(t("blacklist.preview"))
@@ -205,12 +213,16 @@ with alert_tab:
         ],
     )
     frame["state"] = frame["state"].map(lambda s: t(f"blacklist.alert_state.{s}"))
+    frame["severity"] = frame["severity"].map(lambda v: t(f"blacklist.severity_label.{v}"))
     show_table(frame, list(frame.columns))
     offered = {a["id"]: actions.offered_alert_moves(actor, a) for a in alerts}
     actionable = [i for i, moves in offered.items() if moves]
     if actionable:
         st.subheader(t("blacklist.alert_move"))
-        alert_id = st.selectbox(t("blacklist.pick_alert"), actionable, key="alert_pick")
+        titles = {a["id"]: f"{a['id']} · {a['title']}" for a in alerts}
+        alert_id = st.selectbox(
+            t("blacklist.pick_alert"), actionable, format_func=titles.get, key="alert_pick"
+        )
         to_state = st.radio(
             t("blacklist.move_to"),
             offered[alert_id],
