@@ -84,13 +84,16 @@ def frozen_list_bytes(frozen: dict, list_hash: str, seed_sha256: str) -> bytes:
     return (json.dumps(payload, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
 
 
+def drawn_counts(manifest: dict) -> tuple[int, int]:
+    """(enterprises drawn, strata) of a manifest."""
+    return sum(len(s["drawn"]) for s in manifest["strata"]), len(manifest["strata"])
+
+
 def echo_drawn(draw_id: int, manifest: dict, out) -> None:
     import click
 
-    drawn = sum(len(s["drawn"]) for s in manifest["strata"])
-    click.echo(
-        f"draw {draw_id}: {drawn} enterprises drawn in {len(manifest['strata'])} strata, manifest {out}"
-    )
+    drawn, strata = drawn_counts(manifest)
+    click.echo(f"draw {draw_id}: {drawn} enterprises drawn in {strata} strata, manifest {out}")
     click.echo(f"verify with: python verify_manifest.py {out.name}")
 
 
@@ -234,3 +237,77 @@ def estimate_lines(engine: Engine, draw_id: int) -> list[str]:
         model = "—" if pd.isna(r.predicted) else f"{r.predicted:.1%}"
         lines.append(f"{r.domain}\t{r.N}\t{r.checked}\t{r.problems}\t{share}\t{interval}\t{model}")
     return lines
+
+
+EDITOR_COLUMNS = [
+    "assignment_id",
+    "enterprise",
+    "uscc",
+    "checked_on",
+    "result",
+    "findings",
+    "rectification_due_on",
+    "rectified_on",
+]
+DATE_FIELDS = ("checked_on", "rectification_due_on", "rectified_on")
+
+
+def result_editor_frame(assignments: pd.DataFrame, labels: dict[str, str]) -> pd.DataFrame:
+    """The rows of the result editor: results shown by their label, dates as dates (None when empty)."""
+    frame = assignments.assign(result=assignments["result"].map(labels))
+    frame = frame[EDITOR_COLUMNS].reset_index(drop=True)
+    for field in DATE_FIELDS:
+        frame[field] = [_as_date(v) for v in frame[field]]
+    return frame.astype({"findings": object, "result": object})
+
+
+def _as_date(value) -> dt.date | None:
+    if isinstance(value, str):  # the data editor hands edited dates back as ISO text
+        return dt.date.fromisoformat(value[:10]) if value.strip() else None
+    if value is None or (not isinstance(value, dt.date) and pd.isna(value)):
+        return None
+    return value.date() if isinstance(value, dt.datetime | pd.Timestamp) else value
+
+
+def changed_results(before: pd.DataFrame, after: pd.DataFrame, labels: dict[str, str]) -> list[dict]:
+    """Rows of the editor that changed, as ``record_results`` takes them (labels back to codes).
+
+    A changed row must carry a result and a check date; one without is refused
+    by ``record_results`` with its assignment named.
+    """
+    codes = {label: code for code, label in labels.items()}
+    out = []
+    for old, new in zip(before.to_dict("records"), after.to_dict("records"), strict=True):
+        new = {**new, **{f: _as_date(new[f]) for f in DATE_FIELDS}}
+        new["findings"] = (
+            None
+            if new["findings"] is None or pd.isna(new["findings"]) or new["findings"] == ""
+            else new["findings"]
+        )
+        if all(_same(old[c], new[c]) for c in EDITOR_COLUMNS):
+            continue
+        out.append(
+            {
+                "assignment_id": int(new["assignment_id"]),
+                **{f: new[f] for f in DATE_FIELDS},
+                "result": codes.get(new["result"]),
+                "findings": new["findings"],
+            }
+        )
+    return out
+
+
+def _same(a, b) -> bool:
+    missing = lambda v: v is None or (not isinstance(v, str | dt.date) and pd.isna(v))  # noqa: E731
+    return (missing(a) and missing(b)) or a == b
+
+
+def calibration_frame(validation: dict) -> pd.DataFrame:
+    return pd.DataFrame(validation["calibration"])
+
+
+def risk_of(report: dict, frame: RegisterFrame, uscc: str) -> tuple[str, float | None, list[str]] | None:
+    """An enterprise's class, calibrated probability and reason codes in a risk run, or None."""
+    match = frame.enterprises.loc[frame.enterprises["uscc"] == uscc, "id"]
+    entry = report.get("enterprises", {}).get(str(int(match.iloc[0]))) if len(match) else None
+    return None if entry is None else (entry[0], entry[1], entry[2])

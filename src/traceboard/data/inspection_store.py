@@ -25,18 +25,18 @@ def _department_of(session, assignment: m.Assignment) -> int:
 
 
 def _check_result(values: dict, today: dt.date) -> None:
+    where = f"assignment {values['assignment_id']}"
     if values.get("result") not in m.INSPECTION_RESULTS:
-        raise SamplingRecordError(
-            f"unknown result {values.get('result')!r}; use one of {', '.join(m.INSPECTION_RESULTS)}"
-        )
+        choices = ", ".join(m.INSPECTION_RESULTS)
+        raise SamplingRecordError(f"{where}: unknown result {values.get('result')!r}; use one of {choices}")
     checked = values.get("checked_on")
     if not isinstance(checked, dt.date):
-        raise SamplingRecordError("the date of the check is missing")
+        raise SamplingRecordError(f"{where}: the date of the check is missing")
     if checked > today:
-        raise SamplingRecordError(f"the check date {checked} is in the future")
+        raise SamplingRecordError(f"{where}: the check date {checked} is in the future")
     rectified = values.get("rectified_on")
     if rectified is not None and rectified < checked:
-        raise SamplingRecordError(f"rectified on {rectified}, before the check on {checked}")
+        raise SamplingRecordError(f"{where}: rectified on {rectified}, before the check on {checked}")
 
 
 def record_results(engine: Engine, actor: Actor, rows: list[dict], today: dt.date | None = None) -> list[int]:

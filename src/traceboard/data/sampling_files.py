@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 import json
+from pathlib import Path
 
 import pandas as pd
 
@@ -108,3 +109,10 @@ def results_html(table: pd.DataFrame, title: str, generated_at: dt.datetime) -> 
 </tbody></table></body></html>
 """
     return page.encode("utf-8")
+
+
+def verifier_source() -> bytes:
+    """The standalone verifier, to publish beside the manifest (standard-library Python only)."""
+    from traceboard.sampling import verify_manifest  # a plain module: no package import cost
+
+    return Path(verify_manifest.__file__).read_bytes()

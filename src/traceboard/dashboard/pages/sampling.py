@@ -1,8 +1,46 @@
-"""双随机抽查: placeholder until its issue lands."""
+"""双随机抽查: plans, the public draw (commit → reveal → result), assignments, results,
+publication on time, risk classes and estimates. Needs a signed-in user."""
 
 import streamlit as st
 
-from traceboard.dashboard.state import t
+from traceboard.dashboard import sampling_views as views
+from traceboard.dashboard import sampling_work_views as work
+from traceboard.dashboard.state import current_actor, get_engine, get_frame, t, today
+from traceboard.data.authz import ROLE_NAMES
 
 st.title(t("sampling.title"))
-st.info(t("common.coming", what=t("sampling.coming")))
+actor = current_actor()
+if actor is None:
+    st.info(t("sampling.sign_in"))
+    st.stop()
+st.caption(t("sampling.signed_in_as", user=actor.username, role=ROLE_NAMES.get(actor.role, actor.role)))
+engine = get_engine()
+frame = get_frame()
+if frame.enterprises.empty:
+    st.info(t("sampling.no_data"))
+    st.stop()
+views.show_flash()
+
+names = ("plans", "draw", "assignments", "results", "publication", "risk")
+tabs = dict(zip(names, st.tabs([t(f"sampling.tab_{n}") for n in names]), strict=True))
+with tabs["plans"]:
+    views.plan_editor(engine, actor, frame, today().year)
+with tabs["draw"]:
+    views.commit_step(engine, actor, frame, today())
+    views.reveal_step(engine, actor)
+    views.result_step(engine)
+with tabs["assignments"]:
+    draw_id = work.choose_drawn_draw(engine, "assignments_draw")
+    if draw_id is not None:
+        work.assignments_view(engine, draw_id)
+with tabs["results"]:
+    draw_id = work.choose_drawn_draw(engine, "results_draw")
+    if draw_id is not None:
+        work.result_entry(engine, actor, draw_id, today())
+with tabs["publication"]:
+    work.publication_view(engine, actor, today())
+with tabs["risk"]:
+    work.risk_view(engine, actor, frame, today())
+    draw_id = work.choose_drawn_draw(engine, "estimates_draw")
+    if draw_id is not None:
+        work.estimates_view(engine, frame, draw_id)

@@ -1,0 +1,122 @@
+"""AppTest of the 双随机抽查 page: sign-in prompt, the ceremony commit → reveal → result,
+refusal of a wrong seed, result entry through the data editor, the tabs in both languages."""
+
+import hashlib
+
+from sqlalchemy import func, select
+from streamlit.testing.v1 import AppTest
+
+from tests.dashboard.test_pages import APP, run_page
+from traceboard.dashboard.i18n import translate
+from traceboard.data import models as m
+from traceboard.data.authz import Actor
+
+OFFICE = Actor("demo-office", "office")
+PAGE = APP.replace("app.py", "pages/sampling.py")
+SEED = "掷骰 6-2-4-4-1 🎲"
+
+
+def button(at, label):
+    return next(b for b in at.button if b.label == label)
+
+
+def count(engine, model):
+    with engine.connect() as conn:
+        return conn.scalar(select(func.count()).select_from(model))
+
+
+def test_without_sign_in_the_page_asks_for_it(demo_engine):
+    # Visitors are not offered the page; run on its own without a user, it asks to sign in and stops.
+    at = AppTest.from_file(PAGE, default_timeout=60)
+    at.run()
+    assert not at.exception
+    assert [i.value for i in at.info] == [translate("sampling.sign_in")]
+    assert not at.tabs
+
+
+def test_the_page_renders_every_tab_for_the_office(demo_engine):
+    at = run_page("sampling", actor=OFFICE)
+    assert not at.exception, at.exception
+    assert at.title[0].value == "双随机抽查"
+    assert [tab.label for tab in at.tabs][:6] == [
+        "抽查计划",
+        "公开抽取",
+        "检查任务",
+        "结果录入",
+        "结果公示",
+        "风险分类与估计",
+    ]
+
+
+def test_english_catalog(demo_engine):
+    at = run_page("sampling", lang="en", actor=OFFICE)
+    assert not at.exception and at.title[0].value == "Random checks"
+
+
+def commit(at, seed=SEED):
+    at.radio[0].set_value("oneoff").run()
+    at.text_input(key="commit_seed_sha256").set_value(hashlib.sha256(seed.encode()).hexdigest()).run()
+    button(at, "冻结名单并提交承诺").click().run()
+    return at
+
+
+def test_ceremony_commit_wrong_seed_then_reveal(demo_engine):
+    at = commit(run_page("sampling", actor=OFFICE))
+    assert not at.exception, at.exception
+    assert any("已提交承诺" in s.value for s in at.success)
+    code = "\n".join(c.value for c in at.code)
+    assert (
+        "list_sha256" in code.replace("候选名单哈希 ", "")
+        and hashlib.sha256(SEED.encode()).hexdigest() in code
+    )
+    with demo_engine.connect() as conn:
+        committed = conn.execute(select(m.Draw.status, m.Draw.candidates_sha256)).one()
+    assert committed.status == "committed" and committed.candidates_sha256 in code
+
+    at.text_input(key="reveal_seed").set_value("wrong seed").run()
+    button(at, "揭示并抽取").click().run()
+    assert any("does not match its commitment" in e.value for e in at.error)
+    assert count(demo_engine, m.Assignment) == 0
+
+    at.text_input(key="reveal_seed").set_value(SEED).run()
+    button(at, "揭示并抽取").click().run()
+    assert not at.exception, at.exception
+    assert any("抽取 1 完成" in s.value for s in at.success)
+    with demo_engine.connect() as conn:
+        manifest = conn.scalar(select(m.Draw.manifest))
+    assert count(demo_engine, m.Assignment) == len(manifest["assignments"]) > 0
+    assert "python verify_manifest.py manifest-1.json" in [c.value for c in at.code]
+    assert {"下载抽取清单 manifest（JSON）", "下载验证程序 verify_manifest.py"} <= {
+        d.label for d in at.download_button
+    }
+
+
+def test_result_entry_through_the_data_editor(demo_engine):
+    at = commit(run_page("sampling", actor=OFFICE))
+    at.text_input(key="reveal_seed").set_value(SEED).run()
+    button(at, "揭示并抽取").click().run()
+    editor = at.data_editor[0]
+    first = editor.value.iloc[0]
+    at.session_state["results_1"] = {
+        "edited_rows": {
+            0: {"result": "追溯信息不真实", "checked_on": "2026-09-25", "findings": "扫码信息与实物不符"}
+        },
+        "added_rows": [],
+        "deleted_rows": [],
+    }
+    at.run()
+    button(at, "保存检查结果").click().run()
+    assert not at.exception, at.exception
+    assert any("已保存 1 条检查结果" in s.value for s in at.success), [e.value for e in at.error]
+    with demo_engine.connect() as conn:
+        row = conn.execute(
+            select(
+                m.Inspection.result, m.Inspection.checked_on, m.Inspection.findings, m.Inspection.recorded_by
+            ).where(m.Inspection.assignment_id == int(first["assignment_id"]))
+        ).one()
+    assert (row.result, str(row.checked_on), row.findings, row.recorded_by) == (
+        "false_trace_info",
+        "2026-09-25",
+        "扫码信息与实物不符",
+        "demo-office",
+    )
