@@ -70,21 +70,25 @@ def sector_targets(
 
 def _with_targets(counts: pd.DataFrame, by: list[str], frame: RegisterFrame, targets, years) -> pd.DataFrame:
     """Sum sector-level ``counts`` up to ``by`` (+ day), with the enterprise-weighted target."""
-    per_year = {y: sector_targets(frame, targets, y) for y in set(years)}
-    sector_target = np.array(
-        [per_year[y].get(s, np.nan) for y, s in zip(years, counts["sector"].astype(object), strict=True)]
-    )
+    unique_years = sorted(set(years))
+    names = counts["sector"].cat.categories
+    matrix = np.array([sector_targets(frame, targets, y).reindex(names).to_numpy() for y in unique_years])
+    sector_target = matrix[np.searchsorted(unique_years, years), counts["sector"].cat.codes.to_numpy()]
+    known = ~np.isnan(sector_target)
     counts = counts.assign(
-        _t=sector_target, _tn=sector_target * counts["total"], _has=~np.isnan(sector_target)
+        _t=sector_target,
+        _tn=np.where(known, sector_target, 0) * counts["total"],
+        _tw=np.where(known, counts["total"], 0),
+        _has=known,
     )
     keys = [*by, "day"]
-    columns = ["total", "adopted", "connected", "_tn", "_has"]
+    columns = ["total", "adopted", "connected", "_tn", "_tw", "_has"]
     summed = counts.groupby(keys, observed=True, sort=False)[columns].sum()
     if "sector" in by:
         target = counts.groupby(keys, observed=True, sort=False)["_t"].first()
-    else:
-        target = (summed["_tn"] / summed["total"].where(summed["total"] > 0)).where(summed["_has"] > 0)
-    summed = summed.drop(columns=["_tn", "_has"]).reset_index()
+    else:  # weighted over the enterprises of sectors that have a target
+        target = (summed["_tn"] / summed["_tw"].where(summed["_tw"] > 0)).where(summed["_has"] > 0)
+    summed = summed.drop(columns=["_tn", "_tw", "_has"]).reset_index()
     summed["target"] = target.to_numpy()
     return summed
 
