@@ -60,11 +60,10 @@ def prepare(incoming: pd.DataFrame, table: Table) -> pd.DataFrame:
 
 def differs(new: pd.Series, old: pd.Series) -> pd.Series:
     """Element-wise "the value changes" (missing on both sides is no change)."""
-    a, b = new.astype(object), old.astype(object)
-    both_missing = a.isna().to_numpy() & b.isna().to_numpy()
-    one_missing = a.isna().to_numpy() ^ b.isna().to_numpy()
-    unequal = np.array([x != y for x, y in zip(a.to_numpy(), b.to_numpy(), strict=True)], dtype=bool)
-    return pd.Series((unequal | one_missing) & ~both_missing, index=new.index)
+    a, b = new.astype(object).to_numpy(), old.astype(object).to_numpy()
+    a_missing, b_missing = pd.isna(a), pd.isna(b)
+    unequal = np.asarray(a != b, dtype=bool)  # element-wise on object arrays, in numpy's loop
+    return pd.Series((unequal | (a_missing ^ b_missing)) & ~(a_missing & b_missing), index=new.index)
 
 
 def merge_existing(
@@ -79,8 +78,10 @@ def merge_existing(
         merged[field] = given.astype(object).where(given.notna(), merged[f"_old_{field}"])
     merged["_changed"] = False
     known = merged["id"].notna()
-    for field in fields:
-        merged["_changed"] |= known & differs(merged[field], merged[f"_old_{field}"])
+    if known.any():  # only rows already in the record can change
+        rows = merged[known]
+        changed = np.logical_or.reduce([differs(rows[f], rows[f"_old_{f}"]).to_numpy() for f in fields])
+        merged.loc[known, "_changed"] = changed
     return merged
 
 
