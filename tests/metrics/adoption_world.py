@@ -119,3 +119,41 @@ def event_rows() -> pd.DataFrame:
 
 def small_frame() -> RegisterFrame:
     return build_frame(1, UNITS, SECTORS, SUBCATS, enterprise_rows(), event_rows())
+
+
+def seed_database(engine) -> None:
+    """Write the world into a database that holds the reference data (units and sectors by name)."""
+    from sqlalchemy import select
+
+    from traceboard.data import models as m
+    from traceboard.data.db import transaction
+
+    with transaction(engine) as session:
+        units = dict(session.execute(select(m.Unit.name, m.Unit.id)).all())
+        sectors = dict(session.execute(select(m.Sector.code, m.Sector.id)).all())
+        subcats = dict(session.execute(select(m.Subcategory.name, m.Subcategory.id)).all())
+        local = {
+            "unit": dict(zip(UNITS["id"], UNITS["name"], strict=True)),
+            "sector": dict(zip(SECTORS["id"], SECTORS["code"], strict=True)),
+            "sub": dict(zip(SUBCATS["id"], SUBCATS["name"], strict=True)),
+        }
+        for r in enterprise_rows().itertuples():
+            session.add(
+                m.Enterprise(
+                    id=int(r.id) + 1000,
+                    uscc=r.uscc,
+                    name=r.name,
+                    township_id=units[local["unit"][r.township_id]],
+                    sector_id=sectors[local["sector"][r.sector_id]],
+                    subcategory_id=subcats[local["sub"][r.subcategory_id]],
+                    department_id=units[local["unit"][r.department_id]],
+                    registered_on=None if pd.isna(r.registered_on) else r.registered_on,
+                    closed_on=None if pd.isna(r.closed_on) else r.closed_on,
+                    risk_class="B",
+                )
+            )
+        session.flush()
+        for enterprise, kind, date in EVENTS:
+            session.add(
+                m.TraceEvent(enterprise_id=enterprise + 1000, kind=kind, occurred_on=date, source="test")
+            )

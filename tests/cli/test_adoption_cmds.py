@@ -1,0 +1,126 @@
+"""``traceboard adoption`` in-process on the hand-built register of tests/metrics/adoption_world.py."""
+
+import json
+
+import pytest
+
+from tests.metrics.adoption_world import TARGETS_TOML, seed_database
+from traceboard.cli.main import main
+
+HEADER = "total,adopted,rate,ci_low,ci_high,connected,connected_rate,target,gap"
+
+
+@pytest.fixture
+def world(engine, tmp_path, monkeypatch):
+    seed_database(engine)
+    path = tmp_path / "targets.toml"
+    path.write_text(TARGETS_TOML, encoding="utf-8")
+    monkeypatch.setenv("TRACEBOARD_TARGETS", str(path))
+    return engine
+
+
+def test_csv_by_sector_exactly(world, capsys):
+    assert main(["adoption", "--by", "sector", "--as-of", "2020-06-30", "--format", "csv"]) == 0
+    # farm: 3 of 5 adopted (Wilson 0.2307–0.8824), 1 connected, target 0.6;
+    # food: 1 of 2 (Wilson 0.0945–0.9055), none connected, target 0.8; the other sectors are empty.
+    assert capsys.readouterr().out.splitlines() == [
+        f"sector,{HEADER}",
+        "食用农产品,5,3,0.6000,0.2307,0.8824,1,0.2000,0.6000,0.0000",
+        "食品,2,1,0.5000,0.0945,0.9055,0,0.0000,0.8000,0.3000",
+        "药品,0,0,,,,0,,,",
+        "农业生产资料,0,0,,,,0,,,",
+        "特种设备,0,0,,,,0,,,",
+        "危险品,0,0,,,,0,,,",
+    ]
+
+
+def test_csv_by_department_and_subcategory_names_the_group_columns(world, capsys):
+    assert (
+        main(["adoption", "--by", "department,subcategory", "--as-of", "2020-06-30", "--format", "csv"]) == 0
+    )
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == f"department,subcategory,{HEADER}"
+    # 市商务粮食局 supervises nos. 1, 5, 9 (肉类, all adopted, no. 1 connected) and no. 7 (白酒)
+    assert "市商务粮食局,肉类,3,3,1.0000,0.4385,1.0000,1,0.3333,0.6000,-0.4000" in lines
+    assert "市农业局,蔬菜,2,0,0.0000,0.0000,0.6576,0,0.0000,0.6000,0.6000" in lines
+
+
+def test_json_by_township_with_weighted_targets(world, capsys):
+    assert main(["adoption", "--by", "township", "--as-of", "2020-06-30", "--format", "json"]) == 0
+    rows = {r["township"]: r for r in json.loads(capsys.readouterr().out)}
+    assert len(rows) == 24  # every township-level unit, empty ones too
+    assert rows["山枣镇"] == {
+        "township": "山枣镇",
+        "total": 4,
+        "adopted": 2,
+        "rate": 0.5,
+        "ci_low": 0.15,
+        "ci_high": 0.85,
+        "connected": 0,
+        "connected_rate": 0.0,
+        "target": 0.7,  # (2 farm × 0.6 + 2 food × 0.8) / 4
+        "gap": 0.2,
+    }
+    assert rows["栗山镇"]["total"] == 0 and rows["栗山镇"]["rate"] is None
+
+
+def test_table_has_chinese_headers(world, capsys):
+    assert main(["adoption", "--by", "sector", "--as-of", "2020-06-30"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split() == [
+        "行业",
+        "在营企业",
+        "已建立",
+        "覆盖率",
+        "置信下限",
+        "置信上限",
+        "已接入",
+        "接入率",
+        "目标",
+        "差距",
+    ]
+    assert lines[1].split() == [
+        "食用农产品",
+        "5",
+        "3",
+        "60.0%",
+        "23.1%",
+        "88.2%",
+        "1",
+        "20.0%",
+        "60.0%",
+        "0.0%",
+    ]
+    assert lines[3].split() == ["药品", "0", "0", "—", "—", "—", "0", "—", "—", "—"]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["--by", "town"],
+            "traceboard: unknown group 'town'; choose from township, department, sector, subcategory",
+        ),
+        (
+            ["--by", "sector", "--as-of", "2020-02-30"],
+            "traceboard: --as-of '2020-02-30' is not a date of the form YYYY-MM-DD",
+        ),
+        (
+            ["--by", "sector", "--as-of", "30.06.2020"],
+            "traceboard: --as-of '30.06.2020' is not a date of the form YYYY-MM-DD",
+        ),
+        (
+            ["--by", "sector", "--as-of", "2016-12-31"],
+            "traceboard: 2016-12-31 is before any data (the first is 2017-01-01)",
+        ),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(world, capsys, args, message):
+    assert main(["adoption", *args]) == 2
+    captured = capsys.readouterr()
+    assert captured.err.splitlines() == [message] and captured.out == ""
+
+
+def test_empty_register_is_refused(db_url, capsys):
+    assert main(["adoption", "--by", "sector"]) == 2
+    assert capsys.readouterr().err.startswith("traceboard: the register holds no enterprises")
