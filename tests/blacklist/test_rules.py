@@ -67,3 +67,14 @@ def test_enterprises_with_an_open_case_are_not_suggested_again():
     )
     cases = pd.DataFrame({"enterprise_id": [10, 11], "state": ["published", "revoked"]})
     assert suggest_proposals(rows, cases, RULES)["enterprise_id"].tolist() == [11]
+
+
+def test_a_check_that_already_led_to_a_case_is_not_suggested_again():
+    rows = checks(
+        (1, 10, D(2026, 1, 5), "false_trace_info", False), (2, 10, D(2026, 6, 1), "obstruction", False)
+    )
+    cases = pd.DataFrame({"enterprise_id": [10], "state": ["revoked"], "source_inspection_id": [1]})
+    found = suggest_proposals(rows, cases, RULES)
+    assert found[["inspection_id", "rule"]].values.tolist() == [[2, "obstruction"]]
+    cases["source_inspection_id"] = [2]
+    assert suggest_proposals(rows.iloc[[1]], cases, RULES).empty

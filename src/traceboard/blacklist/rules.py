@@ -62,8 +62,9 @@ def suggest_proposals(checks: pd.DataFrame, cases: pd.DataFrame, rules: Proposal
     """Suggested cases from check results, one row per enterprise (its latest triggering check).
 
     Input: ``checks`` with ``id, enterprise_id, checked_on (date), result,
-    major_hazard``; ``cases`` with ``enterprise_id, state`` (existing blacklist
-    cases). Enterprises with an open case are skipped. Output columns:
+    major_hazard``; ``cases`` with ``enterprise_id, state`` and optionally
+    ``source_inspection_id`` (existing blacklist cases). Enterprises with an open
+    case are skipped, and so are checks that already led to a case (even a closed one). Output columns:
     SUGGESTION_COLUMNS, sorted by checked_on descending then enterprise_id.
     """
     hits = [_result_hits(checks, rule) for rule in rules.result_rules]
@@ -71,7 +72,8 @@ def suggest_proposals(checks: pd.DataFrame, cases: pd.DataFrame, rules: Proposal
         hits.append(_repeat_hits(checks, rules.repeat))
     found = pd.concat([h for h in hits if not h.empty] or [_empty()], ignore_index=True)
     open_ids = set(cases.loc[cases["state"].isin(OPEN_STATES), "enterprise_id"]) if len(cases) else set()
-    found = found[~found["enterprise_id"].isin(open_ids)]
+    used = set(cases["source_inspection_id"].dropna()) if "source_inspection_id" in cases else set()
+    found = found[~found["enterprise_id"].isin(open_ids) & ~found["inspection_id"].isin(used)]
     found = found.sort_values(["checked_on", "inspection_id"], ascending=False)
     found = found.drop_duplicates("enterprise_id").sort_values(
         ["checked_on", "enterprise_id"], ascending=[False, True]
