@@ -97,9 +97,18 @@ def draw_group(ctx, seed, out, acting_as, **scope) -> None:
         )
     actor = acting_user(acting_as, "sampling.draw")
     engine = get_engine()
-    frozen, _plan = support.freeze(engine, scope)
+    frozen, plan = support.freeze(engine, scope)
     draw_id, manifest = sampling_store.run_oneoff_draw(
-        engine, actor, frozen, seed, ceremony.frozen_list_sha256(frozen), ceremony.reveal, sha256_hex
+        engine,
+        actor,
+        frozen,
+        seed,
+        ceremony.frozen_list_sha256(frozen),
+        ceremony.reveal,
+        sha256_hex,
+        plan["id"] if plan else None,
+        scope["batch"],
+        support.plan_due_on(plan),
     )
     out.write_bytes(dump_manifest(manifest))
     support.echo_drawn(draw_id, manifest, out)

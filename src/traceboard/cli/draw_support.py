@@ -102,7 +102,11 @@ def due_on(engine: Engine, draw_id: int) -> dt.date | None:
     row = sampling_store.load_draw(engine, draw_id)
     if row is None or row.plan_id is None:
         return None
-    return dt.date(find_plan(engine, row.plan_id)["year"], 12, 31)
+    return plan_due_on(find_plan(engine, row.plan_id))
+
+
+def plan_due_on(plan: dict | None) -> dt.date | None:
+    return dt.date(plan["year"], 12, 31) if plan else None
 
 
 def publish_by(checked_on: dt.date) -> dt.date:

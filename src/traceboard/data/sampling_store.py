@@ -177,20 +177,29 @@ def run_oneoff_draw(
     list_hash: str,
     revealer: Revealer,
     sha: Callable[[str], str],
+    plan_id: int | None = None,
+    batch: int = 1,
+    due_on: dt.date | None = None,
 ) -> tuple[int, dict]:
-    """A one-off draw with the seed given at once: commit and reveal in one transaction."""
+    """A draw with the seed given at once (no public commitment): commit and reveal in one transaction."""
     _require_pools(engine, actor, frozen)
     with transaction(engine) as session:
-        row = _add_draw(session, actor, frozen, sha(seed), list_hash, None, 1)
+        row = _add_draw(session, actor, frozen, sha(seed), list_hash, plan_id, batch)
         record_audit(
             session,
             actor=actor.username,
             action="sampling.draw.commit",
             entity="draw",
             entity_id=row.id,
-            after={"seed_sha256": row.seed_sha256, "list_sha256": list_hash, "strata": _summary(frozen)},
+            after={
+                "plan_id": plan_id,
+                "batch": batch,
+                "seed_sha256": row.seed_sha256,
+                "list_sha256": list_hash,
+                "strata": _summary(frozen),
+            },
         )
-        return row.id, _draw(session, actor, row, seed, revealer, None)
+        return row.id, _draw(session, actor, row, seed, revealer, due_on)
 
 
 def _draw(session, actor: Actor, row: m.Draw, seed: str, revealer: Revealer, due_on) -> dict:
