@@ -96,3 +96,6 @@ def test_exports_neutralise_formulas(engine):
     assert '\'=HYPERLINK(""x"")' in csv_text
     sheet = pd.read_excel(io.BytesIO(to_file_bytes(table, "xlsx", "名录")), dtype=str, engine="calamine")
     assert sheet.loc[0, "企业名称"] == '\'=HYPERLINK("x")'
+    again = check_upload(engine, "enterprises", to_file_bytes(table, "csv", "x"), "b.csv")
+    assert again.values["name"].tolist() == ['=HYPERLINK("x")']  # the apostrophe is not part of the name
+    assert import_validated(engine, OFFICE, again).counts["unchanged"] == 1

@@ -130,3 +130,52 @@ def test_milestones_and_publicity(engine):
         ["市商务粮食局", "2019-06-02", "企业培训会", "培训", "很多"],
     ]
     assert load(engine, "publicity", rows).lines() == ["row 3, 参与人数, '很多': expected a whole number"]
+
+
+def test_traceability_updates_record_events_only(engine):
+    import_validated(
+        engine, OFFICE, check_upload(engine, "enterprises", to_xlsx(messy_rows()), "r.xlsx", today=TODAY)
+    )
+    c = codes(8)
+    header = [
+        "统一社会信用代码",
+        "是否建立信息化追溯体系",
+        "追溯体系建立日期",
+        "是否接入追溯平台",
+        "接入日期",
+        "停用日期",
+    ]
+    rows = [header, [c[7], "否", "", "否", "", ""]]
+    assert load(engine, "traceability", rows).lines() == [
+        f"row 2, 统一社会信用代码, '{c[7]}': no enterprise with this code in the register"
+    ]
+    rows = [
+        header,
+        [c[0], "否", "", "否", "", "2025-01-02"],
+        [c[3], "是", "2024-04-04", "是", "2024-05-05", ""],
+    ]
+    summary = import_validated(engine, OFFICE, load(engine, "traceability", rows), today=TODAY)
+    assert summary.counts == {
+        "added": 0,
+        "updated": 2,
+        "unchanged": 0,
+        "adopted": 1,
+        "connected": 1,
+        "dropped": 1,
+        "disconnected": 1,
+    }
+    with engine.connect() as conn:
+        events = conn.execute(
+            select(m.Enterprise.uscc, m.TraceEvent.kind, m.TraceEvent.occurred_on)
+            .join(m.Enterprise, m.Enterprise.id == m.TraceEvent.enterprise_id)
+            .where(m.TraceEvent.source.like("import f.csv%"))
+            .order_by(m.Enterprise.id, m.TraceEvent.kind)
+        ).all()
+    assert [tuple(e) for e in events] == [
+        (c[0], "disconnected", dt.date(2025, 1, 2)),
+        (c[0], "dropped", dt.date(2025, 1, 2)),
+        (c[3], "adopted", dt.date(2024, 4, 4)),
+        (c[3], "connected", dt.date(2024, 5, 5)),
+    ]
+    again = import_validated(engine, OFFICE, load(engine, "traceability", rows), today=TODAY)
+    assert not again.changed

@@ -172,8 +172,10 @@ def _read_column(
 def _parse(engine: Engine, column: Column, text: pd.Series, lookups: Lookups) -> nz.Checked:
     kind = column.type
     if kind == "text" or kind == "subcategory":
-        # Free text is kept as written (Chinese punctuation stays full-width); only the ends are trimmed.
-        return text.astype(object).where(text.ne(""), None), nz.nones(text.index)
+        # Free text is kept as written (Chinese punctuation stays full-width); only the ends are trimmed,
+        # and the apostrophe our exports put before a would-be formula is taken off again.
+        kept = text.where(~text.str.match(r"'[=+\-@]"), text.str[1:])
+        return kept.astype(object).where(text.ne(""), None), nz.nones(text.index)
     if kind == "code":
         codes = nz.normalise_codes(text)
         reasons = nz.check_codes(codes, lookups.legacy_codes).where(text.ne(""), None)
