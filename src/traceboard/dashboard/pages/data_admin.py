@@ -1,6 +1,7 @@
 """数据管理: import the spreadsheets offices send, download templates, export the register."""
 
 import hashlib
+from functools import partial
 
 import pandas as pd
 import streamlit as st
@@ -84,7 +85,7 @@ def show_validation(validation) -> None:
         st.dataframe(highlight_faulty(faulty), hide_index=True, width="stretch")
     st.download_button(
         t("data_admin.download_errors"),
-        render_errors(validation),
+        partial(render_errors, validation),  # made when clicked: a big file's markup takes seconds
         f"{raw.sheet}-问题.xlsx",
         XLSX,
         key="errors",
@@ -133,7 +134,7 @@ with tab_templates:
     template_kind = st.selectbox(t("data_admin.kind"), KINDS, format_func=kind_label, key="template_kind")
     st.download_button(
         t("data_admin.download_template"),
-        template_bytes(engine, template_kind),
+        partial(template_bytes, engine, template_kind),
         f"{SPECS[template_kind].title}模板.xlsx",
         XLSX,
         key="template",
@@ -166,14 +167,14 @@ with tab_export:
         name = SPECS["enterprises"].title
         left.download_button(
             t("common.download_xlsx"),
-            to_file_bytes(table, "xlsx", name),
+            partial(to_file_bytes, table, "xlsx", name),
             f"{name}.xlsx",
             XLSX,
             key="export_xlsx",
         )
         right.download_button(
             t("common.download_csv"),
-            to_file_bytes(table, "csv", name),
+            partial(to_file_bytes, table, "csv", name),
             f"{name}.csv",
             "text/csv",
             key="export_csv",
