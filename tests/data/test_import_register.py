@@ -326,6 +326,15 @@ def test_missing_columns_ignored_columns_and_english_headers(engine):
         "row 1, 统一社会信用代码, '': required column missing",
         "row 1, 行业类别, '': required column missing",
     ]
+    rows = [
+        ["统一社会信用代码", "企业名称", "所属乡镇", "行业类别", "是否接入追溯平台"],
+        [C[0], "甲", "山枣镇", "食品", "否"],
+    ]
+    validation = check_upload(engine, "enterprises", to_csv(rows, "utf-8"), "a.csv", today=TODAY)
+    assert validation.lines() == [
+        "row 1, 是否接入追溯平台, '是否接入追溯平台': "
+        "column 是否建立信息化追溯体系 missing (needed with this column)"
+    ]
     validation = check_upload(
         engine, "enterprises", to_csv([["名录"], ["a", "b"]], "utf-8"), "a.csv", today=TODAY
     )

@@ -33,6 +33,14 @@ from traceboard.data.importers.specs import (
 HEADER_SCAN_ROWS = 30
 FUTURE_ALLOWED = frozenset({"rectification_due_on", "due_on"})
 PROBLEM_COLUMNS = ["row", "column", "value", "reason"]
+# A column whose meaning depends on another: a connection flag without the adoption flag would be
+# ignored (traceability is read only with 是否建立信息化追溯体系), so its absence is an error.
+COLUMN_NEEDS = {
+    "connected": "adopted",
+    "adopted_on": "adopted",
+    "connected_on": "connected",
+    "dropped_on": "adopted",
+}
 
 
 @dataclass
@@ -127,6 +135,10 @@ def _locate_header(cells: pd.DataFrame, spec: Spec, result: Validation, problems
     for column in required:
         if column.key not in result.headers:
             problems.append(_one(result.header_row, column.header, "", "required column missing"))
+    for key, needed in COLUMN_NEEDS.items():
+        if key in result.headers and needed not in result.headers:
+            reason = f"column {spec.column(needed).header} missing (needed with this column)"
+            problems.append(_one(result.header_row, result.headers[key], result.headers[key], reason))
     return not problems
 
 
