@@ -210,7 +210,20 @@ def test_publish_writes_the_site_and_lookup_answers(capsys, seeded, tmp_path):
     first = {p.name: p.read_bytes() for p in (tmp_path / "site").iterdir() if p.is_file()}
     run(capsys, "publish", "--out", str(tmp_path / "site"), "--as", "li")
     assert {p.name: p.read_bytes() for p in (tmp_path / "site").iterdir() if p.is_file()} == first
-    ET.fromstring(first["alerts.atom"])
+    feed = ET.fromstring(first["alerts.atom"])
+    assert feed.find("{http://www.w3.org/2005/Atom}link").get("href") == "alerts.atom"
+    run(
+        capsys,
+        "publish",
+        "--out",
+        str(tmp_path / "abs"),
+        "--base-url",
+        "https://xx.gov.cn/trace",
+        "--as",
+        "li",
+    )
+    feed = ET.fromstring((tmp_path / "abs" / "alerts.atom").read_bytes())
+    assert feed.find("{http://www.w3.org/2005/Atom}link").get("href") == "https://xx.gov.cn/trace/alerts.atom"
     assert json.loads(first["blacklist.json"])["current"][0]["uscc"] == USCC[0]
     code, out, _ = run(capsys, "lookup", USCC[0], "--as-of", "2026-01-01")
     assert code == 0

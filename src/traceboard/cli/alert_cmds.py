@@ -10,6 +10,7 @@ import pandas as pd
 
 from traceboard.blacklist import actions, public
 from traceboard.blacklist.alerts import AlertDraft, draft_from_checks, draft_from_listing, draft_from_sector
+from traceboard.blacklist.site import SiteSettings
 from traceboard.cli.blacklist_cmds import DATE, _day, _echo_frame, refusals
 from traceboard.cli.common import CommandError, acting_user, as_option, get_engine
 from traceboard.data.blacklist_config import load_alert_templates
@@ -134,12 +135,21 @@ def alert_show_cmd(fmt) -> None:
 @click.option(
     "--as-of", type=DATE, default=None, help="Data date (default: the record's latest public fact)."
 )
+@click.option(
+    "--base-url",
+    default="",
+    metavar="URL",
+    help="Where the site is posted (absolute Atom links).",
+)
 @as_option
 @refusals
-def publish_cmd(out, as_of, acting_as) -> None:
+def publish_cmd(out, as_of, base_url, acting_as) -> None:
     """Write the public site (HTML, Atom, JSON, CSV) into DIR: same record, same bytes."""
     acting_user(acting_as, "site.publish")
-    files = public.build_site(get_engine(), as_of.date() if as_of else None)
+    if base_url and not base_url.endswith("/"):
+        base_url += "/"
+    settings = SiteSettings(base_url=base_url)
+    files = public.build_site(get_engine(), as_of.date() if as_of else None, settings)
     written = write_site(files, out)
     click.echo(f"{len(written)} files written to {out}")
 
