@@ -319,3 +319,44 @@ def test_estimates_command(demo_engine, tmp_path, capsys):
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].startswith("sector\tN\tchecked") and len(lines) > 1
     assert all(line.split("\t")[4] == "—" for line in lines[1:])  # nothing checked yet: no estimate, not 0 %
+
+
+def test_plan_draw_uses_the_class_ratios_and_records_the_plan(demo_engine, tmp_path, capsys):
+    assert (
+        main(
+            [
+                "draw",
+                "plan",
+                "--department",
+                "市食药工商质监局",
+                "--year",
+                "2026",
+                "--ratio",
+                "A=0.5",
+                "--as",
+                "demo-office",
+            ]
+        )
+        == 0
+    )
+    plan_id = capsys.readouterr().out.split()[1]
+    code, out = draw(tmp_path, "--plan", plan_id, "--on", "2026-10-31")
+    assert code == 0, capsys.readouterr().err
+    manifest = json.loads(out.read_text(encoding="utf-8"))
+    ratios = {"A": 0.5, "B": 0.1, "C": 0.3, "D": 0.8}
+    assert {s["stratum"] for s in manifest["strata"]} <= set(ratios)
+    for s in manifest["strata"]:
+        assert s["ratio"] == ratios[s["stratum"]] and s["k"] == ref.k_of(str(ratios[s["stratum"]]), s["N"])
+    assert {a["pool"] for a in manifest["assignments"]} == {"市食药工商质监局"}
+    with demo_engine.connect() as conn:
+        assert conn.scalar(select(m.Draw.plan_id)) == int(plan_id)
+        assert set(conn.scalars(select(m.Assignment.due_on))) == {__import__("datetime").date(2026, 12, 31)}
+    # the second batch leaves out the enterprises the first one drew
+    # (four inspectors, one of them at home in a drawn township: without home recusal a pair always fits)
+    code, out2 = draw(
+        tmp_path, "--plan", plan_id, "--batch", "2", "--on", "2026-10-31", "--no-home-recusal", name="m2.json"
+    )
+    first = {c for s in manifest["strata"] for c in s["drawn"]}
+    assert code == 0, capsys.readouterr().err
+    second = json.loads(out2.read_text(encoding="utf-8"))
+    assert code == 0 and not first & {c for s in second["strata"] for c in s["candidates"]}
