@@ -159,7 +159,9 @@ def publish_cmd(out, as_of, base_url, acting_as) -> None:
 @click.option("--as-of", type=DATE, default=None, help="Traceability as of this date (default today).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def lookup_cmd(query, as_of, fmt) -> None:
-    """Public look-up: traceable? blacklisted (published information only)? last published checks."""
+    """Public look-up: traceable? blacklisted (published information only)? last published checks.
+
+    Exit code 1 when no enterprise matches."""
     answers = public.look_up(get_engine(), query, as_of.date() if as_of else None)
     if not answers:
         raise CommandError(f"no enterprise matches {query.strip()!r}")
