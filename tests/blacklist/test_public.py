@@ -56,3 +56,41 @@ def test_site_from_the_record_is_the_same_bytes_each_time(engine):
     assert f"alerts/{alert}.html" in first
     assert "数据截至 2026-05-01" in first["index.html"].decode()
     assert NAMES[0] not in first["index.html"].decode()
+
+
+def test_sqlite_and_postgresql_publish_the_same_bytes(
+    tmp_path, sqlite_template, postgres_database, reference
+):
+    import shutil
+
+    from tests.conftest import _empty_postgres
+    from traceboard.data.db import make_engine
+
+    shutil.copy(sqlite_template, tmp_path / "same.db")
+    _empty_postgres(postgres_database, reference)
+    sites = []
+    for url in (f"sqlite:///{tmp_path / 'same.db'}", postgres_database):
+        engine = make_engine(url)
+        seed_register(engine)
+        case = actions.propose_case(engine, OFFICE, USCC[1], NAMES[1], on=D(2026, 2, 1))
+        actions.move_case(engine, OFFICE, case, Move("notified", D(2026, 2, 2), ""))
+        actions.move_case(
+            engine, OFFICE, case, Move("listed", D(2026, 2, 20), "", authority="市食药工商质监局")
+        )
+        actions.move_case(engine, PUBLICITY, case, Move("published", D(2026, 2, 22), ""))
+        alert = actions.draft_alert(engine, PUBLICITY, AlertDraft(NAMES[0], NAMES[1], "food", (USCC[0],)))
+        actions.move_alert(engine, OFFICE, alert, "approved")
+        actions.move_alert(engine, PUBLICITY2, alert, "published", D(2026, 5, 1))
+        sites.append(public.build_site(engine))
+        engine.dispose()
+    assert sites[0] == sites[1]
+    assert list(sites[0]) == [
+        "alerts.atom",
+        "alerts.json",
+        "alerts/1.html",
+        "blacklist.csv",
+        "blacklist.html",
+        "blacklist.json",
+        "index.html",
+        "results.html",
+    ]
