@@ -58,8 +58,16 @@ def test_counts_by_hand(frame, by, expected):
     assert rows(compute_adoption(frame, by, DAY), by) == expected  # the older function agrees
 
 
-def test_rates_and_empty_groups(frame):
-    table = adoption_table(frame, ["township", "sector"], DAY, TARGETS).set_index(["township", "sector"])
+def test_rates_and_empty_groups_in_reference_order(frame):
+    table = adoption_table(frame, ["township", "sector"], DAY, TARGETS)
+    # the reference's order (望春门 before 山枣, farm before food), not the order of the characters
+    assert table[["township", "sector"]].astype(str).values.tolist() == [
+        [T1, FARM],
+        [T1, FOOD],
+        [T2, FARM],
+        [T2, FOOD],
+    ]
+    table = table.set_index(["township", "sector"])
     assert table.loc[(T1, FARM), "rate"] == pytest.approx(2 / 3)
     assert table.loc[(T1, FARM), "connected_rate"] == pytest.approx(1 / 3)
     assert np.isnan(table.loc[(T1, FOOD), "rate"]) and np.isnan(table.loc[(T1, FOOD), "ci_low"])

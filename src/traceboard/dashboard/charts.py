@@ -89,8 +89,9 @@ def township_rates(table: pd.DataFrame, target: float, labels: dict[str, str], t
 
 def rate_heatmap(table: pd.DataFrame, rows: str, cols: str, labels: dict[str, str], title: str) -> go.Figure:
     """Heatmap of ``rate`` (rows × cols, in the tables' category order); empty cells blank."""
-    grid = table.pivot(index=rows, columns=cols, values="rate")
-    counts = table.pivot(index=rows, columns=cols, values="total")
+    order = {"index": pd.unique(table[rows]), "columns": pd.unique(table[cols])}  # the table's order
+    grid = table.pivot(index=rows, columns=cols, values="rate").reindex(**order)
+    counts = table.pivot(index=rows, columns=cols, values="total").reindex(**order)
     fig = go.Figure(
         go.Heatmap(
             z=grid.to_numpy(),

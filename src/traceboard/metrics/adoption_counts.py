@@ -64,10 +64,10 @@ def iter_states(frame: RegisterFrame, days: Sequence[int]) -> Iterator[tuple[np.
         yield active, adopted & active, connected & adopted & active
 
 
-def group_keys(frame: RegisterFrame, by: Sequence[str]) -> tuple[np.ndarray, pd.MultiIndex | pd.Index]:
-    """An integer key per enterprise for the groups ``by`` (-1: a group missing) and the index of keys.
+def group_keys(frame: RegisterFrame, by: Sequence[str]) -> tuple[np.ndarray, list[pd.Index]]:
+    """An integer key per enterprise for the groups ``by`` (-1: a group missing) and each group's categories.
 
-    Keys run over every combination of the groups' categories (mixed radix, last group fastest).
+    Keys run over every combination of the categories (mixed radix, last group fastest).
     """
     ent = frame.enterprises
     key = np.zeros(len(ent), np.int64)
@@ -78,10 +78,7 @@ def group_keys(frame: RegisterFrame, by: Sequence[str]) -> tuple[np.ndarray, pd.
         missing |= codes < 0
         key = key * len(cat.categories) + codes
     key[missing] = -1
-    if not by:
-        return key, pd.Index([0])
-    cats = [ent[g].cat.categories for g in by]
-    return key, pd.MultiIndex.from_product(cats, names=list(by))
+    return key, [ent[g].cat.categories for g in by]
 
 
 def count_groups(
@@ -100,13 +97,12 @@ def count_groups(
     )
 
 
-def counts_table(index: pd.Index, counts: np.ndarray) -> pd.DataFrame:
-    """Group columns from ``index`` (categoricals) then total, adopted, connected."""
+def counts_table(by: Sequence[str], cats: list[pd.Index], counts: np.ndarray) -> pd.DataFrame:
+    """Group columns (categoricals in the frame's category order) then total, adopted, connected."""
     table = pd.DataFrame(counts, columns=list(COUNTS))
-    if isinstance(index, pd.MultiIndex):
-        for i, name in enumerate(index.names):
-            level = index.levels[i]
-            table.insert(i, name, pd.Categorical.from_codes(index.codes[i], categories=level))
+    shape = tuple(len(c) for c in cats)
+    for i, (name, codes) in enumerate(zip(by, np.unravel_index(np.arange(len(table)), shape), strict=True)):
+        table.insert(i, name, pd.Categorical.from_codes(codes, categories=cats[i]))
     return table
 
 
@@ -122,10 +118,11 @@ def count_adoption_over_days(
     the given order, groups in category order.
     """
     by = check_groups(by)
-    key, index = group_keys(frame, by)
+    key, cats = group_keys(frame, by)
+    size = int(np.prod([len(c) for c in cats]))
     parts = []
     for day, states in zip(days, iter_states(frame, days), strict=True):
-        part = counts_table(index, count_groups(key, len(index), states, mask))
+        part = counts_table(by, cats, count_groups(key, size, states, mask))
         part.insert(len(by), "day", np.int32(day))
         parts.append(part)
     return pd.concat(parts, ignore_index=True)

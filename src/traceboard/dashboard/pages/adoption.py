@@ -56,6 +56,7 @@ cards[2].metric(
     f"{int(total['connected']):,} ({_pct(total['connected_rate'])})",
     t("adoption.connected_target", target=_pct(view.connection_target)),
     delta_color="off",
+    delta_arrow="off",
 )
 cards[3].metric(
     t("adoption.rate"),
