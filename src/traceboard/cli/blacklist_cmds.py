@@ -200,6 +200,7 @@ def show_cmd(entry_id, state, fmt) -> None:
 @click.option(
     "--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True
 )
+@refusals
 def suggest_cmd(fmt) -> None:
     """Cases the rules suggest from check results (a person decides; nothing is changed)."""
     suggestions = actions.suggest_cases(get_engine())
