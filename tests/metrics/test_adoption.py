@@ -242,3 +242,19 @@ def test_bad_targets_files_are_refused(tmp_path, text, fault):
     path.write_text(text, encoding="utf-8")
     with pytest.raises(InvalidTargets, match=fault):
         load_targets(path)
+
+
+@pytest.mark.parametrize("scope", [{}, {"department": D2}, {"sector": FOOD}])
+@pytest.mark.parametrize("day", [D(2020, 6, 30), D(2019, 12, 31), D(2020, 2, 29)])
+def test_page_view_sums_the_same_tables_as_the_functions(frame, scope, day):
+    day = to_day(day)
+    view = prepare_adoption_view(frame, day, TARGETS, **scope)
+    mask = scope_mask(frame, **scope)
+    pd.testing.assert_frame_equal(
+        view.by_township, adoption_with_change(frame, ["township"], day, TARGETS, mask)
+    )
+    pd.testing.assert_series_equal(view.total, adoption_with_change(frame, [], day, TARGETS, mask).iloc[0])
+    pd.testing.assert_frame_equal(view.trend, trend_table(frame, ["sector"], day, TARGETS, mask))
+    pd.testing.assert_frame_equal(
+        view.by_township_sector, adoption_table(frame, ["township", "sector"], day, TARGETS, mask)
+    )

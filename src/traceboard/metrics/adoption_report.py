@@ -93,16 +93,29 @@ def _with_targets(counts: pd.DataFrame, by: list[str], frame: RegisterFrame, tar
     return summed
 
 
-def _table_at_days(frame, by, days, targets, mask) -> pd.DataFrame:
-    by = check_groups(by)
-    grain = by if "sector" in by else [*by, "sector"]
-    counts = count_adoption_over_days(frame, grain, days, mask)
+def _rates_from_counts(frame: RegisterFrame, counts: pd.DataFrame, by: list[str], targets) -> pd.DataFrame:
+    """Rates, intervals, targets, gaps per ``by`` and day, from counts at a grain with ``by`` and sector."""
     years = [from_day(d).year for d in counts["day"]]
     table = _with_targets(counts, by, frame, targets, years)
     out = _with_rates(table, [*by, "day"])
     out["target"] = table["target"].to_numpy()
     out["gap"] = out["target"] - out["rate"]
     return out
+
+
+def _table_at_days(frame, by, days, targets, mask) -> pd.DataFrame:
+    by = check_groups(by)
+    grain = by if "sector" in by else [*by, "sector"]
+    return _rates_from_counts(frame, count_adoption_over_days(frame, grain, days, mask), by, targets)
+
+
+def _with_change(both: pd.DataFrame, before_day: int, day: int) -> pd.DataFrame:
+    """The rows of ``day`` with ``rate_year_ago`` (from the rows of ``before_day``) and ``change``."""
+    before = both[both["day"] == before_day].reset_index(drop=True)
+    now = both[both["day"] == day].drop(columns="day").reset_index(drop=True)
+    now["rate_year_ago"] = before["rate"].to_numpy()
+    now["change"] = now["rate"] - now["rate_year_ago"]
+    return now
 
 
 def adoption_table(
@@ -129,13 +142,8 @@ def adoption_with_change(
     frame: RegisterFrame, by: Sequence[str], day: int, targets: pd.DataFrame, mask: np.ndarray | None = None
 ) -> pd.DataFrame:
     """:func:`adoption_table` plus ``rate_year_ago`` and ``change`` (rate − rate a year earlier)."""
-    both = _table_at_days(frame, by, [year_earlier(day), day], targets, mask)
-    before, now = (
-        part.drop(columns="day").reset_index(drop=True) for _, part in both.groupby("day", sort=True)
-    )
-    now["rate_year_ago"] = before["rate"].to_numpy()
-    now["change"] = now["rate"] - now["rate_year_ago"]
-    return now
+    ago = year_earlier(day)
+    return _with_change(_table_at_days(frame, by, [ago, day], targets, mask), ago, day)
 
 
 def trend_table(
@@ -209,19 +217,39 @@ def prepare_adoption_view(
     sector: str | None = None,
     department: str | None = None,
 ) -> AdoptionView:
-    """The page's tables at ``day`` for the enterprises of ``sector`` / ``department`` (None: all)."""
+    """The page's tables at ``day`` for the enterprises of ``sector`` / ``department`` (None: all).
+
+    One pass over the events counts township × sector at every date the page
+    needs (year ends, the date a year earlier, the date); every table is summed
+    from those counts, so the page costs about one trend table.
+    """
     mask = scope_mask(frame, sector, department)
-    by_township = adoption_with_change(frame, ["township"], day, targets, mask)
-    by_sector = adoption_table(frame, ["sector"], day, targets, mask)
-    connection = sector_targets(frame, targets, from_day(day).year, "connection")
-    weights = by_sector["total"].to_numpy()
-    goal = connection.reindex(by_sector["sector"].astype(object)).to_numpy()
-    known = ~np.isnan(goal) & (weights > 0)
+    ago = year_earlier(day)
+    ends = [to_day(dt.date(y, 12, 31)) for y in range(FIRST_TREND_YEAR, from_day(day).year)]
+    fine = count_adoption_over_days(frame, ["township", "sector"], sorted({*ends, ago, day}), mask)
+
+    def table(by: list[str], days: list[int]) -> pd.DataFrame:
+        return _rates_from_counts(frame, fine[fine["day"].isin(days)], by, targets)
+
+    by_township = _with_change(table(["township"], [ago, day]), ago, day)
+    trend = table(["sector"], [*ends, day])
+    trend.insert(0, "year", [from_day(d).year for d in trend["day"]])
     return AdoptionView(
-        total=adoption_with_change(frame, [], day, targets, mask).iloc[0],
-        connection_target=float(np.average(goal[known], weights=weights[known])) if known.any() else np.nan,
+        total=_with_change(table([], [ago, day]), ago, day).iloc[0],
+        connection_target=_connection_target(frame, targets, table(["sector"], [day]), day),
         by_township=by_township,
-        by_township_sector=adoption_table(frame, ["township", "sector"], day, targets, mask),
-        trend=trend_table(frame, ["sector"], day, targets, mask),
+        by_township_sector=table(["township", "sector"], [day]).drop(columns="day"),
+        trend=trend,
         tiles=tile_table(frame, by_township),
     )
+
+
+def _connection_target(
+    frame: RegisterFrame, targets: pd.DataFrame, by_sector: pd.DataFrame, day: int
+) -> float:
+    """The sectors' connection targets weighted by their active enterprises (NaN when none apply)."""
+    goal = sector_targets(frame, targets, from_day(day).year, "connection")
+    goal = goal.reindex(by_sector["sector"].astype(object)).to_numpy()
+    weights = by_sector["total"].to_numpy()
+    known = ~np.isnan(goal) & (weights > 0)
+    return float(np.average(goal[known], weights=weights[known])) if known.any() else np.nan
