@@ -74,3 +74,17 @@ def test_demo_writes_one_audit_row(demo_engine):
     with demo_engine.connect() as conn:
         actions = list(conn.scalars(select(m.AuditLog.action).order_by(m.AuditLog.id)))
     assert actions.count("demo.generate") == 1
+
+
+def test_enterprises_with_a_case_in_force_are_risk_class_d(demo_engine):
+    with demo_engine.connect() as conn:
+        classes = (
+            conn.execute(
+                select(m.Enterprise.risk_class)
+                .join(m.BlacklistEntry, m.BlacklistEntry.enterprise_id == m.Enterprise.id)
+                .where(m.BlacklistEntry.state.in_(["listed", "published"]))
+            )
+            .scalars()
+            .all()
+        )
+    assert classes and set(classes) == {"D"}

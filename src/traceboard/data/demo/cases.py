@@ -6,9 +6,10 @@ import datetime as dt
 
 import numpy as np
 import pandas as pd
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from traceboard.data.models import AlertEnterprise, BlacklistEntry, BlacklistEvent, ConsumerAlert
+from traceboard.data.models import AlertEnterprise, BlacklistEntry, BlacklistEvent, ConsumerAlert, Enterprise
 
 LEGAL_BASIS = (
     "《国务院关于建立完善守信联合激励和失信联合惩戒制度加快推进社会诚信建设的指导意见》（国发〔2016〕33号）"
@@ -97,6 +98,8 @@ def _add_case(session: Session, check, path: list[tuple[str, dt.date]], authorit
     )
     session.add(entry)
     session.flush()
+    if final in ("listed", "published"):  # a case in force puts the enterprise in risk class D
+        session.execute(update(Enterprise).where(Enterprise.id == entry.enterprise_id).values(risk_class="D"))
     previous = None
     for state, day in path:
         details = (
