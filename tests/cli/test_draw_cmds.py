@@ -1,5 +1,6 @@
 """``traceboard draw``: the ceremony, verification, refusals that record nothing, results and files."""
 
+import datetime as dt
 import hashlib
 import json
 
@@ -350,7 +351,7 @@ def test_plan_draw_uses_the_class_ratios_and_records_the_plan(demo_engine, tmp_p
     assert {a["pool"] for a in manifest["assignments"]} == {"市食药工商质监局"}
     with demo_engine.connect() as conn:
         assert conn.scalar(select(m.Draw.plan_id)) == int(plan_id)
-        assert set(conn.scalars(select(m.Assignment.due_on))) == {__import__("datetime").date(2026, 12, 31)}
+        assert set(conn.scalars(select(m.Assignment.due_on))) == {dt.date(2026, 12, 31)}
     # the second batch leaves out the enterprises the first one drew
     # (four inspectors, one of them at home in a drawn township: without home recusal a pair always fits)
     code, out2 = draw(

@@ -1,6 +1,7 @@
 """AppTest of the 双随机抽查 page: sign-in prompt, the ceremony commit → reveal → result,
 refusal of a wrong seed, result entry through the data editor, the tabs in both languages."""
 
+import datetime as dt
 import hashlib
 
 from sqlalchemy import func, select
@@ -120,3 +121,49 @@ def test_result_entry_through_the_data_editor(demo_engine):
         "扫码信息与实物不符",
         "demo-office",
     )
+
+
+def test_risk_tab_trains_the_model_and_explains_a_class(demo_engine):
+    at = run_page("sampling", actor=OFFICE)
+    assert any(i.value == translate("sampling.risk.none") for i in at.info)
+    button(at, "重新训练并更新全部企业的风险等级").click().run()
+    assert not at.exception, at.exception
+    assert any("风险模型已更新" in s.value for s in at.success)
+    # 400 enterprises have too few checks to learn from: the rules, said as such
+    assert any("规则评分" in md.value for md in at.markdown)
+    with demo_engine.connect() as conn:
+        uscc, cls = conn.execute(
+            select(m.Enterprise.uscc, m.Enterprise.risk_class).order_by(m.Enterprise.id)
+        ).first()
+        listed = conn.scalars(
+            select(m.Enterprise.risk_class)
+            .join(m.BlacklistEntry, m.BlacklistEntry.enterprise_id == m.Enterprise.id)
+            .where(m.BlacklistEntry.state.in_(("listed", "published")))
+        ).all()
+    assert listed and set(listed) == {"D"}
+    at.text_input(key="risk_lookup").set_value(uscc).run()
+    assert any(md.value.startswith(f"等级 {cls}") for md in at.markdown)
+
+
+def test_publication_tab_publishes_and_lists_overdue(demo_engine):
+    from sqlalchemy import update
+
+    from traceboard.data.db import transaction
+
+    with transaction(demo_engine) as session:  # one check of 2025 never published: overdue
+        first = session.scalar(
+            select(func.min(m.Inspection.id)).where(m.Inspection.checked_on >= dt.date(2025, 3, 3))
+        )
+        session.execute(update(m.Inspection).where(m.Inspection.id == first).values(published_on=None))
+    at = run_page("sampling", actor=OFFICE)
+    assert not at.exception
+    overdue = at.dataframe[0].value
+    assert first in overdue["检查编号"].tolist()
+    publish = next(w for w in at.multiselect if w.label == "选择要公示的检查")
+    assert first in publish.options or str(first) in publish.options
+    publish.set_value([first])
+    next(b for b in at.button if b.label == "标记为已公示").click().run()
+    assert not at.exception, at.exception
+    assert any("已公示 1 条" in s.value for s in at.success)
+    with demo_engine.connect() as conn:
+        assert conn.scalar(select(m.Inspection.published_on).where(m.Inspection.id == first)) is not None

@@ -304,10 +304,8 @@ def save_risk_classes(engine: Engine, actor: Actor, report: dict, classes: pd.Da
 
 def load_latest_risk_run(engine: Engine) -> dict | None:
     """The newest risk-model run: ``id, method, trained_at, trained_by, report``; None if none."""
-    with engine.connect() as conn:
-        row = (
-            conn.execute(select(m.RiskModelRun).order_by(m.RiskModelRun.id.desc()).limit(1)).scalars().first()
-        )
+    with Session(engine) as session:
+        row = session.scalars(select(m.RiskModelRun).order_by(m.RiskModelRun.id.desc()).limit(1)).first()
     if row is None:
         return None
     return {
