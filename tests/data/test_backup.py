@@ -2,6 +2,7 @@ import datetime as dt
 import gzip
 import os
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 
@@ -10,6 +11,7 @@ from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
 from tests.conftest import DEFAULT_PG
+from traceboard.data import backup
 from traceboard.data.accounts import add_user
 from traceboard.data.audit import record_audit, verify_chain
 from traceboard.data.authz import SYSTEM
@@ -110,8 +112,15 @@ def test_a_truncated_backup_restores_nothing(demo_engine, empty_url, tmp_path):
     target.dispose()
 
 
-def test_backup_while_another_session_writes_is_one_moment(engine, tmp_path, empty_url):
+def test_backup_while_another_session_writes_is_one_moment(engine, tmp_path, empty_url, monkeypatch):
     """Each write adds a setting and its audit row together; a snapshot always holds both or neither."""
+    dump_rows = backup._dump_rows
+
+    def slow_dump_rows(*args):  # give the writer time to commit between two tables of the backup
+        time.sleep(0.03)
+        return dump_rows(*args)
+
+    monkeypatch.setattr(backup, "_dump_rows", slow_dump_rows)
     stop = threading.Event()
     written = []
 
