@@ -87,3 +87,27 @@ def test_no_valid_pair_stops_the_draw_naming_the_enterprise_and_why():
 def test_a_pool_without_inspectors_is_named():
     with pytest.raises(NoValidPair, match="pool 市公安局: 0 active inspectors"):
         assign_pairs(SEED, drawn_list(1, pool="市公安局"), {"市农业局": [1, 2]}, {})
+
+
+@pytest.mark.parametrize("seed", [f"s{i}" for i in range(12)])
+def test_tight_caps_agree_with_the_reference_including_failure(seed):
+    # 4 inspectors for 30 checks: the cap (16) binds late in the draw, so the full-sort path runs
+    drawn = drawn_list(30)
+    pools = {"市农业局": [1, 2, 3, 4]}
+    try:
+        expected = ref.pairs(
+            seed,
+            [d.uscc for d in drawn],
+            dict.fromkeys((d.uscc for d in drawn), "市农业局"),
+            {d.uscc: d.township for d in drawn},
+            pools,
+            set(),
+            {},
+        )
+    except LookupError as exc:
+        with pytest.raises(NoValidPair, match=str(exc)):
+            assign_pairs(seed, drawn, pools, {})
+        return
+    assert [a["inspectors"] for a in assign_pairs(seed, drawn, pools, {})] == [
+        expected[d.uscc] for d in drawn
+    ]

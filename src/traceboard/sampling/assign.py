@@ -13,6 +13,7 @@ enterprises of the pool, n inspectors in it). No valid pair stops the draw.
 from __future__ import annotations
 
 import hashlib
+import heapq
 import math
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -39,13 +40,6 @@ class Drawn:
 def workload_cap(k: int, n: int) -> int:
     """Most checks one inspector may get: ``ceil(2k / n) + 1`` (n > 0)."""
     return math.ceil(PAIR * k / n) + 1
-
-
-def inspector_order(seed: str, uscc: str, inspector_ids: Sequence[int]) -> list[int]:
-    """Inspector ids ordered by ``SHA-256("{seed}|inspector|{uscc}|{id}")`` (then id)."""
-    prefix = f"{seed}|inspector|{uscc}|".encode()
-    sha = hashlib.sha256
-    return [i for _, i in sorted((sha(prefix + str(i).encode()).digest(), i) for i in inspector_ids)]
 
 
 def compute_recusals(
@@ -113,16 +107,18 @@ def assign_pairs(
 
 
 def _first_fitting(seed: str, uscc: str, pool: list, recused: Mapping, load: Counter, cap: int) -> list[int]:
-    """The first two inspectors in key order who are not recused and below the cap (hot loop)."""
+    """The first two inspectors in key order who are not recused and below the cap (hot loop).
+
+    The few smallest keys usually hold the pair (a heap selection, cheaper than
+    sorting the pool); only when the cap rules them out is the whole pool sorted.
+    """
     prefix = f"{seed}|inspector|{uscc}|".encode()
     sha = hashlib.sha256
-    keyed = sorted([(sha(prefix + b).digest(), i) for i, b in pool if i not in recused])
-    fits = []
-    for _, i in keyed:
-        if load[i] < cap:
-            fits.append(i)
-            if len(fits) == PAIR:
-                break
+    keyed = [(sha(prefix + b).digest(), i) for i, b in pool if i not in recused]
+    head = heapq.nsmallest(PAIR + 2, keyed)
+    fits = [i for _, i in head if load[i] < cap][:PAIR]
+    if len(fits) < PAIR and len(keyed) > len(head):
+        fits = [i for _, i in sorted(keyed) if load[i] < cap][:PAIR]
     return fits
 
 

@@ -105,10 +105,15 @@ def check_stratum(seed, s, i):
     return None
 
 
-def order(seed, uscc, ids):
+def first_two(seed, uscc, ids, load, cap):
+    """The first two inspectors in key order below the cap (the four smallest keys usually hold them)."""
     prefix = f"{seed}|inspector|{uscc}|".encode()
     sha = hashlib.sha256
-    return [i for _, i in sorted((sha(prefix + str(i).encode()).digest(), i) for i in ids)]
+    keyed = [(sha(prefix + str(i).encode()).digest(), i) for i in ids]
+    fits = [i for _, i in heapq.nsmallest(4, keyed) if load.get(i, 0) < cap][:2]
+    if len(fits) < 2 and len(keyed) > 4:
+        fits = [i for _, i in sorted(keyed) if load.get(i, 0) < cap][:2]
+    return fits
 
 
 def check_pools(manifest, assignments):
@@ -154,8 +159,7 @@ def check_assignments(manifest, drawn_codes):
             return where + f": pool {pool} is not listed under pools"
         ids, cap = pools[pool]
         recused = set(require(a, "recused", list, where))
-        eligible = order(seed, a["uscc"], [i for i in ids if i not in recused])
-        fits = [i for i in eligible if load.get(i, 0) < cap][:2]
+        fits = first_two(seed, a["uscc"], [i for i in ids if i not in recused], load, cap)
         if require(a, "inspectors", list, where) != fits:
             return where + f": inspectors are {a['inspectors']}, the spec gives {fits}"
         for i in fits:
