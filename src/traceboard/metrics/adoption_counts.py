@@ -87,13 +87,8 @@ def count_groups(
     """``(size, 3)`` counts of total, adopted, connected per key (enterprises outside ``mask`` left out)."""
     active, adopted, connected = states
     keep = active & (key >= 0) if mask is None else active & (key >= 0) & mask
-    k = key[keep]
     return np.column_stack(
-        [
-            np.bincount(k, minlength=size),
-            np.bincount(k, weights=adopted[keep], minlength=size).astype(np.int64),
-            np.bincount(k, weights=connected[keep], minlength=size).astype(np.int64),
-        ]
+        [np.bincount(key[keep & flag], minlength=size) for flag in (keep, adopted, connected)]
     )
 
 

@@ -58,22 +58,38 @@ def scope_mask(
     return mask
 
 
+def target_matrix(
+    frame: RegisterFrame, targets: pd.DataFrame, years: Sequence[int], kind: str = "adoption"
+) -> pd.DataFrame:
+    """Targets as years × sector names: each listed year's, else the latest earlier one; NaN before any."""
+    wide = targets[targets["kind"] == kind].pivot(index="year", columns="sector", values="target")
+    wide = wide.reindex(wide.index.union(pd.Index(years))).sort_index().ffill().reindex(list(years))
+    names = frame.sectors.set_index("code")["name"]
+    return pd.DataFrame(
+        wide.reindex(columns=names.index).to_numpy(), index=list(years), columns=names.to_numpy()
+    )
+
+
 def sector_targets(
     frame: RegisterFrame, targets: pd.DataFrame, year: int, kind: str = "adoption"
 ) -> pd.Series:
     """Target per sector name for ``year``: the listed year's, or the latest earlier one; NaN before any."""
-    rows = targets[(targets["kind"] == kind) & (targets["year"] <= year)]
-    latest = rows.sort_values("year").groupby("sector")["target"].last()
-    names = frame.sectors.set_index("code")["name"]
-    return pd.Series(latest.reindex(names.index).to_numpy(), index=names.to_numpy(), dtype=float)
+    return target_matrix(frame, targets, [year], kind).iloc[0].rename(None).astype(float)
 
 
-def _with_targets(counts: pd.DataFrame, by: list[str], frame: RegisterFrame, targets, years) -> pd.DataFrame:
-    """Sum sector-level ``counts`` up to ``by`` (+ day), with the enterprise-weighted target."""
-    unique_years = sorted(set(years))
-    names = counts["sector"].cat.categories
-    matrix = np.array([sector_targets(frame, targets, y).reindex(names).to_numpy() for y in unique_years])
-    sector_target = matrix[np.searchsorted(unique_years, years), counts["sector"].cat.codes.to_numpy()]
+def _years(days) -> np.ndarray:
+    """Calendar years of day numbers."""
+    return np.asarray(days).astype("datetime64[D]").astype("datetime64[Y]").astype(np.int64) + 1970
+
+
+def _with_targets(counts: pd.DataFrame, by: list[str], matrix: pd.DataFrame) -> pd.DataFrame:
+    """Sum sector-level ``counts`` up to ``by`` (+ day), with the enterprise-weighted target.
+
+    ``matrix``: :func:`target_matrix` over (at least) the years of the counts' days.
+    """
+    rows = matrix.index.get_indexer(_years(counts["day"]))
+    cols = matrix.columns.get_indexer(counts["sector"].cat.categories)[counts["sector"].cat.codes.to_numpy()]
+    sector_target = matrix.to_numpy()[rows, cols]
     known = ~np.isnan(sector_target)
     counts = counts.assign(
         _t=sector_target,
@@ -93,10 +109,9 @@ def _with_targets(counts: pd.DataFrame, by: list[str], frame: RegisterFrame, tar
     return summed
 
 
-def _rates_from_counts(frame: RegisterFrame, counts: pd.DataFrame, by: list[str], targets) -> pd.DataFrame:
+def _rates_from_counts(counts: pd.DataFrame, by: list[str], matrix: pd.DataFrame) -> pd.DataFrame:
     """Rates, intervals, targets, gaps per ``by`` and day, from counts at a grain with ``by`` and sector."""
-    years = [from_day(d).year for d in counts["day"]]
-    table = _with_targets(counts, by, frame, targets, years)
+    table = _with_targets(counts, by, matrix)
     out = _with_rates(table, [*by, "day"])
     out["target"] = table["target"].to_numpy()
     out["gap"] = out["target"] - out["rate"]
@@ -106,7 +121,8 @@ def _rates_from_counts(frame: RegisterFrame, counts: pd.DataFrame, by: list[str]
 def _table_at_days(frame, by, days, targets, mask) -> pd.DataFrame:
     by = check_groups(by)
     grain = by if "sector" in by else [*by, "sector"]
-    return _rates_from_counts(frame, count_adoption_over_days(frame, grain, days, mask), by, targets)
+    matrix = target_matrix(frame, targets, sorted(set(_years(days).tolist())))
+    return _rates_from_counts(count_adoption_over_days(frame, grain, days, mask), by, matrix)
 
 
 def _with_change(both: pd.DataFrame, before_day: int, day: int) -> pd.DataFrame:
@@ -163,7 +179,7 @@ def trend_table(
     last = from_day(day).year
     days = [to_day(dt.date(y, 12, 31)) for y in range(first_year, last)] + [day]
     table = _table_at_days(frame, by, days, targets, mask)
-    table.insert(0, "year", [from_day(d).year for d in table["day"]])
+    table.insert(0, "year", _years(table["day"]))
     return table
 
 
@@ -226,14 +242,16 @@ def prepare_adoption_view(
     mask = scope_mask(frame, sector, department)
     ago = year_earlier(day)
     ends = [to_day(dt.date(y, 12, 31)) for y in range(FIRST_TREND_YEAR, from_day(day).year)]
-    fine = count_adoption_over_days(frame, ["township", "sector"], sorted({*ends, ago, day}), mask)
+    days = sorted({*ends, ago, day})
+    fine = count_adoption_over_days(frame, ["township", "sector"], days, mask)
+    matrix = target_matrix(frame, targets, sorted(set(_years(days).tolist())))
 
     def table(by: list[str], days: list[int]) -> pd.DataFrame:
-        return _rates_from_counts(frame, fine[fine["day"].isin(days)], by, targets)
+        return _rates_from_counts(fine[fine["day"].isin(days)], by, matrix)
 
     by_township = _with_change(table(["township"], [ago, day]), ago, day)
     trend = table(["sector"], [*ends, day])
-    trend.insert(0, "year", [from_day(d).year for d in trend["day"]])
+    trend.insert(0, "year", _years(trend["day"]))
     return AdoptionView(
         total=_with_change(table([], [ago, day]), ago, day).iloc[0],
         connection_target=_connection_target(frame, targets, table(["sector"], [day]), day),

@@ -102,7 +102,7 @@ else:
     st.dataframe(_columns(todo), hide_index=True, width="stretch")
     st.download_button(
         t("adoption.download"),
-        to_xlsx_bytes({t("adoption.sheet"): _columns(todo)}),
+        lambda: to_xlsx_bytes({t("adoption.sheet"): _columns(todo)}),  # built only when clicked
         f"work-list-{township}-{as_of.isoformat()}.xlsx",
         key="adoption_download",
     )
