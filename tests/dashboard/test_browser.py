@@ -21,9 +21,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.dashboard.test_pages import APP, PAGES
+from tests.dashboard.test_pages import APP
 from traceboard.dashboard.i18n import translate
-from traceboard.dashboard.navigation import page_specs
+from traceboard.dashboard.navigation import page_specs, visible_pages
 from traceboard.data.accounts import DEMO_PASSWORD
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -132,28 +132,51 @@ def test_sign_in_page_and_no_page_without_it(server, browser):
     assert errors == []
 
 
+# Each page is opened by the first of these roles that sees it (the office sees all but accounts).
+ROLES = ("office", "admin", "leader", "inspector", "publicity")
+SIGNED_IN_PAGES = [
+    (page, next(r for r in ROLES if page in visible_pages(r))) for page in visible_pages("office")
+]
+SIGNED_IN_PAGES += [
+    (page, next(r for r in ROLES if page in visible_pages(r)))
+    for role in ROLES
+    for page in visible_pages(role)
+    if page not in dict(SIGNED_IN_PAGES)
+]
+
+
 @pytest.fixture(scope="module")
-def office_tab(server, browser):
-    """One browser session, signed in through the form as demo-office."""
-    tab = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
-    tab.goto(server, wait_until="networkidle")
-    _settled(tab)
-    tab.get_by_label("用户名").fill("demo-office")
-    tab.get_by_label("密码", exact=True).fill(DEMO_PASSWORD)
-    tab.get_by_role("button", name="登录").click()
-    tab.wait_for_selector("text=demo-office", timeout=30_000)
-    _settled(tab)
-    yield tab
-    tab.close()
+def signed_in(server, browser):
+    """One browser session per demo account, signed in through the form when first needed."""
+    tabs = {}
+
+    def tab_for(role: str):
+        if role not in tabs:
+            tab = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
+            tab.goto(server, wait_until="networkidle")
+            _settled(tab)
+            tab.get_by_label("用户名").fill(f"demo-{role}")
+            tab.get_by_label("密码", exact=True).fill(DEMO_PASSWORD)
+            tab.get_by_role("button", name="登录").click()
+            tab.wait_for_selector(f"text=demo-{role}", timeout=30_000)
+            _settled(tab)
+            tabs[role] = tab
+        return tabs[role]
+
+    yield tab_for
+    for tab in tabs.values():
+        tab.close()
 
 
-@pytest.mark.parametrize("page", PAGES)
-def test_page_in_chromium(office_tab, page):
-    url = "" if page == PAGES[0] else {spec.file: spec.url for spec in page_specs()}[page]  # first: at "/"
-    nav = office_tab.locator('[data-testid="stSidebarNav"]')
+@pytest.mark.parametrize(("page", "role"), SIGNED_IN_PAGES)
+def test_page_in_chromium(signed_in, page, role):
+    tab = signed_in(role)
+    first = visible_pages(role)[0]
+    url = "" if page == first else {spec.file: spec.url for spec in page_specs()}[page]  # first: at "/"
+    nav = tab.locator('[data-testid="stSidebarNav"]')
     nav.get_by_role("link", name=translate(f"nav.{page}"), exact=True).click()
-    office_tab.wait_for_url(re.compile(rf"^http://[^/]+/{url}$"), timeout=30_000)
-    _settled(office_tab)
-    errors = _shot(office_tab, page)
-    assert office_tab.locator("h1").first.inner_text() != "登录"
+    tab.wait_for_url(re.compile(rf"^http://[^/]+/{url}$"), timeout=30_000)
+    _settled(tab)
+    errors = _shot(tab, page)
+    assert tab.locator("h1").first.inner_text() != "登录"
     assert errors == []
