@@ -102,3 +102,14 @@ def test_unreadable_files(content, name, message):
     with pytest.raises(UnreadableFile) as info:
         read_sheet(content, name)
     assert str(info.value).startswith(message)
+
+
+@pytest.mark.parametrize("delimiter", [",", "\t", ";"])
+def test_csv_delimiter_is_whatever_the_file_uses(delimiter):
+    text = "\r\n".join(
+        delimiter.join(row) for row in [["企业名称", "所属乡镇", "行业类别"], ["甲,乙合伙", "山枣镇", "食品"]]
+    )
+    if delimiter == ",":
+        text = text.replace("甲,乙合伙", '"甲,乙合伙"')
+    cells = read_sheet(text.encode("utf-8"), "a.csv").cells
+    assert cells.loc[2].tolist() == ["甲,乙合伙", "山枣镇", "食品"]

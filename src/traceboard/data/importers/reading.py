@@ -74,7 +74,8 @@ def read_sheet(content: bytes, filename: str, sheet: str | None = None) -> RawSh
     if PurePath(filename).suffix.lower() not in (".csv", ".txt"):
         raise UnreadableFile(f"{filename}: unsupported file type; send .xlsx, .xls or .csv")
     text, encoding = decode_csv(content, filename)
-    rows = [[v.strip() for v in row] for row in csv.reader(io.StringIO(text, newline=""))]
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
+    rows = [[v.strip() for v in row] for row in reader]
     return RawSheet(PurePath(filename).name, PurePath(filename).stem, _grid(rows, 0), encoding)
 
 
@@ -93,6 +94,12 @@ def decode_csv(content: bytes, filename: str) -> tuple[str, str]:
         except UnicodeDecodeError:
             continue
     raise UnreadableFile(f"{filename}: not UTF-8, GBK or GB18030 text; save it as CSV UTF-8")
+
+
+def _delimiter(text: str) -> str:
+    # Excel saves "CSV" with commas, "Unicode text" with tabs, and some locales with semicolons.
+    head = text[:4096]
+    return max((",", "\t", ";"), key=lambda d: (head.count(d), d == ","))
 
 
 def _is_workbook(filename: str) -> bool:
