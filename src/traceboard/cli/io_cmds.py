@@ -40,7 +40,13 @@ KIND = click.Choice(KINDS)
 def import_cmd(
     kind: str, file: Path, sheet: str | None, dry_run: bool, errors_out: Path | None, acting_as
 ) -> None:
-    """Import a spreadsheet of KIND (.xlsx, .xls, .csv): all rows or none."""
+    """Import a spreadsheet of KIND (.xlsx, .xls, .csv): all rows or none.
+
+    \b
+    Exit 0: imported (or valid, with --dry-run);
+    exit 1: problems, one line each as `row N, header, 'value': reason` — nothing written;
+    exit 2: the file cannot be read.
+    """
     permission = "inspection.record" if kind == "inspections" else "register.manage"
     actor = None if dry_run and not acting_as else acting_user(acting_as, permission)
     try:
