@@ -201,4 +201,17 @@ def test_admins_manage_accounts_on_their_page(demo_engine):
     assert not table.loc["wang", "启用"] and table.loc["wang", "角色"] == "领导小组办公室"
     at.text_input(key="accounts_username").input("x")
     at.button(key="FormSubmitter:accounts_add-新增（自动生成密码）").click().run()
-    assert at.error[0].value.startswith("a username is 2–64")
+    assert at.error[0].value == "用户名为 2–64 个小写字母、数字或 . _ @ - 字符。"
+
+
+def test_every_account_error_has_a_message_in_both_languages():
+    import inspect
+    import re
+
+    from traceboard.dashboard.i18n import load_catalog
+    from traceboard.data import accounts
+
+    codes = set(re.findall(r'AccountError\(\s*f?"[^"]*",\s*"(\w+)"', inspect.getsource(accounts)))
+    assert len(codes) == 10
+    for lang in ("zh", "en"):
+        assert {c for c in codes if f"accounts.error_{c}" in load_catalog(lang)} == codes

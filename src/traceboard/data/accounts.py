@@ -50,7 +50,16 @@ _DUMMY_HASH = _HASHER.hash(secrets.token_urlsafe(16))
 
 
 class AccountError(ValueError):
-    """A request about accounts that cannot be done (one-line message for the user)."""
+    """A request about accounts that cannot be done (one-line message for the user).
+
+    ``code`` names the case (the dashboard words it per language); ``value`` is
+    the offending name, if any.
+    """
+
+    def __init__(self, message: str, code: str, value: str = "") -> None:
+        super().__init__(message)
+        self.code = code
+        self.value = value
 
 
 class SignInFailed(PermissionError):
@@ -94,17 +103,19 @@ _CLASSES = (string.ascii_lowercase, string.ascii_uppercase, string.digits)
 def check_password_policy(password: str, username: str) -> None:
     """Raise AccountError unless ``password`` has ≥ 10 characters, 2 kinds of characters, ≠ username."""
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(f"a password needs at least {MIN_PASSWORD_LENGTH} characters")
+        raise AccountError(f"a password needs at least {MIN_PASSWORD_LENGTH} characters", "password_short")
     kinds = sum(any(c in group for c in password) for group in (*_CLASSES, string.punctuation))
     if kinds < 2 or username.lower() in password.lower():
-        raise AccountError("a password needs two kinds of characters and must not contain the username")
+        raise AccountError(
+            "a password needs two kinds of characters and must not contain the username", "password_weak"
+        )
 
 
 def _user(session: Session, username: str, *, lock: bool = False) -> User:
     query = select(User).where(User.username == username)
     user = session.scalar(query.with_for_update() if lock else query)
     if user is None:
-        raise AccountError(f"no user {username!r}")
+        raise AccountError(f"no user {username!r}", "no_user", username)
     return user
 
 
@@ -113,7 +124,7 @@ def department_id_of(session: Session, code: str | None) -> int | None:
         return None
     unit = session.scalar(select(Unit).where(Unit.code == code, Unit.kind == "department"))
     if unit is None:
-        raise AccountError(f"unknown department code {code!r}")
+        raise AccountError(f"unknown department code {code!r}", "department_unknown", code)
     return unit.id
 
 
@@ -146,13 +157,15 @@ def add_user(
     """
     require(actor, "users.manage")
     if not USERNAME_PATTERN.match(username):
-        raise AccountError("a username is 2–64 lower-case letters, digits, '.', '_', '@' or '-'")
+        raise AccountError("a username is 2–64 lower-case letters, digits, '.', '_', '@' or '-'", "username")
     if role not in ROLES:
-        raise AccountError(f"unknown role {role!r}; choose from {', '.join(ROLES)}")
+        raise AccountError(f"unknown role {role!r}; choose from {', '.join(ROLES)}", "role", role)
     if role == "inspector" and department is None:
-        raise AccountError("an inspector account needs --department (the inspector's own department)")
+        raise AccountError(
+            "an inspector account needs --department (the inspector's own department)", "department_required"
+        )
     if session.scalar(select(User.id).where(User.username == username)) is not None:
-        raise AccountError(f"user {username!r} exists already")
+        raise AccountError(f"user {username!r} exists already", "exists", username)
     secret = _chosen_or_generated(password, username)
     user = User(
         username=username,
@@ -211,9 +224,11 @@ def disable_user(session: Session, actor: Actor, username: str) -> None:
     require(actor, "users.manage")
     user = _user(session, username, lock=True)
     if not user.active:
-        raise AccountError(f"user {username!r} is disabled already")
+        raise AccountError(f"user {username!r} is disabled already", "disabled_already", username)
     if user.role == "admin" and _active_admins(session) <= 1:
-        raise AccountError(f"{username!r} is the last active admin; add another admin first")
+        raise AccountError(
+            f"{username!r} is the last active admin; add another admin first", "last_admin", username
+        )
     before = describe_user(user)
     user.active = False
     record_audit(

@@ -24,7 +24,7 @@ def _act(fn, *args, **kwargs) -> None:
     try:
         result = fn(engine, actor, *args, **kwargs)
     except AccountError as exc:
-        st.session_state["accounts_error"] = str(exc)
+        st.session_state["accounts_error"] = t(f"accounts.error_{exc.code}", value=exc.value)
         return
     if result is not None:
         st.session_state["accounts_new_password"] = (result.username, result.password)
