@@ -113,7 +113,12 @@ def _pad(text: str, width: int, right: bool) -> str:
     "--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True
 )
 def adoption_cmd(groups: str, as_of: str | None, fmt: str) -> None:
-    """Adoption of IT-based traceability (追溯覆盖率) per group at a date, with targets and gaps."""
+    """Adoption of IT-based traceability (追溯覆盖率) per group at a date, with targets and gaps.
+
+    Rates are fractions of the active enterprises with 95 % Wilson intervals;
+    target is the sector's (weighted by enterprises for other groups, from
+    config/targets.toml: the office's assumptions); gap = target − rate.
+    """
     day = to_day(parse_date(as_of))
     try:
         targets = load_targets()
