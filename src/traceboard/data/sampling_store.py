@@ -160,7 +160,7 @@ def reveal_draw(
 ) -> dict:
     """Reveal the seed of a committed draw, draw, assign and record it all; return the manifest."""
     with transaction(engine) as session:
-        row = session.get(m.Draw, draw_id)
+        row = session.get(m.Draw, draw_id, with_for_update=True)  # one reveal at a time
         if row is None:
             raise DrawStateError(f"no draw {draw_id}")
         if row.status != "committed":
