@@ -25,6 +25,17 @@ def _columns(table: pd.DataFrame) -> pd.DataFrame:
     return table.rename(columns={c: t(f"adoption.col_{c}") for c in table.columns})
 
 
+def _follow_click(event) -> None:
+    """A bar clicked (a new click, not the one already followed) picks its township for the work list."""
+    points = [p.get("y") for p in (event.selection.points if event else [])]
+    if not points:
+        st.session_state.pop("adoption_clicked", None)
+    elif points[0] != st.session_state.get("adoption_clicked"):
+        st.session_state["adoption_clicked"] = points[0]
+        if points[0] in set(frame.townships["name"]):
+            st.session_state["adoption_township"] = points[0]
+
+
 st.title(t("adoption.title"))
 frame = get_frame()
 if frame.enterprises.empty:
@@ -70,10 +81,14 @@ st.caption(
 )
 
 labels = {key: t(f"adoption.{key}") for key in ("rate", "target", "year")}
-st.plotly_chart(
+clicked = st.plotly_chart(
     charts.township_rates(view.by_township, total["target"], labels, t("adoption.by_township")),
     width="stretch",
+    on_select="rerun",
+    selection_mode="points",
+    key="adoption_bars",
 )
+_follow_click(clicked)
 left, right = st.columns(2)
 left.plotly_chart(charts.tile_map(view.tiles, labels, t("adoption.tiles")), width="stretch")
 right.plotly_chart(
