@@ -40,11 +40,14 @@ def kind_label(kind: str) -> str:
     return t(f"data_admin.kind_{kind}")
 
 
-def highlight_faulty(table: pd.DataFrame):
-    """Faulty rows in red (the 错误原因 column says why)."""
-    return table.style.apply(
-        lambda row: ["background-color: #FFC7CE" if row["错误原因"] else "" for _ in row], axis=1
-    )
+def highlight_faulty(table: pd.DataFrame, marks: list[tuple[int, int]]):
+    """Faulty rows in light red, the faulty cells themselves in red (the 错误原因 column says why)."""
+    styles = pd.DataFrame("", index=table.index, columns=table.columns)
+    styles[table["错误原因"] != ""] = "background-color: #FDECEA"
+    for row, col in marks:
+        if row in styles.index:
+            styles.iat[styles.index.get_loc(row), col] = "background-color: #FFC7CE; color: #9C0006"
+    return table.style.apply(lambda _: styles, axis=None)
 
 
 def validate_upload(kind: str, upload, sheet: str | None):
@@ -70,9 +73,9 @@ def show_validation(validation) -> None:
     if validation.ignored:
         st.caption(t("data_admin.ignored", columns="、".join(validation.ignored)))
     if validation.header_row:
-        table, _marks = annotated_rows(validation)
+        table, marks = annotated_rows(validation)
         st.subheader(t("data_admin.preview"))
-        st.dataframe(highlight_faulty(table.head(PREVIEW_ROWS)), hide_index=True, width="stretch")
+        st.dataframe(highlight_faulty(table.head(PREVIEW_ROWS), marks), hide_index=True, width="stretch")
     if validation.ok:
         return
     st.error(t("data_admin.problems", count=len(validation.problems)))
@@ -82,7 +85,7 @@ def show_validation(validation) -> None:
     if validation.header_row:
         faulty = table[table["错误原因"] != ""].head(FAULTY_ROWS_SHOWN)
         st.subheader(t("data_admin.faulty_rows"))
-        st.dataframe(highlight_faulty(faulty), hide_index=True, width="stretch")
+        st.dataframe(highlight_faulty(faulty, marks), hide_index=True, width="stretch")
     st.download_button(
         t("data_admin.download_errors"),
         partial(render_errors, validation),  # made when clicked: a big file's markup takes seconds
