@@ -16,6 +16,8 @@ from traceboard.metrics.adoption_report import (
     work_list,
 )
 
+FRACTIONS = ("ci_low", "ci_high", "connected_rate", "target", "gap", "rate_year_ago", "change")
+
 
 def _pct(value: float, signed: bool = False) -> str:
     return "—" if pd.isna(value) else (f"{value:+.1%}" if signed else f"{value:.1%}")
@@ -102,7 +104,8 @@ st.dataframe(
     _columns(view.by_township),
     hide_index=True,
     width="stretch",
-    column_config={t("adoption.col_rate"): st.column_config.ProgressColumn(format="percent")},
+    column_config={t(f"adoption.col_{c}"): st.column_config.NumberColumn(format="percent") for c in FRACTIONS}
+    | {t("adoption.col_rate"): st.column_config.ProgressColumn(format="percent")},
 )
 
 st.subheader(t("adoption.work_list"))
