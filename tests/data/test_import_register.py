@@ -246,19 +246,20 @@ def test_one_audit_row_per_import_with_the_files_sha256(engine):
     run_import(engine, content, "名录.csv")
     with engine.connect() as conn:
         audit = conn.execute(
-            select(m.AuditLog.action, m.AuditLog.actor, m.AuditLog.entity_id, m.AuditLog.after).where(
-                m.AuditLog.action.like("import.%")
-            )
+            select(
+                m.AuditLog.action, m.AuditLog.actor, m.AuditLog.entity_id, m.AuditLog.before, m.AuditLog.after
+            ).where(m.AuditLog.action.like("import.%"))
         ).all()
     assert len(audit) == 1
-    action, actor, entity_id, after = audit[0]
+    action, actor, entity_id, before, after = audit[0]
+    assert before == {"enterprise_rows": 0}
     assert (action, actor, entity_id) == (
         "import.enterprises",
         "office1",
         hashlib.sha256(content).hexdigest(),
     )
     assert after["sha256"] == hashlib.sha256(content).hexdigest()
-    assert (after["file"], after["rows"], after["added"]) == ("名录.csv", 6, 6)
+    assert (after["file"], after["rows"], after["added"], after["enterprise_rows"]) == ("名录.csv", 6, 6, 6)
 
 
 def test_changes_update_and_record_drops_and_adoptions(engine):

@@ -16,7 +16,7 @@ import hashlib
 from dataclasses import dataclass, field
 
 import pandas as pd
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
 
 from traceboard.data import models as m
 from traceboard.data.audit import record_audit
@@ -105,6 +105,7 @@ def import_validated(
     source = f"import {raw.file} ({validation.sha256[:12]})"
     with transaction(engine) as session:
         conn = session.connection()
+        before = _table_rows(session, kind)
         if kind == "enterprises":
             counts = write_enterprises(conn, validation.values, today, source)
         elif kind == "traceability":
@@ -120,7 +121,9 @@ def import_validated(
             action=f"import.{kind}",
             entity=ENTITY[kind],
             entity_id=validation.sha256,
+            before={f"{ENTITY[kind]}_rows": before},
             after={
+                f"{ENTITY[kind]}_rows": _table_rows(session, kind),
                 "file": raw.file,
                 "sheet": raw.sheet,
                 "sha256": validation.sha256,
@@ -129,6 +132,11 @@ def import_validated(
             | counts,
         )
     return summary
+
+
+def _table_rows(session, kind: str) -> int:
+    table = m.Base.metadata.tables[ENTITY[kind]]
+    return int(session.scalar(select(func.count()).select_from(table)))
 
 
 def _require(actor: Actor, validation: Validation) -> None:
