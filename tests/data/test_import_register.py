@@ -139,6 +139,28 @@ def test_a_township_merged_over_several_rows_applies_to_each(engine, build):
     assert towns[:3] == ["山枣镇", "山枣镇", "栗山镇"]
 
 
+def test_two_header_rows_with_merged_cells(engine):
+    # 追溯情况 spans four columns over their own headers; the other headers are merged down two rows.
+    top = ["序号", "统一社会信用代码", "企业名称", "所属乡镇", "行业类别", "细分品类", "追溯情况", "", "", ""]
+    sub = [
+        "",
+        "",
+        "",
+        "",
+        "",
+        "",
+        "是否建立信息化追溯体系",
+        "追溯体系建立日期",
+        "是否接入追溯平台",
+        "接入日期",
+    ]
+    rows = [TITLE[0], top, sub, *messy_rows()[3:]]
+    merges = [(1, c, 2, c) for c in range(6)] + [(1, 6, 1, 9)]
+    validation = check_upload(engine, "enterprises", to_xlsx(rows, merges=merges), "a.xlsx", today=TODAY)
+    assert validation.ok, validation.lines()
+    assert validation.header_row == 3 and len(validation.values) == 6
+
+
 def test_department_defaults_to_the_subcategorys_then_the_sectors_lead(engine):
     run_import(engine, to_xlsx(messy_rows()), "名录.xlsx")
     with engine.connect() as conn:
