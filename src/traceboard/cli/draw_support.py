@@ -315,3 +315,8 @@ def risk_of(report: dict, frame: RegisterFrame, uscc: str) -> tuple[str, float |
     match = frame.enterprises.loc[frame.enterprises["uscc"] == uscc, "id"]
     entry = report.get("enterprises", {}).get(str(int(match.iloc[0]))) if len(match) else None
     return None if entry is None else (entry[0], entry[1], entry[2])
+
+
+def percent_text(table: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """Shares as "12.3%" text, "—" where there is no estimate (shown as such, not as 0 or None)."""
+    return table.assign(**{c: table[c].map(lambda v: "—" if pd.isna(v) else f"{v:.1%}") for c in columns})

@@ -196,11 +196,10 @@ def estimates_view(engine, frame, draw_id: int) -> None:
     table = support.estimates_table(engine, draw_id, frame)
     labels = {"share": t("sampling.risk.estimate_share"), "model": t("sampling.risk.estimate_model")}
     st.plotly_chart(estimate_bars(table, labels, t("sampling.risk.estimates")), width="stretch")
-    shown = table.rename(columns={"predicted": "predicted_share"})
-    percent = st.column_config.NumberColumn(format="percent")
+    shown = support.percent_text(table, ["share", "ci_low", "ci_high", "predicted"])
+    shown = shown.rename(columns={"predicted": "predicted_share"})
     columns = ["domain", "N", "checked", "problems", "share", "ci_low", "ci_high", "predicted_share"]
-    config = {t(f"sampling.risk.col_{c}"): percent for c in columns[4:]}
-    show_table(shown, columns, "sampling.risk", column_config=config)
+    show_table(shown, columns, "sampling.risk")
     st.caption(t("sampling.risk.estimate_note"))
 
 
