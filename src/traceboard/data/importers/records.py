@@ -13,7 +13,14 @@ from sqlalchemy import Connection
 
 from traceboard.data import models as m
 from traceboard.data.importers.rules import KEYS
-from traceboard.data.importers.upsert import insert_rows, load_existing, merge_existing, prepare, update_rows
+from traceboard.data.importers.upsert import (
+    insert_rows,
+    load_existing,
+    lock_for_import,
+    merge_existing,
+    prepare,
+    update_rows,
+)
 
 
 @dataclass(frozen=True)
@@ -43,6 +50,7 @@ def write_records(conn: Connection, kind: str, values: pd.DataFrame, actor: str)
     target = TARGETS[kind]
     table = target.model.__table__
     keys, fields = list(KEYS[kind]), list(target.fields)
+    lock_for_import(conn, table)
     existing = load_existing(conn, table, keys + fields)
     for key in keys:
         existing[key] = existing[key].astype(float) if key.endswith(("_id", "_on")) else existing[key]

@@ -24,6 +24,7 @@ from traceboard.data.importers.upsert import (
     from_days,
     insert_rows,
     load_existing,
+    lock_for_import,
     merge_existing,
     prepare,
     to_days,
@@ -50,6 +51,7 @@ def write_enterprises(conn: Connection, values: pd.DataFrame, today: dt.date, so
     Output: counts ``added``, ``updated``, ``unchanged`` and one per event kind written.
     """
     table = m.Enterprise.__table__
+    lock_for_import(conn, table)
     existing = load_existing(conn, table, ["uscc", *FIELDS])
     incoming = prepare(values[[c for c in values.columns if c in ("uscc", *FIELDS)]], table)
     merged = merge_existing(incoming, existing, ["uscc"], FIELDS)

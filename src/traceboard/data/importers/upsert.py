@@ -12,7 +12,7 @@ import datetime as dt
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, Date, Table, bindparam, select
+from sqlalchemy import Connection, Date, Table, bindparam, select, text
 
 from traceboard.data.bulk import bulk_insert, next_id, reset_sequence
 from traceboard.data.frame import EPOCH, day_number, read_frame
@@ -34,6 +34,17 @@ def from_days(series: pd.Series) -> pd.Series:
 
 def date_columns(table: Table) -> list[str]:
     return [c.name for c in table.columns if isinstance(c.type, Date)]
+
+
+def lock_for_import(conn: Connection, table: Table) -> None:
+    """On PostgreSQL, hold off other writers of ``table`` until the import commits.
+
+    The import reads the keys present, then inserts the new rows with ids it
+    numbers itself; another writer in between would collide. Readers are not
+    blocked. (SQLite write transactions are already exclusive: BEGIN IMMEDIATE.)
+    """
+    if conn.dialect.name == "postgresql":
+        conn.execute(text(f'LOCK TABLE "{table.name}" IN EXCLUSIVE MODE'))
 
 
 def load_existing(conn: Connection, table: Table, columns: list[str]) -> pd.DataFrame:
