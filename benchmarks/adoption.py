@@ -235,11 +235,11 @@ def main() -> None:
     parser.add_argument("--skip-table", action="store_true")
     parser.add_argument("--keep", type=Path, help="Keep (and reuse) the demo databases in this directory.")
     args = parser.parse_args()
-    report: dict = {"enterprises": args.enterprises}
+    report: dict = {}
     with tempfile.TemporaryDirectory() as tmp:
         if not args.skip_table:
             frame, _, setup = demo_frame(Path(tmp), args.enterprises, args.keep)
-            report |= setup | {"events": len(frame.events)}
+            report |= {"enterprises": args.enterprises, **setup, "events": len(frame.events)}
             report["table"] = time_table(frame, to_day(args.as_of), args.repeat)
             del frame
         if not args.skip_page:
