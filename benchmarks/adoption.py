@@ -28,17 +28,22 @@ import tempfile
 import time
 from pathlib import Path
 
-import duckdb
 import numpy as np
 import pandas as pd
 
 from traceboard.bench import peak_rss_mb, scratch_database
+from traceboard.bench_baselines import (
+    ADOPTION_TREND_SQL,
+    duckdb_adoption_trend,
+    duckdb_connection,
+    trend_days,
+)
 from traceboard.data.adoption_targets import load_targets
 from traceboard.data.db import make_engine
 from traceboard.data.demo import generate_demo
 from traceboard.data.frame import EVENT_CODES, RegisterFrame, load_register_frame, to_day
 from traceboard.metrics.adoption_counts import count_adoption_over_days
-from traceboard.metrics.adoption_report import FIRST_TREND_YEAR, trend_table
+from traceboard.metrics.adoption_report import trend_table
 
 DUCKDB_SQL = """
 WITH
@@ -68,64 +73,12 @@ LEFT JOIN connection c ON c.year = s.year AND c.pos = s.pos
 GROUP BY s.year, s.township, s.sector
 """.format(**EVENT_CODES)
 
-# The same table with ASOF joins: each year's cut-off is the last event sequence number on or
-# before its day (events are numbered in day order), and each enterprise's last event of a pair
-# up to that cut-off is found by an ASOF join instead of a join on every earlier event.
-DUCKDB_ASOF_SQL = """
-WITH
-cuts AS (
-    SELECT y.year, y.day, coalesce((SELECT max(seq) FROM ev WHERE ev.day <= y.day), -1) AS cut
-    FROM years y
-),
-adoption AS (SELECT pos, seq, kind FROM ev WHERE kind IN ({adopted}, {dropped})),
-connection AS (SELECT pos, seq, kind FROM ev WHERE kind IN ({connected}, {disconnected})),
-active AS (
-    SELECT c.year, c.cut, n.pos, n.township, n.sector
-    FROM ent n JOIN cuts c ON n.registered <= c.day AND n.closed > c.day
-)
-SELECT s.year, s.township, s.sector,
-       count(*) AS total,
-       count(*) FILTER (WHERE a.kind = {adopted}) AS adopted,
-       count(*) FILTER (WHERE a.kind = {adopted} AND k.kind = {connected}) AS connected
-FROM active s
-ASOF LEFT JOIN adoption a ON a.pos = s.pos AND s.cut >= a.seq
-ASOF LEFT JOIN connection k ON k.pos = s.pos AND s.cut >= k.seq
-GROUP BY s.year, s.township, s.sector
-""".format(**EVENT_CODES)
+DUCKDB_ASOF_SQL = ADOPTION_TREND_SQL
+year_days = trend_days
 
 
-def year_days(day: int) -> list[int]:
-    """Year ends from FIRST_TREND_YEAR, then ``day`` itself (as trend_table does)."""
-    last = (dt.date(1970, 1, 1) + dt.timedelta(days=day)).year
-    return [to_day(dt.date(y, 12, 31)) for y in range(FIRST_TREND_YEAR, last)] + [day]
-
-
-def duckdb_connection(frame: RegisterFrame, days: list[int]) -> duckdb.DuckDBPyConnection:
-    """The frame's arrays as in-memory DuckDB tables (loaded once, outside the timing)."""
-    ent = frame.enterprises
-    con = duckdb.connect()
-    tables = {
-        "ent": pd.DataFrame(
-            {
-                "pos": np.arange(len(ent), dtype=np.int32),
-                "township": ent["township"].cat.codes.to_numpy(),
-                "sector": ent["sector"].cat.codes.to_numpy(),
-                "registered": ent["registered"].to_numpy(),
-                "closed": ent["closed"].to_numpy(),
-            }
-        ),
-        "ev": frame.events.assign(seq=np.arange(len(frame.events), dtype=np.int32)),
-        "years": pd.DataFrame({"year": range(len(days)), "day": np.array(days, dtype=np.int32)}),
-    }
-    for name, table in tables.items():
-        con.register(f"{name}_df", table)
-        con.execute(f"CREATE TABLE {name} AS SELECT * FROM {name}_df")
-        con.unregister(f"{name}_df")
-    return con
-
-
-def duckdb_table(con: duckdb.DuckDBPyConnection, sql: str = DUCKDB_SQL) -> pd.DataFrame:
-    return con.execute(sql).fetch_df()
+def duckdb_table(con, sql: str = ADOPTION_TREND_SQL) -> pd.DataFrame:
+    return duckdb_adoption_trend(con, sql)
 
 
 def same_counts(ours: pd.DataFrame, theirs: pd.DataFrame, frame: RegisterFrame, days: list[int]) -> bool:

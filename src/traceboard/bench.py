@@ -53,6 +53,7 @@ class BenchContext:
     engine: Engine
     n: int
     workdir: Path
+    admin_url: str | None = None
     state: dict[str, Any] = field(default_factory=dict)
 
 
@@ -97,7 +98,12 @@ def scratch_database(kind: str, workdir: Path, admin_url: str | None = None) -> 
         server.dispose()
 
 
-Step = Callable[[BenchContext], Result]
+# A step gives one result, several (one per page), or None when it does not apply at this size.
+Step = Callable[[BenchContext], "Result | list[Result] | None"]
+
+
+def _baseline_text(result: Result) -> str:
+    return "" if result.baseline_seconds is None else f" (baseline {result.baseline_seconds:.3f} s)"
 
 
 def run_bench(
@@ -114,12 +120,16 @@ def run_bench(
         tempfile.TemporaryDirectory(prefix="traceboard-bench-") as tmp,
         scratch_database(database, Path(tmp), admin_url) as engine,
     ):
-        ctx = BenchContext(engine, n, Path(tmp))
+        ctx = BenchContext(engine, n, Path(tmp), admin_url)
         for name, step in steps:
             report(f"{name} …")
             result = step(ctx)
-            results.append(result)
-            report(f"{name}: {result.seconds:.3f} s")
+            if result is None:
+                report(f"{name}: skipped at this size")
+                continue
+            for one in result if isinstance(result, list) else [result]:
+                results.append(one)
+                report(f"{one.name}: {one.seconds:.3f} s" + _baseline_text(one))
     return {
         "n": n,
         "database": database,

@@ -1,12 +1,24 @@
-"""The steps ``traceboard bench`` measures, in order (see traceboard.bench for the harness)."""
+"""The steps ``traceboard bench`` measures, in order (see traceboard.bench for the harness).
+
+Each step calls the same functions the commands and pages call; the DuckDB
+baseline computes the adoption table from the same in-memory arrays.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
 import time
 
-from traceboard.bench import BenchContext, Result, time_median
-from traceboard.data.demo import generate_demo
-from traceboard.data.frame import load_register_frame
+from traceboard.bench import BenchContext, Result, scratch_database, time_median
+from traceboard.bench_baselines import duckdb_adoption_trend, duckdb_connection, trend_days
+from traceboard.data.adoption_targets import load_targets
+from traceboard.data.authz import SYSTEM
+from traceboard.data.demo import DEMO_AS_OF, generate_demo
+from traceboard.data.frame import load_register_frame, to_day
+
+IMPORT_MAX_ROWS = 100_000
+DRAW_SEED = "湘乡 2026 基准测试 🎲 31415926"
 
 
 def step_demo(ctx: BenchContext) -> Result:
@@ -21,4 +33,118 @@ def step_load(ctx: BenchContext) -> Result:
     return Result("load", seconds)
 
 
-STEPS = [("demo", step_demo), ("load", step_load)]
+def step_adoption_table(ctx: BenchContext) -> Result:
+    """Township × sector × year (year ends from 2016, and the latest date) against DuckDB."""
+    from traceboard.metrics.adoption_report import trend_table
+
+    frame, day = ctx.state["frame"], to_day(DEMO_AS_OF)
+    targets = load_targets()
+    seconds, _ = time_median(lambda: trend_table(frame, ["township", "sector"], day, targets))
+    con = duckdb_connection(frame, trend_days(day))
+    baseline, _ = time_median(lambda: duckdb_adoption_trend(con))
+    con.close()
+    return Result("adoption_table", seconds, baseline)
+
+
+def step_draw(ctx: BenchContext) -> Result:
+    """5 % of all active enterprises, stratified by sector, with inspector pairs (spec v1)."""
+    from traceboard.cli import draw_support
+    from traceboard.sampling import ceremony
+    from traceboard.sampling.manifest import dump_manifest
+
+    scope = {"ratio": "0.05", "stratum_by": "sector", "sectors": (), "townships": (), "on": DEMO_AS_OF}
+    seed_hash = hashlib.sha256(DRAW_SEED.encode()).hexdigest()
+    started = time.perf_counter()
+    frozen, _ = draw_support.freeze(ctx.engine, scope, ctx.state["frame"])
+    manifest, _rows = ceremony.reveal(frozen, DRAW_SEED, seed_hash, dt.datetime.now(dt.UTC))
+    seconds = time.perf_counter() - started
+    ctx.state["manifest"] = dump_manifest(manifest)
+    return Result("draw", seconds)
+
+
+def step_verify(ctx: BenchContext) -> Result:
+    """The public's verification: parse the manifest and redo every stratum and pair (stdlib only)."""
+    from traceboard.sampling import verify_manifest
+
+    data = ctx.state["manifest"]
+    seconds, problem = time_median(lambda: verify_manifest.verify(verify_manifest.load(data)))
+    if problem:
+        raise RuntimeError(f"the benchmark's own manifest does not verify: {problem}")
+    return Result("verify", seconds)
+
+
+def step_assess(ctx: BenchContext) -> Result:
+    """One year's full assessment (2025) on the loaded frame."""
+    from traceboard.metrics.assessment_run import prepare_assessment
+
+    seconds, _ = time_median(lambda: prepare_assessment(ctx.engine, 2025, DEMO_AS_OF, ctx.state["frame"]))
+    return Result("assess", seconds)
+
+
+def step_import(ctx: BenchContext) -> Result | None:
+    """Export the register (≤ 100,000 rows) as .xlsx, then validate and import it into an empty database."""
+    from traceboard.data.exporters import export_table, to_file_bytes
+    from traceboard.data.importers import check_upload, import_validated
+
+    if ctx.n > IMPORT_MAX_ROWS:
+        return None
+    content = to_file_bytes(export_table(ctx.engine, SYSTEM, "enterprises"), "xlsx", "企业名录")
+    target_dir = ctx.workdir / "import"
+    target_dir.mkdir()
+    with scratch_database(ctx.engine.dialect.name, target_dir, ctx.admin_url) as target:
+        started = time.perf_counter()
+        validation = check_upload(target, "enterprises", content, "register.xlsx", today=DEMO_AS_OF)
+        if not validation.ok:
+            raise RuntimeError(f"the exported register does not import: {validation.lines()[:3]}")
+        import_validated(target, SYSTEM, validation, today=DEMO_AS_OF)
+        seconds = time.perf_counter() - started
+    return Result("import", seconds)
+
+
+STEPS = [
+    ("demo", step_demo),
+    ("load", step_load),
+    ("adoption_table", step_adoption_table),
+    ("draw", step_draw),
+    ("verify", step_verify),
+    ("assess", step_assess),
+    ("import", step_import),
+]
+
+
+PAGES_MAX_ENTERPRISES = 100_000
+
+
+def step_pages(ctx: BenchContext) -> list[Result] | None:
+    """Each page the office sees, under AppTest: seconds of a rerun after the first load (median of 3)."""
+    import os
+    import statistics
+
+    from streamlit.testing.v1 import AppTest
+
+    from traceboard.config import PACKAGE_ROOT
+    from traceboard.dashboard.navigation import visible_pages
+    from traceboard.data.authz import Actor
+
+    if ctx.n > PAGES_MAX_ENTERPRISES:
+        return None
+    os.environ["TRACEBOARD_DATABASE_URL"] = ctx.engine.url.render_as_string(hide_password=False)
+    results = []
+    for page in [p for p in visible_pages("office") if p != "sign_in"]:
+        at = AppTest.from_file(str(PACKAGE_ROOT / "dashboard" / "app.py"), default_timeout=600)
+        at.session_state["actor"] = Actor("demo-office", "office")
+        at.run()
+        at.switch_page(f"pages/{page}.py")
+        at.run()  # first load: the frame is read and cached
+        times = []
+        for _ in range(3):
+            started = time.perf_counter()
+            at.run()
+            times.append(time.perf_counter() - started)
+        if at.exception:
+            raise RuntimeError(f"page {page} failed under AppTest: {at.exception[0].value}")
+        results.append(Result(f"page:{page}", statistics.median(times)))
+    return results
+
+
+STEPS.append(("pages", step_pages))
