@@ -48,8 +48,8 @@ def step_adoption_table(ctx: BenchContext) -> Result:
 
 def step_draw(ctx: BenchContext) -> Result:
     """5 % of all active enterprises, stratified by sector, with inspector pairs (spec v1)."""
-    from traceboard.cli import draw_support
     from traceboard.sampling import ceremony
+    from traceboard.sampling import workflow as draw_support
     from traceboard.sampling.manifest import dump_manifest
 
     scope = {"ratio": "0.05", "stratum_by": "sector", "sectors": (), "townships": (), "on": DEMO_AS_OF}

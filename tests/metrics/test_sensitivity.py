@@ -45,7 +45,8 @@ def test_grade_stability_matches_an_independent_count():
     assert bool(got.loc["B", "fragile"]) is True
     assert got.loc["A", "grade_stays"] == 1.0 and got.loc["C", "grade_stays"] == 1.0
     assert not got.loc["A", "fragile"] and not got.loc["C", "fragile"]
-    # C (70) is beaten by B only when B passes 70: 100·(w1 + 0.2 w2)/(w1 + w2) > 70 needs w1 > 1.67·w2, impossible in ±20 %.
+    # C (70) is beaten by B only when B passes 70: 100·(w1 + 0.2 w2)/(w1 + w2) > 70
+    # needs w1 > 1.67·w2, impossible in ±20 %.
     assert got.loc["C", "rank_stays"] == 1.0 and got.loc["A", "rank_stays"] == 1.0
     assert (got.loc["B", "rank_best"], got.loc["B", "rank_worst"]) == (3, 3)
 

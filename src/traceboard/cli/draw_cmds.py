@@ -13,10 +13,10 @@ from pathlib import Path
 
 import click
 
-from traceboard.cli import draw_support as support
 from traceboard.cli.common import CommandError, acting_user, as_option, get_engine
 from traceboard.data import inspection_store, sampling_store
 from traceboard.sampling import ceremony, plans
+from traceboard.sampling import workflow as support
 from traceboard.sampling.assign import NoValidPair
 from traceboard.sampling.manifest import ManifestInvalid, check_manifest, dump_manifest
 from traceboard.sampling.spec import DrawRefused, sha256_hex

@@ -8,12 +8,12 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from traceboard.cli import draw_support as support
 from traceboard.dashboard.state import t
 from traceboard.data import sampling_files, sampling_store
 from traceboard.data.authz import PermissionDenied
 from traceboard.data.sampling_frames import department_ids
 from traceboard.sampling import ceremony, plans
+from traceboard.sampling import workflow as support
 from traceboard.sampling.assign import NoValidPair
 from traceboard.sampling.manifest import dump_manifest
 from traceboard.sampling.spec import DrawRefused

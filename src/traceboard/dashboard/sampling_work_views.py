@@ -7,13 +7,13 @@ import datetime as dt
 
 import streamlit as st
 
-from traceboard.cli import draw_support as support
 from traceboard.dashboard.sampling_charts import estimate_bars
 from traceboard.dashboard.sampling_views import FLASH, REFUSALS, attempt, show_table
 from traceboard.dashboard.state import t
 from traceboard.data import inspection_store, sampling_store
 from traceboard.data.models import INSPECTION_RESULTS
 from traceboard.sampling import results
+from traceboard.sampling import workflow as support
 
 ASSIGNMENT_COLUMNS = [
     "position",
