@@ -53,8 +53,13 @@ lint: setup
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
 
+# Measurements, not tests: 10k, 100k and 1M enterprises on SQLite, 100k on PostgreSQL, one table.
+BENCH_RUNS := 10000:sqlite 100000:sqlite 1000000:sqlite 100000:postgresql
 bench: setup services
-	$(BIN)/traceboard bench --suite --out var/bench.json
+	@mkdir -p var/bench
+	@for run in $(BENCH_RUNS); do n=$${run%%:*}; db=$${run##*:}; \
+		$(BIN)/traceboard bench --enterprises $$n --database $$db --out var/bench/$$n-$$db.json || exit 1; done
+	@$(BIN)/traceboard bench-report $(foreach r,$(BENCH_RUNS),var/bench/$(subst :,-,$(r)).json)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache

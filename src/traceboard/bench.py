@@ -137,3 +137,25 @@ def run_bench(
         "results": [r.as_json() for r in results],
         "peak_rss_mb": round(peak_rss_mb(), 1),
     }
+
+
+def format_table(reports: list[dict[str, Any]]) -> str:
+    """Reports side by side: a row per step, a column per (size, database); ratios to the baseline."""
+    columns = [f"{r['n']:,} · {r['database']}" for r in reports]
+    names = list(dict.fromkeys(res["name"] for r in reports for res in r["results"]))
+    lines = ["| step | " + " | ".join(columns) + " |", "|---|" + "---:|" * len(columns)]
+    for name in names:
+        cells = []
+        for report in reports:
+            found = next((res for res in report["results"] if res["name"] == name), None)
+            if found is None:
+                cells.append("—")
+            elif "ratio" in found:
+                cells.append(
+                    f"{found['seconds']:.3f} s (DuckDB {found['baseline_seconds']:.3f} s, ×{found['ratio']})"
+                )
+            else:
+                cells.append(f"{found['seconds']:.3f} s")
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    lines.append("| peak RSS | " + " | ".join(f"{r['peak_rss_mb']:,.0f} MB" for r in reports) + " |")
+    return "\n".join(lines)

@@ -39,5 +39,18 @@ def bench_cmd(enterprises: int, database: str, out: Path) -> None:
     click.echo(f"wrote {out}")
 
 
+@click.command("bench-report")
+@click.argument(
+    "files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+def bench_report_cmd(files: tuple[Path, ...]) -> None:
+    """Print benchmark reports side by side as one Markdown table (seconds; ratio to DuckDB)."""
+    from traceboard.bench import format_table
+
+    reports = [json.loads(path.read_text(encoding="utf-8")) for path in files]
+    click.echo(format_table(reports))
+
+
 def register(group: click.Group) -> None:
     group.add_command(bench_cmd)
+    group.add_command(bench_report_cmd)
