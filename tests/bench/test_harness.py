@@ -1,0 +1,67 @@
+"""The benchmark harness's own logic (no timings are asserted: benchmarks are not tests)."""
+
+import os
+
+import pytest
+
+from traceboard.bench import BenchContext, Result, format_table, run_bench, time_median
+
+
+def test_time_median_repeats_quick_steps_and_returns_the_last_value():
+    calls = []
+    seconds, value = time_median(lambda: calls.append(1) or len(calls))
+    assert len(calls) == 5 and value == 5 and seconds >= 0
+
+
+def test_results_carry_the_ratio_to_their_baseline():
+    assert Result("adoption_table", 0.5, 2.0).as_json() == {
+        "name": "adoption_table",
+        "seconds": 0.5,
+        "baseline_seconds": 2.0,
+        "ratio": 0.25,
+    }
+    assert Result("load", 1.23456).as_json() == {"name": "load", "seconds": 1.2346}
+
+
+@pytest.mark.parametrize("database", ["sqlite", "postgresql"])
+def test_run_bench_on_a_fresh_database_skips_steps_that_do_not_apply(database):
+    def count_units(ctx: BenchContext) -> Result:
+        with ctx.engine.connect() as conn:
+            ctx.state["units"] = conn.exec_driver_sql("SELECT count(*) FROM unit").scalar()
+        return Result("count", 0.1)
+
+    report = run_bench(
+        50,
+        database,
+        [
+            ("count", count_units),
+            ("never", lambda ctx: None),
+            ("pages", lambda ctx: [Result("page:a", 0.2), Result("page:b", 0.3)]),
+        ],
+        admin_url=os.environ.get("TRACEBOARD_TEST_POSTGRES_URL"),
+    )
+    assert report["n"] == 50 and report["database"] == database
+    assert [r["name"] for r in report["results"]] == ["count", "page:a", "page:b"]
+    assert report["peak_rss_mb"] > 0
+
+
+def test_format_table_puts_runs_side_by_side():
+    reports = [
+        {"n": 10, "database": "sqlite", "results": [{"name": "load", "seconds": 1.0}], "peak_rss_mb": 100},
+        {
+            "n": 20,
+            "database": "postgresql",
+            "peak_rss_mb": 200.4,
+            "results": [
+                {"name": "load", "seconds": 2.0},
+                {"name": "adoption_table", "seconds": 0.5, "baseline_seconds": 1.0, "ratio": 0.5},
+            ],
+        },
+    ]
+    assert format_table(reports).splitlines() == [
+        "| step | 10 · sqlite | 20 · postgresql |",
+        "|---|---:|---:|",
+        "| load | 1.000 s | 2.000 s |",
+        "| adoption_table | — | 0.500 s (DuckDB 1.000 s, ×0.5) |",
+        "| peak RSS | 100 MB | 200 MB |",
+    ]
