@@ -7,17 +7,21 @@ change of the record writes one) and dropped when the record changes.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import streamlit as st
 from sqlalchemy import Engine
 
 from traceboard import config
 from traceboard.dashboard.i18n import DEFAULT_LANGUAGE, LANGUAGES, translate
-from traceboard.data.audit import data_version
+from traceboard.data.audit import data_stamp
 from traceboard.data.authz import Actor
 from traceboard.data.db import make_engine
 from traceboard.data.frame import RegisterFrame, load_register_frame
 from traceboard.data.migrate import init_database, schema_is_current
+
+T = TypeVar("T")
 
 
 @st.cache_resource(show_spinner=False)
@@ -33,17 +37,38 @@ def get_engine() -> Engine:
 
 
 @st.cache_resource(show_spinner=False, max_entries=1)
-def _frame(url: str, version: int) -> RegisterFrame:
+def _frame(url: str, version: str) -> RegisterFrame:
     return load_register_frame(_engine(url))
+
+
+def current_data_version() -> str:
+    """The record's data version: the newest audit row (every change writes one)."""
+    with get_engine().connect() as conn:
+        return data_stamp(conn)
 
 
 def get_frame() -> RegisterFrame:
     """The register frame of the current data version (reloaded after any change)."""
-    engine = get_engine()
-    with engine.connect() as conn:
-        version = data_version(conn)
+    version = current_data_version()
     with st.spinner(t("common.loading")):
         return _frame(config.database_url(), version)
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def _per_version(key: tuple, version: str, _compute: Callable[[], Any]) -> Any:
+    return _compute()
+
+
+def per_data_version(key: tuple, compute: Callable[[], T]) -> T:
+    """``compute()`` once per data version and ``key`` (plain values naming what is computed).
+
+    For reads that take more than an interaction's worth of time (a whole-register
+    export, rule checks over every inspection): a rerun that changes nothing in the
+    record reuses the result; any change of the record computes it again. The result
+    is shared between sessions, so ``key`` must include whatever it depends on
+    (e.g. the acting user's role) and callers must not mutate it.
+    """
+    return _per_version((config.database_url(), *key), current_data_version(), compute)
 
 
 def language() -> str:

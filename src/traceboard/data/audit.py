@@ -121,3 +121,10 @@ def verify_chain(session: Session, batch: int = 10_000) -> ChainBreak | None:
 def data_version(conn: Connection | Session) -> int:
     """A number that changes whenever the record changes (every change writes an audit row)."""
     return int(conn.execute(select(func.coalesce(func.max(AuditLog.id), 0))).scalar_one())
+
+
+def data_stamp(conn: Connection | Session) -> str:
+    """``data_version`` with the newest row's hash: unique even across databases re-created
+    at the same URL (ids restart, hashes cover the moment), so caches never mix records."""
+    row = conn.execute(select(AuditLog.id, AuditLog.hash).order_by(AuditLog.id.desc()).limit(1)).first()
+    return f"{row[0]}:{row[1]}" if row else "0"

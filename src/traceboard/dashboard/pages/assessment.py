@@ -3,7 +3,16 @@
 import streamlit as st
 
 from traceboard.dashboard import assessment_charts as charts
-from traceboard.dashboard.state import current_actor, get_engine, get_frame, language, t, today
+from traceboard.dashboard.state import (
+    current_actor,
+    current_data_version,
+    get_engine,
+    get_frame,
+    language,
+    per_data_version,
+    t,
+    today,
+)
 from traceboard.data.assessment_report import write_assessment_pdf, write_assessment_xlsx
 from traceboard.metrics.assessment import compare_with_average, count_grades
 from traceboard.metrics.assessment_run import (
@@ -32,7 +41,9 @@ if frame.enterprises.empty:
 years = list(range(today().year, FIRST_YEAR - 1, -1))
 year = st.selectbox(t("assessment.year"), years, index=min(1, len(years) - 1), key="assessment_year")
 engine = get_engine()
-view = prepare_assessment(engine, year, today(), frame)
+view = per_data_version(
+    ("assessment", year, today()), lambda: prepare_assessment(engine, year, today(), frame)
+)
 version = t("assessment.version", n=view.version) if view.version else t("assessment.unsaved")
 if view.status == "locked":
     st.success(t("assessment.locked", year=year, version=version, who=view.run["locked_by"]))
@@ -106,13 +117,13 @@ with tabs[1]:
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
-def history_of(year: int, version: int):
+def history_of(year: int, version: str):
     """Scores 2018 → year, once per data version (computing each year takes a moment)."""
     return score_history(engine, year, today(), frame)
 
 
 with tabs[2]:
-    history = history_of(year, frame.version)
+    history = history_of(year, current_data_version())
     mine = history[history["unit_id"] == unit_id]
     history_labels = {"score": t("assessment.this_unit"), "average": t("assessment.average")}
     name = units.set_index("unit_id")["unit"][unit_id]

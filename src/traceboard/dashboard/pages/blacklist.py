@@ -15,7 +15,7 @@ from traceboard.blacklist.alerts import (
 from traceboard.blacklist.lifecycle import REPAIR_CONDITIONS, IllegalMove, Move
 from traceboard.blacklist.public import failed_checks_since
 from traceboard.blacklist.site import shape_alerts, shape_cases
-from traceboard.dashboard.state import current_actor, get_engine, t, today
+from traceboard.dashboard.state import current_actor, get_engine, per_data_version, t, today
 from traceboard.data.authz import ROLE_NAMES, PermissionDenied
 from traceboard.data.blacklist_config import load_alert_templates
 from traceboard.data.blacklist_store import NotFound, load_alerts, load_case_events, load_cases, load_sectors
@@ -64,7 +64,8 @@ queue, case_tab, alert_tab, public_tab = st.tabs(
 with queue:
     st.subheader(t("blacklist.suggested"))
     show_table(
-        actions.suggest_cases(engine), ["uscc", "name", "rule", "grounds", "inspection_id", "checked_on"]
+        per_data_version(("blacklist_suggestions", today()), lambda: actions.suggest_cases(engine)),
+        ["uscc", "name", "rule", "grounds", "inspection_id", "checked_on"],
     )
     st.subheader(t("blacklist.open_cases"))
     pending = cases[cases["state"].isin(("proposed", "notified"))].rename(columns={"state_label": "status"})

@@ -6,7 +6,7 @@ from functools import partial
 import pandas as pd
 import streamlit as st
 
-from traceboard.dashboard.state import current_actor, get_engine, t
+from traceboard.dashboard.state import current_actor, get_engine, per_data_version, t
 from traceboard.data.authz import PermissionDenied
 from traceboard.data.exporters import export_table, filter_choices, template_bytes, to_file_bytes
 from traceboard.data.importers import (
@@ -160,7 +160,8 @@ with tab_export:
     if adopted != "all":
         filters["adopted"] = adopted == "yes"
     try:
-        table = export_table(engine, actor, "enterprises", filters)
+        key = ("export", actor.username, actor.role, tuple(sorted((k, str(v)) for k, v in filters.items())))
+        table = per_data_version(key, partial(export_table, engine, actor, "enterprises", filters))
     except PermissionDenied:
         st.info(t("data_admin.no_export"))
     else:
