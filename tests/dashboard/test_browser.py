@@ -110,8 +110,9 @@ def browser():
 
 def _settled(tab) -> None:
     tab.wait_for_selector("h1", timeout=30_000)
-    # Streamlit shows a running indicator while the script runs; wait until it is gone.
-    tab.wait_for_function("!document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=30_000)
+    # Streamlit marks the app element with the script's state (as its own end-to-end tests
+    # wait on); a screenshot taken while the script still runs shows a half-drawn page.
+    tab.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=60_000)
     tab.wait_for_timeout(800)
 
 
