@@ -138,21 +138,25 @@ def commit_draw(
     _require_pools(engine, actor, frozen)
     with transaction(engine) as session:
         row = _add_draw(session, actor, frozen, seed_sha256, list_hash, plan_id, batch)
-        record_audit(
-            session,
-            actor=actor.username,
-            action="sampling.draw.commit",
-            entity="draw",
-            entity_id=row.id,
-            after={
-                "plan_id": plan_id,
-                "batch": batch,
-                "seed_sha256": row.seed_sha256,
-                "list_sha256": list_hash,
-                "strata": _summary(frozen),
-            },
-        )
+        _audit_commit(session, actor, row, list_hash, frozen)
         return row.id
+
+
+def _audit_commit(session, actor: Actor, row: m.Draw, list_hash: str, frozen: dict) -> None:
+    record_audit(
+        session,
+        actor=actor.username,
+        action="sampling.draw.commit",
+        entity="draw",
+        entity_id=row.id,
+        after={
+            "plan_id": row.plan_id,
+            "batch": row.batch,
+            "seed_sha256": row.seed_sha256,
+            "list_sha256": list_hash,
+            "strata": _summary(frozen),
+        },
+    )
 
 
 def reveal_draw(
@@ -185,20 +189,7 @@ def run_oneoff_draw(
     _require_pools(engine, actor, frozen)
     with transaction(engine) as session:
         row = _add_draw(session, actor, frozen, sha(seed), list_hash, plan_id, batch)
-        record_audit(
-            session,
-            actor=actor.username,
-            action="sampling.draw.commit",
-            entity="draw",
-            entity_id=row.id,
-            after={
-                "plan_id": plan_id,
-                "batch": batch,
-                "seed_sha256": row.seed_sha256,
-                "list_sha256": list_hash,
-                "strata": _summary(frozen),
-            },
-        )
+        _audit_commit(session, actor, row, list_hash, frozen)
         return row.id, _draw(session, actor, row, seed, revealer, due_on)
 
 
