@@ -159,3 +159,11 @@ def test_verifier_uses_the_standard_library_only():
         line.split()[1] for line in VERIFIER.read_text().splitlines() if line.startswith(("import ", "from "))
     ]
     assert set(imports) <= {"hashlib", "heapq", "itertools", "json", "math", "sys", "decimal"}
+
+
+def test_the_published_verifier_is_the_standalone_module():
+    from traceboard.data.sampling_files import verifier_source
+
+    source = verifier_source()
+    assert source == Path(verify_manifest.__file__).read_bytes()
+    assert b"import traceboard" not in source and b"from traceboard" not in source
