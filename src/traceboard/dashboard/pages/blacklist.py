@@ -65,7 +65,7 @@ with queue:
     st.subheader(t("blacklist.suggested"))
     show_table(
         per_data_version(("blacklist_suggestions", today()), lambda: actions.suggest_cases(engine)),
-        ["uscc", "name", "rule", "grounds", "inspection_id", "checked_on"],
+        ["uscc", "name", "grounds", "inspection_id", "checked_on"],  # the grounds name the rule in Chinese
     )
     st.subheader(t("blacklist.open_cases"))
     pending = cases[cases["state"].isin(("proposed", "notified"))].rename(columns={"state_label": "status"})
