@@ -62,6 +62,7 @@ def stacked_counts(table: pd.DataFrame, group: str, labels: dict[str, str], titl
     for name, values, color in parts:
         fig.add_bar(x=data[group].astype(str), y=values, name=name, marker_color=color)
     fig.update_layout(barmode="stack", title=title)
+    fig.update_xaxes(tickangle=-45)  # 24 Chinese names side by side would stand vertically
     return _layout(fig)
 
 
