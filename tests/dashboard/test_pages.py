@@ -58,3 +58,15 @@ def test_empty_database_says_what_to_do(db_url):
     at = run_page("overview")
     assert not at.exception
     assert "traceboard demo" in at.info[0].value
+
+
+def test_an_unreachable_database_is_one_clear_line(monkeypatch):
+    from traceboard.cli.common import reset_engines
+
+    monkeypatch.setenv("TRACEBOARD_DATABASE_URL", "postgresql+psycopg://nobody@127.0.0.1:1/none")
+    reset_engines()
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    assert not at.exception
+    assert at.error[0].value.startswith(
+        "无法连接数据库：cannot open database postgresql+psycopg://nobody@127.0.0.1:1/none"
+    )
