@@ -139,7 +139,7 @@ def time_page(url: str) -> dict:
     at.session_state["actor"] = Actor("demo-leader", "leader")
     started = time.perf_counter()
     at.run()
-    at.switch_page("pages/adoption.py")
+    at.switch_page("views/adoption.py")
     at.run()
     timings = {"first_load": round(time.perf_counter() - started, 3)}
     changes = {

@@ -134,7 +134,7 @@ def step_pages(ctx: BenchContext) -> list[Result] | None:
         at = AppTest.from_file(str(PACKAGE_ROOT / "dashboard" / "app.py"), default_timeout=600)
         at.session_state["actor"] = Actor("demo-office", "office")
         at.run()
-        at.switch_page(f"pages/{page}.py")
+        at.switch_page(f"views/{page}.py")
         at.run()  # first load: the frame is read and cached
         times = []
         for _ in range(3):

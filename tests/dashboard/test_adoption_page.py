@@ -28,7 +28,7 @@ def open_page(lang: str = "zh") -> AppTest:
     at.session_state["lang"] = lang
     at.session_state["actor"] = LEADER
     at.run()
-    at.switch_page("pages/adoption.py")
+    at.switch_page("views/adoption.py")
     at.run()
     at.date_input(key="adoption_as_of").set_value(dt.date(2020, 6, 30)).run()
     assert not at.exception, at.exception

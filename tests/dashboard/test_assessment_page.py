@@ -12,7 +12,7 @@ from traceboard.data.authz import Actor
 from traceboard.metrics.assessment_run import prepare_assessment
 
 PAGE = str(
-    Path(__file__).resolve().parents[2] / "src" / "traceboard" / "dashboard" / "pages" / "assessment.py"
+    Path(__file__).resolve().parents[2] / "src" / "traceboard" / "dashboard" / "views" / "assessment.py"
 )
 OFFICE = Actor("kao-office", "office")
 LEADER = Actor("kao-leader", "leader")

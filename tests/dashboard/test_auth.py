@@ -91,7 +91,7 @@ def test_each_role_sees_its_pages_and_is_refused_the_rest(demo_engine, role):
     assert at.sidebar.button(key="sign_out")
     for page in set(visible_pages("office")) - set(visible_pages(role)):
         with pytest.raises(ValueError, match="Could not find a navigation page"):
-            at.switch_page(f"pages/{page}.py")
+            at.switch_page(f"views/{page}.py")
     with pytest.raises(PermissionDenied):
         FORBIDDEN[role](demo_engine, actor)
 
@@ -167,7 +167,7 @@ def test_audit_page_filters_and_exports(demo_engine):
     with transaction(demo_engine) as session:
         add_user(session, Actor("demo-admin", "admin"), "wang", "office", password="Correct-horse-9")
     at = _app(Actor("demo-admin", "admin"))
-    at.switch_page("pages/audit.py").run()
+    at.switch_page("views/audit.py").run()
     assert not at.exception, at.exception
     assert at.title[0].value == "审计日志"
     at.selectbox(key="audit_action").select("user.add").run()
@@ -181,7 +181,7 @@ def test_audit_page_filters_and_exports(demo_engine):
 
 def test_admins_manage_accounts_on_their_page(demo_engine):
     at = _app(Actor("demo-admin", "admin"))
-    at.switch_page("pages/accounts.py").run()
+    at.switch_page("views/accounts.py").run()
     assert not at.exception, at.exception
     assert at.dataframe[0].value["用户名"].tolist()[:2] == ["demo-admin", "demo-inspector"]
     at.text_input(key="accounts_username").input("wang")

@@ -11,7 +11,7 @@ from traceboard.data.authz import Actor
 from traceboard.data.models import BlacklistEntry, ConsumerAlert, Enterprise
 
 PAGE = str(
-    Path(__file__).resolve().parents[2] / "src" / "traceboard" / "dashboard" / "pages" / "blacklist.py"
+    Path(__file__).resolve().parents[2] / "src" / "traceboard" / "dashboard" / "views" / "blacklist.py"
 )
 OFFICE = Actor("demo-office", "office")
 PUBLICITY = Actor("demo-publicity", "publicity")

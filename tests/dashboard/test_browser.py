@@ -124,7 +124,7 @@ def _shot(tab, name: str) -> list[str]:
 
 def test_sign_in_page_and_no_page_without_it(server, browser):
     tab = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
-    # A page's file name in the URL must not open it without signing in (Streamlit's "pages/" folder).
+    # A page's file name in the URL must not open it without signing in.
     tab.goto(f"{server}/overview", wait_until="networkidle")
     _settled(tab)
     assert tab.locator("h1").first.inner_text() == "登录"

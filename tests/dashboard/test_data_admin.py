@@ -21,14 +21,14 @@ def open_page(actor: Actor | None, lang: str = "zh") -> AppTest:
     if actor is not None:
         at.session_state["actor"] = actor
     at.run()
-    at.switch_page("pages/data_admin.py")
+    at.switch_page("views/data_admin.py")
     at.run()
     return at
 
 
 def run_page_alone(actor: Actor | None) -> AppTest:
     """The page file itself (the navigation shows it only to roles that may use it)."""
-    at = AppTest.from_file(str(DASHBOARD / "pages" / "data_admin.py"), default_timeout=60)
+    at = AppTest.from_file(str(DASHBOARD / "views" / "data_admin.py"), default_timeout=60)
     if actor is not None:
         at.session_state["actor"] = actor
     at.run()

@@ -24,7 +24,7 @@ def run_page(page: str, lang: str = "zh", actor: Actor | None = OFFICE) -> AppTe
         at.session_state["actor"] = actor
     at.run()
     if page != "overview":
-        at.switch_page(f"pages/{page}.py")
+        at.switch_page(f"views/{page}.py")
         at.run()
     return at
 

@@ -9,7 +9,7 @@ from streamlit.testing.v1 import AppTest
 from traceboard.data.models import BlacklistEntry, Enterprise
 
 PAGE = str(
-    Path(__file__).resolve().parents[2] / "src" / "traceboard" / "dashboard" / "pages" / "public_lookup.py"
+    Path(__file__).resolve().parents[2] / "src" / "traceboard" / "dashboard" / "views" / "public_lookup.py"
 )
 
 

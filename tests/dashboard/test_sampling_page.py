@@ -13,7 +13,7 @@ from traceboard.data import models as m
 from traceboard.data.authz import Actor
 
 OFFICE = Actor("demo-office", "office")
-PAGE = APP.replace("app.py", "pages/sampling.py")
+PAGE = APP.replace("app.py", "views/sampling.py")
 SEED = "掷骰 6-2-4-4-1 🎲"
 
 

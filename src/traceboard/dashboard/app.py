@@ -33,7 +33,7 @@ def build_pages(actor: Actor | None) -> dict[str, list[st.Page]]:
         if role in spec.roles:
             default = not sections  # the first page the role sees opens first
             page = st.Page(
-                f"pages/{spec.file}.py",
+                f"views/{spec.file}.py",
                 title=_title(spec.file),
                 icon=spec.icon,
                 url_path=spec.url,

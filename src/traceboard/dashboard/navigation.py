@@ -1,6 +1,6 @@
 """Which pages each role sees: the navigation table, without Streamlit.
 
-Every page file in ``pages/`` appears: one missing from ``PAGES`` is shown to
+Every page file in ``views/`` appears: one missing from ``PAGES`` is shown to
 the leading group and its office until it is given its roles here.
 """
 
@@ -9,7 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-PAGES_DIR = Path(__file__).resolve().parent / "pages"
+# Not "pages": Streamlit would also serve a `pages/` folder beside app.py by file name
+# ("multipage v1"), running a page without app.py — without sign-in and navigation.
+PAGES_DIR = Path(__file__).resolve().parent / "views"
 STAFF = frozenset({"leader", "office", "inspector", "publicity", "admin"})
 PUBLIC = "public"  # the pseudo-role of a visitor who has not signed in
 
@@ -18,9 +20,9 @@ PUBLIC = "public"  # the pseudo-role of a visitor who has not signed in
 class PageSpec:
     """A page file, its navigation section, icon, the roles that see it, and its URL path.
 
-    URL paths differ from file names on purpose: Streamlit also maps a ``pages/``
-    directory by file name ("multipage v1") and would then run a page without
-    app.py — without the sign-in and the role's navigation.
+    URL paths differ from file names as a second guard: should the folder ever be
+    named ``pages/`` again, Streamlit would serve it by file name ("multipage v1")
+    and run a page without app.py — without the sign-in and the role's navigation.
     """
 
     file: str
@@ -47,7 +49,7 @@ PAGES = (
 
 
 def page_specs() -> list[PageSpec]:
-    """PAGES that exist, then any other page file in ``pages/`` (for the leading group and office)."""
+    """PAGES that exist, then any other page file in ``views/`` (for the leading group and office)."""
     files = sorted(p.stem for p in PAGES_DIR.glob("*.py") if not p.stem.startswith("_"))
     known = {spec.file for spec in PAGES}
     extra = [
