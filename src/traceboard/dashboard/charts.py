@@ -63,7 +63,10 @@ def stacked_counts(table: pd.DataFrame, group: str, labels: dict[str, str], titl
         fig.add_bar(x=data[group].astype(str), y=values, name=name, marker_color=color)
     fig.update_layout(barmode="stack", title=title)
     fig.update_xaxes(tickangle=-45)  # 24 Chinese names side by side would stand vertically
-    return _layout(fig)
+    # The slanted names take the space below the plot: the legend goes above it.
+    return _layout(fig).update_layout(
+        legend={"orientation": "h", "y": 1.02, "yanchor": "bottom"}, margin={"t": 90}
+    )
 
 
 TARGET = "#c62828"

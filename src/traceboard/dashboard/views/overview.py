@@ -38,6 +38,12 @@ st.dataframe(
     shown,
     hide_index=True,
     width="stretch",
-    column_config={t("overview.col_rate"): st.column_config.ProgressColumn(format="percent")},
+    column_config={
+        t("overview.col_rate"): st.column_config.ProgressColumn(format="percent"),
+        **{
+            t(f"overview.col_{c}"): st.column_config.NumberColumn(format="percent")
+            for c in ("ci_low", "ci_high", "connected_rate")
+        },
+    },
 )
 st.caption(t("overview.note", as_of=as_of.isoformat()))
