@@ -179,3 +179,22 @@ def test_traceability_updates_record_events_only(engine):
     ]
     again = import_validated(engine, OFFICE, load(engine, "traceability", rows), today=TODAY)
     assert not again.changed
+
+
+def test_results_are_read_by_official_label_short_spelling_or_code(engine):
+    import_validated(
+        engine, OFFICE, check_upload(engine, "enterprises", to_xlsx(messy_rows()), "r.xlsx", today=TODAY)
+    )
+    code = codes(6)[0]
+    rows = [
+        ["统一社会信用代码", "检查部门", "检查日期", "检查结果"],
+        [code, "市食药工商质监局", "2024-05-06", "通过登记的住所（经营场所）无法联系"],
+        [code, "市食药工商质监局", "2024-06-06", "通过登记的住所无法联系"],
+        [code, "市食药工商质监局", "2024-07-06", "quality_failure"],
+    ]
+    assert (
+        import_validated(engine, OFFICE, load(engine, "inspections", rows), today=TODAY).counts["added"] == 3
+    )
+    with engine.connect() as conn:
+        results = conn.scalars(select(m.Inspection.result).order_by(m.Inspection.checked_on)).all()
+    assert results == ["unreachable", "unreachable", "quality_failure"]

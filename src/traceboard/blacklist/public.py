@@ -14,7 +14,6 @@ from sqlalchemy import Engine
 
 from traceboard.blacklist.lookup import answer_lookup, summarise_enterprises
 from traceboard.blacklist.site import SiteRecord, SiteSettings, render_site
-from traceboard.blacklist.vocabulary import RESULT_LABELS
 from traceboard.data.blacklist_store import load_alerts
 from traceboard.data.public_record import (
     latest_public_date,
@@ -23,6 +22,7 @@ from traceboard.data.public_record import (
     load_published_results,
     load_trace_events,
 )
+from traceboard.data.vocabulary import RESULT_LABELS
 
 
 def label_results(results: pd.DataFrame) -> pd.DataFrame:

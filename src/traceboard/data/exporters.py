@@ -20,9 +20,10 @@ from traceboard.data.importers.lookups import Lookups, load_lookups
 from traceboard.data.importers.normalise import nones
 from traceboard.data.importers.records import TARGETS
 from traceboard.data.importers.register import current_state
-from traceboard.data.importers.specs import MILESTONE_LABELS, RESULT_LABELS, SPECS, Column
+from traceboard.data.importers.specs import MILESTONE_LABELS, SPECS, Column
 from traceboard.data.importers.upsert import load_existing
 from traceboard.data.tables import to_csv_bytes, to_xlsx_bytes
+from traceboard.data.vocabulary import RESULT_LABELS
 
 PERSONAL = frozenset({"inspectors", "conflicts"})
 FILTERS = ("township", "sector", "department", "adopted", "status")

@@ -11,17 +11,9 @@ import datetime as dt
 
 import pandas as pd
 
+from traceboard.data.vocabulary import RESULT_LABELS
 from traceboard.sampling.workdays import publication_due
 
-RESULT_LABELS = {
-    "no_problem": "未发现问题",
-    "rectification_ordered": "发现问题已责令改正",
-    "obstruction": "不配合检查情节严重",
-    "no_traceability": "未按规定建立追溯体系",
-    "false_trace_info": "追溯信息不真实",
-    "quality_failure": "产品质量不合格",
-    "unreachable": "通过登记的住所（经营场所）无法联系",
-}
 CHECKLIST_COLUMNS = {
     "position": "序号",
     "enterprise": "企业名称",

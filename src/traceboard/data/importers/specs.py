@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from traceboard.data.vocabulary import RESULT_LABELS
+
 
 @dataclass(frozen=True)
 class Column:
@@ -41,15 +43,6 @@ IGNORED_HEADERS = ("序号", "编号", "No", "No.", "#", "index")
 STATUSES = {"在营": "在营", "存续": "在营", "开业": "在营", "正常": "在营", "在业": "在营", "active": "在营"}
 STATUSES |= {s: s for s in ("注销", "吊销", "迁出", "停业")}
 CLOSED_STATUSES = ("注销", "吊销", "迁出")
-RESULT_LABELS = {
-    "no_problem": "未发现问题",
-    "rectification_ordered": "发现问题已责令改正",
-    "obstruction": "不配合检查情节严重",
-    "no_traceability": "未按规定建立追溯体系",
-    "false_trace_info": "追溯信息不真实",
-    "quality_failure": "产品质量不合格",
-    "unreachable": "通过登记的住所无法联系",
-}
 MILESTONE_LABELS = {
     "plan_submitted": "实施方案报送",
     "platform_built": "追溯平台建成",

@@ -23,12 +23,12 @@ from traceboard.data.importers.rules import check_rules
 from traceboard.data.importers.specs import (
     IGNORED_HEADERS,
     MILESTONE_LABELS,
-    RESULT_LABELS,
     SPECS,
     STATUSES,
     Column,
     Spec,
 )
+from traceboard.data.vocabulary import RESULT_ALIASES, RESULT_LABELS
 
 HEADER_SCAN_ROWS = 30
 FUTURE_ALLOWED = frozenset({"rectification_due_on", "due_on"})
@@ -203,7 +203,7 @@ def _parse(engine: Engine, column: Column, text: pd.Series, lookups: Lookups) ->
         "department": nz.make_matcher(lookups.departments, "department", lookups.strip_department),
         "unit": nz.make_matcher(lookups.departments | lookups.townships, "unit", lookups.strip_township),
         "status": nz.make_matcher(STATUSES, "operating status"),
-        "result": nz.make_matcher(_labelled(RESULT_LABELS), "inspection result"),
+        "result": nz.make_matcher(_labelled(RESULT_LABELS) | RESULT_ALIASES, "inspection result"),
         "milestone": nz.make_matcher(_labelled(MILESTONE_LABELS), "milestone"),
     }
     return nz.per_unique(text, parsers[kind])

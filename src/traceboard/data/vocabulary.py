@@ -1,0 +1,24 @@
+"""The official Chinese terms of the record, shared by everything that shows or reads them.
+
+Check results are the categories of national 双随机、一公开 practice (issue #6); their codes
+are ``models.INSPECTION_RESULTS``. Public pages, results files, exports and imports all use
+these labels, so a label is changed here and nowhere else.
+"""
+
+from __future__ import annotations
+
+from traceboard.data.models import INSPECTION_RESULTS
+
+RESULT_LABELS = {
+    "no_problem": "未发现问题",
+    "rectification_ordered": "发现问题已责令改正",
+    "obstruction": "不配合检查情节严重",
+    "no_traceability": "未按规定建立追溯体系",
+    "false_trace_info": "追溯信息不真实",
+    "quality_failure": "产品质量不合格",
+    "unreachable": "通过登记的住所（经营场所）无法联系",
+}
+# Spellings that offices write and imports accept besides the labels (label → code).
+RESULT_ALIASES = {"通过登记的住所无法联系": "unreachable"}
+
+assert tuple(RESULT_LABELS) == INSPECTION_RESULTS, "every result code needs its label"
