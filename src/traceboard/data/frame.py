@@ -164,14 +164,10 @@ def load_register_frame(engine: Engine) -> RegisterFrame:
     return build_frame(version, units, sectors, subcats, ent, events)
 
 
-def _categorical(ids: pd.Series, lookup: pd.DataFrame, column: str = "name") -> pd.Categorical:
-    names = lookup[column].tolist()
+def _categorical(ids: pd.Series, lookup: pd.DataFrame) -> pd.Categorical:
+    """Names for ids as a categorical in the lookup's order (unit and sector names are unique)."""
     codes = pd.Index(lookup["id"]).get_indexer(ids)
-    return (
-        pd.Categorical.from_codes(codes, categories=names)
-        if len(names) == len(set(names))
-        else pd.Categorical(lookup.set_index("id")[column].reindex(ids).to_numpy())
-    )
+    return pd.Categorical.from_codes(codes, categories=lookup["name"].tolist())
 
 
 def build_frame(
@@ -185,7 +181,6 @@ def build_frame(
     """Assemble a frame from plain rows (also used by tests to build small registers)."""
     townships = units[units["kind"] != "department"]
     departments = units[units["kind"] == "department"]
-    sub_names = subcats.assign(name=subcats["name"]).drop_duplicates("name")
     enterprises = pd.DataFrame(
         {
             "id": ent["id"].astype(np.int64).to_numpy(),
@@ -195,7 +190,7 @@ def build_frame(
             "sector": _categorical(ent["sector_id"], sectors),
             "subcategory": pd.Categorical(
                 subcats.set_index("id")["name"].reindex(ent["subcategory_id"]).to_numpy(),
-                categories=sub_names["name"].tolist(),
+                categories=subcats["name"].drop_duplicates().tolist(),
             ),
             "department": _categorical(ent["department_id"], departments),
             "registered": _days(ent["registered_on"], ALWAYS),
