@@ -9,7 +9,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 
 from traceboard.data.audit import record_audit
 from traceboard.data.db import transaction
@@ -76,8 +76,3 @@ def init_database(engine: Engine, reference: Reference | None = None) -> InitRes
 
 def schema_is_current(engine: Engine) -> bool:
     return current_revision(engine) == head_revision()
-
-
-def setting(engine: Engine, key: str) -> str | None:
-    with engine.connect() as conn:
-        return conn.execute(select(Setting.value).where(Setting.key == key)).scalar()

@@ -99,10 +99,6 @@ def _check_characters(code: str) -> str | None:
     return None
 
 
-def is_valid_code(raw: object, allowlist: Iterable[str] = ()) -> bool:
-    return check_code(raw, allowlist).valid
-
-
 # --- generation (demo data, tests) ------------------------------------------
 
 _ASCII = np.frombuffer(ALPHABET.encode(), dtype=np.uint8)
