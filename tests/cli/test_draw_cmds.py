@@ -361,3 +361,35 @@ def test_plan_draw_uses_the_class_ratios_and_records_the_plan(demo_engine, tmp_p
     assert code == 0, capsys.readouterr().err
     second = json.loads(out2.read_text(encoding="utf-8"))
     assert code == 0 and not first & {c for s in second["strata"] for c in s["candidates"]}
+
+
+def test_spec_2_draw_is_recorded_as_such_and_verifies(demo_engine, tmp_path, capsys):
+    code, out = draw(tmp_path, "--ratio", "0.05", "--stratum-by", "sector", "--spec", "2")
+    assert code == 0, capsys.readouterr().err
+    manifest = json.loads(out.read_text(encoding="utf-8"))
+    assert manifest["spec"] == "traceboard-draw/2"
+    # the pairs redone by the independent implementation from the manifest's own pools and recusals
+    pools = {p["pool"]: p["inspectors"] for p in manifest["pools"]}
+    drawn = [c for s in manifest["strata"] for c in s["drawn"]]
+    pool_of = {a["uscc"]: a["pool"] for a in manifest["assignments"]}
+    recused = {(i, a["uscc"]) for a in manifest["assignments"] for i in a["recused"]}
+    expected = ref.pairs(
+        manifest["seed"], drawn, pool_of, dict.fromkeys(drawn, ""), pools, recused, {}, order=ref.order_v2
+    )
+    assert [a["inspectors"] for a in manifest["assignments"]] == [expected[c] for c in drawn]
+    assert any(a["recused"] for a in manifest["assignments"])  # home townships were passed over
+    with demo_engine.connect() as conn:
+        assert conn.scalar(select(m.Draw.spec).order_by(m.Draw.id.desc()).limit(1)) == "traceboard-draw/2"
+    capsys.readouterr()
+    assert main(["draw", "verify", str(out)]) == 0
+
+
+def test_commit_freezes_the_spec_and_the_published_list_names_it(demo_engine, tmp_path, capsys):
+    listed, out = tmp_path / "list.json", tmp_path / "m.json"
+    digest = hashlib.sha256(b"4-4-1").hexdigest()
+    args = ["draw", "commit", "--ratio", "0.05", "--spec", "2", "--seed-sha256", digest]
+    assert main([*args, "--list-out", str(listed), "--as", "demo-office"]) == 0
+    draw_id = capsys.readouterr().out.split()[1]
+    assert json.loads(listed.read_text(encoding="utf-8"))["spec"] == "traceboard-draw/2"
+    assert main(["draw", "reveal", draw_id, "--seed", "4-4-1", "--out", str(out), "--as", "demo-office"]) == 0
+    assert json.loads(out.read_text(encoding="utf-8"))["spec"] == "traceboard-draw/2"

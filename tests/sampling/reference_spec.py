@@ -1,6 +1,7 @@
-"""Spec v1 written again from DESIGN.md and the issue, sharing no code with traceboard.sampling.
+"""Specs v1 and v2 written again from DESIGN.md, the issue and the spec text, sharing no code with
+traceboard.sampling.
 
-Plain and slow on purpose: full hex keys, a full sort, exact fractions for k.
+Plain and slow on purpose: full hex keys, a full sort, exact fractions for k, a whole shuffle.
 """
 
 import hashlib
@@ -20,7 +21,32 @@ def draw(seed, stratum, codes, k):
     return [c for _, c in sorted((key(seed, stratum, c), c) for c in codes)[:k]]
 
 
-def pairs(seed, drawn, pool_of, township_of, pools, conflicts, homes, home_recusal=True):
+def order_v1(seed, code, pool):
+    return sorted(
+        pool, key=lambda i: (hashlib.sha256(f"{seed}|inspector|{code}|{i}".encode()).hexdigest(), i)
+    )
+
+
+def order_v2(seed, code, pool):
+    """The whole Fisher-Yates shuffle, eagerly, on a copy of the ascending pool."""
+    stream = b""
+    block = 0
+    out = sorted(pool)
+    for i in range(len(out)):
+        span = len(out) - i
+        while True:
+            if len(stream) < 8:
+                stream += hashlib.sha256(f"{seed}|inspector-order|{code}|{block}".encode()).digest()
+                block += 1
+            word, stream = int.from_bytes(stream[:8], "big"), stream[8:]
+            if word < (2**64 // span) * span:
+                break
+        j = i + word % span
+        out[i], out[j] = out[j], out[i]
+    return out
+
+
+def pairs(seed, drawn, pool_of, township_of, pools, conflicts, homes, home_recusal=True, order=order_v1):
     """drawn: codes in order; returns {code: [a, b]} or raises LookupError."""
     per_pool = {}
     for code in drawn:
@@ -29,11 +55,8 @@ def pairs(seed, drawn, pool_of, township_of, pools, conflicts, homes, home_recus
     load, out = {}, {}
     for code in drawn:
         pool = pools[pool_of[code]]
-        order = sorted(
-            pool, key=lambda i: (hashlib.sha256(f"{seed}|inspector|{code}|{i}".encode()).hexdigest(), i)
-        )
         chosen = []
-        for i in order:
+        for i in order(seed, code, pool):
             if (i, code) in conflicts or (home_recusal and homes.get(i) == township_of[code]):
                 continue
             if load.get(i, 0) >= cap[pool_of[code]]:

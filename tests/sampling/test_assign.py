@@ -5,7 +5,8 @@ import pandas as pd
 import pytest
 
 from tests.sampling import reference_spec as ref
-from traceboard.sampling.assign import Drawn, NoValidPair, assign_pairs, compute_recusals, workload_cap
+from traceboard.sampling.assign import Drawn, NoValidPair, Recusals, assign_pairs, workload_cap
+from traceboard.sampling.spec import SPEC_V2, DrawRefused, shuffled_order, uniform_below
 
 SEED = "抽签🎲2026"
 
@@ -14,12 +15,12 @@ def drawn_list(n, pool="市农业局", township="山枣镇"):
     return [Drawn(f"9143038100000{i:05d}", pool, township) for i in range(n)]
 
 
-def recusals(drawn, homes=None, conflicts=(), home=True):
+def recusals(homes=None, conflicts=(), home=True):
     inspectors = pd.DataFrame(
         {"id": list((homes or {}).keys()), "home_township": list((homes or {}).values())}
     )
     frame = pd.DataFrame(list(conflicts), columns=["uscc", "inspector_id"])
-    return compute_recusals(drawn, inspectors, frame, home)
+    return Recusals.from_frames(inspectors, frame, home)
 
 
 @pytest.mark.parametrize(("k", "n", "cap"), [(10, 4, 6), (1, 2, 2), (7, 3, 6), (100, 100, 3), (3, 30, 2)])
@@ -34,7 +35,7 @@ def test_pairs_match_the_independent_implementation_with_recusals():
     pools = {"市农业局": [1, 2, 3, 4, 5, 6], "市林业局": [7, 8, 9, 10]}
     homes = {2: "山枣镇", 9: "白田镇"}
     conflicts = [(drawn[0].uscc, 1), (drawn[0].uscc, 3), (drawn[41].uscc, 7)]
-    out = assign_pairs(SEED, drawn, pools, recusals(drawn, homes, conflicts))
+    out = assign_pairs(SEED, drawn, pools, recusals(homes, conflicts))
     expected = ref.pairs(
         SEED,
         [d.uscc for d in drawn],
@@ -58,8 +59,8 @@ def test_pairs_match_the_independent_implementation_with_recusals():
 def test_home_township_recusal_can_be_switched_off():
     drawn = [Drawn(d.uscc, d.pool, ["山枣镇", "白田镇"][i % 2]) for i, d in enumerate(drawn_list(30))]
     pools = {"市农业局": [1, 2, 3, 4, 5, 6]}
-    off = assign_pairs(SEED, drawn, pools, recusals(drawn, {1: "山枣镇"}, home=False))
-    on = assign_pairs(SEED, drawn, pools, recusals(drawn, {1: "山枣镇"}))
+    off = assign_pairs(SEED, drawn, pools, recusals({1: "山枣镇"}, home=False))
+    on = assign_pairs(SEED, drawn, pools, recusals({1: "山枣镇"}))
     home_checks = lambda out: sum(1 in a["inspectors"] for a in out[::2])  # noqa: E731 (the 山枣镇 ones)
     assert home_checks(off) > 0
     assert home_checks(on) == 0 and sum(1 in a["inspectors"] for a in on) > 0
@@ -68,7 +69,7 @@ def test_home_township_recusal_can_be_switched_off():
 def test_workload_never_exceeds_the_bound_and_the_bound_binds():
     drawn = drawn_list(60)
     pools = {"市农业局": list(range(1, 11))}
-    out = assign_pairs(SEED, drawn, pools, {})
+    out = assign_pairs(SEED, drawn, pools)
     load = Counter(i for a in out for i in a["inspectors"])
     assert max(load.values()) <= workload_cap(60, 10) == 13
     assert sum(load.values()) == 120 and all(len(set(a["inspectors"])) == 2 for a in out)
@@ -78,7 +79,7 @@ def test_no_valid_pair_stops_the_draw_naming_the_enterprise_and_why():
     drawn = drawn_list(3)
     conflicts = [(drawn[1].uscc, 1), (drawn[1].uscc, 2)]
     with pytest.raises(NoValidPair) as info:
-        assign_pairs(SEED, drawn, {"市农业局": [1, 2, 3]}, recusals(drawn, {}, conflicts))
+        assign_pairs(SEED, drawn, {"市农业局": [1, 2, 3]}, recusals({}, conflicts))
     message = str(info.value)
     assert drawn[1].uscc in message and "conflict of interest: [1, 2]" in message
     assert "nothing was recorded" in message
@@ -86,7 +87,7 @@ def test_no_valid_pair_stops_the_draw_naming_the_enterprise_and_why():
 
 def test_a_pool_without_inspectors_is_named():
     with pytest.raises(NoValidPair, match="pool 市公安局: 0 active inspectors"):
-        assign_pairs(SEED, drawn_list(1, pool="市公安局"), {"市农业局": [1, 2]}, {})
+        assign_pairs(SEED, drawn_list(1, pool="市公安局"), {"市农业局": [1, 2]})
 
 
 @pytest.mark.parametrize("seed", [f"s{i}" for i in range(12)])
@@ -106,8 +107,88 @@ def test_tight_caps_agree_with_the_reference_including_failure(seed):
         )
     except LookupError as exc:
         with pytest.raises(NoValidPair, match=str(exc)):
-            assign_pairs(seed, drawn, pools, {})
+            assign_pairs(seed, drawn, pools)
         return
-    assert [a["inspectors"] for a in assign_pairs(seed, drawn, pools, {})] == [
-        expected[d.uscc] for d in drawn
-    ]
+    assert [a["inspectors"] for a in assign_pairs(seed, drawn, pools)] == [expected[d.uscc] for d in drawn]
+
+
+# --- spec v2: the hash-driven shuffle -------------------------------------------------------------
+
+
+def test_v2_pairs_match_the_independent_implementation_with_recusals():
+    towns = ["山枣镇", "白田镇", "壶天镇", "龙洞镇"]
+    drawn = [Drawn(d.uscc, d.pool, towns[i % 4]) for i, d in enumerate(drawn_list(40))]
+    drawn += [Drawn(f"9243038100000{i:05d}", "市林业局", "白田镇") for i in range(5)]
+    pools = {"市农业局": [6, 5, 4, 3, 2, 1], "市林业局": [7, 8, 9, 10]}  # any order in, ascending used
+    homes = {2: "山枣镇", 9: "白田镇"}
+    conflicts = [(drawn[0].uscc, 1), (drawn[0].uscc, 3), (drawn[41].uscc, 7)]
+    out = assign_pairs(SEED, drawn, pools, recusals(homes, conflicts), spec=SPEC_V2)
+    expected = ref.pairs(
+        SEED,
+        [d.uscc for d in drawn],
+        {d.uscc: d.pool for d in drawn},
+        {d.uscc: d.township for d in drawn},
+        pools,
+        {(i, u) for u, i in conflicts},
+        homes,
+        order=ref.order_v2,
+    )
+    assert [a["inspectors"] for a in out] == [expected[d.uscc] for d in drawn]
+    # v2 lists the recused it passed over before the pair was complete, and only those
+    for a, d in zip(out, drawn, strict=True):
+        walk = ref.order_v2(SEED, d.uscc, pools[d.pool])
+        passed = walk[: max(walk.index(i) for i in a["inspectors"])]
+        due = {i for i in passed if (d.uscc, i) in set(conflicts) or homes.get(i) == d.township}
+        assert a["recused"] == sorted(due)
+    assert not {1, 3} & set(out[0]["inspectors"])
+    assert 9 not in {i for a in out[40:] for i in a["inspectors"]}
+
+
+@pytest.mark.parametrize("seed", [f"s{i}" for i in range(12)])
+def test_v2_tight_caps_agree_with_the_reference_including_failure(seed):
+    drawn = drawn_list(30)
+    pools = {"市农业局": [1, 2, 3, 4]}
+    args = (
+        seed,
+        [d.uscc for d in drawn],
+        dict.fromkeys((d.uscc for d in drawn), "市农业局"),
+        {d.uscc: d.township for d in drawn},
+        pools,
+        set(),
+        {},
+    )
+    try:
+        expected = ref.pairs(*args, order=ref.order_v2)
+    except LookupError as exc:
+        with pytest.raises(NoValidPair, match=str(exc)):
+            assign_pairs(seed, drawn, pools, spec=SPEC_V2)
+        return
+    out = assign_pairs(seed, drawn, pools, spec=SPEC_V2)
+    assert [a["inspectors"] for a in out] == [expected[d.uscc] for d in drawn]
+    load = Counter(i for a in out for i in a["inspectors"])
+    assert max(load.values()) <= workload_cap(30, 4)
+
+
+def test_v2_order_is_the_whole_pool_once():
+    pool = list(range(100, 137))
+    for code in ("91430381MA4L00011X", "湘乡🎲"):
+        order = list(shuffled_order(SEED, code, pool))
+        assert sorted(order) == pool and order == ref.order_v2(SEED, code, pool)
+
+
+def test_v2_every_inspector_comes_first_equally_often():
+    # 3 inspectors, 6,000 enterprises: each comes first about 2,000 times (chi-square, 2 d.f.)
+    firsts = Counter(next(shuffled_order(SEED, f"code{i}", [1, 2, 3])) for i in range(6000))
+    chi2 = sum((c - 2000) ** 2 / 2000 for c in firsts.values())
+    assert set(firsts) == {1, 2, 3} and chi2 < 13.8  # p = 0.001
+
+
+def test_v2_rejects_the_words_of_the_last_partial_run():
+    # 2**64 mod 3 == 1: the largest word would favour 0, so it is skipped and the next one used
+    assert uniform_below(iter([2**64 - 1, 5]), 3) == 2
+    assert uniform_below(iter([2**64 - 2, 5]), 3) == (2**64 - 2) % 3
+
+
+def test_an_unknown_spec_is_refused():
+    with pytest.raises(DrawRefused, match="unknown draw specification 'traceboard-draw/9'"):
+        assign_pairs(SEED, drawn_list(2), {"市农业局": [1, 2, 3]}, spec="traceboard-draw/9")

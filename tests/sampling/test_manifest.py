@@ -11,11 +11,19 @@ import pytest
 
 from tests.sampling import reference_spec as ref
 from traceboard.sampling import verify_manifest
-from traceboard.sampling.assign import Drawn, assign_pairs
+from traceboard.sampling.assign import Drawn, Recusals, assign_pairs
 from traceboard.sampling.manifest import ManifestInvalid, build_manifest, check_manifest, dump_manifest
-from traceboard.sampling.spec import draw_strata, make_stratum
+from traceboard.sampling.spec import SPEC_V1, SPEC_V2, draw_strata, make_stratum
 
-GOLDEN = Path(__file__).parent / "golden" / "manifest_v1.json"
+GOLDEN_DIR = Path(__file__).parent / "golden"
+GOLDEN = GOLDEN_DIR / "manifest_v1.json"
+SPECS = pytest.mark.parametrize("spec", [SPEC_V1, SPEC_V2])
+
+
+def golden(spec):
+    return GOLDEN_DIR / f"manifest_v{spec[-1]}.json"
+
+
 VERIFIER = Path(verify_manifest.__file__)
 SEED = "湘乡市2026年第一批🎲 4-2-6-1-3"
 CREATED = dt.datetime(2026, 3, 15, 9, 30, tzinfo=dt.UTC)
@@ -36,25 +44,32 @@ def city():
     return strata, pool_of, {"市食药工商质监局": [11, 12, 13, 14, 15], "市商务粮食局": [21, 22, 23]}
 
 
-def make_manifest():
+# Who recuses from the first drawn code: in v2, 13 comes first in its walk, so it is passed over.
+RECUSED_FIRST = {SPEC_V1: {12, 14}, SPEC_V2: {13, 14}}
+
+
+def make_manifest(spec=SPEC_V1):
     strata, pool_of, pools = city()
     drawn = draw_strata(SEED, strata)
     order = [Drawn(c, pool_of[c], "望春门街道") for codes in drawn for c in codes]
-    recusals = {order[0].uscc: {12: "conflict", 14: "home_township"}}
-    assignments = assign_pairs(SEED, order, pools, recusals)
-    return build_manifest(SEED, strata, drawn, assignments, pools, CREATED)
+    recusals = Recusals(frozenset((order[0].uscc, i) for i in RECUSED_FIRST[spec]))
+    assignments = assign_pairs(SEED, order, pools, recusals, spec)
+    return build_manifest(SEED, strata, drawn, assignments, pools, CREATED, spec=spec)
 
 
-def test_golden_manifest():
-    data = dump_manifest(make_manifest())
+@SPECS
+def test_golden_manifest(spec):
+    data = dump_manifest(make_manifest(spec))
     if os.environ.get("UPDATE_GOLDEN"):
-        GOLDEN.write_bytes(data)
-    assert data == GOLDEN.read_bytes()
+        golden(spec).write_bytes(data)
+    assert data == golden(spec).read_bytes()
     assert "湘乡市2026年第一批🎲".encode() in data  # Chinese and the emoji written as characters, UTF-8
+    assert json.loads(data)["spec"] == spec
 
 
-def test_golden_manifest_agrees_with_the_independent_implementation():
-    manifest = json.loads(GOLDEN.read_text(encoding="utf-8"))
+@pytest.mark.parametrize(("spec", "order"), [(SPEC_V1, ref.order_v1), (SPEC_V2, ref.order_v2)])
+def test_golden_manifest_agrees_with_the_independent_implementation(spec, order):
+    manifest = json.loads(golden(spec).read_text(encoding="utf-8"))
     strata, pool_of, pools = city()
     assert manifest["seed_sha256"] == hashlib.sha256(SEED.encode()).hexdigest()
     for s, entry in zip(strata, manifest["strata"], strict=True):
@@ -65,12 +80,22 @@ def test_golden_manifest_agrees_with_the_independent_implementation():
     drawn = [c for e in manifest["strata"] for c in e["drawn"]]
     first = drawn[0]
     expected = ref.pairs(
-        SEED, drawn, pool_of, dict.fromkeys(drawn, "望春门街道"), pools, {(12, first)}, {14: "望春门街道"}
+        SEED,
+        drawn,
+        pool_of,
+        dict.fromkeys(drawn, "望春门街道"),
+        pools,
+        {(i, first) for i in RECUSED_FIRST[spec]},
+        {},
+        order=order,
     )
-    # the reference recuses 14 by home township for every code; the manifest only for the first:
-    # so compare the first assignment, where both apply the same recusals.
-    assert manifest["assignments"][0]["inspectors"] == expected[first]
-    assert manifest["assignments"][0]["recused"] == [12, 14]
+    assert [a["inspectors"] for a in manifest["assignments"]] == [expected[c] for c in drawn]
+    walk = order(SEED, first, pools[pool_of[first]])
+    passed = set(walk[: max(walk.index(i) for i in expected[first])])
+    # v1 lists every recusal of the pool; v2 those its walk passed over before the pair was complete
+    listed = RECUSED_FIRST[spec] if spec == SPEC_V1 else RECUSED_FIRST[spec] & passed
+    assert manifest["assignments"][0]["recused"] == sorted(listed) != []
+    assert all(a["recused"] == [] for a in manifest["assignments"][1:])
     assert [p["cap"] for p in manifest["pools"]] == [3, 4]  # ceil(4/3)+1 and ceil(12/5)+1
 
 
@@ -80,8 +105,9 @@ def run_verifier(path):
     )
 
 
-def test_standalone_verifier_accepts_the_golden_manifest(tmp_path):
-    done = run_verifier(GOLDEN)
+@SPECS
+def test_standalone_verifier_accepts_the_golden_manifest(spec):
+    done = run_verifier(golden(spec))
     assert done.returncode == 0 and done.stdout.startswith("OK"), done.stdout + done.stderr
 
 
@@ -122,8 +148,9 @@ def tamper(manifest, how):
         ("missing", "assignment 8: missing for drawn code"),
     ],
 )
-def test_hand_edited_manifest_is_refused_naming_the_problem(tmp_path, how, named):
-    manifest = json.loads(GOLDEN.read_text(encoding="utf-8"))
+@SPECS
+def test_hand_edited_manifest_is_refused_naming_the_problem(tmp_path, how, named, spec):
+    manifest = json.loads(golden(spec).read_text(encoding="utf-8"))
     bad = dump_manifest(tamper(manifest, how))
     with pytest.raises(ManifestInvalid) as info:
         check_manifest(bad)
@@ -149,8 +176,10 @@ def test_malformed_manifest_is_refused(data, named):
 
 def test_unknown_spec_version_is_refused():
     manifest = json.loads(GOLDEN.read_text(encoding="utf-8"))
-    manifest["spec"] = "traceboard-draw/2"
-    with pytest.raises(ManifestInvalid, match="this verifier knows 'traceboard-draw/1'"):
+    manifest["spec"] = "traceboard-draw/3"
+    with pytest.raises(
+        ManifestInvalid, match="this verifier knows 'traceboard-draw/1' and 'traceboard-draw/2'"
+    ):
         check_manifest(json.dumps(manifest))
 
 

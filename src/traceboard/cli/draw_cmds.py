@@ -69,6 +69,15 @@ def scope_options(command):
                 "--no-home-recusal", is_flag=True, help="Do not recuse inspectors from their home township."
             ),
             click.option(
+                "--spec",
+                type=click.Choice(["1", "2"]),
+                default="1",
+                show_default=True,
+                callback=lambda _ctx, _param, value: f"traceboard-draw/{value}",
+                help="Draw specification: 1 orders each pool by one hash per inspector; "
+                "2 shuffles it with a few hashes per check (for pools of hundreds of inspectors).",
+            ),
+            click.option(
                 "--on",
                 "on",
                 type=click.DateTime(["%Y-%m-%d"]),
@@ -88,7 +97,7 @@ def scope_options(command):
 @click.pass_context
 @refusals
 def draw_group(ctx, seed, out, acting_as, **scope) -> None:
-    """The public random draw (spec traceboard-draw/1); without a subcommand, a draw with --seed."""
+    """The public random draw (spec traceboard-draw/1 or /2); without a subcommand, a draw with --seed."""
     if ctx.invoked_subcommand is not None:
         return
     if not seed or not out:

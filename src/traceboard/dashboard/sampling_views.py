@@ -16,7 +16,7 @@ from traceboard.sampling import ceremony, plans
 from traceboard.sampling import workflow as support
 from traceboard.sampling.assign import NoValidPair
 from traceboard.sampling.manifest import dump_manifest
-from traceboard.sampling.spec import DrawRefused
+from traceboard.sampling.spec import SPECS, DrawRefused
 
 REFUSALS = (DrawRefused, NoValidPair, sampling_store.SamplingRecordError, PermissionDenied)
 FLASH = "sampling_flash"
@@ -130,6 +130,9 @@ def commit_step(engine, actor, frame, on) -> None:
             t("sampling.draw.stratum_by"), by, format_func=lambda s: t(f"sampling.draw.stratum_{s}")
         )
     scope["no_home_recusal"] = not st.checkbox(t("sampling.draw.home_recusal"), True)
+    scope["spec"] = st.selectbox(
+        t("sampling.draw.spec"), SPECS, format_func=lambda s: t(f"sampling.draw.spec_{s[-1]}")
+    )
     digest = st.text_input(t("sampling.draw.seed_sha256"), key="commit_seed_sha256")
     if st.button(t("sampling.draw.commit"), disabled=not (actor.can("sampling.draw") and digest)):
         _commit(engine, actor, frame, scope, digest)

@@ -2,9 +2,10 @@
 
 For each drawn enterprise, in manifest order (strata in order, drawn codes in
 key order), the inspectors of its pool (the plan's department, or in a one-off
-draw the enterprise's supervising department) are ordered by
-``SHA-256("{seed}|inspector|{uscc}|{inspector_id}")`` and the first two that fit
-are taken. An inspector fits when not recused (a declared conflict with the
+draw the enterprise's supervising department) are put in the order of the
+draw's spec (v1: by ``SHA-256("{seed}|inspector|{uscc}|{inspector_id}")``; v2:
+a hash-driven shuffle, see :mod:`traceboard.sampling.spec`) and the first two
+that fit are taken. An inspector fits when not recused (a declared conflict with the
 enterprise, or — configurable, on by default — a home township equal to the
 enterprise's) and below the pool's workload cap ``ceil(2k / n) + 1`` (k drawn
 enterprises of the pool, n inspectors in it). No valid pair stops the draw.
@@ -17,9 +18,11 @@ import heapq
 import math
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
+
+from traceboard.sampling.spec import SPEC, SPEC_V1, check_spec, shuffled_order
 
 PAIR = 2
 
@@ -42,27 +45,39 @@ def workload_cap(k: int, n: int) -> int:
     return math.ceil(PAIR * k / n) + 1
 
 
-def compute_recusals(
-    drawn: Sequence[Drawn],
-    inspectors: pd.DataFrame,
-    conflicts: pd.DataFrame,
-    home_township: bool = True,
-) -> dict[str, dict[int, str]]:
-    """Per drawn code, the inspectors who recuse and why (``"conflict"`` / ``"home_township"``).
+@dataclass(frozen=True)
+class Recusals:
+    """Who recuses from a drawn enterprise: declared conflicts and, when on, the home township."""
 
-    Input: ``inspectors`` with ``id``, ``home_township`` (name or None);
-    ``conflicts`` with ``uscc``, ``inspector_id``. Only codes with a recusal appear.
-    """
-    out: dict[str, dict[int, str]] = {}
-    codes = {d.uscc for d in drawn}
-    for row in conflicts[conflicts["uscc"].isin(codes)].itertuples():
-        out.setdefault(row.uscc, {})[int(row.inspector_id)] = "conflict"
-    if home_township and len(inspectors):
-        by_home = inspectors.dropna(subset=["home_township"]).groupby("home_township")["id"].apply(list)
-        for d in drawn:
-            for inspector_id in by_home.get(d.township, []):
-                out.setdefault(d.uscc, {}).setdefault(int(inspector_id), "home_township")
-    return out
+    conflicts: frozenset[tuple[str, int]] = frozenset()  # (uscc, inspector id)
+    homes: Mapping[int, str] = field(default_factory=dict)  # inspector id → home township
+    home_township: bool = True
+
+    @classmethod
+    def from_frames(cls, inspectors: pd.DataFrame, conflicts: pd.DataFrame, home_township: bool = True):
+        """From ``inspectors`` (``id``, ``home_township``) and ``conflicts`` (``uscc``, ``inspector_id``)."""
+        homes = {
+            int(i): t
+            for i, t in zip(inspectors["id"], inspectors["home_township"], strict=True)
+            if pd.notna(t)
+        }
+        pairs = zip(conflicts["uscc"], conflicts["inspector_id"], strict=True)
+        return cls(frozenset((u, int(i)) for u, i in pairs), homes, home_township)
+
+    def reason(self, d: Drawn, inspector_id: int) -> str | None:
+        """``"conflict"``, ``"home_township"`` or None (no recusal)."""
+        if (d.uscc, inspector_id) in self.conflicts:
+            return "conflict"
+        if self.home_township and d.township is not None and self.homes.get(inspector_id) == d.township:
+            return "home_township"
+        return None
+
+    def of(self, d: Drawn, pool: Sequence[int]) -> dict[int, str]:
+        """Every recusal from ``d`` in ``pool``: inspector id → reason."""
+        return {i: r for i in pool if (r := self.reason(d, i))}
+
+
+NO_RECUSALS = Recusals()
 
 
 def _why(d: Drawn, pool: Sequence[int], recused: Mapping[int, str], full: list[int], cap: int) -> str:
@@ -79,47 +94,69 @@ def assign_pairs(
     seed: str,
     drawn: Sequence[Drawn],
     pools: Mapping[str, Sequence[int]],
-    recusals: Mapping[str, Mapping[int, str]],
+    recusals: Recusals = NO_RECUSALS,
+    spec: str = SPEC,
 ) -> list[dict]:
     """Two inspectors for every drawn enterprise, in order; raise :class:`NoValidPair` otherwise.
 
     Input: the drawn enterprises in manifest order, each pool's active
-    inspector ids, the recusals of :func:`compute_recusals`. Output: one
-    ``{"uscc", "pool", "inspectors": [id, id], "recused": [ids of the pool]}``
-    per drawn enterprise, in the same order.
+    inspector ids, the recusals, the spec. Output: one
+    ``{"uscc", "pool", "inspectors": [id, id], "recused": [ids]}`` per drawn
+    enterprise, in the same order. ``recused`` lists, in v1, every inspector of
+    the pool who recuses; in v2, those passed over for a recusal before the pair
+    was complete (all a verifier needs, and less personal data published).
     """
     per_pool = Counter(d.pool for d in drawn)
     caps = {p: workload_cap(k, len(pools[p])) if pools.get(p) else 0 for p, k in per_pool.items()}
-    encoded = {p: [(int(i), str(int(i)).encode()) for i in ids] for p, ids in pools.items()}
+    ordered = {p: sorted(int(i) for i in ids) for p, ids in pools.items()}
+    pick = _pick_by_key if check_spec(spec) == SPEC_V1 else _pick_shuffled
     load: Counter[int] = Counter()
     out = []
     for d in drawn:
-        recused = recusals.get(d.uscc, {})
-        fits = _first_fitting(seed, d.uscc, encoded.get(d.pool, []), recused, load, caps[d.pool])
+        pool = ordered.get(d.pool, [])
+        fits, recused = pick(seed, d, pool, recusals, load, caps[d.pool])
         if len(fits) < PAIR:
-            pool = list(pools.get(d.pool, ()))
-            full = [i for i in pool if i not in recused and load[i] >= caps[d.pool]]
-            raise NoValidPair(_why(d, pool, recused, full, caps[d.pool]))
+            every = recusals.of(d, pool)
+            full = [i for i in pool if i not in every and load[i] >= caps[d.pool]]
+            raise NoValidPair(_why(d, pool, every, full, caps[d.pool]))
         load.update(fits)
-        recused_here = sorted(i for i, _ in encoded[d.pool] if i in recused) if recused else []
-        out.append({"uscc": d.uscc, "pool": d.pool, "inspectors": fits, "recused": recused_here})
+        out.append({"uscc": d.uscc, "pool": d.pool, "inspectors": fits, "recused": recused})
     return out
 
 
-def _first_fitting(seed: str, uscc: str, pool: list, recused: Mapping, load: Counter, cap: int) -> list[int]:
-    """The first two inspectors in key order who are not recused and below the cap (hot loop).
+def _pick_by_key(
+    seed: str, d: Drawn, pool: list[int], recusals: Recusals, load: Counter, cap: int
+) -> tuple[list[int], list[int]]:
+    """Spec v1: the first two inspectors in key order not recused and below the cap; every recusal (hot loop).
 
     The few smallest keys usually hold the pair (a heap selection, cheaper than
     sorting the pool); only when the cap rules them out is the whole pool sorted.
     """
-    prefix = f"{seed}|inspector|{uscc}|".encode()
+    recused = recusals.of(d, pool) if recusals.conflicts or recusals.homes else {}
+    prefix = f"{seed}|inspector|{d.uscc}|".encode()
     sha = hashlib.sha256
-    keyed = [(sha(prefix + b).digest(), i) for i, b in pool if i not in recused]
+    keyed = [(sha(prefix + str(i).encode()).digest(), i) for i in pool if i not in recused]
     head = heapq.nsmallest(PAIR + 2, keyed)
     fits = [i for _, i in head if load[i] < cap][:PAIR]
     if len(fits) < PAIR and len(keyed) > len(head):
         fits = [i for _, i in sorted(keyed) if load[i] < cap][:PAIR]
-    return fits
+    return fits, sorted(recused)
+
+
+def _pick_shuffled(
+    seed: str, d: Drawn, pool: list[int], recusals: Recusals, load: Counter, cap: int
+) -> tuple[list[int], list[int]]:
+    """Spec v2: the first two of the shuffled pool not recused and below the cap; the recused passed over."""
+    fits: list[int] = []
+    recused: list[int] = []
+    for i in shuffled_order(seed, d.uscc, pool):
+        if recusals.reason(d, i):
+            recused.append(i)
+        elif load[i] < cap:
+            fits.append(i)
+            if len(fits) == PAIR:
+                break
+    return fits, sorted(recused)
 
 
 def pool_summaries(pools: Mapping[str, Sequence[int]], assignments: Sequence[dict]) -> list[dict]:

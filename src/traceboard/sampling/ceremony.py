@@ -4,7 +4,7 @@
 — the strata with their candidates, each candidate's pool and township, the
 pools' inspectors, their home townships and the declared conflicts — as one
 plain dict (stored with the commitment). ``reveal`` checks the seed against
-its commitment and runs spec v1 and the pair assignment on that dict only, so
+its commitment and runs the draw and the pair assignment of the frozen spec on that dict only, so
 the result is fixed the moment the list is published.
 """
 
@@ -13,19 +13,22 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 
+import numpy as np
 import pandas as pd
 
-from traceboard.sampling.assign import Drawn, assign_pairs, compute_recusals
+from traceboard.sampling.assign import Drawn, Recusals, assign_pairs
 from traceboard.sampling.manifest import build_manifest
-from traceboard.sampling.plans import build_strata
+from traceboard.sampling.plans import stratum_rows
 from traceboard.sampling.spec import (
     SPEC,
     DrawRefused,
     Stratum,
     check_seed,
-    draw_strata,
+    check_spec,
+    code_keys,
+    draw_strata_positions,
+    exact_ratio,
     list_sha256,
-    make_stratum,
 )
 
 
@@ -35,8 +38,9 @@ def freeze_draw(
     inspectors: pd.DataFrame,
     conflicts: pd.DataFrame,
     home_township: bool = True,
+    spec: str = SPEC,
 ) -> dict:
-    """The frozen draw: strata (sorted codes with ids, pools, townships), pools, homes, conflicts.
+    """The frozen draw: its spec, strata (sorted codes with ids, pools, townships), pools, homes, conflicts.
 
     Input: candidates with ``id, uscc, stratum, pool, township``; ``ratios`` per
     stratum label (or ``"*"`` for all); ``inspectors`` with ``id, department,
@@ -44,14 +48,23 @@ def freeze_draw(
     """
     if candidates.empty:
         raise DrawRefused("no candidates: nothing to draw from")
-    strata = build_strata(candidates, dict(ratios))
-    by_code = candidates.set_index("uscc")
-    pools = sorted(candidates["pool"].astype(str).unique())
+    columns = {
+        "candidates": candidates["uscc"].to_numpy(dtype=object),
+        "ids": candidates["id"].to_numpy(dtype=np.int64),
+        "pools": _names(candidates["pool"]),
+        "townships": _names(candidates["township"]),
+    }
+    strata = [
+        {"stratum": label, "ratio": float(exact_ratio(ratios.get(label, ratios.get("*"))))}
+        | {name: values[rows].tolist() for name, values in columns.items()}
+        for label, rows in stratum_rows(candidates)
+    ]
+    pools = sorted(pd.unique(columns["pools"]).tolist())
     active = inspectors[inspectors["active"] & inspectors["department"].isin(pools)]
-    codes = set(candidates["uscc"])
+    codes = set(columns["candidates"].tolist())
     return {
-        "spec": SPEC,
-        "strata": [_frozen_stratum(s, by_code) for s in strata],
+        "spec": check_spec(spec),
+        "strata": strata,
         "pools": {p: sorted(int(i) for i in active.loc[active["department"] == p, "id"]) for p in pools},
         "homes": {str(int(r.id)): r.home_township for r in active.itertuples() if pd.notna(r.home_township)},
         "conflicts": [
@@ -63,20 +76,23 @@ def freeze_draw(
     }
 
 
-def _frozen_stratum(stratum: Stratum, by_code: pd.DataFrame) -> dict:
-    rows = by_code.loc[list(stratum.candidates)]
-    return {
-        "stratum": stratum.label,
-        "ratio": float(stratum.ratio),
-        "candidates": list(stratum.candidates),
-        "ids": rows["id"].astype(int).tolist(),
-        "pools": rows["pool"].astype(str).tolist(),
-        "townships": rows["township"].astype(object).where(rows["township"].notna(), None).tolist(),
-    }
+def _names(column: pd.Series) -> np.ndarray:
+    """A text column as an object array of shared strings, None where missing (no per-row copies)."""
+    cat = column.astype("category").cat
+    names = np.array([str(c) for c in cat.categories] + [None], dtype=object)
+    return names[cat.codes.to_numpy()]  # code -1 (missing) picks the trailing None
 
 
 def frozen_strata(frozen: Mapping) -> list[Stratum]:
-    return [make_stratum(s["stratum"], s["ratio"], s["candidates"]) for s in frozen["strata"]]
+    """The strata of a frozen draw; its candidate lists must be sorted and unique, as frozen."""
+    strata = []
+    for s in frozen["strata"]:
+        codes = s["candidates"]
+        keys = code_keys(codes)
+        if not (keys[1:] > keys[:-1]).all():
+            raise DrawRefused(f"the frozen list of stratum {s['stratum']} is not sorted and unique")
+        strata.append(Stratum(s["stratum"], exact_ratio(s["ratio"]), tuple(codes)))
+    return strata
 
 
 def frozen_list_sha256(frozen: Mapping) -> str:
@@ -95,35 +111,40 @@ def reveal(
     """
     check_seed(seed, seed_sha256)
     strata = frozen_strata(frozen)
-    drawn = draw_strata(seed, strata)
-    meta = {code: (s, i) for s in frozen["strata"] for i, code in enumerate(s["candidates"])}
+    positions = draw_strata_positions(seed, strata)
+    drawn = [[s.candidates[i] for i in at] for s, at in zip(strata, positions, strict=True)]
     order = [
-        Drawn(c, meta[c][0]["pools"][meta[c][1]], meta[c][0]["townships"][meta[c][1]])
-        for codes in drawn
-        for c in codes
+        Drawn(fs["candidates"][i], fs["pools"][i], fs["townships"][i])
+        for fs, at in zip(frozen["strata"], positions, strict=True)
+        for i in at
     ]
     pools = {p: list(ids) for p, ids in frozen["pools"].items()}
-    assignments = assign_pairs(seed, order, pools, _recusals(frozen, order))
+    assignments = assign_pairs(seed, order, pools, _recusals(frozen), frozen["spec"])
     manifest = build_manifest(
-        seed, strata, drawn, assignments, pools, created_at, frozen["home_township_recusal"]
+        seed, strata, drawn, assignments, pools, created_at, frozen["home_township_recusal"], frozen["spec"]
     )
-    return manifest, _rows(strata, drawn, meta, assignments)
+    return manifest, _rows(frozen, strata, positions, assignments)
 
 
-def _recusals(frozen: Mapping, order: Sequence[Drawn]) -> dict:
-    homes = frozen["homes"]
-    inspectors = pd.DataFrame({"id": [int(i) for i in homes], "home_township": list(homes.values())})
-    conflicts = pd.DataFrame(frozen["conflicts"], columns=["uscc", "inspector_id"])
-    return compute_recusals(order, inspectors, conflicts, frozen["home_township_recusal"])
+def _recusals(frozen: Mapping) -> Recusals:
+    return Recusals(
+        frozenset((u, int(i)) for u, i in frozen["conflicts"]),
+        {int(i): town for i, town in frozen["homes"].items()},
+        frozen["home_township_recusal"],
+    )
 
 
-def _rows(strata: Sequence[Stratum], drawn, meta: Mapping, assignments: Sequence[dict]) -> pd.DataFrame:
+def _rows(
+    frozen: Mapping,
+    strata: Sequence[Stratum],
+    positions: Sequence[Sequence[int]],
+    assignments: Sequence[dict],
+) -> pd.DataFrame:
     rows = []
-    for stratum, codes in zip(strata, drawn, strict=True):
-        probability = len(codes) / len(stratum.candidates)
-        for position, code in enumerate(codes, start=1):
-            frozen_stratum, i = meta[code]
-            rows.append((frozen_stratum["ids"][i], code, stratum.label, position, probability))
+    for fs, stratum, at in zip(frozen["strata"], strata, positions, strict=True):
+        probability = len(at) / len(stratum.candidates)
+        for place, i in enumerate(at, start=1):
+            rows.append((fs["ids"][i], fs["candidates"][i], stratum.label, place, probability))
     out = pd.DataFrame(
         rows, columns=["enterprise_id", "uscc", "stratum", "position", "inclusion_probability"]
     )

@@ -36,10 +36,11 @@ def build_manifest(
     pools: dict[str, Sequence[int]],
     created_at: dt.datetime,
     home_township_recusal: bool = True,
+    spec: str = SPEC,
 ) -> dict:
     """The manifest of a finished draw (a plain dict ready for ``json.dumps``)."""
     return {
-        "spec": SPEC,
+        "spec": spec,
         "seed": seed,
         "seed_sha256": sha256_hex(seed),
         "list_sha256": list_sha256([(s.label, s.sha256) for s in strata]),

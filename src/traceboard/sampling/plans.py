@@ -20,7 +20,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from traceboard.sampling.spec import DrawRefused, Stratum, exact_ratio, make_stratum
+from traceboard.sampling.spec import DrawRefused, Stratum, code_keys, exact_ratio
 
 CLASSES = ("A", "B", "C", "D")
 DEFAULT_RATIOS = {"A": 0.03, "B": 0.10, "C": 0.30, "D": 0.80}
@@ -66,7 +66,8 @@ def validate_plan(plan: dict) -> dict:
 def effective_class(frame: pd.DataFrame) -> pd.Series:
     """Risk class per enterprise: D when blacklisted, the recorded class, else B (unclassed)."""
     cls = frame["risk_class"].astype(object).where(frame["risk_class"].notna(), UNCLASSED)
-    return cls.where(~frame["blacklisted"].astype(bool), "D").astype(str)
+    cls = cls.where(~frame["blacklisted"].astype(bool), "D")
+    return pd.Series(pd.Categorical(cls, categories=CLASSES), index=frame.index)
 
 
 def active_mask(frame: pd.DataFrame, day: int) -> np.ndarray:
@@ -127,16 +128,41 @@ def select_oneoff_candidates(
         raise DrawRefused(f"stratify by one of {', '.join(STRATUM_BY)}, not {stratum_by!r}")
     mask = active_mask(frame, day) & _in_scope(frame, sectors, townships)
     chosen = frame[mask]
-    label = effective_class(chosen) if stratum_by == "risk" else chosen[stratum_by].astype(str)
-    out = chosen.assign(stratum=label, pool=chosen["department"].astype(str))
+    label = effective_class(chosen) if stratum_by == "risk" else chosen[stratum_by]
+    out = chosen.assign(stratum=label, pool=chosen["department"])
     if out.empty:
         raise DrawRefused("no candidates: no active enterprise in the chosen sectors and townships")
     return out
 
 
+def stratum_rows(candidates: pd.DataFrame) -> list[tuple[str, np.ndarray]]:
+    """Per stratum (classes A–D in order, names sorted), its candidates' row positions ordered by code.
+
+    One vectorised sort for all strata; a code listed twice in a stratum is refused.
+    """
+    labels = candidates["stratum"].astype("category").cat.remove_unused_categories()
+    names = sorted(
+        (str(c) for c in labels.cat.categories),
+        key=lambda s: (s not in CLASSES, CLASSES.index(s) if s in CLASSES else 0, s),
+    )
+    label_codes = labels.cat.reorder_categories(names).cat.codes.to_numpy()
+    keys = code_keys(candidates["uscc"].to_numpy(dtype=object))
+    by_code = np.argsort(keys, kind="stable")
+    order = by_code[np.argsort(label_codes[by_code], kind="stable")]
+    same = (keys[order][1:] == keys[order][:-1]) & (label_codes[order][1:] == label_codes[order][:-1])
+    if same.any():
+        at = order[int(np.argmax(same))]
+        raise DrawRefused(
+            f"candidate {candidates['uscc'].iloc[at]} appears twice in stratum {names[label_codes[at]]}"
+        )
+    bounds = np.searchsorted(label_codes[order], np.arange(len(names) + 1))
+    return [(name, order[lo:hi]) for name, lo, hi in zip(names, bounds[:-1], bounds[1:], strict=True)]
+
+
 def build_strata(candidates: pd.DataFrame, ratios: dict[str, object]) -> list[Stratum]:
     """One stratum per label (classes A–D in order, names sorted), with its ratio."""
-    labels = candidates["stratum"].unique().tolist()
-    labels.sort(key=lambda s: (s not in CLASSES, CLASSES.index(s) if s in CLASSES else 0, s))
-    codes = candidates.groupby("stratum", sort=False)["uscc"].apply(list)
-    return [make_stratum(label, ratios.get(label, ratios.get("*")), codes[label]) for label in labels]
+    codes = candidates["uscc"].to_numpy(dtype=object)
+    return [
+        Stratum(label, exact_ratio(ratios.get(label, ratios.get("*"))), tuple(codes[rows].tolist()))
+        for label, rows in stratum_rows(candidates)
+    ]

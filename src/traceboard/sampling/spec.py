@@ -1,6 +1,8 @@
-"""The public draw, specification v1 ("traceboard-draw/1"; DESIGN.md "Public draw").
+"""The public draw, specifications v1 and v2 (DESIGN.md "Public draw").
 
-All strings are UTF-8; keys are lowercase hexadecimal SHA-256 digests.
+Both draw enterprises the same way; they differ only in how inspectors are
+ordered for a drawn enterprise (see :mod:`traceboard.sampling.assign`). All
+strings are UTF-8; keys are lowercase hexadecimal SHA-256 digests.
 
 - ``key(seed, stratum, uscc) = SHA-256("{seed}|{stratum}|{uscc}")``;
 - in each stratum the ``k`` candidates with the smallest keys are drawn, listed
@@ -12,20 +14,37 @@ All strings are UTF-8; keys are lowercase hexadecimal SHA-256 digests.
 - the list hash published at commit is SHA-256 of the lines
   ``"{stratum}\\t{candidates_sha256}"`` joined by "\\n", strata in manifest order;
 - the seed commitment is SHA-256 of the seed.
+
+Inspector order for a drawn enterprise ``uscc`` in a pool of ``n`` inspectors:
+
+- v1 ("traceboard-draw/1", the default): ascending
+  ``SHA-256("{seed}|inspector|{uscc}|{inspector_id}")``. Simple to redo by hand,
+  but every drawn enterprise hashes its whole pool: k × n keys.
+- v2 ("traceboard-draw/2"): a Fisher–Yates shuffle of the pool's ids (ascending)
+  driven by the byte stream ``SHA-256("{seed}|inspector-order|{uscc}|0")``,
+  ``…|1``, …, read as 64-bit big-endian unsigned integers; step ``i`` swaps
+  position ``i`` with ``i + r``, ``r`` uniform below ``n − i`` (an integer
+  ``v`` is used as ``v mod (n − i)`` unless ``v ≥ 2⁶⁴ − 2⁶⁴ mod (n − i)``, when the
+  next one is read). Every order of the pool is equally likely, as in v1, and
+  the order is produced lazily: a pair costs a few hashes whatever the pool size.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import itertools
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 import numpy as np
 
-SPEC = "traceboard-draw/1"
+SPEC_V1 = "traceboard-draw/1"
+SPEC_V2 = "traceboard-draw/2"
+SPECS = (SPEC_V1, SPEC_V2)
+SPEC = SPEC_V1  # the default for new draws
 
 
 class DrawRefused(ValueError):
@@ -40,6 +59,45 @@ def sha256_hex(text: str) -> str:
 def draw_key(seed: str, stratum: str, uscc: str) -> str:
     """The spec-v1 key of one candidate (lowercase hex)."""
     return sha256_hex(f"{seed}|{stratum}|{uscc}")
+
+
+def check_spec(spec: str) -> str:
+    """The spec name, refused unless this version of traceboard knows it."""
+    if spec not in SPECS:
+        raise DrawRefused(f"unknown draw specification {spec!r}; known: {', '.join(SPECS)}")
+    return spec
+
+
+def _stream(seed: str, uscc: str) -> Iterator[int]:
+    """Spec v2's random integers for one enterprise: 64-bit big-endian words of the hash blocks."""
+    prefix = f"{seed}|inspector-order|{uscc}|"
+    for block in itertools.count():
+        digest = hashlib.sha256(f"{prefix}{block}".encode()).digest()
+        for start in range(0, 32, 8):
+            yield int.from_bytes(digest[start : start + 8], "big")
+
+
+def uniform_below(words: Iterator[int], m: int) -> int:
+    """A uniform integer in ``[0, m)`` from the stream (rejecting the few words of the last partial run)."""
+    limit = 2**64 - 2**64 % m
+    while (v := next(words)) >= limit:
+        pass
+    return v % m
+
+
+def shuffled_order(seed: str, uscc: str, pool: Sequence[int]) -> Iterator[int]:
+    """Spec v2: the ``pool`` (inspector ids, ascending) in shuffled order, produced lazily.
+
+    A Fisher–Yates shuffle whose swaps are kept in a dict, so taking the first
+    few inspectors costs a few hashes and no copy of the pool.
+    """
+    words = _stream(seed, uscc)
+    moved: dict[int, int] = {}
+    for i in range(len(pool)):
+        j = i + uniform_below(words, len(pool) - i)
+        chosen = moved.get(j, pool[j])
+        moved[j] = moved.get(i, pool[i])
+        yield chosen
 
 
 def exact_ratio(ratio: object) -> Decimal:
@@ -79,13 +137,32 @@ def check_seed(seed: str, seed_sha256: str) -> None:
         )
 
 
+def code_keys(codes: Sequence[str]) -> np.ndarray:
+    """The codes as a numpy array that sorts and compares in C exactly as Python orders the strings.
+
+    Codes of one width in ASCII (every valid USCC) become fixed-width bytes,
+    a view of one joined buffer; anything else falls back to numpy unicode.
+    """
+    codes = list(codes)
+    joined = "".join(codes)
+    width = len(codes[0]) if codes else 0
+    if (
+        width
+        and joined.isascii()
+        and len(joined) == width * len(codes)
+        and all(len(c) == width for c in codes)
+    ):
+        return np.frombuffer(joined.encode("ascii"), dtype=f"S{width}")
+    return np.array(codes, dtype=str)
+
+
 def _prefixes(digests: list[bytes]) -> np.ndarray:
     """The first 8 bytes of each digest as big-endian unsigned integers (orders like the hex)."""
     return np.frombuffer(b"".join(d[:8] for d in digests), dtype=">u8").astype(np.uint64)
 
 
-def draw_stratum(seed: str, stratum: str, codes: Sequence[str], k: int) -> list[str]:
-    """The ``k`` codes of ``codes`` with the smallest spec-v1 keys, in key order.
+def draw_positions(seed: str, stratum: str, codes: Sequence[str], k: int) -> list[int]:
+    """Positions in ``codes`` of the ``k`` codes with the smallest keys, in key order.
 
     Vectorised: keys are hashed once, the k smallest are found by their 64-bit
     prefixes (``np.argpartition``) and only those (plus any prefix ties at the
@@ -103,8 +180,13 @@ def draw_stratum(seed: str, stratum: str, codes: Sequence[str], k: int) -> list[
     else:
         bound = heads[np.argpartition(heads, k - 1)[k - 1]]
         chosen = np.flatnonzero(heads <= bound)
-    ordered = sorted((digests[i], codes[i]) for i in chosen.tolist())
-    return [code for _, code in ordered[:k]]
+    ordered = sorted((digests[i], codes[i], i) for i in chosen.tolist())
+    return [i for _, _, i in ordered[:k]]
+
+
+def draw_stratum(seed: str, stratum: str, codes: Sequence[str], k: int) -> list[str]:
+    """The ``k`` codes of ``codes`` with the smallest keys, in key order."""
+    return [codes[i] for i in draw_positions(seed, stratum, codes, k)]
 
 
 @dataclass(frozen=True)
@@ -119,7 +201,7 @@ class Stratum:
     def k(self) -> int:
         return compute_k(self.ratio, len(self.candidates))
 
-    @property
+    @functools.cached_property
     def sha256(self) -> str:
         return sha256_hex("\n".join(self.candidates))
 
@@ -127,14 +209,22 @@ class Stratum:
 def make_stratum(label: str, ratio: object, codes: Iterable[str]) -> Stratum:
     """A stratum with its codes sorted and de-duplicated checked (a code may appear once)."""
     ordered = sorted(codes)
-    for a, b in itertools.pairwise(ordered):
-        if a == b:
-            raise DrawRefused(f"candidate {a} appears twice in stratum {label}")
+    if len(set(ordered)) < len(ordered):
+        twice = next(a for a, b in itertools.pairwise(ordered) if a == b)
+        raise DrawRefused(f"candidate {twice} appears twice in stratum {label}")
     return Stratum(label, exact_ratio(ratio), tuple(ordered))
 
 
-def draw_strata(seed: str, strata: Sequence[Stratum]) -> list[list[str]]:
-    """The drawn codes of every stratum, in order (spec v1). Input: strata; output: lists of codes."""
+def draw_strata_positions(seed: str, strata: Sequence[Stratum]) -> list[list[int]]:
+    """Per stratum, the positions of its drawn candidates in key order."""
     if not seed:
         raise DrawRefused("the seed is empty")
-    return [draw_stratum(seed, s.label, s.candidates, s.k) for s in strata]
+    return [draw_positions(seed, s.label, s.candidates, s.k) for s in strata]
+
+
+def draw_strata(seed: str, strata: Sequence[Stratum]) -> list[list[str]]:
+    """The drawn codes of every stratum, in order. Input: strata; output: lists of codes."""
+    return [
+        [s.candidates[i] for i in positions]
+        for s, positions in zip(strata, draw_strata_positions(seed, strata), strict=True)
+    ]

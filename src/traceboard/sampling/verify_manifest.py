@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Verify a traceboard draw manifest (spec "traceboard-draw/1") with plain Python.
+"""Verify a traceboard draw manifest (spec "traceboard-draw/1" or "/2") with plain Python.
 
 Usage:  python verify_manifest.py MANIFEST.json
 Exit 0 and "OK" when everything in the manifest re-computes; otherwise exit 1
@@ -14,9 +14,13 @@ What is re-done from the manifest alone:
   drawn = the k candidates with the smallest SHA-256("{seed}|{stratum}|{uscc}"), in key order;
 - the list hash: SHA-256 of the lines "{stratum}\\t{candidates_sha256}" joined by "\\n";
 - per pool: cap = ceil(2k / n) + 1 (k assignments of the pool, n inspectors);
-- assignments: one per drawn code, in order; inspectors ordered by
-  SHA-256("{seed}|inspector|{uscc}|{id}"), the recused skipped, those at the
-  cap skipped, the first two taken.
+- assignments: one per drawn code, in order; the pool's inspectors put in
+  order, the recused skipped, those at the cap skipped, the first two taken.
+  The order: in spec 1, by SHA-256("{seed}|inspector|{uscc}|{id}"); in spec 2,
+  a Fisher-Yates shuffle of the ids (ascending) driven by the bytes of
+  SHA-256("{seed}|inspector-order|{uscc}|0"), "|1", ... read as 64-bit
+  big-endian integers: step i swaps position i with i + (v mod (n - i)),
+  skipping any v >= 2**64 - 2**64 mod (n - i).
 (Whether a recusal was due — a conflict or the home township — is personal data
 kept by the city; the manifest lists who recused so that nobody else is skipped.)
 """
@@ -29,7 +33,7 @@ import math
 import sys
 from decimal import Decimal
 
-SPEC = "traceboard-draw/1"
+SPECS = ("traceboard-draw/1", "traceboard-draw/2")
 
 
 class Mismatch(Exception):
@@ -105,15 +109,47 @@ def check_stratum(seed, s, i):
     return None
 
 
-def first_two(seed, uscc, ids, load, cap):
-    """The first two inspectors in key order below the cap (the four smallest keys usually hold them)."""
+def first_two_by_key(seed, uscc, ids, recused, load, cap):
+    """Spec 1: the first two in key order below the cap (the four smallest keys usually hold them)."""
     prefix = f"{seed}|inspector|{uscc}|".encode()
     sha = hashlib.sha256
-    keyed = [(sha(prefix + str(i).encode()).digest(), i) for i in ids]
+    keyed = [(sha(prefix + str(i).encode()).digest(), i) for i in ids if i not in recused]
     fits = [i for _, i in heapq.nsmallest(4, keyed) if load.get(i, 0) < cap][:2]
     if len(fits) < 2 and len(keyed) > 4:
         fits = [i for _, i in sorted(keyed) if load.get(i, 0) < cap][:2]
     return fits
+
+
+def random_words(seed, uscc):
+    block = 0
+    while True:
+        digest = hashlib.sha256(f"{seed}|inspector-order|{uscc}|{block}".encode()).digest()
+        for start in (0, 8, 16, 24):
+            yield int.from_bytes(digest[start : start + 8], "big")
+        block += 1
+
+
+def first_two_shuffled(seed, uscc, ids, recused, load, cap):
+    """Spec 2: walk the shuffle of ``ids`` (ascending) only as far as needed; take the first two that fit."""
+    words = random_words(seed, uscc)
+    moved = {}
+    fits = []
+    for i in range(len(ids)):
+        m = len(ids) - i
+        v = next(words)
+        while v >= 2**64 - 2**64 % m:
+            v = next(words)
+        j = i + v % m
+        inspector = moved.get(j, ids[j])
+        moved[j] = moved.get(i, ids[i])
+        if inspector not in recused and load.get(inspector, 0) < cap:
+            fits.append(inspector)
+            if len(fits) == 2:
+                break
+    return fits
+
+
+FIRST_TWO = {"traceboard-draw/1": first_two_by_key, "traceboard-draw/2": first_two_shuffled}
 
 
 def check_pools(manifest, assignments):
@@ -121,6 +157,8 @@ def check_pools(manifest, assignments):
     for i, p in enumerate(require(manifest, "pools", list, "manifest")):
         name = require(p, "pool", str, f"pool {i + 1}")
         ids = require(p, "inspectors", list, f"pool {name}")
+        if not all(isinstance(i, int) for i in ids) or any(a >= b for a, b in itertools.pairwise(ids)):
+            return None, f"pool {name}: inspectors must be integer ids, ascending and unique"
         k = sum(1 for a in assignments if isinstance(a, dict) and a.get("pool") == name)
         cap = (2 * k + len(ids) - 1) // len(ids) + 1 if ids else 0
         if require(p, "cap", int, f"pool {name}") != cap:
@@ -144,6 +182,7 @@ def check_order(assignments, drawn_codes):
 
 def check_assignments(manifest, drawn_codes):
     seed = manifest["seed"]
+    first_two = FIRST_TWO[manifest["spec"]]
     assignments = require(manifest, "assignments", list, "manifest")
     problem = check_order(assignments, drawn_codes)
     if problem:
@@ -159,7 +198,7 @@ def check_assignments(manifest, drawn_codes):
             return where + f": pool {pool} is not listed under pools"
         ids, cap = pools[pool]
         recused = set(require(a, "recused", list, where))
-        fits = first_two(seed, a["uscc"], [i for i in ids if i not in recused], load, cap)
+        fits = first_two(seed, a["uscc"], ids, recused, load, cap)
         if require(a, "inspectors", list, where) != fits:
             return where + f": inspectors are {a['inspectors']}, the spec gives {fits}"
         for i in fits:
@@ -168,8 +207,8 @@ def check_assignments(manifest, drawn_codes):
 
 
 def check_header(manifest):
-    if require(manifest, "spec", str, "manifest") != SPEC:
-        return f"spec is {manifest['spec']!r}; this verifier knows {SPEC!r}"
+    if require(manifest, "spec", str, "manifest") not in SPECS:
+        return f"spec is {manifest['spec']!r}; this verifier knows {' and '.join(map(repr, SPECS))}"
     seed = require(manifest, "seed", str, "manifest")
     if require(manifest, "seed_sha256", str, "manifest") != sha(seed):
         return "seed_sha256 does not match the seed (the seed is not the one committed)"

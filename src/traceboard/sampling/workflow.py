@@ -60,7 +60,9 @@ def freeze(engine: Engine, scope: dict, frame: RegisterFrame | None = None) -> t
         raise DrawRefused(
             "say what to draw from: --plan ID, or --ratio R for a one-off draw over active enterprises"
         )
-    frozen = ceremony.freeze_draw(candidates, ratios, load_inspectors(engine), load_conflicts(engine), home)
+    frozen = ceremony.freeze_draw(
+        candidates, ratios, load_inspectors(engine), load_conflicts(engine), home, scope.get("spec", SPEC)
+    )
     return frozen, plan
 
 
@@ -76,7 +78,7 @@ def frozen_list_bytes(frozen: dict, list_hash: str, seed_sha256: str) -> bytes:
         for s in frozen["strata"]
     ]
     payload = {
-        "spec": SPEC,
+        "spec": frozen["spec"],
         "list_sha256": list_hash,
         "seed_sha256": seed_sha256.strip().lower(),
         "strata": strata,
