@@ -16,6 +16,7 @@ from traceboard.data.adoption_targets import load_targets
 from traceboard.data.authz import SYSTEM
 from traceboard.data.demo import DEMO_AS_OF, generate_demo
 from traceboard.data.frame import load_register_frame, to_day
+from traceboard.sampling.spec import SPEC_V1, SPEC_V2
 
 IMPORT_MAX_ROWS = 100_000
 DRAW_SEED = "湘乡 2026 基准测试 🎲 31415926"
@@ -46,31 +47,56 @@ def step_adoption_table(ctx: BenchContext) -> Result:
     return Result("adoption_table", seconds, baseline)
 
 
-def step_draw(ctx: BenchContext) -> Result:
-    """5 % of all active enterprises, stratified by sector, with inspector pairs (spec v1)."""
+def _draw(ctx: BenchContext, spec: str) -> float:
+    """5 % of all active enterprises, stratified by sector, with inspector pairs; the manifest kept."""
     from traceboard.sampling import ceremony
     from traceboard.sampling import workflow as draw_support
     from traceboard.sampling.manifest import dump_manifest
 
-    scope = {"ratio": "0.05", "stratum_by": "sector", "sectors": (), "townships": (), "on": DEMO_AS_OF}
+    scope = {
+        "ratio": "0.05",
+        "stratum_by": "sector",
+        "sectors": (),
+        "townships": (),
+        "on": DEMO_AS_OF,
+        "spec": spec,
+    }
     seed_hash = hashlib.sha256(DRAW_SEED.encode()).hexdigest()
     started = time.perf_counter()
     frozen, _ = draw_support.freeze(ctx.engine, scope, ctx.state["frame"])
     manifest, _rows = ceremony.reveal(frozen, DRAW_SEED, seed_hash, dt.datetime.now(dt.UTC))
     seconds = time.perf_counter() - started
-    ctx.state["manifest"] = dump_manifest(manifest)
-    return Result("draw", seconds)
+    ctx.state[f"manifest {spec}"] = dump_manifest(manifest)
+    return seconds
 
 
-def step_verify(ctx: BenchContext) -> Result:
+def _verify(ctx: BenchContext, spec: str) -> float:
     """The public's verification: parse the manifest and redo every stratum and pair (stdlib only)."""
     from traceboard.sampling import verify_manifest
 
-    data = ctx.state["manifest"]
+    data = ctx.state.pop(f"manifest {spec}")
     seconds, problem = time_median(lambda: verify_manifest.verify(verify_manifest.load(data)))
     if problem:
         raise RuntimeError(f"the benchmark's own manifest does not verify: {problem}")
-    return Result("verify", seconds)
+    return seconds
+
+
+def step_draw(ctx: BenchContext) -> Result:
+    """Spec v1 (the default): every drawn enterprise orders its whole pool by hash."""
+    return Result("draw", _draw(ctx, SPEC_V1))
+
+
+def step_verify(ctx: BenchContext) -> Result:
+    return Result("verify", _verify(ctx, SPEC_V1))
+
+
+def step_draw_v2(ctx: BenchContext) -> Result:
+    """Spec v2: the same enterprises; each pool shuffled lazily, a few hashes per pair."""
+    return Result("draw_v2", _draw(ctx, SPEC_V2))
+
+
+def step_verify_v2(ctx: BenchContext) -> Result:
+    return Result("verify_v2", _verify(ctx, SPEC_V2))
 
 
 def step_assess(ctx: BenchContext) -> Result:
@@ -107,6 +133,8 @@ STEPS = [
     ("adoption_table", step_adoption_table),
     ("draw", step_draw),
     ("verify", step_verify),
+    ("draw_v2", step_draw_v2),
+    ("verify_v2", step_verify_v2),
     ("assess", step_assess),
     ("import", step_import),
 ]

@@ -65,3 +65,25 @@ def test_format_table_puts_runs_side_by_side():
         "| adoption_table | — | 0.500 s (DuckDB 1.000 s, ×0.5) |",
         "| peak RSS | 100 MB | 200 MB |",
     ]
+
+
+def test_the_real_steps_run_end_to_end_on_a_small_register():
+    from traceboard.bench_steps import STEPS
+
+    steps = [(name, step) for name, step in STEPS if name != "pages"]  # pages: AppTest, covered elsewhere
+    report = run_bench(600, "sqlite", steps)
+    names = [r["name"] for r in report["results"]]
+    # both draws were verified by the stdlib verifier inside their step (a mismatch raises)
+    assert names == [
+        "demo",
+        "load",
+        "adoption_table",
+        "draw",
+        "verify",
+        "draw_v2",
+        "verify_v2",
+        "assess",
+        "import",
+    ]
+    adoption = report["results"][2]
+    assert adoption["baseline_seconds"] > 0 and adoption["ratio"] > 0

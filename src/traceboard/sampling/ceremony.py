@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from traceboard.sampling.assign import Drawn, Recusals, assign_pairs
+from traceboard.sampling.gcpause import without_cyclic_gc
 from traceboard.sampling.manifest import build_manifest
 from traceboard.sampling.plans import stratum_rows
 from traceboard.sampling.spec import (
@@ -32,6 +33,7 @@ from traceboard.sampling.spec import (
 )
 
 
+@without_cyclic_gc
 def freeze_draw(
     candidates: pd.DataFrame,
     ratios: Mapping[str, object],
@@ -61,17 +63,15 @@ def freeze_draw(
     ]
     pools = sorted(pd.unique(columns["pools"]).tolist())
     active = inspectors[inspectors["active"] & inspectors["department"].isin(pools)]
-    codes = set(columns["candidates"].tolist())
+    # conflicts are few and candidates many: look the few up among the many
+    declared = candidates["uscc"].isin(set(conflicts["uscc"]))
+    relevant = conflicts[conflicts["uscc"].isin(set(candidates.loc[declared, "uscc"]))]
     return {
         "spec": check_spec(spec),
         "strata": strata,
         "pools": {p: sorted(int(i) for i in active.loc[active["department"] == p, "id"]) for p in pools},
         "homes": {str(int(r.id)): r.home_township for r in active.itertuples() if pd.notna(r.home_township)},
-        "conflicts": [
-            [u, int(i)]
-            for u, i in zip(conflicts["uscc"], conflicts["inspector_id"], strict=True)
-            if u in codes
-        ],
+        "conflicts": [[u, int(i)] for u, i in zip(relevant["uscc"], relevant["inspector_id"], strict=True)],
         "home_township_recusal": bool(home_township),
     }
 
@@ -100,6 +100,7 @@ def frozen_list_sha256(frozen: Mapping) -> str:
     return list_sha256([(s.label, s.sha256) for s in frozen_strata(frozen)])
 
 
+@without_cyclic_gc
 def reveal(
     frozen: Mapping, seed: str, seed_sha256: str, created_at: dt.datetime
 ) -> tuple[dict, pd.DataFrame]:
@@ -140,14 +141,21 @@ def _rows(
     positions: Sequence[Sequence[int]],
     assignments: Sequence[dict],
 ) -> pd.DataFrame:
-    rows = []
+    parts = []
     for fs, stratum, at in zip(frozen["strata"], strata, positions, strict=True):
-        probability = len(at) / len(stratum.candidates)
-        for place, i in enumerate(at, start=1):
-            rows.append((fs["ids"][i], fs["candidates"][i], stratum.label, place, probability))
-    out = pd.DataFrame(
-        rows, columns=["enterprise_id", "uscc", "stratum", "position", "inclusion_probability"]
-    )
+        at = np.asarray(at, dtype=np.int64)
+        parts.append(
+            pd.DataFrame(
+                {
+                    "enterprise_id": np.asarray(fs["ids"], dtype=np.int64)[at],
+                    "uscc": np.asarray(fs["candidates"], dtype=object)[at],
+                    "stratum": stratum.label,
+                    "position": np.arange(1, len(at) + 1),
+                    "inclusion_probability": len(at) / len(stratum.candidates),
+                }
+            )
+        )
+    out = pd.concat(parts, ignore_index=True)
     out["pool"] = [a["pool"] for a in assignments]
     out["inspectors"] = [a["inspectors"] for a in assignments]
     return out

@@ -35,6 +35,7 @@ import functools
 import hashlib
 import itertools
 import math
+import struct
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -68,15 +69,6 @@ def check_spec(spec: str) -> str:
     return spec
 
 
-def _stream(seed: str, uscc: str) -> Iterator[int]:
-    """Spec v2's random integers for one enterprise: 64-bit big-endian words of the hash blocks."""
-    prefix = f"{seed}|inspector-order|{uscc}|"
-    for block in itertools.count():
-        digest = hashlib.sha256(f"{prefix}{block}".encode()).digest()
-        for start in range(0, 32, 8):
-            yield int.from_bytes(digest[start : start + 8], "big")
-
-
 def uniform_below(words: Iterator[int], m: int) -> int:
     """A uniform integer in ``[0, m)`` from the stream (rejecting the few words of the last partial run)."""
     limit = 2**64 - 2**64 % m
@@ -85,16 +77,25 @@ def uniform_below(words: Iterator[int], m: int) -> int:
     return v % m
 
 
+def _words(seed: str, uscc: str) -> Iterator[int]:
+    """Spec v2's random integers for one enterprise: 64-bit big-endian words of the hash blocks."""
+    prefix = f"{seed}|inspector-order|{uscc}|"
+    unpack = struct.Struct(">4Q").unpack
+    for block in itertools.count():
+        yield from unpack(hashlib.sha256(f"{prefix}{block}".encode()).digest())
+
+
 def shuffled_order(seed: str, uscc: str, pool: Sequence[int]) -> Iterator[int]:
     """Spec v2: the ``pool`` (inspector ids, ascending) in shuffled order, produced lazily.
 
     A Fisher–Yates shuffle whose swaps are kept in a dict, so taking the first
     few inspectors costs a few hashes and no copy of the pool.
     """
-    words = _stream(seed, uscc)
+    words = _words(seed, uscc)
     moved: dict[int, int] = {}
-    for i in range(len(pool)):
-        j = i + uniform_below(words, len(pool) - i)
+    n = len(pool)
+    for i in range(n):
+        j = i + uniform_below(words, n - i)
         chosen = moved.get(j, pool[j])
         moved[j] = moved.get(i, pool[i])
         yield chosen
@@ -140,25 +141,24 @@ def check_seed(seed: str, seed_sha256: str) -> None:
 def code_keys(codes: Sequence[str]) -> np.ndarray:
     """The codes as a numpy array that sorts and compares in C exactly as Python orders the strings.
 
-    Codes of one width in ASCII (every valid USCC) become fixed-width bytes,
-    a view of one joined buffer; anything else falls back to numpy unicode.
+    Codes of one width in ASCII without line breaks (every valid USCC) become
+    fixed-width bytes, cut from one joined buffer; anything else falls back to
+    numpy unicode.
     """
     codes = list(codes)
-    joined = "".join(codes)
     width = len(codes[0]) if codes else 0
-    if (
-        width
-        and joined.isascii()
-        and len(joined) == width * len(codes)
-        and all(len(c) == width for c in codes)
-    ):
-        return np.frombuffer(joined.encode("ascii"), dtype=f"S{width}")
+    joined = ("\n".join(codes) + "\n") if codes else ""
+    if width and joined.isascii() and len(joined) == (width + 1) * len(codes):
+        rows = np.frombuffer(joined.encode("ascii"), dtype=np.uint8).reshape(len(codes), width + 1)
+        # every row ends in the only line break of the row: each code is exactly `width` long
+        if (rows[:, width] == 10).all() and joined.count("\n") == len(codes):
+            return np.ascontiguousarray(rows[:, :width]).view(f"S{width}").ravel()
     return np.array(codes, dtype=str)
 
 
 def _prefixes(digests: list[bytes]) -> np.ndarray:
     """The first 8 bytes of each digest as big-endian unsigned integers (orders like the hex)."""
-    return np.frombuffer(b"".join(d[:8] for d in digests), dtype=">u8").astype(np.uint64)
+    return np.frombuffer(b"".join(digests), dtype=">u8").reshape(len(digests), 4)[:, 0].astype(np.uint64)
 
 
 def draw_positions(seed: str, stratum: str, codes: Sequence[str], k: int) -> list[int]:
