@@ -54,8 +54,10 @@ def test_english_catalog(demo_engine):
     assert not at.exception and at.title[0].value == "Random checks"
 
 
-def commit(at, seed=SEED):
+def commit(at, seed=SEED, spec=None):
     at.radio[0].set_value("oneoff").run()
+    if spec:
+        at.selectbox(key="commit_spec").set_value(spec).run()
     at.text_input(key="commit_seed_sha256").set_value(hashlib.sha256(seed.encode()).hexdigest()).run()
     button(at, "冻结名单并提交承诺").click().run()
     return at
@@ -90,6 +92,20 @@ def test_ceremony_commit_wrong_seed_then_reveal(demo_engine):
     assert {"下载抽取清单 manifest（JSON）", "下载验证程序 verify_manifest.py"} <= {
         d.label for d in at.download_button
     }
+
+
+def test_a_draw_under_spec_2_is_chosen_on_the_page_and_recorded(demo_engine):
+    at = run_page("sampling", actor=OFFICE)
+    spec_box = at.selectbox(key="commit_spec")
+    assert spec_box.value == "traceboard-draw/1" and "规则 2" in spec_box.format_func("traceboard-draw/2")
+    at = commit(at, spec="traceboard-draw/2")
+    at.text_input(key="reveal_seed").set_value(SEED).run()
+    button(at, "揭示并抽取").click().run()
+    assert not at.exception, at.exception
+    with demo_engine.connect() as conn:
+        spec, manifest = conn.execute(select(m.Draw.spec, m.Draw.manifest)).one()
+    assert spec == manifest["spec"] == "traceboard-draw/2"
+    assert any(c.value.startswith("spec traceboard-draw/2\nseed ") for c in at.code)
 
 
 def test_result_entry_through_the_data_editor(demo_engine):

@@ -131,7 +131,10 @@ def commit_step(engine, actor, frame, on) -> None:
         )
     scope["no_home_recusal"] = not st.checkbox(t("sampling.draw.home_recusal"), True)
     scope["spec"] = st.selectbox(
-        t("sampling.draw.spec"), SPECS, format_func=lambda s: t(f"sampling.draw.spec_{s[-1]}")
+        t("sampling.draw.spec"),
+        SPECS,
+        format_func=lambda s: t(f"sampling.draw.spec_{s[-1]}"),
+        key="commit_spec",
     )
     digest = st.text_input(t("sampling.draw.seed_sha256"), key="commit_seed_sha256")
     if st.button(t("sampling.draw.commit"), disabled=not (actor.can("sampling.draw") and digest)):
@@ -228,6 +231,6 @@ def result_step(engine) -> None:
     st.caption(t("sampling.draw.verify_hint"))
     st.code(f"python verify_manifest.py {name}", language="bash")
     st.code(
-        "\n".join(f"{key} {manifest[key]}" for key in ("seed", "seed_sha256", "list_sha256")),
+        "\n".join(f"{key} {manifest[key]}" for key in ("spec", "seed", "seed_sha256", "list_sha256")),
         language=None,
     )
