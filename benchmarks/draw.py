@@ -2,7 +2,7 @@
 verification likewise).
 
     .venv/bin/python benchmarks/draw.py [--candidates 1000000] [--departments 8]
-        [--inspectors 30] [--ratios 0.03,0.10,0.30,0.80] [--mix 0.40,0.35,0.20,0.05]
+        [--inspectors 30] [--ratios 0.03,0.10,0.30,0.80] [--mix 0.40,0.35,0.20,0.05] [--spec 1|2]
 
 Builds the candidates in memory (codes, risk classes by ``--mix``, departments
 and townships at random, ``--inspectors`` per department, a few conflicts),
@@ -10,9 +10,10 @@ then times the steps of a draw: freezing the strata (sort, candidate hashes),
 spec-v1 draw, inspector pairs, manifest build and JSON dump; and verification
 with the standard-library verifier (parse + verify) as the public would run it.
 
-Cost model: the draw hashes every candidate once (N keys); the pair assignment
-hashes every pool inspector once per drawn enterprise (k × n keys, the spec
-orders the whole pool for each check). Prints JSON. A measurement, not a test.
+Cost model: the draw hashes every candidate once (N keys); under spec 1 the pair
+assignment hashes every pool inspector once per drawn enterprise (k × n keys, the
+spec orders the whole pool for each check), under spec 2 a few words of one or two
+hashes per drawn enterprise. Prints JSON. A measurement, not a test.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ import time
 import numpy as np
 
 from traceboard.sampling import verify_manifest
-from traceboard.sampling.assign import Drawn, NoValidPair, assign_pairs
+from traceboard.sampling.assign import Drawn, NoValidPair, Recusals, assign_pairs
 from traceboard.sampling.manifest import build_manifest, dump_manifest
 from traceboard.sampling.spec import draw_strata, make_stratum
 
@@ -52,7 +53,8 @@ def timed(label: str, figures: dict, step):
 def run(args) -> dict:
     rng = np.random.default_rng(20261129)
     figures: dict = {
-        k: getattr(args, k) for k in ("candidates", "departments", "inspectors", "ratios", "home_recusal")
+        k: getattr(args, k)
+        for k in ("candidates", "departments", "inspectors", "ratios", "home_recusal", "spec")
     }
     codes = timed("build_candidates_s", figures, lambda: make_codes(rng, args.candidates))
     classes = rng.choice(list("ABCD"), size=len(codes), p=args.mix)
@@ -70,17 +72,12 @@ def run(args) -> dict:
     pools = {
         f"部门{d}": list(range(d * 1000 + 1, d * 1000 + args.inspectors + 1)) for d in range(args.departments)
     }
-    homes = {i: int(rng.integers(0, 22)) for ids in pools.values() for i in ids}
+    homes = {i: str(rng.integers(0, 22)) for ids in pools.values() for i in ids}
+    spec = f"traceboard-draw/{args.spec}"
 
     def assign():
         order = [Drawn(c, f"部门{dept[where[c]]}", str(town[where[c]])) for d in drawn for c in d]
-        recused = {}
-        for d in order if args.home_recusal else ():  # home-township recusal, as compute_recusals gives it
-            t = int(d.township)
-            out = {i: "home_township" for i in pools[d.pool] if homes[i] == t}
-            if out:
-                recused[d.uscc] = out
-        return assign_pairs(SEED, order, pools, recused)
+        return assign_pairs(SEED, order, pools, Recusals(frozenset(), homes, args.home_recusal), spec)
 
     try:
         assignments = timed("assign_s", figures, assign)
@@ -91,7 +88,9 @@ def run(args) -> dict:
     figures["draw_and_assign_cpu_s"] = round(figures["draw_cpu_s"] + figures["assign_cpu_s"], 3)
     created = dt.datetime(2026, 11, 29, tzinfo=dt.UTC)
     manifest = timed(
-        "manifest_build_s", figures, lambda: build_manifest(SEED, strata, drawn, assignments, pools, created)
+        "manifest_build_s",
+        figures,
+        lambda: build_manifest(SEED, strata, drawn, assignments, pools, created, args.home_recusal, spec),
     )
     data = timed("manifest_dump_s", figures, lambda: dump_manifest(manifest))
     figures["manifest_mb"] = round(len(data) / 1e6, 1)
@@ -111,6 +110,7 @@ def main() -> None:
         "--inspectors", type=int, default=30, help="Active inspectors per department (pool size n)."
     )
     parser.add_argument("--no-home-recusal", dest="home_recusal", action="store_false")
+    parser.add_argument("--spec", choices=["1", "2"], default="1", help="Draw specification.")
     parser.add_argument(
         "--ratios", type=lambda s: [float(x) for x in s.split(",")], default=[0.03, 0.10, 0.30, 0.80]
     )

@@ -1,7 +1,6 @@
 import math
 from collections import Counter
 
-import pandas as pd
 import pytest
 
 from tests.sampling import reference_spec as ref
@@ -16,11 +15,7 @@ def drawn_list(n, pool="市农业局", township="山枣镇"):
 
 
 def recusals(homes=None, conflicts=(), home=True):
-    inspectors = pd.DataFrame(
-        {"id": list((homes or {}).keys()), "home_township": list((homes or {}).values())}
-    )
-    frame = pd.DataFrame(list(conflicts), columns=["uscc", "inspector_id"])
-    return Recusals.from_frames(inspectors, frame, home)
+    return Recusals(frozenset(conflicts), homes or {}, home)
 
 
 @pytest.mark.parametrize(("k", "n", "cap"), [(10, 4, 6), (1, 2, 2), (7, 3, 6), (100, 100, 3), (3, 30, 2)])

@@ -13,14 +13,14 @@ enterprises of the pool, n inspectors in it). No valid pair stops the draw.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import heapq
 import math
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass, field
-
-import pandas as pd
+from typing import NamedTuple
 
 from traceboard.sampling.spec import SPEC, SPEC_V1, check_spec, shuffled_order
 
@@ -53,17 +53,6 @@ class Recusals:
     homes: Mapping[int, str] = field(default_factory=dict)  # inspector id → home township
     home_township: bool = True
 
-    @classmethod
-    def from_frames(cls, inspectors: pd.DataFrame, conflicts: pd.DataFrame, home_township: bool = True):
-        """From ``inspectors`` (``id``, ``home_township``) and ``conflicts`` (``uscc``, ``inspector_id``)."""
-        homes = {
-            int(i): t
-            for i, t in zip(inspectors["id"], inspectors["home_township"], strict=True)
-            if pd.notna(t)
-        }
-        pairs = zip(conflicts["uscc"], conflicts["inspector_id"], strict=True)
-        return cls(frozenset((u, int(i)) for u, i in pairs), homes, home_township)
-
     def reason(self, d: Drawn, inspector_id: int) -> str | None:
         """``"conflict"``, ``"home_township"`` or None (no recusal)."""
         if (d.uscc, inspector_id) in self.conflicts:
@@ -72,9 +61,27 @@ class Recusals:
             return "home_township"
         return None
 
-    def of(self, d: Drawn, pool: Sequence[int]) -> dict[int, str]:
-        """Every recusal from ``d`` in ``pool``: inspector id → reason."""
-        return {i: r for i in pool if (r := self.reason(d, i))}
+    def of(self, d: Drawn, members: Set[int]) -> dict[int, str]:
+        """Every recusal from ``d`` among ``members`` (its pool): inspector id → reason, as :meth:`reason`."""
+        out: dict[int, str] = {}
+        if self.home_township and d.township is not None:
+            out.update((i, "home_township") for i in self._by_home.get(d.township, ()) if i in members)
+        out.update((i, "conflict") for i in self._by_code.get(d.uscc, ()) if i in members)
+        return out
+
+    @functools.cached_property
+    def _by_code(self) -> dict[str, list[int]]:
+        found: dict[str, list[int]] = {}
+        for uscc, inspector_id in self.conflicts:
+            found.setdefault(uscc, []).append(inspector_id)
+        return found
+
+    @functools.cached_property
+    def _by_home(self) -> dict[str, list[int]]:
+        found: dict[str, list[int]] = {}
+        for inspector_id, town in self.homes.items():
+            found.setdefault(town, []).append(inspector_id)
+        return found
 
 
 NO_RECUSALS = Recusals()
@@ -109,33 +116,42 @@ def assign_pairs(
     per_pool = Counter(d.pool for d in drawn)
     caps = {p: workload_cap(k, len(pools[p])) if pools.get(p) else 0 for p, k in per_pool.items()}
     ordered = {p: sorted(int(i) for i in ids) for p, ids in pools.items()}
+    prepared = {
+        p: _Pool(ids, frozenset(ids), [(i, str(i).encode()) for i in ids]) for p, ids in ordered.items()
+    }
     pick = _pick_by_key if check_spec(spec) == SPEC_V1 else _pick_shuffled
     load: Counter[int] = Counter()
     out = []
     for d in drawn:
-        pool = ordered.get(d.pool, [])
+        pool = prepared.get(d.pool, _Pool([], frozenset(), []))
         fits, recused = pick(seed, d, pool, recusals, load, caps[d.pool])
         if len(fits) < PAIR:
-            every = recusals.of(d, pool)
-            full = [i for i in pool if i not in every and load[i] >= caps[d.pool]]
-            raise NoValidPair(_why(d, pool, every, full, caps[d.pool]))
+            every = recusals.of(d, pool.members)
+            full = [i for i in pool.ids if i not in every and load[i] >= caps[d.pool]]
+            raise NoValidPair(_why(d, pool.ids, every, full, caps[d.pool]))
         load.update(fits)
         out.append({"uscc": d.uscc, "pool": d.pool, "inspectors": fits, "recused": recused})
     return out
 
 
+class _Pool(NamedTuple):
+    ids: list[int]  # ascending
+    members: frozenset[int]
+    encoded: list[tuple[int, bytes]]  # (id, id as text in UTF-8), for spec v1's keys
+
+
 def _pick_by_key(
-    seed: str, d: Drawn, pool: list[int], recusals: Recusals, load: Counter, cap: int
+    seed: str, d: Drawn, pool: _Pool, recusals: Recusals, load: Counter, cap: int
 ) -> tuple[list[int], list[int]]:
     """Spec v1: the first two inspectors in key order not recused and below the cap; every recusal (hot loop).
 
     The few smallest keys usually hold the pair (a heap selection, cheaper than
     sorting the pool); only when the cap rules them out is the whole pool sorted.
     """
-    recused = recusals.of(d, pool) if recusals.conflicts or recusals.homes else {}
+    recused = recusals.of(d, pool.members)
     prefix = f"{seed}|inspector|{d.uscc}|".encode()
     sha = hashlib.sha256
-    keyed = [(sha(prefix + str(i).encode()).digest(), i) for i in pool if i not in recused]
+    keyed = [(sha(prefix + b).digest(), i) for i, b in pool.encoded if i not in recused]
     head = heapq.nsmallest(PAIR + 2, keyed)
     fits = [i for _, i in head if load[i] < cap][:PAIR]
     if len(fits) < PAIR and len(keyed) > len(head):
@@ -144,12 +160,12 @@ def _pick_by_key(
 
 
 def _pick_shuffled(
-    seed: str, d: Drawn, pool: list[int], recusals: Recusals, load: Counter, cap: int
+    seed: str, d: Drawn, pool: _Pool, recusals: Recusals, load: Counter, cap: int
 ) -> tuple[list[int], list[int]]:
     """Spec v2: the first two of the shuffled pool not recused and below the cap; the recused passed over."""
     fits: list[int] = []
     recused: list[int] = []
-    for i in shuffled_order(seed, d.uscc, pool):
+    for i in shuffled_order(seed, d.uscc, pool.ids):
         if recusals.reason(d, i):
             recused.append(i)
         elif load[i] < cap:
