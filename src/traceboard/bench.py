@@ -37,12 +37,15 @@ class Result:
     name: str
     seconds: float
     baseline_seconds: float | None = None
+    peak_rss_mb: float | None = None  # the step's own peak, where the platform can tell
 
     def as_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"name": self.name, "seconds": round(self.seconds, 4)}
         if self.baseline_seconds is not None:
             out["baseline_seconds"] = round(self.baseline_seconds, 4)
             out["ratio"] = round(self.seconds / self.baseline_seconds, 3) if self.baseline_seconds else None
+        if self.peak_rss_mb is not None:
+            out["peak_rss_mb"] = round(self.peak_rss_mb, 1)
         return out
 
 
@@ -71,6 +74,41 @@ def time_median(fn: Callable[[], Any]) -> tuple[float, Any]:
 
 def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports KiB
+
+
+class StepPeaks:
+    """Peak resident memory per step, where Linux lets a process reset its high-water mark.
+
+    Writing 5 to ``/proc/self/clear_refs`` resets the peak (VmHWM) that
+    ``/proc/self/status`` reports, so each step's own peak can be read after it;
+    the process's peak is then the largest of them. Elsewhere steps get no figure
+    and the process peak is ``ru_maxrss``.
+    """
+
+    def __init__(self) -> None:
+        self.process_peak = peak_rss_mb()
+        self.enabled = self._reset()
+
+    @staticmethod
+    def _reset() -> bool:
+        try:
+            Path("/proc/self/clear_refs").write_text("5")
+        except OSError:
+            return False
+        return True
+
+    def start(self) -> None:
+        if self.enabled:
+            self._reset()
+
+    def end(self) -> float | None:
+        if not self.enabled:
+            self.process_peak = peak_rss_mb()
+            return None
+        status = Path("/proc/self/status").read_text()
+        kib = next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM:"))
+        self.process_peak = max(self.process_peak, kib / 1024)
+        return kib / 1024
 
 
 @contextlib.contextmanager
@@ -121,21 +159,26 @@ def run_bench(
         scratch_database(database, Path(tmp), admin_url) as engine,
     ):
         ctx = BenchContext(engine, n, Path(tmp), admin_url)
+        peaks = StepPeaks()
         for name, step in steps:
             report(f"{name} …")
+            peaks.start()
             result = step(ctx)
+            peak = peaks.end()
             if result is None:
                 report(f"{name}: skipped at this size")
                 continue
             for one in result if isinstance(result, list) else [result]:
+                one.peak_rss_mb = peak if one.peak_rss_mb is None else one.peak_rss_mb
                 results.append(one)
-                report(f"{one.name}: {one.seconds:.3f} s" + _baseline_text(one))
+                memory = "" if peak is None else f", peak {peak:,.0f} MB"
+                report(f"{one.name}: {one.seconds:.3f} s" + _baseline_text(one) + memory)
     return {
         "n": n,
         "database": database,
         "date": dt.date.today().isoformat(),
         "results": [r.as_json() for r in results],
-        "peak_rss_mb": round(peak_rss_mb(), 1),
+        "peak_rss_mb": round(peaks.process_peak, 1),
     }
 
 

@@ -1,6 +1,7 @@
 """The benchmark harness's own logic (no timings are asserted: benchmarks are not tests)."""
 
 import os
+from pathlib import Path
 
 import pytest
 
@@ -87,3 +88,18 @@ def test_the_real_steps_run_end_to_end_on_a_small_register():
     ]
     adoption = report["results"][2]
     assert adoption["baseline_seconds"] > 0 and adoption["ratio"] > 0
+
+
+def test_each_step_reports_its_own_peak_memory():
+    def allocate(ctx: BenchContext) -> Result:
+        block = bytearray(300 * 2**20)  # 300 MiB, touched
+        block[::4096] = b"x" * len(block[::4096])
+        del block
+        return Result("allocate", 0.1)
+
+    report = run_bench(50, "sqlite", [("allocate", allocate), ("idle", lambda ctx: Result("idle", 0.1))])
+    allocate_peak, idle_peak = (r.get("peak_rss_mb") for r in report["results"])
+    if not Path("/proc/self/clear_refs").exists():
+        pytest.skip("this platform cannot reset a process's peak memory")
+    assert allocate_peak - idle_peak > 250  # the reset between steps took the 300 MiB out of the second
+    assert report["peak_rss_mb"] >= allocate_peak
