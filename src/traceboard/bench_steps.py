@@ -145,6 +145,7 @@ PAGES_MAX_ENTERPRISES = 100_000
 
 def step_pages(ctx: BenchContext) -> list[Result] | None:
     """Each page the office sees, under AppTest: seconds of a rerun after the first load (median of 3)."""
+    import logging
     import os
     import statistics
 
@@ -156,6 +157,11 @@ def step_pages(ctx: BenchContext) -> list[Result] | None:
 
     if ctx.n > PAGES_MAX_ENTERPRISES:
         return None
+    # AppTest runs the pages outside a served session, and Streamlit warns of that on every call
+    # (a filter, because Streamlit resets its loggers' levels when it reads its configuration)
+    logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").addFilter(
+        lambda record: "missing ScriptRunContext" not in record.getMessage()
+    )
     os.environ["TRACEBOARD_DATABASE_URL"] = ctx.engine.url.render_as_string(hide_password=False)
     results = []
     for page in [p for p in visible_pages("office") if p != "sign_in"]:

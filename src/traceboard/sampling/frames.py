@@ -34,9 +34,9 @@ def _first_event_day(frame: RegisterFrame, kind: str) -> pd.Series:
 
 
 def build_sampling_frame(
-    frame: RegisterFrame, checks: pd.DataFrame, blacklist: pd.DataFrame, day: int
+    frame: RegisterFrame, checks: pd.DataFrame | None, blacklist: pd.DataFrame, day: int
 ) -> pd.DataFrame:
-    """The sampling frame at day number ``day``.
+    """The sampling frame at day number ``day`` (``checks`` None: ``last_checked`` left empty).
 
     Output columns: those of ``plans`` (``id, uscc, name, township, sector,
     department, registered, closed, risk_class, adopted, last_checked,
@@ -46,13 +46,13 @@ def build_sampling_frame(
     ent = frame.enterprises
     state = adoption_state(frame, day)
     positions = np.arange(len(ent))
-    last = checks[checks["day"] <= day].groupby("enterprise_id")["day"].max()
+    last = checks[checks["day"] <= day].groupby("enterprise_id")["day"].max() if checks is not None else None
     bl = blacklist.set_index("enterprise_id") if len(blacklist) else None
     out = ent[COLUMNS].copy()
     out["adopted"] = state["adopted"].to_numpy()
     out["first_adopted"] = _first_event_day(frame, "adopted").reindex(positions).to_numpy(dtype=float)
     out["first_connected"] = _first_event_day(frame, "connected").reindex(positions).to_numpy(dtype=float)
-    out["last_checked"] = last.reindex(ent["id"]).to_numpy(dtype=float)
+    out["last_checked"] = last.reindex(ent["id"]).to_numpy(dtype=float) if last is not None else np.nan
     out["first_listed"] = (
         bl["first_listed"].reindex(ent["id"]).to_numpy(dtype=float) if bl is not None else np.nan
     )

@@ -26,10 +26,17 @@ from traceboard.sampling.workdays import publication_due
 RESULT_CODES = list(INSPECTION_RESULTS)
 
 
-def sampling_frame(engine: Engine, on: dt.date, frame: RegisterFrame | None = None) -> pd.DataFrame:
-    """The sampling frame at ``on`` (pass a cached register ``frame`` to skip reloading it)."""
+def sampling_frame(
+    engine: Engine, on: dt.date, frame: RegisterFrame | None = None, check_history: bool = True
+) -> pd.DataFrame:
+    """The sampling frame at ``on`` (pass a cached register ``frame`` to skip reloading it).
+
+    ``check_history=False`` skips loading the checks (``last_checked`` stays empty), for
+    callers that select on nothing the history gives.
+    """
     frame = frame if frame is not None else load_register_frame(engine)
-    return build_sampling_frame(frame, load_checks(engine), load_blacklist_days(engine), to_day(on))
+    checks = load_checks(engine) if check_history else None
+    return build_sampling_frame(frame, checks, load_blacklist_days(engine), to_day(on))
 
 
 def find_plan(engine: Engine, plan_id: int) -> dict:
@@ -43,15 +50,16 @@ def freeze(engine: Engine, scope: dict, frame: RegisterFrame | None = None) -> t
     """The frozen draw for a plan batch (``plan_id``) or a one-off draw (``ratio``); and the plan."""
     on = scope.get("on")
     on = on.date() if isinstance(on, dt.datetime) else on or dt.date.today()
-    sf = sampling_frame(engine, on, frame)
     home = not scope.get("no_home_recusal", False)
     if scope.get("plan_id"):
         plan = find_plan(engine, scope["plan_id"])
         before = sampling_store.drawn_in_plan(engine, plan["id"])
+        sf = sampling_frame(engine, on, frame)
         candidates = plans.select_plan_candidates(sf, plan, to_day(on), before)
         ratios = plan["ratios"]
     elif scope.get("ratio") is not None:
         plan = None
+        sf = sampling_frame(engine, on, frame, check_history=False)  # a one-off draw excludes by nothing
         candidates = plans.select_oneoff_candidates(
             sf, to_day(on), scope["stratum_by"], scope["sectors"], scope["townships"]
         )
