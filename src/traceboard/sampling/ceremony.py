@@ -143,12 +143,11 @@ def _rows(
 ) -> pd.DataFrame:
     parts = []
     for fs, stratum, at in zip(frozen["strata"], strata, positions, strict=True):
-        at = np.asarray(at, dtype=np.int64)
         parts.append(
             pd.DataFrame(
                 {
-                    "enterprise_id": np.asarray(fs["ids"], dtype=np.int64)[at],
-                    "uscc": np.asarray(fs["candidates"], dtype=object)[at],
+                    "enterprise_id": np.array([fs["ids"][i] for i in at], dtype=np.int64),
+                    "uscc": np.array([fs["candidates"][i] for i in at], dtype=object),
                     "stratum": stratum.label,
                     "position": np.arange(1, len(at) + 1),
                     "inclusion_probability": len(at) / len(stratum.candidates),

@@ -149,13 +149,14 @@ def stratum_rows(candidates: pd.DataFrame) -> list[tuple[str, np.ndarray]]:
     keys = code_keys(candidates["uscc"].to_numpy(dtype=object))
     by_code = np.argsort(keys, kind="stable")
     order = by_code[np.argsort(label_codes[by_code], kind="stable")]
-    same = (keys[order][1:] == keys[order][:-1]) & (label_codes[order][1:] == label_codes[order][:-1])
+    sorted_keys, sorted_labels = keys[order], label_codes[order]
+    same = (sorted_keys[1:] == sorted_keys[:-1]) & (sorted_labels[1:] == sorted_labels[:-1])
     if same.any():
         at = order[int(np.argmax(same))]
         raise DrawRefused(
             f"candidate {candidates['uscc'].iloc[at]} appears twice in stratum {names[label_codes[at]]}"
         )
-    bounds = np.searchsorted(label_codes[order], np.arange(len(names) + 1))
+    bounds = np.searchsorted(sorted_labels, np.arange(len(names) + 1))
     return [(name, order[lo:hi]) for name, lo, hi in zip(names, bounds[:-1], bounds[1:], strict=True)]
 
 

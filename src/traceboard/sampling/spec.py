@@ -77,12 +77,16 @@ def uniform_below(words: Iterator[int], m: int) -> int:
     return v % m
 
 
+_UNPACK_WORDS = struct.Struct(">4Q").unpack
+
+
 def _words(seed: str, uscc: str) -> Iterator[int]:
     """Spec v2's random integers for one enterprise: 64-bit big-endian words of the hash blocks."""
-    prefix = f"{seed}|inspector-order|{uscc}|"
-    unpack = struct.Struct(">4Q").unpack
-    for block in itertools.count():
-        yield from unpack(hashlib.sha256(f"{prefix}{block}".encode()).digest())
+    prefix = f"{seed}|inspector-order|{uscc}|".encode()
+    sha = hashlib.sha256
+    yield from _UNPACK_WORDS(sha(prefix + b"0").digest())  # one block serves nearly every pair
+    for block in itertools.count(1):
+        yield from _UNPACK_WORDS(sha(prefix + str(block).encode()).digest())
 
 
 def shuffled_order(seed: str, uscc: str, pool: Sequence[int]) -> Iterator[int]:
