@@ -47,6 +47,8 @@ def test_the_page_renders_every_tab_for_the_office(demo_engine):
         "结果公示",
         "风险分类与估计",
     ]
+    # the plan's scope pickers speak Chinese too, not Streamlit's default "Choose options"
+    assert [m.proto.placeholder for m in at.multiselect][:2] == ["请选择（可多选）"] * 2
 
 
 def test_english_catalog(demo_engine):

@@ -74,10 +74,16 @@ def _plan_fields(plan: dict, departments: list[str], frame) -> dict:
     year = left.number_input(t("sampling.plan.year"), 2017, 2100, int(plan["year"]))
     name = right.text_input(t("sampling.plan.name"), plan["name"])
     sectors = st.multiselect(
-        t("sampling.plan.sectors"), frame.sectors["name"].tolist(), scope.get("sectors", [])
+        t("sampling.plan.sectors"),
+        frame.sectors["name"].tolist(),
+        scope.get("sectors", []),
+        placeholder=t("common.choose"),
     )
     towns = st.multiselect(
-        t("sampling.plan.townships"), frame.townships["name"].tolist(), scope.get("townships", [])
+        t("sampling.plan.townships"),
+        frame.townships["name"].tolist(),
+        scope.get("townships", []),
+        placeholder=t("common.choose"),
     )
     trace_only = st.checkbox(t("sampling.plan.traceability_only"), scope.get("traceability_only", True))
     items = st.text_area(t("sampling.plan.items"), "\n".join(plan["check_items"]))

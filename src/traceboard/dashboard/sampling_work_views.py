@@ -113,7 +113,9 @@ def publication_view(engine, actor, today: dt.date) -> None:
     if actor.can("inspection.publish") and len(pending):
         with st.form("publish"):
             ids = st.multiselect(
-                t("sampling.publication.choose"), pending["inspection_id"].astype(int).tolist()
+                t("sampling.publication.choose"),
+                pending["inspection_id"].astype(int).tolist(),
+                placeholder=t("common.choose"),
             )
             on = st.date_input(t("sampling.publication.publish_on"), today, max_value=today)
             if st.form_submit_button(t("sampling.publication.publish")) and ids:

@@ -147,7 +147,12 @@ with tab_export:
     choices = filter_choices(engine)
     cols = st.columns(3)
     filters = {
-        name: cols[i].multiselect(t(f"data_admin.filter_{name}"), choices[name], key=f"filter_{name}")
+        name: cols[i].multiselect(
+            t(f"data_admin.filter_{name}"),
+            choices[name],
+            key=f"filter_{name}",
+            placeholder=t("common.choose"),
+        )
         for i, name in enumerate(("township", "sector", "department"))
     }
     adopted = st.radio(
