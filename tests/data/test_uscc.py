@@ -1,7 +1,17 @@
+import itertools
+
 import numpy as np
 import pytest
 
-from traceboard.data.uscc import ALPHABET, check_code, generate_codes, normalize_code, uscc_check_char
+from traceboard.data.uscc import (
+    ALPHABET,
+    check_code,
+    code_keys,
+    code_ranks,
+    generate_codes,
+    normalize_code,
+    uscc_check_char,
+)
 
 # Codes printed on real business licences.
 REAL_CODES = ["91430111MA4L41YT1U", "9135021359498494XQ"]
@@ -80,3 +90,26 @@ def test_generated_codes_are_valid_distinct_and_keep_their_prefix():
     assert len(set(codes)) == 5000
     assert all(c[:2] == k and c[2:8] == "430381" for c, k in zip(codes, kinds, strict=True))
     assert all(check_code(c).valid for c in codes)
+
+
+@pytest.mark.parametrize(
+    "codes",
+    [
+        ["91430381MA4L0002X2", "91430381MA4L0001X1", "91430381000000000A", "11430381MA4L0001X1"],
+        ["B", "A", "AB", "AA", "A"],  # widths differ: the unicode fallback
+        ["湘乙", "湘甲", "A1", "Z"],  # not ASCII
+        ["AB\nC", "ABCD"],  # a line break inside a code: lengths add up, the count of breaks does not
+        ["ABCD", "AB", "ABCDEF"],  # widths differ but add up to 3 x 4
+        ["X"],
+    ],
+)
+def test_code_keys_order_and_compare_exactly_as_python_strings(codes):
+    keys = code_keys(codes)
+    assert [codes[i] for i in np.argsort(keys, kind="stable")] == sorted(codes)
+    assert (keys[1:] == keys[:-1]).tolist() == [a == b for a, b in itertools.pairwise(codes)]
+
+
+def test_code_ranks_place_codes_in_string_order_and_equal_codes_together():
+    codes = ["91430381MA4L0002X2", "91430381MA4L0001X1", "91430381MA4L0002X2", "11430381MA4L0001X1"]
+    assert code_ranks(codes).tolist() == [2, 1, 2, 0]
+    assert code_ranks(["b", "a", "ab"]).tolist() == [2, 0, 1]

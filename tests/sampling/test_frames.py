@@ -2,12 +2,14 @@ import datetime as dt
 
 import pandas as pd
 
+from traceboard.data.frame import load_register_frame
+from traceboard.data.sampling_frames import load_blacklist_days
+from traceboard.sampling.frames import DRAW_COLUMNS, build_draw_frame
 from traceboard.sampling.workflow import sampling_frame
 
 
-def test_a_frame_without_check_history_differs_only_in_last_checked(demo_engine):
-    on = dt.date(2026, 10, 31)
-    full = sampling_frame(demo_engine, on)
-    lean = sampling_frame(demo_engine, on, check_history=False)
-    assert full["last_checked"].notna().sum() > 0 and lean["last_checked"].isna().all()
-    pd.testing.assert_frame_equal(full.drop(columns="last_checked"), lean.drop(columns="last_checked"))
+def test_the_draw_frame_is_the_sampling_frame_cut_to_what_a_one_off_draw_selects_on(demo_engine):
+    full = sampling_frame(demo_engine, dt.date(2026, 10, 31))
+    lean = build_draw_frame(load_register_frame(demo_engine), load_blacklist_days(demo_engine))
+    assert list(lean.columns) == [*DRAW_COLUMNS, "blacklisted"] and lean["blacklisted"].any()
+    pd.testing.assert_frame_equal(full[lean.columns], lean)

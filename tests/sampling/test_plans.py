@@ -2,12 +2,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from traceboard.data.uscc import code_ranks
 from traceboard.sampling.plans import (
     build_strata,
     effective_class,
     new_plan,
     select_oneoff_candidates,
     select_plan_candidates,
+    stratum_rows,
     validate_plan,
 )
 from traceboard.sampling.spec import DrawRefused
@@ -117,3 +119,34 @@ def test_oneoff_strata_by_township_use_the_chinese_names():
 def test_risk_strata_come_in_class_order():
     chosen = select_oneoff_candidates(frame(), DAY, "risk")
     assert [s.label for s in build_strata(chosen, {"*": 1})] == ["A", "B", "C", "D"]
+
+
+def test_strata_from_the_frames_code_ranks_equal_strata_from_the_codes():
+    codes = [
+        "91430381MA4L0009X9",
+        "91430381MA4L0001X1",
+        "湘甲",
+        "91430381MA4L0005X5",
+        "A",
+        "91430381MA4L0002X2",
+    ]
+    candidates = pd.DataFrame(
+        {
+            "uscc": codes,
+            "stratum": ["食品", "药品", "食品", "D", "食品", "药品"],
+            "code_rank": code_ranks(codes),
+        }
+    )
+    with_ranks = [(label, rows.tolist()) for label, rows in stratum_rows(candidates)]
+    assert with_ranks == [
+        (label, rows.tolist()) for label, rows in stratum_rows(candidates.drop(columns="code_rank"))
+    ]
+    assert with_ranks == [("D", [3]), ("药品", [1, 5]), ("食品", [0, 4, 2])]
+
+
+def test_a_code_twice_in_a_stratum_is_refused_with_or_without_ranks():
+    codes = ["91430381MA4L0001X1", "91430381MA4L0002X2", "91430381MA4L0001X1"]
+    candidates = pd.DataFrame({"uscc": codes, "stratum": "食品", "code_rank": code_ranks(codes)})
+    for table in (candidates, candidates.drop(columns="code_rank")):
+        with pytest.raises(DrawRefused, match="candidate 91430381MA4L0001X1 appears twice in stratum 食品"):
+            stratum_rows(table)

@@ -17,6 +17,7 @@ from sqlalchemy import Connection, Engine, Integer, Select, cast, func, literal_
 
 from traceboard.data import models as m
 from traceboard.data.audit import data_version
+from traceboard.data.uscc import code_ranks
 
 EPOCH = dt.date(1970, 1, 1)
 NEVER = np.iinfo(np.int32).max  # "closed on" of an enterprise still open
@@ -41,7 +42,8 @@ class RegisterFrame:
     ``id`` int64, ``uscc``, ``name`` (strings), ``township``, ``sector``,
     ``subcategory``, ``department`` (categoricals of Chinese names),
     ``registered``, ``closed`` (int32 day numbers; ALWAYS / NEVER when absent),
-    ``risk_class`` (categorical A–D).
+    ``risk_class`` (categorical A–D), ``code_rank`` (int32: the code's place in
+    string order, kept with the frame so that draws need not sort the codes again).
 
     ``events``: ``pos`` (int32 row in ``enterprises``), ``kind`` (int8 code of
     ``TRACE_EVENT_KINDS``), ``day`` (int32), sorted by day then event id.
@@ -196,6 +198,7 @@ def build_frame(
             "registered": _days(ent["registered_on"], ALWAYS),
             "closed": _days(ent["closed_on"], NEVER),
             "risk_class": pd.Categorical(ent["risk_class"], categories=list(m.RISK_CLASSES)),
+            "code_rank": code_ranks(ent["uscc"].astype(str).tolist()),
         }
     )
     pos = pd.Index(enterprises["id"]).get_indexer(events["enterprise_id"])

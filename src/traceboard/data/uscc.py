@@ -17,7 +17,7 @@ in an allow-list (the ``legacy_code`` table), which callers pass in.
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -134,3 +134,31 @@ def _assemble(head: np.ndarray, body: np.ndarray) -> np.ndarray:
     values = np.column_stack([head, body, org_value])
     check = (31 - (values * np.array(WEIGHTS)).sum(axis=1) % 31) % 31
     return _ASCII[np.column_stack([values, check])].view("S18").ravel()
+
+
+def code_keys(codes: Sequence[str]) -> np.ndarray:
+    """The codes as a numpy array that sorts and compares in C exactly as Python orders the strings.
+
+    Codes of one width in ASCII without line breaks (every valid USCC) become
+    fixed-width bytes, cut from one joined buffer; anything else falls back to
+    numpy unicode.
+    """
+    codes = list(codes)
+    width = len(codes[0]) if codes else 0
+    joined = ("\n".join(codes) + "\n") if codes else ""
+    if width and joined.isascii() and len(joined) == (width + 1) * len(codes):
+        rows = np.frombuffer(joined.encode("ascii"), dtype=np.uint8).reshape(len(codes), width + 1)
+        # every row ends in the only line break of the row: each code is exactly `width` long
+        if (rows[:, width] == 10).all() and joined.count("\n") == len(codes):
+            return np.ascontiguousarray(rows[:, :width]).view(f"S{width}").ravel()
+    return np.array(codes, dtype=str)
+
+
+def code_ranks(codes: Sequence[str]) -> np.ndarray:
+    """Each code's place in Python's string order (int32, from 0); equal codes share a place."""
+    keys = code_keys(codes)
+    order = np.argsort(keys, kind="stable")
+    ordered = keys[order]
+    places = np.empty(len(keys), dtype=np.int32)
+    places[order] = np.concatenate([[0], np.cumsum(ordered[1:] != ordered[:-1])]).astype(np.int32)
+    return places

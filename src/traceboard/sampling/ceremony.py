@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from traceboard.data.uscc import code_keys
 from traceboard.sampling.assign import Drawn, Recusals, assign_pairs
 from traceboard.sampling.gcpause import without_cyclic_gc
 from traceboard.sampling.manifest import build_manifest
@@ -26,7 +27,6 @@ from traceboard.sampling.spec import (
     Stratum,
     check_seed,
     check_spec,
-    code_keys,
     draw_strata_positions,
     exact_ratio,
     list_sha256,

@@ -25,6 +25,7 @@ COLUMNS = [
     "registered",
     "closed",
     "risk_class",
+    "code_rank",
 ]
 
 
@@ -34,9 +35,9 @@ def _first_event_day(frame: RegisterFrame, kind: str) -> pd.Series:
 
 
 def build_sampling_frame(
-    frame: RegisterFrame, checks: pd.DataFrame | None, blacklist: pd.DataFrame, day: int
+    frame: RegisterFrame, checks: pd.DataFrame, blacklist: pd.DataFrame, day: int
 ) -> pd.DataFrame:
-    """The sampling frame at day number ``day`` (``checks`` None: ``last_checked`` left empty).
+    """The sampling frame at day number ``day``.
 
     Output columns: those of ``plans`` (``id, uscc, name, township, sector,
     department, registered, closed, risk_class, adopted, last_checked,
@@ -46,16 +47,45 @@ def build_sampling_frame(
     ent = frame.enterprises
     state = adoption_state(frame, day)
     positions = np.arange(len(ent))
-    last = checks[checks["day"] <= day].groupby("enterprise_id")["day"].max() if checks is not None else None
+    last = checks[checks["day"] <= day].groupby("enterprise_id")["day"].max()
     bl = blacklist.set_index("enterprise_id") if len(blacklist) else None
     out = ent[COLUMNS].copy()
     out["adopted"] = state["adopted"].to_numpy()
     out["first_adopted"] = _first_event_day(frame, "adopted").reindex(positions).to_numpy(dtype=float)
     out["first_connected"] = _first_event_day(frame, "connected").reindex(positions).to_numpy(dtype=float)
-    out["last_checked"] = last.reindex(ent["id"]).to_numpy(dtype=float) if last is not None else np.nan
+    out["last_checked"] = last.reindex(ent["id"]).to_numpy(dtype=float)
     out["first_listed"] = (
         bl["first_listed"].reindex(ent["id"]).to_numpy(dtype=float) if bl is not None else np.nan
     )
-    on_list = bl["on_list"].reindex(ent["id"]).fillna(False).to_numpy(dtype=bool) if bl is not None else False
-    out["blacklisted"] = on_list
+    out["blacklisted"] = _on_list(ent, bl)
     return out
+
+
+DRAW_COLUMNS = [
+    "id",
+    "uscc",
+    "township",
+    "sector",
+    "department",
+    "registered",
+    "closed",
+    "risk_class",
+    "code_rank",
+]
+
+
+def build_draw_frame(frame: RegisterFrame, blacklist: pd.DataFrame) -> pd.DataFrame:
+    """What a one-off draw selects on, and no more: the register's columns and ``blacklisted``.
+
+    (The sampling frame adds adoption, event history and checks, which plans and the
+    risk model need and a one-off draw over active enterprises does not.)
+    """
+    out = frame.enterprises[DRAW_COLUMNS].copy()
+    out["blacklisted"] = _on_list(
+        frame.enterprises, blacklist.set_index("enterprise_id") if len(blacklist) else None
+    )
+    return out
+
+
+def _on_list(ent: pd.DataFrame, bl: pd.DataFrame | None) -> np.ndarray | bool:
+    return bl["on_list"].reindex(ent["id"]).fillna(False).to_numpy(dtype=bool) if bl is not None else False

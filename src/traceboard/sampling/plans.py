@@ -20,7 +20,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from traceboard.sampling.spec import DrawRefused, Stratum, code_keys, exact_ratio
+from traceboard.data.uscc import code_keys
+from traceboard.sampling.spec import DrawRefused, Stratum, exact_ratio
 
 CLASSES = ("A", "B", "C", "D")
 DEFAULT_RATIOS = {"A": 0.03, "B": 0.10, "C": 0.30, "D": 0.80}
@@ -138,7 +139,8 @@ def select_oneoff_candidates(
 def stratum_rows(candidates: pd.DataFrame) -> list[tuple[str, np.ndarray]]:
     """Per stratum (classes A–D in order, names sorted), its candidates' row positions ordered by code.
 
-    One vectorised sort for all strata; a code listed twice in a stratum is refused.
+    One vectorised sort for all strata, on the register frame's ``code_rank`` when the
+    candidates carry it; a code listed twice in a stratum is refused.
     """
     labels = candidates["stratum"].astype("category").cat.remove_unused_categories()
     names = sorted(
@@ -146,7 +148,10 @@ def stratum_rows(candidates: pd.DataFrame) -> list[tuple[str, np.ndarray]]:
         key=lambda s: (s not in CLASSES, CLASSES.index(s) if s in CLASSES else 0, s),
     )
     label_codes = labels.cat.reorder_categories(names).cat.codes.to_numpy()
-    keys = code_keys(candidates["uscc"].to_numpy(dtype=object))
+    if "code_rank" in candidates:  # the register frame's ranks (equal codes share one)
+        keys = candidates["code_rank"].to_numpy()
+    else:
+        keys = code_keys(candidates["uscc"].to_numpy(dtype=object))
     by_code = np.argsort(keys, kind="stable")
     order = by_code[np.argsort(label_codes[by_code], kind="stable")]
     sorted_keys, sorted_labels = keys[order], label_codes[order]

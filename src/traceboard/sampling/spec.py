@@ -142,24 +142,6 @@ def check_seed(seed: str, seed_sha256: str) -> None:
         )
 
 
-def code_keys(codes: Sequence[str]) -> np.ndarray:
-    """The codes as a numpy array that sorts and compares in C exactly as Python orders the strings.
-
-    Codes of one width in ASCII without line breaks (every valid USCC) become
-    fixed-width bytes, cut from one joined buffer; anything else falls back to
-    numpy unicode.
-    """
-    codes = list(codes)
-    width = len(codes[0]) if codes else 0
-    joined = ("\n".join(codes) + "\n") if codes else ""
-    if width and joined.isascii() and len(joined) == (width + 1) * len(codes):
-        rows = np.frombuffer(joined.encode("ascii"), dtype=np.uint8).reshape(len(codes), width + 1)
-        # every row ends in the only line break of the row: each code is exactly `width` long
-        if (rows[:, width] == 10).all() and joined.count("\n") == len(codes):
-            return np.ascontiguousarray(rows[:, :width]).view(f"S{width}").ravel()
-    return np.array(codes, dtype=str)
-
-
 def _prefixes(digests: list[bytes]) -> np.ndarray:
     """The first 8 bytes of each digest as big-endian unsigned integers (orders like the hex)."""
     return np.frombuffer(b"".join(digests), dtype=">u8").reshape(len(digests), 4)[:, 0].astype(np.uint64)

@@ -18,7 +18,7 @@ from traceboard.data.models import INSPECTION_RESULTS
 from traceboard.data.sampling_frames import load_blacklist_days, load_checks, load_conflicts, load_inspectors
 from traceboard.sampling import ceremony, plans, results
 from traceboard.sampling.estimates import estimate_shares
-from traceboard.sampling.frames import build_sampling_frame
+from traceboard.sampling.frames import build_draw_frame, build_sampling_frame
 from traceboard.sampling.risk_features import check_features, current_features
 from traceboard.sampling.spec import SPEC, DrawRefused
 from traceboard.sampling.workdays import publication_due
@@ -26,17 +26,10 @@ from traceboard.sampling.workdays import publication_due
 RESULT_CODES = list(INSPECTION_RESULTS)
 
 
-def sampling_frame(
-    engine: Engine, on: dt.date, frame: RegisterFrame | None = None, check_history: bool = True
-) -> pd.DataFrame:
-    """The sampling frame at ``on`` (pass a cached register ``frame`` to skip reloading it).
-
-    ``check_history=False`` skips loading the checks (``last_checked`` stays empty), for
-    callers that select on nothing the history gives.
-    """
+def sampling_frame(engine: Engine, on: dt.date, frame: RegisterFrame | None = None) -> pd.DataFrame:
+    """The sampling frame at ``on`` (pass a cached register ``frame`` to skip reloading it)."""
     frame = frame if frame is not None else load_register_frame(engine)
-    checks = load_checks(engine) if check_history else None
-    return build_sampling_frame(frame, checks, load_blacklist_days(engine), to_day(on))
+    return build_sampling_frame(frame, load_checks(engine), load_blacklist_days(engine), to_day(on))
 
 
 def find_plan(engine: Engine, plan_id: int) -> dict:
@@ -59,7 +52,8 @@ def freeze(engine: Engine, scope: dict, frame: RegisterFrame | None = None) -> t
         ratios = plan["ratios"]
     elif scope.get("ratio") is not None:
         plan = None
-        sf = sampling_frame(engine, on, frame, check_history=False)  # a one-off draw excludes by nothing
+        frame = frame if frame is not None else load_register_frame(engine)
+        sf = build_draw_frame(frame, load_blacklist_days(engine))
         candidates = plans.select_oneoff_candidates(
             sf, to_day(on), scope["stratum_by"], scope["sectors"], scope["townships"]
         )
