@@ -23,23 +23,34 @@ def test_workload_cap(k, n, cap):
     assert workload_cap(k, n) == cap == math.ceil(2 * k / n) + 1
 
 
-def test_pairs_match_the_independent_implementation_with_recusals():
+def two_pools_with_recusals():
+    """45 checks in two pools, four townships, two home townships and three declared conflicts."""
     towns = ["山枣镇", "白田镇", "壶天镇", "龙洞镇"]
     drawn = [Drawn(d.uscc, d.pool, towns[i % 4]) for i, d in enumerate(drawn_list(40))]
     drawn += [Drawn(f"9243038100000{i:05d}", "市林业局", "白田镇") for i in range(5)]
     pools = {"市农业局": [1, 2, 3, 4, 5, 6], "市林业局": [7, 8, 9, 10]}
     homes = {2: "山枣镇", 9: "白田镇"}
     conflicts = [(drawn[0].uscc, 1), (drawn[0].uscc, 3), (drawn[41].uscc, 7)]
-    out = assign_pairs(SEED, drawn, pools, recusals(homes, conflicts))
-    expected = ref.pairs(
-        SEED,
+    return drawn, pools, homes, conflicts
+
+
+def reference_pairs(seed, drawn, pools, homes=None, conflicts=(), order=ref.order_v1):
+    return ref.pairs(
+        seed,
         [d.uscc for d in drawn],
         {d.uscc: d.pool for d in drawn},
         {d.uscc: d.township for d in drawn},
         pools,
         {(i, u) for u, i in conflicts},
-        homes,
+        homes or {},
+        order=order,
     )
+
+
+def test_pairs_match_the_independent_implementation_with_recusals():
+    drawn, pools, homes, conflicts = two_pools_with_recusals()
+    out = assign_pairs(SEED, drawn, pools, recusals(homes, conflicts))
+    expected = reference_pairs(SEED, drawn, pools, homes, conflicts)
     assert [a["inspectors"] for a in out] == [expected[d.uscc] for d in drawn]
     assert out[0]["recused"] == [1, 2, 3]  # two conflicts and inspector 2's home township
     assert out[1]["recused"] == []  # 白田镇 is not inspector 2's home, and 9 is another pool's
@@ -91,15 +102,7 @@ def test_tight_caps_agree_with_the_reference_including_failure(seed):
     drawn = drawn_list(30)
     pools = {"市农业局": [1, 2, 3, 4]}
     try:
-        expected = ref.pairs(
-            seed,
-            [d.uscc for d in drawn],
-            dict.fromkeys((d.uscc for d in drawn), "市农业局"),
-            {d.uscc: d.township for d in drawn},
-            pools,
-            set(),
-            {},
-        )
+        expected = reference_pairs(seed, drawn, pools)
     except LookupError as exc:
         with pytest.raises(NoValidPair, match=str(exc)):
             assign_pairs(seed, drawn, pools)
@@ -111,23 +114,10 @@ def test_tight_caps_agree_with_the_reference_including_failure(seed):
 
 
 def test_v2_pairs_match_the_independent_implementation_with_recusals():
-    towns = ["山枣镇", "白田镇", "壶天镇", "龙洞镇"]
-    drawn = [Drawn(d.uscc, d.pool, towns[i % 4]) for i, d in enumerate(drawn_list(40))]
-    drawn += [Drawn(f"9243038100000{i:05d}", "市林业局", "白田镇") for i in range(5)]
-    pools = {"市农业局": [6, 5, 4, 3, 2, 1], "市林业局": [7, 8, 9, 10]}  # any order in, ascending used
-    homes = {2: "山枣镇", 9: "白田镇"}
-    conflicts = [(drawn[0].uscc, 1), (drawn[0].uscc, 3), (drawn[41].uscc, 7)]
+    drawn, pools, homes, conflicts = two_pools_with_recusals()
+    pools["市农业局"].reverse()  # any order in, ascending used
     out = assign_pairs(SEED, drawn, pools, recusals(homes, conflicts), spec=SPEC_V2)
-    expected = ref.pairs(
-        SEED,
-        [d.uscc for d in drawn],
-        {d.uscc: d.pool for d in drawn},
-        {d.uscc: d.township for d in drawn},
-        pools,
-        {(i, u) for u, i in conflicts},
-        homes,
-        order=ref.order_v2,
-    )
+    expected = reference_pairs(SEED, drawn, pools, homes, conflicts, order=ref.order_v2)
     assert [a["inspectors"] for a in out] == [expected[d.uscc] for d in drawn]
     # v2 lists the recused it passed over before the pair was complete, and only those
     for a, d in zip(out, drawn, strict=True):
@@ -143,17 +133,8 @@ def test_v2_pairs_match_the_independent_implementation_with_recusals():
 def test_v2_tight_caps_agree_with_the_reference_including_failure(seed):
     drawn = drawn_list(30)
     pools = {"市农业局": [1, 2, 3, 4]}
-    args = (
-        seed,
-        [d.uscc for d in drawn],
-        dict.fromkeys((d.uscc for d in drawn), "市农业局"),
-        {d.uscc: d.township for d in drawn},
-        pools,
-        set(),
-        {},
-    )
     try:
-        expected = ref.pairs(*args, order=ref.order_v2)
+        expected = reference_pairs(seed, drawn, pools, order=ref.order_v2)
     except LookupError as exc:
         with pytest.raises(NoValidPair, match=str(exc)):
             assign_pairs(seed, drawn, pools, spec=SPEC_V2)

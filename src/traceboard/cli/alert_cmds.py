@@ -14,7 +14,7 @@ from traceboard.blacklist.site import SiteSettings
 from traceboard.cli.blacklist_cmds import DATE, _day, _echo_frame, refusals
 from traceboard.cli.common import CommandError, acting_user, as_option, get_engine
 from traceboard.data.blacklist_config import load_alert_templates
-from traceboard.data.blacklist_store import NotFound, load_alerts, load_cases
+from traceboard.data.blacklist_store import ALERT_LISTING, NotFound, load_alerts, load_cases
 from traceboard.data.models import Sector
 from traceboard.data.site_writer import write_site
 
@@ -115,19 +115,7 @@ alert_move_command(
 )
 def alert_show_cmd(fmt) -> None:
     """All alerts, newest first."""
-    columns = [
-        "id",
-        "state",
-        "title",
-        "sector",
-        "severity",
-        "drafted_by",
-        "approved_by",
-        "published_on",
-        "withdrawn_on",
-        "withdrawn_reason",
-    ]
-    _echo_frame(pd.DataFrame(load_alerts(get_engine()), columns=columns), fmt)
+    _echo_frame(pd.DataFrame(load_alerts(get_engine()), columns=ALERT_LISTING), fmt)
 
 
 @click.command("publish")

@@ -86,5 +86,14 @@ def current_actor() -> Actor | None:
     return st.session_state.get("actor")
 
 
+def signed_in_actor(namespace: str) -> Actor:
+    """The signed-in user; without one the page shows its ``{namespace}.sign_in`` message and stops."""
+    actor = current_actor()
+    if actor is None:
+        st.info(t(f"{namespace}.sign_in"))
+        st.stop()
+    return actor
+
+
 def today() -> dt.date:
     return dt.date.today()

@@ -192,6 +192,21 @@ def update_cases(engine: Engine, moves: list[tuple[int, Callable]], actor: str) 
         return [_update_case(session, entry_id, decide, actor) for entry_id, decide in moves]
 
 
+# The columns of an alert listing, in order (the CLI's ``alert show``, the page's alert list).
+ALERT_LISTING = [
+    "id",
+    "state",
+    "title",
+    "sector",
+    "severity",
+    "drafted_by",
+    "approved_by",
+    "published_on",
+    "withdrawn_on",
+    "withdrawn_reason",
+]
+
+
 def load_alerts(engine: Engine, states: tuple[str, ...] | None = None) -> list[dict[str, Any]]:
     """Alerts (newest first) as dicts with ``sector`` (name), ``sector_code`` and ``enterprises``."""
     query = (

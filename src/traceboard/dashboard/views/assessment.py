@@ -4,12 +4,12 @@ import streamlit as st
 
 from traceboard.dashboard import assessment_charts as charts
 from traceboard.dashboard.state import (
-    current_actor,
     current_data_version,
     get_engine,
     get_frame,
     language,
     per_data_version,
+    signed_in_actor,
     t,
     today,
 )
@@ -29,10 +29,7 @@ KINDS = ("department", "township")
 UNIT_COLUMNS = ("rank", "unit", "score", "grade", "change")
 
 st.title(t("assessment.title"))
-actor = current_actor()
-if actor is None:
-    st.info(t("assessment.sign_in"))
-    st.stop()
+actor = signed_in_actor("assessment")
 frame = get_frame()
 if frame.enterprises.empty:
     st.info(t("common.no_data"))

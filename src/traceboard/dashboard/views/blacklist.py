@@ -15,20 +15,25 @@ from traceboard.blacklist.alerts import (
 from traceboard.blacklist.lifecycle import REPAIR_CONDITIONS, IllegalMove, Move
 from traceboard.blacklist.public import failed_checks_since
 from traceboard.blacklist.site import shape_alerts, shape_cases
-from traceboard.dashboard.state import current_actor, get_engine, per_data_version, t, today
-from traceboard.data.authz import ROLE_NAMES, PermissionDenied
+from traceboard.dashboard.auth import role_label
+from traceboard.dashboard.state import get_engine, per_data_version, signed_in_actor, t, today
+from traceboard.data.authz import PermissionDenied
 from traceboard.data.blacklist_config import load_alert_templates
-from traceboard.data.blacklist_store import NotFound, load_alerts, load_case_events, load_cases, load_sectors
+from traceboard.data.blacklist_store import (
+    ALERT_LISTING,
+    NotFound,
+    load_alerts,
+    load_case_events,
+    load_cases,
+    load_sectors,
+)
 from traceboard.data.public_record import load_public_cases
 
 REFUSALS = (IllegalMove, AlertRefused, NotFound, PermissionDenied)
 
 st.title(t("blacklist.title"))
-actor = current_actor()
-if actor is None:
-    st.info(t("blacklist.sign_in"))
-    st.stop()
-st.caption(t("blacklist.signed_in_as", user=actor.username, role=ROLE_NAMES.get(actor.role, actor.role)))
+actor = signed_in_actor("blacklist")
+st.caption(t("blacklist.signed_in_as", user=actor.username, role=role_label(actor.role)))
 engine = get_engine()
 if "blacklist_flash" in st.session_state:
     st.success(st.session_state.pop("blacklist_flash"))
@@ -199,20 +204,7 @@ with alert_tab:
             attempt(lambda: actions.draft_alert(engine, actor, draft), "blacklist.drafted_ok")
     st.subheader(t("blacklist.alert_list"))
     alerts = load_alerts(engine)
-    frame = pd.DataFrame(
-        alerts,
-        columns=[
-            "id",
-            "state",
-            "title",
-            "sector",
-            "severity",
-            "drafted_by",
-            "approved_by",
-            "published_on",
-            "withdrawn_on",
-        ],
-    )
+    frame = pd.DataFrame(alerts, columns=[c for c in ALERT_LISTING if c != "withdrawn_reason"])
     frame["state"] = frame["state"].map(lambda s: t(f"blacklist.alert_state.{s}"))
     frame["severity"] = frame["severity"].map(lambda v: t(f"blacklist.severity_label.{v}"))
     show_table(frame, list(frame.columns))

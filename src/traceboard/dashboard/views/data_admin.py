@@ -6,7 +6,7 @@ from functools import partial
 import pandas as pd
 import streamlit as st
 
-from traceboard.dashboard.state import current_actor, get_engine, per_data_version, t
+from traceboard.dashboard.state import get_engine, per_data_version, signed_in_actor, t
 from traceboard.data.authz import PermissionDenied
 from traceboard.data.exporters import export_table, filter_choices, template_bytes, to_file_bytes
 from traceboard.data.importers import (
@@ -27,10 +27,7 @@ FAULTY_ROWS_SHOWN = 500
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 st.title(t("data_admin.title"))
-actor = current_actor()
-if actor is None:
-    st.info(t("data_admin.sign_in"))
-    st.stop()
+actor = signed_in_actor("data_admin")
 engine = get_engine()
 if "data_admin_flash" in st.session_state:
     st.success(st.session_state.pop("data_admin_flash"))

@@ -5,15 +5,12 @@ import streamlit as st
 
 from traceboard.dashboard import sampling_views as views
 from traceboard.dashboard import sampling_work_views as work
-from traceboard.dashboard.state import current_actor, get_engine, get_frame, t, today
-from traceboard.data.authz import ROLE_NAMES
+from traceboard.dashboard.auth import role_label
+from traceboard.dashboard.state import get_engine, get_frame, signed_in_actor, t, today
 
 st.title(t("sampling.title"))
-actor = current_actor()
-if actor is None:
-    st.info(t("sampling.sign_in"))
-    st.stop()
-st.caption(t("sampling.signed_in_as", user=actor.username, role=ROLE_NAMES.get(actor.role, actor.role)))
+actor = signed_in_actor("sampling")
+st.caption(t("sampling.signed_in_as", user=actor.username, role=role_label(actor.role)))
 engine = get_engine()
 frame = get_frame()
 if frame.enterprises.empty:
