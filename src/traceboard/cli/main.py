@@ -13,6 +13,7 @@ from traceboard.cli import (
     blacklist_cmds,
     draw_cmds,
     io_cmds,
+    platform_cmds,
     setup_cmds,
     user_cmds,
 )
@@ -31,6 +32,7 @@ COMMAND_MODULES = (
     assess_cmds,
     draw_cmds,
     adoption_cmds,
+    platform_cmds,
 )
 
 

@@ -1,4 +1,4 @@
-"""The city's reference data: townships, departments, sectors and sub-categories.
+"""The city's reference data: townships, departments, sectors, sub-categories, platforms.
 
 The file (``data/reference/xiangxiang.toml``) is the source; :func:`sync_reference`
 makes the database agree with it, adding what is new and updating names,
@@ -15,7 +15,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from traceboard import config
-from traceboard.data.models import TOWNSHIP_KINDS, Sector, SectorLead, Subcategory, Unit
+from traceboard.data.models import (
+    TOWNSHIP_KINDS,
+    Platform,
+    PlatformSector,
+    Sector,
+    SectorLead,
+    Subcategory,
+    Unit,
+)
 
 
 class ReferenceError(ValueError):
@@ -57,12 +65,23 @@ class SectorRef:
 
 
 @dataclass(frozen=True)
+class PlatformRef:
+    """A traceability platform and the sectors (codes) whose enterprises report to it."""
+
+    code: str
+    name: str
+    name_en: str
+    sectors: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Reference:
     city_code: str
     city_name: str
     townships: tuple[TownshipRef, ...]
     departments: tuple[DepartmentRef, ...]
     sectors: tuple[SectorRef, ...]
+    platforms: tuple[PlatformRef, ...] = ()
     source: str = field(default="", compare=False)
 
     def department(self, code: str) -> DepartmentRef:
@@ -92,6 +111,9 @@ def load_reference(path: Path | None = None) -> Reference:
                 )
                 for s in raw["sectors"]
             ),
+            platforms=tuple(
+                PlatformRef(**(p | {"sectors": tuple(p["sectors"])})) for p in raw.get("platforms", [])
+            ),
             source=str(path),
         )
     except (KeyError, TypeError) as exc:
@@ -110,10 +132,17 @@ def _check_reference(ref: Reference, path: Path) -> None:
         unknown += [c.department for c in s.subcategories if c.department not in dept_codes]
         if unknown:
             raise ReferenceError(f"{path}: sector {s.name}: unknown department {unknown[0]!r}")
+    sector_codes = {s.code for s in ref.sectors}
+    for p in ref.platforms:
+        unknown_sectors = [c for c in p.sectors if c not in sector_codes]
+        if unknown_sectors:
+            raise ReferenceError(f"{path}: platform {p.name}: unknown sector {unknown_sectors[0]!r}")
     for label, items in (
         ("township code", [t.code for t in ref.townships]),
         ("department code", list(dept_codes)),
         ("sector code", [s.code for s in ref.sectors]),
+        ("platform code", [p.code for p in ref.platforms]),
+        ("platform name", [p.name for p in ref.platforms]),
     ):
         if len(items) != len(set(items)):
             raise ReferenceError(f"{path}: duplicate {label}")
@@ -175,13 +204,32 @@ def sync_reference(session: Session, ref: Reference) -> int:
                 sort_order=order,
             )
     session.flush()
+    return changed + _sync_platforms(session, ref, {code: s.id for code, s in sectors.items()})
+
+
+def _sync_platforms(session: Session, ref: Reference, sector_id: dict[str, int]) -> int:
+    changed = 0
+    platforms = {p.code: p for p in session.scalars(select(Platform))}
+    for order, p in enumerate(ref.platforms):
+        changed += _upsert(
+            session, platforms, p.code, Platform, name=p.name, name_en=p.name_en, sort_order=order
+        )
+    session.flush()
+    links = set(session.execute(select(PlatformSector.platform_id, PlatformSector.sector_id)))
+    for p in ref.platforms:
+        for code in p.sectors:
+            key = (platforms[p.code].id, sector_id[code])
+            if key not in links:
+                session.add(PlatformSector(platform_id=key[0], sector_id=key[1]))
+                changed += 1
+    session.flush()
     return changed
 
 
 def _upsert(session: Session, existing: dict, key, model, **values) -> int:
     row = existing.get(key)
     if row is None:
-        if model in (Unit, Sector):
+        if model in (Unit, Sector, Platform):
             values["code"] = key
         row = model(**values)
         session.add(row)
