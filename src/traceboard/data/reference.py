@@ -1,4 +1,5 @@
-"""The city's reference data: townships, departments, sectors, sub-categories, platforms.
+"""The city's reference data: townships, departments, sectors, sub-categories, the plan's
+duties and the traceability platforms.
 
 The file (``data/reference/xiangxiang.toml``) is the source; :func:`sync_reference`
 makes the database agree with it, adding what is new and updating names,
@@ -16,7 +17,10 @@ from sqlalchemy.orm import Session
 
 from traceboard import config
 from traceboard.data.models import (
+    DUTY_BASES,
     TOWNSHIP_KINDS,
+    Duty,
+    DutyDepartment,
     Platform,
     PlatformSector,
     Sector,
@@ -65,6 +69,28 @@ class SectorRef:
 
 
 @dataclass(frozen=True)
+class DutyRef:
+    """A duty the plan gives member departments (工作职责), with the sentence it comes from.
+
+    ``basis`` is ``plan`` when the plan itself says who carries the duty, ``office`` when
+    the assignment is the leading group office's reading (explained in ``note``).
+    """
+
+    code: str
+    name: str
+    name_en: str
+    part: str
+    source: str
+    departments: tuple[str, ...]
+    basis: str
+    sector: str | None = None
+    note: str = ""
+
+
+PLAN_PARTS = ("三", "四", "五")
+
+
+@dataclass(frozen=True)
 class PlatformRef:
     """A traceability platform and the sectors (codes) whose enterprises report to it."""
 
@@ -82,6 +108,7 @@ class Reference:
     departments: tuple[DepartmentRef, ...]
     sectors: tuple[SectorRef, ...]
     platforms: tuple[PlatformRef, ...] = ()
+    duties: tuple[DutyRef, ...] = ()
     source: str = field(default="", compare=False)
 
     def department(self, code: str) -> DepartmentRef:
@@ -114,6 +141,9 @@ def load_reference(path: Path | None = None) -> Reference:
             platforms=tuple(
                 PlatformRef(**(p | {"sectors": tuple(p["sectors"])})) for p in raw.get("platforms", [])
             ),
+            duties=tuple(
+                DutyRef(**(d | {"departments": tuple(d["departments"])})) for d in raw.get("duties", ())
+            ),
             source=str(path),
         )
     except (KeyError, TypeError) as exc:
@@ -137,12 +167,26 @@ def _check_reference(ref: Reference, path: Path) -> None:
         unknown_sectors = [c for c in p.sectors if c not in sector_codes]
         if unknown_sectors:
             raise ReferenceError(f"{path}: platform {p.name}: unknown sector {unknown_sectors[0]!r}")
+    for d in ref.duties:
+        unknown = [c for c in d.departments if c not in dept_codes]
+        if unknown:
+            raise ReferenceError(f"{path}: duty {d.name}: unknown department {unknown[0]!r}")
+        if d.sector is not None and d.sector not in sector_codes:
+            raise ReferenceError(f"{path}: duty {d.name}: unknown sector {d.sector!r}")
+        if d.basis not in DUTY_BASES:
+            raise ReferenceError(f"{path}: duty {d.name}: basis must be one of {', '.join(DUTY_BASES)}")
+        if d.part not in PLAN_PARTS:
+            raise ReferenceError(f"{path}: duty {d.name}: part must be one of {', '.join(PLAN_PARTS)}")
+        if not d.departments or not d.source.strip():
+            raise ReferenceError(f"{path}: duty {d.name}: needs its departments and the plan's sentence")
     for label, items in (
         ("township code", [t.code for t in ref.townships]),
         ("department code", list(dept_codes)),
         ("sector code", [s.code for s in ref.sectors]),
         ("platform code", [p.code for p in ref.platforms]),
         ("platform name", [p.name for p in ref.platforms]),
+        ("duty code", [d.code for d in ref.duties]),
+        ("duty name", [d.name for d in ref.duties]),
     ):
         if len(items) != len(set(items)):
             raise ReferenceError(f"{path}: duplicate {label}")
@@ -204,7 +248,9 @@ def sync_reference(session: Session, ref: Reference) -> int:
                 sort_order=order,
             )
     session.flush()
-    return changed + _sync_platforms(session, ref, {code: s.id for code, s in sectors.items()})
+    sector_ids = {code: s.id for code, s in sectors.items()}
+    changed += _sync_duties(session, ref, dept_id, sector_ids)
+    return changed + _sync_platforms(session, ref, sector_ids)
 
 
 def _sync_platforms(session: Session, ref: Reference, sector_id: dict[str, int]) -> int:
@@ -226,10 +272,43 @@ def _sync_platforms(session: Session, ref: Reference, sector_id: dict[str, int])
     return changed
 
 
+def _sync_duties(session: Session, ref: Reference, dept_id: dict[str, int], sector_id: dict[str, int]) -> int:
+    """Duties and who carries them; a department no longer named for a duty stops carrying it."""
+    changed = 0
+    duties = {d.code: d for d in session.scalars(select(Duty))}
+    for order, d in enumerate(ref.duties):
+        changed += _upsert(
+            session,
+            duties,
+            d.code,
+            Duty,
+            name=d.name,
+            name_en=d.name_en,
+            plan_part=d.part,
+            source=d.source,
+            basis=d.basis,
+            note=d.note or None,
+            sector_id=sector_id[d.sector] if d.sector else None,
+            sort_order=order,
+        )
+    session.flush()
+    carried = {(r.duty_id, r.department_id): r for r in session.scalars(select(DutyDepartment))}
+    wanted = {(duties[d.code].id, dept_id[c]) for d in ref.duties for c in d.departments}
+    listed = {duties[d.code].id for d in ref.duties}
+    added, removed = wanted - carried.keys(), {k for k in carried.keys() - wanted if k[0] in listed}
+    for key in added:
+        session.add(DutyDepartment(duty_id=key[0], department_id=key[1]))
+    for key in removed:
+        session.delete(carried[key])  # who carries a duty is a fact of the file, not a record of work
+    changed += len(added) + len(removed)
+    session.flush()
+    return changed
+
+
 def _upsert(session: Session, existing: dict, key, model, **values) -> int:
     row = existing.get(key)
     if row is None:
-        if model in (Unit, Sector, Platform):
+        if model in (Unit, Sector, Duty, Platform):
             values["code"] = key
         row = model(**values)
         session.add(row)
