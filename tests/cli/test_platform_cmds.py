@@ -24,34 +24,13 @@ import json
 import pytest
 from sqlalchemy import func, select
 
+from tests.metrics.adoption_world import CSV_FEED as CSV_TEXT
+from tests.metrics.adoption_world import JSONL_FEED as JSONL_ROWS
 from tests.metrics.adoption_world import USCC
 from traceboard.cli.main import main
 from traceboard.data import models as m
 from traceboard.data.audit import data_version
 from traceboard.data.db import transaction
-
-JSONL_ROWS = [
-    {"platform": "hunan-important", "uscc": USCC[1], "date": "2020-01-10", "records": 30},
-    {
-        "platform": "hunan-important",
-        "uscc": USCC[1],
-        "date": "2020-06-15",
-        "records": 12,
-        "batches": 3,
-        "items": {"subject": True, "product": True, "batch": True, "transaction": False},
-    },
-    {"platform": "xiangtan", "uscc": USCC[2], "date": "2020-05-20", "records": 4},
-    {"platform": "hunan-important", "uscc": USCC[3], "date": "2020-06-01", "records": 5},
-    {"platform": "hunan-important", "uscc": USCC[4], "date": "2020-06-20", "records": 2},
-]
-# the same feed goes on as CSV with the Chinese headers (platform by its Chinese name too)
-CSV_TEXT = (
-    "平台,统一社会信用代码,日期,上传记录数,批次数,数据项\n"
-    f"xiangtan,{USCC[9]},2020-04-01,8,,\n"
-    f"湖南省重要产品追溯管理平台,{USCC[5]},2020-06-30,0,0,\n"
-    f"xiangtan,{USCC[7]},2020-04-02,3,1,主体、产品、批次、交易、时间、地点\n"
-    f"xiangtan,{USCC[8]},2020-07-01,9,,\n"
-)
 
 
 @pytest.fixture

@@ -12,11 +12,11 @@ import click
 import numpy as np
 import pandas as pd
 
+from traceboard import config
 from traceboard.cli.common import CommandError, get_engine
 from traceboard.data.adoption_targets import InvalidTargets, load_targets
 from traceboard.data.frame import load_register_frame, to_day
 from traceboard.data.tables import display_width
-from traceboard.metrics.active_traceability import ACTIVE_WINDOW_DAYS
 from traceboard.metrics.adoption import UnknownGroup
 from traceboard.metrics.adoption_report import DateOutOfRange, adoption_table, check_day
 
@@ -130,8 +130,8 @@ def _pad(text: str, width: int, right: bool) -> str:
 @click.option(
     "--active-days",
     type=click.IntRange(min=1),
-    default=ACTIVE_WINDOW_DAYS,
-    show_default=True,
+    default=config.active_window_days,
+    show_default="90, or TRACEBOARD_ACTIVE_DAYS",
     help="An enterprise is active when it uploaded records within this many days up to the date.",
 )
 def adoption_cmd(groups: str, as_of: str | None, fmt: str, active_days: int) -> None:
