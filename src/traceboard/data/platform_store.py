@@ -134,3 +134,32 @@ def upsert_staged(conn: Connection) -> int:
 
 def upload_count(conn: Connection) -> int:
     return int(conn.execute(select(func.count()).select_from(m.PlatformUpload)).scalar_one())
+
+
+def latest_uploads(engine: Engine, enterprise_ids: list[int], as_of) -> dict[int, tuple]:
+    """Per enterprise id: ``(day, platform name)`` of its newest upload with records on or before ``as_of``.
+
+    Of several platforms on that day, the first in reference order. Enterprises that never uploaded
+    are absent.
+    """
+    if not enterprise_ids:
+        return {}
+    u, p = m.PlatformUpload, m.Platform
+    newest = (
+        select(u.enterprise_id, func.max(u.day).label("day"))
+        .where(u.enterprise_id.in_(enterprise_ids), u.records > 0, u.day <= as_of)
+        .group_by(u.enterprise_id)
+        .subquery()
+    )
+    rows = (
+        select(u.enterprise_id, u.day, p.name)
+        .join(newest, (newest.c.enterprise_id == u.enterprise_id) & (newest.c.day == u.day))
+        .join(p, p.id == u.platform_id)
+        .where(u.records > 0)
+        .order_by(u.enterprise_id, p.sort_order)
+    )
+    with engine.connect() as conn:
+        found: dict[int, tuple] = {}
+        for enterprise_id, day, name in conn.execute(rows):
+            found.setdefault(enterprise_id, (day, name))
+    return found
