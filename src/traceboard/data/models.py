@@ -504,7 +504,7 @@ class AssessmentRun(Base):
 
 
 class UnitScore(Base):
-    """A unit's total score, grade and rank in an assessment run."""
+    """A unit's total score, grade and rank in an assessment run (rank 0: not graded, 不予评定)."""
 
     __tablename__ = "unit_score"
     __table_args__ = (UniqueConstraint("run_id", "unit_id"),)
