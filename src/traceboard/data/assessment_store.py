@@ -19,6 +19,7 @@ import pandas as pd
 from sqlalchemy import Engine, event, func, select
 from sqlalchemy.orm import Session
 
+from traceboard.data import duty_store
 from traceboard.data import models as m
 from traceboard.data.assessment_config import IndicatorSetDef
 from traceboard.data.audit import record_audit
@@ -58,8 +59,9 @@ class AssessmentInputs:
     ``publicity`` (held in the year): unit_id, held_on. ``reports`` (due in the year, up to ``as_of``):
     unit_id, period, due_on, submitted_on.
     ``milestones_due`` (the plan's timetable from the reference data): unit_id, kind, due_on.
-    ``duties`` (the plan's duties of each unit, from the reference data): unit_id, duty.
-    ``duty_records`` (工作台账 dated in the year, up to ``as_of``): unit_id, duty, recorded_on.
+    ``duties`` (the plan's duties each department carries, from the reference data): unit_id, duty
+    (the duty's id). ``duty_records`` (工作台账 dated in the year, up to ``as_of``): unit_id, duty,
+    recorded_on.
     """
 
     year: int
@@ -98,6 +100,11 @@ def _frame(session: Session, statement, dates: tuple[str, ...] = ()) -> pd.DataF
 def gather_inputs(engine: Engine, year: int, as_of: dt.date) -> AssessmentInputs:
     """Read the facts of ``year`` (up to ``as_of``) that the built-in measures use."""
     start, end = dt.date(year, 1, 1), min(dt.date(year, 12, 31), as_of)
+    carried = duty_store.duty_carriers(engine).rename(columns={"department_id": "unit_id", "duty_id": "duty"})
+    ledger = duty_store.duty_records(engine, start, end)
+    ledger = ledger[["unit_id", "duty_id", "occurred_on"]].rename(
+        columns={"duty_id": "duty", "occurred_on": "recorded_on"}
+    )
     with session_factory(engine)() as session:
         units = _frame(session, select(m.Unit.id, m.Unit.code, m.Unit.name, m.Unit.kind, m.Unit.sort_order))
         units["group"] = units["kind"].where(units["kind"] == "department", "township")
@@ -127,6 +134,8 @@ def gather_inputs(engine: Engine, year: int, as_of: dt.date) -> AssessmentInputs
             units=units,
             milestones=_milestones(session),
             milestones_due=milestones_due(units, load_reference()),
+            duties=carried,
+            duty_records=ledger,
             inspections=inspections,
             assignments=_assignments(session, year),
             blacklist_events=_blacklist_events(session, start, end),

@@ -248,9 +248,9 @@ def diff_runs(
     old = old_units.set_index("unit_id")
     for unit in new_units.itertuples():
         for item in ("score", "grade", "rank"):
-            before = old[item].get(unit.unit_id) if unit.unit_id in old.index else None
-            after = getattr(unit, item)
-            if before is None or before != after:
+            before = _plain(old[item].get(unit.unit_id)) if unit.unit_id in old.index else None
+            after = _plain(getattr(unit, item))
+            if unit.unit_id not in old.index or before != after:
                 rows.append({"unit_id": unit.unit_id, "item": item, "old": before, "new": after})
     key = ["unit_id", "indicator_code"]
     points = new_indicators[[*key, "points"]].merge(
@@ -267,6 +267,11 @@ def diff_runs(
             }
         )
     return pd.DataFrame(rows, columns=["unit_id", "item", "old", "new"])
+
+
+def _plain(value):
+    """NA (an unranked unit's rank) as None, so that two NAs compare equal."""
+    return None if pd.isna(value) else value
 
 
 def _num(value) -> float | None:

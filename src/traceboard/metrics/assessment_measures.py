@@ -309,12 +309,13 @@ def measure_duty_coverage(ctx: MeasureContext, params: dict) -> pd.DataFrame:
     records_by_unit = _count_by(records, "unit_id", ctx.ids)
     missing = duties.merge(done, on=["unit_id", "duty"], how="left", indicator=True)
     missing = missing[missing["_merge"] == "left_only"].groupby("unit_id")["duty"].agg(sorted)
+    missing = missing.reindex(ctx.ids).map(lambda x: [int(d) for d in x] if isinstance(x, list) else [])
     with np.errstate(divide="ignore", invalid="ignore"):
         value = met / owed
     inputs = [
         {"duties": int(o), "duties_recorded": int(d), "records": int(r), "duties_without_record": list(w)}
         for o, d, r, w in zip(
-            owed, met, records_by_unit, missing.reindex(ctx.ids).map(lambda x: x if isinstance(x, list) else []),
+            owed, met, records_by_unit, missing,
             strict=True,
         )
     ]  # fmt: skip
