@@ -165,13 +165,13 @@ def assign_grades(scores, grades: tuple[tuple[str, str, float], ...]) -> np.ndar
     return out
 
 
-def rank_scores(scores, graded=None) -> np.ndarray:
+def rank_scores(scores, graded=None) -> pd.arrays.IntegerArray:
     """Competition ranks, highest score first; equal scores share the best rank (1, 1, 3).
     Units not ``graded`` are not ranked (NA) and take no place from the others."""
     scores = pd.Series(np.asarray(scores, dtype=float))
     if graded is not None:
         scores = scores.where(np.asarray(graded, dtype=bool))
-    return scores.rank(method="min", ascending=False).astype("Int64").to_numpy()
+    return scores.rank(method="min", ascending=False).astype("Int64").array
 
 
 def assess(
@@ -301,7 +301,7 @@ def compare_with_average(result: AssessmentResult, unit_id: int) -> pd.DataFrame
 
 
 def count_grades(result: AssessmentResult, grades: tuple[tuple[str, str, float], ...]) -> pd.DataFrame:
-    """Units per grade (rows, best first) and kind (columns department, township)."""
+    """Units per grade (rows, best first, then 不予评定) and kind (columns department, township)."""
     table = pd.crosstab(result.units["grade"], result.units["unit_kind"])
-    order = [g[0] for g in grades]
+    order = [g[0] for g in grades] + [NOT_GRADED]
     return table.reindex(index=order, columns=list(GROUPS), fill_value=0)
