@@ -142,8 +142,8 @@ def test_a_file_past_the_size_cap_is_refused_before_it_is_read(engine, tmp_path,
 
 
 def test_the_caps_are_stated_in_the_help_and_match_the_upload_limit(capsys):
-    from pathlib import Path
     import tomllib
+    from pathlib import Path
 
     assert main(["import", "--help"]) == 0
     help_text = " ".join(capsys.readouterr().out.split())

@@ -35,7 +35,9 @@ MAX_ZIP_MEMBERS = 1_000
 _CHUNK = 1 * MIB
 _CELL_REF = re.compile(rb"<(?:\w+:)?c\b[^>]*?\br=\"([A-Z]{1,4})(\d{1,8})\"")
 _ROW_REF = re.compile(rb"<(?:\w+:)?row\b[^>]*?\br=\"(\d{1,9})\"")
-_DIMENSION = re.compile(rb"<(?:\w+:)?dimension\b[^>]*?\bref=\"([A-Z]{1,4})?(\d{1,8})?(?::([A-Z]{1,4})(\d{1,8}))?\"")
+_DIMENSION = re.compile(
+    rb"<(?:\w+:)?dimension\b[^>]*?\bref=\"([A-Z]{1,4})?(\d{1,8})?(?::([A-Z]{1,4})(\d{1,8}))?\""
+)
 _CELL_TAG = re.compile(rb"<(?:\w+:)?c[\s/>]")
 
 
@@ -177,7 +179,9 @@ def _scan_sheet(archive: zipfile.ZipFile, member: zipfile.ZipInfo, caps: Caps) -
                 max_row = max(max_row, max(int(r) for r in rows))
             check_grid(max_row, max_col, where, caps)
             if cells > caps.cells:
-                raise TooLarge("too_many_cells", f"{where} holds {cells:,} cells", cells=cells, limit=caps.cells)
+                raise TooLarge(
+                    "too_many_cells", f"{where} holds {cells:,} cells", cells=cells, limit=caps.cells
+                )
     return size
 
 

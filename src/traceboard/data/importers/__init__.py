@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -81,11 +82,15 @@ def check_upload(
     filename: str,
     sheet: str | None = None,
     today: dt.date | None = None,
+    read: Callable[[bytes, str, str | None], RawSheet] = read_sheet,
 ) -> Validation:
-    """Read and validate a file of ``kind``; raise :class:`UnreadableFile` if it cannot be read."""
+    """Read and validate a file of ``kind``; raise :class:`UnreadableFile` if it cannot be read.
+
+    ``read`` reads the file (the dashboard passes one that parses in a child process).
+    """
     if kind not in SPECS:
         raise ValueError(f"unknown kind {kind!r}; choose from {', '.join(KINDS)}")
-    raw = read_sheet(content, filename, sheet)
+    raw = read(content, filename, sheet)
     return validate_sheet(engine, kind, raw, hashlib.sha256(content).hexdigest(), today or dt.date.today())
 
 

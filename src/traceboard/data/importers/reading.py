@@ -49,9 +49,16 @@ class UnreadableFile(ValueError):
         self.code = code
         self.params = params
 
+    def __reduce__(self):  # across processes (the dashboard parses uploads in a child) with code and params
+        return (_unreadable, (str(self), self.code, self.params))
+
     @classmethod
     def too_large(cls, filename: str, exc: TooLarge) -> UnreadableFile:
         return cls(f"{filename}: cannot be read: {exc}", exc.code, file=filename, **exc.params)
+
+
+def _unreadable(message: str, code: str, params: dict) -> UnreadableFile:
+    return UnreadableFile(message, code, **params)
 
 
 @dataclass(frozen=True)
@@ -103,7 +110,9 @@ def check_limits(content: bytes, filename: str) -> None:
     except TooLarge as exc:
         raise UnreadableFile.too_large(filename, exc) from None
     except (zipfile.BadZipFile, EOFError, NotImplementedError) as exc:
-        raise UnreadableFile(f"{filename}: not a readable workbook ({exc})", file=filename, reason=str(exc)) from None
+        raise UnreadableFile(
+            f"{filename}: not a readable workbook ({exc})", file=filename, reason=str(exc)
+        ) from None
 
 
 def read_sheet(content: bytes, filename: str, sheet: str | None = None) -> RawSheet:
