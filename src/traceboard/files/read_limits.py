@@ -42,7 +42,7 @@ _CELL_TAG = re.compile(rb"<(?:\w+:)?c[\s/>]")
 
 
 class TooLarge(ValueError):
-    """The file is past one of the caps; ``code`` names which (message catalog key), ``params`` the numbers."""
+    """The file is past a cap; ``code`` names which (a message catalog key), ``params`` the numbers."""
 
     def __init__(self, code: str, message: str, **params: object) -> None:
         super().__init__(message)
@@ -204,7 +204,7 @@ def check_csv_lines(content: bytes, caps: Caps = CAPS) -> None:
     if len(lengths) and lengths[longest] > caps.line_bytes:
         raise TooLarge(
             "line_too_long",
-            f"line {longest + 1} is {lengths[longest] / MIB:.1f} MB long; at most {caps.line_bytes // MIB} MB",
+            f"line {longest + 1} is {lengths[longest] / MIB:.1f} MB; at most {caps.line_bytes // MIB} MB",
             line=longest + 1,
             limit_mb=caps.line_bytes // MIB,
         )
