@@ -47,9 +47,7 @@ def test_no_cell_of_a_written_workbook_is_a_formula_headers_and_notes_included()
 
     hostile = '=HYPERLINK("http://host/x","修正")'
     frame = pd.DataFrame({hostile: [hostile, "+1+1"], "名称": ["@SUM(A1)", "-2"]})
-    content = to_xlsx_bytes(
-        {"表": frame}, header_notes={"表": hostile}, highlights={"表": [(0, 0), (1, 1)]}
-    )
+    content = to_xlsx_bytes({"表": frame}, header_notes={"表": hostile}, highlights={"表": [(0, 0), (1, 1)]})
     book = openpyxl.load_workbook(io.BytesIO(content))
     cells = [cell for sheet in book for row in sheet.iter_rows() for cell in row if cell.value is not None]
     assert len(cells) == 7

@@ -111,7 +111,9 @@ def import_validated(
     with transaction(engine) as session:
         conn = session.connection()
         before = _table_rows(session, kind)
-        if kind == "enterprises":
+        if validation.values.empty:  # a header and no rows: nothing to write
+            counts = {"added": 0, "updated": 0, "unchanged": 0}
+        elif kind == "enterprises":
             counts = write_enterprises(conn, validation.values, today, source)
         elif kind == "traceability":
             counts = write_traceability(conn, validation.values, today, source)
