@@ -1,6 +1,6 @@
 """The record: every table of traceboard, in SQLAlchemy 2 declarative style.
 
-One module on purpose (DESIGN.md): the schema is read as a whole, and Alembic
+One module on purpose: the schema is read as a whole, and Alembic
 compares the migrated database against exactly this metadata.
 
 Conventions:
