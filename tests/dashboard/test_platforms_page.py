@@ -48,7 +48,8 @@ def test_platforms_in_chinese_with_counts_freshness_and_one_enterprise(world):  
     assert table.loc["hunan-important", "最近上传日期"] == "2020-06-20"
     assert table.loc["hunan-important", "状态"] == "已 10 天未收到数据"
     assert table.loc["xiangtan", counts].tolist() == [2, 3, 7]
-    assert table.loc["xiangtan", "距今天数"] == 41
+    assert table.loc["xiangtan", "距今天数"] == "41"
+    assert table.loc["drug", "距今天数"] == "—"
     assert table.loc["drug", "状态"] == "未收到数据"
     assert len(at.get("plotly_chart")) == 1  # records per month
 

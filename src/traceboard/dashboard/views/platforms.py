@@ -28,6 +28,7 @@ cards[2].metric(t("platforms.latest"), max(latest).isoformat() if len(latest) el
 
 shown = summary.assign(
     last_day=[d.isoformat() if d is not None else "—" for d in summary["last_day"]],
+    freshness=["—" if pd.isna(f) else str(int(f)) for f in summary["freshness"]],
     status=[
         t("platforms.status_none")
         if pd.isna(f)

@@ -50,8 +50,7 @@ def draw_uploads(
 
     ``ent``: the demo register (``id, uscc, _registered_days, _closed_days,
     _sector_code``); ``platforms``: ``id, code, sectors`` (comma list of
-    sector codes) in reference order — each enterprise reports to the first
-    platform of its sector.
+    sector codes) — each enterprise reports to one platform of its sector.
     """
     end = to_day(as_of)
     start = end - FEED_DAYS + 1
@@ -65,12 +64,18 @@ def draw_uploads(
     undeclared = in_operation & ~declared & (rng.random(n) < UNDECLARED)
     uploads = regular | silent | undeclared
 
-    first_platform = {}
+    # each enterprise reports to one of the platforms of its sector, drawn at random
+    choices: dict[str, list[int]] = {}
     for row in platforms.itertuples(index=False):
         for code in filter(None, row.sectors.split(",")):
-            first_platform.setdefault(code, row.id)
-    platform_id = ent["_sector_code"].map(first_platform).to_numpy()
-    uploads &= ~pd.isna(platform_id)
+            choices.setdefault(code, []).append(int(row.id))
+    sector = ent["_sector_code"].to_numpy()
+    pick = rng.random(n)
+    platform_id = np.full(n, -1, dtype=np.int64)
+    for code, ids_of in choices.items():
+        mine = sector == code
+        platform_id[mine] = np.asarray(ids_of)[(pick[mine] * len(ids_of)).astype(np.int64)]
+    uploads &= platform_id >= 0
 
     who = np.flatnonzero(uploads)
     first = np.maximum(start, ent["_registered_days"].to_numpy()[who])
@@ -88,7 +93,7 @@ def draw_uploads(
     rate = rng.lognormal(0.3, 0.8, len(who))  # records per day of business
     records = 1 + rng.poisson(rate[pos] * interval[pos])
     batches = 1 + rng.binomial(records - 1, 0.3)
-    platform = platform_id[enterprise].astype(np.int64)
+    platform = platform_id[enterprise]
     says_items = np.isin(platform, platforms.loc[platforms["code"].isin(ITEM_PLATFORMS), "id"].to_numpy())
     sloppy = rng.random(len(who))[pos] < 0.25  # some enterprises leave out the counterpart or place
     dropped = np.where(rng.random(len(pos)) < 0.5, 1 << TRACE_ITEMS.index("transaction"), 1 << 5)
