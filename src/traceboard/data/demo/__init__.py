@@ -115,6 +115,7 @@ def generate_demo(
         write(m.Inspection, checks, "inspections", 0.85)
         _write_work(session, rng, ref, as_of, write)
         _write_cases(session, rng, checks, enterprises, as_of, summary)
+        _write_ledger(session, rng, ent["id"].to_numpy(), as_of, write)
         summary.counts["app_user"] = add_demo_accounts(session)  # one per role, README "Demo accounts"
         summary.seconds = time.perf_counter() - started
         record_audit(
@@ -139,6 +140,22 @@ def _write_work(session, rng, ref: RefFrames, as_of: dt.date, write) -> None:
     write(
         m.ReportSubmission, activity.draw_reports(rng, ref.townships["id"].tolist(), as_of), "reports", 0.92
     )
+
+
+def _write_ledger(session, rng, enterprise_ids, as_of: dt.date, write) -> None:
+    carriers = pd.DataFrame(
+        session.execute(
+            select(m.DutyDepartment.duty_id, m.DutyDepartment.department_id, m.Duty.code)
+            .join(m.Duty, m.Duty.id == m.DutyDepartment.duty_id)
+            .order_by(m.DutyDepartment.duty_id, m.DutyDepartment.department_id)
+        ).all(),
+        columns=["duty_id", "department_id", "code"],
+    )
+    names = dict(session.execute(select(m.Unit.id, m.Unit.name)).all())
+    write(
+        m.DutyRecord, activity.draw_duty_records(rng, carriers, enterprise_ids, names, as_of), "ledger", 0.95
+    )
+    write(m.CountyAdoption, activity.draw_county_rates(rng, as_of), "county rates", 0.96)
 
 
 def _write_cases(session, rng, checks: pd.DataFrame, n: int, as_of: dt.date, summary: DemoSummary) -> None:
