@@ -14,7 +14,7 @@ from traceboard.data.exporters import export_table
 from traceboard.data.importers import ValidationFailed, import_validated
 from traceboard.data.vocabulary import PLAN_ELEMENTS
 
-MILESTONE_HEADER = ["部门", "工作节点", "应完成日期", "实际完成日期", "方案要素", *PLAN_ELEMENTS]
+MILESTONE_HEADER = ["单位", "工作节点", "应完成日期", "实际完成日期", "方案要素", *PLAN_ELEMENTS]
 
 
 def rows_of(table) -> list[list[str]]:

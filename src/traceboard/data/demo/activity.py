@@ -30,14 +30,6 @@ MILESTONE_DUE = {
     "platform_interconnected": dt.date(2020, 12, 31),
 }
 PUBLICITY_KINDS = ["宣传周活动", "进社区宣传", "企业培训会", "媒体报道"]
-# A department's ledger entries for a duty (工作台账): kinds of act; money involved? an enterprise?
-DUTY_ACTS = {
-    "fiscal-support": (["资金拨付", "项目申报审核"], True, True),
-    "credit-insurance": (["信贷支持", "产品责任保险"], True, True),
-    "procurement": (["政府采购", "采购需求标注可追溯"], True, False),
-    "investment": (["投资项目", "税收优惠落实"], True, True),
-}
-OTHER_DUTY_ACTS = ["制度文件", "工作部署", "平台对接", "督导检查", "档案建立"]
 XIANGTAN_COUNTIES = ("湘乡市", "湘潭县", "韶山市", "雨湖区", "岳塘区")
 
 
@@ -141,6 +133,59 @@ def draw_milestones(rng: np.random.Generator, lead_departments: list[int], as_of
     return pd.DataFrame(rows)
 
 
+def draw_township_milestones(rng: np.random.Generator, owed: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
+    """The milestones the plan's timetable gives the townships (unit_id, kind, due_on): most on
+    time, some late, about one in eight never recorded (逾期未报)."""
+    slip = rng.choice([-60, -20, 0, 30, 120, 10_000], size=len(owed), p=[0.3, 0.3, 0.15, 0.1, 0.03, 0.12])
+    due = pd.to_datetime(owed["due_on"]).dt.date.to_numpy()
+    achieved = [d + dt.timedelta(days=int(s)) for d, s in zip(due, slip, strict=True)]
+    return pd.DataFrame(
+        {
+            "department_id": owed["unit_id"].to_numpy(),  # the unit owing it (a township here)
+            "kind": owed["kind"].to_numpy(),
+            "due_on": due,
+            "achieved_on": [a if a <= as_of else None for a in achieved],
+            "elements": [[] for _ in achieved],
+            "note": None,
+        }
+    )
+
+
+DUTY_RECORD_KINDS = ["制度文件", "工作会议", "资金拨付", "督查检查", "培训指导"]
+
+
+def draw_duty_records(
+    rng: np.random.Generator, carriers: pd.DataFrame, duty_names: dict[int, str], as_of: dt.date
+) -> pd.DataFrame:
+    """Work-ledger entries (工作台账) from 2018: each department records each of its duties in a
+    year with some chance of its own (some departments keep their ledgers better than others),
+    one to three entries when it does; money entries carry an amount in yuan."""
+    diligence = {d: float(rng.uniform(0.35, 0.95)) for d in carriers["department_id"].unique()}
+    rows = []
+    for year in range(2018, as_of.year + 1):
+        for duty, dept in carriers[["duty_id", "department_id"]].itertuples(index=False):
+            if rng.random() > diligence[dept]:
+                continue
+            for n in range(int(rng.integers(1, 4))):
+                day = dt.date(year, 1, 1) + dt.timedelta(days=int(rng.integers(0, 365)))
+                if day > as_of:
+                    continue
+                kind = DUTY_RECORD_KINDS[int(rng.integers(0, len(DUTY_RECORD_KINDS)))]
+                rows.append(
+                    {
+                        "unit_id": dept,
+                        "duty_id": duty,
+                        "occurred_on": day,
+                        "kind": kind,
+                        "amount": float(rng.integers(5, 200)) * 10_000 if kind == "资金拨付" else None,
+                        "enterprise_id": None,
+                        "document_no": f"湘{year}{int(dept):02d}{int(duty):02d}{n + 1:02d}号",
+                        "note": f"{year}年{duty_names[duty]}",
+                    }
+                )
+    return pd.DataFrame(rows)
+
+
 def draw_publicity(rng: np.random.Generator, units: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
     """Publicity activities of every unit, a few a year."""
     rows = []
@@ -195,39 +240,6 @@ def first_adoption_days(events: pd.DataFrame) -> pd.Series:
     adopted = events[events["kind"] == "adopted"]
     days = (adopted["occurred_on"].to_numpy().astype("datetime64[D]") - EPOCH).astype(np.int64)
     return pd.Series(days, index=adopted["enterprise_id"].to_numpy()).groupby(level=0).min()
-
-
-def draw_duty_records(
-    rng: np.random.Generator,
-    carriers: pd.DataFrame,
-    enterprise_ids: np.ndarray,
-    unit_names: dict[int, str],
-    as_of: dt.date,
-) -> pd.DataFrame:
-    """The departments' work ledger: for each duty a department carries, none to three acts a year
-    since 2018, with an amount and an enterprise where the duty is about money for enterprises."""
-    rows = []
-    for pair in carriers.itertuples():
-        kinds, money, enterprise = DUTY_ACTS.get(pair.code, (OTHER_DUTY_ACTS, False, False))
-        for year in range(2018, as_of.year + 1):
-            for n in range(int(rng.poisson(0.8))):
-                day = dt.date(year, 1, 1) + dt.timedelta(days=int(rng.integers(0, 365)))
-                if day > as_of:
-                    continue
-                short = unit_names[pair.department_id].removeprefix("市").removesuffix("局")
-                rows.append(
-                    {
-                        "unit_id": pair.department_id,
-                        "duty_id": pair.duty_id,
-                        "occurred_on": day,
-                        "kind": kinds[int(rng.integers(0, len(kinds)))],
-                        "amount": round(float(rng.integers(2, 200)) * 5000.0, 2) if money else None,
-                        "enterprise_id": int(rng.choice(enterprise_ids)) if enterprise else None,
-                        "document_no": f"湘乡{short}〔{year}〕{pair.duty_id * 10 + n + 1}号",
-                        "note": None,
-                    }
-                )
-    return pd.DataFrame(rows).astype({"enterprise_id": "Int64"})
 
 
 def draw_county_rates(rng: np.random.Generator, as_of: dt.date) -> pd.DataFrame:

@@ -205,7 +205,15 @@ SPECS: dict[str, Spec] = {
         "milestones",
         "部门工作节点",
         (
-            Column("department_id", "部门", "department", ("所属部门", "department"), True, True),
+            Column(
+                "department_id",
+                "单位",
+                "unit",
+                ("部门", "所属部门", "乡镇", "department", "unit"),
+                True,
+                True,
+                "牵头部门或乡镇（街道）",
+            ),
             Column(
                 "kind",
                 "工作节点",
