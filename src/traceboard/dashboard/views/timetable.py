@@ -44,6 +44,7 @@ with tabs[0]:
         status=rows["status"].map(labels),
         due_on=rows["due_on"].dt.date,
         achieved_on=rows["achieved_on"].dt.date,
+        days_late=rows["days_late"].map(lambda d: "—" if d != d else f"{d:.0f}"),
     )
     shown = [unit_col, name_col, "due_on", "achieved_on", "status", "days_late"]
     st.dataframe(
