@@ -6,9 +6,9 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
-from tests.data.import_files import codes
-from tests.data.test_import_records import TODAY, load, unit_id
-from tests.data.test_import_register import OFFICE
+from tests.files.import_files import codes
+from tests.files.test_import_records import TODAY, load, unit_id
+from tests.files.test_import_register import OFFICE
 from traceboard.data import models as m
 from traceboard.data.vocabulary import PLAN_ELEMENTS
 from traceboard.files.exporters import export_table
