@@ -14,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 from tests.dashboard.test_adoption_page import world  # noqa: F401  (fixture)
 from tests.dashboard.test_pages import APP
 from tests.metrics.adoption_world import USCC, seed_feed
-from traceboard.data.authz import Actor
+from traceboard.accounts.authz import Actor
 
 
 def open_page(lang: str) -> AppTest:

@@ -190,7 +190,7 @@ def seed_feed(engine) -> None:
     """Ingest the world's feed (both files) through the same service as the command and the page."""
     import json
 
-    from traceboard.data.authz import Actor
+    from traceboard.accounts.authz import Actor
     from traceboard.services.platform_feeds import ingest_feed
 
     office = Actor("office1", "office")

@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 import pandas as pd
 from sqlalchemy import Engine, select
 
+from traceboard.accounts.authz import Actor, require
 from traceboard.data import models as m
 from traceboard.data.audit import record_audit
-from traceboard.data.authz import Actor, require
 from traceboard.data.db import transaction
 from traceboard.data.platform_store import (
     platforms,
