@@ -3,6 +3,7 @@
 #   make test   set up, run the whole suite on SQLite and PostgreSQL (and the browser smoke test)
 #   make lint   ruff
 #   make bench  the benchmark harness (see README, Performance)
+#   make cluster / make cluster-stop   PostgreSQL, two replicas and nginx on loopback (deploy/README.md)
 
 PYTHON ?= python3
 VENV   := .venv
@@ -10,10 +11,11 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | sha256sum | cut -c1-12)
 PORT   ?= 8501
 # Debian packages: Chromium for the browser test, Noto CJK so Chinese renders in screenshots and PDFs,
-# poppler-utils (pdftotext, pdftoppm) to read generated PDFs back as a viewer would.
-SYSTEM_PACKAGES := chromium fonts-noto-cjk poppler-utils
+# poppler-utils (pdftotext, pdftoppm) to read generated PDFs back as a viewer would,
+# nginx for `make cluster` and its browser test through the proxy.
+SYSTEM_PACKAGES := chromium fonts-noto-cjk poppler-utils nginx
 
-.PHONY: setup system-deps services run test test-fast lint bench clean
+.PHONY: setup system-deps services run cluster cluster-stop test test-fast lint bench clean
 
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -42,6 +44,13 @@ run: setup
 	$(BIN)/traceboard user ensure-admin
 	$(BIN)/traceboard demo --if-empty
 	$(BIN)/streamlit run src/traceboard/dashboard/app.py --server.port $(PORT)
+
+# The deployment's topology on loopback: see deploy/cluster.sh for its settings.
+cluster: setup system-deps services
+	deploy/cluster.sh start
+
+cluster-stop:
+	deploy/cluster.sh stop
 
 test: setup system-deps services
 	$(BIN)/python -m pytest -n 2 --dist loadgroup -p no:cacheprovider

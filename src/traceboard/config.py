@@ -23,7 +23,7 @@ def database_url() -> str:
     secret), so that the URL itself carries none.
     """
     url = os.environ.get("TRACEBOARD_DATABASE_URL", "").strip()
-    return _with_password(url or f"sqlite:///{var_dir() / 'traceboard.db'}")
+    return with_database_password(url or f"sqlite:///{var_dir() / 'traceboard.db'}")
 
 
 def read_database_url() -> str | None:
@@ -33,10 +33,11 @@ def read_database_url() -> str | None:
     The password file applies to it too (a streaming replica has the primary's roles).
     """
     url = os.environ.get("TRACEBOARD_READ_DATABASE_URL", "").strip()
-    return _with_password(url) if url else None
+    return with_database_password(url) if url else None
 
 
-def _with_password(url: str) -> str:
+def with_database_password(url: str) -> str:
+    """``url`` with the password from ``TRACEBOARD_DATABASE_PASSWORD_FILE`` when that is set."""
     path = os.environ.get("TRACEBOARD_DATABASE_PASSWORD_FILE", "").strip()
     if not path:
         return url
