@@ -200,7 +200,7 @@ def template_bytes(engine: Engine, kind: str) -> bytes:
     and a sheet explaining each column."""
     spec = SPECS[kind]
     lookups = load_lookups(engine)
-    lists = _choice_lists(lookups)
+    lists = choice_lists(lookups)
     choices = {i: lists[c.type] for i, c in enumerate(spec.columns) if c.type in lists}
     empty = pd.DataFrame(columns=[c.header for c in spec.columns])
     notes = pd.DataFrame(
@@ -214,7 +214,8 @@ def template_bytes(engine: Engine, kind: str) -> bytes:
     return to_xlsx_bytes({spec.title: empty, "填写说明": notes}, choices={spec.title: choices})
 
 
-def _choice_lists(lookups: Lookups) -> dict[str, list[str]]:
+def choice_lists(lookups: Lookups) -> dict[str, list[str]]:
+    """The names a column of each type takes (the templates' drop-down lists), by column type."""
     townships = [lookups.unit_names[i] for i in dict.fromkeys(lookups.townships.values())]
     departments = [lookups.unit_names[i] for i in dict.fromkeys(lookups.departments.values())]
     return {
@@ -247,5 +248,5 @@ def _default_help(column: Column) -> str:
 
 def filter_choices(engine: Engine) -> dict[str, list[str]]:
     """Names a user can filter an export by: ``township``, ``sector``, ``department`` (reference order)."""
-    lists = _choice_lists(load_lookups(engine))
+    lists = choice_lists(load_lookups(engine))
     return {name: lists[name] for name in ("township", "sector", "department")}

@@ -203,7 +203,7 @@ SPECS: dict[str, Spec] = {
     ),
     "milestones": Spec(
         "milestones",
-        "部门工作节点",
+        "工作节点",
         (
             Column(
                 "department_id",
