@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from traceboard.bench import BenchContext, Result, format_table, run_bench, time_median
+from traceboard.bench.harness import BenchContext, Result, format_table, run_bench, time_median
 
 
 def test_time_median_repeats_quick_steps_and_returns_the_last_value():
@@ -69,7 +69,7 @@ def test_format_table_puts_runs_side_by_side():
 
 
 def test_the_real_steps_run_end_to_end_on_a_small_register():
-    from traceboard.bench_steps import STEPS
+    from traceboard.bench.steps import STEPS
 
     steps = [(name, step) for name, step in STEPS if name != "pages"]  # pages: AppTest, covered elsewhere
     report = run_bench(600, "sqlite", steps)

@@ -9,7 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from tests.dashboard.test_pages import APP
 from tests.metrics.adoption_world import TARGETS_TOML, seed_database
-from traceboard.data.authz import Actor
+from traceboard.accounts.authz import Actor
 
 LEADER = Actor("demo-leader", "leader")
 
@@ -78,7 +78,7 @@ def test_work_list_of_a_township_downloads_as_excel(world):
 def test_work_list_excel_content(world):
     from tests.metrics.adoption_world import small_frame
     from traceboard.data.frame import to_day
-    from traceboard.data.tables import to_xlsx_bytes
+    from traceboard.files.tables import to_xlsx_bytes
     from traceboard.metrics.adoption_report import work_list
 
     data = to_xlsx_bytes({"待建企业清单": work_list(small_frame(), "山枣镇", to_day(dt.date(2020, 6, 30)))})

@@ -15,7 +15,7 @@ import pandas as pd
 from traceboard.cli.common import CommandError, get_engine
 from traceboard.data.adoption_targets import InvalidTargets, load_targets
 from traceboard.data.frame import load_register_frame, to_day
-from traceboard.data.tables import display_width
+from traceboard.files.tables import display_width
 from traceboard.metrics.adoption import UnknownGroup
 from traceboard.metrics.adoption_report import DateOutOfRange, adoption_table, check_day
 

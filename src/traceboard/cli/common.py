@@ -7,7 +7,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from traceboard import config
-from traceboard.data.authz import Actor, PermissionDenied, UnknownActor, load_actor, require
+from traceboard.accounts.authz import Actor, PermissionDenied, UnknownActor, load_actor, require
 from traceboard.data.db import make_engine
 
 _ENGINES: dict[str | None, Engine] = {}

@@ -6,6 +6,7 @@ import sys
 
 import click
 
+from traceboard.accounts.authz import PermissionDenied
 from traceboard.cli import (
     adoption_cmds,
     assess_cmds,
@@ -18,7 +19,6 @@ from traceboard.cli import (
     user_cmds,
 )
 from traceboard.cli.common import CommandError
-from traceboard.data.authz import PermissionDenied
 from traceboard.data.db import DatabaseUnavailable
 from traceboard.data.reference import ReferenceError
 

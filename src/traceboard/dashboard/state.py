@@ -17,9 +17,9 @@ import streamlit as st
 from sqlalchemy import Engine
 
 from traceboard import config
+from traceboard.accounts.authz import Actor
 from traceboard.dashboard.i18n import DEFAULT_LANGUAGE, LANGUAGES, translate
 from traceboard.data.audit import data_stamp
-from traceboard.data.authz import Actor
 from traceboard.data.db import make_engine
 from traceboard.data.frame import RegisterFrame, frame_source, load_register_frame
 from traceboard.data.migrate import init_database, schema_is_current

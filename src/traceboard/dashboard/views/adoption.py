@@ -7,7 +7,7 @@ from traceboard.dashboard import charts
 from traceboard.dashboard.state import get_frame, t, today
 from traceboard.data.adoption_targets import load_targets
 from traceboard.data.frame import to_day
-from traceboard.data.tables import to_xlsx_bytes
+from traceboard.files.tables import to_xlsx_bytes
 from traceboard.metrics.adoption_report import (
     DateOutOfRange,
     check_day,

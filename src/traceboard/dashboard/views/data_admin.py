@@ -6,11 +6,11 @@ from functools import partial
 import pandas as pd
 import streamlit as st
 
+from traceboard.accounts.authz import PermissionDenied
 from traceboard.dashboard.plain_text import plain
 from traceboard.dashboard.state import get_engine, per_data_version, signed_in_actor, t
-from traceboard.data.authz import PermissionDenied
-from traceboard.data.exporters import export_table, filter_choices, template_bytes, to_file_bytes
-from traceboard.data.importers import (
+from traceboard.files.exporters import export_table, filter_choices, template_bytes, to_file_bytes
+from traceboard.files.importers import (
     KINDS,
     SPECS,
     UnreadableFile,
