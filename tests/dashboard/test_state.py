@@ -12,7 +12,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from tests.conftest import _empty_postgres
-from tests.data.import_files import HEADER, codes, to_csv
+from tests.files.import_files import HEADER, codes, to_csv
 from traceboard.cli.main import main as cli_main
 from traceboard.dashboard import state
 from traceboard.data import models as m

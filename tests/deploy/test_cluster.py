@@ -28,9 +28,9 @@ from sqlalchemy.engine import make_url
 
 from tests.conftest import DEFAULT_PG
 from tests.dashboard.test_browser import _free_port, browser  # noqa: F401 - the fixture
-from tests.data.import_files import HEADER, codes, to_csv
+from tests.files.import_files import HEADER, codes, to_csv
+from traceboard.accounts.accounts import DEMO_PASSWORD
 from traceboard.data import models as m
-from traceboard.data.accounts import DEMO_PASSWORD
 
 ROOT = Path(__file__).resolve().parents[2]
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
