@@ -124,6 +124,20 @@ def read_frame(conn: Connection, statement: Select) -> pd.DataFrame:
     return pd.DataFrame(dict(zip(keys, columns, strict=True)))
 
 
+def frame_source(primary: Engine, replica: Engine) -> Engine:
+    """Where to read the frame from: ``replica`` unless it has not yet replayed the primary's
+    newest change (then ``primary``, so that whoever just changed the record sees the change).
+
+    Every change writes an audit row, so the replica is current when its newest audit row is
+    at least the primary's.
+    """
+    with primary.connect() as conn:
+        wanted = data_version(conn)
+    with replica.connect() as conn:
+        replayed = data_version(conn)
+    return replica if replayed >= wanted else primary
+
+
 def load_register_frame(engine: Engine) -> RegisterFrame:
     """Read the register and its events from the database into a :class:`RegisterFrame`."""
     dialect = engine.dialect.name
