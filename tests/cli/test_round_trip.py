@@ -13,7 +13,7 @@ from sqlalchemy.engine import make_url
 from tests.conftest import DEFAULT_PG
 from traceboard.cli.common import reset_engines
 from traceboard.cli.main import main
-from traceboard.data.importers import KINDS
+from traceboard.files.importers import KINDS
 
 # Parents before children: enterprises before what names them, checks before the cases they open.
 ORDER = (
