@@ -49,3 +49,15 @@ def reference_path() -> Path:
     """The city's reference data file (``TRACEBOARD_REFERENCE`` for another county)."""
     default = PACKAGE_ROOT / "data" / "reference" / "xiangxiang.toml"
     return Path(os.environ.get("TRACEBOARD_REFERENCE", default))
+
+
+def active_window_days() -> int:
+    """Days of the active-traceability window (``TRACEBOARD_ACTIVE_DAYS``, default 90)."""
+    text = os.environ.get("TRACEBOARD_ACTIVE_DAYS", "").strip()
+    try:
+        days = int(text) if text else 90
+    except ValueError:
+        raise ValueError(f"TRACEBOARD_ACTIVE_DAYS must be a whole number of days, not {text!r}") from None
+    if days < 1:
+        raise ValueError(f"TRACEBOARD_ACTIVE_DAYS must be at least 1, not {days}")
+    return days

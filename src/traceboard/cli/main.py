@@ -14,6 +14,7 @@ from traceboard.cli import (
     blacklist_cmds,
     draw_cmds,
     io_cmds,
+    platform_cmds,
     setup_cmds,
     timetable_cmds,
     user_cmds,
@@ -32,6 +33,7 @@ COMMAND_MODULES = (
     assess_cmds,
     draw_cmds,
     adoption_cmds,
+    platform_cmds,
     timetable_cmds,
 )
 
