@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from traceboard.accounts.authz import Actor
 from traceboard.data.assessment_store import list_runs
-from traceboard.data.authz import Actor
 from traceboard.metrics.assessment_run import prepare_assessment
 
 PAGE = str(

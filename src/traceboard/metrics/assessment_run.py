@@ -13,11 +13,11 @@ from dataclasses import dataclass, field, replace
 import pandas as pd
 from sqlalchemy import Engine
 
+from traceboard.accounts.authz import Actor, require
 from traceboard.data import assessment_store as store
 from traceboard.data.assessment_config import UNIT_KINDS, IndicatorSetDef, load_indicator_set
-from traceboard.data.assessment_report import ReportData
-from traceboard.data.authz import Actor, require
 from traceboard.data.frame import RegisterFrame, load_register_frame
+from traceboard.files.assessment_report import ReportData
 from traceboard.metrics.assessment import NOT_GRADED, AssessmentResult, assess, diff_runs, inputs_digest
 
 FIRST_YEAR = 2018  # the plan: assessed yearly from 2018
