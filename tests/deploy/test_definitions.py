@@ -165,3 +165,46 @@ def test_the_launcher_hands_the_cookie_secret_file_to_streamlit(tmp_path):
         check=True,
     )
     assert result.stdout == "the-shared-secret audit verify\n"
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="make-secrets.sh gives the audit key to uid 10001: needs root")
+def test_make_secrets_creates_each_secret_once_with_the_owners_compose_needs(tmp_path):
+    script = tmp_path / "make-secrets.sh"
+    shutil.copy(DEPLOY / "make-secrets.sh", script)
+    subprocess.run([str(script)], check=True, capture_output=True)
+    secrets = tmp_path / "secrets"
+    assert {p.name for p in secrets.iterdir()} == SECRETS
+    assert secrets.stat().st_mode & 0o777 == 0o700
+    key = secrets / "audit_key"
+    assert (key.stat().st_uid, key.stat().st_mode & 0o777) == (10001, 0o600)
+    assert key.read_text(encoding="ascii").startswith("-----BEGIN PRIVATE KEY-----")
+    parsed = subprocess.run(
+        ["openssl", "pkey", "-in", str(key), "-noout", "-text"], capture_output=True, text=True
+    )
+    assert parsed.returncode == 0 and "ED25519" in parsed.stdout.upper()
+    for name in ("db_password", "cookie_secret"):
+        assert len((secrets / name).read_text(encoding="ascii").strip()) >= 40
+    before = {name: (secrets / name).read_bytes() for name in SECRETS}
+    subprocess.run([str(script)], check=True, capture_output=True)  # a second run keeps them
+    assert {name: (secrets / name).read_bytes() for name in SECRETS} == before
+
+
+def test_nginx_accepts_the_proxy_config_with_the_compose_includes(tmp_path):
+    """`nginx -t` on deploy/nginx.conf with the container's include files (the replicas' service
+    names swapped for loopback: only Docker's resolver knows them)."""
+    nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+    if not Path(nginx).exists():
+        pytest.fail("nginx is missing: install Debian's nginx package (make test does)")
+    (tmp_path / "nginx.conf").symlink_to(DEPLOY / "nginx.conf")
+    shutil.copy(DEPLOY / "compose" / "traceboard-listen.conf", tmp_path)
+    upstream = (DEPLOY / "compose" / "traceboard-upstream.conf").read_text(encoding="utf-8")
+    (tmp_path / "traceboard-upstream.conf").write_text(
+        re.sub(r"app\d+:", "127.0.0.1:", upstream), encoding="utf-8"
+    )
+    result = subprocess.run(
+        [nginx, "-t", "-p", f"{tmp_path}/", "-c", str(tmp_path / "nginx.conf")],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "test is successful" in result.stderr
