@@ -37,7 +37,7 @@ ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "var" / "screenshots"
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 ROUTE = "traceboard_route"
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 class Cluster:
