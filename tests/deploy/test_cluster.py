@@ -30,6 +30,7 @@ from tests.conftest import DEFAULT_PG
 from tests.dashboard.test_browser import _free_port, browser  # noqa: F401 - the fixture
 from tests.files.import_files import HEADER, codes, to_csv
 from traceboard.accounts.accounts import DEMO_PASSWORD
+from traceboard.dashboard.i18n import translate
 from traceboard.data import models as m
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -170,7 +171,8 @@ def test_sessions_on_two_replicas_share_the_record_and_survive_losing_one(cluste
     ]
     register.write_bytes(to_csv([HEADER, *rows], "utf-8"))
     open_page(first, "数据管理")
-    first.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(register))
+    register_uploader = first.get_by_label(translate("data_admin.upload"))
+    register_uploader.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(register))
     first.get_by_role("button", name="确认导入 3 行").click(timeout=30_000)
     first.wait_for_selector("text=导入完成：新增 3 家", timeout=30_000)
     shot(first, "cluster_upload")
