@@ -30,12 +30,14 @@ from tests.conftest import DEFAULT_PG
 from tests.dashboard.test_browser import _free_port, browser  # noqa: F401 - the fixture
 from tests.files.import_files import HEADER, codes, to_csv
 from traceboard.accounts.accounts import DEMO_PASSWORD
+from traceboard.dashboard.i18n import translate
 from traceboard.data import models as m
 
 ROOT = Path(__file__).resolve().parents[2]
+SHOTS = ROOT / "var" / "screenshots"
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 ROUTE = "traceboard_route"
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 class Cluster:
@@ -132,6 +134,13 @@ def active_enterprises(tab, *, rerun: bool = True) -> int:
     return int(metric.locator('[data-testid="stMetricValue"]').inner_text().replace(",", ""))
 
 
+def shot(tab, name: str) -> None:
+    """A screenshot under var/screenshots/, and no Streamlit exception on the page."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    tab.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+    assert tab.locator('[data-testid="stException"]').all_inner_texts() == []
+
+
 def count_enterprises(database_url: str) -> int:
     engine = create_engine(database_url)
     with engine.connect() as conn:
@@ -162,13 +171,16 @@ def test_sessions_on_two_replicas_share_the_record_and_survive_losing_one(cluste
     ]
     register.write_bytes(to_csv([HEADER, *rows], "utf-8"))
     open_page(first, "数据管理")
-    first.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(register))
+    register_uploader = first.get_by_label(translate("data_admin.upload"))
+    register_uploader.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(register))
     first.get_by_role("button", name="确认导入 3 行").click(timeout=30_000)
     first.wait_for_selector("text=导入完成：新增 3 家", timeout=30_000)
+    shot(first, "cluster_upload")
     assert cluster.upstreams(r'"PUT /_stcore/upload_file') == {str(first_port)}
 
     # The other replica's session sees the change (its frame cache follows the database).
     assert active_enterprises(second) == before + 3
+    shot(second, "cluster_other_replica")
 
     # Lose the first replica: its browser signs in again through the proxy, on the second one.
     pid = int((cluster.dir / f"app-{first_port}.pid").read_text())
@@ -180,6 +192,7 @@ def test_sessions_on_two_replicas_share_the_record_and_survive_losing_one(cluste
     first.goto(cluster.url)
     sign_in(first)
     assert active_enterprises(first, rerun=False) == before + 3
+    shot(first, "cluster_after_failover")
     # Every request since went to the second replica in the end (nginx logs the replicas it
     # tried, in order), none failed, and nothing was refused for want of a replica.
     after_loss = cluster.access_log()[served:]
