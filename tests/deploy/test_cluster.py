@@ -5,9 +5,10 @@ test's own, two app replicas and Debian's nginx with ``deploy/nginx.conf`` on fr
 Two browsers are pinned to different replicas by their route cookie (nginx sets it; which value
 lands where is read from nginx's access log). The test then signs in on both, shows that an
 upload sent to the replica not holding the session is refused (what happens without affinity),
-uploads a register on 数据管理 in the first browser through its own replica, sees the new enterprises in the second browser's overview, served by the other
-replica from its own cache of the frame, stops the first replica, and signs in again through the
-proxy: the next replica serves, and the record is intact.
+uploads a register on 数据管理 in the first browser through its own replica, sees the new
+enterprises in the second browser's overview, served by the other replica from its own cache of
+the frame, stops the first replica, and signs in again through the proxy: the next replica
+serves, and the record is intact.
 """
 
 from __future__ import annotations
