@@ -24,3 +24,16 @@ def reference_path() -> Path:
     """The city's reference data file (``TRACEBOARD_REFERENCE`` for another county)."""
     default = PACKAGE_ROOT / "data" / "reference" / "xiangxiang.toml"
     return Path(os.environ.get("TRACEBOARD_REFERENCE", default))
+
+
+def audit_key_path() -> Path:
+    """The Ed25519 key that signs the audit log's checkpoints (``TRACEBOARD_AUDIT_KEY``, else under var/).
+
+    It must live outside the database: whoever holds both can rewrite the log and sign it."""
+    path = os.environ.get("TRACEBOARD_AUDIT_KEY", "").strip()
+    return Path(path) if path else var_dir() / "audit-key.pem"
+
+
+def audit_checkpoint_copy_path() -> Path:
+    """Where the software keeps its own copy of the latest checkpoint, outside the database."""
+    return var_dir() / "audit-checkpoint.json"

@@ -20,6 +20,7 @@ from traceboard.data.importers import (
     import_validated,
     render_errors,
 )
+from traceboard.services.audit_trail import record_export
 
 KIND = click.Choice(KINDS)
 
@@ -99,7 +100,10 @@ def export_cmd(kind: str, fmt: str, out: Path, acting_as, **filters) -> None:
         table = export_table(get_engine(), actor, kind, chosen)
     except ExportError as exc:
         raise CommandError(str(exc)) from None
-    out.write_bytes(to_file_bytes(table, fmt, SPECS[kind].title))
+    content = to_file_bytes(table, fmt, SPECS[kind].title)
+    record_export(
+        get_engine(), actor, kind, fmt, len(table), chosen, deliver=lambda: out.write_bytes(content)
+    )
     click.echo(f"{kind}: {len(table)} rows written to {out}")
 
 

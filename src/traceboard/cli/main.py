@@ -9,6 +9,7 @@ import click
 from traceboard.cli import (
     adoption_cmds,
     assess_cmds,
+    audit_cmds,
     bench_cmds,
     blacklist_cmds,
     draw_cmds,
@@ -17,6 +18,8 @@ from traceboard.cli import (
     user_cmds,
 )
 from traceboard.cli.common import CommandError
+from traceboard.data.audit_checkpoint import AuditSealError
+from traceboard.data.audit_key import AuditKeyError
 from traceboard.data.authz import PermissionDenied
 from traceboard.data.db import DatabaseUnavailable
 from traceboard.data.reference import ReferenceError
@@ -26,6 +29,7 @@ COMMAND_MODULES = (
     setup_cmds,
     bench_cmds,
     user_cmds,
+    audit_cmds,
     io_cmds,
     blacklist_cmds,
     assess_cmds,
@@ -61,10 +65,10 @@ def main(argv: list[str] | None = None) -> int:
     except click.ClickException as exc:
         exc.show()
         return exc.exit_code
-    except PermissionDenied as exc:
+    except (PermissionDenied, AuditSealError) as exc:
         click.echo(f"traceboard: {exc}", err=True)
         return 1
-    except (DatabaseUnavailable, ReferenceError) as exc:
+    except (DatabaseUnavailable, ReferenceError, AuditKeyError) as exc:
         click.echo(f"traceboard: {exc}", err=True)
         return 2
     return result if isinstance(result, int) else 0
