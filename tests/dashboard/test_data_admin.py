@@ -1,11 +1,12 @@
 """AppTest of 数据管理: sign-in prompt, upload → validation → confirm, templates, export with filters."""
 
+import re
 from pathlib import Path
 
 from sqlalchemy import func, select
 from streamlit.testing.v1 import AppTest
 
-from tests.data.import_files import to_csv, to_xlsx
+from tests.data.import_files import HEADER, codes, to_csv, to_xlsx
 from tests.data.test_import_register import error_rows, messy_rows
 from traceboard.data import models as m
 from traceboard.data.authz import Actor
@@ -103,3 +104,29 @@ def test_an_inspector_sees_no_register_export(engine):
     at = run_page_alone(Actor("li", "inspector", 4))
     assert not at.exception
     assert "您的角色不能导出企业名录。" in [i.value for i in at.info]
+
+
+def test_a_bomb_workbook_is_one_line_on_the_page_and_the_page_goes_on(engine):
+    from tests.files.test_read_limits import bomb_xlsx
+
+    at = open_page(Actor("office1", "office"))
+    at.file_uploader(key="upload").set_value(("bomb.xlsx", bomb_xlsx(), XLSX))
+    at.run()
+    assert not at.exception
+    assert [e.value for e in at.error] == ["无法读取该文件：工作表有 1,048,576 行，最多 200,000 行"]
+    at.file_uploader(key="upload").set_value(("名录.xlsx", to_xlsx(messy_rows()), XLSX))
+    at.run()
+    assert not at.exception and not at.error
+
+
+def test_markdown_in_headers_and_file_names_is_shown_as_text(engine):
+    header = ["[修正](http://host/fix)", *HEADER[1:], "![x](http://host/beacon.png)"]
+    rows = [header, ["1", codes(1)[0], "甲食品店", "山枣镇", "食品", "", "否", "", "否", "", "x"]]
+    at = open_page(Actor("office1", "office"))
+    at.file_uploader(key="upload").set_value(("[名录](x).csv", to_csv(rows, "utf-8"), "text/csv"))
+    at.run()
+    assert not at.exception
+    captions = " ".join(c.value for c in at.caption)
+    assert "beacon" in captions and "修正" in captions and "名录" in captions
+    # Markdown needs an unescaped [, ], ( or ! for a link or an image: every one from data is escaped.
+    assert re.search(r"(?<!\\)[\[\]()!]", captions) is None

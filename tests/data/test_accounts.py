@@ -63,6 +63,15 @@ def test_password_policy(password, message):
         accounts.check_password_policy(password, "wang")
 
 
+@pytest.mark.parametrize(
+    ("username", "message"),
+    [("system", "reserved"), ("public", "reserved"), ("王芳", "lower-case"), ("a\x1b[31m", "lower-case")],
+)
+def test_usernames_come_from_a_safe_alphabet_and_reserved_names_are_refused(username, message):
+    with pytest.raises(AccountError, match=message):
+        accounts.check_username(username)
+
+
 def test_add_user_stores_only_a_hash_and_audits_without_it(engine, caplog):
     caplog.set_level(logging.DEBUG)
     secret = _add(engine, "li", "inspector", password=None, department="market-regulation")

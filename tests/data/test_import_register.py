@@ -385,3 +385,37 @@ def test_errors_file_marks_faulty_cells_and_gives_reasons(engine):
     listing = list(book["问题清单"].values)
     assert listing[0] == ("文件", "工作表", "行号", "列", "值", "问题")
     assert len(listing) == 1 + len(EXPECTED_LINES)
+
+
+@pytest.mark.parametrize(
+    "rows",
+    [
+        [
+            ["统一社会信用代码", "企业名称", "所属乡镇", "行业类别", "是否建立信息化追溯体系"],
+            [C[0], "甲店", "山枣镇", "食品", "否"],
+        ],
+        [
+            [
+                "统一社会信用代码",
+                "企业名称",
+                "所属乡镇",
+                "行业类别",
+                "是否建立信息化追溯体系",
+                "是否接入追溯平台",
+            ]
+        ],
+    ],
+    ids=["no-date-column", "header-only"],
+)
+def test_optional_columns_may_be_absent(engine, rows):
+    summary = run_import(engine, to_csv(rows, "utf-8"), "名录.csv")
+    assert summary.counts["added"] == len(rows) - 1
+    assert count(engine, m.TraceEvent) == 0
+
+
+def test_traceability_update_where_every_row_says_no(engine):
+    run_import(engine, to_csv([HEADER[1:5], [C[0], "甲店", "山枣镇", "食品"]], "utf-8"), "名录.csv")
+    rows = [["统一社会信用代码", "是否建立信息化追溯体系"], [C[0], "否"]]
+    validation = check_upload(engine, "traceability", to_csv(rows, "utf-8"), "追溯.csv", today=TODAY)
+    assert validation.ok, validation.lines()
+    assert import_validated(engine, OFFICE, validation, today=TODAY).counts["unchanged"] == 1

@@ -30,6 +30,8 @@ def _market(engine) -> int:
         ({"email": "wang@city.gov", "groups": ["staff"]}, None),  # no mapped group: no role
         ({"email": "wang@city.gov", "groups": ["bogus"]}, None),  # mapped to a role that does not exist
         ({"groups": ["trace-office"]}, None),  # no username
+        ({"email": "system", "groups": ["trace-office"]}, None),  # the name the software acts under
+        ({"email": "a b<script>", "groups": ["trace-office"]}, None),  # outside the safe alphabet
         ({"email": "li@city.gov", "groups": ["trace-inspectors"]}, None),  # inspector without department
         ({"email": "li@city.gov", "groups": ["trace-inspectors"], "dept": "nowhere"}, None),
     ],

@@ -40,3 +40,16 @@ def test_xlsx_has_frozen_chinese_header_and_widths():
     assert sheet["B3"].value == "'@危险名称"
     assert sheet.freeze_panes == "A3"
     assert sheet.column_dimensions["A"].width >= display_width("统一社会信用代码")
+
+
+def test_no_cell_of_a_written_workbook_is_a_formula_headers_and_notes_included():
+    import openpyxl
+
+    hostile = '=HYPERLINK("http://host/x","修正")'
+    frame = pd.DataFrame({hostile: [hostile, "+1+1"], "名称": ["@SUM(A1)", "-2"]})
+    content = to_xlsx_bytes({"表": frame}, header_notes={"表": hostile}, highlights={"表": [(0, 0), (1, 1)]})
+    book = openpyxl.load_workbook(io.BytesIO(content))
+    cells = [cell for sheet in book for row in sheet.iter_rows() for cell in row if cell.value is not None]
+    assert len(cells) == 7
+    assert all(cell.data_type != "f" for cell in cells)
+    assert not any(str(cell.value).startswith(("=", "+", "-", "@")) for cell in cells)

@@ -20,12 +20,13 @@ from traceboard.data.importers import (
     import_validated,
     render_errors,
 )
+from traceboard.files.read_limits import TooLarge, check_file_size, describe_caps
 from traceboard.services.audit_trail import record_export
 
 KIND = click.Choice(KINDS)
 
 
-@click.command("import")
+@click.command("import", epilog=describe_caps() + " A file past them cannot be read (exit 2).")
 @click.argument("kind", type=KIND)
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--sheet", metavar="NAME", help="Sheet of a workbook (default: the first).")
@@ -51,9 +52,12 @@ def import_cmd(
     permission = "inspection.record" if kind == "inspections" else "register.manage"
     actor = None if dry_run and not acting_as else acting_user(acting_as, permission)
     try:
+        check_file_size(file.stat().st_size)  # before reading: a huge file costs nothing to refuse
         content = file.read_bytes()
     except OSError as exc:
         raise CommandError(f"cannot read {file}: {exc.strerror}", exit_code=2) from None
+    except TooLarge as exc:
+        raise CommandError(f"{file.name}: cannot be read: {exc}", exit_code=2) from None
     try:
         validation = check_upload(get_engine(), kind, content, file.name, sheet)
     except UnreadableFile as exc:

@@ -36,6 +36,8 @@ LOCKOUT = dt.timedelta(minutes=15)
 MIN_PASSWORD_LENGTH = 10
 GENERATED_LENGTH = 16
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._@-]{1,63}$")  # e-mail addresses too (single sign-on)
+# Names the software writes for its own acts or shows for nobody in particular: no account may take them.
+RESERVED_USERNAMES = frozenset({"system", "public", "anonymous"})
 DEMO_PASSWORD = "xiangxiang-demo-2017"  # documented in the README; demo databases only
 DEMO_ACCOUNTS = (
     ("demo-leader", "leader", None, "演示·领导小组"),
@@ -139,6 +141,14 @@ def describe_user(user: User) -> dict:
     }
 
 
+def check_username(username: str) -> None:
+    """Raise AccountError unless ``username`` is from the safe alphabet and not a reserved name."""
+    if not USERNAME_PATTERN.match(username):
+        raise AccountError("a username is 2–64 lower-case letters, digits, '.', '_', '@' or '-'", "username")
+    if username in RESERVED_USERNAMES:
+        raise AccountError(f"{username!r} is reserved for the software's own use", "reserved", username)
+
+
 def add_user(
     session: Session,
     actor: Actor,
@@ -156,8 +166,7 @@ def add_user(
     as ``user.add`` without the password.
     """
     require(actor, "users.manage")
-    if not USERNAME_PATTERN.match(username):
-        raise AccountError("a username is 2–64 lower-case letters, digits, '.', '_', '@' or '-'", "username")
+    check_username(username)
     if role not in ROLES:
         raise AccountError(f"unknown role {role!r}; choose from {', '.join(ROLES)}", "role", role)
     if role == "inspector" and department is None:

@@ -1,6 +1,6 @@
 """The record: every table of traceboard, in SQLAlchemy 2 declarative style.
 
-One module on purpose (DESIGN.md): the schema is read as a whole, and Alembic
+One module on purpose: the schema is read as a whole, and Alembic
 compares the migrated database against exactly this metadata.
 
 Conventions:
@@ -29,6 +29,7 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    Numeric,
     String,
     Text,
     UniqueConstraint,
@@ -69,6 +70,7 @@ BLACKLIST_STATES = (
 )
 ALERT_STATES = ("draft", "approved", "published", "withdrawn")
 MILESTONE_KINDS = ("plan_submitted", "platform_built", "platform_interconnected")
+DUTY_BASES = ("plan", "office")
 
 
 def _in(column: str, values: tuple[str, ...]) -> str:
@@ -147,6 +149,37 @@ class Subcategory(Base):
     sort_order: Mapped[int] = mapped_column(Integer, default=0)
 
     sector: Mapped[Sector] = relationship(back_populates="subcategories")
+
+
+class Duty(Base):
+    """A duty the plan gives member departments (工作职责), quoting the plan sentence it comes from.
+
+    ``plan_part`` is the plan's part (三, 四, 五); ``basis`` says whether the plan names who
+    carries it (``plan``) or the office assigned it (``office``, explained in ``note``).
+    """
+
+    __tablename__ = "duty"
+    __table_args__ = (CheckConstraint(_in("basis", DUTY_BASES), name="basis"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    name_en: Mapped[str | None] = mapped_column(String(200))
+    plan_part: Mapped[str] = mapped_column(String(8))
+    source: Mapped[str] = mapped_column(Text)
+    basis: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str | None] = mapped_column(Text)
+    sector_id: Mapped[int | None] = mapped_column(ForeignKey("sector.id"))
+    sort_order: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class DutyDepartment(Base):
+    """A member department that carries a duty."""
+
+    __tablename__ = "duty_department"
+
+    duty_id: Mapped[int] = mapped_column(ForeignKey("duty.id"), primary_key=True)
+    department_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), primary_key=True)
 
 
 # --- the register -----------------------------------------------------------
@@ -461,6 +494,50 @@ class ReportSubmission(Base):
     submitted_on: Mapped[dt.date | None] = mapped_column(Date)
 
 
+class DutyRecord(Base):
+    """An entry of a unit's work ledger (工作台账): one act done for one of the plan's duties.
+
+    ``kind`` says what was done (资金拨付, 制度文件, 采购, 贷款 …); ``amount`` is in yuan
+    where money is involved; ``enterprise_id`` names the enterprise concerned, if one is;
+    ``document_no`` is the file number (文号) that proves it.
+    """
+
+    __tablename__ = "duty_record"
+    __table_args__ = (
+        CheckConstraint("amount IS NULL OR amount >= 0", name="amount"),
+        Index("ix_duty_record_unit_date", "unit_id", "occurred_on"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
+    duty_id: Mapped[int] = mapped_column(ForeignKey("duty.id"), index=True)
+    occurred_on: Mapped[dt.date] = mapped_column(Date)
+    kind: Mapped[str] = mapped_column(String(50))
+    amount: Mapped[float | None] = mapped_column(Numeric(14, 2, asdecimal=False))
+    enterprise_id: Mapped[int | None] = mapped_column(ForeignKey("enterprise.id"))
+    document_no: Mapped[str | None] = mapped_column(String(100))
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class CountyAdoption(Base):
+    """A county's adoption rate for a year as 湘潭市 publishes it (to rank the city among its peers).
+
+    ``rate`` is the share of important-product enterprises with IT-based traceability, 0–1.
+    """
+
+    __tablename__ = "county_adoption"
+    __table_args__ = (
+        UniqueConstraint("county", "year"),
+        CheckConstraint("rate >= 0 AND rate <= 1", name="rate"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    county: Mapped[str] = mapped_column(String(50))
+    year: Mapped[int] = mapped_column(Integer)
+    rate: Mapped[float] = mapped_column(Float)
+    source: Mapped[str | None] = mapped_column(String(200))
+
+
 # --- annual assessment ------------------------------------------------------
 
 
@@ -504,7 +581,7 @@ class AssessmentRun(Base):
 
 
 class UnitScore(Base):
-    """A unit's total score, grade and rank in an assessment run."""
+    """A unit's total score, grade and rank in an assessment run (rank 0: not graded, 不予评定)."""
 
     __tablename__ = "unit_score"
     __table_args__ = (UniqueConstraint("run_id", "unit_id"),)

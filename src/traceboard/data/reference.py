@@ -1,4 +1,4 @@
-"""The city's reference data: townships, departments, sectors and sub-categories.
+"""The city's reference data: townships, departments, sectors, sub-categories and the plan's duties.
 
 The file (``data/reference/xiangxiang.toml``) is the source; :func:`sync_reference`
 makes the database agree with it, adding what is new and updating names,
@@ -7,6 +7,7 @@ never deleting (enterprises refer to these rows).
 
 from __future__ import annotations
 
+import datetime as dt
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,7 +16,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from traceboard import config
-from traceboard.data.models import TOWNSHIP_KINDS, Sector, SectorLead, Subcategory, Unit
+from traceboard.data.models import (
+    DUTY_BASES,
+    MILESTONE_KINDS,
+    TOWNSHIP_KINDS,
+    Duty,
+    DutyDepartment,
+    Sector,
+    SectorLead,
+    Subcategory,
+    Unit,
+)
 
 
 class ReferenceError(ValueError):
@@ -56,6 +67,49 @@ class SectorRef:
     subcategories: tuple[SubcategoryRef, ...]
 
 
+MILESTONE_UNITS = ("lead-departments", "townships")
+
+
+@dataclass(frozen=True)
+class MilestoneRef:
+    """A step of the plan's timetable (part 四): ``kind`` owed by ``units`` by ``due``.
+
+    ``units`` is "lead-departments", "townships" or a tuple of department codes;
+    ``source`` quotes the plan, ``basis`` is "plan" or "office" (the office's reading).
+    """
+
+    kind: str
+    name: str
+    name_en: str
+    due: dt.date
+    units: str | tuple[str, ...]
+    part: str
+    source: str
+    basis: str = "plan"
+
+
+@dataclass(frozen=True)
+class DutyRef:
+    """A duty the plan gives member departments (工作职责), with the sentence it comes from.
+
+    ``basis`` is ``plan`` when the plan itself says who carries the duty, ``office`` when
+    the assignment is the leading group office's reading (explained in ``note``).
+    """
+
+    code: str
+    name: str
+    name_en: str
+    part: str
+    source: str
+    departments: tuple[str, ...]
+    basis: str
+    sector: str | None = None
+    note: str = ""
+
+
+PLAN_PARTS = ("三", "四", "五")
+
+
 @dataclass(frozen=True)
 class Reference:
     city_code: str
@@ -63,10 +117,30 @@ class Reference:
     townships: tuple[TownshipRef, ...]
     departments: tuple[DepartmentRef, ...]
     sectors: tuple[SectorRef, ...]
+    duties: tuple[DutyRef, ...] = ()
+    milestones: tuple[MilestoneRef, ...] = ()
     source: str = field(default="", compare=False)
 
     def department(self, code: str) -> DepartmentRef:
         return next(d for d in self.departments if d.code == code)
+
+    def lead_departments(self) -> tuple[str, ...]:
+        """Codes of the departments that lead a sector, in the reference's department order."""
+        leads = {code for s in self.sectors for code in s.leads}
+        return tuple(d.code for d in self.departments if d.code in leads)
+
+    def milestones_due(self) -> list[tuple[str, str, dt.date]]:
+        """(unit code, milestone kind, due date) for every unit the plan's timetable names."""
+        rows = []
+        for ms in self.milestones:
+            if ms.units == "lead-departments":
+                codes = self.lead_departments()
+            elif ms.units == "townships":
+                codes = tuple(t.code for t in self.townships)
+            else:
+                codes = ms.units
+            rows += [(code, ms.kind, ms.due) for code in codes]
+        return rows
 
 
 def load_reference(path: Path | None = None) -> Reference:
@@ -92,6 +166,10 @@ def load_reference(path: Path | None = None) -> Reference:
                 )
                 for s in raw["sectors"]
             ),
+            duties=tuple(
+                DutyRef(**(d | {"departments": tuple(d["departments"])})) for d in raw.get("duties", ())
+            ),
+            milestones=tuple(_milestone(m) for m in raw.get("milestones", ())),
             source=str(path),
         )
     except (KeyError, TypeError) as exc:
@@ -100,8 +178,25 @@ def load_reference(path: Path | None = None) -> Reference:
     return ref
 
 
+def _milestone(raw: dict) -> MilestoneRef:
+    units = raw.pop("units")
+    return MilestoneRef(units=units if isinstance(units, str) else tuple(units), **raw)
+
+
 def _check_reference(ref: Reference, path: Path) -> None:
     dept_codes = {d.code for d in ref.departments}
+    for ms in ref.milestones:
+        if ms.kind not in MILESTONE_KINDS:
+            raise ReferenceError(f"{path}: milestone {ms.name}: kind must be one of {MILESTONE_KINDS}")
+        if not isinstance(ms.due, dt.date) or isinstance(ms.due, dt.datetime):
+            raise ReferenceError(f"{path}: milestone {ms.name}: due must be a date (YYYY-MM-DD)")
+        if isinstance(ms.units, str) and ms.units not in MILESTONE_UNITS:
+            raise ReferenceError(
+                f"{path}: milestone {ms.name}: units must be a list or one of {MILESTONE_UNITS}"
+            )
+        unknown = [c for c in ms.units if c not in dept_codes] if not isinstance(ms.units, str) else []
+        if unknown:
+            raise ReferenceError(f"{path}: milestone {ms.name}: unknown department {unknown[0]!r}")
     for t in ref.townships:
         if t.kind not in TOWNSHIP_KINDS:
             raise ReferenceError(f"{path}: township {t.name}: unknown kind {t.kind!r}")
@@ -110,10 +205,25 @@ def _check_reference(ref: Reference, path: Path) -> None:
         unknown += [c.department for c in s.subcategories if c.department not in dept_codes]
         if unknown:
             raise ReferenceError(f"{path}: sector {s.name}: unknown department {unknown[0]!r}")
+    sector_codes = {s.code for s in ref.sectors}
+    for d in ref.duties:
+        unknown = [c for c in d.departments if c not in dept_codes]
+        if unknown:
+            raise ReferenceError(f"{path}: duty {d.name}: unknown department {unknown[0]!r}")
+        if d.sector is not None and d.sector not in sector_codes:
+            raise ReferenceError(f"{path}: duty {d.name}: unknown sector {d.sector!r}")
+        if d.basis not in DUTY_BASES:
+            raise ReferenceError(f"{path}: duty {d.name}: basis must be one of {', '.join(DUTY_BASES)}")
+        if d.part not in PLAN_PARTS:
+            raise ReferenceError(f"{path}: duty {d.name}: part must be one of {', '.join(PLAN_PARTS)}")
+        if not d.departments or not d.source.strip():
+            raise ReferenceError(f"{path}: duty {d.name}: needs its departments and the plan's sentence")
     for label, items in (
         ("township code", [t.code for t in ref.townships]),
         ("department code", list(dept_codes)),
         ("sector code", [s.code for s in ref.sectors]),
+        ("duty code", [d.code for d in ref.duties]),
+        ("duty name", [d.name for d in ref.duties]),
     ):
         if len(items) != len(set(items)):
             raise ReferenceError(f"{path}: duplicate {label}")
@@ -175,13 +285,46 @@ def sync_reference(session: Session, ref: Reference) -> int:
                 sort_order=order,
             )
     session.flush()
+    return changed + _sync_duties(session, ref, dept_id, {code: s.id for code, s in sectors.items()})
+
+
+def _sync_duties(session: Session, ref: Reference, dept_id: dict[str, int], sector_id: dict[str, int]) -> int:
+    """Duties and who carries them; a department no longer named for a duty stops carrying it."""
+    changed = 0
+    duties = {d.code: d for d in session.scalars(select(Duty))}
+    for order, d in enumerate(ref.duties):
+        changed += _upsert(
+            session,
+            duties,
+            d.code,
+            Duty,
+            name=d.name,
+            name_en=d.name_en,
+            plan_part=d.part,
+            source=d.source,
+            basis=d.basis,
+            note=d.note or None,
+            sector_id=sector_id[d.sector] if d.sector else None,
+            sort_order=order,
+        )
+    session.flush()
+    carried = {(r.duty_id, r.department_id): r for r in session.scalars(select(DutyDepartment))}
+    wanted = {(duties[d.code].id, dept_id[c]) for d in ref.duties for c in d.departments}
+    listed = {duties[d.code].id for d in ref.duties}
+    added, removed = wanted - carried.keys(), {k for k in carried.keys() - wanted if k[0] in listed}
+    for key in added:
+        session.add(DutyDepartment(duty_id=key[0], department_id=key[1]))
+    for key in removed:
+        session.delete(carried[key])  # who carries a duty is a fact of the file, not a record of work
+    changed += len(added) + len(removed)
+    session.flush()
     return changed
 
 
 def _upsert(session: Session, existing: dict, key, model, **values) -> int:
     row = existing.get(key)
     if row is None:
-        if model in (Unit, Sector):
+        if model in (Unit, Sector, Duty):
             values["code"] = key
         row = model(**values)
         session.add(row)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy import Engine, select
 
-from traceboard.data.accounts import AccountError, department_id_of
+from traceboard.data.accounts import RESERVED_USERNAMES, USERNAME_PATTERN, AccountError, department_id_of
 from traceboard.data.authz import Actor
 from traceboard.data.db import transaction
 from traceboard.data.models import ROLES, User
@@ -29,7 +29,7 @@ def actor_from_claims(engine: Engine, claims: dict, settings: dict) -> Actor | N
     values = [values] if isinstance(values, str) else list(values)
     mapping = settings.get("roles", {})
     role = next((mapping[str(v)] for v in values if mapping.get(str(v)) in ROLES), None)
-    if not username or role is None:
+    if not USERNAME_PATTERN.match(username) or username in RESERVED_USERNAMES or role is None:
         return None
     code = claims.get(settings["department_claim"]) if settings.get("department_claim") else None
     with transaction(engine) as session:

@@ -27,7 +27,9 @@ def neutralise_formula(value: object) -> object:
 
 
 def _safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame with every text cell and every header neutralised (the one path of every writer)."""
     out = frame.copy()
+    out.columns = [neutralise_formula(c) for c in out.columns]
     for column in out.columns:
         if out[column].dtype == object or pd.api.types.is_string_dtype(out[column].dtype):
             out[column] = out[column].map(neutralise_formula, na_action="ignore")
@@ -62,11 +64,13 @@ def to_xlsx_bytes(
     a hidden sheet, so they may be longer than Excel's 255-character limit.
     """
     buffer = io.BytesIO()
-    with pd.ExcelWriter(buffer, engine="xlsxwriter") as writer:
+    # xlsxwriter would otherwise turn any string starting with "=" into a formula and URLs into links.
+    options = {"strings_to_formulas": False, "strings_to_urls": False}
+    with pd.ExcelWriter(buffer, engine="xlsxwriter", engine_kwargs={"options": options}) as writer:
         bold = writer.book.add_format({"bold": True, "bg_color": "#ECEFF1", "border": 1, "text_wrap": True})
         for name, frame in sheets.items():
             safe = _safe(frame)
-            note = (header_notes or {}).get(name)
+            note = neutralise_formula((header_notes or {}).get(name))
             _write_sheet(writer, name[:31], safe, bold, note)
             _highlight(writer, name[:31], safe, (highlights or {}).get(name, []), 1 if note else 0)
         if choices:
@@ -113,9 +117,9 @@ def _write_sheet(writer, name: str, frame: pd.DataFrame, header_format, note: st
     frame.to_excel(writer, sheet_name=name, index=False, startrow=top)
     sheet = writer.sheets[name]
     if note:
-        sheet.write(0, 0, note)
+        sheet.write_string(0, 0, note)
     for col, title in enumerate(frame.columns):
-        sheet.write(top, col, str(title), header_format)
+        sheet.write_string(top, col, str(neutralise_formula(title)), header_format)
         values = frame[title].head(2000).map(display_width)
         width = max([display_width(title), *values.tolist()]) if len(values) else display_width(title)
         sheet.set_column(col, col, min(MAX_WIDTH, width + 2))

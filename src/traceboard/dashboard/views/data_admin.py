@@ -6,6 +6,7 @@ from functools import partial
 import pandas as pd
 import streamlit as st
 
+from traceboard.dashboard.plain_text import plain
 from traceboard.dashboard.state import get_engine, per_data_version, signed_in_actor, t
 from traceboard.data.authz import PermissionDenied
 from traceboard.data.exporters import export_table, filter_choices, template_bytes, to_file_bytes
@@ -19,8 +20,10 @@ from traceboard.data.importers import (
     import_validated,
     list_sheets,
     problem_table,
+    read_sheet,
     render_errors,
 )
+from traceboard.files.isolated_parse import ParserFailed, run_isolated
 
 PREVIEW_ROWS = 20
 FAULTY_ROWS_SHOWN = 500
@@ -47,6 +50,28 @@ def highlight_faulty(table: pd.DataFrame, marks: list[tuple[int, int]]):
     return table.style.apply(lambda _: styles, axis=None)
 
 
+def read_in_child(content: bytes, filename: str, sheet: str | None):
+    # A parser that aborts or runs out of memory takes down its child, not the server of every user.
+    return run_isolated(read_sheet, content, filename, sheet)
+
+
+def upload_sheets(upload) -> list[str]:
+    content = upload.getvalue()
+    key = hashlib.sha256(content).hexdigest()
+    cached = st.session_state.get("data_admin_sheets")
+    if cached is None or cached[0] != key:
+        cached = (key, run_isolated(list_sheets, content, upload.name))
+        st.session_state["data_admin_sheets"] = cached
+    return cached[1]
+
+
+def unreadable_reason(exc: UnreadableFile | ParserFailed) -> str:
+    """Why a file cannot be read, in the session's language where the reason has a code."""
+    if exc.code == "unreadable":
+        return plain(str(exc))
+    return t(f"files.{exc.code}", **{k: v for k, v in exc.params.items() if k != "file"})
+
+
 def validate_upload(kind: str, upload, sheet: str | None):
     # Streamlit reruns the page on every click: validate each (file, kind, sheet) once.
     content = upload.getvalue()
@@ -54,21 +79,21 @@ def validate_upload(kind: str, upload, sheet: str | None):
     cached = st.session_state.get("data_admin_validation")
     if cached is None or cached[0] != key:
         with st.spinner(t("data_admin.validating")):
-            cached = (key, check_upload(engine, kind, content, upload.name, sheet))
+            cached = (key, check_upload(engine, kind, content, upload.name, sheet, read=read_in_child))
         st.session_state["data_admin_validation"] = cached
     return cached[1]
 
 
 def show_validation(validation) -> None:
     raw = validation.raw
-    facts = t("data_admin.facts", file=raw.file, sheet=raw.sheet, rows=len(validation.values))
+    facts = t("data_admin.facts", file=plain(raw.file), sheet=plain(raw.sheet), rows=len(validation.values))
     if validation.header_row:
         facts += t("data_admin.facts_header", row=validation.header_row)
     if raw.encoding:
         facts += t("data_admin.facts_encoding", encoding=raw.encoding)
     st.caption(facts)
     if validation.ignored:
-        st.caption(t("data_admin.ignored", columns="、".join(validation.ignored)))
+        st.caption(t("data_admin.ignored", columns="、".join(plain(c) for c in validation.ignored)))
     if validation.header_row:
         table, marks = annotated_rows(validation)
         st.subheader(t("data_admin.preview"))
@@ -98,7 +123,7 @@ def confirm_import(validation) -> None:
     try:
         summary = import_validated(engine, actor, validation)
     except (PermissionDenied, ValidationFailed) as exc:
-        st.error(str(exc))
+        st.error(plain(exc))
         return
     c = summary.counts
     message = t("data_admin.done", added=c["added"], updated=c["updated"], unchanged=c["unchanged"])
@@ -118,11 +143,11 @@ with tab_import:
     upload = st.file_uploader(t("data_admin.upload"), type=["xlsx", "xls", "csv"], key="upload")
     if upload is not None:
         try:
-            sheets = list_sheets(upload.getvalue(), upload.name)
+            sheets = upload_sheets(upload)
             sheet = st.selectbox(t("data_admin.sheet"), sheets, key="sheet") if len(sheets) > 1 else None
             validation = validate_upload(kind, upload, sheet)
-        except UnreadableFile as exc:
-            st.error(t("data_admin.unreadable", reason=str(exc)))
+        except (UnreadableFile, ParserFailed) as exc:
+            st.error(t("data_admin.unreadable", reason=unreadable_reason(exc)))
         else:
             show_validation(validation)
             if validation.ok:

@@ -131,6 +131,59 @@ def draw_milestones(rng: np.random.Generator, lead_departments: list[int], as_of
     return pd.DataFrame(rows)
 
 
+def draw_township_milestones(rng: np.random.Generator, owed: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
+    """The milestones the plan's timetable gives the townships (unit_id, kind, due_on): most on
+    time, some late, about one in eight never recorded (逾期未报)."""
+    slip = rng.choice([-60, -20, 0, 30, 120, 10_000], size=len(owed), p=[0.3, 0.3, 0.15, 0.1, 0.03, 0.12])
+    due = pd.to_datetime(owed["due_on"]).dt.date.to_numpy()
+    achieved = [d + dt.timedelta(days=int(s)) for d, s in zip(due, slip, strict=True)]
+    return pd.DataFrame(
+        {
+            "department_id": owed["unit_id"].to_numpy(),  # the unit owing it (a township here)
+            "kind": owed["kind"].to_numpy(),
+            "due_on": due,
+            "achieved_on": [a if a <= as_of else None for a in achieved],
+            "elements": [[] for _ in achieved],
+            "note": None,
+        }
+    )
+
+
+DUTY_RECORD_KINDS = ["制度文件", "工作会议", "资金拨付", "督查检查", "培训指导"]
+
+
+def draw_duty_records(
+    rng: np.random.Generator, carriers: pd.DataFrame, duty_names: dict[int, str], as_of: dt.date
+) -> pd.DataFrame:
+    """Work-ledger entries (工作台账) from 2018: each department records each of its duties in a
+    year with some chance of its own (some departments keep their ledgers better than others),
+    one to three entries when it does; money entries carry an amount in yuan."""
+    diligence = {d: float(rng.uniform(0.35, 0.95)) for d in carriers["department_id"].unique()}
+    rows = []
+    for year in range(2018, as_of.year + 1):
+        for duty, dept in carriers[["duty_id", "department_id"]].itertuples(index=False):
+            if rng.random() > diligence[dept]:
+                continue
+            for n in range(int(rng.integers(1, 4))):
+                day = dt.date(year, 1, 1) + dt.timedelta(days=int(rng.integers(0, 365)))
+                if day > as_of:
+                    continue
+                kind = DUTY_RECORD_KINDS[int(rng.integers(0, len(DUTY_RECORD_KINDS)))]
+                rows.append(
+                    {
+                        "unit_id": dept,
+                        "duty_id": duty,
+                        "occurred_on": day,
+                        "kind": kind,
+                        "amount": float(rng.integers(5, 200)) * 10_000 if kind == "资金拨付" else None,
+                        "enterprise_id": None,
+                        "document_no": f"湘{year}{int(dept):02d}{int(duty):02d}{n + 1:02d}号",
+                        "note": f"{year}年{duty_names[duty]}",
+                    }
+                )
+    return pd.DataFrame(rows)
+
+
 def draw_publicity(rng: np.random.Generator, units: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
     """Publicity activities of every unit, a few a year."""
     rows = []

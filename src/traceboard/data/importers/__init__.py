@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -81,11 +82,15 @@ def check_upload(
     filename: str,
     sheet: str | None = None,
     today: dt.date | None = None,
+    read: Callable[[bytes, str, str | None], RawSheet] = read_sheet,
 ) -> Validation:
-    """Read and validate a file of ``kind``; raise :class:`UnreadableFile` if it cannot be read."""
+    """Read and validate a file of ``kind``; raise :class:`UnreadableFile` if it cannot be read.
+
+    ``read`` reads the file (the dashboard passes one that parses in a child process).
+    """
     if kind not in SPECS:
         raise ValueError(f"unknown kind {kind!r}; choose from {', '.join(KINDS)}")
-    raw = read_sheet(content, filename, sheet)
+    raw = read(content, filename, sheet)
     return validate_sheet(engine, kind, raw, hashlib.sha256(content).hexdigest(), today or dt.date.today())
 
 
@@ -106,7 +111,9 @@ def import_validated(
     with transaction(engine) as session:
         conn = session.connection()
         before = _table_rows(session, kind)
-        if kind == "enterprises":
+        if validation.values.empty:  # a header and no rows: nothing to write
+            counts = {"added": 0, "updated": 0, "unchanged": 0}
+        elif kind == "enterprises":
             counts = write_enterprises(conn, validation.values, today, source)
         elif kind == "traceability":
             counts = write_traceability(conn, validation.values, today, source)

@@ -16,18 +16,49 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import zipfile
 from dataclasses import dataclass
 from pathlib import PurePath
 
 import pandas as pd
 from python_calamine import CalamineError, CalamineWorkbook
 
+from traceboard.files.read_limits import (
+    CAPS,
+    TooLarge,
+    cell_too_long,
+    check_csv_lines,
+    check_file_size,
+    check_grid,
+    check_xlsx,
+)
+
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls")
 CSV_ENCODINGS = (("utf-8", "UTF-8"), ("gbk", "GBK"), ("gb18030", "GB18030"))
 
 
 class UnreadableFile(ValueError):
-    """The file cannot be read at all (wrong format, corrupt, unknown encoding, missing sheet)."""
+    """The file cannot be read at all (wrong format, corrupt, unknown encoding, missing sheet, too large).
+
+    ``code`` and ``params`` let a page word the reason in its language (``files.<code>`` in the
+    message catalogs); the text of the exception is the English message the command line prints.
+    """
+
+    def __init__(self, message: str, code: str = "unreadable", **params: object) -> None:
+        super().__init__(message)
+        self.code = code
+        self.params = params
+
+    def __reduce__(self):  # across processes (the dashboard parses uploads in a child) with code and params
+        return (_unreadable, (str(self), self.code, self.params))
+
+    @classmethod
+    def too_large(cls, filename: str, exc: TooLarge) -> UnreadableFile:
+        return cls(f"{filename}: cannot be read: {exc}", exc.code, file=filename, **exc.params)
+
+
+def _unreadable(message: str, code: str, params: dict) -> UnreadableFile:
+    return UnreadableFile(message, code, **params)
 
 
 @dataclass(frozen=True)
@@ -67,15 +98,43 @@ def list_sheets(content: bytes, filename: str) -> list[str]:
     return _open_workbook(content, filename).sheet_names
 
 
+def check_limits(content: bytes, filename: str) -> None:
+    """Refuse a file past the caps of :mod:`traceboard.files.read_limits` before any parser reads it."""
+    try:
+        check_file_size(len(content))
+        suffix = PurePath(filename).suffix.lower()
+        if suffix in (".xlsx", ".xlsm"):
+            check_xlsx(content)
+        elif not _is_workbook(filename):
+            check_csv_lines(content)
+    except TooLarge as exc:
+        raise UnreadableFile.too_large(filename, exc) from None
+    except (zipfile.BadZipFile, EOFError, NotImplementedError) as exc:
+        raise UnreadableFile(
+            f"{filename}: not a readable workbook ({exc})", file=filename, reason=str(exc)
+        ) from None
+
+
 def read_sheet(content: bytes, filename: str, sheet: str | None = None) -> RawSheet:
     """Read one sheet (the first by default) of a workbook, or a CSV file, as text cells."""
     if _is_workbook(filename):
         return _read_workbook(content, filename, sheet)
     if PurePath(filename).suffix.lower() not in (".csv", ".txt"):
         raise UnreadableFile(f"{filename}: unsupported file type; send .xlsx, .xls or .csv")
+    check_limits(content, filename)
     text, encoding = decode_csv(content, filename)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
-    rows = [[v.strip() for v in row] for row in reader]
+    try:
+        rows = [[v.strip() for v in row] for row in reader]
+    except csv.Error as exc:
+        if "field larger than field limit" in str(exc):
+            raise UnreadableFile.too_large(filename, cell_too_long(reader.line_num)) from None
+        raise UnreadableFile(
+            f"{filename}: cannot be read: line {reader.line_num}: {exc}", file=filename, reason=str(exc)
+        ) from None
+    for number, row in enumerate(rows, start=1):
+        if any(len(v) > CAPS.cell_chars for v in row):
+            raise UnreadableFile.too_large(filename, cell_too_long(number))
     return RawSheet(PurePath(filename).name, PurePath(filename).stem, _grid(rows, 0), encoding)
 
 
@@ -107,6 +166,7 @@ def _is_workbook(filename: str) -> bool:
 
 
 def _open_workbook(content: bytes, filename: str) -> CalamineWorkbook:
+    check_limits(content, filename)
     try:
         return CalamineWorkbook.from_filelike(io.BytesIO(content))
     except (CalamineError, ValueError, OSError) as exc:
@@ -122,8 +182,11 @@ def _read_workbook(content: bytes, filename: str, sheet: str | None) -> RawSheet
     name = sheet if sheet is not None else names[0]
     try:
         data = book.get_sheet_by_name(name)
+        check_grid(data.height, data.width, name)
         rows = data.to_python(skip_empty_area=False)
         merged = data.merged_cell_ranges or []
+    except TooLarge as exc:
+        raise UnreadableFile.too_large(filename, exc) from None
     except (CalamineError, ValueError) as exc:
         raise UnreadableFile(f"{filename}: sheet {name!r} cannot be read ({exc})") from None
     rows = [[v.strip() if type(v) is str else cell_text(v) for v in row] for row in rows]

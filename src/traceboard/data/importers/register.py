@@ -134,12 +134,9 @@ def write_trace_events(
     stop = stop.fillna(float(to_day(today))).to_numpy()
     adopted = trace["adopted"].astype(bool).to_numpy()
     connected = trace["connected"].astype(bool).to_numpy() if "connected" in trace else was_connected
-    connected_on = (
-        trace["connected_on"].to_numpy() if "connected_on" in trace else np.full(len(trace), np.nan)
-    )
     parts = [
-        ("adopted", adopted & ~was_adopted, trace["adopted_on"].to_numpy()),
-        ("connected", connected & ~was_connected, connected_on),
+        ("adopted", adopted & ~was_adopted, _days(trace, "adopted_on")),
+        ("connected", connected & ~was_connected, _days(trace, "connected_on")),
         ("dropped", ~adopted & was_adopted, stop),
         ("disconnected", ~connected & was_connected, stop),
     ]
@@ -154,6 +151,11 @@ def write_trace_events(
     for kind, mask, _day in parts:
         counts[kind] = int(mask.sum())
     return pd.Series(np.logical_or.reduce([mask for _k, mask, _d in parts]), index=trace.index)
+
+
+def _days(trace: pd.DataFrame, column: str) -> np.ndarray:
+    # An optional date column the file does not have is unknown (NaN), as a blank cell would be.
+    return trace[column].to_numpy(dtype=float) if column in trace else np.full(len(trace), np.nan)
 
 
 def write_traceability(conn: Connection, values: pd.DataFrame, today: dt.date, source: str) -> dict[str, int]:
