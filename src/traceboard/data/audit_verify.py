@@ -22,11 +22,13 @@ import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from traceboard.data.audit import walk_chain
 from traceboard.data.audit_checkpoint import Checkpoint, stored_checkpoints
 from traceboard.data.audit_key import AuditKeyError, PublicKey, load_key
+from traceboard.data.models import AuditCheckpoint, AuditLog
 
 
 @dataclass(frozen=True)
@@ -158,3 +160,32 @@ def _gap(first: int, last: int, at_rows: dict[int, tuple[int, str]], context: st
 
 def _good_below(stored: list[Checkpoint], rows: int) -> int:
     return max((cp.rows for cp in stored if cp.rows < rows), default=0)
+
+
+def check_latest(session: Session) -> tuple[Checkpoint | None, str | None]:
+    """The latest stored checkpoint and whether the log still reaches it, without walking the chain:
+    its signature, the number of rows up to its head row, and that row's hash (a cut tail or a
+    re-hashed chain changes one of them). None for the problem when it is reached."""
+    row = session.scalars(select(AuditCheckpoint).order_by(AuditCheckpoint.id.desc()).limit(1)).first()
+    if row is None:
+        return None, None
+    key, key_problem = trusted_key()
+    cp = Checkpoint.from_row(row, key.text if key is not None and key.key_id == row.key_id else None)
+    if key is None:
+        return cp, f"cannot check the checkpoints: {key_problem}"
+    problem = _signature_problem(cp, key)
+    if problem:
+        return cp, problem
+    rows = session.scalar(select(func.count()).where(AuditLog.id <= row.head_id))
+    head = session.scalar(select(AuditLog.hash).where(AuditLog.id == row.head_id))
+    if head is None or rows != cp.rows:
+        total = session.scalar(select(func.count()).select_from(AuditLog))
+        if total < cp.rows:
+            return cp, _reach_problem(cp, total, {})
+        return (
+            cp,
+            f"the chain no longer reaches {cp.label}: its head row (id {row.head_id}) is not row {cp.rows}",
+        )
+    if head != cp.head:
+        return cp, _reach_problem(cp, cp.rows, {cp.rows: (row.head_id, head)})
+    return cp, None

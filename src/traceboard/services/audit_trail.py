@@ -24,11 +24,10 @@ from traceboard.data.audit_checkpoint import (
     Checkpoint,
     CheckpointFileError,
     copy_path,
-    latest_checkpoint,
     seal,
     write_copy,
 )
-from traceboard.data.audit_verify import AuditReport, verify_log
+from traceboard.data.audit_verify import AuditReport, check_latest, verify_log
 from traceboard.data.authz import Actor, require
 from traceboard.data.backup import BackupError, BackupSummary, restore_backup, write_backup
 from traceboard.data.db import transaction
@@ -69,11 +68,31 @@ def write_checkpoint(engine: Engine, actor: Actor) -> Checkpoint:
         return seal(session, reason="manual")
 
 
-def current_checkpoint(engine: Engine, actor: Actor | None) -> Checkpoint | None:
-    """The latest stored checkpoint (with the public key when this installation signed it)."""
+def latest_status(engine: Engine, actor: Actor | None) -> tuple[Checkpoint | None, str | None]:
+    """The latest stored checkpoint (with the public key when this installation signed it) and what
+    keeps the log from reaching it (None when it does): a quick look, not the whole walk."""
     require(actor, "audit.read")
-    with engine.connect() as conn:
-        return latest_checkpoint(conn)
+    with Session(engine) as session:
+        return check_latest(session)
+
+
+def audited_download(
+    engine: Engine,
+    actor: Actor,
+    kind: str,
+    fmt: str,
+    rows: int,
+    filters: Mapping | None,
+    make: Callable[[], bytes],
+) -> Callable[[], bytes]:
+    """For a download button: the file's bytes, made when the user asks for them, with the audit row."""
+
+    def deliver() -> bytes:
+        content = make()
+        record_export(engine, actor, kind, fmt, rows, filters)
+        return content
+
+    return deliver
 
 
 def publish_site(

@@ -24,6 +24,7 @@ from traceboard.data.importers import (
     render_errors,
 )
 from traceboard.files.isolated_parse import ParserFailed, run_isolated
+from traceboard.services.audit_trail import audited_download
 
 PREVIEW_ROWS = 20
 FAULTY_ROWS_SHOWN = 500
@@ -196,16 +197,18 @@ with tab_export:
         st.dataframe(table.head(PREVIEW_ROWS), hide_index=True, width="stretch")
         left, right = st.columns(2)
         name = SPECS["enterprises"].title
+        # the file is made, and the export audited, when the user clicks
+        make = {fmt: partial(to_file_bytes, table, fmt, name) for fmt in ("xlsx", "csv")}
         left.download_button(
             t("common.download_xlsx"),
-            partial(to_file_bytes, table, "xlsx", name),
+            audited_download(engine, actor, "enterprises", "xlsx", len(table), filters, make["xlsx"]),
             f"{name}.xlsx",
             XLSX,
             key="export_xlsx",
         )
         right.download_button(
             t("common.download_csv"),
-            partial(to_file_bytes, table, "csv", name),
+            audited_download(engine, actor, "enterprises", "csv", len(table), filters, make["csv"]),
             f"{name}.csv",
             "text/csv",
             key="export_csv",
