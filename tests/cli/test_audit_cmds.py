@@ -3,6 +3,7 @@ the database, each caught on SQLite and PostgreSQL, through the real entry point
 
 import base64
 import datetime as dt
+import gzip
 import hashlib
 import itertools
 import json
@@ -12,7 +13,7 @@ import stat
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import DBAPIError
 
 from tests.data.insider import without_append_only_guard
@@ -22,7 +23,7 @@ from traceboard.data.accounts import add_user
 from traceboard.data.audit import compute_hash, record_audit, verify_chain
 from traceboard.data.audit_checkpoint import statement
 from traceboard.data.authz import SYSTEM
-from traceboard.data.db import transaction
+from traceboard.data.db import make_engine, transaction
 from traceboard.data.models import AuditCheckpoint, AuditLog
 
 CONTENT = ("at", "actor", "action", "entity", "entity_id", "before", "after")
@@ -212,6 +213,10 @@ def test_verify_against_a_published_checkpoint(engine, capsys, tmp_path):
     assert main(["publish", "--out", str(tmp_path / "site"), "--as", "li"]) == 0
     published = tmp_path / "site" / "audit-checkpoint.json"
     assert _verify(capsys, "--against", str(published))[0] == 0
+    with transaction(engine) as session:  # the publication is audited, and its checkpoint covers that row
+        last = session.scalars(select(AuditLog).order_by(AuditLog.id.desc())).first()
+    assert (last.actor, last.action, last.entity) == ("li", "site.publish", "site")
+    assert json.loads(published.read_text())["head"] == last.hash
     altered = json.loads(published.read_text())
     altered["at"] = "2026-01-01T00:00:00.000000+00:00"  # a doctored copy no longer matches its signature
     (tmp_path / "altered.json").write_text(json.dumps(altered))
@@ -263,12 +268,15 @@ def test_backup_and_restore_commands(engine, capsys, tmp_path, monkeypatch):
         add_user(session, SYSTEM, "root", "admin", password="Correct-horse-9")
         add_user(session, SYSTEM, "wang", "office", password="Correct-horse-9")
     out = tmp_path / "backups" / "b.jsonl.gz"
-    os.umask(0o022)
     assert main(["backup", "--out", str(out)]) == 1
     assert "name the acting user with --as NAME" in capsys.readouterr().err
     assert main(["backup", "--out", str(out), "--as", "wang"]) == 1
     assert "may not record.backup" in capsys.readouterr().err
-    assert main(["backup", "--out", str(out), "--as", "root"]) == 0
+    umask = os.umask(0o022)  # a usual umask would make the file world-readable
+    try:
+        assert main(["backup", "--out", str(out), "--as", "root"]) == 0
+    finally:
+        os.umask(umask)
     assert capsys.readouterr().out.startswith(f"backup written to {out}: ")
     assert stat.S_IMODE(out.stat().st_mode) == 0o600
     with transaction(engine) as session:
@@ -281,3 +289,37 @@ def test_backup_and_restore_commands(engine, capsys, tmp_path, monkeypatch):
     assert main(["restore", str(out)]) == 0
     assert "audit log verified" in capsys.readouterr().out
     assert main(["audit", "verify"]) == 0
+
+
+def test_a_restore_whose_log_does_not_reach_its_checkpoint_restores_nothing(
+    engine, capsys, tmp_path, monkeypatch
+):
+    """Someone drops the last audit row from a backup file and fixes its trailer: the restore refuses."""
+    _rows(engine, 2)
+    with transaction(engine) as session:
+        add_user(session, SYSTEM, "root", "admin", password="Correct-horse-9")
+    out = tmp_path / "b.jsonl.gz"
+    assert main(["backup", "--out", str(out), "--as", "root"]) == 0
+    lines = [json.loads(line) for line in gzip.decompress(out.read_bytes()).splitlines()]
+    table = None
+    for i, item in enumerate(lines):
+        if isinstance(item, dict) and "table" in item:
+            table = item["table"]
+        elif table == "audit_log" and isinstance(lines[i + 1], dict):
+            last_audit_row = i  # the last row of the audit table
+            break
+    del lines[last_audit_row]
+    lines[-1]["counts"]["audit_log"] -= 1
+    doctored = tmp_path / "doctored.jsonl.gz"
+    doctored.write_bytes(gzip.compress(b"\n".join(json.dumps(x).encode() for x in lines) + b"\n"))
+    target = tmp_path / "new.db"
+    monkeypatch.setenv("TRACEBOARD_DATABASE_URL", f"sqlite:///{target}")
+    reset_engines()
+    capsys.readouterr()
+    assert main(["restore", str(doctored)]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("traceboard: the restored audit log does not verify; nothing was restored: ")
+    assert "rows, the log has" in err and len(err.splitlines()) == 1
+    with make_engine(f"sqlite:///{target}").connect() as conn:
+        assert conn.scalar(select(func.count()).select_from(AuditLog)) == 0
+    assert main(["restore", str(out)]) == 0  # the untouched backup restores into the same empty database

@@ -105,9 +105,12 @@ def export_cmd(kind: str, fmt: str, out: Path, acting_as, **filters) -> None:
     except ExportError as exc:
         raise CommandError(str(exc)) from None
     content = to_file_bytes(table, fmt, SPECS[kind].title)
-    record_export(
-        get_engine(), actor, kind, fmt, len(table), chosen, deliver=lambda: out.write_bytes(content)
-    )
+    try:  # the file is written inside the audit row's transaction: no row claims a file never written
+        record_export(
+            get_engine(), actor, kind, fmt, len(table), chosen, deliver=lambda: out.write_bytes(content)
+        )
+    except OSError as exc:
+        raise CommandError(f"cannot write {out}: {exc.strerror or exc}") from None
     click.echo(f"{kind}: {len(table)} rows written to {out}")
 
 
