@@ -106,9 +106,7 @@ def gather_inputs(engine: Engine, year: int, as_of: dt.date) -> AssessmentInputs
         columns={"duty_id": "duty", "occurred_on": "recorded_on"}
     )
     with session_factory(engine)() as session:
-        units = _frame(session, select(m.Unit.id, m.Unit.code, m.Unit.name, m.Unit.kind, m.Unit.sort_order))
-        units["group"] = units["kind"].where(units["kind"] == "department", "township")
-        units = units.sort_values(["sort_order", "id"], kind="stable").reset_index(drop=True)
+        units = _units(session)
         ins = m.Inspection
         inspections = _frame(
             session,
@@ -165,6 +163,23 @@ def gather_inputs(engine: Engine, year: int, as_of: dt.date) -> AssessmentInputs
                 ("due_on", "submitted_on"),
             ),
         )
+
+
+def _units(session: Session) -> pd.DataFrame:
+    units = _frame(
+        session, select(m.Unit.id, m.Unit.code, m.Unit.name, m.Unit.name_en, m.Unit.kind, m.Unit.sort_order)
+    )
+    units["group"] = units["kind"].where(units["kind"] == "department", "township")
+    return units.sort_values(["sort_order", "id"], kind="stable").reset_index(drop=True)
+
+
+def read_timetable(engine: Engine) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The plan's timetable and what was recorded: (units as in AssessmentInputs, the milestones
+    owed — unit_id, kind, due_on —, the milestone rows — unit_id, kind, due_on, achieved_on)."""
+    with session_factory(engine)() as session:
+        units = _units(session)
+        recorded = _milestones(session).rename(columns={"department_id": "unit_id"})
+    return units, milestones_due(units, load_reference()), recorded
 
 
 def milestones_due(units: pd.DataFrame, ref: Reference) -> pd.DataFrame:

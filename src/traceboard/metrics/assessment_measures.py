@@ -22,9 +22,9 @@ import pandas as pd
 
 from traceboard.data.assessment_store import AssessmentInputs
 from traceboard.data.frame import RegisterFrame, to_day
+from traceboard.data.vocabulary import PLAN_ELEMENTS
 from traceboard.metrics.adoption import compute_adoption
 
-PLAN_ELEMENTS = ("建设目标", "工作任务", "追溯模式", "落地模式", "时间进度", "重要产品目录", "具体措施")
 NON_COOPERATION = ("obstruction", "unreachable")
 
 

@@ -1,1 +1,1 @@
-"""Use cases both faces share: load, call the domain, save, audit. They take the Engine."""
+"""Use cases both faces share: load from the record, call the pure domain, save and audit."""

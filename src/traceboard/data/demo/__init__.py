@@ -121,6 +121,8 @@ def generate_demo(
         # city drawn before them stays the same city
         _write_duties(session, np.random.default_rng([seed, 16]), as_of, write)
         _write_cases(session, rng, checks, enterprises, as_of, summary)
+        county_rates = activity.draw_county_rates(np.random.default_rng([seed, 17]), as_of)
+        write(m.CountyAdoption, county_rates, "county rates", 0.96)
         summary.counts["app_user"] = add_demo_accounts(session)  # one per role, README "Demo accounts"
         summary.seconds = time.perf_counter() - started
         record_audit(
