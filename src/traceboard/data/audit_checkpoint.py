@@ -97,28 +97,28 @@ class Checkpoint:
 
     @classmethod
     def from_json(cls, data: bytes | str, source: str) -> Checkpoint:
-        """A checkpoint from a file (a published ``audit-checkpoint.json``, a backup's header)."""
+        """A checkpoint from a file (a published ``audit-checkpoint.json``, a saved copy)."""
         try:
-            value = json.loads(data) if isinstance(data, bytes | str) else data
-            if not isinstance(value, dict) or value.get("format") != FORMAT:
-                raise CheckpointFileError(f"{source} is not a traceboard audit checkpoint ({FORMAT})")
-            rows, first_row = value["rows"], value["first_row"]
-            if not (isinstance(rows, int) and isinstance(first_row, int) and 1 <= first_row <= rows):
-                raise CheckpointFileError(f"{source}: rows and first_row must be 1 ≤ first_row ≤ rows")
-            return cls(
-                dt.datetime.fromisoformat(value["at"]),
-                first_row,
-                rows,
-                str(value["head"]),
-                str(value["key_id"]),
-                str(value["signature"]),
-                public_key=value.get("public_key"),
-                source=source,
-            )
-        except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError, ValueError) as exc:
-            if isinstance(exc, CheckpointFileError):
-                raise
+            value = json.loads(data)
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise CheckpointFileError(f"{source} is not a readable audit checkpoint: {exc}") from None
+        return cls.from_dict(value, source)
+
+    @classmethod
+    def from_dict(cls, value: Any, source: str) -> Checkpoint:
+        """A checkpoint from its JSON object (:meth:`as_dict`); CheckpointFileError naming ``source``."""
+        if not isinstance(value, dict) or value.get("format") != FORMAT:
+            raise CheckpointFileError(f"{source} is not a traceboard audit checkpoint ({FORMAT})")
+        rows, first_row = value.get("rows"), value.get("first_row")
+        if not (isinstance(rows, int) and isinstance(first_row, int) and 1 <= first_row <= rows):
+            raise CheckpointFileError(f"{source}: rows and first_row must be counts, 1 ≤ first_row ≤ rows")
+        try:
+            at = dt.datetime.fromisoformat(value["at"])
+            head, key_id, signature = (str(value[k]) for k in ("head", "key_id", "signature"))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise CheckpointFileError(f"{source} is not a readable audit checkpoint: {exc}") from None
+        public_key = value.get("public_key")
+        return cls(at, first_row, rows, head, key_id, signature, public_key=public_key, source=source)
 
 
 def statement(at: dt.datetime, first_row: int, rows: int, head: str, key_id: str) -> bytes:

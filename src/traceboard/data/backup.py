@@ -222,7 +222,7 @@ def _carried_checkpoint(head: dict, path: Path) -> Checkpoint | None:
     if carried is None:
         return None
     try:
-        return Checkpoint.from_json(json.dumps(carried), f"carried by the backup {path.name}")
+        return Checkpoint.from_dict(carried, f"carried by the backup {path.name}")
     except CheckpointFileError as exc:
         raise BackupError(str(exc)) from None
 
