@@ -7,10 +7,9 @@ from pathlib import Path
 import click
 
 from traceboard.cli.common import CommandError, acting_user, as_option, get_engine
-from traceboard.data.audit_checkpoint import CheckpointFileError
-from traceboard.data.backup import BackupError
 from traceboard.data.migrate import schema_is_current
 from traceboard.services import audit_trail
+from traceboard.services.audit_trail import BackupError, CheckpointFileError
 
 
 def _require_schema() -> None:

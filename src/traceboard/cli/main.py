@@ -18,11 +18,10 @@ from traceboard.cli import (
     user_cmds,
 )
 from traceboard.cli.common import CommandError
-from traceboard.data.audit_checkpoint import AuditSealError
-from traceboard.data.audit_key import AuditKeyError
 from traceboard.data.authz import PermissionDenied
 from traceboard.data.db import DatabaseUnavailable
 from traceboard.data.reference import ReferenceError
+from traceboard.services.audit_trail import AuditKeyError, AuditSealError
 
 # Each module registers its commands on the group; add new areas here.
 COMMAND_MODULES = (

@@ -20,13 +20,15 @@ from sqlalchemy.orm import Session
 from traceboard.blacklist import public
 from traceboard.blacklist.site import SiteSettings
 from traceboard.data.audit import record_audit
-from traceboard.data.audit_checkpoint import (
+from traceboard.data.audit_checkpoint import (  # noqa: F401  (errors re-exported for the faces)
+    AuditSealError,
     Checkpoint,
     CheckpointFileError,
     copy_path,
     seal,
     write_copy,
 )
+from traceboard.data.audit_key import AuditKeyError  # noqa: F401  (re-exported for the faces)
 from traceboard.data.audit_verify import AuditReport, check_latest, verify_log
 from traceboard.data.authz import Actor, require
 from traceboard.data.backup import BackupError, BackupSummary, restore_backup, write_backup
