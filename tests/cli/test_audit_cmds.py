@@ -17,12 +17,12 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import DBAPIError
 
 from tests.data.insider import without_append_only_guard
+from traceboard.accounts.accounts import add_user
+from traceboard.accounts.authz import SYSTEM
 from traceboard.cli.common import reset_engines
 from traceboard.cli.main import main
-from traceboard.data.accounts import add_user
 from traceboard.data.audit import compute_hash, record_audit, verify_chain
 from traceboard.data.audit_checkpoint import statement
-from traceboard.data.authz import SYSTEM
 from traceboard.data.db import make_engine, transaction
 from traceboard.data.models import AuditCheckpoint, AuditLog
 

@@ -5,8 +5,8 @@ import re
 import pytest
 from sqlalchemy import select
 
+from traceboard.accounts.accounts import sign_in
 from traceboard.cli.main import main
-from traceboard.data.accounts import sign_in
 from traceboard.data.db import transaction
 from traceboard.data.models import AuditLog
 

@@ -7,8 +7,8 @@ from streamlit.testing.v1 import AppTest
 
 from tests.dashboard.test_pages import APP
 from tests.data.insider import without_append_only_guard
+from traceboard.accounts.authz import Actor
 from traceboard.data.audit import record_audit
-from traceboard.data.authz import Actor
 from traceboard.data.db import transaction
 from traceboard.data.models import AuditCheckpoint, AuditLog
 from traceboard.services.audit_trail import audited_download, latest_status

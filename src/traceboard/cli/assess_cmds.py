@@ -19,9 +19,9 @@ import pandas as pd
 
 from traceboard.cli.common import CommandError, acting_user, as_option, get_engine
 from traceboard.data.assessment_config import InvalidIndicatorSet
-from traceboard.data.assessment_report import grading_note_zh, rank_text, save_report_files
 from traceboard.data.assessment_store import LockedRunError
-from traceboard.data.tables import display_width
+from traceboard.files.assessment_report import grading_note_zh, rank_text, save_report_files
+from traceboard.files.tables import display_width
 from traceboard.metrics.assessment import UnknownMeasure
 from traceboard.metrics.assessment_run import (
     AssessmentView,

@@ -6,6 +6,7 @@ import sys
 
 import click
 
+from traceboard.accounts.authz import PermissionDenied
 from traceboard.cli import (
     adoption_cmds,
     assess_cmds,
@@ -14,11 +15,12 @@ from traceboard.cli import (
     blacklist_cmds,
     draw_cmds,
     io_cmds,
+    platform_cmds,
     setup_cmds,
+    timetable_cmds,
     user_cmds,
 )
 from traceboard.cli.common import CommandError
-from traceboard.data.authz import PermissionDenied
 from traceboard.data.db import DatabaseUnavailable
 from traceboard.data.reference import ReferenceError
 from traceboard.services.audit_trail import AuditKeyError, AuditSealError
@@ -34,6 +36,8 @@ COMMAND_MODULES = (
     assess_cmds,
     draw_cmds,
     adoption_cmds,
+    platform_cmds,
+    timetable_cmds,
 )
 
 

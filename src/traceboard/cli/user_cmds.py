@@ -5,9 +5,9 @@ from __future__ import annotations
 import click
 from sqlalchemy.orm import Session
 
+from traceboard.accounts import accounts
+from traceboard.accounts.authz import UnknownActor, load_actor
 from traceboard.cli.common import CommandError, acting_user, as_option, get_engine
-from traceboard.data import accounts
-from traceboard.data.authz import UnknownActor, load_actor
 from traceboard.data.db import transaction
 from traceboard.data.migrate import schema_is_current
 from traceboard.data.models import ROLES

@@ -23,7 +23,8 @@ import pandas as pd
 from traceboard.data.assessment_store import AssessmentInputs
 from traceboard.data.frame import RegisterFrame, to_day
 from traceboard.data.vocabulary import PLAN_ELEMENTS
-from traceboard.metrics.adoption import compute_adoption
+from traceboard.metrics.active_traceability import ACTIVE_WINDOW_DAYS, uploaded_within
+from traceboard.metrics.adoption import adoption_state, compute_adoption
 
 NON_COOPERATION = ("obstruction", "unreachable")
 
@@ -161,6 +162,28 @@ def measure_adoption_growth(ctx: MeasureContext, params: dict) -> pd.DataFrame:
         for r, b in zip(now["rate"], before["rate"], strict=True)
     ]
     return _result(ctx.ids, now["rate"].to_numpy() - before["rate"].to_numpy(), applicable, inputs)
+
+
+def measure_active_rate(ctx: MeasureContext, params: dict) -> pd.DataFrame:
+    """Enterprises with active traceability ÷ enterprises in operation of the unit at the assessment
+    day: those that uploaded records to a platform within ``window_days`` (default 90) up to it."""
+    day = to_day(ctx.inputs.as_of)
+    window = int(params.get("window_days", ACTIVE_WINDOW_DAYS))
+    ent = ctx.frame.enterprises
+    in_operation = adoption_state(ctx.frame, day)["active"].to_numpy()
+    active = uploaded_within(ctx.frame.uploads, len(ent), day, window) & in_operation
+    names = ctx.units.set_index("id")["name"].reindex(ctx.ids).to_numpy()
+    codes = pd.Index(names).get_indexer(ent[ctx.group].astype(object).to_numpy())
+    known = codes >= 0
+    total = np.bincount(codes[known & in_operation], minlength=len(names))
+    uploading = np.bincount(codes[known & active], minlength=len(names))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        value = uploading / total
+    inputs = [
+        {"active": int(a), "total": int(t), "window_days": window}
+        for a, t in zip(uploading, total, strict=True)
+    ]
+    return _result(ctx.ids, value, total > 0, inputs)
 
 
 # --- random checks ----------------------------------------------------------------
@@ -338,6 +361,7 @@ MEASURES: dict[str, Measure] = {
     ),
     "adoption_rate": Measure(measure_adoption_rate, "adoption", "share"),
     "adoption_growth": Measure(measure_adoption_growth, "adoption growth", "points"),
+    "active_rate": Measure(measure_active_rate, "active traceability", "share"),
     "check_plan_completion": Measure(measure_check_plan_completion, "checks done", "share", ("department",)),
     "publication_on_time": Measure(
         measure_publication_on_time, "published on time", "share", ("department",)

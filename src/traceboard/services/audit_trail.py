@@ -17,6 +17,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from traceboard.accounts.authz import Actor, require
 from traceboard.blacklist import public
 from traceboard.blacklist.site import SiteSettings
 from traceboard.data.audit import record_audit
@@ -30,10 +31,9 @@ from traceboard.data.audit_checkpoint import (  # noqa: F401  (errors re-exporte
 )
 from traceboard.data.audit_key import AuditKeyError  # noqa: F401  (re-exported for the faces)
 from traceboard.data.audit_verify import AuditReport, check_latest, verify_log
-from traceboard.data.authz import Actor, require
 from traceboard.data.backup import BackupError, BackupSummary, restore_backup, write_backup
 from traceboard.data.db import transaction
-from traceboard.data.site_writer import write_site
+from traceboard.files.site_writer import write_site
 
 SITE_CHECKPOINT = "audit-checkpoint.json"
 

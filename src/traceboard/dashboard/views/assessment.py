@@ -13,7 +13,7 @@ from traceboard.dashboard.state import (
     t,
     today,
 )
-from traceboard.data.assessment_report import write_assessment_pdf, write_assessment_xlsx
+from traceboard.files.assessment_report import write_assessment_pdf, write_assessment_xlsx
 from traceboard.metrics.assessment import compare_with_average, count_grades
 from traceboard.metrics.assessment_run import (
     FIRST_YEAR,
