@@ -7,12 +7,14 @@ reason. The Dockerfile is linted by hadolint (from the lock) and read back with 
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import re
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -165,3 +167,83 @@ def test_the_launcher_hands_the_cookie_secret_file_to_streamlit(tmp_path):
         check=True,
     )
     assert result.stdout == "the-shared-secret audit verify\n"
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="make-secrets.sh gives the audit key to uid 10001: needs root")
+def test_make_secrets_creates_each_secret_once_with_the_owners_compose_needs(tmp_path):
+    script = tmp_path / "make-secrets.sh"
+    shutil.copy(DEPLOY / "make-secrets.sh", script)
+    subprocess.run([str(script)], check=True, capture_output=True)
+    secrets = tmp_path / "secrets"
+    assert {p.name for p in secrets.iterdir()} == SECRETS
+    assert secrets.stat().st_mode & 0o777 == 0o700
+    key = secrets / "audit_key"
+    assert (key.stat().st_uid, key.stat().st_mode & 0o777) == (10001, 0o600)
+    assert key.read_text(encoding="ascii").startswith("-----BEGIN PRIVATE KEY-----")
+    parsed = subprocess.run(
+        ["openssl", "pkey", "-in", str(key), "-noout", "-text"], capture_output=True, text=True
+    )
+    assert parsed.returncode == 0 and "ED25519" in parsed.stdout.upper()
+    for name in ("db_password", "cookie_secret"):
+        assert len((secrets / name).read_text(encoding="ascii").strip()) >= 40
+    before = {name: (secrets / name).read_bytes() for name in SECRETS}
+    subprocess.run([str(script)], check=True, capture_output=True)  # a second run keeps them
+    assert {name: (secrets / name).read_bytes() for name in SECRETS} == before
+
+
+def test_nginx_accepts_the_proxy_config_with_the_compose_includes(tmp_path):
+    """`nginx -t` on deploy/nginx.conf with the container's include files (the replicas' service
+    names swapped for loopback: only Docker's resolver knows them)."""
+    nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+    if not Path(nginx).exists():
+        pytest.fail("nginx is missing: install Debian's nginx package (make test does)")
+    (tmp_path / "nginx.conf").symlink_to(DEPLOY / "nginx.conf")
+    shutil.copy(DEPLOY / "compose" / "traceboard-listen.conf", tmp_path)
+    upstream = (DEPLOY / "compose" / "traceboard-upstream.conf").read_text(encoding="utf-8")
+    (tmp_path / "traceboard-upstream.conf").write_text(
+        re.sub(r"app\d+:", "127.0.0.1:", upstream), encoding="utf-8"
+    )
+    result = subprocess.run(
+        [nginx, "-t", "-p", f"{tmp_path}/", "-c", str(tmp_path / "nginx.conf")],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "test is successful" in result.stderr
+
+
+def test_the_backup_service_backs_up_at_start_and_at_the_set_time_and_prunes_old_files(tmp_path):
+    fake = tmp_path / "bin" / "traceboard"
+    fake.parent.mkdir()
+    # Stands in for `traceboard backup --out FILE`: records its arguments in FILE.
+    script = '#!/bin/sh\n[ "$1" = backup ] && [ "$2" = --out ] && echo "$*" > "$3"\n'
+    fake.write_text(script, encoding="utf-8")
+    fake.chmod(0o755)
+    backups = tmp_path / "backups"
+    backups.mkdir()
+    old = backups / "traceboard-20200101-023000.jsonl.gz"
+    old.write_text("old", encoding="utf-8")
+    os.utime(old, (0, 0))
+    at = dt.datetime.now() + dt.timedelta(seconds=3)
+    if at.date() != dt.date.today():
+        pytest.skip("the set time would fall on tomorrow: run again after midnight")
+    env = {
+        "PATH": f"{fake.parent}:/usr/bin:/bin",
+        "TRACEBOARD_BACKUP_DIR": str(backups),
+        "TRACEBOARD_BACKUP_AT": at.strftime("%H:%M:%S"),
+        "TRACEBOARD_BACKUP_KEEP_DAYS": "30",
+    }
+    service = subprocess.Popen([str(DEPLOY / "entrypoint.sh"), "backup-nightly"], env=env)
+    try:
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline and len(list(backups.glob("traceboard-*.jsonl.gz"))) < 2:
+            time.sleep(0.2)
+    finally:
+        service.kill()
+        service.wait()
+    made = sorted(backups.glob("traceboard-*.jsonl.gz"))
+    assert not old.exists()  # older than the days kept
+    assert len(made) == 2  # one at start, one at the set time
+    for path in made:
+        assert path.read_text(encoding="utf-8") == f"backup --out {path}\n"
+        assert path.stat().st_mode & 0o077 == 0  # owner-only

@@ -345,6 +345,27 @@ def measure_duty_coverage(ctx: MeasureContext, params: dict) -> pd.DataFrame:
     return _result(ctx.ids, value, owed > 0, inputs)
 
 
+def measure_duty_regularity(ctx: MeasureContext, params: dict) -> pd.DataFrame:
+    """Of the unit's duties × the quarters of the year begun by the assessment day, the share with
+    a duty record (工作台账) in that quarter: work kept up through the year, not once at its end.
+    Not applicable to a unit the duty list gives no duty."""
+    as_of = pd.Timestamp(ctx.inputs.as_of)
+    quarters = int((as_of.month - 1) // 3 + 1) if as_of.year == ctx.inputs.year else 4
+    duties = ctx.inputs.duties.drop_duplicates(["unit_id", "duty"])
+    records = ctx.inputs.duty_records
+    records = records[records["recorded_on"] <= as_of]
+    cells = records.assign(quarter=records["recorded_on"].dt.quarter)[["unit_id", "duty", "quarter"]]
+    cells = cells.drop_duplicates().merge(duties, on=["unit_id", "duty"], how="inner")
+    owed = _count_by(duties, "unit_id", ctx.ids) * quarters
+    kept = _count_by(cells, "unit_id", ctx.ids)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        value = kept / owed
+    inputs = [
+        {"duty_quarters": int(o), "duty_quarters_recorded": int(k)} for o, k in zip(owed, kept, strict=True)
+    ]
+    return _result(ctx.ids, value, owed > 0, inputs)
+
+
 @dataclass(frozen=True)
 class Measure:
     compute: Callable[[MeasureContext, dict], pd.DataFrame]
@@ -374,6 +395,7 @@ MEASURES: dict[str, Measure] = {
         measure_blacklist_alert_acts, "blacklist moves and alerts", "count", ("department",)
     ),
     "duty_coverage": Measure(measure_duty_coverage, "duties with a record", "share"),
+    "duty_regularity": Measure(measure_duty_regularity, "duty-quarters with a record", "share"),
     "publicity_count": Measure(measure_publicity_count, "publicity activities", "count"),
     "reports_on_time": Measure(measure_reports_on_time, "reports on time", "share", ("township",)),
 }
