@@ -1,7 +1,7 @@
 """the audit log is append-only at the database, and signed checkpoints cover it
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0006
+Revises: 0005
 Create Date: 2026-11-30 19:30:00
 
 Triggers refuse UPDATE and DELETE on ``audit_log`` and ``audit_checkpoint`` for
@@ -16,8 +16,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0005"
-down_revision: str | None = "0004"
+revision: str = "0006"
+down_revision: str | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
