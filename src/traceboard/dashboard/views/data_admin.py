@@ -194,14 +194,20 @@ def entry_form(kind: str) -> None:
     with st.form(f"entry_{kind}"):
         cells = {}
         for field in fields:
-            label = field.header + (" *" if field.mandatory else "") + (" 🔑" if field.key_part else "")
+            label = field.header + (" *" if field.mandatory else "")
+            label += t("data_admin.entry_key_mark") if field.key_part else ""
             value = current.get(field.header, "")
             widget = f"entry_{kind}_{version}_{field.key}"
             if field.choices is not None:
                 options = ["", *field.choices]
                 index = options.index(value) if value in options else 0
                 cells[field.header] = st.selectbox(
-                    label, options, index=index, help=field.help or None, key=widget
+                    label,
+                    options,
+                    index=index,
+                    help=field.help or None,
+                    key=widget,
+                    placeholder=t("data_admin.entry_choose"),
                 )
             else:
                 cells[field.header] = st.text_input(label, value, help=field.help or None, key=widget)
