@@ -48,6 +48,7 @@ def check_rules(
         _default_departments(values, lookups)
     if kind == "milestones":
         _combine_elements(values, text, flag)
+        _plan_due_dates(values, text, lookups, flag)
     if kind == "county-rates" and "year" in values:
         year = pd.to_numeric(values["year"], errors="coerce")
         flag(year.notna() & ~year.between(*YEARS), "year", f"not a year between {YEARS[0]} and {YEARS[1]}")
@@ -123,6 +124,21 @@ def _check_alert(values: pd.DataFrame, flag) -> None:
     flag(reason.notna() & withdrawn.isna(), "withdrawn_on", "a withdrawal reason needs the withdrawal date")
     values["state"] = pd.Series("published", index=values.index, dtype=object).where(
         withdrawn.isna(), "withdrawn"
+    )
+
+
+def _plan_due_dates(values: pd.DataFrame, text: pd.DataFrame, lookups: Lookups, flag) -> None:
+    """A blank due date is the plan's for that unit and milestone; without one in the plan it is missing."""
+    pairs = pd.Series(list(zip(_column(values, "department_id"), _column(values, "kind"), strict=True)))
+    planned = pairs.map(lambda p: lookups.milestones_due.get(p)).set_axis(values.index)
+    given = _column(values, "due_on")
+    blank = _blank(text, "due_on")
+    values["due_on"] = given.where(given.notna() | ~blank, planned).astype(object)
+    named = _column(values, "department_id").notna() & _column(values, "kind").notna()
+    flag(
+        blank & planned.isna() & named,
+        "due_on",
+        "missing (the plan sets no date for this unit and milestone)",
     )
 
 

@@ -231,7 +231,13 @@ SPECS: dict[str, Spec] = {
                 True,
                 "、".join(MILESTONE_LABELS.values()),
             ),
-            Column("due_on", "应完成日期", "date", ("due on", "deadline"), True, True),
+            Column(
+                "due_on",
+                "应完成日期",
+                "date",
+                ("due on", "deadline"),
+                help="可不填：缺省为实施方案规定的期限",
+            ),
             Column("achieved_on", "实际完成日期", "date", ("完成日期", "achieved on")),
             Column(
                 "elements",

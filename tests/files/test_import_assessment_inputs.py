@@ -64,6 +64,24 @@ def test_plan_elements_as_a_list_or_as_yes_no_columns(engine):
     assert again.counts == {"added": 0, "updated": 0, "unchanged": 3}
 
 
+def test_a_blank_due_date_is_the_plans(engine):
+    rows = [
+        ["单位", "工作节点", "实际完成日期"],
+        ["市农业局", "追溯平台建成", "2019-06-30"],
+        ["山枣镇", "追溯平台建成", "2019-09-01"],
+        ["山枣镇", "实施方案报送", "2018-01-01"],
+    ]
+    validation = load(engine, "milestones", rows)
+    assert validation.lines() == [
+        "row 4, 应完成日期, '': missing (the plan sets no date for this unit and milestone)"
+    ]
+    validation = load(engine, "milestones", rows[:3])
+    import_validated(engine, OFFICE, validation, today=TODAY)
+    with engine.connect() as conn:
+        due = conn.scalars(select(m.Milestone.due_on).order_by(m.Milestone.id)).all()
+    assert due == [dt.date(2019, 7, 31), dt.date(2019, 7, 31)]  # the plan, part 四: 2019年7月底前
+
+
 def test_plan_element_errors_name_row_and_column(engine):
     rows = [
         MILESTONE_HEADER,
