@@ -36,6 +36,17 @@ def _worker() -> str:
     return os.environ.get("PYTEST_XDIST_WORKER", "main")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _session_isolated(tmp_path_factory) -> Iterator[None]:
+    """Session fixtures (the migrated templates) write nothing under the developer's var/ either,
+    and every write is signed with a test key (the log's writes are sealed with checkpoints)."""
+    var = tmp_path_factory.mktemp("session-var")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("TRACEBOARD_VAR_DIR", str(var))
+        mp.setenv("TRACEBOARD_AUDIT_KEY", str(var / "audit-key.pem"))
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _isolated(tmp_path, monkeypatch) -> None:
     """No test touches the developer's var/ or database: both point into the test's tmp dir."""

@@ -710,6 +710,30 @@ class AuditLog(Base):
     hash: Mapped[str] = mapped_column(String(64), unique=True)
 
 
+class AuditCheckpoint(Base):
+    """A signed statement "the audit log's first ``rows`` rows end with hash ``head``, at ``at``".
+
+    Written by the software in the same transaction as the audit rows it covers (rows
+    ``first_row``..``rows``), so that rows added past the software are covered by none.
+    ``signature`` is Ed25519 over :func:`traceboard.data.audit_checkpoint.statement`; the key
+    lives outside the database. ``head_id`` only locates the head row; ids are not signed.
+    """
+
+    __tablename__ = "audit_checkpoint"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column()
+    first_row: Mapped[int] = mapped_column(BigInteger)
+    rows: Mapped[int] = mapped_column(BigInteger, index=True)
+    head: Mapped[str] = mapped_column(String(64))
+    head_id: Mapped[int] = mapped_column(BigInteger)
+    key_id: Mapped[str] = mapped_column(String(16))
+    signature: Mapped[str] = mapped_column(String(128))
+    reason: Mapped[str] = mapped_column(String(16))
+
+    __table_args__ = (CheckConstraint("first_row >= 1 AND rows >= first_row", name="rows_covered"),)
+
+
 class Setting(Base):
     """A small key/value store for facts about the database itself (e.g. the reference file)."""
 

@@ -61,14 +61,15 @@ def stage_uploads(conn: Connection, rows: pd.DataFrame) -> int:
         )
     )
     if not rows.empty:
-        columns = [_plain(rows[c]) for c in STAGE_COLUMNS]
         raw = conn.connection.driver_connection
         names = ", ".join(STAGE_COLUMNS)
-        if conn.dialect.name == "postgresql":
-            with raw.cursor() as cur, cur.copy(f"COPY {RAW} ({names}) FROM STDIN") as copy:
-                for row in zip(*columns, strict=True):
-                    copy.write_row(row)
+        if conn.dialect.name == "postgresql":  # one CSV text written by pandas, one COPY
+            table = rows[list(STAGE_COLUMNS)].astype({"batches": "Int64", "items": "Int64"})
+            csv = table.to_csv(index=False, header=False, na_rep="", lineterminator="\n")
+            with raw.cursor() as cur, cur.copy(f"COPY {RAW} ({names}) FROM STDIN WITH (FORMAT csv)") as copy:
+                copy.write(csv)
         else:
+            columns = [_plain(rows[c]) for c in STAGE_COLUMNS]
             cur = raw.cursor()
             marks = ", ".join("?" for _ in STAGE_COLUMNS)
             cur.executemany(f"INSERT INTO {RAW} ({names}) VALUES ({marks})", zip(*columns, strict=True))
