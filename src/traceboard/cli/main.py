@@ -20,6 +20,7 @@ from traceboard.cli.common import CommandError
 from traceboard.data.authz import PermissionDenied
 from traceboard.data.db import DatabaseUnavailable
 from traceboard.data.reference import ReferenceError
+from traceboard.data.text_rules import TextRejected
 
 # Each module registers its commands on the group; add new areas here.
 COMMAND_MODULES = (
@@ -61,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
     except click.ClickException as exc:
         exc.show()
         return exc.exit_code
-    except PermissionDenied as exc:
+    except (PermissionDenied, TextRejected) as exc:
         click.echo(f"traceboard: {exc}", err=True)
         return 1
     except (DatabaseUnavailable, ReferenceError) as exc:

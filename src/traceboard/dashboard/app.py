@@ -13,6 +13,8 @@ import streamlit as st
 from traceboard.dashboard import auth
 from traceboard.dashboard.i18n import LANGUAGES
 from traceboard.dashboard.navigation import PUBLIC, page_specs
+from traceboard.dashboard.page_icon import page_icon
+from traceboard.dashboard.plain_text import plain
 from traceboard.dashboard.state import get_engine, language, t
 from traceboard.data.authz import Actor
 from traceboard.data.db import DatabaseUnavailable
@@ -44,11 +46,11 @@ def build_pages(actor: Actor | None) -> dict[str, list[st.Page]]:
 
 
 def main() -> None:
-    st.set_page_config(page_title=t("app.title"), page_icon=":material/qr_code_2:", layout="wide")
+    st.set_page_config(page_title=t("app.title"), page_icon=page_icon(), layout="wide")
     try:
         get_engine()
     except DatabaseUnavailable as exc:  # one clear line, not a traceback
-        st.error(t("app.database_unavailable", reason=str(exc)))
+        st.error(t("app.database_unavailable", reason=plain(exc)))
         st.stop()
     actor = auth.check_session()
     with st.sidebar:

@@ -13,6 +13,7 @@ import datetime as dt
 
 import streamlit as st
 
+from traceboard.dashboard.plain_text import plain
 from traceboard.dashboard.state import get_engine, t
 from traceboard.data import accounts, sso
 from traceboard.data.authz import ROLE_NAMES, Actor
@@ -121,7 +122,7 @@ def role_label(role: str) -> str:
 def render_user_box(actor: Actor) -> None:
     """Sidebar: who is signed in, in which role, and the sign-out button."""
     name = st.session_state.get("display_name") or actor.username
-    st.markdown(t("auth.signed_in_as", name=name, role=role_label(actor.role)))
+    st.markdown(t("auth.signed_in_as", name=plain(name), role=role_label(actor.role)))
     st.button(t("auth.sign_out"), on_click=sign_out, key="sign_out", icon=":material/logout:")
 
 

@@ -4,6 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from traceboard.dashboard import charts
+from traceboard.dashboard.plain_text import plain
 from traceboard.dashboard.state import get_frame, t, today
 from traceboard.data.adoption_targets import load_targets
 from traceboard.data.frame import to_day
@@ -55,7 +56,7 @@ sector, department = (None if v == everything else v for v in (sector, departmen
 try:
     day = check_day(frame, to_day(as_of))
 except DateOutOfRange as exc:
-    st.warning(t("adoption.out_of_range", message=str(exc)))
+    st.warning(t("adoption.out_of_range", message=plain(exc)))
     st.stop()
 targets = load_targets()
 view = prepare_adoption_view(frame, day, targets, sector, department)
@@ -114,9 +115,9 @@ township = st.selectbox(
 )
 todo = work_list(frame, township, day, scope_mask(frame, sector, department))
 if todo.empty:
-    st.success(t("adoption.work_none", township=township))
+    st.success(t("adoption.work_none", township=plain(township)))
 else:
-    st.write(t("adoption.work_count", township=township, count=len(todo)))
+    st.write(t("adoption.work_count", township=plain(township), count=len(todo)))
     st.dataframe(_columns(todo), hide_index=True, width="stretch")
     st.download_button(
         t("adoption.download"),

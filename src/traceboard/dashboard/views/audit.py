@@ -3,6 +3,7 @@
 import streamlit as st
 
 from traceboard.dashboard.auth import require_page
+from traceboard.dashboard.plain_text import plain
 from traceboard.dashboard.state import get_engine, t
 from traceboard.data.audit_query import AuditFilter, audit_choices, check_chain, load_audit
 from traceboard.data.tables import to_csv_bytes, to_xlsx_bytes
@@ -43,4 +44,4 @@ if st.button(t("audit.verify"), key="audit_verify"):
     if broken is None:
         st.success(t("audit.intact"))
     else:
-        st.error(t("audit.broken", row=broken.row_id, reason=broken.reason))
+        st.error(t("audit.broken", row=broken.row_id, reason=plain(broken.reason)))

@@ -6,11 +6,12 @@ import streamlit as st
 from traceboard.dashboard import sampling_views as views
 from traceboard.dashboard import sampling_work_views as work
 from traceboard.dashboard.auth import role_label
+from traceboard.dashboard.plain_text import plain
 from traceboard.dashboard.state import get_engine, get_frame, signed_in_actor, t, today
 
 st.title(t("sampling.title"))
 actor = signed_in_actor("sampling")
-st.caption(t("sampling.signed_in_as", user=actor.username, role=role_label(actor.role)))
+st.caption(t("sampling.signed_in_as", user=plain(actor.username), role=role_label(actor.role)))
 engine = get_engine()
 frame = get_frame()
 if frame.enterprises.empty:
