@@ -62,12 +62,14 @@ def test_save_then_lock_as_leader(users, capsys):
     assert (doc["version"], doc["status"]) == (1, "draft")
     assert "version 1 draft — saved now" in captured.err
     wang = next(u for u in doc["units"] if u["unit"] == "望春门街道")
-    assert set(wang["points"]) <= set(wang["explanations"]) and len(wang["explanations"]) == 6
+    assert set(wang["points"]) <= set(wang["explanations"]) and len(wang["explanations"]) == 7
     assert (
         wang["explanations"]["adoption"].startswith("adoption ")
         and " vs target 70.0 % → " in wang["explanations"]["adoption"]
     )
-    assert len(doc["sensitivity"]) == 43 and {"grade_stays", "rank_stays", "fragile"} <= set(
+    graded = [u for u in doc["units"] if u["grade"] != "不予评定"]
+    assert all(u["rank"] is None for u in doc["units"] if u not in graded)
+    assert len(doc["sensitivity"]) == len(graded) and {"grade_stays", "rank_stays", "fragile"} <= set(
         doc["sensitivity"][0]
     )
     assert main([*BASE, "--lock", "--as", "kao-office"]) == 1
@@ -85,8 +87,10 @@ def test_table_names_its_status_first(demo_engine, capsys):
     assert main(BASE) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[0] == "2020年度考核 未保存 草稿 draft"
-    assert lines[1].split() == ["排名", "单位", "类别", "得分", "等次", "较上年"]
+    assert lines[1].split() == ["排名", "单位", "类别", "得分", "等次", "较上年", "说明"]
     assert len([line for line in lines if "部门" in line.split()]) == 19
+    ungraded = [line for line in lines if "不予评定" in line.split()]
+    assert ungraded and all(row.split()[0] == "—" and "不足 60 分" in row for row in ungraded)  # not ranked
 
 
 def test_bad_year_and_bad_indicator_set_exit_2(demo_engine, capsys, tmp_path, monkeypatch):
@@ -116,10 +120,10 @@ def test_workbook_reads_back(demo_engine, capsys, tmp_path):
     book = openpyxl.load_workbook(path)
     names = book.sheetnames
     assert names[0] == "排名" and "原始数据" in names and "权重敏感性" in names
-    assert len(names) == 3 + 10 + 6  # ranking, raw, sensitivity + one per indicator of each kind
+    assert len(names) == 3 + 11 + 7  # ranking, raw, sensitivity + one per indicator of each kind
     ranking = book["排名"]
     assert ranking["A1"].value == "2020年度考核 未保存 草稿 draft"
-    assert [c.value for c in ranking[2]] == ["排名", "单位", "类别", "得分", "等次", "较上年"]
+    assert [c.value for c in ranking[2]] == ["排名", "单位", "类别", "得分", "等次", "较上年", "说明"]
     assert ranking.freeze_panes == "A3"
     first = [c.value for c in ranking[3]]
     assert (first[1], first[3]) == (rows[0]["unit"], float(rows[0]["score"]))

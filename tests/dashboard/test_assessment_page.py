@@ -49,6 +49,9 @@ def test_rankings_match_the_command_and_say_draft(demo_engine, fixed_today):
     expected = view.result.units[view.result.units["unit_kind"] == "department"]
     assert departments["单位"].tolist() == expected["unit"].tolist()
     assert departments["得分"].tolist() == expected["score"].tolist()
+    ungraded = departments[departments["等次"] == "不予评定"]  # shown with the reason, in Chinese
+    assert not ungraded.empty and ungraded["说明"].str.contains("不足 60 分").all()
+    assert ungraded["排名"].isna().all() and departments["排名"].dropna().is_monotonic_increasing
     assert [b.label for b in at.button] == [
         "生成 Excel 与 PDF 报告"
     ]  # a leader cannot save, nothing to lock yet
@@ -71,6 +74,8 @@ def test_office_saves_then_leader_locks(demo_engine, fixed_today):
 def test_english_and_reports(demo_engine, fixed_today):
     at = open_page(OFFICE, lang="en")
     assert at.title[0].value == "Annual assessment" and "DRAFT" in at.warning[0].value
+    notes = at.dataframe[0].value["Note"]
+    assert notes.str.contains("fewer than 60: not graded").any() and not notes.str.contains("不足").any()
     at = next(b for b in at.button if b.label == "Make the Excel and PDF reports").click().run()
     assert not at.exception, at.exception
     year, xlsx, pdf = at.session_state["assessment_files"]

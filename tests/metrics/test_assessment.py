@@ -1,6 +1,7 @@
 """The assessment's arithmetic on small worlds computed by hand."""
 
 import datetime as dt
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -258,18 +259,41 @@ def test_small_world_scores_by_hand():
     result = assess(inputs, frame, sets, previous)
     units = result.units.set_index("unit")
     # 甲局: adoption 5/10 = 50 % of target 80 % → 60 × 0.625 = 37.5; publicity 3 × 10 = 30 of 40 → 67.5
-    # 乙局: no enterprise → adoption not applicable; publicity 4 × 10 = 40 of 40 → 100.0
+    # 乙局: no enterprise → adoption not applicable; publicity 4 × 10 = 40 of 40 → 100.0 over the
+    #       40 points that apply: fewer than 60 → 不予评定, not ranked (before, it ranked first as 优秀)
     # 一镇: 4/5 = 80 % ≥ 50 % → 50; reports 3 of 4 on time → 37.5 → 87.5 (change +7.5)
     # 二镇: 1/5 (E7 dropped) = 20 % → 20; reports 2 of 4 (one missing, one late) → 25 → 45.0
-    assert units["score"].to_dict() == {"乙局": 100.0, "甲局": 67.5, "一镇": 87.5, "二镇": 45.0}
-    assert units["grade"].to_dict() == {"乙局": "优秀", "甲局": "合格", "一镇": "良好", "二镇": "不合格"}
-    assert units["rank"].to_dict() == {"乙局": 1, "甲局": 2, "一镇": 1, "二镇": 2}
+    assert units["score"].to_dict() == {"甲局": 67.5, "乙局": 100.0, "一镇": 87.5, "二镇": 45.0}
+    assert units["grade"].to_dict() == {"甲局": "合格", "乙局": "不予评定", "一镇": "良好", "二镇": "不合格"}
+    assert units["rank"].dropna().to_dict() == {"甲局": 1, "一镇": 1, "二镇": 2}
+    assert pd.isna(units.loc["乙局", "rank"])
+    assert units["applicable_weight"].to_dict() == {"甲局": 100, "乙局": 40, "一镇": 100, "二镇": 100}
     assert units.loc["一镇", "change"] == 7.5 and np.isnan(units.loc["二镇", "change"])
     ind = result.indicators.set_index(["unit_id", "indicator_code"])
     assert ind.loc[(1, "adoption"), "explanation"] == "adoption 50.0 % vs target 80.0 % → 37.5 / 60"
     assert ind.loc[(1, "adoption"), "inputs"] == {"adopted": 5, "total": 10}
     assert not ind.loc[(2, "adoption"), "applicable"] and ind.loc[(2, "adoption"), "max_points"] == 0
     assert ind.loc[(11, "reports"), "inputs"] == {"on_time_reports": 2, "due": 4}
+
+
+@pytest.mark.parametrize("minimum", [60, 40])
+def test_no_unit_is_graded_on_indicators_worth_less_than_the_minimum(minimum):
+    """乙局 has only publicity (40 of its 100 points): graded only where the set asks for ≤ 40."""
+    inputs, frame, sets = small_world()
+    sets["department"] = replace(sets["department"], min_applicable_weight=float(minimum))
+    units = assess(inputs, frame, sets).units.set_index("unit")
+    assert bool(units.loc["乙局", "graded"]) is (minimum <= 40)
+    assert (units.loc["乙局", "grade"] == "优秀") is (minimum <= 40)
+    assert units.loc["甲局", "rank"] == (2 if minimum <= 40 else 1)  # 乙局 takes no place unless graded
+    graded = units[units["grade"] != "不予评定"]
+    assert (graded["applicable_weight"] >= graded["required_weight"]).all()
+
+
+def test_the_default_sets_ask_for_60_points_and_quote_the_plan():
+    for kind in ("department", "township"):
+        s = load_indicator_set(2025, kind)
+        assert s.min_applicable_weight == 60
+        assert all(i.plan[:1] in "二三四五" and len(i.plan) > 20 for i in s.indicators), kind
 
 
 def test_an_unknown_measure_is_refused_naming_the_file():

@@ -1,11 +1,13 @@
 """The built-in measures on hand-made records (the small world of test_assessment)."""
 
+import datetime as dt
 from dataclasses import replace
 
 import numpy as np
 import pandas as pd
 
-from tests.metrics.test_assessment import small_world
+from tests.metrics.test_assessment import indicator, make_set, small_world
+from traceboard.metrics.assessment import assess
 from traceboard.metrics.assessment_measures import MEASURES, MeasureContext
 
 ts = pd.Timestamp
@@ -32,7 +34,7 @@ def test_milestones_on_time_late_missing_and_not_yet_due():
     # 甲局 on time with 7/7 → 1; 乙局 late (×0.5) with 4/7 → 2/7
     assert plan["value"].tolist() == [1.0, 0.5 * 4 / 7]
     assert plan.loc[2, "inputs"] == {
-        "due_on": "2017-12-31", "achieved_on": "2018-03-01", "on_time": False,
+        "due_on": "2017-12-31", "achieved_on": "2018-03-01", "on_time": False, "status": "late",
         "elements_present": 4, "elements_required": 7,
     }  # fmt: skip
     built = measure("milestone_platform_built", inputs, frame)
@@ -104,3 +106,57 @@ def test_blacklist_and_alert_work_credits_lead_departments():
     got = measure("blacklist_alert_acts", inputs, frame)
     assert got["value"].tolist() == [3.0, 2.0] and got["applicable"].all()
     assert np.isnan(measure("adoption_growth", inputs, frame).loc[2, "value"])  # 乙局 supervises nobody
+
+
+def test_a_milestone_owed_by_the_plan_is_on_time_late_or_overdue_never_not_applicable():
+    """The plan's timetable (milestones_due) makes the milestone owed: no row at all is 逾期未报 (0)."""
+    inputs, frame, _ = small_world()
+    due = ts("2019-07-31")
+    owed = pd.DataFrame({"unit_id": [1, 2, 10, 11], "kind": ["platform_built"] * 4, "due_on": [due] * 4})
+    recorded = pd.DataFrame(
+        {
+            "department_id": [1, 10],
+            "kind": ["platform_built"] * 2,
+            "due_on": [due] * 2,
+            "achieved_on": [ts("2019-07-01"), ts("2020-03-01")],
+            "elements": [[], []],
+        }
+    )
+    inputs = replace(inputs, milestones=recorded, milestones_due=owed)  # assessed at 2020-12-31
+    for group, ids, values, statuses in (
+        ("department", [1, 2], [1.0, 0.0], ["on_time", "overdue"]),  # 乙局 never reported: 0, counted
+        ("township", [10, 11], [0.5, 0.0], ["late", "overdue"]),
+    ):
+        got = measure("milestone_platform_built", inputs, frame, group, late_credit=0.5)
+        assert got.index.tolist() == ids
+        assert got["applicable"].all() and got["value"].tolist() == values
+        assert [i["status"] for i in got["inputs"]] == statuses
+    # assessed in the year it falls due, before the date: done counts, not yet due is not counted
+    early = replace(inputs, year=2019, as_of=dt.date(2019, 7, 15))
+    got = measure("milestone_platform_built", early, frame, late_credit=0.5)
+    assert got["applicable"].tolist() == [True, False]
+    assert [i["status"] for i in got["inputs"]] == ["on_time", "not_due"]
+
+
+def test_a_department_that_never_reported_its_plan_loses_those_points():
+    """Before: no milestone row → not applicable and the score rescaled over the rest (100)."""
+    inputs, frame, _ = small_world()
+    sets = {
+        "department": make_set(
+            "department",
+            [
+                indicator("plan", 30, "milestone_plan", "linear", target=1.0),
+                indicator("publicity", 70, "publicity_count", "capped", params={"per_event": 70}),
+            ],
+        ),
+        "township": make_set(
+            "township", [indicator("p", 100, "publicity_count", "capped", params={"per_event": 1})]
+        ),
+    }
+    owed = pd.DataFrame({"unit_id": [1, 2], "kind": ["plan_submitted"] * 2, "due_on": [ts("2017-12-31")] * 2})
+    units = assess(replace(inputs, milestones_due=owed), frame, sets).units.set_index("unit")
+    # both held publicity (70 of 70) and neither handed in its plan: 70 of 100, not 100 of 70
+    assert units.loc[["甲局", "乙局"], "score"].tolist() == [70.0, 70.0]
+    assert units.loc[["甲局", "乙局"], "grade"].tolist() == ["合格", "合格"]
+    without_timetable = assess(inputs, frame, sets).units.set_index("unit")
+    assert without_timetable.loc["乙局", "score"] == 100.0  # what the plan's timetable now prevents

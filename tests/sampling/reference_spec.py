@@ -1,4 +1,4 @@
-"""Specs v1 and v2 written again from DESIGN.md, the issue and the spec text, sharing no code with
+"""Specs v1 and v2 written again from docs/draw.md and the spec text, sharing no code with
 traceboard.sampling.
 
 Plain and slow on purpose: full hex keys, a full sort, exact fractions for k, a whole shuffle.

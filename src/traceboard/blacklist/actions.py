@@ -4,7 +4,7 @@ Each function takes the acting user (``Actor``), checks the permission itself
 (data.authz), and hands the pure rule (lifecycle / alerts) to the store as
 the ``decide`` step of one transaction, so the check and the write see the
 same row. The engine is only passed through: sessions are opened in data/.
-Source: issue #7 and DESIGN.md "Blacklist".
+Source: docs/blacklist.md.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The quality-credit blacklist's life cycle (质量失信黑名单), as pure rules.
 
-Source: DESIGN.md "Blacklist", issue #7; the plan (湘乡政办发〔2017〕46号)
+Source: docs/blacklist.md; the plan (湘乡政办发〔2017〕46号)
 "探索建立产品质量安全档案和质量失信'黑名单'". A case moves
 
     proposed → notified → listed → published → expired | repaired | revoked
@@ -69,7 +69,7 @@ def add_years(day: dt.date, years: int) -> dt.date:
 
 
 def expiry_date(listed_on: dt.date, years: int = DEFAULT_EXPIRY_YEARS) -> dt.date:
-    """The day a listing expires: ``years`` (default 3) after the listing date (DESIGN.md)."""
+    """The day a listing expires: ``years`` (default 3) after the listing date (docs/blacklist.md)."""
     return add_years(listed_on, years)
 
 

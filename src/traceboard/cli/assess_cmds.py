@@ -19,7 +19,7 @@ import pandas as pd
 
 from traceboard.cli.common import CommandError, acting_user, as_option, get_engine
 from traceboard.data.assessment_config import InvalidIndicatorSet
-from traceboard.data.assessment_report import save_report_files
+from traceboard.data.assessment_report import grading_note_zh, rank_text, save_report_files
 from traceboard.data.assessment_store import LockedRunError
 from traceboard.data.tables import display_width
 from traceboard.metrics.assessment import UnknownMeasure
@@ -40,6 +40,7 @@ TABLE_HEADERS = {
     "score": "得分",
     "grade": "等次",
     "change": "较上年",
+    "note": "说明",
 }
 KIND_ZH = {"department": "部门", "township": "乡镇"}
 
@@ -60,7 +61,10 @@ def render_table(view: AssessmentView) -> str:
     for kind, label in KIND_ZH.items():
         units = view.result.units[view.result.units["unit_kind"] == kind]
         rows = [
-            [str(r.rank), str(r.unit), label, f"{r.score:.1f}", str(r.grade), _change(r.change)]
+            [
+                *(rank_text(r.rank), str(r.unit), label, f"{r.score:.1f}", str(r.grade)),
+                *(_change(r.change), grading_note_zh(r)),
+            ]
             for r in units.itertuples()
         ]
         widths = [
@@ -91,7 +95,9 @@ def render_json(view: AssessmentView, sensitivity: pd.DataFrame) -> str:
     explanations = {u: dict(zip(g["indicator_code"], g["explanation"], strict=True)) for u, g in explained}
     units = []
     for row, (_, unit) in zip(points.to_dict("records"), view.result.units.iterrows(), strict=True):
-        fixed = {k: row[k] for k in ("unit", "unit_kind", "score", "grade", "rank")}
+        fixed = {k: row[k] for k in ("unit", "unit_kind", "score", "grade")}
+        fixed["rank"] = None if pd.isna(row["rank"]) else int(row["rank"])
+        fixed["note"] = grading_note_zh(unit)
         fixed["change"] = None if pd.isna(unit["change"]) else float(unit["change"])
         fixed["points"] = {k: v for k, v in row.items() if k not in fixed and not pd.isna(v)}
         fixed["explanations"] = explanations[unit["unit_id"]]

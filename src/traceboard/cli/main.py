@@ -14,6 +14,7 @@ from traceboard.cli import (
     draw_cmds,
     io_cmds,
     setup_cmds,
+    timetable_cmds,
     user_cmds,
 )
 from traceboard.cli.common import CommandError
@@ -32,6 +33,7 @@ COMMAND_MODULES = (
     assess_cmds,
     draw_cmds,
     adoption_cmds,
+    timetable_cmds,
 )
 
 

@@ -39,6 +39,7 @@ class Indicator:
     source: str
     targets: tuple[tuple[int, float], ...]  # (from year, target), ascending; empty for counts
     params: dict[str, Any]
+    plan: str = ""  # the plan's part and the sentence the indicator measures (docs/assessment.md)
 
     def target_for(self, year: int) -> float | None:
         """The target of the greatest year ≤ ``year`` (the first one before any)."""
@@ -60,6 +61,9 @@ class IndicatorSetDef:
     sha256: str
     grades: tuple[tuple[str, str, float], ...]  # (name, name_en, min score), descending
     indicators: tuple[Indicator, ...]
+    # A unit is graded only when the indicators that apply to it carry at least this many of
+    # the set's 100 points (docs/assessment.md, "Who is graded"); else it is 不予评定.
+    min_applicable_weight: float = 60.0
 
 
 def assessment_dir() -> Path:
@@ -108,6 +112,9 @@ def parse_indicator_set(data: dict[str, Any], path: str, sha256: str | None = No
     total = sum(i.weight for i in indicators)
     if not math.isclose(total, 100.0, abs_tol=1e-9):
         raise fail(f"weights sum to {total:g}, not 100 — the set is refused")
+    minimum = data.get("min_applicable_weight", 60)
+    if not isinstance(minimum, int | float) or not 0 <= minimum <= 100:
+        raise fail("min_applicable_weight must be a number of points from 0 to 100")
     digest = sha256 or hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
     return IndicatorSetDef(
         unit_kind=data["unit_kind"],
@@ -118,6 +125,7 @@ def parse_indicator_set(data: dict[str, Any], path: str, sha256: str | None = No
         sha256=digest,
         grades=_parse_grades(data.get("grades"), fail),
         indicators=indicators,
+        min_applicable_weight=float(minimum),
     )
 
 
@@ -147,6 +155,7 @@ def _parse_indicator(item: dict[str, Any], number: int, fail) -> Indicator:
         source=str(item["source"]),
         targets=targets,
         params=params,
+        plan=str(item.get("plan", "")),
     )
 
 

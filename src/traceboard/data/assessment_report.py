@@ -19,6 +19,7 @@ from traceboard.data.pdf import FAMILY, new_pdf
 from traceboard.data.tables import to_xlsx_bytes
 
 KIND_ZH = {"department": "部门", "township": "乡镇（街道、园区）"}
+NOT_GRADED_ZH = "不予评定"
 GRADE_COLOURS = {
     "优秀": (46, 125, 50),
     "良好": (21, 101, 192),
@@ -32,6 +33,14 @@ UNIT_COLUMNS = {
     "score": "得分",
     "grade": "等次",
     "change": "较上年",
+    "note": "说明",
+}
+MILESTONE_STATUS_ZH = {
+    "on_time": "按期完成",
+    "late": "逾期完成",
+    "overdue": "逾期未报",
+    "not_due": "未到期",
+    "not_owed": "不涉及",
 }
 INPUT_NAMES = {
     "adopted": "已建立追溯企业数",
@@ -41,6 +50,11 @@ INPUT_NAMES = {
     "due_on": "规定期限",
     "achieved_on": "完成日期",
     "on_time": "是否按期",
+    "status": "完成情况",
+    "duties": "承担职责数",
+    "duties_recorded": "有台账的职责数",
+    "records": "台账条数",
+    "duties_without_record": "无台账的职责",
     "elements_present": "具备要素数",
     "elements_required": "应具备要素数",
     "planned": "计划检查数",
@@ -61,7 +75,8 @@ INPUT_NAMES = {
 
 @dataclass(frozen=True)
 class ReportData:
-    """What a report shows. ``units``: unit_id, unit, unit_kind, score, grade, rank, change.
+    """What a report shows. ``units``: unit_id, unit, unit_kind, score, grade, rank (NA when not
+    graded), change, applicable_weight, required_weight, graded.
     ``indicators``: unit_id, unit_kind, indicator_code, name_zh, weight, target, value,
     applicable, points, max_points, explanation, inputs. ``sensitivity`` (optional): unit_id,
     grade_stays, rank_stays, fragile. ``status``: draft | locked."""
@@ -84,12 +99,35 @@ class ReportData:
         return f"{self.year}年度考核 {version} {state}"
 
 
+def grading_note_zh(unit) -> str:
+    """Why a unit is graded or not (说明): the points of its applicable indicators against the minimum."""
+    weight, minimum = f"{unit.applicable_weight:g}", f"{unit.required_weight:g}"
+    if unit.graded:
+        return f"适用指标合计 {weight} 分"
+    return f"适用指标合计 {weight} 分，不足 {minimum} 分，不予评定、不参加排名"
+
+
+def rank_text(rank) -> str:
+    return "—" if pd.isna(rank) else str(int(rank))
+
+
+def explanation_zh(row) -> str:
+    """An indicator's 说明: the milestone's standing first (逾期未报 …) where there is one."""
+    status = row.inputs.get("status") if isinstance(row.inputs, dict) else None
+    if not row.applicable and status not in ("not_due",):
+        return "不适用"
+    prefix = f"{MILESTONE_STATUS_ZH[status]}；" if status in MILESTONE_STATUS_ZH else ""
+    return prefix + str(row.explanation)
+
+
 # --- Excel --------------------------------------------------------------------
 
 
 def ranking_table(data: ReportData) -> pd.DataFrame:
     """The ranking with Chinese headers, departments first then townships."""
-    table = data.units[list(UNIT_COLUMNS)].copy()
+    table = data.units.assign(note=[grading_note_zh(u) for u in data.units.itertuples()])
+    table = table[list(UNIT_COLUMNS)].copy()
+    table["rank"] = table["rank"].map(rank_text)
     table["unit_kind"] = table["unit_kind"].map(KIND_ZH)
     return table.rename(columns=UNIT_COLUMNS)
 
@@ -108,10 +146,13 @@ def indicator_table(data: ReportData, kind: str, code: str) -> pd.DataFrame:
             "权重": rows["weight"].to_numpy(),
             "得分": rows["points"].to_numpy(),
             "满分": rows["max_points"].to_numpy(),
-            "说明": rows["explanation"].to_numpy(),
+            "说明": [explanation_zh(r) for r in rows.itertuples()],
         }
     )
-    spread = pd.json_normalize(list(rows["inputs"])).rename(columns=lambda c: INPUT_NAMES.get(c, c))
+    spread = pd.json_normalize(list(rows["inputs"]))
+    if "status" in spread:
+        spread["status"] = spread["status"].map(MILESTONE_STATUS_ZH)
+    spread = spread.rename(columns=lambda c: INPUT_NAMES.get(c, c))
     return pd.concat([table, spread], axis=1)
 
 
@@ -207,20 +248,22 @@ def _summary_page(pdf: FPDF, data: ReportData) -> None:
     for kind, label in KIND_ZH.items():
         units = data.units[data.units["unit_kind"] == kind]
         counts = units["grade"].value_counts()
-        grades = "，".join(f"{g} {int(counts.get(g, 0))} 个" for g in GRADE_COLOURS)
-        best = units.sort_values("rank").iloc[0]
+        grades = "，".join(f"{g} {int(counts.get(g, 0))} 个" for g in [*GRADE_COLOURS, NOT_GRADED_ZH])
+        graded = units[units["graded"].astype(bool)]
+        best = graded.sort_values("rank").iloc[0] if not graded.empty else None
+        top = f"最高 {best['unit']} {best['score']:.1f} 分" if best is not None else "无参评单位"
         pdf.multi_cell(
             0,
             7,
-            f"{label}共 {len(units)} 个：{grades}；平均得分 {units['score'].mean():.1f}，"
-            f"最高 {best['unit']} {best['score']:.1f} 分。"
+            f"{label}共 {len(units)} 个：{grades}；参评单位平均得分 {graded['score'].mean():.1f}，{top}。"
             + (f"（指标：{data.set_titles.get(kind, '')}）" if data.set_titles.get(kind) else ""),
             new_x="LMARGIN",
             new_y="NEXT",
         )
         pdf.ln(2)
     pdf.multi_cell(
-        0, 7, "说明：不涉及的指标不计分，得分按该单位适用指标的权重折算为百分制（见排名表“适用指标”）。",
+        0, 7, "说明：不涉及的指标不计分，得分按该单位适用指标的权重折算为百分制（见排名表“适用指标”）；"
+        "适用指标合计不足 60 分的单位不予评定、不参加排名；应报未报的节点计 0 分（逾期未报）。",
         new_x="LMARGIN", new_y="NEXT",
     )  # fmt: skip
     if data.sensitivity is not None:
@@ -264,7 +307,7 @@ def _grade_chart(pdf: FPDF, data: ReportData) -> None:
 def _score_chart(pdf: FPDF, units: pd.DataFrame) -> None:
     """Horizontal score bars (0–100) coloured by grade, in rank order."""
     bar_height, label_width, scale = 5.2, 32, 1.2
-    for row in units.sort_values(["rank", "unit_id"]).itertuples():
+    for row in units[units["graded"].astype(bool)].sort_values(["rank", "unit_id"]).itertuples():
         if pdf.get_y() > pdf.h - 25:
             pdf.add_page()
         y = pdf.get_y()
@@ -284,11 +327,20 @@ def _ranking_pages(pdf: FPDF, data: ReportData) -> None:
         pdf.set_font(FAMILY, "", 9)
         applied = _applied(data)
         rows = [
-            [str(r.rank), str(r.unit), f"{r.score:.1f}", str(r.grade), _signed(r.change), applied[r.unit_id]]
+            [
+                *(rank_text(r.rank), str(r.unit), f"{r.score:.1f}", str(r.grade), _signed(r.change)),
+                *(applied[r.unit_id], f"{r.applicable_weight:g}"),
+            ]
             for r in units.itertuples()
         ]
-        header = ["排名", "单位", "得分", "等次", "较上年", "适用指标"]
-        _grid(pdf, (14, 60, 22, 22, 22, 22), header, rows, "CLRCRC")
+        header = ["排名", "单位", "得分", "等次", "较上年", "适用指标", "适用分值"]
+        _grid(pdf, (14, 56, 18, 22, 18, 22, 22), header, rows, "CLRCRCR")
+        ungraded = units[~units["graded"].astype(bool)]
+        if not ungraded.empty:
+            pdf.ln(2)
+            pdf.set_font(FAMILY, "", 9)
+            for r in ungraded.itertuples():
+                pdf.multi_cell(0, 6, f"{r.unit}：{grading_note_zh(r)}。", new_x="LMARGIN", new_y="NEXT")
         pdf.ln(4)
         _heading(pdf, "得分图", 11)
         _score_chart(pdf, units)
@@ -303,6 +355,10 @@ def _applied(data: ReportData) -> dict:
     }
 
 
+def _place(rank) -> str:
+    return "不参加排名" if pd.isna(rank) else f"第{int(rank)}名"
+
+
 def _signed(value) -> str:
     return "—" if pd.isna(value) else f"{value:+.1f}"
 
@@ -314,10 +370,12 @@ def _unit_page(pdf: FPDF, data: ReportData, unit) -> None:
     pdf.cell(
         0,
         8,
-        f"得分 {unit.score:.1f}　等次 {unit.grade}　排名 第{unit.rank}名　较上年 {change}",
+        f"得分 {unit.score:.1f}　等次 {unit.grade}　排名 {_place(unit.rank)}　较上年 {change}",
         new_x="LMARGIN",
         new_y="NEXT",
     )
+    pdf.set_font(FAMILY, "", 9)
+    pdf.multi_cell(0, 6, f"说明：{grading_note_zh(unit)}。", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(2)
     rows = data.indicators[data.indicators["unit_id"] == unit.unit_id]
     pdf.set_font(FAMILY, "", 8)
@@ -328,7 +386,7 @@ def _unit_page(pdf: FPDF, data: ReportData, unit) -> None:
             f"{r.value:.3g}" if r.applicable else "不适用",
             "—" if pd.isna(r.target) else f"{r.target:g}",
             f"{r.points:.1f}" if r.applicable else "—",
-            str(r.explanation),
+            explanation_zh(r),
         ]
         for r in rows.itertuples()
     ]

@@ -12,22 +12,28 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
 from sqlalchemy import Engine, event, func, select
 from sqlalchemy.orm import Session
 
+from traceboard.data import duty_store
 from traceboard.data import models as m
 from traceboard.data.assessment_config import IndicatorSetDef
 from traceboard.data.audit import record_audit
 from traceboard.data.authz import Actor, require
 from traceboard.data.db import session_factory, transaction
+from traceboard.data.reference import Reference, load_reference
 
 RUN_COLUMNS = [
     "id", "year", "version", "status", "inputs_sha256", "created_at", "created_by", "locked_at", "locked_by",
 ]  # fmt: skip
+
+
+# The stored rank of a unit that was not graded (不予评定): it takes no place in the ranking.
+NOT_RANKED = 0
 
 
 class LockedRunError(RuntimeError):
@@ -52,6 +58,10 @@ class AssessmentInputs:
     ``sector_leads``: sector_id, department_id.
     ``publicity`` (held in the year): unit_id, held_on. ``reports`` (due in the year, up to ``as_of``):
     unit_id, period, due_on, submitted_on.
+    ``milestones_due`` (the plan's timetable from the reference data): unit_id, kind, due_on.
+    ``duties`` (the plan's duties each department carries, from the reference data): unit_id, duty
+    (the duty's id). ``duty_records`` (工作台账 dated in the year, up to ``as_of``): unit_id, duty,
+    recorded_on.
     """
 
     year: int
@@ -65,6 +75,13 @@ class AssessmentInputs:
     sector_leads: pd.DataFrame
     publicity: pd.DataFrame
     reports: pd.DataFrame
+    milestones_due: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame({"unit_id": [], "kind": [], "due_on": pd.to_datetime([])})
+    )
+    duties: pd.DataFrame = field(default_factory=lambda: pd.DataFrame({"unit_id": [], "duty": []}))
+    duty_records: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame({"unit_id": [], "duty": [], "recorded_on": pd.to_datetime([])})
+    )
 
 
 def assessment_day(year: int, today: dt.date) -> dt.date:
@@ -83,10 +100,13 @@ def _frame(session: Session, statement, dates: tuple[str, ...] = ()) -> pd.DataF
 def gather_inputs(engine: Engine, year: int, as_of: dt.date) -> AssessmentInputs:
     """Read the facts of ``year`` (up to ``as_of``) that the built-in measures use."""
     start, end = dt.date(year, 1, 1), min(dt.date(year, 12, 31), as_of)
+    carried = duty_store.duty_carriers(engine).rename(columns={"department_id": "unit_id", "duty_id": "duty"})
+    ledger = duty_store.duty_records(engine, start, end)
+    ledger = ledger[["unit_id", "duty_id", "occurred_on"]].rename(
+        columns={"duty_id": "duty", "occurred_on": "recorded_on"}
+    )
     with session_factory(engine)() as session:
-        units = _frame(session, select(m.Unit.id, m.Unit.code, m.Unit.name, m.Unit.kind, m.Unit.sort_order))
-        units["group"] = units["kind"].where(units["kind"] == "department", "township")
-        units = units.sort_values(["sort_order", "id"], kind="stable").reset_index(drop=True)
+        units = _units(session)
         ins = m.Inspection
         inspections = _frame(
             session,
@@ -111,6 +131,9 @@ def gather_inputs(engine: Engine, year: int, as_of: dt.date) -> AssessmentInputs
             as_of=end,
             units=units,
             milestones=_milestones(session),
+            milestones_due=milestones_due(units, load_reference()),
+            duties=carried,
+            duty_records=ledger,
             inspections=inspections,
             assignments=_assignments(session, year),
             blacklist_events=_blacklist_events(session, start, end),
@@ -140,6 +163,32 @@ def gather_inputs(engine: Engine, year: int, as_of: dt.date) -> AssessmentInputs
                 ("due_on", "submitted_on"),
             ),
         )
+
+
+def _units(session: Session) -> pd.DataFrame:
+    units = _frame(
+        session, select(m.Unit.id, m.Unit.code, m.Unit.name, m.Unit.name_en, m.Unit.kind, m.Unit.sort_order)
+    )
+    units["group"] = units["kind"].where(units["kind"] == "department", "township")
+    return units.sort_values(["sort_order", "id"], kind="stable").reset_index(drop=True)
+
+
+def read_timetable(engine: Engine) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The plan's timetable and what was recorded: (units as in AssessmentInputs, the milestones
+    owed — unit_id, kind, due_on —, the milestone rows — unit_id, kind, due_on, achieved_on)."""
+    with session_factory(engine)() as session:
+        units = _units(session)
+        recorded = _milestones(session).rename(columns={"department_id": "unit_id"})
+    return units, milestones_due(units, load_reference()), recorded
+
+
+def milestones_due(units: pd.DataFrame, ref: Reference) -> pd.DataFrame:
+    """The plan's timetable as unit_id, kind, due_on (datetime64), for the units in the record."""
+    ids = dict(zip(units["code"], units["id"], strict=True))
+    rows = [(ids[code], kind, due) for code, kind, due in ref.milestones_due() if code in ids]
+    table = pd.DataFrame(rows, columns=["unit_id", "kind", "due_on"])
+    table["due_on"] = pd.to_datetime(table["due_on"])
+    return table
 
 
 def _milestones(session: Session) -> pd.DataFrame:
@@ -243,9 +292,10 @@ def save_run(
         )
         session.add(run)
         session.flush()
+        stored = units.assign(rank=units["rank"].fillna(NOT_RANKED))
         session.add_all(
             m.UnitScore(run_id=run.id, **row)
-            for row in _records(units, ["unit_id", "score", "grade", "rank"])
+            for row in _records(stored, ["unit_id", "score", "grade", "rank"])
         )
         columns = ["unit_id", "indicator_code", "value", "points", "max_points", "explanation", "inputs"]
         session.add_all(m.IndicatorScore(run_id=run.id, **row) for row in _records(indicators, columns))
@@ -313,6 +363,7 @@ def load_run(engine: Engine, run_id: int) -> tuple[dict[str, Any], pd.DataFrame,
         fields = {c: getattr(run, c) for c in RUN_COLUMNS}
         us, ix = m.UnitScore, m.IndicatorScore
         units = _frame(session, select(us.unit_id, us.score, us.grade, us.rank).where(us.run_id == run_id))
+        units["rank"] = units["rank"].astype("Int64").mask(units["rank"] == NOT_RANKED)
         indicators = _frame(
             session,
             select(

@@ -2,7 +2,7 @@
 
 Every function that changes the record takes an :class:`Actor` and calls
 :func:`require` itself; the dashboard hides what a role cannot do, but the
-check here is the protection (DESIGN.md; issue "Accounts, roles").
+check here is the protection (README.md, "Accounts, roles and the audit trail").
 
 Roles: ``leader`` (leading group: reads everything, approves and locks the
 annual assessment), ``office`` (the group's office: manages data, runs the

@@ -18,12 +18,12 @@ from traceboard.data.frame import EPOCH
 from traceboard.data.importers import normalise as nz
 from traceboard.data.importers.lookups import Lookups, load_lookups
 from traceboard.data.importers.normalise import nones
-from traceboard.data.importers.records import TARGETS
+from traceboard.data.importers.records import TARGETS, as_tuple
 from traceboard.data.importers.register import current_state
-from traceboard.data.importers.specs import MILESTONE_LABELS, SPECS, Column
+from traceboard.data.importers.specs import ELEMENT_COLUMNS, MILESTONE_LABELS, SPECS, Column
 from traceboard.data.importers.upsert import load_existing
 from traceboard.data.tables import to_csv_bytes, to_xlsx_bytes
-from traceboard.data.vocabulary import RESULT_LABELS
+from traceboard.data.vocabulary import RESULT_LABELS, TRACE_EVENT_LABELS
 
 PERSONAL = frozenset({"inspectors", "conflicts"})
 FILTERS = ("township", "sector", "department", "adopted", "status")
@@ -73,7 +73,17 @@ def _load_rows(engine: Engine, kind: str) -> pd.DataFrame:
             rows["enterprise_id"] = rows["id"]
             return rows
         table = TARGETS[kind].model.__table__
-        return load_existing(conn, table, [k for k in keys if k in table.c])
+        rows = load_existing(conn, table, [k for k in keys if k in table.c])
+    if kind == "milestones":
+        # The plan's elements both ways: the list in one cell and 是/否 per element (the plan only).
+        plan = rows["kind"] == "plan_submitted"
+        elements = rows["elements"].map(lambda e: as_tuple(e) or ())
+        rows["elements"] = elements.where(plan, None)
+        for column in ELEMENT_COLUMNS:
+            rows[column.key] = elements.map(lambda e, name=column.header: name in e).where(plan, None)
+    if "amount" in rows:
+        rows["amount"] = pd.to_numeric(rows["amount"])  # the driver's Decimal on PostgreSQL
+    return rows
 
 
 def _filtered(rows: pd.DataFrame, kind: str, filters: dict, lookups: Lookups) -> pd.DataFrame:
@@ -137,6 +147,8 @@ def _names(engine: Engine, kind: str, lookups: Lookups) -> dict[str, dict]:
         "subcategory": dict(zip(subs["id"], subs["name"], strict=True)),
         "result": RESULT_LABELS,
         "milestone": MILESTONE_LABELS,
+        "trace_event": TRACE_EVENT_LABELS,
+        "duty": lookups.duty_names,
     }
     types = {c.type for c in SPECS[kind].columns}
     with engine.connect() as conn:
@@ -165,12 +177,21 @@ def _render(column: Column, source: pd.Series, names: dict[str, dict]) -> pd.Ser
         "inspector": "inspector",
         "result": "result",
         "milestone": "milestone",
+        "trace_event": "trace_event",
+        "duty": "duty",
     }.get(kind)
     if table:
-        ids = source if kind in ("result", "milestone") else pd.to_numeric(source, errors="coerce")
+        coded = ("result", "milestone", "trace_event")
+        ids = source if kind in coded else pd.to_numeric(source, errors="coerce")
         return ids.map(names[table]).fillna("")
     if kind == "int":
         return pd.to_numeric(source, errors="coerce").astype("Int64")
+    if kind == "elements":
+        return source.map(lambda e: "、".join(e) if isinstance(e, tuple) else "")
+    if kind == "money":
+        return pd.to_numeric(source, errors="coerce").map(lambda v: "" if pd.isna(v) else f"{v:.2f}")
+    if kind == "rate":
+        return pd.to_numeric(source, errors="coerce").map(lambda v: "" if pd.isna(v) else f"{v * 100:.10g}%")
     return source.astype(object).where(source.notna(), "")
 
 
@@ -179,7 +200,7 @@ def template_bytes(engine: Engine, kind: str) -> bytes:
     and a sheet explaining each column."""
     spec = SPECS[kind]
     lookups = load_lookups(engine)
-    lists = _choice_lists(lookups)
+    lists = choice_lists(lookups)
     choices = {i: lists[c.type] for i, c in enumerate(spec.columns) if c.type in lists}
     empty = pd.DataFrame(columns=[c.header for c in spec.columns])
     notes = pd.DataFrame(
@@ -193,7 +214,8 @@ def template_bytes(engine: Engine, kind: str) -> bytes:
     return to_xlsx_bytes({spec.title: empty, "填写说明": notes}, choices={spec.title: choices})
 
 
-def _choice_lists(lookups: Lookups) -> dict[str, list[str]]:
+def choice_lists(lookups: Lookups) -> dict[str, list[str]]:
+    """The names a column of each type takes (the templates' drop-down lists), by column type."""
     townships = [lookups.unit_names[i] for i in dict.fromkeys(lookups.townships.values())]
     departments = [lookups.unit_names[i] for i in dict.fromkeys(lookups.departments.values())]
     return {
@@ -206,6 +228,8 @@ def _choice_lists(lookups: Lookups) -> dict[str, list[str]]:
         "status": ["在营", "注销", "吊销", "迁出", "停业"],
         "result": list(RESULT_LABELS.values()),
         "milestone": list(MILESTONE_LABELS.values()),
+        "trace_event": list(TRACE_EVENT_LABELS.values()),
+        "duty": list(lookups.duty_names.values()),
     }
 
 
@@ -218,10 +242,11 @@ def _default_help(column: Column) -> str:
         "enterprise": "已在企业名录中的统一社会信用代码",
         "inspector": "已登记的执法证号",
         "int": "整数",
+        "duty": "职责清单中的名称，可从下拉列表选择",
     }.get(column.type, "")
 
 
 def filter_choices(engine: Engine) -> dict[str, list[str]]:
     """Names a user can filter an export by: ``township``, ``sector``, ``department`` (reference order)."""
-    lists = _choice_lists(load_lookups(engine))
+    lists = choice_lists(load_lookups(engine))
     return {name: lists[name] for name in ("township", "sector", "department")}

@@ -1,6 +1,6 @@
 """The record: every table of traceboard, in SQLAlchemy 2 declarative style.
 
-One module on purpose (DESIGN.md): the schema is read as a whole, and Alembic
+One module on purpose: the schema is read as a whole, and Alembic
 compares the migrated database against exactly this metadata.
 
 Conventions:
@@ -581,7 +581,7 @@ class AssessmentRun(Base):
 
 
 class UnitScore(Base):
-    """A unit's total score, grade and rank in an assessment run."""
+    """A unit's total score, grade and rank in an assessment run (rank 0: not graded, 不予评定)."""
 
     __tablename__ = "unit_score"
     __table_args__ = (UniqueConstraint("run_id", "unit_id"),)

@@ -7,6 +7,7 @@ never deleting (enterprises refer to these rows).
 
 from __future__ import annotations
 
+import datetime as dt
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +18,7 @@ from sqlalchemy.orm import Session
 from traceboard import config
 from traceboard.data.models import (
     DUTY_BASES,
+    MILESTONE_KINDS,
     TOWNSHIP_KINDS,
     Duty,
     DutyDepartment,
@@ -65,6 +67,27 @@ class SectorRef:
     subcategories: tuple[SubcategoryRef, ...]
 
 
+MILESTONE_UNITS = ("lead-departments", "townships")
+
+
+@dataclass(frozen=True)
+class MilestoneRef:
+    """A step of the plan's timetable (part 四): ``kind`` owed by ``units`` by ``due``.
+
+    ``units`` is "lead-departments", "townships" or a tuple of department codes;
+    ``source`` quotes the plan, ``basis`` is "plan" or "office" (the office's reading).
+    """
+
+    kind: str
+    name: str
+    name_en: str
+    due: dt.date
+    units: str | tuple[str, ...]
+    part: str
+    source: str
+    basis: str = "plan"
+
+
 @dataclass(frozen=True)
 class DutyRef:
     """A duty the plan gives member departments (工作职责), with the sentence it comes from.
@@ -95,10 +118,29 @@ class Reference:
     departments: tuple[DepartmentRef, ...]
     sectors: tuple[SectorRef, ...]
     duties: tuple[DutyRef, ...] = ()
+    milestones: tuple[MilestoneRef, ...] = ()
     source: str = field(default="", compare=False)
 
     def department(self, code: str) -> DepartmentRef:
         return next(d for d in self.departments if d.code == code)
+
+    def lead_departments(self) -> tuple[str, ...]:
+        """Codes of the departments that lead a sector, in the reference's department order."""
+        leads = {code for s in self.sectors for code in s.leads}
+        return tuple(d.code for d in self.departments if d.code in leads)
+
+    def milestones_due(self) -> list[tuple[str, str, dt.date]]:
+        """(unit code, milestone kind, due date) for every unit the plan's timetable names."""
+        rows = []
+        for ms in self.milestones:
+            if ms.units == "lead-departments":
+                codes = self.lead_departments()
+            elif ms.units == "townships":
+                codes = tuple(t.code for t in self.townships)
+            else:
+                codes = ms.units
+            rows += [(code, ms.kind, ms.due) for code in codes]
+        return rows
 
 
 def load_reference(path: Path | None = None) -> Reference:
@@ -127,6 +169,7 @@ def load_reference(path: Path | None = None) -> Reference:
             duties=tuple(
                 DutyRef(**(d | {"departments": tuple(d["departments"])})) for d in raw.get("duties", ())
             ),
+            milestones=tuple(_milestone(m) for m in raw.get("milestones", ())),
             source=str(path),
         )
     except (KeyError, TypeError) as exc:
@@ -135,8 +178,25 @@ def load_reference(path: Path | None = None) -> Reference:
     return ref
 
 
+def _milestone(raw: dict) -> MilestoneRef:
+    units = raw.pop("units")
+    return MilestoneRef(units=units if isinstance(units, str) else tuple(units), **raw)
+
+
 def _check_reference(ref: Reference, path: Path) -> None:
     dept_codes = {d.code for d in ref.departments}
+    for ms in ref.milestones:
+        if ms.kind not in MILESTONE_KINDS:
+            raise ReferenceError(f"{path}: milestone {ms.name}: kind must be one of {MILESTONE_KINDS}")
+        if not isinstance(ms.due, dt.date) or isinstance(ms.due, dt.datetime):
+            raise ReferenceError(f"{path}: milestone {ms.name}: due must be a date (YYYY-MM-DD)")
+        if isinstance(ms.units, str) and ms.units not in MILESTONE_UNITS:
+            raise ReferenceError(
+                f"{path}: milestone {ms.name}: units must be a list or one of {MILESTONE_UNITS}"
+            )
+        unknown = [c for c in ms.units if c not in dept_codes] if not isinstance(ms.units, str) else []
+        if unknown:
+            raise ReferenceError(f"{path}: milestone {ms.name}: unknown department {unknown[0]!r}")
     for t in ref.townships:
         if t.kind not in TOWNSHIP_KINDS:
             raise ReferenceError(f"{path}: township {t.name}: unknown kind {t.kind!r}")

@@ -7,7 +7,7 @@ these labels, so a label is changed here and nowhere else.
 
 from __future__ import annotations
 
-from traceboard.data.models import INSPECTION_RESULTS
+from traceboard.data.models import INSPECTION_RESULTS, TRACE_EVENT_KINDS
 
 RESULT_LABELS = {
     "no_problem": "未发现问题",
@@ -22,3 +22,17 @@ RESULT_LABELS = {
 RESULT_ALIASES = {"通过登记的住所无法联系": "unreachable"}
 
 assert tuple(RESULT_LABELS) == INSPECTION_RESULTS, "every result code needs its label"
+
+# The seven elements every lead department's implementation plan must contain (the plan, part 四:
+# 实施方案内容应当包括：建设目标、工作任务、追溯模式、落地模式、时间进度、重要产品目录和具体措施).
+PLAN_ELEMENTS = ("建设目标", "工作任务", "追溯模式", "落地模式", "时间进度", "重要产品目录", "具体措施")
+
+# The changes of an enterprise's traceability as offices name them.
+TRACE_EVENT_LABELS = {
+    "adopted": "建立追溯体系",
+    "dropped": "停用追溯体系",
+    "connected": "接入追溯平台",
+    "disconnected": "断开追溯平台",
+}
+
+assert tuple(TRACE_EVENT_LABELS) == TRACE_EVENT_KINDS, "every traceability change needs its label"

@@ -1,6 +1,6 @@
 """Adoption of IT-based traceability: who has adopted and connected, at any date.
 
-Rules (DESIGN.md, "Adoption"): an enterprise is *active* at a date when it was
+Rules (docs/adoption.md): an enterprise is *active* at a date when it was
 registered on or before it (unknown registration counts as before any date)
 and not closed by then; it has *adopted* when its last adoption/drop event on
 or before the date is an adoption, and is *connected* likewise for

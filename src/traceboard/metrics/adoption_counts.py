@@ -1,6 +1,6 @@
 """Fast adoption counts: enterprise states at a run of dates, counted per group.
 
-The same rules as :mod:`traceboard.metrics.adoption` (DESIGN.md, "Adoption"),
+The same rules as :mod:`traceboard.metrics.adoption` (docs/adoption.md),
 computed for many dates in one pass: events are sorted by day, so each date
 only applies the events since the previous one, and groups are counted with
 ``np.bincount`` over integer keys built from the categorical codes. This is

@@ -1,6 +1,6 @@
 """Adoption against targets: gap, change over a year, trend, work list, tile map.
 
-Rules: DESIGN.md "Adoption" and issue #5. A group's target is its sector's
+Rules: docs/adoption.md. A group's target is its sector's
 target for the year of the date (``config/targets.toml``, the office's
 assumptions); a group spanning several sectors (a township, a department)
 gets the sectors' targets weighted by its active enterprises in each. The

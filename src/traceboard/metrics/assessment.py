@@ -1,12 +1,16 @@
 """The annual assessment (年度考核): indicator points, scores, grades, ranks, changes, explanations.
 
-Rules (the issue "annual performance assessment"; DESIGN.md "Annual assessment"):
+Rules (docs/assessment.md, where each one comes from):
 - an indicator earns a share f (0–1) of its weight by its rule: ``linear``
   (value ÷ target, at most 1), ``threshold`` (1 at or above target, else
   ``below``), ``deduction`` (weight − per_event × value, not below 0), ``capped``
   (per_event × value, at most the weight);
 - a unit's score is 100 × Σ weight·f ÷ Σ weight over the indicators that apply
   to it, rounded half up to one decimal (0–100);
+- a unit is graded only when the indicators that apply to it carry at least
+  the set's ``min_applicable_weight`` (60) of its 100 points; otherwise its
+  grade is 不予评定 (NOT_GRADED) and it is not ranked (rank NA): a unit is
+  never graded on a few minor indicators;
 - grades from the set's thresholds (default 优秀 ≥ 90, 良好 ≥ 75, 合格 ≥ 60,
   else 不合格), compared on the rounded score: 90.0 is 优秀, 89.9 良好;
 - departments and townships are ranked separately; equal scores share a rank
@@ -28,6 +32,7 @@ from traceboard.data.frame import RegisterFrame
 from traceboard.metrics.assessment_measures import MEASURES, MeasureContext
 
 GROUPS = ("department", "township")
+NOT_GRADED = "不予评定"
 _EPS = 1e-9
 
 
@@ -37,7 +42,9 @@ class UnknownMeasure(ValueError):
 
 @dataclass(frozen=True)
 class AssessmentResult:
-    """``units``: unit_id, unit (name), unit_kind, score, grade, rank, change (vs last year).
+    """``units``: unit_id, unit (name), unit_kind, score, grade, rank (NA when not graded),
+    change (vs last year), applicable_weight (points of the indicators that apply), required_weight
+    (the set's minimum for a grade), graded (bool).
     ``indicators``: unit_id, unit_kind, indicator_code, name_zh, name_en, weight, rule, target,
     value, applicable, fraction, points, max_points, explanation, inputs."""
 
@@ -131,6 +138,12 @@ def score_indicators(ctx: MeasureContext, indicator_set: IndicatorSetDef) -> pd.
     return pd.concat(parts, ignore_index=True)
 
 
+def applicable_weights(indicators: pd.DataFrame) -> pd.Series:
+    """Per unit_id: the weight of the indicators that apply to it (of the set's 100 points)."""
+    possible = indicators["weight"].where(indicators["applicable"].astype(bool), 0.0)
+    return possible.groupby(indicators["unit_id"], sort=False).sum()
+
+
 def total_scores(indicators: pd.DataFrame) -> pd.Series:
     """Score per unit_id: 100 × Σ weight·f ÷ Σ weight over applicable indicators, one decimal."""
     applicable = indicators["applicable"].to_numpy()
@@ -152,11 +165,13 @@ def assign_grades(scores, grades: tuple[tuple[str, str, float], ...]) -> np.ndar
     return out
 
 
-def rank_scores(scores) -> np.ndarray:
-    """Competition ranks, highest score first; equal scores share the best rank (1, 1, 3)."""
-    return (
-        pd.Series(np.asarray(scores, dtype=float)).rank(method="min", ascending=False).astype(int).to_numpy()
-    )
+def rank_scores(scores, graded=None) -> pd.arrays.IntegerArray:
+    """Competition ranks, highest score first; equal scores share the best rank (1, 1, 3).
+    Units not ``graded`` are not ranked (NA) and take no place from the others."""
+    scores = pd.Series(np.asarray(scores, dtype=float))
+    if graded is not None:
+        scores = scores.where(np.asarray(graded, dtype=bool))
+    return scores.rank(method="min", ascending=False).astype("Int64").array
 
 
 def assess(
@@ -175,18 +190,24 @@ def assess(
     for group in GROUPS:
         ctx = MeasureContext(inputs, frame, group)
         indicators = score_indicators(ctx, sets[group])
-        scores = total_scores(indicators).reindex(ctx.ids.to_numpy())
+        scores = total_scores(indicators).reindex(ctx.ids.to_numpy()).to_numpy()
+        weight = applicable_weights(indicators).reindex(ctx.ids.to_numpy()).to_numpy()
+        minimum = sets[group].min_applicable_weight
+        graded = weight >= minimum - _EPS
         table = pd.DataFrame(
             {
                 "unit_id": ctx.ids.to_numpy(),
                 "unit": ctx.units["name"].to_numpy(),
                 "unit_kind": group,
-                "score": scores.to_numpy(),
-                "grade": assign_grades(scores.to_numpy(), sets[group].grades),
-                "rank": rank_scores(scores.to_numpy()),
+                "score": scores,
+                "grade": np.where(graded, assign_grades(scores, sets[group].grades), NOT_GRADED),
+                "rank": rank_scores(scores, graded),
+                "applicable_weight": weight,
+                "required_weight": minimum,
+                "graded": graded,
             }
         )
-        tables.append(table.sort_values(["rank", "unit_id"], kind="stable"))
+        tables.append(table.sort_values(["rank", "unit_id"], kind="stable", na_position="last"))
         details.append(indicators)
     units = pd.concat(tables, ignore_index=True)
     units["change"] = change_against(units, previous)
@@ -227,9 +248,9 @@ def diff_runs(
     old = old_units.set_index("unit_id")
     for unit in new_units.itertuples():
         for item in ("score", "grade", "rank"):
-            before = old[item].get(unit.unit_id) if unit.unit_id in old.index else None
-            after = getattr(unit, item)
-            if before is None or before != after:
+            before = _plain(old[item].get(unit.unit_id)) if unit.unit_id in old.index else None
+            after = _plain(getattr(unit, item))
+            if unit.unit_id not in old.index or before != after:
                 rows.append({"unit_id": unit.unit_id, "item": item, "old": before, "new": after})
     key = ["unit_id", "indicator_code"]
     points = new_indicators[[*key, "points"]].merge(
@@ -246,6 +267,11 @@ def diff_runs(
             }
         )
     return pd.DataFrame(rows, columns=["unit_id", "item", "old", "new"])
+
+
+def _plain(value):
+    """NA (an unranked unit's rank) as None, so that two NAs compare equal."""
+    return None if pd.isna(value) else value
 
 
 def _num(value) -> float | None:
@@ -275,7 +301,7 @@ def compare_with_average(result: AssessmentResult, unit_id: int) -> pd.DataFrame
 
 
 def count_grades(result: AssessmentResult, grades: tuple[tuple[str, str, float], ...]) -> pd.DataFrame:
-    """Units per grade (rows, best first) and kind (columns department, township)."""
+    """Units per grade (rows, best first, then 不予评定) and kind (columns department, township)."""
     table = pd.crosstab(result.units["grade"], result.units["unit_kind"])
-    order = [g[0] for g in grades]
+    order = [g[0] for g in grades] + [NOT_GRADED]
     return table.reindex(index=order, columns=list(GROUPS), fill_value=0)

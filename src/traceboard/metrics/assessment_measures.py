@@ -6,8 +6,8 @@ order) with ``value`` (float, NaN when not applicable), ``applicable`` (bool)
 and ``inputs`` (a dict of the figures behind the value, shown in reports).
 Sources: the plan (湘乡政办发〔2017〕46号) parts 四 (milestones) and 五 (checks,
 blacklist, alerts, publicity, yearly assessment); the 20-working-day publication
-rule of 双随机、一公开 (DESIGN.md). Indicator files name the measures (see
-``config/assessment/``).
+rule of 双随机、一公开 (the office's assumption, docs/assessment.md). Indicator files name the
+measures and quote the plan sentence each one measures (see ``config/assessment/``).
 """
 
 from __future__ import annotations
@@ -22,9 +22,9 @@ import pandas as pd
 
 from traceboard.data.assessment_store import AssessmentInputs
 from traceboard.data.frame import RegisterFrame, to_day
+from traceboard.data.vocabulary import PLAN_ELEMENTS
 from traceboard.metrics.adoption import compute_adoption
 
-PLAN_ELEMENTS = ("建设目标", "工作任务", "追溯模式", "落地模式", "时间进度", "重要产品目录", "具体措施")
 NON_COOPERATION = ("obstruction", "unreachable")
 
 
@@ -72,27 +72,54 @@ def _iso(value) -> str | None:
     return None if pd.isna(value) else pd.Timestamp(value).date().isoformat()
 
 
-# --- milestones (departments) -------------------------------------------------
+# --- milestones (the plan's timetable, part 四) ------------------------------------
+
+MILESTONE_STATUSES = ("on_time", "late", "overdue", "not_due", "not_owed")
+
+
+def milestone_status(due: pd.Series, achieved: pd.Series, as_of: pd.Timestamp) -> np.ndarray:
+    """Each milestone's standing at ``as_of``: on_time (recorded by its due date), late (recorded
+    after it), overdue (due date passed, nothing recorded: 逾期未报), not_due (nothing recorded
+    yet, due date still ahead) or not_owed (no due date: the unit does not owe it)."""
+    done = achieved.notna().to_numpy() & (achieved <= as_of).to_numpy()
+    owed = due.notna().to_numpy()
+    return np.select(
+        [~owed, done & (achieved <= due).to_numpy(), done, due.to_numpy() <= as_of],
+        ["not_owed", "on_time", "late", "overdue"],
+        "not_due",
+    )
 
 
 def _milestone(ctx: MeasureContext, params: dict, kind: str, elements: bool) -> pd.DataFrame:
-    """1 when achieved by its due date, ``late_credit`` when achieved late (by the assessment day),
-    0 otherwise; times the share of the 7 plan elements present for the plan. Not applicable to a
-    department without that milestone, or before the year the milestone falls due."""
+    """1 when recorded by its due date, ``late_credit`` when recorded late (by the assessment day),
+    0 when overdue without a record (逾期未报) — times the share of the 7 plan elements present for
+    the plan. The due date is the plan's (``milestones_due``, from the reference data); a recorded
+    milestone the timetable does not list keeps its own. Applies to every unit that owes it, from
+    the year it falls due; a unit that owes none, or whose date is still ahead, is not applicable."""
     ms = ctx.inputs.milestones
     ms = ms[ms["kind"] == kind].drop_duplicates("department_id").set_index("department_id").reindex(ctx.ids)
-    year_end = pd.Timestamp(ctx.inputs.year, 12, 31)
+    plan = ctx.inputs.milestones_due
+    plan = plan[plan["kind"] == kind].drop_duplicates("unit_id").set_index("unit_id")["due_on"]
+    due = pd.to_datetime(plan.reindex(ctx.ids)).fillna(pd.to_datetime(ms["due_on"]))
+    achieved = pd.to_datetime(ms["achieved_on"])
     as_of = pd.Timestamp(ctx.inputs.as_of)
-    applicable = ms["due_on"].notna().to_numpy() & (ms["due_on"] <= year_end).to_numpy()
-    achieved = ms["achieved_on"].notna() & (ms["achieved_on"] <= as_of)
-    on_time = achieved & (ms["achieved_on"] <= ms["due_on"])
-    timeliness = np.where(on_time, 1.0, np.where(achieved, float(params.get("late_credit", 0.5)), 0.0))
+    status = milestone_status(due, achieved, as_of)
+    falls_due = (due <= pd.Timestamp(ctx.inputs.year, 12, 31)).to_numpy()
+    applicable = falls_due & np.isin(status, ("on_time", "late", "overdue"))
+    late_credit = float(params.get("late_credit", 0.5))
+    timeliness = np.select([status == "on_time", status == "late"], [1.0, late_credit], 0.0)
     present = ms["elements"].map(lambda e: len(set(e) & set(PLAN_ELEMENTS)) if isinstance(e, list) else 0)
     share = present.to_numpy() / len(PLAN_ELEMENTS) if elements else np.ones(len(ms))
+    recorded = np.isin(status, ("on_time", "late"))
     inputs = [
-        {"due_on": _iso(d), "achieved_on": _iso(a) if ok else None, "on_time": bool(t)}
+        {
+            "due_on": _iso(d),
+            "achieved_on": _iso(a) if ok else None,
+            "on_time": st == "on_time",
+            "status": str(st),
+        }
         | ({"elements_present": int(p), "elements_required": len(PLAN_ELEMENTS)} if elements else {})
-        for d, a, ok, t, p in zip(ms["due_on"], ms["achieved_on"], achieved, on_time, present, strict=True)
+        for d, a, ok, st, p in zip(due, achieved, recorded, status, present, strict=True)
     ]
     return _result(ctx.ids, timeliness * share, applicable, inputs)
 
@@ -269,6 +296,32 @@ def measure_reports_on_time(ctx: MeasureContext, params: dict) -> pd.DataFrame:
     return _result(ctx.ids, value, counted > 0, inputs)
 
 
+def measure_duty_coverage(ctx: MeasureContext, params: dict) -> pd.DataFrame:
+    """Duties of the unit (from the reference data's duty list) with at least one duty record
+    (工作台账) dated in the year up to the assessment day ÷ its duties. Not applicable to a unit
+    the duty list gives no duty."""
+    duties = ctx.inputs.duties.drop_duplicates(["unit_id", "duty"])
+    records = ctx.inputs.duty_records
+    records = records[records["recorded_on"] <= pd.Timestamp(ctx.inputs.as_of)]
+    done = duties.merge(records[["unit_id", "duty"]].drop_duplicates(), on=["unit_id", "duty"], how="inner")
+    owed = _count_by(duties, "unit_id", ctx.ids)
+    met = _count_by(done, "unit_id", ctx.ids)
+    records_by_unit = _count_by(records, "unit_id", ctx.ids)
+    missing = duties.merge(done, on=["unit_id", "duty"], how="left", indicator=True)
+    missing = missing[missing["_merge"] == "left_only"].groupby("unit_id")["duty"].agg(sorted)
+    missing = missing.reindex(ctx.ids).map(lambda x: [int(d) for d in x] if isinstance(x, list) else [])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        value = met / owed
+    inputs = [
+        {"duties": int(o), "duties_recorded": int(d), "records": int(r), "duties_without_record": list(w)}
+        for o, d, r, w in zip(
+            owed, met, records_by_unit, missing,
+            strict=True,
+        )
+    ]  # fmt: skip
+    return _result(ctx.ids, value, owed > 0, inputs)
+
+
 @dataclass(frozen=True)
 class Measure:
     compute: Callable[[MeasureContext, dict], pd.DataFrame]
@@ -278,12 +331,10 @@ class Measure:
 
 
 MEASURES: dict[str, Measure] = {
-    "milestone_plan": Measure(measure_milestone_plan, "plan on time × elements", "share", ("department",)),
-    "milestone_platform_built": Measure(
-        measure_milestone_platform_built, "platform built", "share", ("department",)
-    ),
+    "milestone_plan": Measure(measure_milestone_plan, "plan on time × elements", "share"),
+    "milestone_platform_built": Measure(measure_milestone_platform_built, "platform built", "share"),
     "milestone_platform_interconnected": Measure(
-        measure_milestone_platform_interconnected, "interconnection", "share", ("department",)
+        measure_milestone_platform_interconnected, "interconnection", "share"
     ),
     "adoption_rate": Measure(measure_adoption_rate, "adoption", "share"),
     "adoption_growth": Measure(measure_adoption_growth, "adoption growth", "points"),
@@ -298,6 +349,7 @@ MEASURES: dict[str, Measure] = {
     "blacklist_alert_acts": Measure(
         measure_blacklist_alert_acts, "blacklist moves and alerts", "count", ("department",)
     ),
+    "duty_coverage": Measure(measure_duty_coverage, "duties with a record", "share"),
     "publicity_count": Measure(measure_publicity_count, "publicity activities", "count"),
     "reports_on_time": Measure(measure_reports_on_time, "reports on time", "share", ("township",)),
 }

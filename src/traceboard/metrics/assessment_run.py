@@ -18,7 +18,7 @@ from traceboard.data.assessment_config import UNIT_KINDS, IndicatorSetDef, load_
 from traceboard.data.assessment_report import ReportData
 from traceboard.data.authz import Actor, require
 from traceboard.data.frame import RegisterFrame, load_register_frame
-from traceboard.metrics.assessment import AssessmentResult, assess, diff_runs, inputs_digest
+from traceboard.metrics.assessment import NOT_GRADED, AssessmentResult, assess, diff_runs, inputs_digest
 
 FIRST_YEAR = 2018  # the plan: assessed yearly from 2018
 
@@ -195,7 +195,7 @@ def report_data(view: AssessmentView, sensitivity: pd.DataFrame | None = None) -
 def score_history(engine: Engine, year: int, today: dt.date, frame: RegisterFrame) -> pd.DataFrame:
     """Scores from FIRST_YEAR to ``year``: a year's newest locked run where there is one, else
     computed on the record as it is. Columns: year, unit_id, unit, unit_kind, score, grade,
-    kind_average (the mean score of the unit's kind that year), locked (bool)."""
+    kind_average (the mean score of the graded units of the unit's kind that year), locked (bool)."""
     parts = []
     for each in range(FIRST_YEAR, year + 1):
         runs = store.list_runs(engine, each)
@@ -207,5 +207,8 @@ def score_history(engine: Engine, year: int, today: dt.date, frame: RegisterFram
             units = units.drop(columns=["score", "grade"]).merge(stored, on="unit_id")
         parts.append(units.assign(year=each, locked=not locked.empty))
     history = pd.concat(parts, ignore_index=True)
-    history["kind_average"] = history.groupby(["year", "unit_kind"])["score"].transform("mean").round(1)
+    graded = history["score"].where(history["grade"] != NOT_GRADED)  # 不予评定 scores are no benchmark
+    history["kind_average"] = (
+        graded.groupby([history["year"], history["unit_kind"]]).transform("mean").round(1)
+    )
     return history

@@ -1,4 +1,4 @@
-"""Inspector pairs for the drawn enterprises (issue 6, part 5; DESIGN.md "Random checks").
+"""Inspector pairs for the drawn enterprises (docs/draw.md, "Inspectors").
 
 For each drawn enterprise, in manifest order (strata in order, drawn codes in
 key order), the inspectors of its pool (the plan's department, or in a one-off

@@ -4,7 +4,7 @@ A plan is a plain dict: ``department`` (name), ``year``, ``name``, ``scope``
 (``sectors``, ``townships``: lists of names, empty = all; ``traceability_only``:
 only enterprises running IT-based traceability — the plan's focus), ``check_items``,
 ``ratios`` (per risk class A–D, defaults A 3 %, B 10 %, C 30 %, D 80 %, within the
-ranges DESIGN.md gives as an example), ``exclusions`` (``checked_within_months``,
+ranges docs/draw.md gives), ``exclusions`` (``checked_within_months``,
 ``registered_within_months``) and ``batches``.
 
 The sampling frame is a DataFrame with one row per enterprise: ``id``, ``uscc``,

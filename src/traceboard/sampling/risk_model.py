@@ -15,7 +15,7 @@ thresholds in probabilities are stored in the report):
 A p < 0.5 r, B 0.5 r ≤ p < r, C r ≤ p < 2 r, D p ≥ 2 r.
 Fixed thresholds such as 5 %/15 %/35 % would put nearly every enterprise in
 one class when r is ~25 %, which leaves nothing for the ratios to work on.
-Blacklisted enterprises are D whatever p is (DESIGN.md, issue 6).
+Blacklisted enterprises are D whatever p is (docs/draw.md).
 
 Method ``rules`` (said as such) when there are too few results to learn from
 (fewer than MIN_CHECKS checks or MIN_PROBLEMS problems in training, or a test

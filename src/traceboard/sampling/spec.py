@@ -1,4 +1,4 @@
-"""The public draw, specifications v1 and v2 (DESIGN.md "Public draw").
+"""The public draw, specifications v1 and v2 (docs/draw.md).
 
 Both draw enterprises the same way; they differ only in how inspectors are
 ordered for a drawn enterprise (see :mod:`traceboard.sampling.assign`). All

@@ -1,4 +1,4 @@
-"""Publication deadlines in Chinese working days (issue 6, part 8; DESIGN.md "Random checks").
+"""Publication deadlines in Chinese working days (docs/draw.md, "Ratios by risk class and publication").
 
 Results are published (公示) within 20 working days of the check. Working days
 are those of the ``chinesecalendar`` package, which knows the State Council's

@@ -27,7 +27,7 @@ from traceboard.metrics.assessment_run import (
 from traceboard.metrics.sensitivity import sensitivity_by_kind
 
 KINDS = ("department", "township")
-UNIT_COLUMNS = ("rank", "unit", "score", "grade", "change")
+UNIT_COLUMNS = ("rank", "unit", "score", "grade", "change", "note")
 
 st.title(t("assessment.title"))
 actor = signed_in_actor("assessment")
@@ -72,9 +72,26 @@ if not view.changes.empty:
         st.dataframe(view.changes.drop(columns="unit_id"), hide_index=True, width="stretch")
 
 
+def grading_note(unit) -> str:
+    """说明: the points of the indicators that apply, and why a unit is not graded."""
+    weight, minimum = f"{unit.applicable_weight:g}", f"{unit.required_weight:g}"
+    if unit.graded:
+        return t("assessment.note_graded", weight=weight)
+    return t("assessment.note_not_graded", weight=weight, minimum=minimum)
+
+
 def ranking(kind: str):
-    table = view.result.units[view.result.units["unit_kind"] == kind][list(UNIT_COLUMNS)]
+    units = view.result.units[view.result.units["unit_kind"] == kind]
+    table = units.assign(note=[grading_note(u) for u in units.itertuples()])[list(UNIT_COLUMNS)]
     return table.rename(columns={c: t(f"assessment.col_{c}") for c in UNIT_COLUMNS})
+
+
+def indicator_status(row) -> str:
+    """A milestone's standing (逾期未报 …) or whether the indicator applies, in the session's language."""
+    status = row.inputs.get("status") if isinstance(row.inputs, dict) else None
+    if status:
+        return t(f"assessment.milestone_{status}")
+    return t("assessment.applies") if row.applicable else t("assessment.not_applicable")
 
 
 tabs = st.tabs(
@@ -99,12 +116,15 @@ with tabs[1]:
     radar_labels = {"share": t("assessment.this_unit"), "average": t("assessment.average")}
     st.plotly_chart(charts.radar(profile, names, radar_labels, t("assessment.radar")), width="stretch")
     detail = view.result.indicators[view.result.indicators["unit_id"] == unit_id]
+    detail = detail.assign(status=[indicator_status(r) for r in detail.itertuples()])
+    st.caption(grading_note(units.set_index("unit_id").loc[unit_id]))
     shown = [
         "name_zh" if language() == "zh" else "name_en",
         "weight",
         "value",
         "target",
         "points",
+        "status",
         "explanation",
     ]
     st.dataframe(

@@ -1,4 +1,4 @@
-"""数据管理: import the spreadsheets offices send, download templates, export the register."""
+"""数据管理: import the spreadsheets offices send, enter or correct one record, templates, exports."""
 
 import hashlib
 from functools import partial
@@ -24,8 +24,10 @@ from traceboard.data.importers import (
     render_errors,
 )
 from traceboard.files.isolated_parse import ParserFailed, run_isolated
+from traceboard.services.record_entry import cells_of, entry_fields, records_for_entry, save_entry
 
 PREVIEW_ROWS = 20
+ENTRY_CHOICES = 200  # records offered to correct at once (narrowed by the filter)
 FAULTY_ROWS_SHOWN = 500
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -134,8 +136,83 @@ def confirm_import(validation) -> None:
     st.rerun()
 
 
-tab_import, tab_templates, tab_export = st.tabs(
-    [t("data_admin.tab_import"), t("data_admin.tab_templates"), t("data_admin.tab_export")]
+def entry_records(kind: str) -> pd.DataFrame:
+    try:
+        key = ("entry", actor.username, actor.role, kind)
+        return per_data_version(key, partial(records_for_entry, engine, actor, kind))
+    except PermissionDenied:
+        return pd.DataFrame()
+
+
+def pick_record(kind: str) -> dict[str, str]:
+    """The record to correct (its cells), or nothing for a new one."""
+    records = entry_records(kind)
+    if records.empty:
+        return {}
+    wanted = st.text_input(t("data_admin.entry_filter"), key=f"entry_filter_{kind}")
+    text = records.astype(str).agg(" · ".join, axis=1)
+    shown = text[text.str.contains(wanted, regex=False)] if wanted else text
+    options = [None, *shown.index[:ENTRY_CHOICES]]
+    picked = st.selectbox(
+        t("data_admin.entry_pick", rows=len(shown)),
+        options,
+        format_func=lambda i: t("data_admin.entry_new") if i is None else plain(text[i][:120]),
+        key=f"entry_pick_{kind}",
+    )
+    return {} if picked is None else cells_of(records.loc[picked])
+
+
+def entry_form(kind: str) -> None:
+    current = pick_record(kind)
+    version = hashlib.sha256(repr(sorted(current.items())).encode()).hexdigest()[:12]
+    fields = entry_fields(engine, kind)
+    with st.form(f"entry_{kind}"):
+        cells = {}
+        for field in fields:
+            label = field.header + (" *" if field.mandatory else "") + (" 🔑" if field.key_part else "")
+            value = current.get(field.header, "")
+            widget = f"entry_{kind}_{version}_{field.key}"
+            if field.choices is not None:
+                options = ["", *field.choices]
+                index = options.index(value) if value in options else 0
+                cells[field.header] = st.selectbox(
+                    label, options, index=index, help=field.help or None, key=widget
+                )
+            else:
+                cells[field.header] = st.text_input(label, value, help=field.help or None, key=widget)
+        saved = st.form_submit_button(t("data_admin.entry_save"), type="primary")
+    if not saved:
+        return
+    try:
+        outcome = save_entry(engine, actor, kind, cells)
+    except PermissionDenied as exc:
+        st.error(plain(exc))
+        return
+    if not outcome.ok:
+        st.error(t("data_admin.entry_problems", count=len(outcome.validation.problems)))
+        shown = pd.DataFrame(outcome.problems(), columns=["column", "value", "reason"])
+        shown.columns = [t(f"data_admin.col_{c}") for c in shown.columns]
+        st.dataframe(shown, hide_index=True, width="stretch")
+        return
+    c = outcome.summary.counts
+    message = (
+        t("data_admin.entry_added")
+        if c["added"]
+        else t("data_admin.entry_updated")
+        if c["updated"]
+        else t("data_admin.entry_unchanged")
+    )
+    st.session_state["data_admin_flash"] = message
+    st.rerun()
+
+
+tab_import, tab_entry, tab_templates, tab_export = st.tabs(
+    [
+        t("data_admin.tab_import"),
+        t("data_admin.tab_entry"),
+        t("data_admin.tab_templates"),
+        t("data_admin.tab_export"),
+    ]
 )
 
 with tab_import:
@@ -154,6 +231,11 @@ with tab_import:
                 st.success(t("data_admin.valid", rows=len(validation.values)))
                 confirm_import(validation)
 
+with tab_entry:
+    st.caption(t("data_admin.entry_note"))
+    entry_kind = st.selectbox(t("data_admin.kind"), KINDS, format_func=kind_label, key="entry_kind")
+    entry_form(entry_kind)
+
 with tab_templates:
     st.caption(t("data_admin.templates_note"))
     template_kind = st.selectbox(t("data_admin.kind"), KINDS, format_func=kind_label, key="template_kind")
@@ -165,7 +247,8 @@ with tab_templates:
         key="template",
     )
 
-with tab_export:
+
+def register_filters() -> dict:
     choices = filter_choices(engine)
     cols = st.columns(3)
     filters = {
@@ -186,16 +269,26 @@ with tab_export:
     )
     if adopted != "all":
         filters["adopted"] = adopted == "yes"
+    return filters
+
+
+with tab_export:
+    export_kind = st.selectbox(t("data_admin.kind"), KINDS, format_func=kind_label, key="export_kind")
+    filters = register_filters() if export_kind == "enterprises" else {}
     try:
-        key = ("export", actor.username, actor.role, tuple(sorted((k, str(v)) for k, v in filters.items())))
-        table = per_data_version(key, partial(export_table, engine, actor, "enterprises", filters))
+        key = ("export", export_kind, actor.username, actor.role)
+        key += tuple(sorted((k, str(v)) for k, v in filters.items()))
+        table = per_data_version(key, partial(export_table, engine, actor, export_kind, filters))
     except PermissionDenied:
         st.info(t("data_admin.no_export"))
     else:
-        st.caption(t("data_admin.export_rows", rows=len(table)))
+        rows_message = (
+            "data_admin.export_rows" if export_kind == "enterprises" else "data_admin.export_rows_kind"
+        )
+        st.caption(t(rows_message, rows=len(table)))
         st.dataframe(table.head(PREVIEW_ROWS), hide_index=True, width="stretch")
         left, right = st.columns(2)
-        name = SPECS["enterprises"].title
+        name = SPECS[export_kind].title
         left.download_button(
             t("common.download_xlsx"),
             partial(to_file_bytes, table, "xlsx", name),

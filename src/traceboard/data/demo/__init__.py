@@ -18,11 +18,13 @@ from sqlalchemy import Engine, func, select
 
 from traceboard.data import models as m
 from traceboard.data.accounts import add_demo_accounts
+from traceboard.data.assessment_store import milestones_due
 from traceboard.data.audit import record_audit
 from traceboard.data.bulk import bulk_insert, reset_sequence
 from traceboard.data.db import transaction
 from traceboard.data.demo import activity, cases
 from traceboard.data.demo.register import RefFrames, draw_enterprises, draw_trace_events
+from traceboard.data.reference import load_reference
 
 DEMO_AS_OF = dt.date(2026, 10, 31)
 DEFAULT_ENTERPRISES = 6000
@@ -97,7 +99,8 @@ def generate_demo(
 
         def write(model, frame: pd.DataFrame, label: str, fraction: float) -> None:
             cols = [c for c in frame.columns if not c.startswith("_")]
-            summary.counts[model.__tablename__] = bulk_insert(conn, model.__table__, frame[cols])
+            added = bulk_insert(conn, model.__table__, frame[cols])
+            summary.counts[model.__tablename__] = summary.counts.get(model.__tablename__, 0) + added
             if "id" in cols:
                 reset_sequence(conn, model.__table__)
             report(label, fraction)
@@ -114,7 +117,12 @@ def generate_demo(
         checks = activity.draw_inspections(rng, ent, activity.first_adoption_days(events), as_of)
         write(m.Inspection, checks, "inspections", 0.85)
         _write_work(session, rng, ref, as_of, write)
+        # the plan's duties and the townships' milestones draw from a stream of their own, so the
+        # city drawn before them stays the same city
+        _write_duties(session, np.random.default_rng([seed, 16]), as_of, write)
         _write_cases(session, rng, checks, enterprises, as_of, summary)
+        county_rates = activity.draw_county_rates(np.random.default_rng([seed, 17]), as_of)
+        write(m.CountyAdoption, county_rates, "county rates", 0.96)
         summary.counts["app_user"] = add_demo_accounts(session)  # one per role, README "Demo accounts"
         summary.seconds = time.perf_counter() - started
         record_audit(
@@ -139,6 +147,24 @@ def _write_work(session, rng, ref: RefFrames, as_of: dt.date, write) -> None:
     write(
         m.ReportSubmission, activity.draw_reports(rng, ref.townships["id"].tolist(), as_of), "reports", 0.92
     )
+
+
+def _write_duties(session, rng: np.random.Generator, as_of: dt.date, write) -> None:
+    """The townships' milestone of the plan's timetable and the departments' work ledger."""
+    units = pd.DataFrame(session.execute(select(m.Unit.id, m.Unit.code)).all(), columns=["id", "code"])
+    owed = milestones_due(units, load_reference())
+    townships = owed[~owed["unit_id"].isin(select_departments(session))]
+    write(m.Milestone, activity.draw_township_milestones(rng, townships, as_of), "township milestones", 0.93)
+    carriers = pd.DataFrame(
+        session.execute(select(m.DutyDepartment.duty_id, m.DutyDepartment.department_id)).all(),
+        columns=["duty_id", "department_id"],
+    )
+    duties = dict(session.execute(select(m.Duty.id, m.Duty.name)).all())
+    write(m.DutyRecord, activity.draw_duty_records(rng, carriers, duties, as_of), "duty records", 0.95)
+
+
+def select_departments(session) -> list[int]:
+    return list(session.scalars(select(m.Unit.id).where(m.Unit.kind == "department")))
 
 
 def _write_cases(session, rng, checks: pd.DataFrame, n: int, as_of: dt.date, summary: DemoSummary) -> None:

@@ -7,6 +7,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
+from traceboard.data import vocabulary
 from traceboard.data.demo.names import make_person_names
 from traceboard.data.demo.register import EPOCH, as_dates
 from traceboard.data.frame import to_day
@@ -22,13 +23,14 @@ FAILURES = [
 ]
 FAILURE_WEIGHTS = np.array([0.55, 0.16, 0.08, 0.12, 0.03, 0.06])
 CONFLICT_REASONS = ["近亲属在该企业任职", "曾在该企业任职未满三年", "与企业负责人有利害关系"]
-PLAN_ELEMENTS = ["建设目标", "工作任务", "追溯模式", "落地模式", "时间进度", "重要产品目录", "具体措施"]
+PLAN_ELEMENTS = list(vocabulary.PLAN_ELEMENTS)
 MILESTONE_DUE = {
     "plan_submitted": dt.date(2017, 12, 31),
     "platform_built": dt.date(2019, 7, 31),
     "platform_interconnected": dt.date(2020, 12, 31),
 }
 PUBLICITY_KINDS = ["宣传周活动", "进社区宣传", "企业培训会", "媒体报道"]
+XIANGTAN_COUNTIES = ("湘乡市", "湘潭县", "韶山市", "雨湖区", "岳塘区")
 
 
 def draw_inspectors(rng: np.random.Generator, ent: pd.DataFrame, townships: pd.Series) -> pd.DataFrame:
@@ -131,21 +133,79 @@ def draw_milestones(rng: np.random.Generator, lead_departments: list[int], as_of
     return pd.DataFrame(rows)
 
 
+def draw_township_milestones(rng: np.random.Generator, owed: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
+    """The milestones the plan's timetable gives the townships (unit_id, kind, due_on): most on
+    time, some late, about one in eight never recorded (逾期未报)."""
+    slip = rng.choice([-60, -20, 0, 30, 120, 10_000], size=len(owed), p=[0.3, 0.3, 0.15, 0.1, 0.03, 0.12])
+    due = pd.to_datetime(owed["due_on"]).dt.date.to_numpy()
+    achieved = [d + dt.timedelta(days=int(s)) for d, s in zip(due, slip, strict=True)]
+    return pd.DataFrame(
+        {
+            "department_id": owed["unit_id"].to_numpy(),  # the unit owing it (a township here)
+            "kind": owed["kind"].to_numpy(),
+            "due_on": due,
+            "achieved_on": [a if a <= as_of else None for a in achieved],
+            "elements": [[] for _ in achieved],
+            "note": None,
+        }
+    )
+
+
+DUTY_RECORD_KINDS = ["制度文件", "工作会议", "资金拨付", "督查检查", "培训指导"]
+
+
+def draw_duty_records(
+    rng: np.random.Generator, carriers: pd.DataFrame, duty_names: dict[int, str], as_of: dt.date
+) -> pd.DataFrame:
+    """Work-ledger entries (工作台账) from 2018: each department records each of its duties in a
+    year with some chance of its own (some departments keep their ledgers better than others),
+    one to three entries when it does; money entries carry an amount in yuan."""
+    diligence = {d: float(rng.uniform(0.35, 0.95)) for d in carriers["department_id"].unique()}
+    rows = []
+    for year in range(2018, as_of.year + 1):
+        for duty, dept in carriers[["duty_id", "department_id"]].itertuples(index=False):
+            if rng.random() > diligence[dept]:
+                continue
+            for n in range(int(rng.integers(1, 4))):
+                day = dt.date(year, 1, 1) + dt.timedelta(days=int(rng.integers(0, 365)))
+                if day > as_of:
+                    continue
+                kind = DUTY_RECORD_KINDS[int(rng.integers(0, len(DUTY_RECORD_KINDS)))]
+                rows.append(
+                    {
+                        "unit_id": dept,
+                        "duty_id": duty,
+                        "occurred_on": day,
+                        "kind": kind,
+                        "amount": float(rng.integers(5, 200)) * 10_000 if kind == "资金拨付" else None,
+                        "enterprise_id": None,
+                        "document_no": f"湘{year}{int(dept):02d}{int(duty):02d}{n + 1:02d}号",
+                        "note": f"{year}年{duty_names[duty]}",
+                    }
+                )
+    return pd.DataFrame(rows)
+
+
 def draw_publicity(rng: np.random.Generator, units: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
     """Publicity activities of every unit, a few a year."""
     rows = []
+    seen: dict[tuple, int] = {}  # an activity is known by unit, day and title: a second one is numbered
     for unit in units.itertuples():
         for year in range(2017, as_of.year + 1):
             for _ in range(int(rng.poisson(1.6 if unit.kind == "department" else 1.2))):
                 held = dt.date(year, 1, 1) + dt.timedelta(days=int(rng.integers(0, 365)))
                 if held <= as_of:
                     kind = PUBLICITY_KINDS[int(rng.integers(0, len(PUBLICITY_KINDS)))]
+                    title = f"{year}年{unit.name}重要产品追溯{kind}"
+                    seen[unit.id, held, title] = seen.get((unit.id, held, title), 0) + 1
+                    if seen[unit.id, held, title] > 1:
+                        title += f"（第{seen[unit.id, held, title]}场）"
                     rows.append(
                         {
                             "unit_id": unit.id,
                             "held_on": held,
                             "kind": kind,
-                            "title": f"{year}年{unit.name}重要产品追溯{kind}",
+                            "title": title,
                             "participants": int(rng.integers(20, 400)),
                         }
                     )
@@ -180,3 +240,16 @@ def first_adoption_days(events: pd.DataFrame) -> pd.Series:
     adopted = events[events["kind"] == "adopted"]
     days = (adopted["occurred_on"].to_numpy().astype("datetime64[D]") - EPOCH).astype(np.int64)
     return pd.Series(days, index=adopted["enterprise_id"].to_numpy()).groupby(level=0).min()
+
+
+def draw_county_rates(rng: np.random.Generator, as_of: dt.date) -> pd.DataFrame:
+    """The adoption rates 湘潭市 published for its counties each year up to the year before ``as_of``."""
+    rows = []
+    start = rng.uniform(0.15, 0.35, len(XIANGTAN_COUNTIES))
+    for year in range(2018, as_of.year):
+        start = np.minimum(0.98, start + rng.uniform(0.03, 0.12, len(start)))
+        rows += [
+            {"county": c, "year": year, "rate": round(float(r), 4), "source": f"湘潭市{year}年度通报"}
+            for c, r in zip(XIANGTAN_COUNTIES, start, strict=True)
+        ]
+    return pd.DataFrame(rows)

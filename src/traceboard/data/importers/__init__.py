@@ -95,9 +95,11 @@ def check_upload(
 
 
 def import_validated(
-    engine: Engine, actor: Actor, validation: Validation, today: dt.date | None = None
+    engine: Engine, actor: Actor, validation: Validation, today: dt.date | None = None, action: str = "import"
 ) -> ImportSummary:
     """Write a valid file in one transaction with one audit row; nothing at all when it has problems.
+
+    ``action`` names the way in for the audit row (``import``, or ``entry`` for a form's single record).
 
     Needs ``register.manage``; inspection results need ``inspection.record``
     for every department in the file (an inspector: their own department).
@@ -125,7 +127,7 @@ def import_validated(
         record_audit(
             session,
             actor=actor.username,
-            action=f"import.{kind}",
+            action=f"{action}.{kind}",
             entity=ENTITY[kind],
             entity_id=validation.sha256,
             before={f"{ENTITY[kind]}_rows": before},

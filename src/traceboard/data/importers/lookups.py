@@ -31,6 +31,8 @@ class Lookups:
     subcategories: pd.DataFrame
     sector_leads: dict[int, int]
     legacy_codes: frozenset[str]
+    duties: dict[str, int]
+    duty_names: dict[int, str]
 
     def strip_township(self, token: str) -> tuple[str, ...]:
         """Other spellings of a township: without the city's name, without the suffix."""
@@ -40,6 +42,10 @@ class Lookups:
     @staticmethod
     def strip_department(token: str) -> tuple[str, ...]:
         return ("市" + token, token.removeprefix("湘乡") if token.startswith("湘乡") else token)
+
+    def strip_unit(self, token: str) -> tuple[str, ...]:
+        """Other spellings of a department or a township."""
+        return (*self.strip_township(token), *self.strip_department(token))
 
 
 def load_lookups(engine: Engine) -> Lookups:
@@ -59,11 +65,14 @@ def load_lookups(engine: Engine) -> Lookups:
             select(m.SectorLead.sector_id, m.SectorLead.department_id).order_by(m.SectorLead.department_id)
         ).all()
         legacy = frozenset(conn.scalars(select(m.LegacyCode.code)))
+        duties = read_frame(
+            conn, select(m.Duty.id, m.Duty.name, m.Duty.code, m.Duty.name_en).order_by(m.Duty.sort_order)
+        )
     towns = units[units["kind"] != "department"]
     depts = units[units["kind"] == "department"]
     return Lookups(
         city="湘乡市",
-        townships=_names(towns, ("name", "short_name")),
+        townships=_names(towns, ("name", "short_name", "code")),
         sectors=_names(sectors, ("name", "code", "name_en")),
         sector_names=dict(zip(sectors["id"], sectors["name"], strict=True)),
         departments=_names(depts, ("name", "code", "name_en")),
@@ -71,6 +80,8 @@ def load_lookups(engine: Engine) -> Lookups:
         subcategories=subcats,
         sector_leads=_first_leads(leads, subcats),
         legacy_codes=legacy,
+        duties=_names(duties, ("name", "code", "name_en")),
+        duty_names=dict(zip(duties["id"], duties["name"], strict=True)),
     )
 
 

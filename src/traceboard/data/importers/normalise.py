@@ -15,6 +15,7 @@ import difflib
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
+from decimal import Decimal
 
 import numpy as np
 import pandas as pd
@@ -177,3 +178,68 @@ def check_codes(codes: pd.Series, allowlist: Iterable[str] = ()) -> pd.Series:
     for pos in np.flatnonzero(~ok):
         reasons.iloc[pos] = check_code(text[pos], allowed).reason
     return reasons
+
+
+# --- periods, money, rates, lists ---------------------------------------------
+
+_CN_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4, "1": 1, "2": 2, "3": 3, "4": 4}
+_QUARTER = re.compile(r"^(\d{4})年?[-/]?(?:Q([1-4])|第?([1-4一二三四])季度?)$")
+_MONTH = re.compile(r"^(\d{4})(?:年|[-/.])(\d{1,2})月?$")
+_YEAR = re.compile(r"^(\d{4})(?:年|年度)?$")
+_MONEY = re.compile(r"^(\d+(?:\.\d+)?)(万)?(?:元)?$")
+_RATE = re.compile(r"^(\d+(?:\.\d+)?)(%)?$")
+LIST_SEPARATORS = re.compile(r"[、,，;；/\s]+")
+
+
+def parse_period(text: str) -> tuple[str | None, str | None]:
+    """A reporting period in its stored spelling: ``2019Q1`` (quarter), ``2019-03`` (month), ``2019``."""
+    token = squeeze(text).upper()
+    if match := _QUARTER.match(token):
+        return f"{match.group(1)}Q{_CN_DIGITS[match.group(2) or match.group(3)]}", None
+    if (match := _MONTH.match(token)) and 1 <= int(match.group(2)) <= 12:
+        return f"{match.group(1)}-{int(match.group(2)):02d}", None
+    if match := _YEAR.match(token):
+        return match.group(1), None
+    return None, "not a reporting period (write 2019Q1, 2019-03 or 2019)"
+
+
+def parse_money(text: str) -> tuple[float | None, str | None]:
+    """An amount in yuan: 120000, 120,000.50, 12.5万 (ten thousands), with or without 元."""
+    match = _MONEY.match(squeeze(text).replace(",", ""))
+    if not match:
+        return None, "not an amount of money (write 120000 or 12.5万)"
+    amount = Decimal(match.group(1)) * (10_000 if match.group(2) else 1)
+    if amount != amount.quantize(Decimal("0.01")):
+        return None, "an amount has at most two decimals (fen)"
+    return float(amount), None
+
+
+def parse_rate(text: str) -> tuple[float | None, str | None]:
+    """A rate between 0 and 1: ``62.5%`` or ``0.625``."""
+    match = _RATE.match(squeeze(text))
+    if not match:
+        return None, "not a rate (write 62.5% or 0.625)"
+    rate = Decimal(match.group(1)) / (100 if match.group(2) else 1)
+    if rate > 1:
+        return None, "a rate is at most 100%"
+    return float(rate), None
+
+
+def make_list_parser(
+    choices: tuple[str, ...], what: str
+) -> Callable[[str], tuple[tuple[str, ...] | None, str | None]]:
+    """A parser of a list in one cell (separated by 、，; or spaces) of items from ``choices``,
+    returned in the order of ``choices`` without repeats."""
+    known = {squeeze(c): c for c in choices}
+
+    def parse(text: str) -> tuple[tuple[str, ...] | None, str | None]:
+        items = [squeeze(i) for i in LIST_SEPARATORS.split(unicodedata.normalize("NFKC", text)) if i]
+        unknown = [i for i in items if i not in known]
+        if unknown:
+            guess = closest(unknown[0], list(choices))
+            hint = f" — did you mean {guess}?" if guess else f" (known: {'、'.join(choices)})"
+            return None, f"unknown {what} '{unknown[0]}'{hint}"
+        found = {known[i] for i in items}
+        return tuple(c for c in choices if c in found), None
+
+    return parse

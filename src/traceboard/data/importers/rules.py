@@ -11,7 +11,7 @@ import pandas as pd
 
 from traceboard.data.importers.lookups import Lookups
 from traceboard.data.importers.normalise import closest, map_unique, nones
-from traceboard.data.importers.specs import SPECS
+from traceboard.data.importers.specs import ELEMENT_COLUMNS, SPECS
 
 # Natural keys of the kinds written by the generic upsert (credit codes are checked as codes).
 KEYS = {
@@ -21,7 +21,12 @@ KEYS = {
     "milestones": ("department_id", "kind"),
     "publicity": ("unit_id", "held_on", "title"),
     "traceability": ("enterprise_id",),
+    "reports": ("unit_id", "period"),
+    "duty-records": ("unit_id", "duty_id", "occurred_on", "kind", "enterprise_id", "document_no"),
+    "county-rates": ("county", "year"),
+    "trace-events": ("enterprise_id", "kind", "occurred_on"),
 }
+YEARS = (2000, 2100)  # the years a county's published rate may be for
 
 
 def check_rules(
@@ -38,20 +43,55 @@ def check_rules(
     if kind == "enterprises":
         _match_subcategories(values, lookups, flag)
         _default_departments(values, lookups)
+    if kind == "milestones":
+        _combine_elements(values, text, flag)
+    if kind == "county-rates" and "year" in values:
+        year = pd.to_numeric(values["year"], errors="coerce")
+        flag(year.notna() & ~year.between(*YEARS), "year", f"not a year between {YEARS[0]} and {YEARS[1]}")
     if kind in KEYS:
-        _check_unique(values, KEYS[kind], flag)
+        _check_unique(values, KEYS[kind], flag, SPECS[kind])
     if kind in ("enterprises", "traceability") and "adopted" in values:
         _check_traceability(values, text, flag)
     return problems
 
 
-def _check_unique(values: pd.DataFrame, keys: tuple[str, ...], flag) -> None:
+def _combine_elements(values: pd.DataFrame, text: pd.DataFrame, flag) -> None:
+    """A plan's elements: the list in 方案要素, or the 是 of the per-element columns; both must agree.
+
+    The result is ``elements`` (a tuple in the plan's order, or None when the row says nothing
+    about them); the per-element columns are dropped. Elements belong to 实施方案报送 only.
+    """
+    columns = [c for c in ELEMENT_COLUMNS if c.key in values]
+    listed = _column(values, "elements")
+    ticked = pd.Series([None] * len(values), index=values.index, dtype=object)
+    if columns:
+        answers = values[[c.key for c in columns]]
+        said = answers.notna().any(axis=1)
+        chosen = [tuple(c.header for c in columns if row[c.key] is True) for _, row in answers.iterrows()]
+        ticked = pd.Series(chosen, index=values.index, dtype=object).where(said, None)
+        for column in columns:
+            del values[column.key]
+    both = listed.notna() & ticked.notna()
+    disagree = both & (
+        listed.map(lambda e: e if e is None else set(e)) != ticked.map(lambda e: e if e is None else set(e))
+    )
+    flag(disagree, "elements", "the list disagrees with the 是/否 columns of the elements")
+    combined = listed.where(listed.notna(), ticked)
+    kind = _column(values, "kind")
+    elsewhere = combined.map(bool) & combined.notna() & kind.notna() & (kind != "plan_submitted")
+    flag(elsewhere, "elements", "plan elements belong to 实施方案报送 only")
+    values["elements"] = combined
+
+
+def _check_unique(values: pd.DataFrame, keys: tuple[str, ...], flag, spec) -> None:
     # One file, one row per record: a second row with the same key would silently win.
-    present = [k for k in keys if k in values]
-    if len(present) < len(keys):
+    # An optional part of a key (a duty record's document number) may be blank: blank is its value.
+    mandatory = [k for k in keys if spec.column(k).mandatory]
+    if any(k not in values for k in mandatory):
         return
+    present = [k for k in keys if k in values]
     frame = values[present].astype(str)
-    filled = values[present].notna().all(axis=1)
+    filled = values[mandatory].notna().all(axis=1)
     first = pd.Series(values.index, index=values.index).groupby([frame[k] for k in present]).transform("min")
     repeated = filled & frame.duplicated(keep="first")
     flag(repeated, keys[0], "duplicate row in the file (first on row " + first.astype(str) + ")")

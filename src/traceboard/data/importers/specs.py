@@ -5,7 +5,10 @@ A column's ``type`` says how its cells are read (see ``validate.py``):
 ``department``, ``unit`` (department or township), ``yesno``, ``date``,
 ``int``, ``status``, ``result`` (inspection result), ``milestone``,
 ``enterprise`` (a credit code already in the register), ``inspector`` (a
-certificate number already in the register).
+certificate number already in the register), ``duty`` (a duty of the plan,
+by name or code), ``elements`` (plan elements listed in one cell),
+``period`` (a reporting period: 2019Q1, 2019-03, 2019), ``money`` (yuan),
+``rate`` (62.5% or 0.625), ``trace_event`` (建立/停用追溯体系, 接入/断开追溯平台).
 
 ``required``: the column must be in the file; ``mandatory``: each row must
 fill it. Optional columns may be absent: the record keeps what it has.
@@ -15,7 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from traceboard.data.vocabulary import RESULT_LABELS
+from traceboard.data.vocabulary import PLAN_ELEMENTS, RESULT_LABELS, TRACE_EVENT_LABELS
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,14 @@ MILESTONE_LABELS = {
     "platform_built": "追溯平台建成",
     "platform_interconnected": "平台互联互通",
 }
+
+# One yes/no column per element of an implementation plan, as an alternative to the list in one cell.
+ELEMENT_COLUMNS = tuple(
+    Column(
+        f"element_{i}", name, "yesno", (f"含{name}",), help="仅“实施方案报送”：方案是否包含此要素（是/否）"
+    )
+    for i, name in enumerate(PLAN_ELEMENTS, start=1)
+)
 
 _CODE = Column(
     "uscc",
@@ -192,9 +203,17 @@ SPECS: dict[str, Spec] = {
     ),
     "milestones": Spec(
         "milestones",
-        "部门工作节点",
+        "工作节点",
         (
-            Column("department_id", "部门", "department", ("所属部门", "department"), True, True),
+            Column(
+                "department_id",
+                "单位",
+                "unit",
+                ("部门", "所属部门", "乡镇", "department", "unit"),
+                True,
+                True,
+                "牵头部门或乡镇（街道）",
+            ),
             Column(
                 "kind",
                 "工作节点",
@@ -206,6 +225,16 @@ SPECS: dict[str, Spec] = {
             ),
             Column("due_on", "应完成日期", "date", ("due on", "deadline"), True, True),
             Column("achieved_on", "实际完成日期", "date", ("完成日期", "achieved on")),
+            Column(
+                "elements",
+                "方案要素",
+                "elements",
+                ("实施方案要素", "要素", "elements"),
+                help="仅“实施方案报送”：方案包含的要素，用顿号分隔（"
+                + "、".join(PLAN_ELEMENTS)
+                + "）；也可在各要素列填是/否",
+            ),
+            *ELEMENT_COLUMNS,
             Column("note", "备注", "text", ("note",)),
         ),
     ),
@@ -218,6 +247,87 @@ SPECS: dict[str, Spec] = {
             Column("kind", "活动类型", "text", ("类型", "kind"), True, True),
             Column("title", "活动名称", "text", ("标题", "名称", "title"), True, True),
             Column("participants", "参与人数", "int", ("人数", "participants")),
+        ),
+    ),
+    "reports": Spec(
+        "reports",
+        "进度报告报送",
+        (
+            Column("unit_id", "单位", "unit", ("报送单位", "乡镇", "unit"), True, True),
+            Column(
+                "period",
+                "报告期",
+                "period",
+                ("期次", "period"),
+                True,
+                True,
+                "季度写 2019Q1 或 2019年第一季度，月份写 2019-03，年度写 2019",
+            ),
+            Column("due_on", "应报日期", "date", ("截止日期", "due on"), True, True),
+            Column("submitted_on", "实际报送日期", "date", ("报送日期", "submitted on"), help="未报送则留空"),
+        ),
+    ),
+    "duty-records": Spec(
+        "duty-records",
+        "工作台账",
+        (
+            Column("unit_id", "单位", "unit", ("责任单位", "部门或乡镇", "unit"), True, True),
+            Column("duty_id", "工作职责", "duty", ("职责", "duty"), True, True, "职责清单中的名称（或代码）"),
+            Column("occurred_on", "日期", "date", ("办理日期", "date"), True, True),
+            Column(
+                "kind",
+                "事项类别",
+                "text",
+                ("类别", "事项", "kind"),
+                True,
+                True,
+                "如 资金拨付、政府采购、贷款、保险、制度文件、平台对接、档案建立",
+            ),
+            Column(
+                "amount",
+                "金额（元）",
+                "money",
+                ("金额", "amount"),
+                help="涉及资金时填写，单位元；也可写 12.5万元",
+            ),
+            Column(
+                "enterprise_id",
+                "统一社会信用代码",
+                "enterprise",
+                _CODE.aliases,
+                help="涉及企业时填写，须已在企业名录中",
+            ),
+            Column("document_no", "文号", "text", ("文件编号", "document no")),
+            Column("note", "备注", "text", ("说明", "note")),
+        ),
+    ),
+    "county-rates": Spec(
+        "county-rates",
+        "湘潭市各县市区追溯覆盖率",
+        (
+            Column("county", "县市区", "text", ("县（市、区）", "县市", "county"), True, True),
+            Column("year", "年度", "int", ("年份", "year"), True, True),
+            Column("rate", "追溯覆盖率", "rate", ("覆盖率", "rate"), True, True, "如 62.5% 或 0.625"),
+            Column("source", "数据来源", "text", ("来源", "source"), help="如 湘潭市商务局通报的文号"),
+        ),
+    ),
+    "trace-events": Spec(
+        "trace-events",
+        "追溯变更记录",
+        (
+            Column("enterprise_id", "统一社会信用代码", "enterprise", _CODE.aliases, True, True),
+            Column(
+                "kind",
+                "变更类型",
+                "trace_event",
+                ("类型", "kind"),
+                True,
+                True,
+                "、".join(TRACE_EVENT_LABELS.values()),
+            ),
+            Column("occurred_on", "变更日期", "date", ("日期", "date"), True, True),
+            Column("platform", "追溯平台", "text", ("平台", "platform")),
+            Column("source", "来源", "text", ("source",), help="缺省为“导入”"),
         ),
     ),
 }

@@ -30,7 +30,7 @@ from traceboard.data.importers.specs import (
     Spec,
 )
 from traceboard.data.text_rules import text_problem
-from traceboard.data.vocabulary import RESULT_ALIASES, RESULT_LABELS
+from traceboard.data.vocabulary import PLAN_ELEMENTS, RESULT_ALIASES, RESULT_LABELS, TRACE_EVENT_LABELS
 
 HEADER_SCAN_ROWS = 30
 # The table each kind writes (its text columns are checked against the schema).
@@ -232,10 +232,16 @@ def _parse(engine: Engine, column: Column, text: pd.Series, lookups: Lookups) ->
         "township": nz.make_matcher(lookups.townships, "township", lookups.strip_township),
         "sector": nz.make_matcher(lookups.sectors, "sector"),
         "department": nz.make_matcher(lookups.departments, "department", lookups.strip_department),
-        "unit": nz.make_matcher(lookups.departments | lookups.townships, "unit", lookups.strip_township),
+        "unit": nz.make_matcher(lookups.departments | lookups.townships, "unit", lookups.strip_unit),
         "status": nz.make_matcher(STATUSES, "operating status"),
         "result": nz.make_matcher(_labelled(RESULT_LABELS) | RESULT_ALIASES, "inspection result"),
         "milestone": nz.make_matcher(_labelled(MILESTONE_LABELS), "milestone"),
+        "trace_event": nz.make_matcher(_labelled(TRACE_EVENT_LABELS), "traceability change"),
+        "duty": nz.make_matcher(lookups.duties, "duty"),
+        "elements": nz.make_list_parser(PLAN_ELEMENTS, "plan element"),
+        "period": nz.parse_period,
+        "money": nz.parse_money,
+        "rate": nz.parse_rate,
     }
     return nz.per_unique(text, parsers[kind])
 

@@ -1,0 +1,93 @@
+"""任务进度: the plan's timetable — each unit's milestones against their due dates, the 2019 and
+2020 goals, and the city among Xiangtan's counties."""
+
+import streamlit as st
+
+from traceboard.dashboard import timetable_charts as charts
+from traceboard.dashboard.state import (
+    get_engine,
+    get_frame,
+    language,
+    per_data_version,
+    signed_in_actor,
+    t,
+    today,
+)
+from traceboard.services.timetable import prepare_timetable
+
+STATUSES = ("on_time", "late", "overdue", "not_due")
+
+st.title(t("timetable.title"))
+signed_in_actor("timetable")
+engine, frame = get_engine(), get_frame()
+view = per_data_version(("timetable", today()), lambda: prepare_timetable(engine, today(), frame))
+st.caption(t("timetable.as_of", day=view.as_of.isoformat()))
+zh = language() == "zh"
+tabs = st.tabs([t("timetable.tab_milestones"), t("timetable.tab_goals"), t("timetable.tab_counties")])
+
+with tabs[0]:
+    groups = {"department": t("timetable.departments"), "township": t("timetable.townships")}
+    group = st.radio(
+        t("timetable.group"), list(groups), format_func=groups.get, horizontal=True, key="tt_group"
+    )
+    rows = view.milestones[view.milestones["group"] == group]
+    counts = rows["status"].value_counts()
+    for column, status in zip(st.columns(len(STATUSES)), STATUSES, strict=True):
+        column.metric(t(f"timetable.status_{status}"), int(counts.get(status, 0)))
+    unit_col, name_col = ("unit", "name_zh") if zh else ("unit_en", "name_en")
+    labels = {s: t(f"timetable.status_{s}") for s in STATUSES} | {"due": t("timetable.due")}
+    title = t("timetable.chart_milestones", group=groups[group])
+    st.plotly_chart(
+        charts.milestone_timeline(rows, unit_col, name_col, labels, view.as_of, title), width="stretch"
+    )
+    table = rows.assign(
+        status=rows["status"].map(labels),
+        due_on=rows["due_on"].dt.date,
+        achieved_on=rows["achieved_on"].dt.date,
+        days_late=rows["days_late"].map(lambda d: "—" if d != d else f"{d:.0f}"),
+    )
+    shown = [unit_col, name_col, "due_on", "achieved_on", "status", "days_late"]
+    st.dataframe(
+        table[shown].rename(columns={c: t(f"timetable.col_{c}") for c in shown}),
+        hide_index=True,
+        width="stretch",
+    )
+
+with tabs[1]:
+    st.caption(t("timetable.goals_note", note=view.targets_note))
+    bar_labels = {k: t(f"timetable.bar_{k}") for k in ("rate", "connected", "target", "connection_target")}
+    for year, goals in view.goals.groupby("year"):
+        name = goals["milestone_zh" if zh else "milestone_en"].iloc[0]
+        city = goals.iloc[0]
+        st.subheader(t("timetable.goal_title", year=year, name=name))
+        left, right = st.columns(2)
+        left.metric(
+            t("timetable.city_rate"),
+            f"{100 * city['rate']:.1f} %",
+            f"{100 * (city['rate'] - city['target']):+.1f} pp",
+        )
+        right.metric(
+            t("timetable.city_connected"),
+            f"{100 * city['connected_rate']:.1f} %",
+            f"{100 * (city['connected_rate'] - city['connection_target']):+.1f} pp",
+        )
+        chart_title = t("timetable.chart_goals", year=year, day=goals["day"].iloc[0].isoformat())
+        st.plotly_chart(charts.goal_bars(goals, bar_labels, chart_title), width="stretch")
+
+with tabs[2]:
+    if view.counties.empty:
+        st.info(t("timetable.no_counties"))
+    else:
+        ranks = view.city_ranks.assign(
+            rate=(100 * view.city_ranks["rate"]).round(1),
+            published=view.city_ranks["published"].map(
+                {True: t("timetable.published"), False: t("timetable.own")}
+            ),
+        )
+        st.dataframe(
+            ranks.rename(columns={c: t(f"timetable.col_{c}") for c in ranks.columns}),
+            hide_index=True,
+            width="stretch",
+        )
+        title = t("timetable.chart_counties", city=view.city)
+        st.plotly_chart(charts.county_lines(view.counties, view.city, title), width="stretch")

@@ -1,0 +1,68 @@
+"""AppTest of 数据管理 → 录入/更正: one record entered, corrected and refused through the form."""
+
+import datetime as dt
+
+from sqlalchemy import select
+
+from tests.dashboard.test_data_admin import open_page
+from traceboard.data import models as m
+from traceboard.data.authz import Actor
+
+OFFICE = Actor("office1", "office")
+
+
+def widget(widgets, label: str):
+    return next(w for w in widgets if w.label.startswith(label))
+
+
+def enter_report(at, unit: str, period: str, due: str, submitted: str):
+    at.selectbox(key="entry_kind").set_value("reports")
+    at.run()
+    widget(at.selectbox, "单位").set_value(unit)
+    widget(at.text_input, "报告期").set_value(period)
+    widget(at.text_input, "应报日期").set_value(due)
+    widget(at.text_input, "实际报送日期").set_value(submitted)
+    next(b for b in at.button if b.label == "校验并保存").click()
+    at.run()
+
+
+def reports(engine):
+    with engine.connect() as conn:
+        return conn.execute(
+            select(m.ReportSubmission.period, m.ReportSubmission.due_on, m.ReportSubmission.submitted_on)
+        ).all()
+
+
+def test_the_office_enters_and_corrects_one_report(engine):
+    at = open_page(OFFICE)
+    enter_report(at, "山枣镇", "2019年第一季度", "2019-04-10", "2019-04-15")
+    assert not at.exception
+    assert at.success[0].value == "已新增一条记录。"
+    assert [tuple(r) for r in reports(engine)] == [("2019Q1", dt.date(2019, 4, 10), dt.date(2019, 4, 15))]
+    # correct it: pick the record, change the submission date
+    at.selectbox(key="entry_kind").set_value("reports")
+    at.run()
+    at.selectbox(key="entry_pick_reports").set_value(0)  # the first record (None would be a new one)
+    at.run()
+    assert widget(at.text_input, "报告期").value == "2019Q1"
+    widget(at.text_input, "实际报送日期").set_value("2019-04-09")
+    next(b for b in at.button if b.label == "校验并保存").click()
+    at.run()
+    assert at.success[0].value == "已更正该记录。"
+    assert [tuple(r) for r in reports(engine)] == [("2019Q1", dt.date(2019, 4, 10), dt.date(2019, 4, 9))]
+    with engine.connect() as conn:
+        actions = conn.scalars(select(m.AuditLog.action).order_by(m.AuditLog.id)).all()
+    assert actions[-2:] == ["entry.reports", "entry.reports"]
+
+
+def test_a_faulty_entry_names_the_column_and_saves_nothing(engine):
+    at = open_page(OFFICE)
+    enter_report(at, "山枣镇", "2019Q5", "", "")
+    assert not at.exception
+    assert at.error[0].value == "发现 2 个问题，未保存任何数据。"
+    problems = at.dataframe[0].value
+    assert problems.values.tolist() == [
+        ["报告期", "2019Q5", "not a reporting period (write 2019Q1, 2019-03 or 2019)"],
+        ["应报日期", "", "missing"],
+    ]
+    assert reports(engine) == []

@@ -1,0 +1,206 @@
+"""Importing what the annual assessment reads: plan elements, progress reports, the work ledger,
+the counties' published rates and traceability changes — all or nothing, errors by row and column."""
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import func, select
+
+from tests.data.import_files import codes
+from tests.data.test_import_records import TODAY, load, unit_id
+from tests.data.test_import_register import OFFICE
+from traceboard.data import models as m
+from traceboard.data.exporters import export_table
+from traceboard.data.importers import ValidationFailed, import_validated
+from traceboard.data.vocabulary import PLAN_ELEMENTS
+
+MILESTONE_HEADER = ["单位", "工作节点", "应完成日期", "实际完成日期", "方案要素", *PLAN_ELEMENTS]
+
+
+def rows_of(table) -> list[list[str]]:
+    """An exported table as the rows of a file (header first), as a user would send it back."""
+    return [list(table.columns), *table.astype(str).replace({"<NA>": ""}).to_numpy().tolist()]
+
+
+def test_plan_elements_as_a_list_or_as_yes_no_columns(engine):
+    rows = [
+        MILESTONE_HEADER,
+        ["市农业局", "实施方案报送", "2017-12-31", "2017-12-20", "建设目标、工作任务，追溯模式", *[""] * 7],
+        ["农业局", "追溯平台建成", "2019-07-31", "", "", *[""] * 7],
+        [
+            "商务粮食局",
+            "实施方案报送",
+            "2017-12-31",
+            "2018-01-05",
+            "",
+            "是",
+            "否",
+            "是",
+            "是",
+            "是",
+            "是",
+            "是",
+        ],
+    ]
+    validation = load(engine, "milestones", rows)
+    assert validation.ok, validation.lines()
+    assert import_validated(engine, OFFICE, validation, today=TODAY).counts["added"] == 3
+    with engine.connect() as conn:
+        got = dict(
+            conn.execute(
+                select(m.Milestone.department_id, m.Milestone.elements).where(
+                    m.Milestone.kind == "plan_submitted"
+                )
+            ).all()
+        )
+    assert got[unit_id(engine, "市农业局")] == ["建设目标", "工作任务", "追溯模式"]
+    assert got[unit_id(engine, "市商务粮食局")] == [e for e in PLAN_ELEMENTS if e != "工作任务"]
+    # the export reads back unchanged, both ways of writing the elements agreeing
+    exported = export_table(engine, OFFICE, "milestones")
+    assert exported.loc[0, "方案要素"] == "建设目标、工作任务、追溯模式"
+    assert list(exported.loc[0, list(PLAN_ELEMENTS)]) == ["是", "是", "是", "否", "否", "否", "否"]
+    assert list(exported.loc[1, list(PLAN_ELEMENTS)]) == [""] * 7  # not a plan: no elements
+    again = import_validated(engine, OFFICE, load(engine, "milestones", rows_of(exported)), today=TODAY)
+    assert again.counts == {"added": 0, "updated": 0, "unchanged": 3}
+
+
+def test_plan_element_errors_name_row_and_column(engine):
+    rows = [
+        MILESTONE_HEADER,
+        ["市农业局", "实施方案报送", "2017-12-31", "", "建设目的", *[""] * 7],
+        ["市商务粮食局", "实施方案报送", "2017-12-31", "", "建设目标", "是", "是", *[""] * 5],
+        ["市公安局", "追溯平台建成", "2019-07-31", "", "建设目标", *[""] * 7],
+    ]
+    validation = load(engine, "milestones", rows)
+    assert validation.lines() == [
+        "row 2, 方案要素, '建设目的': unknown plan element '建设目的' — did you mean 建设目标?",
+        "row 3, 方案要素, '建设目标': the list disagrees with the 是/否 columns of the elements",
+        "row 4, 方案要素, '建设目标': plan elements belong to 实施方案报送 only",
+    ]
+    with pytest.raises(ValidationFailed):
+        import_validated(engine, OFFICE, validation, today=TODAY)
+    with engine.connect() as conn:
+        assert conn.scalar(select(func.count()).select_from(m.Milestone)) == 0
+
+
+def test_progress_reports_by_township_name_and_period_spellings(engine):
+    rows = [
+        ["单位", "报告期", "应报日期", "实际报送日期"],
+        ["山枣镇", "2019年第一季度", "2019-04-10", "2019-04-08"],
+        ["山枣", "2019Q2", "2019-07-10", ""],
+        ["430381101", "2019-q1", "2019-04-10", "2019-04-20"],
+    ]
+    validation = load(engine, "reports", rows)
+    assert validation.ok, validation.lines()
+    assert import_validated(engine, OFFICE, validation, today=TODAY).counts["added"] == 3
+    with engine.connect() as conn:
+        got = conn.execute(
+            select(
+                m.ReportSubmission.unit_id, m.ReportSubmission.period, m.ReportSubmission.submitted_on
+            ).order_by(m.ReportSubmission.id)
+        ).all()
+    shanzao, lishan = unit_id(engine, "山枣镇"), unit_id(engine, "栗山镇")
+    assert [tuple(r) for r in got] == [
+        (shanzao, "2019Q1", dt.date(2019, 4, 8)),
+        (shanzao, "2019Q2", None),
+        (lishan, "2019Q1", dt.date(2019, 4, 20)),
+    ]
+    bad = load(
+        engine, "reports", [rows[0], ["山早镇", "2019Q5", "2019-04-10", ""], ["山枣镇", "2019Q1", "", ""]]
+    )
+    assert bad.lines() == [
+        "row 2, 单位, '山早镇': unknown unit '山早镇' — did you mean 山枣镇?",
+        "row 2, 报告期, '2019Q5': not a reporting period (write 2019Q1, 2019-03 or 2019)",
+        "row 3, 应报日期, '': missing",
+    ]
+
+
+def test_duty_records_with_money_and_an_enterprise(engine):
+    code = codes(1)[0]
+    register = [
+        ["统一社会信用代码", "企业名称", "所属乡镇", "行业类别"],
+        [code, "湘乡市某肉类加工厂", "山枣镇", "食品"],
+    ]
+    import_validated(engine, OFFICE, load(engine, "enterprises", register), today=TODAY)
+    header = ["单位", "工作职责", "日期", "事项类别", "金额（元）", "统一社会信用代码", "文号", "备注"]
+    rows = [
+        header,
+        [
+            "市财政局",
+            "财政资金支持追溯研发、平台建设、信息归集",
+            "2019-05-06",
+            "资金拨付",
+            "12.5万",
+            code,
+            "湘财企〔2019〕12号",
+            "",
+        ],
+        ["财政局", "procurement", "2019-06-01", "政府采购", "", "", "", "采购目录标注可追溯产品"],
+    ]
+    validation = load(engine, "duty-records", rows)
+    assert validation.ok, validation.lines()
+    assert import_validated(engine, OFFICE, validation, today=TODAY).counts == {
+        "added": 2, "updated": 0, "unchanged": 0,
+    }  # fmt: skip
+    exported = export_table(engine, OFFICE, "duty-records")
+    assert exported.loc[0, "金额（元）"] == "125000.00"
+    assert exported.loc[1, "工作职责"] == "政府采购优先采购可追溯产品"
+    again = import_validated(engine, OFFICE, load(engine, "duty-records", rows_of(exported)), today=TODAY)
+    assert again.counts == {"added": 0, "updated": 0, "unchanged": 2}
+    bad = load(
+        engine, "duty-records", [header, ["市财政局", "扶贫", "2019-05-06", "资金拨付", "-5", "", "", ""]]
+    )
+    assert [p.split(":")[0] for p in bad.lines()] == ["row 2, 工作职责, '扶贫'", "row 2, 金额（元）, '-5'"]
+
+
+def test_county_rates_as_percent_or_fraction(engine):
+    rows = [
+        ["县市区", "年度", "追溯覆盖率"],
+        ["湘乡市", "2019", "62.5%"],
+        ["韶山市", "2019", "0.71"],
+        ["湘潭县", "19", "120%"],
+    ]
+    bad = load(engine, "county-rates", rows)
+    assert bad.lines() == [
+        "row 4, 年度, '19': not a year between 2000 and 2100",
+        "row 4, 追溯覆盖率, '120%': a rate is at most 100%",
+    ]
+    validation = load(engine, "county-rates", rows[:3])
+    import_validated(engine, OFFICE, validation, today=TODAY)
+    exported = export_table(engine, OFFICE, "county-rates")
+    assert list(exported["追溯覆盖率"]) == ["62.5%", "71%"]
+    again = import_validated(engine, OFFICE, load(engine, "county-rates", rows_of(exported)), today=TODAY)
+    assert again.counts == {"added": 0, "updated": 0, "unchanged": 2}
+
+
+def test_traceability_changes_keep_the_history(engine):
+    code = codes(1, seed=5)[0]
+    register = [
+        ["统一社会信用代码", "企业名称", "所属乡镇", "行业类别"],
+        [code, "某农资店", "东山街道", "农业生产资料"],
+    ]
+    import_validated(engine, OFFICE, load(engine, "enterprises", register), today=TODAY)
+    rows = [
+        ["统一社会信用代码", "变更类型", "变更日期", "追溯平台"],
+        [code, "建立追溯体系", "2018-03-01", ""],
+        [code, "dropped", "2019-03-01", ""],
+        [code, "建立追溯体系", "2020-03-01", ""],
+        [code, "接入追溯平台", "2020-04-01", "湖南省农资追溯平台"],
+    ]
+    summary = import_validated(engine, OFFICE, load(engine, "trace-events", rows), today=TODAY)
+    assert summary.counts["added"] == 4
+    with engine.connect() as conn:
+        kinds = conn.execute(
+            select(m.TraceEvent.kind, m.TraceEvent.source).order_by(m.TraceEvent.occurred_on)
+        ).all()
+    assert [k for k, _ in kinds] == ["adopted", "dropped", "adopted", "connected"]
+    assert {s for _, s in kinds} == {"导入"}
+    bad = load(
+        engine,
+        "trace-events",
+        [rows[0], [code, "建立", "2018-03-01", ""], [codes(2)[1], "建立追溯体系", "2018-03-01", ""]],
+    )
+    assert [p.split(":")[0] for p in bad.lines()] == [
+        "row 2, 变更类型, '建立'",
+        f"row 3, 统一社会信用代码, '{codes(2)[1]}'",
+    ]
