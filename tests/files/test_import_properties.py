@@ -26,7 +26,7 @@ from traceboard.data.vocabulary import RESULT_LABELS
 
 OFFICE = Actor("office1", "office")
 TODAY = dt.date(2026, 6, 1)
-KINDS = ("enterprises", "inspectors", "milestones", "publicity")
+KINDS = ("enterprises", "inspectors", "milestones", "publicity", "reports", "county-rates")
 VALID = {
     "code": codes(8, seed=41),
     "township": ["山枣镇", "山枣", "东郊乡"],
@@ -42,6 +42,7 @@ VALID = {
     "milestone": ["实施方案报送", "追溯平台建成"],
     "text": ["湘乡市龙城食品店", "东山街道 8 号"],
 }
+OTHER = ["1", "2020", "是", "0.35"]  # a type added later: tokens that fit many
 HOSTILE = st.one_of(
     st.text(max_size=12),
     st.sampled_from(['=HYPERLINK("http://x","y")', "![x](http://h/b.png)", "a\x1bb", "\x00", "甲\n乙", "'"]),
@@ -58,9 +59,9 @@ def sheets(draw):
     n = draw(st.integers(0, 4))
     clean = draw(st.booleans())  # half the files hold only values the importer accepts
     cell = lambda c: (  # noqa: E731
-        st.sampled_from(VALID[c.type])
+        st.sampled_from(VALID.get(c.type, OTHER))
         if clean
-        else st.one_of(st.sampled_from(VALID[c.type]), HOSTILE, st.just(""))
+        else st.one_of(st.sampled_from(VALID.get(c.type, OTHER)), HOSTILE, st.just(""))
     )
     rows = [[draw(cell(c)) for c in columns] for _ in range(n)]
     return kind, [header, *rows], draw(st.sampled_from(["csv", "xlsx"]))
