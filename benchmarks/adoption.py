@@ -31,17 +31,17 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from traceboard.bench import peak_rss_mb, scratch_database
-from traceboard.bench_baselines import (
+from traceboard.bench.baselines import (
     ADOPTION_TREND_SQL,
     duckdb_adoption_trend,
     duckdb_connection,
     trend_days,
 )
+from traceboard.bench.harness import peak_rss_mb, scratch_database
 from traceboard.data.adoption_targets import load_targets
 from traceboard.data.db import make_engine
-from traceboard.data.demo import generate_demo
 from traceboard.data.frame import EVENT_CODES, RegisterFrame, load_register_frame, to_day
+from traceboard.demo import generate_demo
 from traceboard.metrics.adoption_counts import count_adoption_over_days
 from traceboard.metrics.adoption_report import trend_table
 
@@ -131,7 +131,7 @@ def time_page(url: str) -> dict:
 
     from streamlit.testing.v1 import AppTest
 
-    from traceboard.data.authz import Actor
+    from traceboard.accounts.authz import Actor
 
     os.environ["TRACEBOARD_DATABASE_URL"] = url
     app = str(Path(__file__).resolve().parents[1] / "src" / "traceboard" / "dashboard" / "app.py")

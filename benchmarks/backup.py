@@ -17,13 +17,13 @@ import tempfile
 import time
 from pathlib import Path
 
-from traceboard.bench import scratch_database
-from traceboard.data.accounts import DEMO_PASSWORD, sign_in
+from traceboard.accounts.accounts import DEMO_PASSWORD, sign_in
+from traceboard.bench.harness import scratch_database
 from traceboard.data.audit import verify_chain
 from traceboard.data.backup import restore_backup, write_backup
 from traceboard.data.db import session_factory
-from traceboard.data.demo import generate_demo
 from traceboard.data.models import Base
+from traceboard.demo import generate_demo
 
 
 def _timed(fn):

@@ -22,11 +22,11 @@ from pathlib import Path
 import numpy as np
 import xlsxwriter
 
-from traceboard.bench import peak_rss_mb, scratch_database
-from traceboard.data.authz import SYSTEM
-from traceboard.data.importers import check_upload, import_validated
+from traceboard.accounts.authz import SYSTEM
+from traceboard.bench.harness import peak_rss_mb, scratch_database
 from traceboard.data.reference import load_reference
 from traceboard.data.uscc import generate_codes
+from traceboard.files.importers import check_upload, import_validated
 
 HEADER = [
     "序号",

@@ -109,7 +109,7 @@ def engine(db_url) -> Iterator[Engine]:
 @pytest.fixture
 def demo_engine(engine) -> Engine:
     """An engine whose database holds a small demo city (400 enterprises, fixed seed)."""
-    from traceboard.data.demo import generate_demo
+    from traceboard.demo import generate_demo
 
     generate_demo(engine, enterprises=400, seed=7)
     return engine

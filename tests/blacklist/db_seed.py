@@ -4,7 +4,7 @@ import datetime as dt
 
 from sqlalchemy import select
 
-from traceboard.data.authz import Actor
+from traceboard.accounts.authz import Actor
 from traceboard.data.db import transaction
 from traceboard.data.models import Enterprise, Inspection, Sector, TraceEvent, Unit, User
 

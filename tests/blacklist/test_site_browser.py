@@ -12,7 +12,7 @@ import pytest
 
 from tests.blacklist.site_fixture import HOSTILE, fixed_record
 from traceboard.blacklist.site import render_site
-from traceboard.data.site_writer import write_site
+from traceboard.files.site_writer import write_site
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 pytestmark = pytest.mark.browser

@@ -279,7 +279,7 @@ def _draw_id(engine):
 
 
 def test_checklist_pdf_and_excel(demo_engine, tmp_path, capsys):
-    from tests.data.test_pdf import pdf_text
+    from tests.files.test_pdf import pdf_text
 
     assert draw(tmp_path, "--ratio", "0.05")[0] == 0
     out = tmp_path / "m.json"

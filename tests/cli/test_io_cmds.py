@@ -3,8 +3,8 @@
 import pytest
 from sqlalchemy import func, select
 
-from tests.data.import_files import HEADER, codes, to_csv, to_xlsx
-from tests.data.test_import_register import error_rows, messy_rows
+from tests.files.import_files import HEADER, codes, to_csv, to_xlsx
+from tests.files.test_import_register import error_rows, messy_rows
 from traceboard.cli.main import main
 from traceboard.data import models as m
 from traceboard.data.db import transaction

@@ -6,9 +6,9 @@ import re
 import pytest
 from sqlalchemy import delete, select, update
 
+from traceboard.accounts.accounts import sign_in
 from traceboard.cli.common import reset_engines
 from traceboard.cli.main import main
-from traceboard.data.accounts import sign_in
 from traceboard.data.audit import compute_hash, record_audit
 from traceboard.data.db import transaction
 from traceboard.data.models import AuditLog

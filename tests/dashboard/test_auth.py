@@ -8,14 +8,14 @@ from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
 from tests.dashboard.test_pages import APP
+from traceboard.accounts.accounts import DEMO_PASSWORD, add_user, disable_user, sign_in
+from traceboard.accounts.authz import SYSTEM, Actor, PermissionDenied
+from traceboard.accounts.personal import load_conflicts
 from traceboard.dashboard.navigation import PAGES_DIR, page_specs, visible_pages
-from traceboard.data.accounts import DEMO_PASSWORD, add_user, disable_user, sign_in
 from traceboard.data.assessment_store import lock_run
 from traceboard.data.audit_query import AuditFilter, load_audit
-from traceboard.data.authz import SYSTEM, Actor, PermissionDenied
 from traceboard.data.db import transaction
 from traceboard.data.models import AuditLog
-from traceboard.data.personal import load_conflicts
 
 SEES = {
     "public": ["sign_in", "public_lookup"],
@@ -208,8 +208,8 @@ def test_every_account_error_has_a_message_in_both_languages():
     import inspect
     import re
 
+    from traceboard.accounts import accounts
     from traceboard.dashboard.i18n import load_catalog
-    from traceboard.data import accounts
 
     codes = set(re.findall(r'AccountError\(\s*f?"[^"]*",\s*"(\w+)"', inspect.getsource(accounts)))
     assert len(codes) == 10

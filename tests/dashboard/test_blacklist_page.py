@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 from streamlit.testing.v1 import AppTest
 
 from tests.dashboard.test_pages import run_page
-from traceboard.data.authz import Actor
+from traceboard.accounts.authz import Actor
 from traceboard.data.models import BlacklistEntry, ConsumerAlert, Enterprise
 
 PAGE = str(

@@ -24,9 +24,9 @@ from urllib.parse import urlsplit
 import pytest
 
 from tests.dashboard.test_pages import APP
+from traceboard.accounts.accounts import DEMO_PASSWORD
 from traceboard.dashboard.i18n import translate
 from traceboard.dashboard.navigation import page_specs, visible_pages
-from traceboard.data.accounts import DEMO_PASSWORD
 
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "var" / "screenshots"
@@ -43,8 +43,8 @@ def _free_port() -> int:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     from traceboard.data.db import make_engine
-    from traceboard.data.demo import generate_demo
     from traceboard.data.migrate import init_database
+    from traceboard.demo import generate_demo
 
     db = tmp_path_factory.mktemp("browser") / "demo.db"
     engine = make_engine(f"sqlite:///{db}")

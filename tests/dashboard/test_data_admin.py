@@ -6,10 +6,10 @@ from pathlib import Path
 from sqlalchemy import func, select
 from streamlit.testing.v1 import AppTest
 
-from tests.data.import_files import HEADER, codes, to_csv, to_xlsx
-from tests.data.test_import_register import error_rows, messy_rows
+from tests.files.import_files import HEADER, codes, to_csv, to_xlsx
+from tests.files.test_import_register import error_rows, messy_rows
+from traceboard.accounts.authz import Actor
 from traceboard.data import models as m
-from traceboard.data.authz import Actor
 
 DASHBOARD = Path(__file__).resolve().parents[2] / "src" / "traceboard" / "dashboard"
 APP = str(DASHBOARD / "app.py")

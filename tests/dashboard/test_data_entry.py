@@ -5,8 +5,8 @@ import datetime as dt
 from sqlalchemy import select
 
 from tests.dashboard.test_data_admin import open_page
+from traceboard.accounts.authz import Actor
 from traceboard.data import models as m
-from traceboard.data.authz import Actor
 
 OFFICE = Actor("office1", "office")
 

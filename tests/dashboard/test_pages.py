@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from traceboard.accounts.authz import Actor
 from traceboard.dashboard.navigation import visible_pages
-from traceboard.data.authz import Actor
 
 APP = str(Path(__file__).resolve().parents[2] / "src" / "traceboard" / "dashboard" / "app.py")
 OFFICE = Actor("demo-office", "office")

@@ -8,9 +8,9 @@ from sqlalchemy import func, select
 from streamlit.testing.v1 import AppTest
 
 from tests.dashboard.test_pages import APP, run_page
+from traceboard.accounts.authz import Actor
 from traceboard.dashboard.i18n import translate
 from traceboard.data import models as m
-from traceboard.data.authz import Actor
 
 OFFICE = Actor("demo-office", "office")
 PAGE = APP.replace("app.py", "views/sampling.py")

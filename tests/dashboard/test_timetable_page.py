@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from traceboard.data.authz import Actor
+from traceboard.accounts.authz import Actor
 from traceboard.services.timetable import prepare_timetable
 
 PAGE = str(

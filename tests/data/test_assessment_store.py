@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.exc import DBAPIError
 
+from traceboard.accounts.authz import Actor, PermissionDenied
 from traceboard.data import models as m
 from traceboard.data.assessment_store import (
     LockedRunError,
@@ -15,7 +16,6 @@ from traceboard.data.assessment_store import (
     load_run,
     lock_run,
 )
-from traceboard.data.authz import Actor, PermissionDenied
 from traceboard.data.db import session_factory, transaction
 from traceboard.metrics.assessment_run import (
     NothingToLock,

@@ -3,9 +3,9 @@ import datetime as dt
 import pytest
 from sqlalchemy import delete, update
 
+from traceboard.accounts.authz import Actor, PermissionDenied
 from traceboard.data.audit import record_audit
 from traceboard.data.audit_query import AuditFilter, audit_choices, check_chain, load_audit
-from traceboard.data.authz import Actor, PermissionDenied
 from traceboard.data.db import transaction
 from traceboard.data.models import AuditLog
 

@@ -11,10 +11,10 @@ from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
 from tests.conftest import DEFAULT_PG
+from traceboard.accounts.accounts import add_user
+from traceboard.accounts.authz import SYSTEM
 from traceboard.data import backup
-from traceboard.data.accounts import add_user
 from traceboard.data.audit import record_audit, verify_chain
-from traceboard.data.authz import SYSTEM
 from traceboard.data.backup import BackupError, RestoreRefused, restore_backup, write_backup
 from traceboard.data.db import make_engine, transaction
 from traceboard.data.models import AuditLog, Base, Enterprise, Setting, Unit, User

@@ -6,13 +6,13 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
-from tests.data.import_files import codes
-from tests.data.test_import_records import TODAY, load, unit_id
-from tests.data.test_import_register import OFFICE
+from tests.files.import_files import codes
+from tests.files.test_import_records import TODAY, load, unit_id
+from tests.files.test_import_register import OFFICE
 from traceboard.data import models as m
-from traceboard.data.exporters import export_table
-from traceboard.data.importers import ValidationFailed, import_validated
 from traceboard.data.vocabulary import PLAN_ELEMENTS
+from traceboard.files.exporters import export_table
+from traceboard.files.importers import ValidationFailed, import_validated
 
 MILESTONE_HEADER = ["单位", "工作节点", "应完成日期", "实际完成日期", "方案要素", *PLAN_ELEMENTS]
 

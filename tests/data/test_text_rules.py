@@ -4,14 +4,14 @@ on SQLite and PostgreSQL (so --dry-run and the import agree)."""
 import pytest
 from sqlalchemy import func, select
 
-from tests.data.import_files import codes, to_csv
+from tests.files.import_files import codes, to_csv
+from traceboard.accounts.accounts import add_user
+from traceboard.accounts.authz import SYSTEM
 from traceboard.cli.main import main
 from traceboard.data import models as m
-from traceboard.data.accounts import add_user
-from traceboard.data.authz import SYSTEM
 from traceboard.data.db import transaction
-from traceboard.data.importers import check_upload
 from traceboard.data.text_rules import TextRejected, max_length
+from traceboard.files.importers import check_upload
 
 NAME_LIMIT = max_length(m.Enterprise.__table__.c.name)
 HEADER = ["统一社会信用代码", "企业名称", "所属乡镇", "行业类别", "住所"]

@@ -12,17 +12,17 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from tests.data.import_files import codes, to_csv, to_xlsx
-from traceboard.data.authz import Actor
-from traceboard.data.importers import (
+from tests.files.import_files import codes, to_csv, to_xlsx
+from traceboard.accounts.authz import Actor
+from traceboard.data.vocabulary import RESULT_LABELS
+from traceboard.files.importers import (
     SPECS,
     UnreadableFile,
     ValidationFailed,
     check_upload,
     import_validated,
 )
-from traceboard.data.importers.validate import TABLES
-from traceboard.data.vocabulary import RESULT_LABELS
+from traceboard.files.importers.validate import TABLES
 
 OFFICE = Actor("office1", "office")
 TODAY = dt.date(2026, 6, 1)

@@ -4,9 +4,9 @@ import os
 
 import pytest
 
-from tests.data.import_files import to_csv
+from tests.files.import_files import to_csv
 from tests.files.test_read_limits import bomb_xlsx
-from traceboard.data.importers.reading import UnreadableFile, read_sheet
+from traceboard.files.importers.reading import UnreadableFile, read_sheet
 from traceboard.files.isolated_parse import ParserFailed, run_isolated
 
 ROWS = [["企业名称", "所属乡镇"], ["湘乡市龙城食品店", "山枣镇"]]

@@ -9,9 +9,9 @@ import zipfile
 import pytest
 import xlsxwriter
 
-from tests.data.import_files import to_csv
+from tests.files.import_files import to_csv
 from traceboard.cli.main import main
-from traceboard.data.importers.reading import UnreadableFile, list_sheets, read_sheet
+from traceboard.files.importers.reading import UnreadableFile, list_sheets, read_sheet
 from traceboard.files.read_limits import CAPS, MIB, Caps, TooLarge, check_xlsx
 
 HEADER = ["统一社会信用代码", "企业名称", "所属乡镇", "行业类别"]
@@ -41,7 +41,7 @@ def rewritten(content: bytes, member: str, old: bytes, new: bytes) -> bytes:
 CHILD = """
 import resource, sys, time
 resource.setrlimit(resource.RLIMIT_AS, (1536 * 2**20, 1536 * 2**20))
-from traceboard.data.importers.reading import UnreadableFile, read_sheet
+from traceboard.files.importers.reading import UnreadableFile, read_sheet
 content = open(sys.argv[1], "rb").read()
 start = time.perf_counter()
 try:

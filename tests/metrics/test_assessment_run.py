@@ -5,8 +5,8 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
+from traceboard.accounts.authz import Actor
 from traceboard.data import models as m
-from traceboard.data.authz import Actor
 from traceboard.data.db import transaction
 from traceboard.data.frame import load_register_frame
 from traceboard.metrics.assessment_run import (

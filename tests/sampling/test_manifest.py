@@ -191,7 +191,7 @@ def test_verifier_uses_the_standard_library_only():
 
 
 def test_the_published_verifier_is_the_standalone_module():
-    from traceboard.data.sampling_files import verifier_source
+    from traceboard.files.sampling_files import verifier_source
 
     source = verifier_source()
     assert source == Path(verify_manifest.__file__).read_bytes()

@@ -15,6 +15,7 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import Engine
 
+from traceboard.accounts.authz import Actor, require
 from traceboard.blacklist.alerts import ALERT_MOVES, AlertDraft, AlertRefused, check_draft, plan_alert_move
 from traceboard.blacklist.lifecycle import (
     IN_FORCE,
@@ -28,7 +29,6 @@ from traceboard.blacklist.lifecycle import (
 )
 from traceboard.blacklist.rules import ProposalRules, RepeatRule, ResultRule, suggest_proposals
 from traceboard.data import blacklist_store as store
-from traceboard.data.authz import Actor, require
 from traceboard.data.blacklist_config import load_blacklist_rules
 from traceboard.data.public_record import load_check_results, load_public_enterprises
 from traceboard.decision_dates import DecisionDateRefused, check_decision_date

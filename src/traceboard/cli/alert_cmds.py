@@ -16,7 +16,7 @@ from traceboard.cli.common import CommandError, acting_user, as_option, get_engi
 from traceboard.data.blacklist_config import load_alert_templates
 from traceboard.data.blacklist_store import ALERT_LISTING, NotFound, load_alerts, load_cases
 from traceboard.data.models import Sector
-from traceboard.data.site_writer import write_site
+from traceboard.files.site_writer import write_site
 
 
 @click.group("alert")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from traceboard.bench import run_bench
+from traceboard.bench.harness import run_bench
 
 
 @click.command("bench")
@@ -25,7 +25,7 @@ def bench_cmd(enterprises: int, database: str, out: Path) -> None:
     """Generate a demo register into a fresh database and time every step in one process."""
     import os
 
-    from traceboard.bench_steps import STEPS
+    from traceboard.bench.steps import STEPS
 
     report = run_bench(
         enterprises,
@@ -45,7 +45,7 @@ def bench_cmd(enterprises: int, database: str, out: Path) -> None:
 )
 def bench_report_cmd(files: tuple[Path, ...]) -> None:
     """Print benchmark reports side by side as one Markdown table (seconds; ratio to DuckDB)."""
-    from traceboard.bench import format_table
+    from traceboard.bench.harness import format_table
 
     reports = [json.loads(path.read_text(encoding="utf-8")) for path in files]
     click.echo(format_table(reports))

@@ -23,8 +23,8 @@ from traceboard.cli.common import CommandError, acting_user, as_option, get_engi
 from traceboard.data.blacklist_config import ConfigError
 from traceboard.data.blacklist_store import NotFound, load_case_events, load_cases
 from traceboard.data.models import BLACKLIST_STATES
-from traceboard.data.site_writer import SiteWriteError
-from traceboard.data.tables import to_csv_bytes
+from traceboard.files.site_writer import SiteWriteError
+from traceboard.files.tables import to_csv_bytes
 
 DATE = click.DateTime(formats=["%Y-%m-%d"])
 SHOW_COLUMNS = ["id", "state", "uscc", "name", "proposed_on", "listed_on", "published_on", "removed_on"]

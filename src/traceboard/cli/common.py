@@ -6,7 +6,8 @@ import click
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from traceboard.data.authz import Actor, PermissionDenied, UnknownActor, load_actor, require
+from traceboard import config
+from traceboard.accounts.authz import Actor, PermissionDenied, UnknownActor, load_actor, require
 from traceboard.data.db import make_engine
 
 _ENGINES: dict[str | None, Engine] = {}
@@ -28,7 +29,7 @@ def get_engine() -> Engine:
     ctx = click.get_current_context(silent=True)
     url = ctx.find_root().params.get("database_url") if ctx else None
     if url not in _ENGINES:
-        _ENGINES[url] = make_engine(url)
+        _ENGINES[url] = make_engine(config.with_database_password(url) if url else None)
     return _ENGINES[url]
 
 

@@ -11,8 +11,8 @@ from pathlib import Path
 import click
 
 from traceboard.cli.common import CommandError, acting_user, as_option, get_engine
-from traceboard.data.exporters import FILTERS, ExportError, export_table, template_bytes, to_file_bytes
-from traceboard.data.importers import (
+from traceboard.files.exporters import FILTERS, ExportError, export_table, template_bytes, to_file_bytes
+from traceboard.files.importers import (
     KINDS,
     SPECS,
     UnreadableFile,

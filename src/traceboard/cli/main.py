@@ -6,6 +6,7 @@ import sys
 
 import click
 
+from traceboard.accounts.authz import PermissionDenied
 from traceboard.cli import (
     adoption_cmds,
     assess_cmds,
@@ -13,12 +14,12 @@ from traceboard.cli import (
     blacklist_cmds,
     draw_cmds,
     io_cmds,
+    platform_cmds,
     setup_cmds,
     timetable_cmds,
     user_cmds,
 )
 from traceboard.cli.common import CommandError
-from traceboard.data.authz import PermissionDenied
 from traceboard.data.db import DatabaseUnavailable
 from traceboard.data.reference import ReferenceError
 from traceboard.data.text_rules import TextRejected
@@ -33,6 +34,7 @@ COMMAND_MODULES = (
     assess_cmds,
     draw_cmds,
     adoption_cmds,
+    platform_cmds,
     timetable_cmds,
 )
 

@@ -8,10 +8,10 @@ import click
 from sqlalchemy import select
 
 from traceboard.cli.common import CommandError, get_engine
-from traceboard.data.demo import DEFAULT_ENTERPRISES, DEFAULT_SEED, DemoRefused, generate_demo
 from traceboard.data.migrate import init_database
 from traceboard.data.models import LegacyCode
 from traceboard.data.uscc import check_code
+from traceboard.demo import DEFAULT_ENTERPRISES, DEFAULT_SEED, DemoRefused, generate_demo
 
 
 @click.command("init")

@@ -12,7 +12,7 @@ import pandas as pd
 
 from traceboard.cli.adoption_cmds import parse_date
 from traceboard.cli.common import get_engine
-from traceboard.data.tables import display_width
+from traceboard.files.tables import display_width
 from traceboard.services.timetable import TimetableView, prepare_timetable
 
 STATUS_ZH = {"on_time": "按期完成", "late": "逾期完成", "overdue": "逾期未报", "not_due": "未到期"}

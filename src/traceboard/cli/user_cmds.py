@@ -7,10 +7,10 @@ from pathlib import Path
 import click
 from sqlalchemy.orm import Session
 
+from traceboard.accounts import accounts
+from traceboard.accounts.authz import UnknownActor, load_actor
 from traceboard.cli.common import CommandError, acting_user, as_option, get_engine
-from traceboard.data import accounts
 from traceboard.data.audit import verify_chain
-from traceboard.data.authz import UnknownActor, load_actor
 from traceboard.data.backup import BackupError, restore_backup, write_backup
 from traceboard.data.db import transaction
 from traceboard.data.migrate import schema_is_current

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import streamlit as st
 
+from traceboard.accounts.authz import Actor
 from traceboard.dashboard import auth
 from traceboard.dashboard.i18n import LANGUAGES
 from traceboard.dashboard.navigation import PUBLIC, page_specs
 from traceboard.dashboard.page_icon import page_icon
 from traceboard.dashboard.plain_text import plain
 from traceboard.dashboard.state import get_engine, language, t
-from traceboard.data.authz import Actor
 from traceboard.data.db import DatabaseUnavailable
 
 

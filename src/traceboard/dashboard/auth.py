@@ -1,7 +1,7 @@
 """Sign-in for the dashboard: the session's user, idle expiry, sign-out, optional SSO.
 
 The contract other pages rely on: a signed-in user is ``st.session_state["actor"]``
-holding an :class:`~traceboard.data.authz.Actor` (``state.current_actor()``).
+holding an :class:`~traceboard.accounts.authz.Actor` (``state.current_actor()``).
 This module puts it there (password form or single sign-on), ends it after
 ``IDLE`` without activity or when the account is disabled, and removes it on
 sign-out. Hiding pages is convenience; the domain functions check roles.
@@ -13,10 +13,10 @@ import datetime as dt
 
 import streamlit as st
 
+from traceboard.accounts import accounts, sso
+from traceboard.accounts.authz import ROLE_NAMES, Actor
 from traceboard.dashboard.plain_text import plain
 from traceboard.dashboard.state import get_engine, t
-from traceboard.data import accounts, sso
-from traceboard.data.authz import ROLE_NAMES, Actor
 
 IDLE = dt.timedelta(minutes=30)
 _SIGNED_IN_KEYS = ("actor", "last_seen", "signed_in_via", "display_name")

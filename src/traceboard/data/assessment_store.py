@@ -19,11 +19,11 @@ import pandas as pd
 from sqlalchemy import Engine, event, func, select
 from sqlalchemy.orm import Session
 
+from traceboard.accounts.authz import Actor, require
 from traceboard.data import duty_store
 from traceboard.data import models as m
 from traceboard.data.assessment_config import IndicatorSetDef
 from traceboard.data.audit import record_audit
-from traceboard.data.authz import Actor, require
 from traceboard.data.db import session_factory, transaction
 from traceboard.data.reference import Reference, load_reference
 

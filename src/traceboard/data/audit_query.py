@@ -13,8 +13,8 @@ from dataclasses import dataclass
 import pandas as pd
 from sqlalchemy import Engine, Select, select
 
+from traceboard.accounts.authz import Actor, require
 from traceboard.data.audit import ChainBreak, verify_chain
-from traceboard.data.authz import Actor, require
 from traceboard.data.db import session_factory
 from traceboard.data.models import AuditLog
 

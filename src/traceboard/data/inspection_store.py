@@ -7,9 +7,9 @@ import datetime as dt
 import pandas as pd
 from sqlalchemy import Engine, select
 
+from traceboard.accounts.authz import Actor, require
 from traceboard.data import models as m
 from traceboard.data.audit import record_audit
-from traceboard.data.authz import Actor, require
 from traceboard.data.db import transaction
 from traceboard.data.sampling_store import SamplingRecordError
 

@@ -13,9 +13,9 @@ import pandas as pd
 from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session
 
+from traceboard.accounts.authz import Actor, require
 from traceboard.data import models as m
 from traceboard.data.audit import record_audit
-from traceboard.data.authz import Actor, require
 from traceboard.data.bulk import bulk_insert, next_id, reset_sequence
 from traceboard.data.db import transaction
 from traceboard.data.sampling_frames import department_ids

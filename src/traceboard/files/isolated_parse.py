@@ -23,7 +23,7 @@ from typing import TypeVar
 
 MEMORY_LIMIT = 2 * 1024**3  # address space of the child, bytes
 TIMEOUT_SECONDS = 300
-PRELOAD = ["traceboard.data.importers.reading"]
+PRELOAD = ["traceboard.files.importers.reading"]
 T = TypeVar("T")
 
 

@@ -17,8 +17,8 @@ import numpy as np
 import pandas as pd
 
 from traceboard.data.uscc import code_keys
+from traceboard.gcpause import without_cyclic_gc
 from traceboard.sampling.assign import Drawn, Recusals, assign_pairs
-from traceboard.sampling.gcpause import without_cyclic_gc
 from traceboard.sampling.manifest import build_manifest
 from traceboard.sampling.plans import stratum_rows
 from traceboard.sampling.spec import (

@@ -12,10 +12,11 @@ import json
 import pandas as pd
 from sqlalchemy import Engine
 
-from traceboard.data import inspection_store, sampling_files, sampling_store
+from traceboard.data import inspection_store, sampling_store
 from traceboard.data.frame import RegisterFrame, load_register_frame, to_day
 from traceboard.data.models import INSPECTION_RESULTS
 from traceboard.data.sampling_frames import load_blacklist_days, load_checks, load_conflicts, load_inspectors
+from traceboard.files import sampling_files
 from traceboard.sampling import ceremony, plans, results
 from traceboard.sampling.estimates import estimate_shares
 from traceboard.sampling.frames import build_draw_frame, build_sampling_frame

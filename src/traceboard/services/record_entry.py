@@ -18,13 +18,13 @@ from dataclasses import dataclass
 import pandas as pd
 from sqlalchemy import Engine
 
-from traceboard.data.authz import Actor
-from traceboard.data.exporters import choice_lists, export_table
-from traceboard.data.importers import ImportSummary, RawSheet, Validation, import_validated
-from traceboard.data.importers.lookups import load_lookups
-from traceboard.data.importers.rules import KEYS
-from traceboard.data.importers.specs import SPECS
-from traceboard.data.importers.validate import validate_sheet
+from traceboard.accounts.authz import Actor
+from traceboard.files.exporters import choice_lists, export_table
+from traceboard.files.importers import ImportSummary, RawSheet, Validation, import_validated
+from traceboard.files.importers.lookups import load_lookups
+from traceboard.files.importers.rules import KEYS
+from traceboard.files.importers.specs import SPECS
+from traceboard.files.importers.validate import validate_sheet
 
 FORM_FILE = "表单录入"
 

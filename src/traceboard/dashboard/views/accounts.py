@@ -2,11 +2,11 @@
 
 import streamlit as st
 
+from traceboard.accounts.account_store import create_user, deactivate_user, load_users, reset_password
+from traceboard.accounts.accounts import AccountError
 from traceboard.dashboard.auth import require_page, role_label
 from traceboard.dashboard.plain_text import plain
 from traceboard.dashboard.state import get_engine, t
-from traceboard.data.account_store import create_user, deactivate_user, load_users, reset_password
-from traceboard.data.accounts import AccountError
 from traceboard.data.models import ROLES
 from traceboard.data.text_rules import TextRejected
 

@@ -6,7 +6,7 @@ from traceboard.dashboard.auth import require_page
 from traceboard.dashboard.plain_text import plain
 from traceboard.dashboard.state import get_engine, t
 from traceboard.data.audit_query import AuditFilter, audit_choices, check_chain, load_audit
-from traceboard.data.tables import to_csv_bytes, to_xlsx_bytes
+from traceboard.files.tables import to_csv_bytes, to_xlsx_bytes
 
 st.title(t("audit.title"))
 actor = require_page("audit.read")

@@ -3,6 +3,7 @@
 import pandas as pd
 import streamlit as st
 
+from traceboard.accounts.authz import PermissionDenied
 from traceboard.blacklist import actions
 from traceboard.blacklist.alerts import (
     SEVERITIES,
@@ -18,7 +19,6 @@ from traceboard.blacklist.site import shape_alerts, shape_cases
 from traceboard.dashboard.auth import role_label
 from traceboard.dashboard.plain_text import plain
 from traceboard.dashboard.state import get_engine, per_data_version, signed_in_actor, t, today
-from traceboard.data.authz import PermissionDenied
 from traceboard.data.blacklist_config import load_alert_templates
 from traceboard.data.blacklist_store import (
     ALERT_LISTING,

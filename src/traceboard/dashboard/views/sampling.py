@@ -3,11 +3,11 @@ publication on time, risk classes and estimates. Needs a signed-in user."""
 
 import streamlit as st
 
-from traceboard.dashboard import sampling_views as views
-from traceboard.dashboard import sampling_work_views as work
 from traceboard.dashboard.auth import role_label
 from traceboard.dashboard.plain_text import plain
 from traceboard.dashboard.state import get_engine, get_frame, signed_in_actor, t, today
+from traceboard.dashboard.views import _sampling_draw as views
+from traceboard.dashboard.views import _sampling_work as work
 
 st.title(t("sampling.title"))
 actor = signed_in_actor("sampling")

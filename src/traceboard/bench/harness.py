@@ -1,0 +1,212 @@
+"""The benchmark harness: one register size, one database, every step timed in one process.
+
+Each step is timed as the median of several repetitions when one run takes
+under a second; steps with a baseline (DuckDB computing the same table on the
+same in-memory data) report ``baseline_seconds`` and ``ratio``. Peak memory is
+the process's maximum resident set size. Benchmarks are measurements, not
+tests: nothing here asserts a time.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import resource
+import statistics
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
+
+from traceboard.data.db import make_engine
+from traceboard.data.migrate import init_database
+
+REPEAT_UNDER_SECONDS = 1.0
+MAX_REPEATS = 5
+DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+
+@dataclass
+class Result:
+    name: str
+    seconds: float
+    baseline_seconds: float | None = None
+    peak_rss_mb: float | None = None  # the step's own peak, where the platform can tell
+    rows: int | None = None  # rows a throughput step handled (reported with rows per second)
+
+    def as_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"name": self.name, "seconds": round(self.seconds, 4)}
+        if self.rows is not None:
+            out["rows"] = self.rows
+            out["rows_per_second"] = round(self.rows / self.seconds) if self.seconds else None
+        if self.baseline_seconds is not None:
+            out["baseline_seconds"] = round(self.baseline_seconds, 4)
+            out["ratio"] = round(self.seconds / self.baseline_seconds, 3) if self.baseline_seconds else None
+        if self.peak_rss_mb is not None:
+            out["peak_rss_mb"] = round(self.peak_rss_mb, 1)
+        return out
+
+
+@dataclass
+class BenchContext:
+    """What the steps share: the engine, the size, scratch space and earlier steps' outputs."""
+
+    engine: Engine
+    n: int
+    workdir: Path
+    admin_url: str | None = None
+    state: dict[str, Any] = field(default_factory=dict)
+
+
+def time_median(fn: Callable[[], Any]) -> tuple[float, Any]:
+    """Median seconds of ``fn`` (repeated while one run is under a second) and its last value."""
+    started = time.perf_counter()
+    value = fn()
+    times = [time.perf_counter() - started]
+    while times[0] < REPEAT_UNDER_SECONDS and len(times) < MAX_REPEATS:
+        started = time.perf_counter()
+        value = fn()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times), value
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports KiB
+
+
+class StepPeaks:
+    """Peak resident memory per step, where Linux lets a process reset its high-water mark.
+
+    Writing 5 to ``/proc/self/clear_refs`` resets the peak (VmHWM) that
+    ``/proc/self/status`` reports, so each step's own peak can be read after it;
+    the process's peak is then the largest of them. Elsewhere steps get no figure
+    and the process peak is ``ru_maxrss``.
+    """
+
+    def __init__(self) -> None:
+        self.process_peak = peak_rss_mb()
+        self.enabled = self._reset()
+
+    @staticmethod
+    def _reset() -> bool:
+        try:
+            Path("/proc/self/clear_refs").write_text("5")
+        except OSError:
+            return False
+        return True
+
+    def start(self) -> None:
+        if self.enabled:
+            self._reset()
+
+    def end(self) -> float | None:
+        if not self.enabled:
+            self.process_peak = peak_rss_mb()
+            return None
+        status = Path("/proc/self/status").read_text()
+        kib = next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM:"))
+        self.process_peak = max(self.process_peak, kib / 1024)
+        return kib / 1024
+
+
+@contextlib.contextmanager
+def scratch_database(kind: str, workdir: Path, admin_url: str | None = None) -> Iterator[Engine]:
+    """A fresh, initialised database: an SQLite file in ``workdir`` or a new PostgreSQL database."""
+    if kind == "sqlite":
+        engine = make_engine(f"sqlite:///{workdir / 'bench.db'}")
+        init_database(engine)
+        yield engine
+        engine.dispose()
+        return
+    admin = make_url(admin_url or DEFAULT_PG)
+    name = f"traceboard_bench_{uuid.uuid4().hex[:8]}"
+    server = create_engine(admin, isolation_level="AUTOCOMMIT")
+    with server.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    engine = make_engine(admin.set(database=name).render_as_string(hide_password=False))
+    try:
+        init_database(engine)
+        yield engine
+    finally:
+        engine.dispose()
+        with server.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        server.dispose()
+
+
+# A step gives one result, several (one per page), or None when it does not apply at this size.
+Step = Callable[[BenchContext], "Result | list[Result] | None"]
+
+
+def _baseline_text(result: Result) -> str:
+    return "" if result.baseline_seconds is None else f" (baseline {result.baseline_seconds:.3f} s)"
+
+
+def run_bench(
+    n: int,
+    database: str,
+    steps: list[tuple[str, Step]],
+    progress: Callable[[str], None] | None = None,
+    admin_url: str | None = None,
+) -> dict[str, Any]:
+    """Run ``steps`` in order against a fresh database of ``database`` kind; return the report."""
+    report = progress or (lambda _msg: None)
+    results: list[Result] = []
+    with (
+        tempfile.TemporaryDirectory(prefix="traceboard-bench-") as tmp,
+        scratch_database(database, Path(tmp), admin_url) as engine,
+    ):
+        ctx = BenchContext(engine, n, Path(tmp), admin_url)
+        peaks = StepPeaks()
+        for name, step in steps:
+            report(f"{name} …")
+            peaks.start()
+            result = step(ctx)
+            peak = peaks.end()
+            if result is None:
+                report(f"{name}: skipped at this size")
+                continue
+            for one in result if isinstance(result, list) else [result]:
+                one.peak_rss_mb = peak if one.peak_rss_mb is None else one.peak_rss_mb
+                results.append(one)
+                memory = "" if peak is None else f", peak {peak:,.0f} MB"
+                report(f"{one.name}: {one.seconds:.3f} s" + _baseline_text(one) + memory)
+    return {
+        "n": n,
+        "database": database,
+        "date": dt.date.today().isoformat(),
+        "results": [r.as_json() for r in results],
+        "peak_rss_mb": round(peaks.process_peak, 1),
+    }
+
+
+def format_table(reports: list[dict[str, Any]]) -> str:
+    """Reports side by side: a row per step, a column per (size, database); ratios to the baseline."""
+    columns = [f"{r['n']:,} · {r['database']}" for r in reports]
+    names = list(dict.fromkeys(res["name"] for r in reports for res in r["results"]))
+    lines = ["| step | " + " | ".join(columns) + " |", "|---|" + "---:|" * len(columns)]
+    for name in names:
+        cells = []
+        for report in reports:
+            found = next((res for res in report["results"] if res["name"] == name), None)
+            if found is None:
+                cells.append("—")
+            elif "ratio" in found:
+                cells.append(
+                    f"{found['seconds']:.3f} s (DuckDB {found['baseline_seconds']:.3f} s, ×{found['ratio']})"
+                )
+            elif "rows_per_second" in found:
+                cells.append(
+                    f"{found['seconds']:.3f} s ({found['rows']:,} rows, {found['rows_per_second']:,}/s)"
+                )
+            else:
+                cells.append(f"{found['seconds']:.3f} s")
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    lines.append("| peak RSS | " + " | ".join(f"{r['peak_rss_mb']:,.0f} MB" for r in reports) + " |")
+    return "\n".join(lines)

@@ -1,0 +1,232 @@
+"""The steps ``traceboard bench`` measures, in order (see traceboard.bench.harness for the harness).
+
+Each step calls the same functions the commands and pages call; the DuckDB
+baseline computes the adoption table from the same in-memory arrays.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import time
+
+from traceboard.accounts.authz import SYSTEM
+from traceboard.bench.baselines import duckdb_adoption_trend, duckdb_connection, trend_days
+from traceboard.bench.harness import BenchContext, Result, scratch_database, time_median
+from traceboard.data.adoption_targets import load_targets
+from traceboard.data.frame import load_register_frame, to_day
+from traceboard.demo import DEMO_AS_OF, generate_demo
+from traceboard.sampling.spec import SPEC_V1, SPEC_V2
+
+IMPORT_MAX_ROWS = 100_000
+DRAW_SEED = "湘乡 2026 基准测试 🎲 31415926"
+
+
+def step_demo(ctx: BenchContext) -> Result:
+    started = time.perf_counter()
+    generate_demo(ctx.engine, enterprises=ctx.n)
+    return Result("demo", time.perf_counter() - started)
+
+
+def step_load(ctx: BenchContext) -> Result:
+    seconds, frame = time_median(lambda: load_register_frame(ctx.engine))
+    ctx.state["frame"] = frame
+    return Result("load", seconds)
+
+
+def step_adoption_table(ctx: BenchContext) -> Result:
+    """Township × sector × year (year ends from 2016, and the latest date) against DuckDB."""
+    from traceboard.metrics.adoption_report import trend_table
+
+    frame, day = ctx.state["frame"], to_day(DEMO_AS_OF)
+    targets = load_targets()
+    seconds, _ = time_median(lambda: trend_table(frame, ["township", "sector"], day, targets))
+    con = duckdb_connection(frame, trend_days(day))
+    baseline, _ = time_median(lambda: duckdb_adoption_trend(con))
+    con.close()
+    return Result("adoption_table", seconds, baseline)
+
+
+def _draw(ctx: BenchContext, spec: str) -> float:
+    """5 % of all active enterprises, stratified by sector, with inspector pairs; the manifest kept."""
+    from traceboard.sampling import ceremony
+    from traceboard.sampling import workflow as draw_support
+    from traceboard.sampling.manifest import dump_manifest
+
+    scope = {
+        "ratio": "0.05",
+        "stratum_by": "sector",
+        "sectors": (),
+        "townships": (),
+        "on": DEMO_AS_OF,
+        "spec": spec,
+    }
+    seed_hash = hashlib.sha256(DRAW_SEED.encode()).hexdigest()
+    started = time.perf_counter()
+    frozen, _ = draw_support.freeze(ctx.engine, scope, ctx.state["frame"])
+    manifest, _rows = ceremony.reveal(frozen, DRAW_SEED, seed_hash, dt.datetime.now(dt.UTC))
+    seconds = time.perf_counter() - started
+    ctx.state[f"manifest {spec}"] = dump_manifest(manifest)
+    return seconds
+
+
+def _verify(ctx: BenchContext, spec: str) -> float:
+    """The public's verification: parse the manifest and redo every stratum and pair (stdlib only)."""
+    from traceboard.sampling import verify_manifest
+
+    data = ctx.state.pop(f"manifest {spec}")
+    seconds, problem = time_median(lambda: verify_manifest.verify(verify_manifest.load(data)))
+    if problem:
+        raise RuntimeError(f"the benchmark's own manifest does not verify: {problem}")
+    return seconds
+
+
+def step_draw(ctx: BenchContext) -> Result:
+    """Spec v1 (the default): every drawn enterprise orders its whole pool by hash."""
+    return Result("draw", _draw(ctx, SPEC_V1))
+
+
+def step_verify(ctx: BenchContext) -> Result:
+    return Result("verify", _verify(ctx, SPEC_V1))
+
+
+def step_draw_v2(ctx: BenchContext) -> Result:
+    """Spec v2: the same enterprises; each pool shuffled lazily, a few hashes per pair."""
+    return Result("draw_v2", _draw(ctx, SPEC_V2))
+
+
+def step_verify_v2(ctx: BenchContext) -> Result:
+    return Result("verify_v2", _verify(ctx, SPEC_V2))
+
+
+def step_assess(ctx: BenchContext) -> Result:
+    """One year's full assessment (2025) on the loaded frame."""
+    from traceboard.metrics.assessment_run import prepare_assessment
+
+    seconds, _ = time_median(lambda: prepare_assessment(ctx.engine, 2025, DEMO_AS_OF, ctx.state["frame"]))
+    return Result("assess", seconds)
+
+
+def step_import(ctx: BenchContext) -> Result | None:
+    """Export the register (≤ 100,000 rows) as .xlsx, then validate and import it into an empty database."""
+    from traceboard.files.exporters import export_table, to_file_bytes
+    from traceboard.files.importers import check_upload, import_validated
+
+    if ctx.n > IMPORT_MAX_ROWS:
+        return None
+    content = to_file_bytes(export_table(ctx.engine, SYSTEM, "enterprises"), "xlsx", "企业名录")
+    target_dir = ctx.workdir / "import"
+    target_dir.mkdir()
+    with scratch_database(ctx.engine.dialect.name, target_dir, ctx.admin_url) as target:
+        started = time.perf_counter()
+        validation = check_upload(target, "enterprises", content, "register.xlsx", today=DEMO_AS_OF)
+        if not validation.ok:
+            raise RuntimeError(f"the exported register does not import: {validation.lines()[:3]}")
+        import_validated(target, SYSTEM, validation, today=DEMO_AS_OF)
+        seconds = time.perf_counter() - started
+    return Result("import", seconds)
+
+
+FEED_ROWS = 600_000
+FEED_PLATFORMS = ("hunan-important", "xiangtan", "farm-quality")
+
+
+def step_adoption_active(ctx: BenchContext) -> Result:
+    """Township × sector at the demo's date with the active columns and the declared × active cells."""
+    from traceboard.metrics.adoption_report import adoption_table
+
+    frame, day = ctx.state["frame"], to_day(DEMO_AS_OF)
+    targets = load_targets()
+    seconds, _ = time_median(lambda: adoption_table(frame, ["township", "sector"], day, targets))
+    return Result("adoption_active", seconds)
+
+
+def feed_lines(uscc, day: dt.date, seed: int = 18) -> bytes:
+    """A day's JSON Lines feed: one row per code (platforms in turn), records, batches and items."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    records = rng.integers(1, 200, len(uscc))
+    transaction = rng.random(len(uscc)) < 0.8
+    date = day.isoformat()
+    lines = [
+        f'{{"platform": "{FEED_PLATFORMS[i % 3]}", "uscc": "{code}", "date": "{date}", "records": {r}, '
+        f'"batches": {1 + r // 10}, "items": {{"subject": true, "product": true, "batch": true, '
+        f'"transaction": {"true" if t else "false"}, "time": true, "place": true}}}}'
+        for i, (code, r, t) in enumerate(zip(uscc, records.tolist(), transaction.tolist(), strict=True))
+    ]
+    return ("\n".join(lines) + "\n").encode()
+
+
+def step_platform_ingest(ctx: BenchContext) -> Result:
+    """A day's feed of up to 600,000 rows (one per enterprise) as JSON Lines, parsed, checked, merged."""
+    from traceboard.services.platform_feeds import ingest_feed
+
+    uscc = ctx.state["frame"].enterprises["uscc"].to_numpy()[:FEED_ROWS].tolist()
+    day = DEMO_AS_OF + dt.timedelta(days=1)  # a day the demo's feeds have not reached: every row new
+    content = feed_lines(uscc, day)
+    started = time.perf_counter()
+    summary = ingest_feed(ctx.engine, SYSTEM, content, "feed.jsonl", today=day)
+    seconds = time.perf_counter() - started
+    if summary.counts["added"] != len(uscc):
+        raise RuntimeError(f"the benchmark's feed did not go in whole: {summary.describe()}")
+    return Result("platform_ingest", seconds, rows=len(uscc))
+
+
+STEPS = [
+    ("demo", step_demo),
+    ("load", step_load),
+    ("adoption_table", step_adoption_table),
+    ("adoption_active", step_adoption_active),
+    ("draw", step_draw),
+    ("verify", step_verify),
+    ("draw_v2", step_draw_v2),
+    ("verify_v2", step_verify_v2),
+    ("assess", step_assess),
+    ("import", step_import),
+    ("platform_ingest", step_platform_ingest),
+]
+
+
+PAGES_MAX_ENTERPRISES = 100_000
+
+
+def step_pages(ctx: BenchContext) -> list[Result] | None:
+    """Each page the office sees, under AppTest: seconds of a rerun after the first load (median of 3)."""
+    import logging
+    import os
+    import statistics
+
+    from streamlit.testing.v1 import AppTest
+
+    from traceboard.accounts.authz import Actor
+    from traceboard.config import PACKAGE_ROOT
+    from traceboard.dashboard.navigation import visible_pages
+
+    if ctx.n > PAGES_MAX_ENTERPRISES:
+        return None
+    # AppTest runs the pages outside a served session, and Streamlit warns of that on every call
+    # (a filter, because Streamlit resets its loggers' levels when it reads its configuration)
+    logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").addFilter(
+        lambda record: "missing ScriptRunContext" not in record.getMessage()
+    )
+    os.environ["TRACEBOARD_DATABASE_URL"] = ctx.engine.url.render_as_string(hide_password=False)
+    results = []
+    for page in [p for p in visible_pages("office") if p != "sign_in"]:
+        at = AppTest.from_file(str(PACKAGE_ROOT / "dashboard" / "app.py"), default_timeout=600)
+        at.session_state["actor"] = Actor("demo-office", "office")
+        at.run()
+        at.switch_page(f"views/{page}.py")
+        at.run()  # first load: the frame is read and cached
+        times = []
+        for _ in range(3):
+            started = time.perf_counter()
+            at.run()
+            times.append(time.perf_counter() - started)
+        if at.exception:
+            raise RuntimeError(f"page {page} failed under AppTest: {at.exception[0].value}")
+        results.append(Result(f"page:{page}", statistics.median(times)))
+    return results
+
+
+STEPS.append(("pages", step_pages))

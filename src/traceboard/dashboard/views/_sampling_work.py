@@ -1,0 +1,216 @@
+"""Parts of the 双随机抽查 page after the draw: assignments and check lists, result entry,
+publication (overdue board, results file), risk classes and estimates."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import streamlit as st
+
+from traceboard.dashboard.state import t
+from traceboard.dashboard.views._sampling_charts import estimate_bars
+from traceboard.dashboard.views._sampling_draw import FLASH, REFUSALS, attempt, show_table
+from traceboard.data import inspection_store, sampling_store
+from traceboard.data.models import INSPECTION_RESULTS
+from traceboard.sampling import results
+from traceboard.sampling import workflow as support
+
+ASSIGNMENT_COLUMNS = [
+    "position",
+    "stratum",
+    "enterprise",
+    "uscc",
+    "township",
+    "department",
+    "inspectors",
+    "due_on",
+    "result",
+]
+
+
+def choose_drawn_draw(engine, key: str) -> int | None:
+    draws = sampling_store.load_draws(engine)
+    done = draws[draws["status"] == "drawn"]["id"].astype(int).tolist()
+    if not done:
+        st.caption(t("sampling.draw.none_drawn"))
+        return None
+    return st.selectbox(t("sampling.assign.draw"), done, key=key)
+
+
+def result_labels() -> dict[str, str]:
+    return {code: t(f"sampling.result.{code}") for code in INSPECTION_RESULTS}
+
+
+def assignments_view(engine, draw_id: int) -> None:
+    """The draw's checks with their inspectors, and the check lists to download."""
+    rows = inspection_store.load_assignments(engine, draw_id)
+    departments = sorted(rows["department"].unique())
+    choice = st.selectbox(
+        t("sampling.assign.department"),
+        ["", *departments],
+        format_func=lambda d: d or t("sampling.assign.all_departments"),
+    )
+    shown = rows[rows["department"] == choice] if choice else rows
+    shown = shown.assign(
+        inspectors=shown["inspectors"].map("、".join), result=shown["result"].map(result_labels())
+    )
+    show_table(shown, ASSIGNMENT_COLUMNS, "sampling.assign")
+    left, right = st.columns(2)
+    for column, suffix, mime in (
+        (left, ".xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        (right, ".pdf", "application/pdf"),
+    ):
+        try:
+            data = support.checklist_bytes(engine, draw_id, suffix, choice or None)
+        except REFUSALS as exc:
+            column.caption(str(exc))
+            continue
+        label = t(f"sampling.assign.download_{suffix[1:]}")
+        column.download_button(label, data, f"checklist-{draw_id}{suffix}", mime, key=f"checklist{suffix}")
+
+
+def result_entry(engine, actor, draw_id: int, today: dt.date) -> None:
+    """Edit the results of a draw's checks in a table; save the changed rows."""
+    st.caption(t("sampling.results.help"))
+    labels = result_labels()
+    before = support.result_editor_frame(inspection_store.load_assignments(engine, draw_id), labels)
+    config = {
+        "assignment_id": st.column_config.NumberColumn(t("sampling.assign.col_position"), disabled=True),
+        "enterprise": st.column_config.TextColumn(t("sampling.assign.col_enterprise"), disabled=True),
+        "uscc": st.column_config.TextColumn(t("sampling.assign.col_uscc"), disabled=True),
+        "checked_on": st.column_config.DateColumn(t("sampling.assign.col_checked_on"), max_value=today),
+        "result": st.column_config.SelectboxColumn(
+            t("sampling.assign.col_result"), options=list(labels.values())
+        ),
+        "findings": st.column_config.TextColumn(t("sampling.assign.col_findings")),
+        "rectification_due_on": st.column_config.DateColumn(t("sampling.assign.col_rectification_due_on")),
+        "rectified_on": st.column_config.DateColumn(t("sampling.assign.col_rectified_on")),
+    }
+    edited = st.data_editor(
+        before, column_config=config, hide_index=True, width="stretch", key=f"results_{draw_id}"
+    )
+    if st.button(t("sampling.results.save"), disabled=not actor.can("inspection.record")):
+        changes = support.changed_results(before, edited, labels)
+        if not changes:
+            st.info(t("sampling.results.unchanged"))
+            return
+        attempt(
+            lambda: len(inspection_store.record_results(engine, actor, changes, today)),
+            "sampling.results.saved",
+            n=len(changes),
+        )
+
+
+def publication_view(engine, actor, today: dt.date) -> None:
+    """Checks overdue for publication, those awaiting it, the act of publishing, the results file."""
+    pending = results.pending_publication(inspection_store.load_inspections(engine), today)
+    pending = pending.assign(result=pending["result"].map(result_labels()))
+    columns = ["inspection_id", "enterprise", "uscc", "department", "checked_on", "publish_by", "result"]
+    st.subheader(t("sampling.publication.overdue"))
+    show_table(pending[pending["overdue"]], columns, "sampling.publication")
+    st.subheader(t("sampling.publication.pending"))
+    show_table(pending[~pending["overdue"]], columns, "sampling.publication")
+    if actor.can("inspection.publish") and len(pending):
+        with st.form("publish"):
+            ids = st.multiselect(
+                t("sampling.publication.choose"),
+                pending["inspection_id"].astype(int).tolist(),
+                placeholder=t("common.choose"),
+            )
+            on = st.date_input(t("sampling.publication.publish_on"), today, max_value=today)
+            if st.form_submit_button(t("sampling.publication.publish")) and ids:
+                attempt(
+                    lambda: inspection_store.publish_results(engine, actor, ids, on),
+                    "sampling.publication.published",
+                    n=len(ids),
+                )
+    st.subheader(t("sampling.publication.files"))
+    for column, suffix in zip(st.columns(3), (".html", ".csv", ".json"), strict=True):
+        data, _count = support.results_bytes(engine, None, suffix)
+        column.download_button(
+            t(f"sampling.publication.download_{suffix[1:]}"), data, f"results{suffix}", key=f"results{suffix}"
+        )
+
+
+def risk_view(engine, actor, frame, today: dt.date) -> None:
+    """The latest risk model: method, validation, thresholds, classes; retrain; one enterprise's reasons."""
+    st.subheader(t("sampling.risk.latest"))
+    run = sampling_store.load_latest_risk_run(engine)
+    if run is None:
+        st.info(t("sampling.risk.none"))
+    else:
+        _show_report(run["report"])
+    if actor.can("sampling.risk_model") and st.button(t("sampling.risk.train")):
+        attempt(lambda: support.train_and_store(engine, actor, today, 0, frame)[1], "sampling.risk.trained")
+    if run is not None:
+        _lookup(run["report"], frame)
+
+
+def _show_report(report: dict) -> None:
+    st.markdown(t(f"sampling.risk.method_{report['method']}"))
+    v = report.get("validation")
+    if v:
+        st.caption(
+            t(
+                "sampling.risk.validation",
+                train0=v["train_years"][0],
+                train1=v["train_years"][1],
+                test=v["test_year"],
+                n=v["test_checks"],
+            )
+        )
+        cols = st.columns(3)
+        cols[0].metric(t("sampling.risk.auc"), f"{v['roc_auc']:.3f}")
+        cols[1].metric(t("sampling.risk.brier", base=f"{v['brier_base_rate']:.4f}"), f"{v['brier']:.4f}")
+        cols[2].metric(t("sampling.risk.top20"), f"{v['top20_found']:.1%}")
+        th = report["thresholds"]
+        st.caption(t("sampling.risk.thresholds", **{c: f"{th[c]:.1%}" for c in th}))
+        with st.expander(t("sampling.risk.calibration")):
+            show_table(support.calibration_frame(v), ["predicted", "observed", "checks"], "sampling.risk")
+    else:
+        st.caption(t("sampling.risk.rules"))
+    st.markdown(f"**{t('sampling.risk.counts')}**")
+    cols = st.columns(4)
+    for col, (cls, n) in zip(cols, report["class_counts"].items(), strict=True):
+        col.metric(cls, f"{n:,}")
+
+
+def _lookup(report: dict, frame) -> None:
+    uscc = st.text_input(t("sampling.risk.lookup"), key="risk_lookup")
+    if not uscc:
+        return
+    found = support.risk_of(report, frame, uscc.strip().upper())
+    if found is None:
+        st.caption(t("sampling.risk.not_found"))
+        return
+    cls, probability, reasons = found
+    st.markdown(t("sampling.risk.class_of", cls=cls, p="—" if probability is None else f"{probability:.1%}"))
+    for reason in reasons:
+        key, _, value = reason.partition(":")
+        st.markdown(
+            "- " + t(f"sampling.reason.{key}", value=value) if value else "- " + t(f"sampling.reason.{key}")
+        )
+
+
+def estimates_view(engine, frame, draw_id: int) -> None:
+    """Horvitz–Thompson share with problems per sector beside the model's prediction."""
+    st.subheader(t("sampling.risk.estimates"))
+    table = support.estimates_table(engine, draw_id, frame)
+    labels = {"share": t("sampling.risk.estimate_share"), "model": t("sampling.risk.estimate_model")}
+    st.plotly_chart(estimate_bars(table, labels, t("sampling.risk.estimates")), width="stretch")
+    shown = support.percent_text(table, ["share", "ci_low", "ci_high", "predicted"])
+    shown = shown.rename(columns={"predicted": "predicted_share"})
+    columns = ["domain", "N", "checked", "problems", "share", "ci_low", "ci_high", "predicted_share"]
+    show_table(shown, columns, "sampling.risk")
+    st.caption(t("sampling.risk.estimate_note"))
+
+
+__all__ = [
+    "FLASH",
+    "assignments_view",
+    "choose_drawn_draw",
+    "estimates_view",
+    "publication_view",
+    "result_entry",
+    "risk_view",
+]

@@ -1,0 +1,176 @@
+"""Rules across the columns of a row: sub-category within its sector, default department,
+and the traceability facts that must agree (issue #3, "Validation before writing").
+
+Each rule works on whole columns with boolean masks; sub-categories are
+matched once per distinct (sector, name) pair.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from traceboard.files.importers.lookups import Lookups
+from traceboard.files.importers.normalise import closest, map_unique, nones
+from traceboard.files.importers.specs import ELEMENT_COLUMNS, SPECS
+
+# Natural keys of the kinds written by the generic upsert (credit codes are checked as codes).
+KEYS = {
+    "inspectors": ("cert_no",),
+    "conflicts": ("inspector_id", "enterprise_id"),
+    "inspections": ("enterprise_id", "department_id", "checked_on"),
+    "milestones": ("department_id", "kind"),
+    "publicity": ("unit_id", "held_on", "title"),
+    "traceability": ("enterprise_id",),
+    "reports": ("unit_id", "period"),
+    "duty-records": ("unit_id", "duty_id", "occurred_on", "kind", "enterprise_id", "document_no"),
+    "county-rates": ("county", "year"),
+    "trace-events": ("enterprise_id", "kind", "occurred_on"),
+}
+YEARS = (2000, 2100)  # the years a county's published rate may be for
+
+
+def check_rules(
+    kind: str, values: pd.DataFrame, text: pd.DataFrame, headers: dict[str, str], lookups: Lookups
+) -> list[pd.DataFrame]:
+    """Problems found across columns; fills derived values in ``values`` (sub-category ids, defaults).
+
+    Input: typed ``values`` and the cell ``text`` (same index and columns),
+    the file's headers by column key. Output: problem frames (row, column,
+    value, reason).
+    """
+    problems: list[pd.DataFrame] = []
+    flag = _flagger(kind, text, headers, problems)
+    if kind == "enterprises":
+        _match_subcategories(values, lookups, flag)
+        _default_departments(values, lookups)
+    if kind == "milestones":
+        _combine_elements(values, text, flag)
+    if kind == "county-rates" and "year" in values:
+        year = pd.to_numeric(values["year"], errors="coerce")
+        flag(year.notna() & ~year.between(*YEARS), "year", f"not a year between {YEARS[0]} and {YEARS[1]}")
+    if kind in KEYS:
+        _check_unique(values, KEYS[kind], flag, SPECS[kind])
+    if kind in ("enterprises", "traceability") and "adopted" in values:
+        _check_traceability(values, text, flag)
+    return problems
+
+
+def _combine_elements(values: pd.DataFrame, text: pd.DataFrame, flag) -> None:
+    """A plan's elements: the list in 方案要素, or the 是 of the per-element columns; both must agree.
+
+    The result is ``elements`` (a tuple in the plan's order, or None when the row says nothing
+    about them); the per-element columns are dropped. Elements belong to 实施方案报送 only.
+    """
+    columns = [c for c in ELEMENT_COLUMNS if c.key in values]
+    listed = _column(values, "elements")
+    ticked = pd.Series([None] * len(values), index=values.index, dtype=object)
+    if columns:
+        answers = values[[c.key for c in columns]]
+        said = answers.notna().any(axis=1)
+        chosen = [tuple(c.header for c in columns if row[c.key] is True) for _, row in answers.iterrows()]
+        ticked = pd.Series(chosen, index=values.index, dtype=object).where(said, None)
+        for column in columns:
+            del values[column.key]
+    both = listed.notna() & ticked.notna()
+    disagree = both & (
+        listed.map(lambda e: e if e is None else set(e)) != ticked.map(lambda e: e if e is None else set(e))
+    )
+    flag(disagree, "elements", "the list disagrees with the 是/否 columns of the elements")
+    combined = listed.where(listed.notna(), ticked)
+    kind = _column(values, "kind")
+    elsewhere = combined.map(bool) & combined.notna() & kind.notna() & (kind != "plan_submitted")
+    flag(elsewhere, "elements", "plan elements belong to 实施方案报送 only")
+    values["elements"] = combined
+
+
+def _check_unique(values: pd.DataFrame, keys: tuple[str, ...], flag, spec) -> None:
+    # One file, one row per record: a second row with the same key would silently win.
+    # An optional part of a key (a duty record's document number) may be blank: blank is its value.
+    mandatory = [k for k in keys if spec.column(k).mandatory]
+    if any(k not in values for k in mandatory):
+        return
+    present = [k for k in keys if k in values]
+    frame = values[present].astype(str)
+    filled = values[mandatory].notna().all(axis=1)
+    first = pd.Series(values.index, index=values.index).groupby([frame[k] for k in present]).transform("min")
+    repeated = filled & frame.duplicated(keep="first")
+    flag(repeated, keys[0], "duplicate row in the file (first on row " + first.astype(str) + ")")
+
+
+def _column(values: pd.DataFrame, key: str) -> pd.Series:
+    if key in values:
+        return values[key].astype(object)
+    return nones(values.index)
+
+
+def _flagger(kind: str, text: pd.DataFrame, headers: dict[str, str], out: list):
+    spec = SPECS[kind]
+
+    def flag(mask: pd.Series, key: str, reason: str | pd.Series) -> None:
+        mask = mask.fillna(False).astype(bool)
+        if not mask.any():
+            return
+        header = headers.get(key, spec.column(key).header)
+        cells = text[key][mask] if key in text else pd.Series("", index=mask.index[mask])
+        reasons = reason[mask].to_numpy() if isinstance(reason, pd.Series) else reason
+        out.append(
+            pd.DataFrame(
+                {"row": mask.index[mask], "column": header, "value": cells.to_numpy(), "reason": reasons}
+            )
+        )
+
+    return flag
+
+
+def _match_subcategories(values: pd.DataFrame, lookups: Lookups, flag) -> None:
+    if "subcategory_id" not in values:
+        values["subcategory_id"] = None
+        return
+    subs = lookups.subcategories
+    table = {(int(s), n): int(i) for s, n, i in zip(subs["sector_id"], subs["name"], subs["id"], strict=True)}
+    pairs = pd.Series(list(zip(values["sector_id"], values["subcategory_id"], strict=True)), dtype=object)
+    verdicts = map_unique(pairs, lambda p: _match_one(p, table, subs, lookups)).tolist()
+    values["subcategory_id"] = pd.Series([v[0] for v in verdicts], index=values.index, dtype=object)
+    reasons = pd.Series([v[1] for v in verdicts], index=values.index, dtype=object)
+    flag(reasons.notna(), "subcategory_id", reasons)
+
+
+def _match_one(pair, table, subs: pd.DataFrame, lookups: Lookups) -> tuple[int | None, str | None]:
+    sector_id, name = pair
+    if name is None or sector_id is None:
+        return None, None
+    found = table.get((int(sector_id), name))
+    if found is not None:
+        return found, None
+    sector = lookups.sector_names[int(sector_id)]
+    owners = [lookups.sector_names[int(s)] for s in subs.loc[subs["name"] == name, "sector_id"]]
+    if owners:
+        return None, f"sub-category '{name}' belongs to {'、'.join(owners)}, not to {sector}"
+    names = subs.loc[subs["sector_id"] == int(sector_id), "name"].tolist()
+    guess = closest(name, names, cutoff=0.4)
+    hint = f" — did you mean {guess}?" if guess else f" (known: {'、'.join(names)})"
+    return None, f"unknown sub-category '{name}' of {sector}{hint}"
+
+
+def _default_departments(values: pd.DataFrame, lookups: Lookups) -> None:
+    # The plan: the sub-category's supervising department, else the sector's lead.
+    subs = lookups.subcategories
+    by_sub = dict(zip(subs["id"].astype(int), subs["department_id"].astype(int), strict=True))
+    default = map_unique(values["subcategory_id"], by_sub.get)
+    by_sector = map_unique(values["sector_id"], lookups.sector_leads.get)
+    default = default.where(default.notna(), by_sector)
+    given = _column(values, "department_id")
+    values["department_id"] = given.where(given.notna(), default).astype(object)
+
+
+def _blank(text: pd.DataFrame, key: str) -> pd.Series:
+    # Blank in the file (a cell with an unreadable date has its own error already).
+    return text[key].eq("") if key in text else pd.Series(True, index=text.index)
+
+
+def _check_traceability(values: pd.DataFrame, text: pd.DataFrame, flag) -> None:
+    adopted = _column(values, "adopted")
+    connected = _column(values, "connected")
+    flag((adopted == True) & _blank(text, "adopted_on"), "adopted_on", "adoption date missing for 是")  # noqa: E712
+    flag((connected == True) & _blank(text, "connected_on"), "connected_on", "connection date missing for 是")  # noqa: E712
+    flag((connected == True) & (adopted == False), "connected", "connected without adoption (建立 is 否)")  # noqa: E712
