@@ -15,7 +15,8 @@ actor = require_page("users.manage")
 engine = get_engine()
 shown_once = st.session_state.pop("accounts_new_password", None)
 if shown_once:
-    st.success(t("accounts.password_once", user=plain(shown_once[0]), password=plain(shown_once[1])))
+    # The password is generated from a safe alphabet and shown in a code span, where escapes would show.
+    st.success(t("accounts.password_once", user=plain(shown_once[0]), password=shown_once[1]))
 
 users = load_users(engine, actor)
 table = users.assign(role=users["role"].map(role_label))
