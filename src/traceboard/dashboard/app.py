@@ -15,7 +15,6 @@ from traceboard.dashboard import auth
 from traceboard.dashboard.i18n import LANGUAGES
 from traceboard.dashboard.navigation import PUBLIC, page_specs
 from traceboard.dashboard.page_icon import page_icon
-from traceboard.dashboard.plain_text import plain
 from traceboard.dashboard.state import get_engine, language, t
 from traceboard.data.db import DatabaseUnavailable
 
@@ -50,7 +49,7 @@ def main() -> None:
     try:
         get_engine()
     except DatabaseUnavailable as exc:  # one clear line, not a traceback
-        st.error(t("app.database_unavailable", reason=plain(exc)))
+        st.error(t("app.database_unavailable", reason=str(exc)))
         st.stop()
     actor = auth.check_session()
     with st.sidebar:
