@@ -16,7 +16,7 @@ from traceboard.cli.common import CommandError, acting_user, as_option, get_engi
 from traceboard.data.blacklist_config import load_alert_templates
 from traceboard.data.blacklist_store import ALERT_LISTING, NotFound, load_alerts, load_cases
 from traceboard.data.models import Sector
-from traceboard.files.site_writer import write_site
+from traceboard.services.audit_trail import publish_site
 
 
 @click.group("alert")
@@ -132,13 +132,15 @@ def alert_show_cmd(fmt) -> None:
 @as_option
 @refusals
 def publish_cmd(out, as_of, base_url, acting_as) -> None:
-    """Write the public site (HTML, Atom, JSON, CSV) into DIR: same record, same bytes."""
-    acting_user(acting_as, "site.publish")
+    """Write the public site (HTML, Atom, JSON, CSV) into DIR: same record, same bytes.
+
+    Also audit-checkpoint.json: the audit log's signed checkpoint at publication, with the
+    public key, so that anyone who saves it can later check the city's log against it."""
+    actor = acting_user(acting_as, "site.publish")
     if base_url and not base_url.endswith("/"):
         base_url += "/"
     settings = SiteSettings(base_url=base_url)
-    files = public.build_site(get_engine(), as_of.date() if as_of else None, settings)
-    written = write_site(files, out)
+    written = publish_site(get_engine(), actor, out, as_of.date() if as_of else None, settings)
     click.echo(f"{len(written)} files written to {out}")
 
 

@@ -10,6 +10,7 @@ from traceboard.accounts.authz import PermissionDenied
 from traceboard.cli import (
     adoption_cmds,
     assess_cmds,
+    audit_cmds,
     bench_cmds,
     blacklist_cmds,
     draw_cmds,
@@ -23,12 +24,14 @@ from traceboard.cli.common import CommandError
 from traceboard.data.db import DatabaseUnavailable
 from traceboard.data.reference import ReferenceError
 from traceboard.data.text_rules import TextRejected
+from traceboard.services.audit_trail import AuditKeyError, AuditSealError
 
 # Each module registers its commands on the group; add new areas here.
 COMMAND_MODULES = (
     setup_cmds,
     bench_cmds,
     user_cmds,
+    audit_cmds,
     io_cmds,
     blacklist_cmds,
     assess_cmds,
@@ -66,10 +69,10 @@ def main(argv: list[str] | None = None) -> int:
     except click.ClickException as exc:
         exc.show()
         return exc.exit_code
-    except (PermissionDenied, TextRejected) as exc:
+    except (PermissionDenied, AuditSealError, TextRejected) as exc:
         click.echo(f"traceboard: {exc}", err=True)
         return 1
-    except (DatabaseUnavailable, ReferenceError) as exc:
+    except (DatabaseUnavailable, ReferenceError, AuditKeyError) as exc:
         click.echo(f"traceboard: {exc}", err=True)
         return 2
     return result if isinstance(result, int) else 0

@@ -1,8 +1,6 @@
-"""Accounts, the audit chain, backup and restore: ``user …``, ``audit verify``, ``backup``, ``restore``."""
+"""Accounts: ``user add``, ``passwd``, ``disable``, ``list``, ``ensure-admin``."""
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import click
 from sqlalchemy.orm import Session
@@ -10,8 +8,6 @@ from sqlalchemy.orm import Session
 from traceboard.accounts import accounts
 from traceboard.accounts.authz import UnknownActor, load_actor
 from traceboard.cli.common import CommandError, acting_user, as_option, get_engine
-from traceboard.data.audit import verify_chain
-from traceboard.data.backup import BackupError, restore_backup, write_backup
 from traceboard.data.db import transaction
 from traceboard.data.migrate import schema_is_current
 from traceboard.data.models import ROLES
@@ -134,44 +130,6 @@ def user_ensure_admin() -> None:
         _show_password(secret)
 
 
-@click.group("audit")
-def audit_group() -> None:
-    """The hash-chained audit log."""
-
-
-@audit_group.command("verify")
-def audit_verify() -> None:
-    """Check the whole chain: exit 0 when intact, exit 1 naming the first broken row."""
-    _require_schema()
-    with transaction(get_engine()) as session:
-        broken = verify_chain(session)
-    if broken is not None:
-        raise CommandError(f"audit chain broken at row {broken.row_id}: {broken.reason}")
-    click.echo("audit chain intact")
-
-
-@click.command("backup")
-@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="File.")
-def backup_cmd(out: Path) -> None:
-    """Write a consistent snapshot of the whole record (safe while the app runs)."""
-    try:
-        summary = write_backup(get_engine(), out)
-    except BackupError as exc:
-        raise CommandError(str(exc)) from None
-    click.echo(f"backup written to {out}: {summary.rows:,} rows in {len(summary.counts)} tables")
-
-
-@click.command("restore")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-def restore_cmd(file: Path) -> None:
-    """Restore a backup into an EMPTY database (refuses one that holds any row)."""
-    try:
-        summary = restore_backup(get_engine(), file)
-    except BackupError as exc:
-        raise CommandError(str(exc)) from None
-    click.echo(f"restored {summary.rows:,} rows in {len(summary.counts)} tables (schema {summary.revision})")
-
-
 def register(group: click.Group) -> None:
-    for command in (user_group, audit_group, backup_cmd, restore_cmd):
+    for command in (user_group,):
         group.add_command(command)

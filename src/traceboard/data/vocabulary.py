@@ -36,3 +36,19 @@ TRACE_EVENT_LABELS = {
 }
 
 assert tuple(TRACE_EVENT_LABELS) == TRACE_EVENT_KINDS, "every traceability change needs its label"
+
+# Blacklist case states, alert severities and alert states, as the city publishes them.
+CASE_LABELS = {
+    "proposed": "拟列入",
+    "notified": "已告知",
+    "listed": "已列入",
+    "published": "已公布",
+    "expired": "期满移出",
+    "repaired": "信用修复移出",
+    "revoked": "撤销列入",
+    "rejected": "不予列入",
+}
+SEVERITY_LABELS = {"info": "提示", "warning": "警示", "serious": "严重警示"}
+ALERT_LABELS = {"draft": "草稿", "approved": "已审核", "published": "已发布", "withdrawn": "已撤回"}
+# How a case ends: removed from the list (or never listed).
+CASE_ENDINGS = ("expired", "repaired", "revoked", "rejected")

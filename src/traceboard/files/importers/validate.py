@@ -17,8 +17,17 @@ from sqlalchemy import Engine
 
 from traceboard.data import models as m
 from traceboard.data.text_rules import text_problem
-from traceboard.data.vocabulary import PLAN_ELEMENTS, RESULT_ALIASES, RESULT_LABELS, TRACE_EVENT_LABELS
+from traceboard.data.vocabulary import (
+    CASE_ENDINGS,
+    CASE_LABELS,
+    PLAN_ELEMENTS,
+    RESULT_ALIASES,
+    RESULT_LABELS,
+    SEVERITY_LABELS,
+    TRACE_EVENT_LABELS,
+)
 from traceboard.files.importers import normalise as nz
+from traceboard.files.importers.cases import check_cases
 from traceboard.files.importers.lookups import Lookups, load_codes, load_lookups
 from traceboard.files.importers.reading import RawSheet
 from traceboard.files.importers.records import TARGETS
@@ -123,6 +132,8 @@ def validate_sheet(engine: Engine, kind: str, raw: RawSheet, sha256: str, today:
         problems.append(_problems(reasons, result.headers[key], data[key]))
     problems += _check_texts(kind, values, data, result.headers)
     problems += check_rules(kind, values, data, result.headers, lookups)
+    if kind == "blacklist":
+        problems += check_cases(engine, values, data, result.headers)
     result.values = values
     order = {result.headers[k]: pos for k, pos in result.positions.items()}
     result.problems = _sorted(problems, order)
@@ -239,6 +250,8 @@ def _parse(engine: Engine, column: Column, text: pd.Series, lookups: Lookups) ->
         "trace_event": nz.make_matcher(_labelled(TRACE_EVENT_LABELS), "traceability change"),
         "duty": nz.make_matcher(lookups.duties, "duty"),
         "elements": nz.make_list_parser(PLAN_ELEMENTS, "plan element"),
+        "case_end": nz.make_matcher(_labelled({e: CASE_LABELS[e] for e in CASE_ENDINGS}), "case ending"),
+        "severity": nz.make_matcher(_labelled(SEVERITY_LABELS), "alert severity"),
         "period": nz.parse_period,
         "money": nz.parse_money,
         "rate": nz.parse_rate,
