@@ -14,6 +14,7 @@ from traceboard.data import inspection_store, sampling_store
 from traceboard.data.models import INSPECTION_RESULTS
 from traceboard.sampling import results
 from traceboard.sampling import workflow as support
+from traceboard.services.audit_trail import audited_download
 
 ASSIGNMENT_COLUMNS = [
     "position",
@@ -41,7 +42,7 @@ def result_labels() -> dict[str, str]:
     return {code: t(f"sampling.result.{code}") for code in INSPECTION_RESULTS}
 
 
-def assignments_view(engine, draw_id: int) -> None:
+def assignments_view(engine, actor, draw_id: int) -> None:
     """The draw's checks with their inspectors, and the check lists to download."""
     rows = inspection_store.load_assignments(engine, draw_id)
     departments = sorted(rows["department"].unique())
@@ -66,7 +67,12 @@ def assignments_view(engine, draw_id: int) -> None:
             column.caption(str(exc))
             continue
         label = t(f"sampling.assign.download_{suffix[1:]}")
-        column.download_button(label, data, f"checklist-{draw_id}{suffix}", mime, key=f"checklist{suffix}")
+        # a checklist names inspectors: it leaves the system audited, when clicked
+        where = {"draw": draw_id, "department": choice or None}
+        audited = audited_download(
+            engine, actor, "checklist", suffix[1:], len(shown), where, lambda d=data: d
+        )
+        column.download_button(label, audited, f"checklist-{draw_id}{suffix}", mime, key=f"checklist{suffix}")
 
 
 def result_entry(engine, actor, draw_id: int, today: dt.date) -> None:
