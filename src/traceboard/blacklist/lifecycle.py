@@ -178,3 +178,18 @@ def find_expired(entries: list[dict[str, Any]], as_of: dt.date, years: int = DEF
         if e["state"] in IN_FORCE and e.get("listed_on") is not None
     ]
     return sorted((i, day) for i, day in due if day <= as_of)
+
+
+def decide_move(case: dict[str, Any], move: Move, config: dict[str, Any]) -> tuple[dict, dict]:
+    """The pure decision of a move, including the risk class: D while listed (issue #7), restored
+    on removal when still D. Input: the case dict from the store; output (changes, event)."""
+    defaults = config["defaults"]
+    if move.to_state == "notified" and not move.remedies and not case.get("remedies"):
+        move = Move(**{**move.__dict__, "remedies": defaults["remedies"]})
+    changes, event = apply_move(case, move, config["lifecycle"]["repair_after_years"])
+    if move.to_state == "listed":
+        changes["risk_class"] = "D"
+        event["details"] = {**event["details"], "risk_class_before": case.get("risk_class")}
+    elif move.to_state in REMOVALS and case["state"] in IN_FORCE and case.get("risk_class") == "D":
+        changes["risk_class"] = case.get("risk_class_before_listing")
+    return changes, event

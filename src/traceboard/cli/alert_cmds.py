@@ -8,15 +8,21 @@ from pathlib import Path
 import click
 import pandas as pd
 
-from traceboard.blacklist import actions, public
 from traceboard.blacklist.alerts import AlertDraft, draft_from_checks, draft_from_listing, draft_from_sector
 from traceboard.blacklist.site import SiteSettings
 from traceboard.cli.blacklist_cmds import DATE, _day, _echo_frame, refusals
 from traceboard.cli.common import CommandError, acting_user, as_option, get_engine
-from traceboard.data.blacklist_config import load_alert_templates
-from traceboard.data.blacklist_store import ALERT_LISTING, NotFound, load_alerts, load_cases
-from traceboard.data.models import Sector
 from traceboard.files.site_writer import write_site
+from traceboard.services import blacklist as actions
+from traceboard.services import public
+from traceboard.services.blacklist import (
+    ALERT_LISTING,
+    NotFound,
+    load_alert_templates,
+    load_alerts,
+    load_cases,
+    load_sectors,
+)
 
 
 @click.group("alert")
@@ -38,11 +44,7 @@ def _template_draft(
             raise NotFound(f"no blacklist case {from_case}")
         return draft_from_listing(templates, match.iloc[0].to_dict())
     if from_sector is not None:
-        from sqlalchemy import select
-        from sqlalchemy.orm import Session
-
-        with Session(get_engine()) as session:
-            name = session.scalar(select(Sector.name).where(Sector.code == from_sector))
+        name = load_sectors(get_engine()).get(from_sector)
         if name is None:
             raise NotFound(f"unknown sector {from_sector!r}")
         return draft_from_sector(templates, from_sector, name)

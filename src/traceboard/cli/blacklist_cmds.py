@@ -15,16 +15,15 @@ from functools import wraps
 import click
 import pandas as pd
 
-from traceboard.blacklist import actions
 from traceboard.blacklist.alerts import AlertRefused
 from traceboard.blacklist.lifecycle import REPAIR_CONDITIONS, IllegalMove, Move
 from traceboard.blacklist.vocabulary import CASE_LABELS
 from traceboard.cli.common import CommandError, acting_user, as_option, get_engine
-from traceboard.data.blacklist_config import ConfigError
-from traceboard.data.blacklist_store import NotFound, load_case_events, load_cases
 from traceboard.data.models import BLACKLIST_STATES
 from traceboard.files.site_writer import SiteWriteError
 from traceboard.files.tables import to_csv_bytes
+from traceboard.services import blacklist as actions
+from traceboard.services.blacklist import ConfigError, NotFound, load_case_events, load_cases
 
 DATE = click.DateTime(formats=["%Y-%m-%d"])
 SHOW_COLUMNS = ["id", "state", "uscc", "name", "proposed_on", "listed_on", "published_on", "removed_on"]

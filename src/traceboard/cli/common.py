@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import click
 from sqlalchemy import Engine
-from sqlalchemy.orm import Session
 
-from traceboard.accounts.authz import Actor, PermissionDenied, UnknownActor, load_actor, require
+from traceboard.accounts.authz import Actor, PermissionDenied, UnknownActor, require
 from traceboard.data.db import make_engine
+from traceboard.services.accounts import actor_named
+from traceboard.services.record import schema_is_current
 
 _ENGINES: dict[str | None, Engine] = {}
 
@@ -54,8 +55,13 @@ def acting_user(name: str | None, permission: str, department_id: int | None = N
     """Resolve ``--as NAME`` and check ``permission``; a CommandError (exit 1) otherwise."""
     if not name:
         raise CommandError("this command changes the record: name the acting user with --as NAME")
-    with Session(get_engine()) as session:
-        try:
-            return require(load_actor(session, name), permission, department_id)
-        except (UnknownActor, PermissionDenied) as exc:
-            raise CommandError(str(exc)) from None
+    try:
+        return require(actor_named(get_engine(), name), permission, department_id)
+    except (UnknownActor, PermissionDenied) as exc:
+        raise CommandError(str(exc)) from None
+
+
+def require_schema() -> None:
+    """Refuse (exit 1) on a database that ``traceboard init`` has not set up."""
+    if not schema_is_current(get_engine()):
+        raise CommandError("the database is not initialised: run `traceboard init` first")

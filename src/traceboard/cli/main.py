@@ -14,6 +14,7 @@ from traceboard.cli import (
     blacklist_cmds,
     draw_cmds,
     io_cmds,
+    record_cmds,
     setup_cmds,
     user_cmds,
 )
@@ -26,6 +27,7 @@ COMMAND_MODULES = (
     setup_cmds,
     bench_cmds,
     user_cmds,
+    record_cmds,
     io_cmds,
     blacklist_cmds,
     assess_cmds,

@@ -10,16 +10,14 @@ import streamlit as st
 
 from traceboard.accounts.authz import PermissionDenied
 from traceboard.dashboard.state import t
-from traceboard.data import sampling_store
-from traceboard.data.sampling_frames import department_ids
 from traceboard.files import sampling_files
 from traceboard.sampling import ceremony, plans
-from traceboard.sampling import workflow as support
 from traceboard.sampling.assign import NoValidPair
 from traceboard.sampling.manifest import dump_manifest
 from traceboard.sampling.spec import SPECS, DrawRefused
+from traceboard.services import sampling as support
 
-REFUSALS = (DrawRefused, NoValidPair, sampling_store.SamplingRecordError, PermissionDenied)
+REFUSALS = (DrawRefused, NoValidPair, support.SamplingRecordError, PermissionDenied)
 FLASH = "sampling_flash"
 
 
@@ -50,18 +48,18 @@ def show_table(frame: pd.DataFrame, columns: list[str], prefix: str, **config) -
 
 def plan_editor(engine, actor, frame, year: int) -> None:
     """Pick a plan or start a new one; edit scope, items, ratios, exclusions, batches; save."""
-    existing = sampling_store.load_plans(engine)
+    existing = support.load_plans(engine)
     labels = {p["id"]: f"{p['id']} · {p['name']}" for p in existing}
     choice = st.selectbox(
         t("sampling.plan.choose"), [0, *labels], format_func=lambda i: labels.get(i, t("sampling.plan.new"))
     )
-    departments = sorted(department_ids(engine))
+    departments = sorted(support.department_ids(engine))
     plan = next((p for p in existing if p["id"] == choice), None) or plans.new_plan(departments[0], year)
     with st.form(f"plan_{choice}"):
         edited = _plan_fields(plan, departments, frame)
         if st.form_submit_button(t("sampling.plan.save"), disabled=not actor.can("sampling.plan")):
             attempt(
-                lambda: sampling_store.save_plan(engine, actor, plans.validate_plan(edited), choice or None),
+                lambda: support.save_plan(engine, actor, plans.validate_plan(edited), choice or None),
                 "sampling.saved",
             )
 
@@ -118,7 +116,7 @@ def _plan_fields(plan: dict, departments: list[str], frame) -> dict:
 def commit_step(engine, actor, frame, on) -> None:
     """Freeze the candidate list and record the seed's hash; show the hashes and the list to publish."""
     st.subheader(t("sampling.draw.step_commit"))
-    existing = sampling_store.load_plans(engine)
+    existing = support.load_plans(engine)
     source = st.radio(
         t("sampling.draw.source"),
         ["plan", "oneoff"],
@@ -154,7 +152,7 @@ def _commit(engine, actor, frame, scope, digest) -> None:
     try:
         frozen, plan = support.freeze(engine, scope, frame)
         list_hash = ceremony.frozen_list_sha256(frozen)
-        draw_id = sampling_store.commit_draw(
+        draw_id = support.commit_draw(
             engine, actor, frozen, digest, list_hash, plan["id"] if plan else None, int(scope["batch"])
         )
     except REFUSALS as exc:
@@ -186,7 +184,7 @@ def _show_commitment(done: dict) -> None:
 def reveal_step(engine, actor) -> None:
     """Choose a committed draw, type the revealed seed, draw; refused unless it matches."""
     st.subheader(t("sampling.draw.step_reveal"))
-    draws = sampling_store.load_draws(engine)
+    draws = support.load_draws(engine)
     waiting = draws[draws["status"] == "committed"]
     if waiting.empty:
         st.caption(t("sampling.draw.none_committed"))
@@ -200,7 +198,7 @@ def reveal_step(engine, actor) -> None:
     if st.button(t("sampling.draw.reveal"), disabled=not (actor.can("sampling.draw") and seed)):
         try:
             due = support.due_on(engine, draw_id)
-            manifest = sampling_store.reveal_draw(engine, actor, draw_id, seed, ceremony.reveal, due)
+            manifest = support.reveal_draw(engine, actor, draw_id, seed, ceremony.reveal, due)
         except REFUSALS as exc:
             st.error(str(exc))
             return
@@ -212,7 +210,7 @@ def reveal_step(engine, actor) -> None:
 def result_step(engine) -> None:
     """A finished draw: its strata, the manifest and verifier downloads, the one-line check."""
     st.subheader(t("sampling.draw.step_result"))
-    draws = sampling_store.load_draws(engine)
+    draws = support.load_draws(engine)
     done = draws[draws["status"] == "drawn"]
     if done.empty:
         st.caption(t("sampling.draw.none_drawn"))
@@ -220,7 +218,7 @@ def result_step(engine) -> None:
     draw_id = st.selectbox(
         t("sampling.draw.choose_drawn"), done["id"].astype(int).tolist(), key="result_draw"
     )
-    manifest = sampling_store.load_draw(engine, draw_id).manifest
+    manifest = support.load_draw(engine, draw_id).manifest
     strata = pd.DataFrame(manifest["strata"])
     strata["drawn"] = strata["drawn"].map(" ".join)
     show_table(strata, ["stratum", "N", "k", "ratio", "drawn"], "sampling.draw")

@@ -4,7 +4,6 @@ import pandas as pd
 import streamlit as st
 
 from traceboard.accounts.authz import PermissionDenied
-from traceboard.blacklist import actions
 from traceboard.blacklist.alerts import (
     SEVERITIES,
     AlertDraft,
@@ -14,20 +13,21 @@ from traceboard.blacklist.alerts import (
     draft_from_sector,
 )
 from traceboard.blacklist.lifecycle import REPAIR_CONDITIONS, IllegalMove, Move
-from traceboard.blacklist.public import failed_checks_since
 from traceboard.blacklist.site import shape_alerts, shape_cases
 from traceboard.dashboard.auth import role_label
 from traceboard.dashboard.state import get_engine, per_data_version, signed_in_actor, t, today
-from traceboard.data.blacklist_config import load_alert_templates
-from traceboard.data.blacklist_store import (
+from traceboard.services import blacklist as actions
+from traceboard.services.blacklist import (
     ALERT_LISTING,
     NotFound,
+    load_alert_templates,
     load_alerts,
     load_case_events,
     load_cases,
+    load_public_cases,
     load_sectors,
 )
-from traceboard.data.public_record import load_public_cases
+from traceboard.services.public import failed_checks_since
 
 REFUSALS = (IllegalMove, AlertRefused, NotFound, PermissionDenied)
 
