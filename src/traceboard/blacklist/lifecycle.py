@@ -17,6 +17,13 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from traceboard.data.vocabulary import (  # noqa: F401  (the stages, for the pages and the rules)
+    AWAITING_DECISION,
+    IN_FORCE,
+    OPEN_STATES,
+    REMOVALS,
+)
+
 MOVES: dict[str, tuple[str, ...]] = {
     "proposed": ("notified", "rejected"),
     "notified": ("listed", "rejected"),
@@ -27,9 +34,6 @@ MOVES: dict[str, tuple[str, ...]] = {
     "revoked": (),
     "rejected": (),
 }
-REMOVALS = ("expired", "repaired", "revoked")
-OPEN_STATES = ("proposed", "notified", "listed", "published")
-IN_FORCE = ("listed", "published")
 REPAIR_CONDITIONS = (
     "obligations_fulfilled",  # 履行相关义务
     "rectified",  # 纠正失信行为

@@ -10,8 +10,16 @@ import pandas as pd
 
 from traceboard.blacklist.alerts import AlertDraft, draft_from_checks, draft_from_listing, draft_from_sector
 from traceboard.blacklist.site import SiteSettings
-from traceboard.cli.blacklist_cmds import DATE, _day, _echo_frame, refusals
-from traceboard.cli.common import CommandError, acting_user, as_option, get_engine
+from traceboard.cli.blacklist_cmds import refusals
+from traceboard.cli.common import (
+    DATE,
+    CommandError,
+    acting_user,
+    as_option,
+    day_or_today,
+    echo_frame,
+    get_engine,
+)
 from traceboard.files.site_writer import write_site
 from traceboard.services import blacklist as actions
 from traceboard.services import public
@@ -97,7 +105,7 @@ def alert_move_command(name: str, to_state: str, permission: str, help_text: str
     @refusals
     def command(alert_id, on, reason, acting_as) -> None:
         actor = acting_user(acting_as, permission)
-        after = actions.move_alert(get_engine(), actor, alert_id, to_state, _day(on), reason)
+        after = actions.move_alert(get_engine(), actor, alert_id, to_state, day_or_today(on), reason)
         click.echo(f"alert {alert_id}: {after['state']}")
 
     command.__doc__ = help_text
@@ -117,7 +125,7 @@ alert_move_command(
 )
 def alert_show_cmd(fmt) -> None:
     """All alerts, newest first."""
-    _echo_frame(pd.DataFrame(load_alerts(get_engine()), columns=ALERT_LISTING), fmt)
+    echo_frame(pd.DataFrame(load_alerts(get_engine()), columns=ALERT_LISTING), fmt)
 
 
 @click.command("publish")

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import json
+
 import click
+import pandas as pd
 from sqlalchemy import Engine
 
 from traceboard.accounts.authz import Actor, PermissionDenied, UnknownActor, require
 from traceboard.data.db import make_engine
+from traceboard.files.tables import to_csv_bytes
 from traceboard.services.accounts import actor_named
 from traceboard.services.record import schema_is_current
 
 _ENGINES: dict[str | None, Engine] = {}
+DATE = click.DateTime(formats=["%Y-%m-%d"])
 
 
 class CommandError(click.ClickException):
@@ -65,3 +71,26 @@ def require_schema() -> None:
     """Refuse (exit 1) on a database that ``traceboard init`` has not set up."""
     if not schema_is_current(get_engine()):
         raise CommandError("the database is not initialised: run `traceboard init` first")
+
+
+def day_or_today(value: dt.datetime | None) -> dt.date:
+    """The date of a ``DATE`` option, today when it was not given."""
+    return value.date() if value else dt.date.today()
+
+
+def _plain(value):
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    return value.isoformat() if isinstance(value, dt.date) else value
+
+
+def echo_frame(frame: pd.DataFrame, fmt: str) -> None:
+    if fmt == "json":
+        rows = [{k: _plain(v) for k, v in r.items()} for r in frame.to_dict("records")]
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+    elif fmt == "csv":
+        click.echo(to_csv_bytes(frame).decode("utf-8-sig"), nl=False)
+    elif frame.empty:
+        click.echo("(none)")
+    else:
+        click.echo(frame.map(lambda v: "" if _plain(v) is None else v).to_string(index=False))

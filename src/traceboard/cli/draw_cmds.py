@@ -18,8 +18,8 @@ from traceboard.sampling import ceremony, plans
 from traceboard.sampling.assign import NoValidPair
 from traceboard.sampling.manifest import ManifestInvalid, check_manifest, dump_manifest
 from traceboard.sampling.spec import DrawRefused, sha256_hex
-from traceboard.sampling.workdays import CalendarUnknown
 from traceboard.services import sampling as support
+from traceboard.workdays import CalendarUnknown
 
 REFUSALS = (DrawRefused, NoValidPair, ManifestInvalid, support.SamplingRecordError, CalendarUnknown)
 

@@ -9,6 +9,7 @@ import click
 from traceboard.accounts.authz import PermissionDenied
 from traceboard.cli import (
     adoption_cmds,
+    alert_cmds,
     assess_cmds,
     bench_cmds,
     blacklist_cmds,
@@ -30,6 +31,7 @@ COMMAND_MODULES = (
     record_cmds,
     io_cmds,
     blacklist_cmds,
+    alert_cmds,
     assess_cmds,
     draw_cmds,
     adoption_cmds,

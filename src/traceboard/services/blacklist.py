@@ -40,13 +40,13 @@ from traceboard.data.blacklist_store import (  # noqa: F401  (re-exported for th
     load_alerts,
     load_case_events,
     load_cases,
-    load_sectors,
 )
 from traceboard.data.public_record import (
     load_check_results,
     load_public_cases,  # noqa: F401  (re-exported for the faces)
     load_public_enterprises,
 )
+from traceboard.data.reference import load_sectors  # noqa: F401  (re-exported for the faces)
 
 MOVE_PERMISSIONS = {"published": "blacklist.publish"}
 ALERT_PERMISSIONS = {"approved": "alert.approve", "published": "alert.publish", "withdrawn": "alert.publish"}

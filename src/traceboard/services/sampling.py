@@ -48,7 +48,7 @@ from traceboard.sampling.estimates import estimate_shares
 from traceboard.sampling.frames import build_draw_frame, build_sampling_frame
 from traceboard.sampling.risk_features import check_features, current_features
 from traceboard.sampling.spec import SPEC, DrawRefused
-from traceboard.sampling.workdays import publication_due
+from traceboard.workdays import publication_due
 
 RESULT_CODES = list(INSPECTION_RESULTS)
 

@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from traceboard.accounts.authz import PermissionDenied
+from traceboard.dashboard import widgets
 from traceboard.dashboard.state import t
 from traceboard.files import sampling_files
 from traceboard.sampling import ceremony, plans
@@ -18,32 +19,20 @@ from traceboard.sampling.spec import SPECS, DrawRefused
 from traceboard.services import sampling as support
 
 REFUSALS = (DrawRefused, NoValidPair, support.SamplingRecordError, PermissionDenied)
-FLASH = "sampling_flash"
+PAGE = "sampling"
 
 
 def attempt(act, message_key: str, **values):
-    """Run an act; show a refusal as one red line, success as a message after the rerun."""
-    try:
-        result = act()
-    except REFUSALS as exc:
-        st.error(str(exc))
-        return None
-    st.session_state[FLASH] = t(message_key, **values, **({"id": result} if isinstance(result, int) else {}))
-    st.rerun()
-    return result
+    """Run an act of this page (see :func:`widgets.attempt`)."""
+    return widgets.attempt(PAGE, REFUSALS, act, message_key, **values)
 
 
 def show_flash() -> None:
-    if FLASH in st.session_state:
-        st.success(st.session_state.pop(FLASH))
+    widgets.show_flash(PAGE)
 
 
 def show_table(frame: pd.DataFrame, columns: list[str], prefix: str, **config) -> None:
-    if frame.empty:
-        st.caption(t("sampling.none"))
-        return
-    shown = frame[columns].rename(columns={c: t(f"{prefix}.col_{c}") for c in columns})
-    st.dataframe(shown, hide_index=True, width="stretch", **config)
+    widgets.show_table(frame, columns, prefix + ".col_{column}", "sampling.none", **config)
 
 
 def plan_editor(engine, actor, frame, year: int) -> None:
@@ -203,7 +192,7 @@ def reveal_step(engine, actor) -> None:
             st.error(str(exc))
             return
         n, strata = support.drawn_counts(manifest)
-        st.session_state[FLASH] = t("sampling.draw.drawn", id=draw_id, n=n, strata=strata)
+        widgets.flash(PAGE, t("sampling.draw.drawn", id=draw_id, n=n, strata=strata))
         st.rerun()
 
 

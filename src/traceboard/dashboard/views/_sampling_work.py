@@ -9,7 +9,7 @@ import streamlit as st
 
 from traceboard.dashboard.state import t
 from traceboard.dashboard.views._sampling_charts import estimate_bars
-from traceboard.dashboard.views._sampling_draw import FLASH, REFUSALS, attempt, show_table
+from traceboard.dashboard.views._sampling_draw import REFUSALS, attempt, show_table
 from traceboard.sampling import results
 from traceboard.services import sampling as support
 
@@ -204,7 +204,6 @@ def estimates_view(engine, frame, draw_id: int) -> None:
 
 
 __all__ = [
-    "FLASH",
     "assignments_view",
     "choose_drawn_draw",
     "estimates_view",
