@@ -66,7 +66,9 @@ def results_table(assignments: pd.DataFrame) -> pd.DataFrame:
 
 
 def pending_publication(assignments: pd.DataFrame, today: dt.date) -> pd.DataFrame:
-    """Checks with a result not yet published: ``due_on`` (20 working days) and ``overdue`` (bool)."""
+    """Checks with a result not yet published, with ``publish_by`` (the last day to publish: 20
+    working days after the check, :func:`traceboard.workdays.publication_due`) and ``overdue``
+    (bool: ``publish_by`` has passed), soonest deadline first."""
     pending = assignments[assignments["result"].notna() & assignments["published_on"].isna()].copy()
     pending["publish_by"] = publication_due_each(pd.to_datetime(pending["checked_on"])).dt.date
     pending["overdue"] = pending["publish_by"] < today
