@@ -9,59 +9,46 @@ import pandas as pd
 import streamlit as st
 
 from traceboard.accounts.authz import PermissionDenied
+from traceboard.dashboard import widgets
 from traceboard.dashboard.state import t
-from traceboard.data import sampling_store
-from traceboard.data.sampling_frames import department_ids
 from traceboard.files import sampling_files
 from traceboard.sampling import ceremony, plans
-from traceboard.sampling import workflow as support
 from traceboard.sampling.assign import NoValidPair
 from traceboard.sampling.manifest import dump_manifest
 from traceboard.sampling.spec import SPECS, DrawRefused
+from traceboard.services import sampling as support
 
-REFUSALS = (DrawRefused, NoValidPair, sampling_store.SamplingRecordError, PermissionDenied)
-FLASH = "sampling_flash"
+REFUSALS = (DrawRefused, NoValidPair, support.SamplingRecordError, PermissionDenied)
+PAGE = "sampling"
 
 
 def attempt(act, message_key: str, **values):
-    """Run an act; show a refusal as one red line, success as a message after the rerun."""
-    try:
-        result = act()
-    except REFUSALS as exc:
-        st.error(str(exc))
-        return None
-    st.session_state[FLASH] = t(message_key, **values, **({"id": result} if isinstance(result, int) else {}))
-    st.rerun()
-    return result
+    """Run an act of this page (see :func:`widgets.attempt`)."""
+    return widgets.attempt(PAGE, REFUSALS, act, message_key, **values)
 
 
 def show_flash() -> None:
-    if FLASH in st.session_state:
-        st.success(st.session_state.pop(FLASH))
+    widgets.show_flash(PAGE)
 
 
 def show_table(frame: pd.DataFrame, columns: list[str], prefix: str, **config) -> None:
-    if frame.empty:
-        st.caption(t("sampling.none"))
-        return
-    shown = frame[columns].rename(columns={c: t(f"{prefix}.col_{c}") for c in columns})
-    st.dataframe(shown, hide_index=True, width="stretch", **config)
+    widgets.show_table(frame, columns, prefix + ".col_{column}", "sampling.none", **config)
 
 
 def plan_editor(engine, actor, frame, year: int) -> None:
     """Pick a plan or start a new one; edit scope, items, ratios, exclusions, batches; save."""
-    existing = sampling_store.load_plans(engine)
+    existing = support.load_plans(engine)
     labels = {p["id"]: f"{p['id']} · {p['name']}" for p in existing}
     choice = st.selectbox(
         t("sampling.plan.choose"), [0, *labels], format_func=lambda i: labels.get(i, t("sampling.plan.new"))
     )
-    departments = sorted(department_ids(engine))
+    departments = sorted(support.department_ids(engine))
     plan = next((p for p in existing if p["id"] == choice), None) or plans.new_plan(departments[0], year)
     with st.form(f"plan_{choice}"):
         edited = _plan_fields(plan, departments, frame)
         if st.form_submit_button(t("sampling.plan.save"), disabled=not actor.can("sampling.plan")):
             attempt(
-                lambda: sampling_store.save_plan(engine, actor, plans.validate_plan(edited), choice or None),
+                lambda: support.save_plan(engine, actor, plans.validate_plan(edited), choice or None),
                 "sampling.saved",
             )
 
@@ -118,7 +105,7 @@ def _plan_fields(plan: dict, departments: list[str], frame) -> dict:
 def commit_step(engine, actor, frame, on) -> None:
     """Freeze the candidate list and record the seed's hash; show the hashes and the list to publish."""
     st.subheader(t("sampling.draw.step_commit"))
-    existing = sampling_store.load_plans(engine)
+    existing = support.load_plans(engine)
     source = st.radio(
         t("sampling.draw.source"),
         ["plan", "oneoff"],
@@ -154,7 +141,7 @@ def _commit(engine, actor, frame, scope, digest) -> None:
     try:
         frozen, plan = support.freeze(engine, scope, frame)
         list_hash = ceremony.frozen_list_sha256(frozen)
-        draw_id = sampling_store.commit_draw(
+        draw_id = support.commit_draw(
             engine, actor, frozen, digest, list_hash, plan["id"] if plan else None, int(scope["batch"])
         )
     except REFUSALS as exc:
@@ -186,7 +173,7 @@ def _show_commitment(done: dict) -> None:
 def reveal_step(engine, actor) -> None:
     """Choose a committed draw, type the revealed seed, draw; refused unless it matches."""
     st.subheader(t("sampling.draw.step_reveal"))
-    draws = sampling_store.load_draws(engine)
+    draws = support.load_draws(engine)
     waiting = draws[draws["status"] == "committed"]
     if waiting.empty:
         st.caption(t("sampling.draw.none_committed"))
@@ -200,19 +187,19 @@ def reveal_step(engine, actor) -> None:
     if st.button(t("sampling.draw.reveal"), disabled=not (actor.can("sampling.draw") and seed)):
         try:
             due = support.due_on(engine, draw_id)
-            manifest = sampling_store.reveal_draw(engine, actor, draw_id, seed, ceremony.reveal, due)
+            manifest = support.reveal_draw(engine, actor, draw_id, seed, ceremony.reveal, due)
         except REFUSALS as exc:
             st.error(str(exc))
             return
         n, strata = support.drawn_counts(manifest)
-        st.session_state[FLASH] = t("sampling.draw.drawn", id=draw_id, n=n, strata=strata)
+        widgets.flash(PAGE, t("sampling.draw.drawn", id=draw_id, n=n, strata=strata))
         st.rerun()
 
 
 def result_step(engine) -> None:
     """A finished draw: its strata, the manifest and verifier downloads, the one-line check."""
     st.subheader(t("sampling.draw.step_result"))
-    draws = sampling_store.load_draws(engine)
+    draws = support.load_draws(engine)
     done = draws[draws["status"] == "drawn"]
     if done.empty:
         st.caption(t("sampling.draw.none_drawn"))
@@ -220,7 +207,7 @@ def result_step(engine) -> None:
     draw_id = st.selectbox(
         t("sampling.draw.choose_drawn"), done["id"].astype(int).tolist(), key="result_draw"
     )
-    manifest = sampling_store.load_draw(engine, draw_id).manifest
+    manifest = support.load_draw(engine, draw_id).manifest
     strata = pd.DataFrame(manifest["strata"])
     strata["drawn"] = strata["drawn"].map(" ".join)
     show_table(strata, ["stratum", "N", "k", "ratio", "drawn"], "sampling.draw")

@@ -15,7 +15,8 @@ from traceboard.dashboard.state import (
 )
 from traceboard.files.assessment_report import write_assessment_pdf, write_assessment_xlsx
 from traceboard.metrics.assessment import compare_with_average, count_grades
-from traceboard.metrics.assessment_run import (
+from traceboard.metrics.sensitivity import sensitivity_by_kind
+from traceboard.services.assessment import (
     FIRST_YEAR,
     lock_assessment,
     prepare_assessment,
@@ -23,7 +24,6 @@ from traceboard.metrics.assessment_run import (
     save_assessment,
     score_history,
 )
-from traceboard.metrics.sensitivity import sensitivity_by_kind
 
 KINDS = ("department", "township")
 UNIT_COLUMNS = ("rank", "unit", "score", "grade", "change", "note")
