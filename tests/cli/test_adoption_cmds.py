@@ -4,33 +4,29 @@ import json
 
 import pytest
 
-from tests.metrics.adoption_world import TARGETS_TOML, seed_database
 from traceboard.cli.main import main
 
-HEADER = "total,adopted,rate,ci_low,ci_high,connected,connected_rate,target,gap"
-
-
-@pytest.fixture
-def world(engine, tmp_path, monkeypatch):
-    seed_database(engine)
-    path = tmp_path / "targets.toml"
-    path.write_text(TARGETS_TOML, encoding="utf-8")
-    monkeypatch.setenv("TRACEBOARD_TARGETS", str(path))
-    return engine
+HEADER = (
+    "total,adopted,rate,ci_low,ci_high,connected,connected_rate,"
+    "active,active_rate,active_ci_low,active_ci_high,target,gap,"
+    "declared_active,declared_silent,undeclared_active"
+)
 
 
 def test_csv_by_sector_exactly(world, capsys):
     assert main(["adoption", "--by", "sector", "--as-of", "2020-06-30", "--format", "csv"]) == 0
     # farm: 3 of 5 adopted (Wilson 0.2307–0.8824), 1 connected, target 0.6;
     # food: 1 of 2 (Wilson 0.0945–0.9055), none connected, target 0.8; the other sectors are empty.
+    # No platform feed: nobody is active (0 of 5: Wilson upper z²/(5+z²) = 0.4345; of 2: 0.6576)
+    # and every adopter is declared but silent.
     assert capsys.readouterr().out.splitlines() == [
         f"sector,{HEADER}",
-        "食用农产品,5,3,0.6000,0.2307,0.8824,1,0.2000,0.6000,0.0000",
-        "食品,2,1,0.5000,0.0945,0.9055,0,0.0000,0.8000,0.3000",
-        "药品,0,0,,,,0,,,",
-        "农业生产资料,0,0,,,,0,,,",
-        "特种设备,0,0,,,,0,,,",
-        "危险品,0,0,,,,0,,,",
+        "食用农产品,5,3,0.6000,0.2307,0.8824,1,0.2000,0,0.0000,0.0000,0.4345,0.6000,0.0000,0,3,0",
+        "食品,2,1,0.5000,0.0945,0.9055,0,0.0000,0,0.0000,0.0000,0.6576,0.8000,0.3000,0,1,0",
+        "药品,0,0,,,,0,,0,,,,,,0,0,0",
+        "农业生产资料,0,0,,,,0,,0,,,,,,0,0,0",
+        "特种设备,0,0,,,,0,,0,,,,,,0,0,0",
+        "危险品,0,0,,,,0,,0,,,,,,0,0,0",
     ]
 
 
@@ -41,8 +37,13 @@ def test_csv_by_department_and_subcategory_names_the_group_columns(world, capsys
     lines = capsys.readouterr().out.splitlines()
     assert lines[0] == f"department,subcategory,{HEADER}"
     # 市商务粮食局 supervises nos. 1, 5, 9 (肉类, all adopted, no. 1 connected) and no. 7 (白酒)
-    assert "市商务粮食局,肉类,3,3,1.0000,0.4385,1.0000,1,0.3333,0.6000,-0.4000" in lines
-    assert "市农业局,蔬菜,2,0,0.0000,0.0000,0.6576,0,0.0000,0.6000,0.6000" in lines
+    assert (
+        "市商务粮食局,肉类,3,3,1.0000,0.4385,1.0000,1,0.3333,0,0.0000,0.0000,0.5615,0.6000,-0.4000,0,3,0"
+        in lines
+    )
+    assert (
+        "市农业局,蔬菜,2,0,0.0000,0.0000,0.6576,0,0.0000,0,0.0000,0.0000,0.6576,0.6000,0.6000,0,0,0" in lines
+    )
 
 
 def test_json_by_township_with_weighted_targets(world, capsys):
@@ -58,8 +59,15 @@ def test_json_by_township_with_weighted_targets(world, capsys):
         "ci_high": 0.85,
         "connected": 0,
         "connected_rate": 0.0,
+        "active": 0,
+        "active_rate": 0.0,
+        "active_ci_low": 0.0,
+        "active_ci_high": 0.4899,  # 0 of 4: z²/(4+z²)
         "target": 0.7,  # (2 farm × 0.6 + 2 food × 0.8) / 4
         "gap": 0.2,
+        "declared_active": 0,
+        "declared_silent": 2,
+        "undeclared_active": 0,
     }
     assert rows["栗山镇"]["total"] == 0 and rows["栗山镇"]["rate"] is None
 
@@ -76,8 +84,15 @@ def test_table_has_chinese_headers(world, capsys):
         "置信上限",
         "已接入",
         "接入率",
+        "活跃追溯",
+        "活跃率",
+        "活跃率置信下限",
+        "活跃率置信上限",
         "目标",
         "差距",
+        "已建立且活跃",
+        "已建立未上传",
+        "未申报但上传",
     ]
     assert lines[1].split() == [
         "食用农产品",
@@ -88,10 +103,35 @@ def test_table_has_chinese_headers(world, capsys):
         "88.2%",
         "1",
         "20.0%",
+        "0",
+        "0.0%",
+        "0.0%",
+        "43.5%",
         "60.0%",
         "0.0%",
+        "0",
+        "3",
+        "0",
     ]
-    assert lines[3].split() == ["药品", "0", "0", "—", "—", "—", "0", "—", "—", "—"]
+    assert lines[3].split() == [
+        "药品",
+        "0",
+        "0",
+        "—",
+        "—",
+        "—",
+        "0",
+        "—",
+        "0",
+        "—",
+        "—",
+        "—",
+        "—",
+        "—",
+        "0",
+        "0",
+        "0",
+    ]
 
 
 @pytest.mark.parametrize(

@@ -38,8 +38,8 @@ def test_csv_has_the_issue_columns_then_points(demo_engine, capsys):
     captured = capsys.readouterr()
     rows = list(csv.DictReader(io.StringIO(captured.out)))
     header = list(rows[0])
-    assert header[:5] == ["unit", "unit_kind", "score", "grade", "rank"]
-    assert header[5:8] == ["plan_submitted", "platform_built", "platform_interconnected"]
+    assert header[:6] == ["unit", "unit_kind", "score", "grade", "rank", "role"]
+    assert header[6:9] == ["plan_submitted", "platform_built", "platform_interconnected"]
     assert "reports_on_time" in header and "check_cooperation" in header
     assert len(rows) == 43 and {r["unit_kind"] for r in rows} == {"department", "township"}
     towns = [r for r in rows if r["unit_kind"] == "township"]
@@ -88,9 +88,26 @@ def test_table_names_its_status_first(demo_engine, capsys):
     lines = capsys.readouterr().out.splitlines()
     assert lines[0] == "2020年度考核 未保存 草稿 draft"
     assert lines[1].split() == ["排名", "单位", "类别", "得分", "等次", "较上年", "说明"]
-    assert len([line for line in lines if "部门" in line.split()]) == 19
-    ungraded = [line for line in lines if "不予评定" in line.split()]
-    assert ungraded and all(row.split()[0] == "—" and "不足 60 分" in row for row in ungraded)  # not ranked
+    kinds = [line.split()[2] for line in lines[2:] if len(line.split()) > 2]
+    assert kinds.count("部门（牵头部门）") == 7 and kinds.count("部门（配合部门）") == 12  # ranked apart
+    assert not [line for line in lines if "不予评定" in line.split()]  # every class has its 60 points
+
+
+def test_a_unit_without_enough_applicable_points_is_shown_not_graded(
+    demo_engine, capsys, tmp_path, monkeypatch
+):
+    """With a set asking 90 points, the supporting departments' 80 applicable points are too few."""
+    sets = Path(__file__).resolve().parents[2] / "src/traceboard/config/assessment"
+    for name in ("department-2018.toml", "township-2018.toml"):
+        text = (sets / name).read_text(encoding="utf-8")
+        (tmp_path / name).write_text(text.replace("min_applicable_weight = 60", "min_applicable_weight = 90"))
+    monkeypatch.setattr("traceboard.data.assessment_config.assessment_dir", lambda: tmp_path)
+    assert main(BASE) == 0
+    ungraded = [line for line in capsys.readouterr().out.splitlines() if "不予评定" in line.split()]
+    assert len(ungraded) == 11 and all(
+        "部门（配合部门）" in row for row in ungraded
+    )  # 12 less 市林业局 (100)
+    assert all(row.split()[0] == "—" and "适用指标合计 80 分，不足 90 分" in row for row in ungraded)
 
 
 def test_bad_year_and_bad_indicator_set_exit_2(demo_engine, capsys, tmp_path, monkeypatch):
@@ -110,7 +127,7 @@ def test_bad_year_and_bad_indicator_set_exit_2(demo_engine, capsys, tmp_path, mo
     )
     monkeypatch.setattr("traceboard.data.assessment_config.assessment_dir", lambda: tmp_path)
     assert main(BASE) == 2
-    assert f"{bad}: weights sum to 105, not 100 — the set is refused" in capsys.readouterr().err
+    assert f"{bad}: weights of role lead sum to 105, not 100 — the set is refused" in capsys.readouterr().err
 
 
 def test_workbook_reads_back(demo_engine, capsys, tmp_path):
@@ -120,7 +137,7 @@ def test_workbook_reads_back(demo_engine, capsys, tmp_path):
     book = openpyxl.load_workbook(path)
     names = book.sheetnames
     assert names[0] == "排名" and "原始数据" in names and "权重敏感性" in names
-    assert len(names) == 3 + 11 + 7  # ranking, raw, sensitivity + one per indicator of each kind
+    assert len(names) == 3 + 17 + 7  # ranking, raw, sensitivity + one per indicator of each kind
     ranking = book["排名"]
     assert ranking["A1"].value == "2020年度考核 未保存 草稿 draft"
     assert [c.value for c in ranking[2]] == ["排名", "单位", "类别", "得分", "等次", "较上年", "说明"]
@@ -143,7 +160,8 @@ def test_pdf_is_chinese_text_and_matches_the_golden(demo_engine, capsys, tmp_pat
         "市商务粮食局",
         "2020年度考核报告",
         "草稿",
-        "部门排名",
+        "部门（牵头部门）排名",
+        "部门（配合部门）排名",
         "等次分布",
     ):
         assert name in text

@@ -49,9 +49,8 @@ def test_rankings_match_the_command_and_say_draft(demo_engine, fixed_today):
     expected = view.result.units[view.result.units["unit_kind"] == "department"]
     assert departments["单位"].tolist() == expected["unit"].tolist()
     assert departments["得分"].tolist() == expected["score"].tolist()
-    ungraded = departments[departments["等次"] == "不予评定"]  # shown with the reason, in Chinese
-    assert not ungraded.empty and ungraded["说明"].str.contains("不足 60 分").all()
-    assert ungraded["排名"].isna().all() and departments["排名"].dropna().is_monotonic_increasing
+    assert departments["类别"].tolist() == ["牵头部门"] * 7 + ["配合部门"] * 12  # ranked apart
+    assert departments["说明"].str.startswith("适用指标合计").all()
     assert [b.label for b in at.button] == [
         "生成 Excel 与 PDF 报告"
     ]  # a leader cannot save, nothing to lock yet
@@ -74,9 +73,22 @@ def test_office_saves_then_leader_locks(demo_engine, fixed_today):
 def test_english_and_reports(demo_engine, fixed_today):
     at = open_page(OFFICE, lang="en")
     assert at.title[0].value == "Annual assessment" and "DRAFT" in at.warning[0].value
-    notes = at.dataframe[0].value["Note"]
-    assert notes.str.contains("fewer than 60: not graded").any() and not notes.str.contains("不足").any()
+    table = at.dataframe[0].value
+    assert set(table["Class"]) == {"lead departments", "supporting departments"}
+    assert table["Note"].str.startswith("Applicable indicators carry").all()
     at = next(b for b in at.button if b.label == "Make the Excel and PDF reports").click().run()
     assert not at.exception, at.exception
     year, xlsx, pdf = at.session_state["assessment_files"]
     assert year == 2020 and xlsx[:2] == b"PK" and pdf[:5] == b"%PDF-"
+
+
+def test_not_graded_units_say_why_in_chinese(demo_engine, fixed_today, tmp_path, monkeypatch):
+    sets = Path(__file__).resolve().parents[2] / "src/traceboard/config/assessment"
+    for name in ("department-2018.toml", "township-2018.toml"):
+        text = (sets / name).read_text(encoding="utf-8")
+        (tmp_path / name).write_text(text.replace("min_applicable_weight = 60", "min_applicable_weight = 90"))
+    monkeypatch.setattr("traceboard.data.assessment_config.assessment_dir", lambda: tmp_path)
+    departments = open_page(LEADER).dataframe[0].value
+    ungraded = departments[departments["等次"] == "不予评定"]
+    assert len(ungraded) == 11 and ungraded["说明"].str.contains("不足 90 分：不予评定，不参加排名").all()
+    assert ungraded["排名"].isna().all()

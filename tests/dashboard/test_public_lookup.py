@@ -59,3 +59,15 @@ def test_no_match_and_english(demo_engine):
     listed = enterprise_in_state(demo_engine, "published")
     at = look_up(listed.uscc.lower(), lang="en")
     assert {m.label: m.value for m in at.metric}["Quality-credit blacklist"] == "Listed"
+
+
+def test_the_latest_upload_of_traceability_data_is_shown(engine):
+    from tests.metrics.adoption_world import USCC, seed_database, seed_feed
+
+    seed_database(engine)
+    seed_feed(engine)  # no. 1: 2020-01-10 and 2020-06-15 on the provincial platform; no. 5: 0 records
+    captions = [c.value for c in look_up(USCC[1]).caption]
+    assert "最近上传追溯数据：2020-06-15 (湖南省重要产品追溯管理平台)" in captions
+    assert not any("最近上传" in c.value for c in look_up(USCC[5]).caption)
+    english = [c.value for c in look_up(USCC[7], lang="en").caption]
+    assert "Latest traceability data uploaded: 2020-04-02 (湘潭市重要产品追溯管理平台)" in english

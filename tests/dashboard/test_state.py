@@ -1,8 +1,24 @@
 """The dashboard's caches follow the record: computed once per data version, again after any change."""
 
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from tests.conftest import _empty_postgres
+from tests.files.import_files import HEADER, codes, to_csv
+from traceboard.cli.main import main as cli_main
 from traceboard.dashboard import state
+from traceboard.data import models as m
 from traceboard.data.audit import record_audit
-from traceboard.data.db import transaction
+from traceboard.data.db import make_engine, transaction
+from traceboard.data.migrate import init_database
 
 
 def test_per_data_version_recomputes_only_after_a_change(engine):
@@ -26,3 +42,108 @@ def test_the_version_differs_between_records_with_the_same_number_of_changes(eng
         record_audit(session, actor="a", action="x", entity="e")
     second = state.current_data_version()
     assert first != second and second.startswith(f"{int(first.split(':')[0]) + 1}:")
+
+
+def register_file(tmp_path, count: int, seed: int) -> str:
+    """A register of ``count`` food enterprises in 山枣镇 (distinct codes per ``seed``)."""
+    rows = [HEADER] + [
+        [i, code, f"湘乡市测试{seed}-{i}号食品有限公司", "山枣镇", "食品", "白酒", "否", "", "否", ""]
+        for i, code in enumerate(codes(count, seed), start=1)
+    ]
+    path = tmp_path / f"名录-{seed}.csv"
+    path.write_bytes(to_csv(rows, "utf-8"))
+    return str(path)
+
+
+def add_office(url: str) -> None:
+    engine = make_engine(url)
+    with transaction(engine) as session:
+        session.add(m.User(username="office1", role="office"))
+    engine.dispose()
+
+
+def test_a_change_made_by_another_process_reaches_this_process(db_url, tmp_path):
+    """Two app replicas share nothing but the database: the version is read from it on every use."""
+    add_office(db_url)
+    before = state.get_frame()
+    traceboard = Path(sys.executable).with_name("traceboard")
+    command = [
+        str(traceboard),
+        "import",
+        "enterprises",
+        register_file(tmp_path, 3, seed=5),
+        "--as",
+        "office1",
+    ]
+    subprocess.run(command, check=True, capture_output=True, env=os.environ)
+    after = state.get_frame()
+    assert after.version > before.version
+    assert len(after.enterprises) == len(before.enterprises) + 3
+
+
+@pytest.fixture
+def replica_url(db_url, sqlite_template, reference, tmp_path) -> Iterator[str]:
+    """A second database of the same backend in the primary's starting state (the reference data,
+    no audit row), standing in for a read replica."""
+    if db_url.startswith("sqlite"):
+        shutil.copy(sqlite_template, tmp_path / "replica.db")
+        yield f"sqlite:///{tmp_path / 'replica.db'}"
+        return
+    primary = make_url(db_url)
+    name = f"{primary.database}_replica"
+    admin = create_engine(primary, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = primary.set(database=name).render_as_string(hide_password=False)
+    engine = make_engine(url)
+    init_database(engine)
+    engine.dispose()
+    _empty_postgres(url, reference)
+    yield url
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def test_the_frame_is_read_from_the_read_replica_once_it_has_replayed_the_primary(
+    db_url, replica_url, tmp_path, monkeypatch
+):
+    for url in (db_url, replica_url):
+        add_office(url)
+    # The "replica" holds 4 enterprises the primary lacks, so the frame shows where it was read.
+    assert (
+        cli_main(
+            [
+                "--database-url",
+                replica_url,
+                "import",
+                "enterprises",
+                register_file(tmp_path, 4, 1),
+                "--as",
+                "office1",
+            ]
+        )
+        == 0
+    )
+    monkeypatch.setenv("TRACEBOARD_READ_DATABASE_URL", replica_url)
+    assert len(state.get_frame().enterprises) == 4  # replica's version >= primary's: read there
+    assert state.get_engine().url.render_as_string(hide_password=False) == db_url  # writes: primary
+
+    # A change on the primary the replica has not replayed: the frame comes from the primary,
+    # so whoever made the change sees it at once.
+    for seed in (2, 3):
+        assert (
+            cli_main(
+                [
+                    "--database-url",
+                    db_url,
+                    "import",
+                    "enterprises",
+                    register_file(tmp_path, 2, seed),
+                    "--as",
+                    "office1",
+                ]
+            )
+            == 0
+        )
+    assert sorted(state.get_frame().enterprises["uscc"]) == sorted(codes(2, 2) + codes(2, 3))

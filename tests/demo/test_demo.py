@@ -88,3 +88,31 @@ def test_enterprises_with_a_case_in_force_are_risk_class_d(demo_engine):
             .all()
         )
     assert classes and set(classes) == {"D"}
+
+
+def test_platform_feeds_agree_with_the_register(demo_engine):
+    from traceboard.data.frame import to_day
+    from traceboard.demo import DEMO_AS_OF
+    from traceboard.metrics.adoption_report import adoption_table
+
+    frame = load_register_frame(demo_engine)
+    total = adoption_table(
+        frame, [], to_day(DEMO_AS_OF), pd.DataFrame(columns=["sector", "year", "kind", "target"])
+    )
+    row = total.iloc[0]
+    # most declared adopters upload, some went silent, a few upload without a declaration
+    assert row["declared_active"] > 3 * row["declared_silent"] > 0
+    assert 0 < row["undeclared_active"] < 0.1 * row["active"]
+    with demo_engine.connect() as conn:
+        outside = conn.scalar(
+            select(func.count())
+            .select_from(m.PlatformUpload)
+            .join(m.Enterprise, m.Enterprise.id == m.PlatformUpload.enterprise_id)
+            .outerjoin(
+                m.PlatformSector,
+                (m.PlatformSector.platform_id == m.PlatformUpload.platform_id)
+                & (m.PlatformSector.sector_id == m.Enterprise.sector_id),
+            )
+            .where(m.PlatformSector.sector_id.is_(None))
+        )
+    assert outside == 0  # every enterprise reports to a platform of its own sector

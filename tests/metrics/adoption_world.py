@@ -19,6 +19,9 @@ no town sector sub  dept registered closed     events                         ac
                                                +2019-12-01                    yes    yes     no
 
 (+ is an adoption.) Targets (TARGETS below): farm 2019 0.50, 2020 0.60; food 2020 0.80 (none for 2019).
+
+The world's platform feed (JSONL_FEED, CSV_FEED) is read by hand in tests/cli/test_platform_cmds.py:
+at 2020-06-30 with the 90-day window nos. 1, 2 and 7 are active, 9 and 5 declared but silent.
 """
 
 from __future__ import annotations
@@ -75,6 +78,30 @@ EVENTS = [  # enterprise, kind, date (in the order they happened)
     (4, "adopted", D(2020, 7, 1)),
     (8, "adopted", D(2020, 7, 1)),
 ]
+JSONL_FEED = [
+    {"platform": "hunan-important", "uscc": USCC[1], "date": "2020-01-10", "records": 30},
+    {
+        "platform": "hunan-important",
+        "uscc": USCC[1],
+        "date": "2020-06-15",
+        "records": 12,
+        "batches": 3,
+        "items": {"subject": True, "product": True, "batch": True, "transaction": False},
+    },
+    {"platform": "xiangtan", "uscc": USCC[2], "date": "2020-05-20", "records": 4},
+    {"platform": "hunan-important", "uscc": USCC[3], "date": "2020-06-01", "records": 5},
+    {"platform": "hunan-important", "uscc": USCC[4], "date": "2020-06-20", "records": 2},
+]
+# the same feed goes on as CSV with the Chinese headers (platform by its Chinese name too)
+CSV_FEED = (
+    "平台,统一社会信用代码,日期,上传记录数,批次数,数据项\n"
+    f"xiangtan,{USCC[9]},2020-04-01,8,,\n"
+    f"湖南省重要产品追溯管理平台,{USCC[5]},2020-06-30,0,0,\n"
+    f"xiangtan,{USCC[7]},2020-04-02,3,1,主体、产品、批次、交易、时间、地点\n"
+    f"xiangtan,{USCC[8]},2020-07-01,9,,\n"
+)
+
+
 TARGETS = pd.DataFrame(
     [
         ("farm", 2019, "adoption", 0.5),
@@ -157,3 +184,16 @@ def seed_database(engine) -> None:
             session.add(
                 m.TraceEvent(enterprise_id=enterprise + 1000, kind=kind, occurred_on=date, source="test")
             )
+
+
+def seed_feed(engine) -> None:
+    """Ingest the world's feed (both files) through the same service as the command and the page."""
+    import json
+
+    from traceboard.accounts.authz import Actor
+    from traceboard.services.platform_feeds import ingest_feed
+
+    office = Actor("office1", "office")
+    jsonl = "\n".join(json.dumps(r, ensure_ascii=False) for r in JSONL_FEED).encode()
+    ingest_feed(engine, office, jsonl, "feed.jsonl")
+    ingest_feed(engine, office, CSV_FEED.encode(), "feed.csv")

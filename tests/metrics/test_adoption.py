@@ -193,7 +193,11 @@ def test_counts_over_days_equal_one_day_at_a_time(frame):
 def test_work_list_of_a_township(frame):
     todo = work_list(frame, T2, DAY)
     assert todo["uscc"].tolist() == ["91430381TEST00006X", "91430381TEST00008X"]
-    assert todo.columns.tolist() == ["uscc", "name", "sector", "subcategory", "department", "registered"]
+    assert todo.columns.tolist() == [
+        *("uscc", "name", "sector", "subcategory", "department", "registered"),
+        *("reason", "last_upload"),
+    ]
+    assert set(todo["reason"]) == {"not_adopted"}  # no feed yet: silence is not judged
     assert work_list(frame, T2, DAY, scope_mask(frame, department=D1)).empty
     assert work_list(frame, T1, DAY)["uscc"].tolist() == ["91430381TEST00002X"]
     assert work_list(frame, T1, DAY)["registered"].tolist() == [D(2018, 1, 1)]

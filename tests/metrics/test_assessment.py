@@ -150,7 +150,8 @@ def test_the_default_sets_load_and_name_only_built_in_measures():
     for year in (2018, 2026):
         for kind in ("department", "township"):
             s = load_indicator_set(year, kind)
-            assert sum(i.weight for i in s.indicators) == 100
+            for role in [r[0] for r in s.roles] or [None]:  # each class of unit has its own 100 points
+                assert sum(i.weight for i in s.indicators if role in (i.roles or (role,))) == 100
             assert all(kind in MEASURES[i.measure].groups for i in s.indicators)
             assert "草案" in s.title and s.definition["status"] == "draft"
 
@@ -294,6 +295,43 @@ def test_the_default_sets_ask_for_60_points_and_quote_the_plan():
         s = load_indicator_set(2025, kind)
         assert s.min_applicable_weight == 60
         assert all(i.plan[:1] in "二三四五" and len(i.plan) > 20 for i in s.indicators), kind
+
+
+def test_lead_and_supporting_departments_are_scored_on_their_own_100_points_and_ranked_apart():
+    """分类考核: 甲局 leads a sector (adoption and publicity); 乙局 only carries a duty, kept in its
+    ledger — under one set it had publicity alone (40 points, 不予评定); here it has 100 of its own."""
+    inputs, frame, sets = small_world()
+    ts = pd.Timestamp
+    inputs = replace(
+        inputs,
+        sector_leads=pd.DataFrame({"sector_id": [1], "department_id": [1]}),
+        duties=pd.DataFrame({"unit_id": [2, 2], "duty": [7, 8]}),
+        duty_records=pd.DataFrame({"unit_id": [2], "duty": [7], "recorded_on": [ts("2020-06-01")]}),
+    )
+    roles = [{"code": "lead", "name": "牵头部门"}, {"code": "support", "name": "配合部门"}]
+    lead = [
+        indicator("adoption", 60, "adoption_rate", "linear", target=0.8, roles=["lead"]),
+        indicator("publicity", 40, "publicity_count", "capped", params={"per_event": 10}, roles=["lead"]),
+    ]
+    support = [
+        indicator("duties", 80, "duty_coverage", "linear", target=1.0, roles=["support"]),
+        indicator(
+            "s_publicity", 20, "publicity_count", "capped", params={"per_event": 10}, roles=["support"]
+        ),
+    ]
+    sets["department"] = parse_indicator_set(
+        {**sets["department"].definition, "roles": roles, "indicators": lead + support}, "d.toml"
+    )
+    units = assess(inputs, frame, sets).units.set_index("unit")
+    # 甲局 as before: 67.5; 乙局: one of two duties recorded → 40 of 80, publicity 20 of 20 → 60.0
+    assert units.loc[["甲局", "乙局"], "score"].tolist() == [67.5, 60.0]
+    assert units.loc[["甲局", "乙局"], "role_name"].tolist() == ["牵头部门", "配合部门"]
+    assert units.loc[["甲局", "乙局"], "grade"].tolist() == ["合格", "合格"]
+    assert units.loc[["甲局", "乙局"], "rank"].tolist() == [1, 1]  # each first of its class
+    with pytest.raises(InvalidIndicatorSet, match="weights of role support sum to 80, not 100"):
+        parse_indicator_set(
+            {**sets["department"].definition, "roles": roles, "indicators": lead + support[:1]}, "d.toml"
+        )
 
 
 def test_an_unknown_measure_is_refused_naming_the_file():

@@ -108,6 +108,32 @@ def test_blacklist_and_alert_work_credits_lead_departments():
     assert np.isnan(measure("adoption_growth", inputs, frame).loc[2, "value"])  # 乙局 supervises nobody
 
 
+def test_active_rate_counts_uploads_within_the_window():
+    from traceboard.data.frame import build_uploads
+
+    inputs, frame, _ = small_world()
+    # as of 2020-12-31 the 90-day window starts 2020-10-03: E1 (12-01) and E6 (11-15) count; E2's
+    # 10-02 is one day too early; E7 uploaded 0 records
+    uploads = pd.DataFrame(
+        {
+            "enterprise_id": [1, 2, 6, 7],
+            "platform_id": [1, 1, 1, 1],
+            "day": [ts("2020-12-01"), ts("2020-10-02"), ts("2020-11-15"), ts("2020-12-31")],
+            "records": [5, 4, 3, 0],
+            "items": [None] * 4,
+        }
+    )
+    platforms = pd.DataFrame({"id": [1], "code": ["p"], "name": ["平台"]})
+    frame = replace(frame, uploads=build_uploads(uploads, pd.Index(frame.enterprises["id"]), platforms))
+    towns = measure("active_rate", inputs, frame, group="township")
+    assert towns["value"].tolist() == [0.2, 0.2]
+    assert towns.loc[10, "inputs"] == {"active": 1, "total": 5, "window_days": 90}
+    departments = measure("active_rate", inputs, frame)
+    assert departments["value"].tolist()[0] == 0.2 and departments["applicable"].tolist() == [True, False]
+    wider = measure("active_rate", inputs, frame, group="township", window_days=91)
+    assert wider["value"].tolist() == [0.4, 0.2]
+
+
 def test_a_milestone_owed_by_the_plan_is_on_time_late_or_overdue_never_not_applicable():
     """The plan's timetable (milestones_due) makes the milestone owed: no row at all is 逾期未报 (0)."""
     inputs, frame, _ = small_world()

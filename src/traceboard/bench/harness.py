@@ -38,9 +38,13 @@ class Result:
     seconds: float
     baseline_seconds: float | None = None
     peak_rss_mb: float | None = None  # the step's own peak, where the platform can tell
+    rows: int | None = None  # rows a throughput step handled (reported with rows per second)
 
     def as_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"name": self.name, "seconds": round(self.seconds, 4)}
+        if self.rows is not None:
+            out["rows"] = self.rows
+            out["rows_per_second"] = round(self.rows / self.seconds) if self.seconds else None
         if self.baseline_seconds is not None:
             out["baseline_seconds"] = round(self.baseline_seconds, 4)
             out["ratio"] = round(self.seconds / self.baseline_seconds, 3) if self.baseline_seconds else None
@@ -196,6 +200,10 @@ def format_table(reports: list[dict[str, Any]]) -> str:
             elif "ratio" in found:
                 cells.append(
                     f"{found['seconds']:.3f} s (DuckDB {found['baseline_seconds']:.3f} s, ×{found['ratio']})"
+                )
+            elif "rows_per_second" in found:
+                cells.append(
+                    f"{found['seconds']:.3f} s ({found['rows']:,} rows, {found['rows_per_second']:,}/s)"
                 )
             else:
                 cells.append(f"{found['seconds']:.3f} s")

@@ -127,16 +127,64 @@ def step_import(ctx: BenchContext) -> Result | None:
     return Result("import", seconds)
 
 
+FEED_ROWS = 600_000
+FEED_PLATFORMS = ("hunan-important", "xiangtan", "farm-quality")
+
+
+def step_adoption_active(ctx: BenchContext) -> Result:
+    """Township × sector at the demo's date with the active columns and the declared × active cells."""
+    from traceboard.metrics.adoption_report import adoption_table
+
+    frame, day = ctx.state["frame"], to_day(DEMO_AS_OF)
+    targets = load_targets()
+    seconds, _ = time_median(lambda: adoption_table(frame, ["township", "sector"], day, targets))
+    return Result("adoption_active", seconds)
+
+
+def feed_lines(uscc, day: dt.date, seed: int = 18) -> bytes:
+    """A day's JSON Lines feed: one row per code (platforms in turn), records, batches and items."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    records = rng.integers(1, 200, len(uscc))
+    transaction = rng.random(len(uscc)) < 0.8
+    date = day.isoformat()
+    lines = [
+        f'{{"platform": "{FEED_PLATFORMS[i % 3]}", "uscc": "{code}", "date": "{date}", "records": {r}, '
+        f'"batches": {1 + r // 10}, "items": {{"subject": true, "product": true, "batch": true, '
+        f'"transaction": {"true" if t else "false"}, "time": true, "place": true}}}}'
+        for i, (code, r, t) in enumerate(zip(uscc, records.tolist(), transaction.tolist(), strict=True))
+    ]
+    return ("\n".join(lines) + "\n").encode()
+
+
+def step_platform_ingest(ctx: BenchContext) -> Result:
+    """A day's feed of up to 600,000 rows (one per enterprise) as JSON Lines, parsed, checked, merged."""
+    from traceboard.services.platform_feeds import ingest_feed
+
+    uscc = ctx.state["frame"].enterprises["uscc"].to_numpy()[:FEED_ROWS].tolist()
+    day = DEMO_AS_OF + dt.timedelta(days=1)  # a day the demo's feeds have not reached: every row new
+    content = feed_lines(uscc, day)
+    started = time.perf_counter()
+    summary = ingest_feed(ctx.engine, SYSTEM, content, "feed.jsonl", today=day)
+    seconds = time.perf_counter() - started
+    if summary.counts["added"] != len(uscc):
+        raise RuntimeError(f"the benchmark's feed did not go in whole: {summary.describe()}")
+    return Result("platform_ingest", seconds, rows=len(uscc))
+
+
 STEPS = [
     ("demo", step_demo),
     ("load", step_load),
     ("adoption_table", step_adoption_table),
+    ("adoption_active", step_adoption_active),
     ("draw", step_draw),
     ("verify", step_verify),
     ("draw_v2", step_draw_v2),
     ("verify_v2", step_verify_v2),
     ("assess", step_assess),
     ("import", step_import),
+    ("platform_ingest", step_platform_ingest),
 ]
 
 

@@ -12,6 +12,7 @@ import click
 import numpy as np
 import pandas as pd
 
+from traceboard import config
 from traceboard.cli.common import CommandError, get_engine
 from traceboard.data.adoption_targets import InvalidTargets, load_targets
 from traceboard.data.frame import load_register_frame, to_day
@@ -19,8 +20,15 @@ from traceboard.files.tables import display_width
 from traceboard.metrics.adoption import UnknownGroup
 from traceboard.metrics.adoption_report import DateOutOfRange, adoption_table, check_day
 
-COLUMNS = ("total", "adopted", "rate", "ci_low", "ci_high", "connected", "connected_rate", "target", "gap")
-FRACTIONS = ("rate", "ci_low", "ci_high", "connected_rate", "target", "gap")
+COLUMNS = (
+    *("total", "adopted", "rate", "ci_low", "ci_high", "connected", "connected_rate"),
+    *("active", "active_rate", "active_ci_low", "active_ci_high", "target", "gap"),
+    *("declared_active", "declared_silent", "undeclared_active"),
+)
+FRACTIONS = (
+    *("rate", "ci_low", "ci_high", "connected_rate"),
+    *("active_rate", "active_ci_low", "active_ci_high", "target", "gap"),
+)
 HEADERS = {
     "township": "乡镇（街道）",
     "department": "监管部门",
@@ -33,6 +41,13 @@ HEADERS = {
     "ci_high": "置信上限",
     "connected": "已接入",
     "connected_rate": "接入率",
+    "active": "活跃追溯",
+    "active_rate": "活跃率",
+    "active_ci_low": "活跃率置信下限",
+    "active_ci_high": "活跃率置信上限",
+    "declared_active": "已建立且活跃",
+    "declared_silent": "已建立未上传",
+    "undeclared_active": "未申报但上传",
     "target": "目标",
     "gap": "差距",
 }
@@ -112,18 +127,31 @@ def _pad(text: str, width: int, right: bool) -> str:
 @click.option(
     "--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True
 )
-def adoption_cmd(groups: str, as_of: str | None, fmt: str) -> None:
+@click.option(
+    "--active-days",
+    type=click.IntRange(min=1),
+    default=config.active_window_days,
+    show_default="90, or TRACEBOARD_ACTIVE_DAYS",
+    help="An enterprise is active when it uploaded records within this many days up to the date.",
+)
+def adoption_cmd(groups: str, as_of: str | None, fmt: str, active_days: int) -> None:
     """Adoption of IT-based traceability (追溯覆盖率) per group at a date, with targets and gaps.
 
-    Rates are fractions of the active enterprises with 95 % Wilson intervals;
-    target is the sector's (weighted by enterprises for other groups, from
-    config/targets.toml: the office's assumptions); gap = target − rate.
+    Rates are fractions of the enterprises in operation (total) with 95 %
+    Wilson intervals; target is the sector's (weighted by enterprises for
+    other groups, from config/targets.toml: the office's assumptions); gap =
+    target − rate. active: enterprises that uploaded records to a platform
+    within --active-days up to the date (active traceability), with
+    active_rate and its interval; declared_active, declared_silent,
+    undeclared_active: the cross-table of declared adoption × active.
     """
     day = to_day(parse_date(as_of))
     try:
         targets = load_targets()
         frame = load_register_frame(get_engine())
-        table = adoption_table(frame, parse_groups(groups), check_day(frame, day), targets)
+        table = adoption_table(
+            frame, parse_groups(groups), check_day(frame, day), targets, window=active_days
+        )
     except (UnknownGroup, DateOutOfRange, InvalidTargets) as exc:
         raise CommandError(str(exc), exit_code=2) from None
     by = parse_groups(groups)

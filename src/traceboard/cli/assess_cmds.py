@@ -51,7 +51,7 @@ def points_table(view: AssessmentView) -> pd.DataFrame:
     points = ind.assign(points=ind["points"].where(ind["applicable"]))
     wide = points.pivot(index="unit_id", columns="indicator_code", values="points")
     codes = list(dict.fromkeys(ind["indicator_code"]))
-    table = view.result.units[["unit_id", "unit", "unit_kind", "score", "grade", "rank"]]
+    table = view.result.units[["unit_id", "unit", "unit_kind", "score", "grade", "rank", "role"]]
     return table.merge(wide[codes], left_on="unit_id", right_index=True).drop(columns="unit_id")
 
 
@@ -62,7 +62,8 @@ def render_table(view: AssessmentView) -> str:
         units = view.result.units[view.result.units["unit_kind"] == kind]
         rows = [
             [
-                *(rank_text(r.rank), str(r.unit), label, f"{r.score:.1f}", str(r.grade)),
+                *(rank_text(r.rank), str(r.unit), f"{label}（{r.role_name}）" if r.role_name else label),
+                *(f"{r.score:.1f}", str(r.grade)),
                 *(_change(r.change), grading_note_zh(r)),
             ]
             for r in units.itertuples()
@@ -95,7 +96,7 @@ def render_json(view: AssessmentView, sensitivity: pd.DataFrame) -> str:
     explanations = {u: dict(zip(g["indicator_code"], g["explanation"], strict=True)) for u, g in explained}
     units = []
     for row, (_, unit) in zip(points.to_dict("records"), view.result.units.iterrows(), strict=True):
-        fixed = {k: row[k] for k in ("unit", "unit_kind", "score", "grade")}
+        fixed = {k: row[k] for k in ("unit", "unit_kind", "role", "score", "grade")}
         fixed["rank"] = None if pd.isna(row["rank"]) else int(row["rank"])
         fixed["note"] = grading_note_zh(unit)
         fixed["change"] = None if pd.isna(unit["change"]) else float(unit["change"])

@@ -9,6 +9,7 @@ import click
 import pandas as pd
 from sqlalchemy import Engine
 
+from traceboard import config
 from traceboard.accounts.authz import Actor, PermissionDenied, UnknownActor, require
 from traceboard.data.db import make_engine
 from traceboard.files.tables import to_csv_bytes
@@ -35,7 +36,7 @@ def get_engine() -> Engine:
     ctx = click.get_current_context(silent=True)
     url = ctx.find_root().params.get("database_url") if ctx else None
     if url not in _ENGINES:
-        _ENGINES[url] = make_engine(url)
+        _ENGINES[url] = make_engine(config.with_database_password(url) if url else None)
     return _ENGINES[url]
 
 

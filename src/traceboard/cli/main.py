@@ -15,6 +15,7 @@ from traceboard.cli import (
     blacklist_cmds,
     draw_cmds,
     io_cmds,
+    platform_cmds,
     record_cmds,
     setup_cmds,
     timetable_cmds,
@@ -36,6 +37,7 @@ COMMAND_MODULES = (
     assess_cmds,
     draw_cmds,
     adoption_cmds,
+    platform_cmds,
     timetable_cmds,
 )
 

@@ -39,6 +39,7 @@ PAGES = (
     PageSpec("adoption", "supervision", ":material/trending_up:", CHECKS, "adoption-rates"),
     PageSpec("sampling", "supervision", ":material/shuffle:", CHECKS, "random-checks"),
     PageSpec("blacklist", "supervision", ":material/campaign:", STAFF - {"admin"}, "credit-blacklist"),
+    PageSpec("platforms", "supervision", ":material/hub:", READERS, "platform-links"),
     PageSpec("timetable", "supervision", ":material/event_upcoming:", READERS, "plan-timetable"),
     PageSpec("assessment", "supervision", ":material/military_tech:", READERS, "annual-assessment"),
     PageSpec("data_admin", "supervision", ":material/database:", READERS | {"admin"}, "data"),

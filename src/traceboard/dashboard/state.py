@@ -1,7 +1,10 @@
 """Per-process resources of the app: the engine, the analysis frame, the language.
 
 The frame is loaded once per data version (the newest audit row id: every
-change of the record writes one) and dropped when the record changes.
+change of the record writes one) and dropped when the record changes. The version
+is read from the database on every use, so an app process sees a change another
+process (a second replica, the command line) made. With ``TRACEBOARD_READ_DATABASE_URL``
+the frame is read from that read replica once it has replayed the current version.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from traceboard import config
 from traceboard.accounts.authz import Actor
 from traceboard.dashboard.i18n import DEFAULT_LANGUAGE, LANGUAGES, translate
 from traceboard.data.db import make_engine
-from traceboard.data.frame import RegisterFrame, load_register_frame
+from traceboard.data.frame import RegisterFrame, frame_source, load_register_frame
 from traceboard.services import record
 
 T = TypeVar("T")
@@ -35,9 +38,15 @@ def get_engine() -> Engine:
     return _engine(config.database_url())
 
 
+@st.cache_resource(show_spinner=False)
+def _read_engine(url: str) -> Engine:
+    return make_engine(url)
+
+
 @st.cache_resource(show_spinner=False, max_entries=1)
-def _frame(url: str, version: str) -> RegisterFrame:
-    return load_register_frame(_engine(url))
+def _frame(url: str, read_url: str | None, version: str) -> RegisterFrame:
+    primary = _engine(url)
+    return load_register_frame(frame_source(primary, _read_engine(read_url)) if read_url else primary)
 
 
 def current_data_version() -> str:
@@ -49,7 +58,7 @@ def get_frame() -> RegisterFrame:
     """The register frame of the current data version (reloaded after any change)."""
     version = current_data_version()
     with st.spinner(t("common.loading")):
-        return _frame(config.database_url(), version)
+        return _frame(config.database_url(), config.read_database_url(), version)
 
 
 @st.cache_resource(show_spinner=False, max_entries=32)

@@ -21,6 +21,9 @@ from traceboard import config
 
 UNIT_KINDS = ("department", "township")
 RULES = ("linear", "threshold", "deduction", "capped")
+# Classes of departments a set may score apart (分类考核), each on indicators of its own worth 100:
+# "lead" leads a sector of the plan's part 三, "support" carries only other duties (docs/assessment.md).
+ROLES = ("lead", "support")
 REQUIRED = ("code", "name_zh", "name_en", "weight", "measure", "rule", "source")
 
 
@@ -40,6 +43,7 @@ class Indicator:
     targets: tuple[tuple[int, float], ...]  # (from year, target), ascending; empty for counts
     params: dict[str, Any]
     plan: str = ""  # the plan's part and the sentence the indicator measures (docs/assessment.md)
+    roles: tuple[str, ...] = ()  # the classes of unit it scores; empty: every unit of the set
 
     def target_for(self, year: int) -> float | None:
         """The target of the greatest year ≤ ``year`` (the first one before any)."""
@@ -64,6 +68,10 @@ class IndicatorSetDef:
     # A unit is graded only when the indicators that apply to it carry at least this many of
     # the set's 100 points (docs/assessment.md, "Who is graded"); else it is 不予评定.
     min_applicable_weight: float = 60.0
+    roles: tuple[tuple[str, str, str], ...] = ()  # (code, name, name_en); empty: one class
+
+    def role_name(self, code: str, english: bool = False) -> str:
+        return next((en if english else zh for c, zh, en in self.roles if c == code), "")
 
 
 def assessment_dir() -> Path:
@@ -109,9 +117,16 @@ def parse_indicator_set(data: dict[str, Any], path: str, sha256: str | None = No
     codes = [i.code for i in indicators]
     if len(set(codes)) != len(codes):
         raise fail(f"indicator codes repeat: {', '.join(sorted({c for c in codes if codes.count(c) > 1}))}")
-    total = sum(i.weight for i in indicators)
-    if not math.isclose(total, 100.0, abs_tol=1e-9):
-        raise fail(f"weights sum to {total:g}, not 100 — the set is refused")
+    roles = _parse_roles(data.get("roles"), fail)
+    for role in [r[0] for r in roles] or [None]:
+        scored = [i for i in indicators if role is None or not i.roles or role in i.roles]
+        total = sum(i.weight for i in scored)
+        if not math.isclose(total, 100.0, abs_tol=1e-9):
+            whose = f" of role {role}" if role else ""
+            raise fail(f"weights{whose} sum to {total:g}, not 100 — the set is refused")
+    unknown = sorted({r for i in indicators for r in i.roles} - {r[0] for r in roles})
+    if unknown:
+        raise fail(f"indicators name roles the set does not list: {', '.join(unknown)}")
     minimum = data.get("min_applicable_weight", 60)
     if not isinstance(minimum, int | float) or not 0 <= minimum <= 100:
         raise fail("min_applicable_weight must be a number of points from 0 to 100")
@@ -126,7 +141,16 @@ def parse_indicator_set(data: dict[str, Any], path: str, sha256: str | None = No
         grades=_parse_grades(data.get("grades"), fail),
         indicators=indicators,
         min_applicable_weight=float(minimum),
+        roles=roles,
     )
+
+
+def _parse_roles(items: Any, fail) -> tuple[tuple[str, str, str], ...]:
+    roles = tuple((str(r["code"]), str(r["name"]), str(r.get("name_en", r["name"]))) for r in items or ())
+    unknown = [code for code, _zh, _en in roles if code not in ROLES]
+    if unknown:
+        raise fail(f"unknown role {unknown[0]!r}; choose from {', '.join(ROLES)}")
+    return roles
 
 
 def _parse_indicator(item: dict[str, Any], number: int, fail) -> Indicator:
@@ -156,6 +180,7 @@ def _parse_indicator(item: dict[str, Any], number: int, fail) -> Indicator:
         targets=targets,
         params=params,
         plan=str(item.get("plan", "")),
+        roles=tuple(str(r) for r in item.get("roles", ())),
     )
 
 

@@ -9,7 +9,7 @@ a million enterprises fit in a few hundred MB and group-bys stay vectorised.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -50,6 +50,12 @@ class RegisterFrame:
 
     ``units``: every unit (code, name, kind, map_row, map_col), ``sectors``
     (code, name) in reference order, ``subcategories`` (sector, name).
+
+    ``uploads``: the platforms' feeds, one row per platform, enterprise and
+    day: ``pos`` (int32 row in ``enterprises``), ``platform`` (int16 row in
+    ``platforms``), ``day`` (int32), ``records`` (int64), ``items`` (int16 bit
+    mask over ``TRACE_ITEMS``, -1 when the feed did not say), sorted by day.
+    ``platforms``: (code, name) in reference order.
     """
 
     version: int
@@ -58,6 +64,8 @@ class RegisterFrame:
     units: pd.DataFrame
     sectors: pd.DataFrame
     subcategories: pd.DataFrame
+    uploads: pd.DataFrame = field(default_factory=lambda: build_uploads(pd.DataFrame(), pd.Index([])))
+    platforms: pd.DataFrame = field(default_factory=lambda: pd.DataFrame({"id": [], "code": [], "name": []}))
 
     @property
     def townships(self) -> pd.DataFrame:
@@ -116,6 +124,20 @@ def read_frame(conn: Connection, statement: Select) -> pd.DataFrame:
     return pd.DataFrame(dict(zip(keys, columns, strict=True)))
 
 
+def frame_source(primary: Engine, replica: Engine) -> Engine:
+    """Where to read the frame from: ``replica`` unless it has not yet replayed the primary's
+    newest change (then ``primary``, so that whoever just changed the record sees the change).
+
+    Every change writes an audit row, so the replica is current when its newest audit row is
+    at least the primary's.
+    """
+    with primary.connect() as conn:
+        wanted = data_version(conn)
+    with replica.connect() as conn:
+        replayed = data_version(conn)
+    return replica if replayed >= wanted else primary
+
+
 def load_register_frame(engine: Engine) -> RegisterFrame:
     """Read the register and its events from the database into a :class:`RegisterFrame`."""
     dialect = engine.dialect.name
@@ -163,7 +185,20 @@ def load_register_frame(engine: Engine) -> RegisterFrame:
                 m.TraceEvent.enterprise_id, m.TraceEvent.kind, day_number(m.TraceEvent.occurred_on, dialect)
             ).order_by(m.TraceEvent.occurred_on, m.TraceEvent.id),
         )
-    return build_frame(version, units, sectors, subcats, ent, events)
+        platforms = read_frame(
+            conn, select(m.Platform.id, m.Platform.code, m.Platform.name).order_by(m.Platform.sort_order)
+        )
+        uploads = read_frame(
+            conn,
+            select(
+                m.PlatformUpload.enterprise_id,
+                m.PlatformUpload.platform_id,
+                day_number(m.PlatformUpload.day, dialect),
+                m.PlatformUpload.records,
+                m.PlatformUpload.items,
+            ),
+        )
+    return build_frame(version, units, sectors, subcats, ent, events, uploads, platforms)
 
 
 def _categorical(ids: pd.Series, lookup: pd.DataFrame) -> pd.Categorical:
@@ -179,8 +214,14 @@ def build_frame(
     subcats: pd.DataFrame,
     ent: pd.DataFrame,
     events: pd.DataFrame,
+    uploads: pd.DataFrame | None = None,
+    platforms: pd.DataFrame | None = None,
 ) -> RegisterFrame:
-    """Assemble a frame from plain rows (also used by tests to build small registers)."""
+    """Assemble a frame from plain rows (also used by tests to build small registers).
+
+    ``uploads``: rows of ``platform_upload`` (enterprise_id, platform_id, day,
+    records, items); ``platforms``: (id, code, name) in reference order.
+    """
     townships = units[units["kind"] != "department"]
     departments = units[units["kind"] == "department"]
     enterprises = pd.DataFrame(
@@ -210,6 +251,9 @@ def build_frame(
         }
     )
     order = np.argsort(ev["day"].to_numpy(), kind="stable")
+    if platforms is None:
+        platforms = pd.DataFrame({"id": [], "code": [], "name": []})
+    ids = pd.Index(enterprises["id"])
     return RegisterFrame(
         version,
         enterprises,
@@ -217,4 +261,33 @@ def build_frame(
         units.reset_index(drop=True),
         sectors.reset_index(drop=True),
         subcats.reset_index(drop=True),
+        build_uploads(uploads if uploads is not None else pd.DataFrame(), ids, platforms),
+        platforms.reset_index(drop=True),
+    )
+
+
+def build_uploads(rows: pd.DataFrame, ids: pd.Index, platforms: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The frame's ``uploads`` from rows of ``platform_upload`` (see :class:`RegisterFrame`)."""
+    if rows.empty:
+        return pd.DataFrame(
+            {
+                "pos": np.array([], np.int32),
+                "platform": np.array([], np.int16),
+                "day": np.array([], np.int32),
+                "records": np.array([], np.int64),
+                "items": np.array([], np.int16),
+            }
+        )
+    platform_ids = pd.Index(platforms["id"] if platforms is not None else [])
+    day = _days(rows["day"], ALWAYS)
+    order = np.argsort(day, kind="stable")
+    items = pd.to_numeric(rows["items"]).fillna(-1).to_numpy()
+    return pd.DataFrame(
+        {
+            "pos": ids.get_indexer(rows["enterprise_id"]).astype(np.int32)[order],
+            "platform": platform_ids.get_indexer(rows["platform_id"]).astype(np.int16)[order],
+            "day": day[order],
+            "records": pd.to_numeric(rows["records"]).to_numpy().astype(np.int64)[order],
+            "items": items.astype(np.int16)[order],
+        }
     )

@@ -243,6 +243,60 @@ class LegacyCode(Base):
     added_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
+# --- traceability platforms ------------------------------------------------
+
+# The key data items of a traceability record (national standards for
+# traceability records: subject, product, batch, transaction, time, place);
+# a feed row's ``items`` is a bit mask over them, bit i for ITEMS[i].
+TRACE_ITEMS = ("subject", "product", "batch", "transaction", "time", "place")
+
+
+class Platform(Base):
+    """A traceability platform enterprises report to (provincial, Xiangtan, national...)."""
+
+    __tablename__ = "platform"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    name_en: Mapped[str | None] = mapped_column(String(200))
+    sort_order: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class PlatformSector(Base):
+    """A sector whose enterprises report to a platform."""
+
+    __tablename__ = "platform_sector"
+
+    platform_id: Mapped[int] = mapped_column(ForeignKey("platform.id"), primary_key=True)
+    sector_id: Mapped[int] = mapped_column(ForeignKey("sector.id"), primary_key=True)
+
+
+class PlatformUpload(Base):
+    """What one enterprise uploaded to one platform on one day (from the platform's feed).
+
+    One row per platform, enterprise and day: a later feed with the same key
+    replaces the figures. ``items``: bit mask over ``TRACE_ITEMS`` of the key
+    data items present in the day's records (None: the feed did not say).
+    """
+
+    __tablename__ = "platform_upload"
+    __table_args__ = (
+        UniqueConstraint("platform_id", "enterprise_id", "day"),
+        CheckConstraint("records >= 0", name="records"),
+        CheckConstraint("batches IS NULL OR batches >= 0", name="batches"),
+        Index("ix_platform_upload_enterprise_day", "enterprise_id", "day"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    platform_id: Mapped[int] = mapped_column(ForeignKey("platform.id"))
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprise.id"))
+    day: Mapped[dt.date] = mapped_column(Date)
+    records: Mapped[int] = mapped_column(Integer)
+    batches: Mapped[int | None] = mapped_column(Integer)
+    items: Mapped[int | None] = mapped_column(Integer)
+
+
 # --- inspectors and random checks -------------------------------------------
 
 

@@ -1,4 +1,5 @@
-"""The city's reference data: townships, departments, sectors, sub-categories and the plan's duties.
+"""The city's reference data: townships, departments, sectors, sub-categories, the plan's
+duties and the traceability platforms.
 
 The file (``data/reference/xiangxiang.toml``) is the source; :func:`sync_reference`
 makes the database agree with it, adding what is new and updating names,
@@ -22,6 +23,8 @@ from traceboard.data.models import (
     TOWNSHIP_KINDS,
     Duty,
     DutyDepartment,
+    Platform,
+    PlatformSector,
     Sector,
     SectorLead,
     Subcategory,
@@ -111,12 +114,23 @@ PLAN_PARTS = ("三", "四", "五")
 
 
 @dataclass(frozen=True)
+class PlatformRef:
+    """A traceability platform and the sectors (codes) whose enterprises report to it."""
+
+    code: str
+    name: str
+    name_en: str
+    sectors: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Reference:
     city_code: str
     city_name: str
     townships: tuple[TownshipRef, ...]
     departments: tuple[DepartmentRef, ...]
     sectors: tuple[SectorRef, ...]
+    platforms: tuple[PlatformRef, ...] = ()
     duties: tuple[DutyRef, ...] = ()
     milestones: tuple[MilestoneRef, ...] = ()
     source: str = field(default="", compare=False)
@@ -166,6 +180,9 @@ def load_reference(path: Path | None = None) -> Reference:
                 )
                 for s in raw["sectors"]
             ),
+            platforms=tuple(
+                PlatformRef(**(p | {"sectors": tuple(p["sectors"])})) for p in raw.get("platforms", [])
+            ),
             duties=tuple(
                 DutyRef(**(d | {"departments": tuple(d["departments"])})) for d in raw.get("duties", ())
             ),
@@ -206,6 +223,10 @@ def _check_reference(ref: Reference, path: Path) -> None:
         if unknown:
             raise ReferenceError(f"{path}: sector {s.name}: unknown department {unknown[0]!r}")
     sector_codes = {s.code for s in ref.sectors}
+    for p in ref.platforms:
+        unknown_sectors = [c for c in p.sectors if c not in sector_codes]
+        if unknown_sectors:
+            raise ReferenceError(f"{path}: platform {p.name}: unknown sector {unknown_sectors[0]!r}")
     for d in ref.duties:
         unknown = [c for c in d.departments if c not in dept_codes]
         if unknown:
@@ -222,6 +243,8 @@ def _check_reference(ref: Reference, path: Path) -> None:
         ("township code", [t.code for t in ref.townships]),
         ("department code", list(dept_codes)),
         ("sector code", [s.code for s in ref.sectors]),
+        ("platform code", [p.code for p in ref.platforms]),
+        ("platform name", [p.name for p in ref.platforms]),
         ("duty code", [d.code for d in ref.duties]),
         ("duty name", [d.name for d in ref.duties]),
     ):
@@ -285,7 +308,28 @@ def sync_reference(session: Session, ref: Reference) -> int:
                 sort_order=order,
             )
     session.flush()
-    return changed + _sync_duties(session, ref, dept_id, {code: s.id for code, s in sectors.items()})
+    sector_ids = {code: s.id for code, s in sectors.items()}
+    changed += _sync_duties(session, ref, dept_id, sector_ids)
+    return changed + _sync_platforms(session, ref, sector_ids)
+
+
+def _sync_platforms(session: Session, ref: Reference, sector_id: dict[str, int]) -> int:
+    changed = 0
+    platforms = {p.code: p for p in session.scalars(select(Platform))}
+    for order, p in enumerate(ref.platforms):
+        changed += _upsert(
+            session, platforms, p.code, Platform, name=p.name, name_en=p.name_en, sort_order=order
+        )
+    session.flush()
+    links = set(session.execute(select(PlatformSector.platform_id, PlatformSector.sector_id)))
+    for p in ref.platforms:
+        for code in p.sectors:
+            key = (platforms[p.code].id, sector_id[code])
+            if key not in links:
+                session.add(PlatformSector(platform_id=key[0], sector_id=key[1]))
+                changed += 1
+    session.flush()
+    return changed
 
 
 def _sync_duties(session: Session, ref: Reference, dept_id: dict[str, int], sector_id: dict[str, int]) -> int:
@@ -324,7 +368,7 @@ def _sync_duties(session: Session, ref: Reference, dept_id: dict[str, int], sect
 def _upsert(session: Session, existing: dict, key, model, **values) -> int:
     row = existing.get(key)
     if row is None:
-        if model in (Unit, Sector, Duty):
+        if model in (Unit, Sector, Duty, Platform):
             values["code"] = key
         row = model(**values)
         session.add(row)

@@ -22,8 +22,9 @@ from traceboard.data.assessment_store import milestones_due
 from traceboard.data.audit import record_audit
 from traceboard.data.bulk import bulk_insert, reset_sequence
 from traceboard.data.db import transaction
+from traceboard.data.platform_store import platforms
 from traceboard.data.reference import load_reference
-from traceboard.demo import activity, cases
+from traceboard.demo import activity, cases, feeds
 from traceboard.demo.register import RefFrames, draw_enterprises, draw_trace_events
 
 DEMO_AS_OF = dt.date(2026, 10, 31)
@@ -110,7 +111,12 @@ def generate_demo(
         ent["risk_class"] = pd.cut(ent["_latent"], [-1, 0.08, 0.16, 0.28, 2], labels=list("ABCD")).astype(str)
         write(m.Enterprise, ent, "enterprises", 0.35)
         events = draw_trace_events(rng, ent, as_of)
-        write(m.TraceEvent, events, "traceability events", 0.55)
+        write(m.TraceEvent, events, "traceability events", 0.5)
+        # a generator of its own, so that the feeds leave the rest of the city as it was
+        feed_rng = np.random.default_rng([seed, feeds.STREAM])
+        uploads = feeds.draw_uploads(feed_rng, ent, events, platforms(conn), as_of)
+        summary.counts["platform_upload"] = feeds.write_uploads(conn, uploads)
+        report("platform feeds", 0.55)
         inspectors = activity.draw_inspectors(rng, ent, ref.townships["id"])
         write(m.Inspector, inspectors, "inspectors", 0.6)
         write(m.Conflict, activity.draw_conflicts(rng, inspectors, ent), "conflicts", 0.62)

@@ -55,6 +55,8 @@ INPUT_NAMES = {
     "duties_recorded": "有台账的职责数",
     "records": "台账条数",
     "duties_without_record": "无台账的职责",
+    "duty_quarters": "应有台账的职责季度数",
+    "duty_quarters_recorded": "有台账的职责季度数",
     "elements_present": "具备要素数",
     "elements_required": "应具备要素数",
     "planned": "计划检查数",
@@ -102,9 +104,15 @@ class ReportData:
 def grading_note_zh(unit) -> str:
     """Why a unit is graded or not (说明): the points of its applicable indicators against the minimum."""
     weight, minimum = f"{unit.applicable_weight:g}", f"{unit.required_weight:g}"
+    role = f"{unit.role_name}；" if getattr(unit, "role_name", "") else ""
     if unit.graded:
-        return f"适用指标合计 {weight} 分"
-    return f"适用指标合计 {weight} 分，不足 {minimum} 分，不予评定、不参加排名"
+        return f"{role}适用指标合计 {weight} 分"
+    return f"{role}适用指标合计 {weight} 分，不足 {minimum} 分，不予评定、不参加排名"
+
+
+def kind_label(kind: str, role_name: str) -> str:
+    """部门 / 乡镇（街道、园区）, with the class where the set ranks classes apart: 部门（牵头部门）."""
+    return f"{KIND_ZH[kind]}（{role_name}）" if role_name else KIND_ZH[kind]
 
 
 def rank_text(rank) -> str:
@@ -128,7 +136,9 @@ def ranking_table(data: ReportData) -> pd.DataFrame:
     table = data.units.assign(note=[grading_note_zh(u) for u in data.units.itertuples()])
     table = table[list(UNIT_COLUMNS)].copy()
     table["rank"] = table["rank"].map(rank_text)
-    table["unit_kind"] = table["unit_kind"].map(KIND_ZH)
+    table["unit_kind"] = [
+        kind_label(k, r) for k, r in zip(data.units["unit_kind"], data.units["role_name"], strict=True)
+    ]
     return table.rename(columns=UNIT_COLUMNS)
 
 
@@ -250,7 +260,7 @@ def _summary_page(pdf: FPDF, data: ReportData) -> None:
         counts = units["grade"].value_counts()
         grades = "，".join(f"{g} {int(counts.get(g, 0))} 个" for g in [*GRADE_COLOURS, NOT_GRADED_ZH])
         graded = units[units["graded"].astype(bool)]
-        best = graded.sort_values("rank").iloc[0] if not graded.empty else None
+        best = graded.sort_values("score", ascending=False).iloc[0] if not graded.empty else None
         top = f"最高 {best['unit']} {best['score']:.1f} 分" if best is not None else "无参评单位"
         pdf.multi_cell(
             0,
@@ -319,11 +329,22 @@ def _score_chart(pdf: FPDF, units: pd.DataFrame) -> None:
         pdf.cell(20, bar_height, f"{row.score:.1f}", new_x="LMARGIN", new_y="NEXT")
 
 
+def ranking_groups(units: pd.DataFrame) -> list[tuple[str, pd.DataFrame]]:
+    """The ranked groups in order: each kind, and within it each class (牵头部门, 配合部门) where
+    its set ranks classes apart; a label and the group's units in rank order."""
+    groups = []
+    for kind, label in KIND_ZH.items():
+        mine = units[units["unit_kind"] == kind]
+        for role_name in pd.unique(mine["role_name"]):
+            part = mine[mine["role_name"] == role_name].sort_values(["rank", "unit_id"], na_position="last")
+            groups.append((f"{label}（{role_name}）" if role_name else label, part))
+    return groups
+
+
 def _ranking_pages(pdf: FPDF, data: ReportData) -> None:
-    for number, (kind, label) in enumerate(KIND_ZH.items(), 2):
+    for number, (label, units) in enumerate(ranking_groups(data.units)):
         _new_page(pdf, data)
-        _heading(pdf, f"{'二三'[number - 2]}、{label}排名")
-        units = data.units[data.units["unit_kind"] == kind].sort_values(["rank", "unit_id"])
+        _heading(pdf, f"{'二三四五六'[number]}、{label}排名")
         pdf.set_font(FAMILY, "", 9)
         applied = _applied(data)
         rows = [

@@ -77,6 +77,7 @@ def compute_adoption(frame: RegisterFrame, by: list[str] | tuple[str, ...], day:
 
 
 def _with_rates(table: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+    """Rates and Wilson intervals of the counts; with ``active`` counts (feeds), the active columns too."""
     total = table["total"].to_numpy()
     with np.errstate(invalid="ignore", divide="ignore"):
         rate = table["adopted"].to_numpy() / total
@@ -89,4 +90,14 @@ def _with_rates(table: pd.DataFrame, by: list[str]) -> pd.DataFrame:
     out["ci_low"], out["ci_high"] = low, high
     out["connected"] = table["connected"].to_numpy().astype(np.int64)
     out["connected_rate"] = np.where(total > 0, connected_rate, np.nan)
+    if "active" in table.columns:
+        active = table["active"].to_numpy().astype(np.int64)
+        declared_active = table["declared_active"].to_numpy().astype(np.int64)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out["active"] = active
+            out["active_rate"] = np.where(total > 0, active / total, np.nan)
+        out["active_ci_low"], out["active_ci_high"] = wilson_interval(active, total)
+        out["declared_active"] = declared_active
+        out["declared_silent"] = out["adopted"].to_numpy() - declared_active
+        out["undeclared_active"] = active - declared_active
     return out.reset_index(drop=True)

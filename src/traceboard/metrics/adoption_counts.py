@@ -16,11 +16,14 @@ import numpy as np
 import pandas as pd
 
 from traceboard.data.frame import EVENT_CODES, RegisterFrame
+from traceboard.metrics.active_traceability import ACTIVE_WINDOW_DAYS, uploaded_within
 from traceboard.metrics.adoption import GROUPS, UnknownGroup
 
 _ADOPTION = (EVENT_CODES["adopted"], EVENT_CODES["dropped"])
 _CONNECTION = (EVENT_CODES["connected"], EVENT_CODES["disconnected"])
-COUNTS = ("total", "adopted", "connected")
+# total: in operation; active: uploaded within the window (active traceability);
+# declared_active: adopted and active (the cross-table's first cell)
+COUNTS = ("total", "adopted", "connected", "active", "declared_active")
 
 
 def check_groups(by: Sequence[str]) -> list[str]:
@@ -43,10 +46,15 @@ def _apply_events(state: np.ndarray, pos: np.ndarray, kind: np.ndarray, on: int,
     state[uniq] = k[first] == on
 
 
-def iter_states(frame: RegisterFrame, days: Sequence[int]) -> Iterator[tuple[np.ndarray, ...]]:
-    """For each day (ascending): ``(active, adopted, connected)`` boolean arrays over the enterprises.
+def iter_states(
+    frame: RegisterFrame, days: Sequence[int], window: int = ACTIVE_WINDOW_DAYS
+) -> Iterator[tuple[np.ndarray, ...]]:
+    """For each day (ascending): ``(in operation, adopted, connected, uploading)`` boolean arrays.
 
-    Same meaning as :func:`traceboard.metrics.adoption.adoption_state`, one pass over the events.
+    The first three mean what :func:`traceboard.metrics.adoption.adoption_state`
+    calls active, adopted, connected (one pass over the events); ``uploading``
+    is active traceability (:func:`~traceboard.metrics.active_traceability.uploaded_within`)
+    of the enterprises in operation.
     """
     ent, ev = frame.enterprises, frame.events
     registered, closed = ent["registered"].to_numpy(), ent["closed"].to_numpy()
@@ -61,7 +69,8 @@ def iter_states(frame: RegisterFrame, days: Sequence[int]) -> Iterator[tuple[np.
         _apply_events(connected, pos[start:stop], kind[start:stop], *_CONNECTION)
         start = stop
         active = (registered <= day) & (closed > day)
-        yield active, adopted & active, connected & adopted & active
+        uploading = uploaded_within(frame.uploads, len(ent), day, window) & active
+        yield active, adopted & active, connected & adopted & active, uploading
 
 
 def group_keys(frame: RegisterFrame, by: Sequence[str]) -> tuple[np.ndarray, list[pd.Index]]:
@@ -84,16 +93,15 @@ def group_keys(frame: RegisterFrame, by: Sequence[str]) -> tuple[np.ndarray, lis
 def count_groups(
     key: np.ndarray, size: int, states: tuple[np.ndarray, ...], mask: np.ndarray | None
 ) -> np.ndarray:
-    """``(size, 3)`` counts of total, adopted, connected per key (enterprises outside ``mask`` left out)."""
-    active, adopted, connected = states
+    """``(size, 5)`` counts of :data:`COUNTS` per key (enterprises outside ``mask`` left out)."""
+    active, adopted, connected, uploading = states
     keep = active & (key >= 0) if mask is None else active & (key >= 0) & mask
-    return np.column_stack(
-        [np.bincount(key[keep & flag], minlength=size) for flag in (keep, adopted, connected)]
-    )
+    flags = (keep, adopted, connected, uploading, adopted & uploading)
+    return np.column_stack([np.bincount(key[keep & flag], minlength=size) for flag in flags])
 
 
 def counts_table(by: Sequence[str], cats: list[pd.Index], counts: np.ndarray) -> pd.DataFrame:
-    """Group columns (categoricals in the frame's category order) then total, adopted, connected."""
+    """Group columns (categoricals in the frame's category order) then the :data:`COUNTS`."""
     table = pd.DataFrame(counts, columns=list(COUNTS))
     shape = tuple(len(c) for c in cats)
     for i, (name, codes) in enumerate(zip(by, np.unravel_index(np.arange(len(table)), shape), strict=True)):
@@ -102,9 +110,13 @@ def counts_table(by: Sequence[str], cats: list[pd.Index], counts: np.ndarray) ->
 
 
 def count_adoption_over_days(
-    frame: RegisterFrame, by: Sequence[str], days: Sequence[int], mask: np.ndarray | None = None
+    frame: RegisterFrame,
+    by: Sequence[str],
+    days: Sequence[int],
+    mask: np.ndarray | None = None,
+    window: int = ACTIVE_WINDOW_DAYS,
 ) -> pd.DataFrame:
-    """Counts per group at each day: the group columns, ``day``, ``total, adopted, connected``.
+    """Counts per group at each day: the group columns, ``day``, then :data:`COUNTS`.
 
     Input: the frame, groups from ``GROUPS``, ascending day numbers, an
     optional boolean mask over the enterprises (a scope: a department, a
@@ -116,7 +128,7 @@ def count_adoption_over_days(
     key, cats = group_keys(frame, by)
     size = int(np.prod([len(c) for c in cats]))
     parts = []
-    for day, states in zip(days, iter_states(frame, days), strict=True):
+    for day, states in zip(days, iter_states(frame, days, window), strict=True):
         part = counts_table(by, cats, count_groups(key, size, states, mask))
         part.insert(len(by), "day", np.int32(day))
         parts.append(part)

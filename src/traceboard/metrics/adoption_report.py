@@ -17,8 +17,9 @@ import numpy as np
 import pandas as pd
 
 from traceboard.data.frame import ALWAYS, RegisterFrame, from_day, to_day
+from traceboard.metrics.active_traceability import ACTIVE_WINDOW_DAYS, last_uploads, uploaded_within
 from traceboard.metrics.adoption import _with_rates, adoption_state
-from traceboard.metrics.adoption_counts import check_groups, count_adoption_over_days
+from traceboard.metrics.adoption_counts import COUNTS, check_groups, count_adoption_over_days
 
 FIRST_TREND_YEAR = 2016
 
@@ -98,7 +99,7 @@ def _with_targets(counts: pd.DataFrame, by: list[str], matrix: pd.DataFrame) -> 
         _has=known,
     )
     keys = [*by, "day"]
-    columns = ["total", "adopted", "connected", "_tn", "_tw", "_has"]
+    columns = [*COUNTS, "_tn", "_tw", "_has"]
     summed = counts.groupby(keys, observed=True, sort=False)[columns].sum()
     if "sector" in by:
         target = counts.groupby(keys, observed=True, sort=False)["_t"].first()
@@ -118,11 +119,11 @@ def _rates_from_counts(counts: pd.DataFrame, by: list[str], matrix: pd.DataFrame
     return out
 
 
-def _table_at_days(frame, by, days, targets, mask) -> pd.DataFrame:
+def _table_at_days(frame, by, days, targets, mask, window: int = ACTIVE_WINDOW_DAYS) -> pd.DataFrame:
     by = check_groups(by)
     grain = by if "sector" in by else [*by, "sector"]
     matrix = target_matrix(frame, targets, sorted(set(_years(days).tolist())))
-    return _rates_from_counts(count_adoption_over_days(frame, grain, days, mask), by, matrix)
+    return _rates_from_counts(count_adoption_over_days(frame, grain, days, mask, window), by, matrix)
 
 
 def _with_change(both: pd.DataFrame, before_day: int, day: int) -> pd.DataFrame:
@@ -135,17 +136,24 @@ def _with_change(both: pd.DataFrame, before_day: int, day: int) -> pd.DataFrame:
 
 
 def adoption_table(
-    frame: RegisterFrame, by: Sequence[str], day: int, targets: pd.DataFrame, mask: np.ndarray | None = None
+    frame: RegisterFrame,
+    by: Sequence[str],
+    day: int,
+    targets: pd.DataFrame,
+    mask: np.ndarray | None = None,
+    window: int = ACTIVE_WINDOW_DAYS,
 ) -> pd.DataFrame:
     """Adoption per group at ``day`` against the targets.
 
     Input: the frame, groups from ``GROUPS`` (none: one total row), a day
     number, the targets (``data.adoption_targets.load_targets``), an optional
-    scope mask (:func:`scope_mask`). Output: the group columns, then ``total,
-    adopted, rate, ci_low, ci_high, connected, connected_rate, target, gap``;
-    one row per combination of the groups' categories (empty ones included).
+    scope mask (:func:`scope_mask`), the active window in days. Output: the
+    group columns, then ``total, adopted, rate, ci_low, ci_high, connected,
+    connected_rate, active, active_rate, active_ci_low, active_ci_high,
+    declared_active, declared_silent, undeclared_active, target, gap``; one
+    row per combination of the groups' categories (empty ones included).
     """
-    return _table_at_days(frame, by, [day], targets, mask).drop(columns="day")
+    return _table_at_days(frame, by, [day], targets, mask, window).drop(columns="day")
 
 
 def year_earlier(day: int) -> int:
@@ -169,6 +177,7 @@ def trend_table(
     targets: pd.DataFrame,
     mask: np.ndarray | None = None,
     first_year: int = FIRST_TREND_YEAR,
+    window: int = ACTIVE_WINDOW_DAYS,
 ) -> pd.DataFrame:
     """Year-by-year adoption: each year end from ``first_year``, and ``day`` itself for its own year.
 
@@ -178,27 +187,49 @@ def trend_table(
     """
     last = from_day(day).year
     days = [to_day(dt.date(y, 12, 31)) for y in range(first_year, last)] + [day]
-    table = _table_at_days(frame, by, days, targets, mask)
+    table = _table_at_days(frame, by, days, targets, mask, window)
     table.insert(0, "year", _years(table["day"]))
     return table
 
 
-def work_list(frame: RegisterFrame, township: str, day: int, mask: np.ndarray | None = None) -> pd.DataFrame:
-    """Enterprises of ``township`` active at ``day`` and not adopted: the township office's work list.
+WORK_REASONS = ("not_adopted", "silent")
 
-    Output columns: ``uscc, name, sector, subcategory, department, registered``
-    (date or None), sorted by sector, subcategory, name.
+
+def work_list(
+    frame: RegisterFrame,
+    township: str,
+    day: int,
+    mask: np.ndarray | None = None,
+    window: int = ACTIVE_WINDOW_DAYS,
+) -> pd.DataFrame:
+    """The township office's work list at ``day``: enterprises in operation that need a visit.
+
+    Two reasons (``reason``, from :data:`WORK_REASONS`): ``not_adopted`` (no
+    declared adoption) and ``silent`` (declared adoption, but no upload to any
+    platform within the active window). Output columns: ``uscc, name, sector,
+    subcategory, department, registered`` (date or None), ``reason``,
+    ``last_upload`` (date or None), sorted by reason, sector, subcategory, name.
+    Silence is judged only from the first day any feed reached the record:
+    before it (or without feeds) there is no evidence either way.
     """
     state = adoption_state(frame, day)
     ent = frame.enterprises
-    keep = (
-        (ent["township"] == township).to_numpy() & state["active"].to_numpy() & ~state["adopted"].to_numpy()
-    )
+    in_town = (ent["township"] == township).to_numpy() & state["active"].to_numpy()
     if mask is not None:
-        keep &= mask
+        in_town &= mask
+    adopted = state["adopted"].to_numpy()
+    feeds = frame.uploads["day"].to_numpy()
+    judged = len(feeds) > 0 and int(feeds[0]) <= day
+    silent = adopted & ~uploaded_within(frame.uploads, len(ent), day, window) & judged
+    keep = in_town & (~adopted | silent)
     rows = ent.loc[keep, ["uscc", "name", "sector", "subcategory", "department", "registered"]]
-    rows = rows.assign(registered=[None if d == ALWAYS else from_day(d) for d in rows["registered"]])
-    return rows.sort_values(["sector", "subcategory", "name"], ignore_index=True)
+    last = last_uploads(frame.uploads, len(ent), day)["last_day"].to_numpy()[keep]
+    rows = rows.assign(
+        registered=[None if d == ALWAYS else from_day(d) for d in rows["registered"]],
+        reason=pd.Categorical(np.where(adopted[keep], "silent", "not_adopted"), categories=WORK_REASONS),
+        last_upload=[None if d == ALWAYS else from_day(d) for d in last],
+    )
+    return rows.sort_values(["reason", "sector", "subcategory", "name"], ignore_index=True)
 
 
 def tile_table(frame: RegisterFrame, by_township: pd.DataFrame) -> pd.DataFrame:
@@ -232,6 +263,7 @@ def prepare_adoption_view(
     targets: pd.DataFrame,
     sector: str | None = None,
     department: str | None = None,
+    window: int = ACTIVE_WINDOW_DAYS,
 ) -> AdoptionView:
     """The page's tables at ``day`` for the enterprises of ``sector`` / ``department`` (None: all).
 
@@ -243,7 +275,7 @@ def prepare_adoption_view(
     ago = year_earlier(day)
     ends = [to_day(dt.date(y, 12, 31)) for y in range(FIRST_TREND_YEAR, from_day(day).year)]
     days = sorted({*ends, ago, day})
-    fine = count_adoption_over_days(frame, ["township", "sector"], days, mask)
+    fine = count_adoption_over_days(frame, ["township", "sector"], days, mask, window)
     matrix = target_matrix(frame, targets, sorted(set(_years(days).tolist())))
 
     def table(by: list[str], days: list[int]) -> pd.DataFrame:

@@ -13,8 +13,9 @@ Rules (docs/assessment.md, where each one comes from):
   never graded on a few minor indicators;
 - grades from the set's thresholds (default 优秀 ≥ 90, 良好 ≥ 75, 合格 ≥ 60,
   else 不合格), compared on the rounded score: 90.0 is 优秀, 89.9 良好;
-- departments and townships are ranked separately; equal scores share a rank
-  (1, 1, 3).
+- departments and townships are ranked separately, and a set that scores
+  classes of department apart (lead / support, 分类考核) ranks each class among
+  itself; equal scores share a rank (1, 1, 3).
 """
 
 from __future__ import annotations
@@ -42,7 +43,8 @@ class UnknownMeasure(ValueError):
 
 @dataclass(frozen=True)
 class AssessmentResult:
-    """``units``: unit_id, unit (name), unit_kind, score, grade, rank (NA when not graded),
+    """``units``: unit_id, unit (name), unit_kind, role ("" or the class of a set that scores
+    classes apart), role_name (its Chinese name), score, grade, rank (within the role; NA when not graded),
     change (vs last year), applicable_weight (points of the indicators that apply), required_weight
     (the set's minimum for a grade), graded (bool).
     ``indicators``: unit_id, unit_kind, indicator_code, name_zh, name_en, weight, rule, target,
@@ -97,8 +99,19 @@ def explain(indicator: Indicator, label: str, unit: str, value: float, target, p
     return f"{label} {shown} vs target {format_value(target, unit)} → {score}"
 
 
+def unit_roles(ctx: MeasureContext, indicator_set: IndicatorSetDef) -> pd.Series:
+    """Each unit's class in a set that scores classes apart (分类考核), by unit id: "lead" for a
+    department that leads a sector of the plan (part 三), "support" for the other members; ""
+    when the set has no classes."""
+    if not indicator_set.roles:
+        return pd.Series("", index=ctx.ids)
+    leads = ctx.ids.isin(ctx.inputs.sector_leads["department_id"].to_numpy())
+    return pd.Series(np.where(leads, "lead", "support"), index=ctx.ids)
+
+
 def score_indicators(ctx: MeasureContext, indicator_set: IndicatorSetDef) -> pd.DataFrame:
     """Every indicator of the set for every unit of the context's group (long table, see AssessmentResult)."""
+    roles = unit_roles(ctx, indicator_set)
     parts = []
     for ind in indicator_set.indicators:
         measure = MEASURES.get(ind.measure)
@@ -109,6 +122,9 @@ def score_indicators(ctx: MeasureContext, indicator_set: IndicatorSetDef) -> pd.
                 f"for {ctx.group}s; choose from {known}"
             )
         got = measure.compute(ctx, ind.params)
+        if ind.roles:  # an indicator of one class of unit is none of the others' business
+            got = got.assign(applicable=got["applicable"].to_numpy() & roles.isin(ind.roles).to_numpy())
+            got["value"] = got["value"].where(got["applicable"])
         target = ind.target_for(ctx.inputs.year)
         share = apply_rule(ind, got["value"].to_numpy(), target)
         points = np.where(got["applicable"], share * ind.weight, 0.0)
@@ -194,20 +210,29 @@ def assess(
         weight = applicable_weights(indicators).reindex(ctx.ids.to_numpy()).to_numpy()
         minimum = sets[group].min_applicable_weight
         graded = weight >= minimum - _EPS
+        roles = unit_roles(ctx, sets[group]).to_numpy()
         table = pd.DataFrame(
             {
                 "unit_id": ctx.ids.to_numpy(),
                 "unit": ctx.units["name"].to_numpy(),
                 "unit_kind": group,
+                "role": roles,
+                "role_name": [sets[group].role_name(r) for r in roles],
                 "score": scores,
                 "grade": np.where(graded, assign_grades(scores, sets[group].grades), NOT_GRADED),
-                "rank": rank_scores(scores, graded),
+                "rank": pd.array([pd.NA] * len(scores), dtype="Int64"),
                 "applicable_weight": weight,
                 "required_weight": minimum,
                 "graded": graded,
             }
         )
-        tables.append(table.sort_values(["rank", "unit_id"], kind="stable", na_position="last"))
+        for role in pd.unique(roles):  # each class is ranked among itself
+            mine = roles == role
+            table.loc[mine, "rank"] = rank_scores(scores[mine], graded[mine])
+        order = {code: i for i, (code, _zh, _en) in enumerate(sets[group].roles)}
+        table["_order"] = table["role"].map(order).fillna(0)
+        table = table.sort_values(["_order", "rank", "unit_id"], kind="stable", na_position="last")
+        tables.append(table.drop(columns="_order"))
         details.append(indicators)
     units = pd.concat(tables, ignore_index=True)
     units["change"] = change_against(units, previous)

@@ -22,7 +22,8 @@ import pandas as pd
 from traceboard.data.assessment_store import AssessmentInputs
 from traceboard.data.frame import RegisterFrame, to_day
 from traceboard.data.vocabulary import PLAN_ELEMENTS
-from traceboard.metrics.adoption import compute_adoption
+from traceboard.metrics.active_traceability import ACTIVE_WINDOW_DAYS, uploaded_within
+from traceboard.metrics.adoption import adoption_state, compute_adoption
 from traceboard.workdays import PUBLICATION_WORKING_DAYS, publication_due_each
 
 NON_COOPERATION = ("obstruction", "unreachable")
@@ -163,6 +164,28 @@ def measure_adoption_growth(ctx: MeasureContext, params: dict) -> pd.DataFrame:
     return _result(ctx.ids, now["rate"].to_numpy() - before["rate"].to_numpy(), applicable, inputs)
 
 
+def measure_active_rate(ctx: MeasureContext, params: dict) -> pd.DataFrame:
+    """Enterprises with active traceability ÷ enterprises in operation of the unit at the assessment
+    day: those that uploaded records to a platform within ``window_days`` (default 90) up to it."""
+    day = to_day(ctx.inputs.as_of)
+    window = int(params.get("window_days", ACTIVE_WINDOW_DAYS))
+    ent = ctx.frame.enterprises
+    in_operation = adoption_state(ctx.frame, day)["active"].to_numpy()
+    active = uploaded_within(ctx.frame.uploads, len(ent), day, window) & in_operation
+    names = ctx.units.set_index("id")["name"].reindex(ctx.ids).to_numpy()
+    codes = pd.Index(names).get_indexer(ent[ctx.group].astype(object).to_numpy())
+    known = codes >= 0
+    total = np.bincount(codes[known & in_operation], minlength=len(names))
+    uploading = np.bincount(codes[known & active], minlength=len(names))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        value = uploading / total
+    inputs = [
+        {"active": int(a), "total": int(t), "window_days": window}
+        for a, t in zip(uploading, total, strict=True)
+    ]
+    return _result(ctx.ids, value, total > 0, inputs)
+
+
 # --- random checks ----------------------------------------------------------------
 
 
@@ -299,6 +322,27 @@ def measure_duty_coverage(ctx: MeasureContext, params: dict) -> pd.DataFrame:
     return _result(ctx.ids, value, owed > 0, inputs)
 
 
+def measure_duty_regularity(ctx: MeasureContext, params: dict) -> pd.DataFrame:
+    """Of the unit's duties × the quarters of the year begun by the assessment day, the share with
+    a duty record (工作台账) in that quarter: work kept up through the year, not once at its end.
+    Not applicable to a unit the duty list gives no duty."""
+    as_of = pd.Timestamp(ctx.inputs.as_of)
+    quarters = int((as_of.month - 1) // 3 + 1) if as_of.year == ctx.inputs.year else 4
+    duties = ctx.inputs.duties.drop_duplicates(["unit_id", "duty"])
+    records = ctx.inputs.duty_records
+    records = records[records["recorded_on"] <= as_of]
+    cells = records.assign(quarter=records["recorded_on"].dt.quarter)[["unit_id", "duty", "quarter"]]
+    cells = cells.drop_duplicates().merge(duties, on=["unit_id", "duty"], how="inner")
+    owed = _count_by(duties, "unit_id", ctx.ids) * quarters
+    kept = _count_by(cells, "unit_id", ctx.ids)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        value = kept / owed
+    inputs = [
+        {"duty_quarters": int(o), "duty_quarters_recorded": int(k)} for o, k in zip(owed, kept, strict=True)
+    ]
+    return _result(ctx.ids, value, owed > 0, inputs)
+
+
 @dataclass(frozen=True)
 class Measure:
     compute: Callable[[MeasureContext, dict], pd.DataFrame]
@@ -315,6 +359,7 @@ MEASURES: dict[str, Measure] = {
     ),
     "adoption_rate": Measure(measure_adoption_rate, "adoption", "share"),
     "adoption_growth": Measure(measure_adoption_growth, "adoption growth", "points"),
+    "active_rate": Measure(measure_active_rate, "active traceability", "share"),
     "check_plan_completion": Measure(measure_check_plan_completion, "checks done", "share", ("department",)),
     "publication_on_time": Measure(
         measure_publication_on_time, "published on time", "share", ("department",)
@@ -327,6 +372,7 @@ MEASURES: dict[str, Measure] = {
         measure_blacklist_alert_acts, "blacklist moves and alerts", "count", ("department",)
     ),
     "duty_coverage": Measure(measure_duty_coverage, "duties with a record", "share"),
+    "duty_regularity": Measure(measure_duty_regularity, "duty-quarters with a record", "share"),
     "publicity_count": Measure(measure_publicity_count, "publicity activities", "count"),
     "reports_on_time": Measure(measure_reports_on_time, "reports on time", "share", ("township",)),
 }

@@ -83,14 +83,15 @@ def run_sensitivity(
 
 
 def sensitivity_by_kind(result, sets, **options) -> pd.DataFrame:
-    """``run_sensitivity`` for the graded departments and townships of an AssessmentResult,
-    concatenated (a unit shown as 不予评定 has no grade or rank to keep)."""
+    """``run_sensitivity`` for the graded departments and townships of an AssessmentResult, each
+    class of a set apart, concatenated (a unit shown as 不予评定 has no grade or rank to keep)."""
     parts = []
     for kind, indicator_set in sets.items():
-        units = result.units[(result.units["unit_kind"] == kind) & result.units["graded"].astype(bool)]
-        rows = result.indicators[result.indicators["unit_id"].isin(units["unit_id"])]
-        part = run_sensitivity(rows, units, indicator_set.grades, **options)
-        part.insert(1, "unit", units["unit"].to_numpy())
-        part.insert(2, "unit_kind", kind)
-        parts.append(part)
+        graded = result.units[(result.units["unit_kind"] == kind) & result.units["graded"].astype(bool)]
+        for _role, units in graded.groupby("role", sort=False):  # classes are ranked apart
+            rows = result.indicators[result.indicators["unit_id"].isin(units["unit_id"])]
+            part = run_sensitivity(rows, units, indicator_set.grades, **options)
+            part.insert(1, "unit", units["unit"].to_numpy())
+            part.insert(2, "unit_kind", kind)
+            parts.append(part)
     return pd.concat(parts, ignore_index=True)

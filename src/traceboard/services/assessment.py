@@ -124,15 +124,11 @@ def _same_sets(engine: Engine, run: dict, sets: dict[str, IndicatorSetDef]) -> b
 def _with_stored(result: AssessmentResult, units: pd.DataFrame, indicators: pd.DataFrame) -> AssessmentResult:
     """The computed tables with the stored score, grade, rank, points and explanation put back."""
     out_units = result.units.drop(columns=["score", "grade", "rank"]).merge(units, on="unit_id", how="left")
-    out_units = out_units[result.units.columns].sort_values(["unit_kind", "rank", "unit_id"], key=_kind_first)
+    out_units = out_units[result.units.columns]  # the computed order: kind, class, rank
     key = ["unit_id", "indicator_code"]
     stored = indicators[[*key, "points", "explanation"]]
     out_ind = result.indicators.drop(columns=["points", "explanation"]).merge(stored, on=key, how="left")
     return AssessmentResult(result.year, out_units.reset_index(drop=True), out_ind[result.indicators.columns])
-
-
-def _kind_first(column: pd.Series) -> pd.Series:
-    return column.map({"department": 0, "township": 1}) if column.name == "unit_kind" else column
 
 
 def _named(changes: pd.DataFrame, result: AssessmentResult) -> pd.DataFrame:

@@ -15,6 +15,7 @@ from sqlalchemy import Engine
 from traceboard.blacklist.lookup import answer_lookup, summarise_enterprises
 from traceboard.blacklist.site import SiteRecord, SiteSettings, render_site
 from traceboard.data.blacklist_store import load_alerts
+from traceboard.data.platform_store import latest_uploads
 from traceboard.data.public_record import (
     latest_public_date,
     load_public_cases,
@@ -66,7 +67,11 @@ def look_up(
     cases = load_public_cases(engine, ids)
     results = label_results(load_published_results(engine, ids))
     summary = summarise_enterprises(enterprises, load_trace_events(engine, ids), cases, results, day)
-    return answer_lookup(query, summary, cases, results, limit)
+    answers = answer_lookup(query, summary, cases, results, limit)
+    latest = latest_uploads(engine, [a["enterprise_id"] for a in answers], day)
+    for answer in answers:  # the platforms' evidence: the newest upload of traceability data
+        answer["last_upload"] = latest.get(answer["enterprise_id"])
+    return answers
 
 
 PASSED_RESULTS = ("no_problem",)

@@ -3,6 +3,7 @@
 import pandas as pd
 import streamlit as st
 
+from traceboard import config
 from traceboard.dashboard import charts
 from traceboard.dashboard.state import get_frame, t, today
 from traceboard.data.adoption_targets import load_targets
@@ -16,7 +17,10 @@ from traceboard.metrics.adoption_report import (
     work_list,
 )
 
-FRACTIONS = ("ci_low", "ci_high", "connected_rate", "target", "gap", "rate_year_ago", "change")
+FRACTIONS = (
+    *("ci_low", "ci_high", "connected_rate", "target", "gap", "rate_year_ago", "change"),
+    *("active_rate", "active_ci_low", "active_ci_high"),
+)
 
 
 def _pct(value: float, signed: bool = False) -> str:
@@ -58,10 +62,11 @@ except DateOutOfRange as exc:
     st.warning(t("adoption.out_of_range", message=str(exc)))
     st.stop()
 targets = load_targets()
-view = prepare_adoption_view(frame, day, targets, sector, department)
+window = config.active_window_days()
+view = prepare_adoption_view(frame, day, targets, sector, department, window)
 
 total = view.total
-cards = st.columns(4)
+cards = st.columns(5)
 cards[0].metric(t("adoption.active"), f"{int(total['total']):,}")
 cards[1].metric(t("adoption.adopted"), f"{int(total['adopted']):,}")
 cards[2].metric(
@@ -75,6 +80,10 @@ cards[3].metric(
     t("adoption.rate"),
     _pct(total["rate"]),
     t("adoption.change", change=_pct(total["change"], signed=True)),
+)
+cards[4].metric(
+    t("adoption.active_card", days=window),
+    f"{int(total['active']):,} ({_pct(total['active_rate'])})",
 )
 st.caption(
     t("adoption.vs_target", target=_pct(total["target"]), gap=_pct(total["gap"], signed=True))
@@ -108,11 +117,30 @@ st.dataframe(
     | {t("adoption.col_rate"): st.column_config.ProgressColumn(format="percent")},
 )
 
+st.subheader(t("adoption.cross_title"))
+st.caption(t("adoption.active_note", days=window))
+cross = pd.DataFrame(
+    {
+        t("adoption.cross_active", days=window): [total["declared_active"], total["undeclared_active"]],
+        t("adoption.cross_silent", days=window): [
+            total["declared_silent"],
+            total["total"] - total["adopted"] - total["undeclared_active"],
+        ],
+    },
+    index=[t("adoption.cross_declared"), t("adoption.cross_undeclared")],
+).astype(int)
+st.dataframe(cross, width="content")
+
 st.subheader(t("adoption.work_list"))
 township = st.selectbox(
     t("adoption.pick_township"), frame.townships["name"].tolist(), key="adoption_township"
 )
-todo = work_list(frame, township, day, scope_mask(frame, sector, department))
+todo = work_list(frame, township, day, scope_mask(frame, sector, department), window)
+todo["reason"] = (
+    todo["reason"]
+    .map({r: t(f"adoption.reason_{r}", days=window) for r in ("not_adopted", "silent")})
+    .astype(object)
+)
 if todo.empty:
     st.success(t("adoption.work_none", township=township))
 else:

@@ -26,7 +26,7 @@ from traceboard.services.assessment import (
 )
 
 KINDS = ("department", "township")
-UNIT_COLUMNS = ("rank", "unit", "score", "grade", "change", "note")
+UNIT_COLUMNS = ("rank", "unit", "role", "score", "grade", "change", "note")
 
 st.title(t("assessment.title"))
 actor = signed_in_actor("assessment")
@@ -79,9 +79,16 @@ def grading_note(unit) -> str:
     return t("assessment.note_not_graded", weight=weight, minimum=minimum)
 
 
+def role_name(kind: str, role: str) -> str:
+    """The unit's class (牵头部门, 配合部门) in the session's language; "" when the set has none."""
+    return view.sets[kind].role_name(role, english=language() != "zh")
+
+
 def ranking(kind: str):
     units = view.result.units[view.result.units["unit_kind"] == kind]
-    table = units.assign(note=[grading_note(u) for u in units.itertuples()])[list(UNIT_COLUMNS)]
+    table = units.assign(
+        note=[grading_note(u) for u in units.itertuples()], role=[role_name(kind, r) for r in units["role"]]
+    )[list(UNIT_COLUMNS)]
     return table.rename(columns={c: t(f"assessment.col_{c}") for c in UNIT_COLUMNS})
 
 

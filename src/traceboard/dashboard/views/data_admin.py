@@ -24,6 +24,7 @@ from traceboard.files.importers import (
     render_errors,
 )
 from traceboard.files.isolated_parse import ParserFailed, run_isolated
+from traceboard.services.platform_feeds import FeedRejected, UnreadableFeed, ingest_feed
 from traceboard.services.record_entry import cells_of, entry_fields, records_for_entry, save_entry
 
 PREVIEW_ROWS = 20
@@ -136,6 +137,29 @@ def confirm_import(validation) -> None:
     st.rerun()
 
 
+def ingest_platform_feed(upload) -> None:
+    """The same service as ``traceboard platform ingest``: all rows or none, problems by row and column."""
+    try:
+        summary = ingest_feed(engine, actor, upload.getvalue(), upload.name)
+    except UnreadableFeed as exc:
+        st.error(t("data_admin.unreadable", reason=str(exc)))
+    except PermissionDenied as exc:
+        st.error(str(exc))
+    except FeedRejected as exc:
+        st.error(t("data_admin.feed_rejected", file=exc.file, count=len(exc.problems)))
+        shown = exc.problems.head(FAULTY_ROWS_SHOWN)
+        shown.columns = [t(f"data_admin.col_{c}") for c in ("row", "column", "value", "reason")]
+        st.dataframe(shown, hide_index=True, width="stretch")
+    else:
+        c = summary.counts
+        st.session_state["data_admin_flash"] = (
+            t("data_admin.feed_done", file=summary.file, added=c["added"], updated=c["updated"])
+            if summary.changed
+            else t("data_admin.nothing_changed", unchanged=c["unchanged"])
+        )
+        st.rerun()
+
+
 def entry_records(kind: str) -> pd.DataFrame:
     try:
         key = ("entry", actor.username, actor.role, kind)
@@ -206,14 +230,21 @@ def entry_form(kind: str) -> None:
     st.rerun()
 
 
-tab_import, tab_entry, tab_templates, tab_export = st.tabs(
+tab_import, tab_feeds, tab_entry, tab_templates, tab_export = st.tabs(
     [
         t("data_admin.tab_import"),
+        t("data_admin.tab_feeds"),
         t("data_admin.tab_entry"),
         t("data_admin.tab_templates"),
         t("data_admin.tab_export"),
     ]
 )
+
+with tab_feeds:
+    st.caption(t("data_admin.feed_note"))
+    feed = st.file_uploader(t("data_admin.feed_upload"), type=["jsonl", "json", "csv"], key="feed_upload")
+    if feed is not None and st.button(t("data_admin.feed_confirm"), type="primary", key="feed_confirm"):
+        ingest_platform_feed(feed)
 
 with tab_import:
     kind = st.selectbox(t("data_admin.kind"), KINDS, format_func=kind_label, key="import_kind")

@@ -51,6 +51,9 @@ for answer in answers:
         cols[2].metric(t("public_lookup.procurement"), yes_no("procurement", answer["procurement"]["ok"]))
         if answer["connected"]:
             st.caption(t("public_lookup.connected"))
+        if answer.get("last_upload"):
+            uploaded_on, platform = answer["last_upload"]
+            st.caption(t("public_lookup.last_upload", day=uploaded_on.isoformat(), platform=platform))
         if answer["cases"]:
             st.markdown(f"**{t('public_lookup.cases')}**")
             show(answer["cases"], CASE_COLUMNS)

@@ -1,0 +1,58 @@
+"""``traceboard platform``: the traceability platforms and their feeds.
+
+Exit codes of ``ingest``: 0 ingested (or nothing to change), 1 problems (one
+line per problem on stdout, nothing written), 2 unreadable file.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from traceboard.cli.common import CommandError, acting_user, as_option, get_engine
+from traceboard.services.platform_feeds import FeedRejected, UnreadableFeed, ingest_feed, list_platforms
+
+
+@click.group("platform")
+def platform_group() -> None:
+    """Traceability platforms (追溯平台) and the uploads they report."""
+
+
+@platform_group.command("list")
+def list_cmd() -> None:
+    """Print the platforms: code, a tab, the Chinese name; one per line."""
+    for row in list_platforms(get_engine()).itertuples(index=False):
+        click.echo(f"{row.code}\t{row.name}")
+
+
+@platform_group.command("ingest")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@as_option
+def ingest_cmd(file: Path, acting_as) -> None:
+    """Ingest a platform feed (JSON Lines or CSV, docs/platform-exchange.md): all rows or none.
+
+    \b
+    The same platform, enterprise and day again replaces the earlier figures;
+    ingesting the same file twice changes nothing.
+    Exit 0: ingested; exit 1: problems, one line each as `FILE, row N, column 'value': reason`
+    — nothing written; exit 2: the file cannot be read.
+    """
+    actor = acting_user(acting_as, "register.manage")
+    try:
+        content = file.read_bytes()
+    except OSError as exc:
+        raise CommandError(f"cannot read {file}: {exc.strerror}", exit_code=2) from None
+    try:
+        summary = ingest_feed(get_engine(), actor, content, file.name)
+    except UnreadableFeed as exc:
+        raise CommandError(str(exc), exit_code=2) from None
+    except FeedRejected as exc:
+        for line in exc.lines():
+            click.echo(line)
+        raise CommandError(str(exc)) from None
+    click.echo(summary.describe())
+
+
+def register(group: click.Group) -> None:
+    group.add_command(platform_group)

@@ -1,0 +1,311 @@
+"""Reading a platform feed: JSON Lines or CSV, as described in docs/platform-exchange.md.
+
+    feed = read_feed(content, "hunan-2026-10-31.jsonl", today)
+    feed.rows      # platform, uscc, day, records, batches, items, row (the file's row number)
+    feed.problems  # row, column, value, reason — empty when every row is well formed
+
+This module checks what a file can say on its own (shape, types, dates,
+numbers, item names); whether the platform and the credit code are known is
+the record's business (``services.platform_feeds``). Nothing is dropped: a
+row is either in ``rows`` or named in ``problems``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import json
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from traceboard.data.models import TRACE_ITEMS
+
+FIELDS = ("platform", "uscc", "date", "records", "batches", "items")
+REQUIRED = ("platform", "uscc", "date", "records")
+CSV_HEADERS = {
+    "平台": "platform",
+    "统一社会信用代码": "uscc",
+    "日期": "date",
+    "上传记录数": "records",
+    "批次数": "batches",
+    "数据项": "items",
+}
+HEADER_OF = {field: header for header, field in CSV_HEADERS.items()}
+ITEM_NAMES_ZH = dict(zip(TRACE_ITEMS, ("主体", "产品", "批次", "交易", "时间", "地点"), strict=True))
+ITEM_BIT = {name: 1 << i for i, name in enumerate(TRACE_ITEMS)}
+ITEM_BIT_ZH = {ITEM_NAMES_ZH[name]: bit for name, bit in ITEM_BIT.items()}
+MAX_COUNT = 2**31 - 1
+PROBLEM_COLUMNS = ["row", "column", "value", "reason"]
+
+
+class UnreadableFeed(ValueError):
+    """The file is not a feed at all (encoding, format, missing headers); names the file."""
+
+
+@dataclass(frozen=True)
+class Feed:
+    """A parsed feed: ``rows`` (well-formed rows) and ``problems`` (what is wrong, by row and column).
+
+    ``rows``: ``row`` (int, the row's number in the file: line for JSON
+    Lines, spreadsheet row with the header as row 1 for CSV), ``platform``,
+    ``uscc`` (str), ``day`` (ISO date str), ``records`` (int64), ``batches``
+    (float, NaN when absent), ``items`` (float bit mask over TRACE_ITEMS,
+    NaN when absent).
+    """
+
+    file: str
+    sha256: str
+    format: str
+    rows: pd.DataFrame
+    problems: pd.DataFrame
+
+    @property
+    def ok(self) -> bool:
+        return self.problems.empty
+
+    def column_name(self, field: str) -> str:
+        """How the file names a field: the JSON key, or the CSV's Chinese header."""
+        return HEADER_OF[field] if self.format == "csv" else field
+
+
+def read_feed(content: bytes, filename: str, today: dt.date | None = None) -> Feed:
+    """Parse a feed file (``.jsonl``/``.json`` or ``.csv`` by name, else by its first character)."""
+    sha256 = hashlib.sha256(content).hexdigest()
+    fmt = _format(content, filename)
+    text = _decode(content, filename)
+    raw, problems = _jsonl_cells(text) if fmt == "jsonl" else _csv_cells(text, filename)
+    rows, more = _check_cells(raw, fmt, today or dt.date.today())
+    problems = pd.concat([problems, more], ignore_index=True) if len(more) else problems
+    problems = problems.sort_values(["row", "column"], kind="stable", ignore_index=True)
+    return Feed(filename, sha256, fmt, rows, problems)
+
+
+def _format(content: bytes, filename: str) -> str:
+    name = filename.lower()
+    if name.endswith((".jsonl", ".json", ".ndjson")):
+        return "jsonl"
+    if name.endswith(".csv"):
+        return "csv"
+    return "jsonl" if content.lstrip(b"\xef\xbb\xbf \r\n\t")[:1] == b"{" else "csv"
+
+
+def _decode(content: bytes, filename: str) -> str:
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return content.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise UnreadableFeed(f"{filename}: neither UTF-8 nor GB18030 text")
+
+
+def _problems(rows) -> pd.DataFrame:
+    return pd.DataFrame(list(rows), columns=PROBLEM_COLUMNS)
+
+
+def _jsonl_cells(text: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """One object per non-blank line → a frame of raw values (objects), with the line numbers."""
+    lines = text.splitlines()
+    numbers = [i for i, line in enumerate(lines, 1) if line.strip()]
+    bodies = [lines[i - 1] for i in numbers]
+    objects = None
+    try:  # fast path: the whole file as one JSON array, one call into the C decoder
+        parsed = json.loads("[" + ",".join(bodies) + "]")
+        if len(parsed) == len(bodies) and all(type(o) is dict for o in parsed):
+            objects = parsed
+    except ValueError:
+        pass
+    problems = []
+    if objects is None:  # find the lines that are not one JSON object each
+        objects, kept = [], []
+        for number, body in zip(numbers, bodies, strict=True):
+            try:
+                value = json.loads(body)
+            except ValueError as exc:
+                problems.append((number, "", body[:60], f"not valid JSON: {exc.args[0].split(':')[0]}"))
+                continue
+            if type(value) is not dict:
+                problems.append((number, "", body[:60], "not a JSON object"))
+                continue
+            objects.append(value)
+            kept.append(number)
+        numbers = kept
+    known = set(FIELDS)
+    for number, obj in zip(numbers, objects, strict=True):
+        if not known.issuperset(obj):
+            for key in sorted(set(obj) - known):
+                problems.append(
+                    (number, key, str(obj[key])[:60], f"unknown field (expected {', '.join(FIELDS)})")
+                )
+    cells = pd.DataFrame({f: pd.Series([o.get(f) for o in objects], dtype=object) for f in FIELDS})
+    cells.insert(0, "row", np.asarray(numbers, dtype=np.int64))
+    return cells, _problems(problems)
+
+
+def _csv_cells(text: str, filename: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    try:
+        table = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skipinitialspace=True)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise UnreadableFeed(f"{filename}: not a CSV feed ({str(exc).strip().splitlines()[0]})") from None
+    headers = [str(h).strip() for h in table.columns]
+    table.columns = headers
+    missing = [h for h, f in CSV_HEADERS.items() if f in REQUIRED and h not in headers]
+    if missing:
+        raise UnreadableFeed(f"{filename}: missing column(s) {', '.join(missing)} (row 1, the header)")
+    problems = [
+        (1, h, h, f"unknown column (expected {', '.join(CSV_HEADERS)})")
+        for h in headers
+        if h not in CSV_HEADERS
+    ]
+    cells = pd.DataFrame({f: table.get(HEADER_OF[f]) for f in FIELDS})
+    cells = cells.replace({"": None})
+    cells.insert(0, "row", np.arange(2, len(table) + 2, dtype=np.int64))
+    return cells, _problems(problems)
+
+
+def _check_cells(cells: pd.DataFrame, fmt: str, today: dt.date) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Typed rows and the problems of the raw cells (vectorised over the rows)."""
+    name = (lambda f: HEADER_OF[f]) if fmt == "csv" else (lambda f: f)
+    bad = np.zeros(len(cells), dtype=bool)
+    found: list[pd.DataFrame] = []
+
+    def flag(mask: np.ndarray, field: str, reason: str) -> None:
+        nonlocal bad
+        mask = np.asarray(mask, dtype=bool) & ~bad
+        if mask.any():
+            values = cells.loc[mask, field].map(lambda v: "" if v is None else str(v)[:60])
+            found.append(
+                pd.DataFrame(
+                    {"row": cells.loc[mask, "row"], "column": name(field), "value": values, "reason": reason}
+                )
+            )
+            bad |= mask
+
+    for field in REQUIRED:
+        flag(cells[field].isna().to_numpy(), field, "missing")
+
+    def text_of(field: str) -> pd.Series:
+        values = cells[field]
+        is_text = values.map(lambda v: isinstance(v, str)).to_numpy()
+        flag(values.notna().to_numpy() & ~is_text, field, "must be text")
+        return values.where(is_text, "").astype(str).str.strip()
+
+    platform = text_of("platform")
+    uscc = text_of("uscc").str.upper()
+    flag(
+        (uscc.str.len() != 18).to_numpy() & cells["uscc"].notna().to_numpy(),
+        "uscc",
+        "not an 18-character credit code",
+    )
+    date_text = text_of("date")
+    parsed = pd.to_datetime(date_text, format="%Y-%m-%d", errors="coerce")
+    flag(
+        parsed.isna().to_numpy() & cells["date"].notna().to_numpy(),
+        "date",
+        "not a date of the form YYYY-MM-DD",
+    )
+    flag((parsed > pd.Timestamp(today)).to_numpy(), "date", f"after today ({today.isoformat()})")
+    records = _counts(cells["records"], fmt, flag, "records", required=True)
+    batches = _counts(cells["batches"], fmt, flag, "batches", required=False)
+    items = _items(cells["items"], fmt, flag)
+    rows = pd.DataFrame(
+        {
+            "row": cells["row"].to_numpy(),
+            "platform": platform.to_numpy(),
+            "uscc": uscc.to_numpy(),
+            "day": parsed.dt.strftime("%Y-%m-%d").to_numpy(),
+            "records": records,
+            "batches": batches,
+            "items": items,
+        }
+    )
+    rows, duplicates = _without_repeats(rows[~bad], name)
+    problems = (
+        pd.concat([*found, duplicates], ignore_index=True) if found or len(duplicates) else _problems([])
+    )
+    return rows.reset_index(drop=True), problems
+
+
+def _counts(values: pd.Series, fmt: str, flag, field: str, required: bool) -> np.ndarray:
+    """Whole numbers ≥ 0 (JSON integers; CSV digits); NaN where absent and optional."""
+    if fmt == "jsonl":
+        is_int = values.map(lambda v: type(v) is int).to_numpy()
+        flag(values.notna().to_numpy() & ~is_int, field, "must be a whole number")
+        numbers = pd.to_numeric(values.where(is_int), errors="coerce")
+    else:
+        text = values.fillna("").astype(str).str.strip()
+        digits = text.str.fullmatch(r"\d+").to_numpy()
+        flag((text != "").to_numpy() & ~digits, field, "must be a whole number")
+        numbers = pd.to_numeric(text.where(digits, None), errors="coerce")
+    numbers = numbers.astype(float).to_numpy()
+    flag(numbers < 0, field, "must not be negative")
+    flag(numbers > MAX_COUNT, field, f"too large (at most {MAX_COUNT})")
+    if required:
+        return np.nan_to_num(numbers, nan=0).astype(np.int64)
+    return numbers
+
+
+def _items(values: pd.Series, fmt: str, flag) -> np.ndarray:
+    """The bit mask of the items present (NaN where the row does not say)."""
+    mask = np.full(len(values), np.nan)
+    given = values.notna().to_numpy()
+    problems = np.zeros(len(values), dtype=bool)
+    reason = (
+        f"must be an object of {', '.join(TRACE_ITEMS)} with true/false values"
+        if fmt == "jsonl"
+        else f"must list items among {'、'.join(ITEM_NAMES_ZH.values())}, separated by 、 or ,"
+    )
+    for i in np.flatnonzero(given):
+        bits = _item_bits(values.iat[i], fmt)
+        if bits is None:
+            problems[i] = True
+        else:
+            mask[i] = bits
+    flag(problems, "items", reason)
+    return mask
+
+
+def _item_bits(value, fmt: str) -> int | None:
+    if fmt == "jsonl":
+        if type(value) is not dict or not set(value) <= ITEM_BIT.keys():
+            return None
+        if not all(type(v) is bool for v in value.values()):
+            return None
+        return sum(ITEM_BIT[k] for k, v in value.items() if v)
+    names = [p.strip() for p in str(value).replace("，", ",").replace("、", ",").split(",") if p.strip()]
+    if not all(n in ITEM_BIT_ZH or n in ITEM_BIT for n in names):
+        return None
+    return sum({**ITEM_BIT, **ITEM_BIT_ZH}[n] for n in set(names))
+
+
+def _without_repeats(rows: pd.DataFrame, name) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A platform, enterprise and day given twice in one file is ambiguous: every repeat is a problem."""
+    key = ["platform", "uscc", "day"]
+    repeated = rows.duplicated(key, keep="first").to_numpy()
+    if not repeated.any():
+        return rows, _problems([])
+    first_row = rows.groupby(key, sort=False)["row"].transform("first")
+    problems = pd.DataFrame(
+        {
+            "row": rows.loc[repeated, "row"],
+            "column": name("date"),
+            "value": rows.loc[repeated, "day"],
+            "reason": [f"repeats platform, credit code and date of row {r}" for r in first_row[repeated]],
+        }
+    )
+    return rows[~repeated], problems
+
+
+def describe_problems(feed_file: str, problems: pd.DataFrame, limit: int | None = None) -> list[str]:
+    """One line per problem: ``FILE, row N, column 'value': reason`` (the first ``limit``)."""
+    shown = problems if limit is None else problems.head(limit)
+    lines = []
+    for p in shown.itertuples(index=False):
+        column = f", {p.column}" if p.column else ""
+        value = f" {p.value!r}" if p.value else ""
+        lines.append(f"{feed_file}, row {p.row}{column}{value}: {p.reason}")
+    if limit is not None and len(problems) > limit:
+        lines.append(f"… and {len(problems) - limit} more")
+    return lines

@@ -1,0 +1,183 @@
+"""Platform feeds, the use cases both faces share: list the platforms, ingest a feed.
+
+    summary = ingest_feed(engine, actor, content, "hunan-2026-10-31.jsonl")
+
+All or nothing per file: the file is parsed and checked (``files.platform_feed``),
+staged in bulk, checked against the platforms and the register, and merged in
+one transaction with one audit row (file, SHA-256, counts). Any problem —
+malformed row, unknown platform, unknown credit code — rolls everything back
+and is reported by file, row and column (:class:`FeedRejected`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import pandas as pd
+from sqlalchemy import Engine, select
+
+from traceboard.accounts.authz import Actor, require
+from traceboard.data import models as m
+from traceboard.data.audit import record_audit
+from traceboard.data.db import transaction
+from traceboard.data.platform_store import (
+    platforms,
+    stage_uploads,
+    staged_changes,
+    unknown_codes,
+    upsert_staged,
+)
+from traceboard.files.platform_feed import Feed, UnreadableFeed, describe_problems, read_feed
+
+ACTION = "platform.ingest"
+
+
+class FeedRejected(ValueError):
+    """The feed has problems; nothing was written. ``problems``: row, column, value, reason."""
+
+    def __init__(self, file: str, problems: pd.DataFrame) -> None:
+        super().__init__(f"{len(problems)} problem(s) in {file}; nothing was ingested")
+        self.file = file
+        self.problems = problems
+
+    def lines(self, limit: int | None = 50) -> list[str]:
+        return describe_problems(self.file, self.problems, limit)
+
+
+@dataclass(frozen=True)
+class IngestSummary:
+    """What an ingest did: rows ``added``, ``updated``, ``unchanged``; ``previous`` for a repeat."""
+
+    file: str
+    sha256: str
+    format: str
+    rows: int
+    counts: dict[str, int] = field(default_factory=dict)
+    previous: str | None = None
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.counts.get("added") or self.counts.get("updated"))
+
+    def describe(self) -> str:
+        c = self.counts
+        text = (
+            f"{self.file}: {self.rows} rows; added {c.get('added', 0)}, updated {c.get('updated', 0)}, "
+            f"unchanged {c.get('unchanged', 0)}"
+        )
+        if not self.changed:
+            text += "; nothing changed" + (
+                f" (same content ingested {self.previous})" if self.previous else ""
+            )
+        return text
+
+
+def list_platforms(engine: Engine) -> pd.DataFrame:
+    """The platforms in reference order: ``code, name, name_en, sectors``."""
+    return platforms(engine).drop(columns="id")
+
+
+def ingest_feed(
+    engine: Engine, actor: Actor, content: bytes, filename: str, today: dt.date | None = None
+) -> IngestSummary:
+    """Ingest one feed file (JSON Lines or CSV) as ``actor``; raise :class:`FeedRejected` on any problem.
+
+    Raises :class:`~traceboard.files.platform_feed.UnreadableFeed` when the
+    file is not a feed at all. Needs ``register.manage``.
+    """
+    require(actor, "register.manage")
+    feed = read_feed(content, filename, today)
+    with transaction(engine) as session:
+        conn = session.connection()
+        known = platforms(conn)
+        rows, problems = _platform_ids(feed, known)
+        stage_uploads(conn, rows)
+        unknown = unknown_codes(conn)
+        if len(unknown):
+            problems = pd.concat([problems, _unknown_problems(feed, unknown)], ignore_index=True)
+        if len(problems):
+            raise FeedRejected(
+                feed.file, problems.sort_values(["row", "column"], kind="stable", ignore_index=True)
+            )
+        counts = staged_changes(conn)
+        summary = IngestSummary(feed.file, feed.sha256, feed.format, len(rows), counts)
+        if not summary.changed:
+            return IngestSummary(
+                feed.file, feed.sha256, feed.format, len(rows), counts, _previous(session, feed.sha256)
+            )
+        upsert_staged(conn)
+        record_audit(
+            session,
+            actor=actor.username,
+            action=ACTION,
+            entity="platform_upload",
+            entity_id=feed.sha256,
+            after={
+                "file": feed.file,
+                "sha256": feed.sha256,
+                "format": feed.format,
+                "rows": len(rows),
+                "platforms": sorted(rows["platform_code"].unique().tolist()),
+                "first_day": rows["day"].min() if len(rows) else None,
+                "last_day": rows["day"].max() if len(rows) else None,
+            }
+            | counts,
+        )
+    return summary
+
+
+def _platform_ids(feed: Feed, known: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Staging rows with platform ids (platform given by code or Chinese name) and the unknown platforms."""
+    by_code = pd.Series(known["id"].to_numpy(), index=known["code"])
+    by_name = pd.Series(known["id"].to_numpy(), index=known["name"])
+    given = feed.rows["platform"]
+    ids = given.map(by_code).fillna(given.map(by_name))
+    missing = ids.isna().to_numpy()
+    problems = pd.DataFrame(
+        {
+            "row": feed.rows.loc[missing, "row"],
+            "column": feed.column_name("platform"),
+            "value": given[missing],
+            "reason": f"unknown platform (known: {', '.join(known['code'])})",
+        }
+    )
+    ok = feed.rows[~missing]
+    codes = pd.Series(known["code"].to_numpy(), index=known["id"])
+    rows = pd.DataFrame(
+        {
+            "line": ok["row"].to_numpy(),
+            "platform_id": ids[~missing].astype("int64").to_numpy(),
+            "uscc": ok["uscc"].to_numpy(),
+            "day": ok["day"].to_numpy(),
+            "records": ok["records"].to_numpy(),
+            "batches": ok["batches"].to_numpy(),
+            "items": ok["items"].to_numpy(),
+        }
+    )
+    rows["platform_code"] = codes.reindex(rows["platform_id"]).to_numpy()
+    return rows, pd.concat([feed.problems, problems], ignore_index=True) if len(problems) else feed.problems
+
+
+def _unknown_problems(feed: Feed, unknown: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "row": unknown["line"].to_numpy(),
+            "column": feed.column_name("uscc"),
+            "value": unknown["uscc"].to_numpy(),
+            "reason": "credit code not in the register",
+        }
+    )
+
+
+def _previous(session, sha256: str) -> str | None:
+    row = session.execute(
+        select(m.AuditLog.at, m.AuditLog.actor)
+        .where(m.AuditLog.action == ACTION, m.AuditLog.entity_id == sha256)
+        .order_by(m.AuditLog.id.desc())
+        .limit(1)
+    ).first()
+    return f"{row.at:%Y-%m-%d %H:%M} by {row.actor}" if row else None
+
+
+__all__ = ["FeedRejected", "IngestSummary", "UnreadableFeed", "ingest_feed", "list_platforms"]

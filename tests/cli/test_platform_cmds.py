@@ -1,0 +1,228 @@
+"""``traceboard platform list / ingest`` and the active columns of ``traceboard adoption``.
+
+The register is the hand-built world of tests/metrics/adoption_world.py (望春门街道:
+nos. 1, 2, 3, 4, 9; 山枣镇: nos. 5, 6, 7, 8). The feed below is written by hand;
+at 2020-06-30 with the 90-day window (uploads from 2020-04-02 to 2020-06-30 count):
+
+no  town    in operation  declared  uploads                                 active
+1   望春门   yes           yes       2020-01-10 (too old), 2020-06-15 × 12    yes
+2   望春门   yes           no (drop) 2020-05-20 × 4                           yes  (undeclared)
+3   望春门   no (closed)   -         2020-06-01 × 5                           -
+4   望春门   no (from 7-1) -         2020-06-20 × 2                           -
+9   望春门   yes           yes       2020-04-01 × 8 (91 days back: outside)   no   (silent)
+5   山枣     yes           yes       2020-06-30 × 0 (nothing uploaded)        no   (silent)
+6   山枣     yes           no        none                                     no
+7   山枣     yes           yes       2020-04-02 × 3 (first day of window)     yes
+8   山枣     yes           no        2020-07-01 × 9 (after the date)          no
+
+望春门街道: total 3, adopted 2, active 2 — declared and active 1, silent 1, undeclared 1.
+山枣镇:     total 4, adopted 2, active 1 — declared and active 1, silent 1, undeclared 0.
+"""
+
+import json
+
+import pytest
+from sqlalchemy import func, select
+
+from tests.metrics.adoption_world import CSV_FEED as CSV_TEXT
+from tests.metrics.adoption_world import JSONL_FEED as JSONL_ROWS
+from tests.metrics.adoption_world import USCC
+from traceboard.cli.main import main
+from traceboard.data import models as m
+from traceboard.data.audit import data_version
+from traceboard.data.db import transaction
+
+
+@pytest.fixture
+def feeds(world, tmp_path):
+    with transaction(world) as session:
+        session.add(m.User(username="office1", role="office"))
+        session.add(m.User(username="leader1", role="leader"))
+    jsonl = tmp_path / "hunan-2020-06.jsonl"
+    jsonl.write_text(
+        "\n".join(json.dumps(r, ensure_ascii=False) for r in JSONL_ROWS) + "\n", encoding="utf-8"
+    )
+    csv = tmp_path / "湘潭-2020-06.csv"
+    csv.write_text(CSV_TEXT, encoding="utf-8")
+    return jsonl, csv
+
+
+def uploads(engine) -> list[tuple]:
+    with engine.connect() as conn:
+        return conn.execute(
+            select(
+                m.PlatformUpload.platform_id,
+                m.PlatformUpload.enterprise_id,
+                m.PlatformUpload.day,
+                m.PlatformUpload.records,
+                m.PlatformUpload.batches,
+                m.PlatformUpload.items,
+            ).order_by(m.PlatformUpload.enterprise_id, m.PlatformUpload.day)
+        ).all()
+
+
+def version(engine) -> int:
+    with engine.connect() as conn:
+        return data_version(conn)
+
+
+def township_rows(capsys) -> dict[str, dict[str, str]]:
+    lines = capsys.readouterr().out.splitlines()
+    header = lines[0].split(",")
+    return {row[0]: dict(zip(header, row, strict=True)) for row in (line.split(",") for line in lines[1:])}
+
+
+def test_platform_list_prints_code_tab_name(db_url, capsys):
+    assert main(["platform", "list"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "hunan-important\t湖南省重要产品追溯管理平台"
+    assert "xiangtan\t湘潭市重要产品追溯管理平台" in lines
+    assert len(lines) == 5 and all(len(line.split("\t")) == 2 for line in lines)
+
+
+def test_active_counts_by_township_can_be_recounted_by_hand(world, feeds, capsys):
+    jsonl, csv = feeds
+    assert main(["platform", "ingest", str(jsonl), "--as", "office1"]) == 0
+    assert capsys.readouterr().out.strip() == ("hunan-2020-06.jsonl: 5 rows; added 5, updated 0, unchanged 0")
+    assert main(["platform", "ingest", str(csv), "--as", "office1"]) == 0
+    assert "added 4" in capsys.readouterr().out
+
+    assert main(["adoption", "--by", "township", "--as-of", "2020-06-30", "--format", "csv"]) == 0
+    rows = township_rows(capsys)
+    picked = ("total", "adopted", "active", "declared_active", "declared_silent", "undeclared_active")
+    assert {k: rows["望春门街道"][k] for k in picked} == dict(zip(picked, "322111", strict=True))
+    assert {k: rows["山枣镇"][k] for k in picked} == dict(zip(picked, "421110", strict=True))
+    assert rows["望春门街道"]["active_rate"] == "0.6667" and rows["山枣镇"]["active_rate"] == "0.2500"
+    assert rows["栗山镇"]["total"] == "0" and rows["栗山镇"]["active"] == "0"
+
+    # one day more of window takes in no. 9's upload of 2020-04-01
+    assert (
+        main(
+            [
+                "adoption",
+                "--by",
+                "township",
+                "--as-of",
+                "2020-06-30",
+                "--format",
+                "csv",
+                "--active-days",
+                "91",
+            ]
+        )
+        == 0
+    )
+    assert township_rows(capsys)["望春门街道"]["active"] == "3"
+
+
+def test_the_same_feed_twice_changes_nothing(world, feeds, capsys):
+    jsonl, _ = feeds
+    assert main(["platform", "ingest", str(jsonl), "--as", "office1"]) == 0
+    before, stamp = uploads(world), version(world)
+    capsys.readouterr()
+    assert main(["platform", "ingest", str(jsonl), "--as", "office1"]) == 0
+    out = capsys.readouterr().out
+    assert "added 0, updated 0, unchanged 5; nothing changed (same content ingested " in out
+    assert uploads(world) == before and version(world) == stamp
+    # items present: subject, product, batch (bits 0-2) = 7; transaction false
+    assert [r[5] for r in before if r[3] == 12] == [7]
+
+
+def test_a_later_figure_replaces_the_earlier_one_with_one_audit_row(world, feeds, tmp_path, capsys):
+    jsonl, _ = feeds
+    assert main(["platform", "ingest", str(jsonl), "--as", "office1"]) == 0
+    corrected = tmp_path / "correction.jsonl"
+    corrected.write_text(
+        json.dumps({"platform": "xiangtan", "uscc": USCC[2], "date": "2020-05-20", "records": 6}),
+        encoding="utf-8",
+    )
+    assert main(["platform", "ingest", str(corrected), "--as", "office1"]) == 0
+    assert (
+        capsys.readouterr().out.splitlines()[-1]
+        == "correction.jsonl: 1 rows; added 0, updated 1, unchanged 0"
+    )
+    assert [r[3] for r in uploads(world) if r[1] == 1002] == [6]
+    with world.connect() as conn:
+        audit = conn.execute(
+            select(m.AuditLog.actor, m.AuditLog.entity_id, m.AuditLog.after)
+            .where(m.AuditLog.action == "platform.ingest")
+            .order_by(m.AuditLog.id)
+        ).all()
+    assert len(audit) == 2
+    actor, sha, after = audit[-1]
+    assert actor == "office1" and len(sha) == 64 and after["sha256"] == sha
+    assert (after["rows"], after["added"], after["updated"], after["unchanged"]) == (1, 0, 1, 0)
+    assert after["file"] == "correction.jsonl"
+
+
+def test_one_bad_row_changes_nothing_and_is_named(world, feeds, tmp_path, capsys):
+    _, csv = feeds
+    assert main(["platform", "ingest", str(csv), "--as", "office1"]) == 0
+    before, stamp = uploads(world), version(world)
+    capsys.readouterr()
+    bad = tmp_path / "bad.csv"
+    bad.write_text(CSV_TEXT.replace(USCC[7], "91430381NOTHERE01X"), encoding="utf-8")
+    assert main(["platform", "ingest", str(bad), "--as", "office1"]) == 1
+    out, err = capsys.readouterr()
+    assert out.splitlines() == [
+        "bad.csv, row 4, 统一社会信用代码 '91430381NOTHERE01X': credit code not in the register"
+    ]
+    assert err.strip() == "traceboard: 1 problem(s) in bad.csv; nothing was ingested"
+    assert uploads(world) == before and version(world) == stamp
+
+
+@pytest.mark.parametrize(
+    ("line", "column", "reason"),
+    [
+        (
+            '{"platform": "nowhere", "uscc": "%s", "date": "2020-05-01", "records": 1}',
+            "platform",
+            "unknown platform",
+        ),
+        ('{"platform": "xiangtan", "uscc": "%s", "date": "2020-13-01", "records": 1}', "date", "not a date"),
+        (
+            '{"platform": "xiangtan", "uscc": "%s", "date": "2020-05-01", "records": -2}',
+            "records",
+            "must not be",
+        ),
+        (
+            '{"platform": "xiangtan", "uscc": "%s", "date": "2020-05-01", "records": 1.5}',
+            "records",
+            "whole number",
+        ),
+        ('{"platform": "xiangtan", "uscc": "%s", "date": "2020-05-01"}', "records", "missing"),
+        (
+            '{"platform": "xiangtan", "uscc": "%s", "date": "2020-05-01", "records": 1, "x": 1}',
+            "x",
+            "unknown field",
+        ),
+        (
+            '{"platform": "xiangtan", "uscc": "%s", "date": "2020-05-01", "records": 1, '
+            '"items": {"colour": true}}',
+            "items",
+            "must be an object",
+        ),
+        ('{"platform": "xiangtan", "uscc": "%s", "date": "2020-05-01", "records": 1', "", "not valid JSON"),
+    ],
+)
+def test_malformed_jsonl_rows_are_named_by_line_and_field(
+    world, feeds, tmp_path, capsys, line, column, reason
+):
+    good = json.dumps({"platform": "xiangtan", "uscc": USCC[6], "date": "2020-05-02", "records": 1})
+    path = tmp_path / "feed.jsonl"
+    path.write_text(good + "\n\n" + line % USCC[1] + "\n", encoding="utf-8")
+    assert main(["platform", "ingest", str(path), "--as", "office1"]) == 1
+    (problem,) = capsys.readouterr().out.splitlines()
+    assert problem.startswith(f"feed.jsonl, row 3{', ' + column if column else ''}")
+    assert reason in problem
+    assert uploads(world) == []
+
+
+def test_ingest_needs_the_office(world, feeds, capsys):
+    jsonl, _ = feeds
+    assert main(["platform", "ingest", str(jsonl), "--as", "leader1"]) == 1
+    assert "leader1" in capsys.readouterr().err
+    assert uploads(world) == []
+    with world.connect() as conn:
+        ingests = select(func.count()).select_from(m.AuditLog).where(m.AuditLog.action == "platform.ingest")
+        assert conn.scalar(ingests) == 0
