@@ -34,6 +34,7 @@ ENV PATH=/opt/traceboard/bin:$PATH \
     TRACEBOARD_BACKUP_DIR=/backups
 WORKDIR /app
 USER 10001:10001
+# The health check asks port 8501: keep TRACEBOARD_PORT at its default inside the container.
 EXPOSE 8501
 HEALTHCHECK --interval=15s --timeout=5s --start-period=60s --retries=3 \
     CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8501/_stcore/health', timeout=4)"]

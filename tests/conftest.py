@@ -15,11 +15,12 @@ import os
 import shutil
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 
 from traceboard.cli.common import reset_engines
 from traceboard.data.db import make_engine, transaction
@@ -33,6 +34,17 @@ BACKENDS = ("sqlite", "postgresql")
 
 def _worker() -> str:
     return os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _session_isolated(tmp_path_factory) -> Iterator[None]:
+    """Session fixtures (the migrated templates) write nothing under the developer's var/ either,
+    and every write is signed with a test key (the log's writes are sealed with checkpoints)."""
+    var = tmp_path_factory.mktemp("session-var")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("TRACEBOARD_VAR_DIR", str(var))
+        mp.setenv("TRACEBOARD_AUDIT_KEY", str(var / "audit-key.pem"))
+        yield
 
 
 @pytest.fixture(autouse=True)
@@ -56,21 +68,29 @@ def sqlite_template(tmp_path_factory) -> Path:
     return path
 
 
-@pytest.fixture(scope="session")
-def postgres_database() -> Iterator[str]:
-    admin_url = make_url(os.environ.get("TRACEBOARD_TEST_POSTGRES_URL", DEFAULT_PG))
-    name = f"traceboard_test_{_worker()}_{uuid.uuid4().hex[:8]}"
+@contextmanager
+def initialised_postgres(admin_url: URL, name: str) -> Iterator[str]:
+    """A new, migrated database ``name`` on ``admin_url``'s server (its URL), dropped afterwards."""
     admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     url = admin_url.set(database=name).render_as_string(hide_password=False)
-    engine = make_engine(url)
-    init_database(engine)
-    engine.dispose()
-    yield url
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    try:
+        engine = make_engine(url)
+        init_database(engine)
+        engine.dispose()
+        yield url
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_database() -> Iterator[str]:
+    admin_url = make_url(os.environ.get("TRACEBOARD_TEST_POSTGRES_URL", DEFAULT_PG))
+    with initialised_postgres(admin_url, f"traceboard_test_{_worker()}_{uuid.uuid4().hex[:8]}") as url:
+        yield url
 
 
 def _empty_postgres(url: str, reference) -> None:

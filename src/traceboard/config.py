@@ -51,6 +51,14 @@ def reference_path() -> Path:
     return Path(os.environ.get("TRACEBOARD_REFERENCE", default))
 
 
+def audit_key_path() -> Path:
+    """The Ed25519 key that signs the audit log's checkpoints (``TRACEBOARD_AUDIT_KEY``, else under var/).
+
+    It must live outside the database: whoever holds both can rewrite the log and sign it."""
+    path = os.environ.get("TRACEBOARD_AUDIT_KEY", "").strip()
+    return Path(path) if path else var_dir() / "audit-key.pem"
+
+
 def active_window_days() -> int:
     """Days of the active-traceability window (``TRACEBOARD_ACTIVE_DAYS``, default 90)."""
     text = os.environ.get("TRACEBOARD_ACTIVE_DAYS", "").strip()

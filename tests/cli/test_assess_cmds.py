@@ -102,7 +102,15 @@ def test_a_unit_without_enough_applicable_points_is_shown_not_graded(
         text = (sets / name).read_text(encoding="utf-8")
         (tmp_path / name).write_text(text.replace("min_applicable_weight = 60", "min_applicable_weight = 90"))
     monkeypatch.setattr("traceboard.data.assessment_config.assessment_dir", lambda: tmp_path)
-    assert main(BASE) == 0
+    pdf, xlsx = tmp_path / "kh.pdf", tmp_path / "kh.xlsx"
+    assert main([*BASE, "--pdf", str(pdf), "--xlsx", str(xlsx)]) == 0
+    text = re.sub(r"\s+", "", pdf_text(pdf.read_bytes()))
+    assert (
+        "不予评定11个" in text
+        and "市财政局：配合部门；适用指标合计80分，不足90分，不予评定、不参加排名。" in text
+    )
+    notes = [row[6].value for row in openpyxl.load_workbook(xlsx)["排名"].iter_rows(min_row=3)]
+    assert sum("不足 90 分" in n for n in notes) == 11
     ungraded = [line for line in capsys.readouterr().out.splitlines() if "不予评定" in line.split()]
     assert len(ungraded) == 11 and all(
         "部门（配合部门）" in row for row in ungraded

@@ -206,10 +206,14 @@ def test_publish_writes_the_site_and_lookup_answers(capsys, seeded, tmp_path):
     code, _, err = run(capsys, "publish", "--out", str(tmp_path / "site"), "--as", "wang")
     assert code == 1 and "may not site.publish" in err
     code, out, err = run(capsys, "publish", "--out", str(tmp_path / "site"), "--as", "li")
-    assert (code, out.strip()) == (0, f"7 files written to {tmp_path / 'site'}"), err
+    assert (code, out.strip()) == (0, f"8 files written to {tmp_path / 'site'}"), err
     first = {p.name: p.read_bytes() for p in (tmp_path / "site").iterdir() if p.is_file()}
     run(capsys, "publish", "--out", str(tmp_path / "site"), "--as", "li")
-    assert {p.name: p.read_bytes() for p in (tmp_path / "site").iterdir() if p.is_file()} == first
+    again = {p.name: p.read_bytes() for p in (tmp_path / "site").iterdir() if p.is_file()}
+    # same record, same bytes; the audit checkpoint is the log's at each publication (which it records)
+    checkpoints = [json.loads(files.pop("audit-checkpoint.json")) for files in (first, again)]
+    assert again == first
+    assert checkpoints[1]["rows"] == checkpoints[0]["rows"] + 1 and checkpoints[0]["public_key"]
     feed = ET.fromstring(first["alerts.atom"])
     assert feed.find("{http://www.w3.org/2005/Atom}link").get("href") == "alerts.atom"
     run(

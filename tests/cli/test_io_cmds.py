@@ -118,6 +118,18 @@ def test_export_csv_with_filters_has_a_bom_and_chinese_headers(engine, office, t
     assert [line.split(",")[0] for line in lines[1:]] == codes(6)[:2]
 
 
+def test_every_export_writes_one_audit_row_personal_data_included(engine, office, tmp_path, capsys):
+    out = tmp_path / "检查人员.csv"
+    assert main(["export", "inspectors", "--format", "csv", "--out", str(out), "--as", office]) == 0
+    with transaction(engine) as session:
+        row = session.scalars(select(m.AuditLog).order_by(m.AuditLog.id.desc())).first()
+    assert (row.actor, row.action, row.entity) == (office, "export", "inspectors")
+    assert row.after == {"format": "csv", "rows": 0, "filters": {}} and out.exists()
+    assert main(["export", "inspectors", "--out", str(tmp_path / "no" / "dir.xlsx"), "--as", office]) != 0
+    with transaction(engine) as session:  # the file could not be written: no row claims it was
+        assert session.scalar(select(func.max(m.AuditLog.id))) == row.id
+
+
 def test_export_rejects_an_unknown_filter_value(engine, office, tmp_path, capsys):
     out = tmp_path / "out.xlsx"
     assert main(["export", "enterprises", "--out", str(out), "--township", "山早镇", "--as", office]) == 1

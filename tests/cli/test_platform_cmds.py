@@ -38,6 +38,7 @@ def feeds(world, tmp_path):
     with transaction(world) as session:
         session.add(m.User(username="office1", role="office"))
         session.add(m.User(username="leader1", role="leader"))
+        session.add(m.User(username="inspector1", role="inspector"))
     jsonl = tmp_path / "hunan-2020-06.jsonl"
     jsonl.write_text(
         "\n".join(json.dumps(r, ensure_ascii=False) for r in JSONL_ROWS) + "\n", encoding="utf-8"
@@ -226,3 +227,23 @@ def test_ingest_needs_the_office(world, feeds, capsys):
     with world.connect() as conn:
         ingests = select(func.count()).select_from(m.AuditLog).where(m.AuditLog.action == "platform.ingest")
         assert conn.scalar(ingests) == 0
+
+
+def test_export_writes_a_feed_that_ingests_back_unchanged(world, feeds, tmp_path, capsys):
+    jsonl, csv = feeds
+    assert main(["platform", "ingest", str(jsonl), "--as", "office1"]) == 0
+    assert main(["platform", "ingest", str(csv), "--as", "office1"]) == 0
+    before = uploads(world)
+    out = tmp_path / "uploads.jsonl"
+    assert main(["platform", "export", "--out", str(out), "--as", "inspector1"]) == 1  # not a reader of all
+    assert main(["platform", "export", "--out", str(out), "--as", "leader1"]) == 0
+    lines = out.read_text(encoding="utf-8").splitlines()
+    assert len(lines) == len(before)
+    first = json.loads(lines[0])
+    assert set(first) <= {"platform", "uscc", "date", "records", "batches", "items"}
+    with world.connect() as conn:
+        assert conn.scalar(select(func.count()).where(m.AuditLog.action == "platform.export")) == 1
+    capsys.readouterr()
+    assert main(["platform", "ingest", str(out), "--as", "office1"]) == 0
+    assert "nothing changed" in capsys.readouterr().out
+    assert uploads(world) == before

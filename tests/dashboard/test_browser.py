@@ -181,3 +181,18 @@ def test_page_in_chromium(signed_in, page, role):
     errors = _shot(tab, page)
     assert tab.locator("h1").first.inner_text() != "登录"
     assert errors == []
+
+
+def test_the_entry_form_in_chromium(signed_in):
+    """数据管理 → 录入/更正: the one-record form as the office sees it."""
+    tab = signed_in("office")
+    nav = tab.locator('[data-testid="stSidebarNav"]')
+    nav.get_by_role("link", name=translate("nav.data_admin"), exact=True).click()
+    _settled(tab)
+    tab.get_by_role("tab", name=translate("data_admin.tab_entry")).click()
+    _settled(tab)
+    save = tab.get_by_role("button", name=translate("data_admin.entry_save"))
+    save.wait_for(timeout=30_000)
+    errors = _shot(tab, "data_admin_entry")
+    assert save.is_visible()
+    assert errors == []

@@ -3,8 +3,9 @@
 import datetime as dt
 
 from sqlalchemy import select
+from streamlit.testing.v1 import AppTest
 
-from tests.dashboard.test_data_admin import open_page
+from tests.dashboard.test_data_admin import DASHBOARD, open_page
 from traceboard.accounts.authz import Actor
 from traceboard.data import models as m
 
@@ -66,3 +67,18 @@ def test_a_faulty_entry_names_the_column_and_saves_nothing(engine):
         ["应报日期", "", "missing"],
     ]
     assert reports(engine) == []
+
+
+def test_the_form_speaks_english_too(engine):
+    # One run with everything set before it: a second run would format the kinds' names outside
+    # the script, where the session's language is not known.
+    at = AppTest.from_file(str(DASHBOARD / "views" / "data_admin.py"), default_timeout=60)
+    at.session_state["actor"] = OFFICE
+    at.session_state["lang"] = "en"
+    at.session_state["entry_kind"] = "duty-records"
+    at.run()
+    assert not at.exception
+    assert any(b.label == "Check and save" for b in at.button)
+    assert widget(at.selectbox, "工作职责").placeholder == "Choose one"
+    assert "工作职责" in widget(at.selectbox, "工作职责").label  # the file's own column names
+    assert "政府采购优先采购可追溯产品" in widget(at.selectbox, "工作职责").options

@@ -8,17 +8,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from tests.conftest import _empty_postgres
+from tests.conftest import _empty_postgres, initialised_postgres
 from tests.files.import_files import HEADER, codes, to_csv
 from traceboard.cli.main import main as cli_main
 from traceboard.dashboard import state
 from traceboard.data import models as m
 from traceboard.data.audit import record_audit
 from traceboard.data.db import make_engine, transaction
-from traceboard.data.migrate import init_database
 
 
 def test_per_data_version_recomputes_only_after_a_change(engine):
@@ -90,19 +88,13 @@ def replica_url(db_url, sqlite_template, reference, tmp_path) -> Iterator[str]:
         yield f"sqlite:///{tmp_path / 'replica.db'}"
         return
     primary = make_url(db_url)
-    name = f"{primary.database}_replica"
-    admin = create_engine(primary, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = primary.set(database=name).render_as_string(hide_password=False)
-    engine = make_engine(url)
-    init_database(engine)
-    engine.dispose()
-    _empty_postgres(url, reference)
-    yield url
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with initialised_postgres(primary, f"{primary.database}_replica") as url:
+        _empty_postgres(url, reference)
+        yield url
+
+
+def import_register(url: str, path: str) -> None:
+    assert cli_main(["--database-url", url, "import", "enterprises", path, "--as", "office1"]) == 0
 
 
 def test_the_frame_is_read_from_the_read_replica_once_it_has_replayed_the_primary(
@@ -111,20 +103,7 @@ def test_the_frame_is_read_from_the_read_replica_once_it_has_replayed_the_primar
     for url in (db_url, replica_url):
         add_office(url)
     # The "replica" holds 4 enterprises the primary lacks, so the frame shows where it was read.
-    assert (
-        cli_main(
-            [
-                "--database-url",
-                replica_url,
-                "import",
-                "enterprises",
-                register_file(tmp_path, 4, 1),
-                "--as",
-                "office1",
-            ]
-        )
-        == 0
-    )
+    import_register(replica_url, register_file(tmp_path, 4, 1))
     monkeypatch.setenv("TRACEBOARD_READ_DATABASE_URL", replica_url)
     assert len(state.get_frame().enterprises) == 4  # replica's version >= primary's: read there
     assert state.get_engine().url.render_as_string(hide_password=False) == db_url  # writes: primary
@@ -132,18 +111,5 @@ def test_the_frame_is_read_from_the_read_replica_once_it_has_replayed_the_primar
     # A change on the primary the replica has not replayed: the frame comes from the primary,
     # so whoever made the change sees it at once.
     for seed in (2, 3):
-        assert (
-            cli_main(
-                [
-                    "--database-url",
-                    db_url,
-                    "import",
-                    "enterprises",
-                    register_file(tmp_path, 2, seed),
-                    "--as",
-                    "office1",
-                ]
-            )
-            == 0
-        )
+        import_register(db_url, register_file(tmp_path, 2, seed))
     assert sorted(state.get_frame().enterprises["uscc"]) == sorted(codes(2, 2) + codes(2, 3))

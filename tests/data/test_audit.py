@@ -2,6 +2,7 @@ import datetime as dt
 
 from sqlalchemy import select, update
 
+from tests.data.insider import without_append_only_guard
 from traceboard.data.audit import data_version, record_audit, verify_chain
 from traceboard.data.db import transaction
 from traceboard.data.models import AuditLog
@@ -31,7 +32,7 @@ def test_chain_is_intact_and_dates_are_stored_as_text(engine):
 
 def test_an_edited_row_breaks_the_chain_there(engine):
     _write(engine, 4)
-    with transaction(engine) as session:
+    with without_append_only_guard(engine), transaction(engine) as session:
         second = session.scalars(select(AuditLog).order_by(AuditLog.id).offset(1)).first()
         session.execute(update(AuditLog).where(AuditLog.id == second.id).values(actor="someone-else"))
     with transaction(engine) as session:

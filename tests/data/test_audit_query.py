@@ -3,11 +3,12 @@ import datetime as dt
 import pytest
 from sqlalchemy import delete, update
 
+from tests.data.insider import without_append_only_guard
 from traceboard.accounts.authz import Actor, PermissionDenied
 from traceboard.data.audit import record_audit
 from traceboard.data.audit_query import AuditFilter, audit_choices, check_chain, load_audit
 from traceboard.data.db import transaction
-from traceboard.data.models import AuditLog
+from traceboard.data.models import AuditCheckpoint, AuditLog
 
 OFFICE = Actor("o", "office")
 ROWS = [  # actor, action, entity, day
@@ -20,13 +21,16 @@ ROWS = [  # actor, action, entity, day
 
 @pytest.fixture
 def logged(engine):
-    with transaction(engine) as session:  # only these rows (the SQLite template logs its init)
+    # only these rows (the SQLite template logs its init); the append-only guard is set aside
+    with without_append_only_guard(engine), transaction(engine) as session:
         session.execute(delete(AuditLog))
+        session.execute(delete(AuditCheckpoint))
     for i, (actor, action, entity, _day) in enumerate(ROWS):
         with transaction(engine) as session:
             record_audit(session, actor=actor, action=action, entity=entity, entity_id=i, after={"n": i})
-    with transaction(engine) as session:  # put the rows on their days (moments are not hashed…
-        for i, (*_, day) in enumerate(ROWS):  # …except through `at`; the chain check is not the point here)
+    # put the rows on their days (moments are hashed: the chain check is not the point here)
+    with without_append_only_guard(engine), transaction(engine) as session:
+        for i, (*_, day) in enumerate(ROWS):
             at = dt.datetime.combine(day, dt.time(23, 59), dt.UTC)
             session.execute(update(AuditLog).where(AuditLog.entity_id == str(i)).values(at=at))
     return engine

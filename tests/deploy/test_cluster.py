@@ -3,11 +3,12 @@
 ``deploy/cluster.sh start`` (what ``make cluster`` runs) brings up a PostgreSQL database of the
 test's own, two app replicas and Debian's nginx with ``deploy/nginx.conf`` on free loopback ports.
 Two browsers are pinned to different replicas by their route cookie (nginx sets it; which value
-lands where is read from nginx's access log). The test then signs in on both, uploads a register
-on 数据管理 in the first (the upload must reach the replica holding that session: it fails
-without affinity), sees the new enterprises in the second browser's overview, served by the other
-replica from its own cache of the frame, stops the first replica, and signs in again through the
-proxy: the next replica serves, and the record is intact.
+lands where is read from nginx's access log). The test then signs in on both, shows that an
+upload sent to the replica not holding the session is refused (what happens without affinity),
+uploads a register on 数据管理 in the first browser through its own replica, sees the new
+enterprises in the second browser's overview, served by the other replica from its own cache of
+the frame, stops the first replica, and signs in again through the proxy: the next replica
+serves, and the record is intact.
 """
 
 from __future__ import annotations
@@ -30,13 +31,14 @@ from tests.conftest import DEFAULT_PG
 from tests.dashboard.test_browser import _free_port, browser  # noqa: F401 - the fixture
 from tests.files.import_files import HEADER, codes, to_csv
 from traceboard.accounts.accounts import DEMO_PASSWORD
+from traceboard.dashboard.i18n import translate
 from traceboard.data import models as m
 
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "var" / "screenshots"
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 ROUTE = "traceboard_route"
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 class Cluster:
@@ -150,10 +152,11 @@ def count_enterprises(database_url: str) -> int:
 
 def test_sessions_on_two_replicas_share_the_record_and_survive_losing_one(cluster, browser, tmp_path):  # noqa: F811
     first_port, second_port = cluster.ports
+    routes = {port: cluster.route_to(port) for port in cluster.ports}
     tabs = []
     for port in cluster.ports:
         context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
-        context.add_cookies([{"name": ROUTE, "value": cluster.route_to(port), "url": cluster.url}])
+        context.add_cookies([{"name": ROUTE, "value": routes[port], "url": cluster.url}])
         tabs.append(context.new_page())
         tabs[-1].goto(cluster.url, wait_until="commit")  # both replicas run their first page at once
     for tab in tabs:
@@ -169,12 +172,29 @@ def test_sessions_on_two_replicas_share_the_record_and_survive_losing_one(cluste
         for i, code in enumerate(codes(3, seed=2026), start=1)
     ]
     register.write_bytes(to_csv([HEADER, *rows], "utf-8"))
+    upload = first.get_by_label(translate("data_admin.upload")).get_by_test_id("stFileUploaderDropzoneInput")
+
+    # Without affinity the upload is lost: the first session's upload sent to the other replica
+    # (its route cookie swapped for a moment) is refused there, which does not know the session.
     open_page(first, "数据管理")
-    first.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(register))
+    first.context.add_cookies([{"name": ROUTE, "value": routes[second_port], "url": cluster.url}])
+    upload.set_input_files(str(register))
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and not cluster.upstreams(r'"PUT /_stcore/upload_file'):
+        time.sleep(0.2)
+    refused = [line for line in cluster.access_log() if '"PUT /_stcore/upload_file' in line]
+    assert refused and all(f"127.0.0.1:{second_port} status=400" in line for line in refused), refused
+    first.context.add_cookies([{"name": ROUTE, "value": routes[first_port], "url": cluster.url}])
+
+    # With affinity: a fresh page, the same file, the first replica.
+    open_page(first, "总览")
+    open_page(first, "数据管理")
+    upload.set_input_files(str(register))
     first.get_by_role("button", name="确认导入 3 行").click(timeout=30_000)
     first.wait_for_selector("text=导入完成：新增 3 家", timeout=30_000)
     shot(first, "cluster_upload")
-    assert cluster.upstreams(r'"PUT /_stcore/upload_file') == {str(first_port)}
+    accepted = [line for line in cluster.access_log() if '"PUT /_stcore/upload_file' in line][len(refused) :]
+    assert accepted and all(f"127.0.0.1:{first_port} status=204" in line for line in accepted), accepted
 
     # The other replica's session sees the change (its frame cache follows the database).
     assert active_enterprises(second) == before + 3

@@ -7,12 +7,14 @@ reason. The Dockerfile is linted by hadolint (from the lock) and read back with 
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import re
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -208,3 +210,40 @@ def test_nginx_accepts_the_proxy_config_with_the_compose_includes(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert "test is successful" in result.stderr
+
+
+def test_the_backup_service_backs_up_at_start_and_at_the_set_time_and_prunes_old_files(tmp_path):
+    fake = tmp_path / "bin" / "traceboard"
+    fake.parent.mkdir()
+    # Stands in for `traceboard backup --out FILE`: records its arguments in FILE.
+    script = '#!/bin/sh\n[ "$1" = backup ] && [ "$2" = --out ] && echo "$*" > "$3"\n'
+    fake.write_text(script, encoding="utf-8")
+    fake.chmod(0o755)
+    backups = tmp_path / "backups"
+    backups.mkdir()
+    old = backups / "traceboard-20200101-023000.jsonl.gz"
+    old.write_text("old", encoding="utf-8")
+    os.utime(old, (0, 0))
+    at = dt.datetime.now() + dt.timedelta(seconds=3)
+    if at.date() != dt.date.today():
+        pytest.skip("the set time would fall on tomorrow: run again after midnight")
+    env = {
+        "PATH": f"{fake.parent}:/usr/bin:/bin",
+        "TRACEBOARD_BACKUP_DIR": str(backups),
+        "TRACEBOARD_BACKUP_AT": at.strftime("%H:%M:%S"),
+        "TRACEBOARD_BACKUP_KEEP_DAYS": "30",
+    }
+    service = subprocess.Popen([str(DEPLOY / "entrypoint.sh"), "backup-nightly"], env=env)
+    try:
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline and len(list(backups.glob("traceboard-*.jsonl.gz"))) < 2:
+            time.sleep(0.2)
+    finally:
+        service.kill()
+        service.wait()
+    made = sorted(backups.glob("traceboard-*.jsonl.gz"))
+    assert not old.exists()  # older than the days kept
+    assert len(made) == 2  # one at start, one at the set time
+    for path in made:
+        assert path.read_text(encoding="utf-8") == f"backup --out {path}\n"
+        assert path.stat().st_mode & 0o077 == 0  # owner-only

@@ -81,23 +81,49 @@ def test_too_few_results_fall_back_to_rules_said_as_such():
 
 
 def test_model_trained_on_the_demo_city_beats_random_on_the_held_out_year(engine):
-    from traceboard.data.frame import to_day
+    from traceboard.data.frame import load_register_frame, to_day
     from traceboard.data.sampling_frames import load_checks
     from traceboard.demo import generate_demo
+    from traceboard.sampling.frames import upload_rows
     from traceboard.services.sampling import sampling_frame
 
     generate_demo(engine, enterprises=20_000, seed=11)
     on = dt.date(2026, 10, 31)
-    frame = sampling_frame(engine, on)
+    register = load_register_frame(engine)
+    frame = sampling_frame(engine, on, register)
+    uploads = upload_rows(register)  # the demo's feeds: silence and missing items as features
     past = load_checks(engine)
     past = past[past["day"] < to_day(on)]
-    features = check_features(frame, past)
-    report, out = fit_risk_classes(
-        features, current_features(frame, past, to_day(on)), frame["blacklisted"].to_numpy(), random_state=0
-    )
+    features = check_features(frame, past, uploads)
+    current = current_features(frame, past, to_day(on), uploads)
+    assert current["silent"].sum() > 0 and features["items_missing"].max() > 0
+    report, out = fit_risk_classes(features, current, frame["blacklisted"].to_numpy(), random_state=0)
     v = report["validation"]
     assert report["method"] == "logistic" and v["test_year"] == 2026 and v["train_years"] == [2018, 2025]
     assert v["roc_auc"] > 0.5 and v["top20_found"] > v["top20_random"]
     assert v["brier"] < v["brier_base_rate"]
     assert (out.loc[frame["blacklisted"].to_numpy(), "risk_class"] == "D").all()
     assert sum(report["class_counts"].values()) == len(frame)
+
+
+def test_silence_and_missing_items_come_from_the_90_days_before_a_check():
+    # enterprise 1 adopted on day 100; the feeds reach the record on day 150
+    uploads = pd.DataFrame(
+        {
+            "enterprise_id": [3, 1, 1, 1],
+            "day": [150, 180, 300, 390],
+            "records": [5, 4, 0, 2],
+            "items": [-1, 0b000111, 0b111111, -1],  # day 180: subject, product, batch only
+        }
+    )
+    f = check_features(enterprises(), checks(), uploads)  # checks in day order: 1@90, 1@200, 2@250, 1@400
+    # day 90: no feed yet, nothing judged; day 200: uploaded on 180 (half the items)
+    assert f.iloc[0][["silent", "items_missing"]].tolist() == [0, 0]
+    assert f.iloc[1][["silent", "items_missing"]].tolist() == [0, 0.5]
+    assert f.iloc[2]["silent"] == 0  # never declared: not silent, whatever it uploads
+    # day 400: the 90 days before (310–399) hold day 390 (items not said); day 300 had 0 records
+    assert f.iloc[3][["silent", "items_missing"]].tolist() == [0, 0]
+    now = current_features(enterprises(), checks(), 380, uploads).set_index(pd.Index([1, 2, 3]))
+    # day 380: enterprise 1's last upload with records was day 180, 200 days back; no. 3's day 150
+    assert now["silent"].tolist() == [1, 0, 1]
+    assert check_features(enterprises(), checks())["silent"].eq(0).all()  # without feeds

@@ -40,7 +40,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "site.publish": frozenset({"publicity"}),
     "assessment.run": frozenset({"office"}),
     "assessment.lock": frozenset({"leader"}),
-    "audit.read": frozenset({"office", "leader", "admin"}),
+    "audit.read": frozenset({"office", "leader", "admin"}),  # also: write a checkpoint of the log
+    "record.backup": frozenset({"admin"}),  # a backup holds everything, password hashes included
     "users.manage": frozenset({"admin"}),
 }
 DEPARTMENT_SCOPED = frozenset(

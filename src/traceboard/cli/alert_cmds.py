@@ -20,9 +20,9 @@ from traceboard.cli.common import (
     echo_frame,
     get_engine,
 )
-from traceboard.files.site_writer import write_site
 from traceboard.services import blacklist as actions
 from traceboard.services import public
+from traceboard.services.audit_trail import publish_site
 from traceboard.services.blacklist import (
     ALERT_LISTING,
     NotFound,
@@ -142,13 +142,15 @@ def alert_show_cmd(fmt) -> None:
 @as_option
 @refusals
 def publish_cmd(out, as_of, base_url, acting_as) -> None:
-    """Write the public site (HTML, Atom, JSON, CSV) into DIR: same record, same bytes."""
-    acting_user(acting_as, "site.publish")
+    """Write the public site (HTML, Atom, JSON, CSV) into DIR: same record, same bytes.
+
+    Also audit-checkpoint.json: the audit log's signed checkpoint at publication, with the
+    public key, so that anyone who saves it can later check the city's log against it."""
+    actor = acting_user(acting_as, "site.publish")
     if base_url and not base_url.endswith("/"):
         base_url += "/"
     settings = SiteSettings(base_url=base_url)
-    files = public.build_site(get_engine(), as_of.date() if as_of else None, settings)
-    written = write_site(files, out)
+    written = publish_site(get_engine(), actor, out, as_of.date() if as_of else None, settings)
     click.echo(f"{len(written)} files written to {out}")
 
 

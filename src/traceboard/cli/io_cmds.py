@@ -21,6 +21,7 @@ from traceboard.files.importers import (
     render_errors,
 )
 from traceboard.files.read_limits import TooLarge, check_file_size, describe_caps
+from traceboard.services.audit_trail import record_export
 
 KIND = click.Choice(KINDS)
 
@@ -103,7 +104,13 @@ def export_cmd(kind: str, fmt: str, out: Path, acting_as, **filters) -> None:
         table = export_table(get_engine(), actor, kind, chosen)
     except ExportError as exc:
         raise CommandError(str(exc)) from None
-    out.write_bytes(to_file_bytes(table, fmt, SPECS[kind].title))
+    content = to_file_bytes(table, fmt, SPECS[kind].title)
+    try:  # the file is written inside the audit row's transaction: no row claims a file never written
+        record_export(
+            get_engine(), actor, kind, fmt, len(table), chosen, deliver=lambda: out.write_bytes(content)
+        )
+    except OSError as exc:
+        raise CommandError(f"cannot write {out}: {exc.strerror or exc}") from None
     click.echo(f"{kind}: {len(table)} rows written to {out}")
 
 

@@ -11,12 +11,12 @@ from traceboard.cli import (
     adoption_cmds,
     alert_cmds,
     assess_cmds,
+    audit_cmds,
     bench_cmds,
     blacklist_cmds,
     draw_cmds,
     io_cmds,
     platform_cmds,
-    record_cmds,
     setup_cmds,
     timetable_cmds,
     user_cmds,
@@ -24,13 +24,14 @@ from traceboard.cli import (
 from traceboard.cli.common import CommandError
 from traceboard.data.db import DatabaseUnavailable
 from traceboard.data.reference import ReferenceError
+from traceboard.services.audit_trail import AuditKeyError, AuditSealError
 
 # Each module registers its commands on the group; add new areas here.
 COMMAND_MODULES = (
     setup_cmds,
     bench_cmds,
     user_cmds,
-    record_cmds,
+    audit_cmds,
     io_cmds,
     blacklist_cmds,
     alert_cmds,
@@ -69,10 +70,10 @@ def main(argv: list[str] | None = None) -> int:
     except click.ClickException as exc:
         exc.show()
         return exc.exit_code
-    except PermissionDenied as exc:
+    except (PermissionDenied, AuditSealError) as exc:
         click.echo(f"traceboard: {exc}", err=True)
         return 1
-    except (DatabaseUnavailable, ReferenceError) as exc:
+    except (DatabaseUnavailable, ReferenceError, AuditKeyError) as exc:
         click.echo(f"traceboard: {exc}", err=True)
         return 2
     return result if isinstance(result, int) else 0

@@ -11,7 +11,13 @@ from pathlib import Path
 import click
 
 from traceboard.cli.common import CommandError, acting_user, as_option, get_engine
-from traceboard.services.platform_feeds import FeedRejected, UnreadableFeed, ingest_feed, list_platforms
+from traceboard.services.platform_feeds import (
+    FeedRejected,
+    UnreadableFeed,
+    export_feed,
+    ingest_feed,
+    list_platforms,
+)
 
 
 @click.group("platform")
@@ -52,6 +58,18 @@ def ingest_cmd(file: Path, acting_as) -> None:
             click.echo(line)
         raise CommandError(str(exc)) from None
     click.echo(summary.describe())
+
+
+@platform_group.command("export")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True, metavar="FILE.jsonl")
+@as_option
+def export_cmd(out: Path, acting_as) -> None:
+    """Write every recorded upload as a feed (JSON Lines) that `platform ingest` reads back."""
+    actor = acting_user(acting_as, "register.export")
+    content = export_feed(get_engine(), actor)
+    out.write_bytes(content)
+    rows = content.count(b"\n")
+    click.echo(f"platform uploads: {rows} rows written to {out}")
 
 
 def register(group: click.Group) -> None:

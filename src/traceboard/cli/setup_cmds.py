@@ -20,6 +20,11 @@ def init_cmd() -> None:
     click.echo(
         f"schema {before} → {result.revision_after}; reference rows changed: {result.reference_changes}"
     )
+    if result.audit_key is not None:
+        click.echo(
+            f"audit signing key created: {result.audit_key} (owner-only; keep it off the database "
+            "server's backups, and a copy somewhere safe)"
+        )
 
 
 @click.command("demo")

@@ -9,7 +9,8 @@ FONT = "Noto Sans CJK SC, Microsoft YaHei, PingFang SC, sans-serif"
 GRADE_COLOURS = {"优秀": "#2e7d32", "良好": "#1565c0", "合格": "#f9a825", "不合格": "#c62828"}
 
 
-def _layout(fig: go.Figure, title: str, height: int = 360) -> go.Figure:
+def titled_layout(fig: go.Figure, title: str, height: int = 360) -> go.Figure:
+    """The assessment and timetable pages' look: title, CJK font, white plot, legend below."""
     fig.update_layout(
         title=title,
         font_family=FONT,
@@ -27,7 +28,7 @@ def grade_distribution(counts: pd.DataFrame, labels: dict[str, str], title: str)
     for column in counts.columns:
         fig.add_bar(x=[str(g) for g in counts.index], y=counts[column], name=labels.get(column, column))
     fig.update_layout(barmode="group")
-    return _layout(fig, title)
+    return titled_layout(fig, title)
 
 
 def radar(profile: pd.DataFrame, names: pd.Series, labels: dict[str, str], title: str) -> go.Figure:
@@ -40,7 +41,7 @@ def radar(profile: pd.DataFrame, names: pd.Series, labels: dict[str, str], title
             r=values + values[:1], theta=theta, name=labels[column], line_color=colour, fill="toself"
         )
     fig.update_layout(polar={"radialaxis": {"range": [0, 100], "ticksuffix": "%"}})
-    return _layout(fig, title, height=460)
+    return titled_layout(fig, title, height=460)
 
 
 def change_bars(units: pd.DataFrame, title: str) -> go.Figure:
@@ -48,7 +49,7 @@ def change_bars(units: pd.DataFrame, title: str) -> go.Figure:
     data = units.dropna(subset=["change"]).sort_values("change")
     colours = ["#2e7d32" if c >= 0 else "#c62828" for c in data["change"]]
     fig = go.Figure(go.Bar(x=data["change"], y=data["unit"], orientation="h", marker_color=colours))
-    return _layout(fig, title, height=max(300, 22 * len(data) + 100))
+    return titled_layout(fig, title, height=max(300, 22 * len(data) + 100))
 
 
 def history_lines(history: pd.DataFrame, labels: dict[str, str], title: str) -> go.Figure:
@@ -66,4 +67,4 @@ def history_lines(history: pd.DataFrame, labels: dict[str, str], title: str) -> 
     )
     fig.update_yaxes(range=[0, 100])
     fig.update_xaxes(dtick=1)
-    return _layout(fig, title)
+    return titled_layout(fig, title)

@@ -7,23 +7,10 @@ import datetime as dt
 import pandas as pd
 import plotly.graph_objects as go
 
-from traceboard.dashboard.assessment_charts import FONT
+from traceboard.dashboard.assessment_charts import titled_layout
 
 HOVER = "%{y}<br>%{text}<br>%{x|%Y-%m-%d}"
 STATUS_COLOURS = {"on_time": "#2e7d32", "late": "#ef6c00", "overdue": "#c62828", "not_due": "#90a4ae"}
-
-
-def _layout(fig: go.Figure, title: str, height: int) -> go.Figure:
-    fig.update_layout(
-        title=title,
-        font_family=FONT,
-        height=height,
-        margin={"l": 10, "r": 10, "t": 50, "b": 10},
-        plot_bgcolor="white",
-        legend={"orientation": "h", "y": -0.12},
-    )
-    fig.update_xaxes(gridcolor="#eceff1")
-    return fig
 
 
 def milestone_timeline(
@@ -62,7 +49,8 @@ def milestone_timeline(
     )  # fmt: skip
     fig.add_vline(x=pd.Timestamp(as_of).timestamp() * 1000, line_dash="dot", line_color="#546e7a")
     fig.update_yaxes(categoryorder="array", categoryarray=order[::-1])
-    return _layout(fig, title, height=max(320, 60 + 26 * len(order)))
+    fig.update_xaxes(gridcolor="#eceff1")
+    return titled_layout(fig, title, height=max(320, 60 + 26 * len(order)))
 
 
 def goal_bars(goals: pd.DataFrame, labels: dict[str, str], title: str) -> go.Figure:
@@ -82,7 +70,7 @@ def goal_bars(goals: pd.DataFrame, labels: dict[str, str], title: str) -> go.Fig
         marker={"symbol": "line-ew-open", "size": 34, "color": "#6a1b9a", "line": {"width": 3}},
     )  # fmt: skip
     fig.update_layout(barmode="group", yaxis={"ticksuffix": " %", "range": [0, 100]})
-    return _layout(fig, title, height=380)
+    return titled_layout(fig, title, height=380)
 
 
 def county_lines(counties: pd.DataFrame, city: str, title: str) -> go.Figure:
@@ -96,4 +84,4 @@ def county_lines(counties: pd.DataFrame, city: str, title: str) -> go.Figure:
             opacity=1.0 if mine else 0.6,
         )  # fmt: skip
     fig.update_layout(yaxis={"ticksuffix": " %"}, xaxis={"dtick": 1})
-    return _layout(fig, title, height=380)
+    return titled_layout(fig, title, height=380)

@@ -2,7 +2,10 @@
 
 Each row's ``hash`` is SHA-256 over its canonical content and the previous
 row's hash, so an edited, deleted or inserted row breaks the chain from that
-row on (:func:`verify_chain`).
+row on (:func:`verify_chain`). A transaction that appends rows is sealed with a
+signed checkpoint before it commits (:mod:`traceboard.data.audit_checkpoint`),
+which catches what the chain alone cannot: a cut tail, a re-hashed chain, an
+appended row.
 """
 
 from __future__ import annotations
@@ -10,12 +13,13 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Connection, func, select, text
 from sqlalchemy.orm import Session
 
+from traceboard.data.audit_checkpoint import mark_appended
 from traceboard.data.models import AuditLog
 
 GENESIS = "0" * 64
@@ -83,6 +87,7 @@ def record_audit(
     entry = AuditLog(**row, prev_hash=prev, hash=compute_hash(row, prev))
     session.add(entry)
     session.flush()
+    mark_appended(session, entry.id)  # the transaction is sealed with a signed checkpoint at commit
     return entry
 
 
@@ -92,8 +97,20 @@ class ChainBreak:
     reason: str
 
 
-def verify_chain(session: Session, batch: int = 10_000) -> ChainBreak | None:
-    """Walk the whole chain in id order; return the first broken row, or None when intact."""
+@dataclass
+class ChainWalk:
+    """What a walk of the chain saw: its length, the first break, the (id, hash) at asked positions."""
+
+    rows: int = 0
+    broken: ChainBreak | None = None
+    at_rows: dict[int, tuple[int, str]] = field(default_factory=dict)
+
+
+def walk_chain(session: Session, positions: set[int] = frozenset(), batch: int = 10_000) -> ChainWalk:
+    """Walk the whole chain in id order; note the row (id, hash) at each 1-based position asked for.
+
+    The walk stops at the first broken row."""
+    walk = ChainWalk()
     prev = GENESIS
     last_id = 0
     while True:
@@ -101,21 +118,31 @@ def verify_chain(session: Session, batch: int = 10_000) -> ChainBreak | None:
             select(AuditLog).where(AuditLog.id > last_id).order_by(AuditLog.id).limit(batch)
         ).all()
         if not rows:
-            return None
+            return walk
         for entry in rows:
             if entry.prev_hash != prev:
-                return ChainBreak(
+                walk.broken = ChainBreak(
                     entry.id, "previous hash does not match (a row was deleted or inserted before it)"
                 )
+                return walk
             content = {
                 c: getattr(entry, c)
                 for c in ("at", "actor", "action", "entity", "entity_id", "before", "after")
             }
             if compute_hash(content, prev) != entry.hash:
-                return ChainBreak(entry.id, "content does not match its hash (the row was edited)")
+                walk.broken = ChainBreak(entry.id, "content does not match its hash (the row was edited)")
+                return walk
+            walk.rows += 1
+            if walk.rows in positions:
+                walk.at_rows[walk.rows] = (entry.id, entry.hash)
             prev = entry.hash
             last_id = entry.id
         session.expunge_all()
+
+
+def verify_chain(session: Session, batch: int = 10_000) -> ChainBreak | None:
+    """Walk the whole chain in id order; return the first broken row, or None when intact."""
+    return walk_chain(session, batch=batch).broken
 
 
 def data_version(conn: Connection | Session) -> int:

@@ -11,6 +11,11 @@ text, moments in UTC), and a trailer with every table's row count.
 - Exact: restoring into an empty database gives back the same rows with the
   same ids (the audit chain verifies), and moves the id sequences past them.
 - Safe: restore refuses a database that holds any row, and writes all or nothing.
+- Private: the file is readable by its owner only (0600): it holds password hashes and
+  inspectors' personal data.
+- Checked: the header carries the latest signed audit checkpoint of the snapshot; a
+  restore checks the restored chain against it (and against every stored checkpoint)
+  before it commits (``check``).
 """
 
 from __future__ import annotations
@@ -18,13 +23,16 @@ from __future__ import annotations
 import datetime as dt
 import gzip
 import json
-from collections.abc import Iterator
+import os
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Date, DateTime, Engine, Table, func, inspect, select
+from sqlalchemy.orm import Session
 
+from traceboard.data.audit_checkpoint import Checkpoint, CheckpointFileError, latest_checkpoint
 from traceboard.data.bulk import reset_sequence
 from traceboard.data.db import transaction
 from traceboard.data.migrate import current_revision, head_revision, upgrade_schema
@@ -45,10 +53,11 @@ class RestoreRefused(BackupError):
 
 @dataclass
 class BackupSummary:
-    """Rows per table written or restored, and the schema revision of the backup."""
+    """Rows per table written or restored, the schema revision and the audit checkpoint carried."""
 
     revision: str
     counts: dict[str, int] = field(default_factory=dict)
+    checkpoint: Checkpoint | None = None
 
     @property
     def rows(self) -> int:
@@ -91,13 +100,15 @@ def write_backup(engine: Engine, out: Path) -> BackupSummary:
     summary = BackupSummary(revision)
     out.parent.mkdir(parents=True, exist_ok=True)
     partial = out.with_name(out.name + ".partial")
-    with _snapshot(engine) as conn, conn.begin(), gzip.open(partial, "wt", encoding="utf-8") as fh:
+    with _snapshot(engine) as conn, conn.begin(), _private_gzip(partial) as fh:
+        summary.checkpoint = latest_checkpoint(conn)
         head = {
             "format": FORMAT,
             "version": FORMAT_VERSION,
             "revision": revision,
             "taken_at": _encode(dt.datetime.now(dt.UTC)),
             "dialect": engine.dialect.name,
+            "audit_checkpoint": summary.checkpoint.as_dict() if summary.checkpoint else None,
         }
         _line(fh, head)
         for table in Base.metadata.sorted_tables:
@@ -106,6 +117,13 @@ def write_backup(engine: Engine, out: Path) -> BackupSummary:
         _line(fh, {"end": True, "counts": summary.counts})
     partial.replace(out)  # a crash never leaves a file that looks like a complete backup
     return summary
+
+
+def _private_gzip(path: Path):
+    """A new gzip text file at ``path`` readable and writable by its owner only, whatever the umask."""
+    path.unlink(missing_ok=True)  # a leftover .partial may have other permissions
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    return gzip.open(os.fdopen(fd, "wb"), "wt", encoding="utf-8")
 
 
 def _line(fh, value: Any) -> None:
@@ -160,10 +178,18 @@ def ensure_empty(engine: Engine) -> None:
                 )
 
 
-def restore_backup(engine: Engine, path: Path) -> BackupSummary:
-    """Restore a backup into an empty database, all or nothing; return rows per table."""
+RestoreCheck = Callable[[Session, BackupSummary], None]
+
+
+def restore_backup(engine: Engine, path: Path, check: RestoreCheck | None = None) -> BackupSummary:
+    """Restore a backup into an empty database, all or nothing; return rows per table.
+
+    ``check`` runs on the restored record inside the restore's transaction, before it
+    commits: raising there (a BackupError) restores nothing."""
     lines = _read(path)
-    summary = BackupSummary(_check_header(next(lines, None)))
+    head = next(lines, None)
+    summary = BackupSummary(_check_header(head))
+    summary.checkpoint = _carried_checkpoint(head, path)
     ensure_empty(engine)
     if current_revision(engine) != summary.revision:
         upgrade_schema(engine)
@@ -182,11 +208,23 @@ def restore_backup(engine: Engine, path: Path) -> BackupSummary:
             if item.get("end"):
                 _check_counts(item["counts"], summary)
                 _reset_sequences(conn)
+                if check is not None:
+                    check(session, summary)
                 return summary
             table = _table(tables, item)
             decode = _decoders(table)
             summary.counts[table.name] = 0
         raise BackupError(f"{path} is truncated (no trailer): nothing was restored")
+
+
+def _carried_checkpoint(head: dict, path: Path) -> Checkpoint | None:
+    carried = head.get("audit_checkpoint")
+    if carried is None:
+        return None
+    try:
+        return Checkpoint.from_dict(carried, f"carried by the backup {path.name}")
+    except CheckpointFileError as exc:
+        raise BackupError(str(exc)) from None
 
 
 def _row(table: Table | None, decode: list, item: list) -> dict:

@@ -12,6 +12,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
 from traceboard.data.audit import record_audit
+from traceboard.data.audit_key import ensure_key
 from traceboard.data.db import transaction
 from traceboard.data.models import Setting
 from traceboard.data.reference import Reference, load_reference, sync_reference
@@ -50,10 +51,14 @@ class InitResult:
     revision_before: str | None
     revision_after: str
     reference_changes: int
+    audit_key: Path | None = None  # set when init created the audit signing key
 
 
 def init_database(engine: Engine, reference: Reference | None = None) -> InitResult:
-    """Bring the schema to the head revision and the reference rows up to the file."""
+    """Bring the schema to the head revision and the reference rows up to the file.
+
+    Creates the audit log's signing key first if there is none (every write is sealed with it)."""
+    key_path, key_created = ensure_key()
     before = current_revision(engine)
     upgrade_schema(engine)
     ref = reference or load_reference()
@@ -71,7 +76,7 @@ def init_database(engine: Engine, reference: Reference | None = None) -> InitRes
                 after={"source": Path(ref.source).name, "rows_changed": changes},
             )
             session.merge(Setting(key="reference_source", value=Path(ref.source).name))
-    return InitResult(before, head_revision(), changes)
+    return InitResult(before, head_revision(), changes, key_path if key_created else None)
 
 
 def schema_is_current(engine: Engine) -> bool:

@@ -278,19 +278,25 @@ class PlatformUpload(Base):
     One row per platform, enterprise and day: a later feed with the same key
     replaces the figures. ``items``: bit mask over ``TRACE_ITEMS`` of the key
     data items present in the day's records (None: the feed did not say).
+
+    A bulk fact table (a day's feed is hundreds of thousands of rows): no
+    foreign keys, whose per-row checks cost more than the rest of an ingest,
+    and one unique index that leads with the enterprise, serving both the
+    merge and the look-ups by enterprise. Its only writer
+    (``data.platform_store.upsert_staged``) joins every row to ``enterprise``
+    and takes platform ids from ``platform``; neither table ever loses rows.
     """
 
     __tablename__ = "platform_upload"
     __table_args__ = (
-        UniqueConstraint("platform_id", "enterprise_id", "day"),
+        UniqueConstraint("enterprise_id", "day", "platform_id"),
         CheckConstraint("records >= 0", name="records"),
         CheckConstraint("batches IS NULL OR batches >= 0", name="batches"),
-        Index("ix_platform_upload_enterprise_day", "enterprise_id", "day"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
-    platform_id: Mapped[int] = mapped_column(ForeignKey("platform.id"))
-    enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprise.id"))
+    platform_id: Mapped[int] = mapped_column(Integer)
+    enterprise_id: Mapped[int] = mapped_column(Integer)
     day: Mapped[dt.date] = mapped_column(Date)
     records: Mapped[int] = mapped_column(Integer)
     batches: Mapped[int | None] = mapped_column(Integer)
@@ -702,6 +708,30 @@ class AuditLog(Base):
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class AuditCheckpoint(Base):
+    """A signed statement "the audit log's first ``rows`` rows end with hash ``head``, at ``at``".
+
+    Written by the software in the same transaction as the audit rows it covers (rows
+    ``first_row``..``rows``), so that rows added past the software are covered by none.
+    ``signature`` is Ed25519 over :func:`traceboard.data.audit_checkpoint.statement`; the key
+    lives outside the database. ``head_id`` only locates the head row; ids are not signed.
+    """
+
+    __tablename__ = "audit_checkpoint"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column()
+    first_row: Mapped[int] = mapped_column(BigInteger)
+    rows: Mapped[int] = mapped_column(BigInteger, index=True)
+    head: Mapped[str] = mapped_column(String(64))
+    head_id: Mapped[int] = mapped_column(BigInteger)
+    key_id: Mapped[str] = mapped_column(String(16))
+    signature: Mapped[str] = mapped_column(String(128))
+    reason: Mapped[str] = mapped_column(String(16))
+
+    __table_args__ = (CheckConstraint("first_row >= 1 AND rows >= first_row", name="rows_covered"),)
 
 
 class Setting(Base):

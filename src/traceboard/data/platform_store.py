@@ -17,7 +17,8 @@ from sqlalchemy import Connection, Engine, func, select, text
 from traceboard.data import models as m
 from traceboard.data.frame import read_frame
 
-STAGE = "platform_upload_stage"
+STAGE = "platform_upload_stage"  # the staged rows with their enterprise ids (NULL: unknown code)
+RAW = "platform_upload_raw"  # the rows as given, before the one join with the register
 STAGE_COLUMNS = ("line", "platform_id", "uscc", "day", "records", "batches", "items")
 
 
@@ -46,31 +47,41 @@ def stage_uploads(conn: Connection, rows: pd.DataFrame) -> int:
     """Create the staging table for this transaction and fill it with ``rows`` (:data:`STAGE_COLUMNS`).
 
     ``line`` is the row's number in its file; ``day`` an ISO date string;
-    ``batches`` and ``items`` may be NaN (absent).
+    ``batches`` and ``items`` may be NaN (absent). The credit codes are joined
+    to the register once, here: every later step reads the enterprise ids.
     """
-    conn.execute(text(f"DROP TABLE IF EXISTS {STAGE}"))
+    for table in (RAW, STAGE):
+        conn.execute(text(f"DROP TABLE IF EXISTS {table}"))
     on_commit = " ON COMMIT DROP" if conn.dialect.name == "postgresql" else ""
     conn.execute(
         text(
-            f"CREATE TEMP TABLE {STAGE} (line BIGINT NOT NULL, platform_id INTEGER NOT NULL, "
+            f"CREATE TEMP TABLE {RAW} (line BIGINT NOT NULL, platform_id INTEGER NOT NULL, "
             f"uscc VARCHAR(18) NOT NULL, day DATE NOT NULL, records INTEGER NOT NULL, "
             f"batches INTEGER, items INTEGER){on_commit}"
         )
     )
-    if rows.empty:
-        return 0
-    columns = [_plain(rows[c]) for c in STAGE_COLUMNS]
-    raw = conn.connection.driver_connection
-    names = ", ".join(STAGE_COLUMNS)
-    if conn.dialect.name == "postgresql":
-        with raw.cursor() as cur, cur.copy(f"COPY {STAGE} ({names}) FROM STDIN") as copy:
-            for row in zip(*columns, strict=True):
-                copy.write_row(row)
-    else:
-        cur = raw.cursor()
-        marks = ", ".join("?" for _ in STAGE_COLUMNS)
-        cur.executemany(f"INSERT INTO {STAGE} ({names}) VALUES ({marks})", zip(*columns, strict=True))
-        cur.close()
+    if not rows.empty:
+        raw = conn.connection.driver_connection
+        names = ", ".join(STAGE_COLUMNS)
+        if conn.dialect.name == "postgresql":  # one CSV text written by pandas, one COPY
+            table = rows[list(STAGE_COLUMNS)].astype({"batches": "Int64", "items": "Int64"})
+            csv = table.to_csv(index=False, header=False, na_rep="", lineterminator="\n")
+            with raw.cursor() as cur, cur.copy(f"COPY {RAW} ({names}) FROM STDIN WITH (FORMAT csv)") as copy:
+                copy.write(csv)
+        else:
+            columns = [_plain(rows[c]) for c in STAGE_COLUMNS]
+            cur = raw.cursor()
+            marks = ", ".join("?" for _ in STAGE_COLUMNS)
+            cur.executemany(f"INSERT INTO {RAW} ({names}) VALUES ({marks})", zip(*columns, strict=True))
+            cur.close()
+    conn.execute(
+        text(
+            f"CREATE TEMP TABLE {STAGE}{on_commit} AS SELECT r.line, r.platform_id, e.id AS enterprise_id, "
+            f"r.uscc, r.day, r.records, r.batches, r.items FROM {RAW} r "
+            "LEFT JOIN enterprise e ON e.uscc = r.uscc"
+        )
+    )
+    conn.execute(text(f"DROP TABLE {RAW}"))
     return len(rows)
 
 
@@ -84,10 +95,7 @@ def _plain(series: pd.Series) -> list:
 def unknown_codes(conn: Connection) -> pd.DataFrame:
     """Staged rows whose credit code is not in the register: ``line, uscc`` in file order."""
     rows = conn.execute(
-        text(
-            f"SELECT s.line, s.uscc FROM {STAGE} s LEFT JOIN enterprise e ON e.uscc = s.uscc "
-            "WHERE e.id IS NULL ORDER BY s.line"
-        )
+        text(f"SELECT line, uscc FROM {STAGE} WHERE enterprise_id IS NULL ORDER BY line")
     ).all()
     return pd.DataFrame(rows, columns=["line", "uscc"])
 
@@ -103,9 +111,8 @@ def staged_changes(conn: Connection) -> dict[str, int]:
     existing, differing = conn.execute(
         text(
             f"SELECT COUNT(*), COALESCE(SUM(CASE WHEN {_differs(conn.dialect.name)} THEN 1 ELSE 0 END), 0) "
-            f"FROM {STAGE} s JOIN enterprise e ON e.uscc = s.uscc "
-            "JOIN platform_upload u "
-            "ON u.platform_id = s.platform_id AND u.enterprise_id = e.id AND u.day = s.day"
+            f"FROM {STAGE} s JOIN platform_upload u "
+            "ON u.enterprise_id = s.enterprise_id AND u.day = s.day AND u.platform_id = s.platform_id"
         )
     ).one()
     return {
@@ -121,9 +128,9 @@ def upsert_staged(conn: Connection) -> int:
     result = conn.execute(
         text(
             "INSERT INTO platform_upload (platform_id, enterprise_id, day, records, batches, items) "
-            f"SELECT s.platform_id, e.id, s.day, s.records, s.batches, s.items FROM {STAGE} s "
-            "JOIN enterprise e ON e.uscc = s.uscc WHERE true "
-            "ON CONFLICT (platform_id, enterprise_id, day) DO UPDATE SET "
+            f"SELECT s.platform_id, s.enterprise_id, s.day, s.records, s.batches, s.items FROM {STAGE} s "
+            "WHERE s.enterprise_id IS NOT NULL "
+            "ON CONFLICT (enterprise_id, day, platform_id) DO UPDATE SET "
             "records = excluded.records, batches = excluded.batches, items = excluded.items "
             f"WHERE {differs}"
         )

@@ -40,6 +40,7 @@ TRACE_EVENT_LABELS = {
 
 assert tuple(TRACE_EVENT_LABELS) == TRACE_EVENT_KINDS, "every traceability change needs its label"
 
+# Blacklist case states, alert severities and alert states, as the city publishes them.
 CASE_LABELS = {
     "proposed": "拟列入",
     "notified": "已告知",
@@ -62,3 +63,5 @@ AWAITING_DECISION = ("proposed", "notified")
 IN_FORCE = ("listed", "published")
 OPEN_STATES = AWAITING_DECISION + IN_FORCE
 REMOVALS = ("expired", "repaired", "revoked")
+# How a case ends: removed from the list (or never listed).
+CASE_ENDINGS = (*REMOVALS, "rejected")

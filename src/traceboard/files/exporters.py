@@ -14,9 +14,16 @@ from sqlalchemy import Engine, select
 
 from traceboard.accounts.authz import Actor, require
 from traceboard.data import models as m
-from traceboard.data.frame import EPOCH
-from traceboard.data.vocabulary import RESULT_LABELS, TRACE_EVENT_LABELS
+from traceboard.data.frame import EPOCH, read_frame
+from traceboard.data.vocabulary import (
+    CASE_ENDINGS,
+    CASE_LABELS,
+    RESULT_LABELS,
+    SEVERITY_LABELS,
+    TRACE_EVENT_LABELS,
+)
 from traceboard.files.importers import normalise as nz
+from traceboard.files.importers.cases import load_cases
 from traceboard.files.importers.lookups import Lookups, load_lookups
 from traceboard.files.importers.normalise import nones
 from traceboard.files.importers.records import TARGETS, as_tuple
@@ -72,8 +79,14 @@ def _load_rows(engine: Engine, kind: str) -> pd.DataFrame:
                 rows[column] = state[column].to_numpy()
             rows["enterprise_id"] = rows["id"]
             return rows
+        if kind == "blacklist":
+            return load_cases(conn)
         table = TARGETS[kind].model.__table__
         rows = load_existing(conn, table, [k for k in keys if k in table.c])
+        if kind == "alerts":  # only alerts the public has seen: drafts go through the alert workflow
+            state = read_frame(conn, select(m.ConsumerAlert.id, m.ConsumerAlert.state))
+            shown = state.loc[state["state"].isin(["published", "withdrawn"]), "id"]
+            rows = rows[rows["id"].isin(shown)]
     if kind == "milestones":
         # The plan's elements both ways: the list in one cell and 是/否 per element (the plan only).
         plan = rows["kind"] == "plan_submitted"
@@ -149,6 +162,8 @@ def _names(engine: Engine, kind: str, lookups: Lookups) -> dict[str, dict]:
         "milestone": MILESTONE_LABELS,
         "trace_event": TRACE_EVENT_LABELS,
         "duty": lookups.duty_names,
+        "case_end": {e: CASE_LABELS[e] for e in CASE_ENDINGS},
+        "severity": SEVERITY_LABELS,
     }
     types = {c.type for c in SPECS[kind].columns}
     with engine.connect() as conn:
@@ -179,9 +194,11 @@ def _render(column: Column, source: pd.Series, names: dict[str, dict]) -> pd.Ser
         "milestone": "milestone",
         "trace_event": "trace_event",
         "duty": "duty",
+        "case_end": "case_end",
+        "severity": "severity",
     }.get(kind)
     if table:
-        coded = ("result", "milestone", "trace_event")
+        coded = ("result", "milestone", "trace_event", "case_end", "severity")
         ids = source if kind in coded else pd.to_numeric(source, errors="coerce")
         return ids.map(names[table]).fillna("")
     if kind == "int":
@@ -230,6 +247,8 @@ def choice_lists(lookups: Lookups) -> dict[str, list[str]]:
         "milestone": list(MILESTONE_LABELS.values()),
         "trace_event": list(TRACE_EVENT_LABELS.values()),
         "duty": list(lookups.duty_names.values()),
+        "case_end": [CASE_LABELS[e] for e in CASE_ENDINGS],
+        "severity": list(SEVERITY_LABELS.values()),
     }
 
 

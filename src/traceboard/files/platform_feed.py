@@ -20,6 +20,9 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.json as pa_json
 
 from traceboard.data.models import TRACE_ITEMS
 
@@ -75,8 +78,12 @@ def read_feed(content: bytes, filename: str, today: dt.date | None = None) -> Fe
     """Parse a feed file (``.jsonl``/``.json`` or ``.csv`` by name, else by its first character)."""
     sha256 = hashlib.sha256(content).hexdigest()
     fmt = _format(content, filename)
-    text = _decode(content, filename)
-    raw, problems = _jsonl_cells(text) if fmt == "jsonl" else _csv_cells(text, filename)
+    fast = _arrow_cells(content) if fmt == "jsonl" else None
+    if fast is not None:
+        raw, problems = fast, _problems([])
+    else:
+        text = _decode(content, filename)
+        raw, problems = _jsonl_cells(text) if fmt == "jsonl" else _csv_cells(text, filename)
     rows, more = _check_cells(raw, fmt, today or dt.date.today())
     problems = pd.concat([problems, more], ignore_index=True) if len(more) else problems
     problems = problems.sort_values(["row", "column"], kind="stable", ignore_index=True)
@@ -103,6 +110,48 @@ def _decode(content: bytes, filename: str) -> str:
 
 def _problems(rows) -> pd.DataFrame:
     return pd.DataFrame(list(rows), columns=PROBLEM_COLUMNS)
+
+
+ARROW_SCHEMA = pa.schema(
+    [
+        ("platform", pa.string()),
+        ("uscc", pa.string()),
+        ("date", pa.string()),
+        ("records", pa.int64()),
+        ("batches", pa.int64()),
+        ("items", pa.struct([(name, pa.bool_()) for name in TRACE_ITEMS])),
+    ]
+)
+
+
+def _arrow_cells(content: bytes) -> pd.DataFrame | None:
+    """A well-formed UTF-8 feed read by Arrow's JSON reader, typed as the format says; else None.
+
+    Anything Arrow refuses — a malformed line, a number where text belongs, a
+    fraction, an unknown field or item, a blank line (rows would no longer be
+    lines) — goes to the line-by-line reader, which names the row and field.
+    """
+    body = content.removeprefix(b"\xef\xbb\xbf")
+    if not body.strip() or b"\n\n" in body.replace(b"\r\n", b"\n") or body[:1] in (b"\n", b"\r"):
+        return None
+    options = pa_json.ParseOptions(explicit_schema=ARROW_SCHEMA, unexpected_field_behavior="error")
+    try:
+        table = pa_json.read_json(io.BytesIO(body), parse_options=options)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    items = table.column("items").combine_chunks()
+    mask = np.zeros(len(table), dtype=np.int64)
+    for bit, name in enumerate(TRACE_ITEMS):
+        present = pc.fill_null(items.field(name), False).to_numpy(zero_copy_only=False)
+        mask |= present.astype(np.int64) << bit
+    cells = pd.DataFrame(
+        {f: pd.Series(table.column(f).to_pylist(), dtype=object) for f in ("platform", "uscc", "date")}
+    )
+    for f in ("records", "batches"):
+        cells[f] = table.column(f).to_pandas().astype(float).to_numpy()
+    cells["items"] = np.where(items.is_null().to_numpy(zero_copy_only=False), np.nan, mask)
+    cells.insert(0, "row", np.arange(1, len(table) + 1, dtype=np.int64))
+    return cells
 
 
 def _jsonl_cells(text: str) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -188,7 +237,7 @@ def _check_cells(cells: pd.DataFrame, fmt: str, today: dt.date) -> tuple[pd.Data
 
     def text_of(field: str) -> pd.Series:
         values = cells[field]
-        is_text = values.map(lambda v: isinstance(v, str)).to_numpy()
+        is_text = np.fromiter((type(v) is str for v in values), bool, len(values))
         flag(values.notna().to_numpy() & ~is_text, field, "must be text")
         return values.where(is_text, "").astype(str).str.strip()
 
@@ -230,8 +279,10 @@ def _check_cells(cells: pd.DataFrame, fmt: str, today: dt.date) -> tuple[pd.Data
 
 def _counts(values: pd.Series, fmt: str, flag, field: str, required: bool) -> np.ndarray:
     """Whole numbers ≥ 0 (JSON integers; CSV digits); NaN where absent and optional."""
-    if fmt == "jsonl":
-        is_int = values.map(lambda v: type(v) is int).to_numpy()
+    if pd.api.types.is_float_dtype(values.dtype):  # typed by the Arrow reader: integers or missing
+        numbers = values.to_numpy()
+    elif fmt == "jsonl":
+        is_int = np.fromiter((type(v) is int for v in values), bool, len(values))
         flag(values.notna().to_numpy() & ~is_int, field, "must be a whole number")
         numbers = pd.to_numeric(values.where(is_int), errors="coerce")
     else:
@@ -239,7 +290,7 @@ def _counts(values: pd.Series, fmt: str, flag, field: str, required: bool) -> np
         digits = text.str.fullmatch(r"\d+").to_numpy()
         flag((text != "").to_numpy() & ~digits, field, "must be a whole number")
         numbers = pd.to_numeric(text.where(digits, None), errors="coerce")
-    numbers = numbers.astype(float).to_numpy()
+    numbers = np.asarray(numbers, dtype=float)
     flag(numbers < 0, field, "must not be negative")
     flag(numbers > MAX_COUNT, field, f"too large (at most {MAX_COUNT})")
     if required:
@@ -249,31 +300,41 @@ def _counts(values: pd.Series, fmt: str, flag, field: str, required: bool) -> np
 
 def _items(values: pd.Series, fmt: str, flag) -> np.ndarray:
     """The bit mask of the items present (NaN where the row does not say)."""
-    mask = np.full(len(values), np.nan)
-    given = values.notna().to_numpy()
-    problems = np.zeros(len(values), dtype=bool)
+    if pd.api.types.is_float_dtype(values.dtype):  # already a mask (Arrow reader)
+        return values.to_numpy()
     reason = (
         f"must be an object of {', '.join(TRACE_ITEMS)} with true/false values"
         if fmt == "jsonl"
         else f"must list items among {'、'.join(ITEM_NAMES_ZH.values())}, separated by 、 or ,"
     )
-    for i in np.flatnonzero(given):
-        bits = _item_bits(values.iat[i], fmt)
-        if bits is None:
-            problems[i] = True
-        else:
-            mask[i] = bits
-    flag(problems, "items", reason)
-    return mask
-
-
-def _item_bits(value, fmt: str) -> int | None:
+    n = len(values)
+    given = np.fromiter((v is not None for v in values), bool, n)
     if fmt == "jsonl":
-        if type(value) is not dict or not set(value) <= ITEM_BIT.keys():
-            return None
-        if not all(type(v) is bool for v in value.values()):
-            return None
-        return sum(ITEM_BIT[k] for k, v in value.items() if v)
+        mask, bad = _json_item_bits(list(values))
+    else:
+        bits = [None if v is None else _csv_item_bits(v) for v in values]
+        bad = np.fromiter((g and b is None for g, b in zip(given, bits, strict=True)), bool, n)
+        mask = np.array([np.nan if b is None else b for b in bits], dtype=float)
+    flag(given & bad, "items", reason)
+    return np.where(given & ~bad, mask, np.nan)
+
+
+def _json_item_bits(values: list) -> tuple[np.ndarray, np.ndarray]:
+    """Masks and a "malformed" flag for JSON ``items`` objects, one pass per item over the rows."""
+    n = len(values)
+    is_dict = np.fromiter((type(v) is dict for v in values), bool, n)
+    bad = np.fromiter(
+        (v is not None and (type(v) is not dict or not v.keys() <= ITEM_BIT.keys()) for v in values), bool, n
+    )
+    mask = np.zeros(n, dtype=np.int64)
+    for name, bit in ITEM_BIT.items():
+        column = [v.get(name) if d else None for v, d in zip(values, is_dict, strict=True)]
+        bad |= np.fromiter((c is not None and type(c) is not bool for c in column), bool, n)
+        mask |= np.fromiter((c is True for c in column), bool, n).astype(np.int64) * bit
+    return mask.astype(float), bad
+
+
+def _csv_item_bits(value) -> int | None:
     names = [p.strip() for p in str(value).replace("，", ",").replace("、", ",").split(",") if p.strip()]
     if not all(n in ITEM_BIT_ZH or n in ITEM_BIT for n in names):
         return None

@@ -55,7 +55,7 @@ def goal_progress(
 
     Output: year, day (the date measured), sector (CITY for the whole city), total, adopted,
     rate, target, connected_rate, connection_target, met (rate ≥ target and connection ≥ its
-    target; NaN-safe: False without a target).
+    target; False without a target), rate_vs_target, connected_vs_target (the differences).
     """
     parts = []
     for year in years:
@@ -71,8 +71,10 @@ def goal_progress(
     met_adoption = table["rate"] >= table["target"] - 1e-12
     met_connection = table["connected_rate"] >= table["connection_target"] - 1e-12
     table["met"] = met_adoption & met_connection
+    table["rate_vs_target"] = table["rate"] - table["target"]
+    table["connected_vs_target"] = table["connected_rate"] - table["connection_target"]
     columns = ["year", "day", "sector", "total", "adopted", "rate", "target", "connected_rate"]
-    return table[[*columns, "connection_target", "met"]]
+    return table[[*columns, "connection_target", "met", "rate_vs_target", "connected_vs_target"]]
 
 
 def _weighted(values: pd.Series, weights: pd.Series) -> float:

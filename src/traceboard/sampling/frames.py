@@ -89,3 +89,16 @@ def build_draw_frame(frame: RegisterFrame, blacklist: pd.DataFrame) -> pd.DataFr
 
 def _on_list(ent: pd.DataFrame, bl: pd.DataFrame | None) -> np.ndarray | bool:
     return bl["on_list"].reindex(ent["id"]).fillna(False).to_numpy(dtype=bool) if bl is not None else False
+
+
+def upload_rows(frame: RegisterFrame) -> pd.DataFrame:
+    """The frame's platform uploads by enterprise id: ``enterprise_id, day, records, items``."""
+    up = frame.uploads
+    return pd.DataFrame(
+        {
+            "enterprise_id": frame.enterprises["id"].to_numpy()[up["pos"].to_numpy()],
+            "day": up["day"].to_numpy(),
+            "records": up["records"].to_numpy(),
+            "items": up["items"].to_numpy(),
+        }
+    )

@@ -12,6 +12,7 @@ and is reported by file, row and column (:class:`FeedRejected`).
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -181,3 +182,36 @@ def _previous(session, sha256: str) -> str | None:
 
 
 __all__ = ["FeedRejected", "IngestSummary", "UnreadableFeed", "ingest_feed", "list_platforms"]
+
+
+def export_feed(engine: Engine, actor: Actor) -> bytes:
+    """Every recorded upload as a feed in JSON Lines, which :func:`ingest_feed` reads back unchanged.
+
+    One line per platform, enterprise and day, in that order, with the platform's code and the
+    enterprise's credit code; ``batches`` and ``items`` only where the record has them. Needs
+    ``register.export``; writes one audit row (a disclosure of the record).
+    """
+    require(actor, "register.export")
+    up = m.PlatformUpload
+    with transaction(engine) as session:
+        rows = session.execute(
+            select(m.Platform.code, m.Enterprise.uscc, up.day, up.records, up.batches, up.items)
+            .join(m.Platform, m.Platform.id == up.platform_id)
+            .join(m.Enterprise, m.Enterprise.id == up.enterprise_id)
+            .order_by(m.Platform.code, m.Enterprise.uscc, up.day)
+        ).all()
+        lines = [_feed_line(row) for row in rows]
+        record_audit(
+            session, actor=actor.username, action="platform.export", entity="platform_upload",
+            after={"rows": len(lines), "format": "jsonl"},
+        )  # fmt: skip
+    return "".join(lines).encode("utf-8")
+
+
+def _feed_line(row) -> str:
+    line = {"platform": row.code, "uscc": row.uscc, "date": row.day.isoformat(), "records": int(row.records)}
+    if row.batches is not None:
+        line["batches"] = int(row.batches)
+    if row.items is not None:
+        line["items"] = {name: bool(int(row.items) >> i & 1) for i, name in enumerate(m.TRACE_ITEMS)}
+    return json.dumps(line, ensure_ascii=False) + "\n"

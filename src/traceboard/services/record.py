@@ -1,35 +1,22 @@
-"""The record as a whole: initialise, check, back up, restore, read and verify the audit log.
+"""The record as a whole: initialise and check the schema, read the audit log, the data version.
 
-``traceboard init / audit verify / backup / restore`` and the dashboard's start
-call these; each opens its own connection or transaction on the engine given.
+``traceboard init``, the dashboard's start and the audit page call these; each opens its own
+connection on the engine given. Checkpoints, verification, backups and restores are the
+audit trail's use cases (:mod:`traceboard.services.audit_trail`).
 """
 
 from __future__ import annotations
 
 from sqlalchemy import Engine, select
 
-from traceboard.data.audit import ChainBreak, data_stamp, verify_chain
+from traceboard.data.audit import data_stamp
 from traceboard.data.audit_query import (  # noqa: F401  (re-exported for the faces)
     AuditFilter,
     audit_choices,
-    check_chain,
     load_audit,
 )
-from traceboard.data.backup import (  # noqa: F401  (re-exported for the faces)
-    BackupError,
-    BackupSummary,
-    restore_backup,
-    write_backup,
-)
-from traceboard.data.db import transaction
 from traceboard.data.migrate import init_database, schema_is_current  # noqa: F401  (re-exported for the faces)
 from traceboard.data.models import LegacyCode
-
-
-def verify_audit_chain(engine: Engine) -> ChainBreak | None:
-    """The first broken row of the audit chain, or None when the whole chain is intact."""
-    with transaction(engine) as session:
-        return verify_chain(session)
 
 
 def data_version(engine: Engine) -> str:

@@ -45,7 +45,7 @@ from traceboard.data.sampling_store import (  # noqa: F401  (re-exported for the
 from traceboard.files import sampling_files
 from traceboard.sampling import ceremony, plans, results
 from traceboard.sampling.estimates import estimate_shares
-from traceboard.sampling.frames import build_draw_frame, build_sampling_frame
+from traceboard.sampling.frames import build_draw_frame, build_sampling_frame, upload_rows
 from traceboard.sampling.risk_features import check_features, current_features
 from traceboard.sampling.spec import SPEC, DrawRefused
 from traceboard.workdays import publication_due
@@ -195,11 +195,13 @@ def train_and_store(
     """Train the risk model on every check, class every enterprise at ``on``, store both."""
     from traceboard.sampling.risk_model import fit_risk_classes  # scikit-learn takes ~1.5 s to import
 
+    frame = frame if frame is not None else load_register_frame(engine)
     sf = sampling_frame(engine, on, frame)
     checks = load_checks(engine)
     checks = checks[checks["day"] < to_day(on)]
-    features = check_features(sf, checks)
-    current = current_features(sf, checks, to_day(on))
+    uploads = upload_rows(frame)  # silence and item completeness, from the platforms' feeds
+    features = check_features(sf, checks, uploads)
+    current = current_features(sf, checks, to_day(on), uploads)
     report, classes = fit_risk_classes(features, current, sf["blacklisted"].to_numpy(), random_state)
     report["as_of"] = on.isoformat()
     report["enterprises"] = {

@@ -86,10 +86,11 @@ def role_name(kind: str, role: str) -> str:
 
 def ranking(kind: str):
     units = view.result.units[view.result.units["unit_kind"] == kind]
+    columns = [c for c in UNIT_COLUMNS if c != "role" or view.sets[kind].roles]  # classes, where there are
     table = units.assign(
         note=[grading_note(u) for u in units.itertuples()], role=[role_name(kind, r) for r in units["role"]]
-    )[list(UNIT_COLUMNS)]
-    return table.rename(columns={c: t(f"assessment.col_{c}") for c in UNIT_COLUMNS})
+    )[columns]
+    return table.rename(columns={c: t(f"assessment.col_{c}") for c in columns})
 
 
 def indicator_status(row) -> str:

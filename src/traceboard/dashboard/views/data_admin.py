@@ -24,6 +24,7 @@ from traceboard.files.importers import (
     render_errors,
 )
 from traceboard.files.isolated_parse import ParserFailed, run_isolated
+from traceboard.services.audit_trail import audited_download
 from traceboard.services.platform_feeds import FeedRejected, UnreadableFeed, ingest_feed
 from traceboard.services.record_entry import cells_of, entry_fields, records_for_entry, save_entry
 
@@ -193,14 +194,20 @@ def entry_form(kind: str) -> None:
     with st.form(f"entry_{kind}"):
         cells = {}
         for field in fields:
-            label = field.header + (" *" if field.mandatory else "") + (" 🔑" if field.key_part else "")
+            label = field.header + (" *" if field.mandatory else "")
+            label += t("data_admin.entry_key_mark") if field.key_part else ""
             value = current.get(field.header, "")
             widget = f"entry_{kind}_{version}_{field.key}"
             if field.choices is not None:
                 options = ["", *field.choices]
                 index = options.index(value) if value in options else 0
                 cells[field.header] = st.selectbox(
-                    label, options, index=index, help=field.help or None, key=widget
+                    label,
+                    options,
+                    index=index,
+                    help=field.help or None,
+                    key=widget,
+                    placeholder=t("data_admin.entry_choose"),
                 )
             else:
                 cells[field.header] = st.text_input(label, value, help=field.help or None, key=widget)
@@ -320,16 +327,18 @@ with tab_export:
         st.dataframe(table.head(PREVIEW_ROWS), hide_index=True, width="stretch")
         left, right = st.columns(2)
         name = SPECS[export_kind].title
+        # the file is made, and the export audited, when the user clicks
+        make = {fmt: partial(to_file_bytes, table, fmt, name) for fmt in ("xlsx", "csv")}
         left.download_button(
             t("common.download_xlsx"),
-            partial(to_file_bytes, table, "xlsx", name),
+            audited_download(engine, actor, export_kind, "xlsx", len(table), filters, make["xlsx"]),
             f"{name}.xlsx",
             XLSX,
             key="export_xlsx",
         )
         right.download_button(
             t("common.download_csv"),
-            partial(to_file_bytes, table, "csv", name),
+            audited_download(engine, actor, export_kind, "csv", len(table), filters, make["csv"]),
             f"{name}.csv",
             "text/csv",
             key="export_csv",

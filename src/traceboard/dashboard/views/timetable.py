@@ -64,12 +64,12 @@ with tabs[1]:
         left.metric(
             t("timetable.city_rate"),
             f"{100 * city['rate']:.1f} %",
-            f"{100 * (city['rate'] - city['target']):+.1f} pp",
+            f"{100 * city['rate_vs_target']:+.1f} pp",
         )
         right.metric(
             t("timetable.city_connected"),
             f"{100 * city['connected_rate']:.1f} %",
-            f"{100 * (city['connected_rate'] - city['connection_target']):+.1f} pp",
+            f"{100 * city['connected_vs_target']:+.1f} pp",
         )
         chart_title = t("timetable.chart_goals", year=year, day=goals["day"].iloc[0].isoformat())
         st.plotly_chart(charts.goal_bars(goals, bar_labels, chart_title), width="stretch")

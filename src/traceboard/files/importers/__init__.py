@@ -23,6 +23,7 @@ from traceboard.accounts.authz import Actor, require
 from traceboard.data import models as m
 from traceboard.data.audit import record_audit
 from traceboard.data.db import transaction
+from traceboard.files.importers.cases import write_cases
 from traceboard.files.importers.reading import RawSheet, UnreadableFile, list_sheets, read_sheet
 from traceboard.files.importers.records import TARGETS, write_records
 from traceboard.files.importers.register import write_enterprises, write_traceability
@@ -30,7 +31,7 @@ from traceboard.files.importers.specs import KINDS, SPECS
 from traceboard.files.importers.validate import Validation, validate_sheet
 from traceboard.files.tables import to_xlsx_bytes
 
-ENTITY = {"enterprises": "enterprise", "traceability": "trace_event"} | {
+ENTITY = {"enterprises": "enterprise", "traceability": "trace_event", "blacklist": "blacklist_entry"} | {
     kind: target.model.__tablename__ for kind, target in TARGETS.items()
 }
 
@@ -119,6 +120,8 @@ def import_validated(
             counts = write_enterprises(conn, validation.values, today, source)
         elif kind == "traceability":
             counts = write_traceability(conn, validation.values, today, source)
+        elif kind == "blacklist":
+            counts = write_cases(conn, validation.values, actor.username)
         else:
             counts = write_records(conn, kind, validation.values, actor.username)
         summary = ImportSummary(kind, raw.file, validation.sha256, counts)

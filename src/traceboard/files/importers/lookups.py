@@ -10,6 +10,7 @@ from sqlalchemy import Engine, select
 
 from traceboard.data import models as m
 from traceboard.data.frame import read_frame
+from traceboard.data.reference import load_reference
 
 _TOWN_SUFFIX = re.compile(r"(街道办事处|街道办|街道|办事处|镇|乡)$")
 
@@ -33,6 +34,7 @@ class Lookups:
     legacy_codes: frozenset[str]
     duties: dict[str, int]
     duty_names: dict[int, str]
+    milestones_due: dict[tuple[int, str], object]  # (unit id, milestone kind) → the plan's due date
 
     def strip_township(self, token: str) -> tuple[str, ...]:
         """Other spellings of a township: without the city's name, without the suffix."""
@@ -82,7 +84,13 @@ def load_lookups(engine: Engine) -> Lookups:
         legacy_codes=legacy,
         duties=_names(duties, ("name", "code", "name_en")),
         duty_names=dict(zip(duties["id"], duties["name"], strict=True)),
+        milestones_due=_milestones_due(units),
     )
+
+
+def _milestones_due(units: pd.DataFrame) -> dict[tuple[int, str], object]:
+    ids = dict(zip(units["code"], units["id"].astype(int), strict=True))
+    return {(ids[code], kind): due for code, kind, due in load_reference().milestones_due() if code in ids}
 
 
 def _names(frame: pd.DataFrame, columns: tuple[str, ...]) -> dict[str, int]:

@@ -1,5 +1,6 @@
 """Writing the other kinds: inspectors, conflicts, inspection results, milestones, publicity,
-progress reports, duty records, the counties' published rates and traceability changes.
+progress reports, duty records, the counties' published rates, traceability changes and
+consumer alerts published before they were recorded here.
 
 Each is an insert-or-update by its natural key (``rules.KEYS``), with the
 defaults the table needs for new rows.
@@ -7,6 +8,7 @@ defaults the table needs for new rows.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from dataclasses import dataclass, field
 
@@ -48,6 +50,11 @@ TARGETS = {
     "duty-records": Target(m.DutyRecord, ("amount", "note")),
     "county-rates": Target(m.CountyAdoption, ("rate", "source")),
     "trace-events": Target(m.TraceEvent, ("platform", "source"), {"source": "导入"}),
+    "alerts": Target(
+        m.ConsumerAlert,
+        ("body", "sector_id", "severity", "state", "withdrawn_on", "withdrawn_reason"),
+        {"severity": "info"},
+    ),
 }
 
 
@@ -79,6 +86,8 @@ def write_records(conn: Connection, kind: str, values: pd.DataFrame, actor: str)
             rows = rows.assign(**{key: pd.array(rows[key], dtype="Int64")})  # compared as floats above
     if kind == "inspections":
         rows = rows.assign(recorded_by=actor, check_items=[[] for _ in range(len(rows))])
+    if kind == "alerts":  # published before it was recorded here: the importing user answers for it
+        rows = rows.assign(drafted_by=actor, approved_by=actor, approved_at=dt.datetime.now(dt.UTC))
     if new.any():
         insert_rows(conn, table, rows)
     changed = merged["_changed"] & ~new

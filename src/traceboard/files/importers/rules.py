@@ -25,7 +25,10 @@ KEYS = {
     "duty-records": ("unit_id", "duty_id", "occurred_on", "kind", "enterprise_id", "document_no"),
     "county-rates": ("county", "year"),
     "trace-events": ("enterprise_id", "kind", "occurred_on"),
+    "blacklist": ("enterprise_id", "proposed_on"),
+    "alerts": ("title", "published_on"),
 }
+CASE_STEPS = ("proposed_on", "notified_on", "listed_on", "published_on", "removed_on")
 YEARS = (2000, 2100)  # the years a county's published rate may be for
 
 
@@ -45,9 +48,14 @@ def check_rules(
         _default_departments(values, lookups)
     if kind == "milestones":
         _combine_elements(values, text, flag)
+        _plan_due_dates(values, text, lookups, flag)
     if kind == "county-rates" and "year" in values:
         year = pd.to_numeric(values["year"], errors="coerce")
         flag(year.notna() & ~year.between(*YEARS), "year", f"not a year between {YEARS[0]} and {YEARS[1]}")
+    if kind == "blacklist":
+        _check_case(values, flag)
+    if kind == "alerts":
+        _check_alert(values, flag)
     if kind in KEYS:
         _check_unique(values, KEYS[kind], flag, SPECS[kind])
     if kind in ("enterprises", "traceability") and "adopted" in values:
@@ -81,6 +89,57 @@ def _combine_elements(values: pd.DataFrame, text: pd.DataFrame, flag) -> None:
     elsewhere = combined.map(bool) & combined.notna() & kind.notna() & (kind != "plan_submitted")
     flag(elsewhere, "elements", "plan elements belong to 实施方案报送 only")
     values["elements"] = combined
+
+
+def _dates(values: pd.DataFrame, key: str) -> pd.Series:
+    return pd.to_datetime(_column(values, key), errors="coerce")
+
+
+def _check_case(values: pd.DataFrame, flag) -> None:
+    """A case's history in order: proposed, notified, listed, published, then removed (or rejected)."""
+    latest = _dates(values, "proposed_on")
+    for step in CASE_STEPS[1:]:
+        day = _dates(values, step)
+        flag(day.notna() & latest.notna() & (day < latest), step, "earlier than a step before it")
+        latest = day.where(day.notna(), latest)
+    given = {step: _dates(values, step).notna() for step in CASE_STEPS}
+    flag(given["listed_on"] & ~given["notified_on"], "listed_on", "listed without a notification date")
+    flag(given["published_on"] & ~given["listed_on"], "published_on", "published without a listing date")
+    ending = _column(values, "ending")
+    flag(ending.notna() & ~given["removed_on"], "removed_on", "the date of the ending is missing")
+    flag(ending.isna() & given["removed_on"], "ending", "say how the case ended (移出或不予列入)")
+    flag((ending == "rejected") & given["listed_on"], "ending", "a listed case cannot end as 不予列入")
+    removed = ending.notna() & (ending != "rejected")
+    flag(removed & ~given["listed_on"], "ending", "only a listed case can be removed")
+    source = _column(values, "source_department_id").notna(), _dates(values, "source_checked_on").notna()
+    flag(source[0] ^ source[1], "source_checked_on", "give the source check's department and date together")
+
+
+def _check_alert(values: pd.DataFrame, flag) -> None:
+    published, withdrawn = _dates(values, "published_on"), _dates(values, "withdrawn_on")
+    flag(
+        withdrawn.notna() & published.notna() & (withdrawn < published), "withdrawn_on", "before publication"
+    )
+    reason = _column(values, "withdrawn_reason")
+    flag(reason.notna() & withdrawn.isna(), "withdrawn_on", "a withdrawal reason needs the withdrawal date")
+    values["state"] = pd.Series("published", index=values.index, dtype=object).where(
+        withdrawn.isna(), "withdrawn"
+    )
+
+
+def _plan_due_dates(values: pd.DataFrame, text: pd.DataFrame, lookups: Lookups, flag) -> None:
+    """A blank due date is the plan's for that unit and milestone; without one in the plan it is missing."""
+    pairs = pd.Series(list(zip(_column(values, "department_id"), _column(values, "kind"), strict=True)))
+    planned = pairs.map(lambda p: lookups.milestones_due.get(p)).set_axis(values.index)
+    given = _column(values, "due_on")
+    blank = _blank(text, "due_on")
+    values["due_on"] = given.where(given.notna() | ~blank, planned).astype(object)
+    named = _column(values, "department_id").notna() & _column(values, "kind").notna()
+    flag(
+        blank & planned.isna() & named,
+        "due_on",
+        "missing (the plan sets no date for this unit and milestone)",
+    )
 
 
 def _check_unique(values: pd.DataFrame, keys: tuple[str, ...], flag, spec) -> None:

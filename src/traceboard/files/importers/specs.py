@@ -8,7 +8,8 @@ A column's ``type`` says how its cells are read (see ``validate.py``):
 certificate number already in the register), ``duty`` (a duty of the plan,
 by name or code), ``elements`` (plan elements listed in one cell),
 ``period`` (a reporting period: 2019Q1, 2019-03, 2019), ``money`` (yuan),
-``rate`` (62.5% or 0.625), ``trace_event`` (建立/停用追溯体系, 接入/断开追溯平台).
+``rate`` (62.5% or 0.625), ``trace_event`` (建立/停用追溯体系, 接入/断开追溯平台),
+``case_end`` (how a blacklist case ended), ``severity`` (of a consumer alert).
 
 ``required``: the column must be in the file; ``mandatory``: each row must
 fill it. Optional columns may be absent: the record keeps what it has.
@@ -18,7 +19,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from traceboard.data.vocabulary import PLAN_ELEMENTS, RESULT_LABELS, TRACE_EVENT_LABELS
+from traceboard.data.vocabulary import (
+    CASE_ENDINGS,
+    CASE_LABELS,
+    PLAN_ELEMENTS,
+    RESULT_LABELS,
+    SEVERITY_LABELS,
+    TRACE_EVENT_LABELS,
+)
 
 
 @dataclass(frozen=True)
@@ -223,7 +231,13 @@ SPECS: dict[str, Spec] = {
                 True,
                 "、".join(MILESTONE_LABELS.values()),
             ),
-            Column("due_on", "应完成日期", "date", ("due on", "deadline"), True, True),
+            Column(
+                "due_on",
+                "应完成日期",
+                "date",
+                ("due on", "deadline"),
+                help="可不填：缺省为实施方案规定的期限",
+            ),
             Column("achieved_on", "实际完成日期", "date", ("完成日期", "achieved on")),
             Column(
                 "elements",
@@ -309,6 +323,58 @@ SPECS: dict[str, Spec] = {
             Column("year", "年度", "int", ("年份", "year"), True, True),
             Column("rate", "追溯覆盖率", "rate", ("覆盖率", "rate"), True, True, "如 62.5% 或 0.625"),
             Column("source", "数据来源", "text", ("来源", "source"), help="如 湘潭市商务局通报的文号"),
+        ),
+    ),
+    "blacklist": Spec(
+        "blacklist",
+        "质量失信黑名单案件",
+        (
+            Column("enterprise_id", "统一社会信用代码", "enterprise", _CODE.aliases, True, True),
+            Column("proposed_on", "立案日期", "date", ("拟列入日期", "proposed on"), True, True),
+            Column("grounds", "列入事由", "text", ("事由", "grounds"), True, True),
+            Column("legal_basis", "法律依据", "text", ("依据", "legal basis"), True, True),
+            Column(
+                "source_department_id",
+                "来源检查部门",
+                "department",
+                ("检查部门", "source department"),
+                help="案件来自一次检查时填写（与来源检查日期一起，须是已录入的检查结果）",
+            ),
+            Column("source_checked_on", "来源检查日期", "date", ("检查日期", "source checked on")),
+            Column("authority", "决定机关", "text", ("决定部门", "authority")),
+            Column("notified_on", "告知日期", "date", ("notified on",)),
+            Column("listed_on", "列入日期", "date", ("listed on",)),
+            Column("published_on", "公布日期", "date", ("published on",)),
+            Column(
+                "ending",
+                "移出或不予列入",
+                "case_end",
+                ("移出方式", "ending"),
+                help="、".join(CASE_LABELS[e] for e in CASE_ENDINGS) + "；与移出日期一起填写",
+            ),
+            Column("removed_on", "移出日期", "date", ("不予列入日期", "removed on")),
+            Column("removal_reason", "移出原因", "text", ("removal reason",)),
+            Column("removal_authority", "移出决定机关", "text", ("removal authority",)),
+            Column("remedies", "救济途径", "text", ("remedies",)),
+        ),
+    ),
+    "alerts": Spec(
+        "alerts",
+        "已发布的消费提示",
+        (
+            Column("title", "标题", "text", ("提示标题", "title"), True, True),
+            Column("published_on", "发布日期", "date", ("published on",), True, True),
+            Column("body", "正文", "text", ("内容", "body"), True, True),
+            Column("sector_id", "行业类别", "sector", ("行业", "sector")),
+            Column(
+                "severity",
+                "级别",
+                "severity",
+                ("提示级别", "severity"),
+                help="、".join(SEVERITY_LABELS.values()) + "，缺省为提示",
+            ),
+            Column("withdrawn_on", "撤回日期", "date", ("withdrawn on",)),
+            Column("withdrawn_reason", "撤回原因", "text", ("withdrawn reason",)),
         ),
     ),
     "trace-events": Spec(

@@ -16,8 +16,17 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from traceboard.data import models as m
-from traceboard.data.vocabulary import PLAN_ELEMENTS, RESULT_ALIASES, RESULT_LABELS, TRACE_EVENT_LABELS
+from traceboard.data.vocabulary import (
+    CASE_ENDINGS,
+    CASE_LABELS,
+    PLAN_ELEMENTS,
+    RESULT_ALIASES,
+    RESULT_LABELS,
+    SEVERITY_LABELS,
+    TRACE_EVENT_LABELS,
+)
 from traceboard.files.importers import normalise as nz
+from traceboard.files.importers.cases import check_cases
 from traceboard.files.importers.lookups import Lookups, load_codes, load_lookups
 from traceboard.files.importers.reading import RawSheet
 from traceboard.files.importers.rules import check_rules
@@ -110,6 +119,8 @@ def validate_sheet(engine: Engine, kind: str, raw: RawSheet, sha256: str, today:
         values[key], reasons = _read_column(engine, column, data[key], lookups, today)
         problems.append(_problems(reasons, result.headers[key], data[key]))
     problems += check_rules(kind, values, data, result.headers, lookups)
+    if kind == "blacklist":
+        problems += check_cases(engine, values, data, result.headers)
     result.values = values
     order = {result.headers[k]: pos for k, pos in result.positions.items()}
     result.problems = _sorted(problems, order)
@@ -208,6 +219,8 @@ def _parse(engine: Engine, column: Column, text: pd.Series, lookups: Lookups) ->
         "trace_event": nz.make_matcher(_labelled(TRACE_EVENT_LABELS), "traceability change"),
         "duty": nz.make_matcher(lookups.duties, "duty"),
         "elements": nz.make_list_parser(PLAN_ELEMENTS, "plan element"),
+        "case_end": nz.make_matcher(_labelled({e: CASE_LABELS[e] for e in CASE_ENDINGS}), "case ending"),
+        "severity": nz.make_matcher(_labelled(SEVERITY_LABELS), "alert severity"),
         "period": nz.parse_period,
         "money": nz.parse_money,
         "rate": nz.parse_rate,

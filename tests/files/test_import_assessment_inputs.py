@@ -64,6 +64,24 @@ def test_plan_elements_as_a_list_or_as_yes_no_columns(engine):
     assert again.counts == {"added": 0, "updated": 0, "unchanged": 3}
 
 
+def test_a_blank_due_date_is_the_plans(engine):
+    rows = [
+        ["单位", "工作节点", "实际完成日期"],
+        ["市农业局", "追溯平台建成", "2019-06-30"],
+        ["山枣镇", "追溯平台建成", "2019-09-01"],
+        ["山枣镇", "实施方案报送", "2018-01-01"],
+    ]
+    validation = load(engine, "milestones", rows)
+    assert validation.lines() == [
+        "row 4, 应完成日期, '': missing (the plan sets no date for this unit and milestone)"
+    ]
+    validation = load(engine, "milestones", rows[:3])
+    import_validated(engine, OFFICE, validation, today=TODAY)
+    with engine.connect() as conn:
+        due = conn.scalars(select(m.Milestone.due_on).order_by(m.Milestone.id)).all()
+    assert due == [dt.date(2019, 7, 31), dt.date(2019, 7, 31)]  # the plan, part 四: 2019年7月底前
+
+
 def test_plan_element_errors_name_row_and_column(engine):
     rows = [
         MILESTONE_HEADER,
@@ -204,3 +222,76 @@ def test_traceability_changes_keep_the_history(engine):
         "row 2, 变更类型, '建立'",
         f"row 3, 统一社会信用代码, '{codes(2)[1]}'",
     ]
+
+
+CASE_HEADER = ["统一社会信用代码", "立案日期", "列入事由", "法律依据", "来源检查部门", "来源检查日期"]
+CASE_HEADER += ["告知日期", "列入日期", "公布日期", "移出或不予列入", "移出日期"]
+
+
+def test_a_blacklist_case_history_is_checked_step_by_step(engine):
+    code = codes(1, seed=9)[0]
+    register = [
+        ["统一社会信用代码", "企业名称", "所属乡镇", "行业类别"],
+        [code, "某食品厂", "山枣镇", "食品"],
+    ]
+    import_validated(engine, OFFICE, load(engine, "enterprises", register), today=TODAY)
+    checks = [
+        ["统一社会信用代码", "检查部门", "检查日期", "检查结果"],
+        [code, "市食药工商质监局", "2019-01-02", "追溯信息不真实"],
+    ]
+    import_validated(engine, OFFICE, load(engine, "inspections", checks), today=TODAY)
+    case = [code, "2019-01-10", "追溯信息不真实", "国发〔2016〕33号", "食药工商质监局", "2019-01-02"]
+    bad = [
+        CASE_HEADER,
+        [*case, "2019-01-05", "2019-02-01", "", "", ""],
+        [code, "2019-03-01", "x", "y", "", "", "", "2019-03-10", "2019-03-12", "", ""],
+        [code, "2019-04-01", "x", "y", "市农业局", "2019-01-02", "", "", "", "信用修复移出", "2020-01-01"],
+    ]
+    assert load(engine, "blacklist", bad).lines() == [
+        "row 2, 告知日期, '2019-01-05': earlier than a step before it",
+        "row 3, 列入日期, '2019-03-10': listed without a notification date",
+        "row 4, 来源检查日期, '2019-01-02': no check of this enterprise by that department on that day",
+        "row 4, 移出或不予列入, '信用修复移出': only a listed case can be removed",
+    ]
+    good = [CASE_HEADER, [*case, "2019-01-17", "2019-02-06", "2019-02-09", "", ""]]
+    summary = import_validated(engine, OFFICE, load(engine, "blacklist", good), today=TODAY)
+    assert summary.counts == {"added": 1, "updated": 0, "unchanged": 0}
+    with engine.connect() as conn:
+        entry = conn.execute(select(m.BlacklistEntry.state, m.BlacklistEntry.source_inspection_id)).one()
+        steps = conn.execute(select(m.BlacklistEvent.to_state).order_by(m.BlacklistEvent.id)).scalars().all()
+    assert entry.state == "published" and entry.source_inspection_id is not None
+    assert steps == ["proposed", "notified", "listed", "published"]
+    # the same history again changes nothing; another history of a recorded case is refused
+    again = import_validated(
+        engine,
+        OFFICE,
+        load(engine, "blacklist", rows_of(export_table(engine, OFFICE, "blacklist"))),
+        today=TODAY,
+    )
+    assert again.counts == {"added": 0, "updated": 0, "unchanged": 1}
+    other = [CASE_HEADER, [*case, "2019-01-17", "2019-02-06", "2019-02-09", "期满移出", "2022-02-09"]]
+    assert load(engine, "blacklist", other).lines() == [
+        "row 2, 立案日期, '2019-01-10': this case is recorded with another history; "
+        "move it on in the blacklist workflow"
+    ]
+
+
+def test_published_alerts_with_their_withdrawal(engine):
+    header = ["标题", "发布日期", "正文", "行业类别", "级别", "撤回日期", "撤回原因"]
+    rows = [
+        header,
+        ["肉制品消费提示", "2020-03-01", "认准追溯码", "食品", "警示", "", ""],
+        ["蔬菜消费提示", "2020-05-01", "已更正", "食用农产品", "", "2020-04-01", "复核更正"],
+    ]
+    assert load(engine, "alerts", rows).lines() == ["row 3, 撤回日期, '2020-04-01': before publication"]
+    rows[2][5] = "2020-05-20"
+    import_validated(engine, OFFICE, load(engine, "alerts", rows), today=TODAY)
+    with engine.connect() as conn:
+        got = conn.execute(
+            select(m.ConsumerAlert.state, m.ConsumerAlert.severity).order_by(m.ConsumerAlert.id)
+        ).all()
+    assert [tuple(r) for r in got] == [("published", "warning"), ("withdrawn", "info")]
+    exported = export_table(engine, OFFICE, "alerts")
+    assert list(exported["级别"]) == ["警示", "提示"]
+    again = import_validated(engine, OFFICE, load(engine, "alerts", rows_of(exported)), today=TODAY)
+    assert again.counts == {"added": 0, "updated": 0, "unchanged": 2}

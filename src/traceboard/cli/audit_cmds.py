@@ -1,0 +1,102 @@
+"""The audit trail and the whole record: ``audit verify``, ``audit checkpoint``, ``backup``, ``restore``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from traceboard.cli.common import CommandError, acting_user, as_option, get_engine, require_schema
+from traceboard.services import audit_trail
+from traceboard.services.audit_trail import BackupError, CheckpointFileError
+
+
+@click.group("audit")
+def audit_group() -> None:
+    """The hash-chained audit log and its signed checkpoints."""
+
+
+@audit_group.command("verify")
+@click.option(
+    "--against",
+    "against",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Also check a checkpoint saved elsewhere (e.g. the site's audit-checkpoint.json); repeatable.",
+)
+def audit_verify(against: tuple[Path, ...]) -> None:
+    """Check the chain and every checkpoint: exit 0 when they agree, exit 1 naming what does not.
+
+    Checked: every row's hash and link; every stored checkpoint's signature, row count and
+    head hash; that checkpoints cover every row from the first one on; the copy of the
+    latest checkpoint kept outside the database; and each --against file."""
+    require_schema()
+    try:
+        report = audit_trail.verify_audit(get_engine(), against)
+    except CheckpointFileError as exc:
+        raise CommandError(str(exc), exit_code=2) from None
+    if not report.ok:
+        raise CommandError(report.problem)
+    latest = report.latest.label if report.latest else "none yet"
+    click.echo(
+        f"audit chain intact: {report.rows} rows; {report.stored} stored checkpoints and "
+        f"{report.outside} held outside agree (latest: {latest})"
+    )
+
+
+@audit_group.command("checkpoint")
+@as_option
+def audit_checkpoint(acting_as) -> None:
+    """Seal the log now with a signed checkpoint; print it (JSON) to keep elsewhere."""
+    require_schema()
+    actor = acting_user(acting_as, "audit.read")
+    checkpoint = audit_trail.write_checkpoint(get_engine(), actor)
+    click.echo(checkpoint.to_json().decode("utf-8"), nl=False)
+
+
+@click.command("backup")
+@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="File.")
+@as_option
+def backup_cmd(out: Path, acting_as) -> None:
+    """Write a consistent snapshot of the whole record (safe while the app runs; owner-only file).
+
+    The act is audited and the log sealed with a checkpoint first; the backup carries it."""
+    require_schema()
+    actor = acting_user(acting_as, "record.backup")
+    try:
+        summary = audit_trail.take_backup(get_engine(), actor, out)
+    except BackupError as exc:
+        raise CommandError(str(exc)) from None
+    click.echo(
+        f"backup written to {out}: {summary.rows:,} rows in {len(summary.counts)} tables "
+        f"(audit {summary.checkpoint.label})"
+    )
+
+
+@click.command("restore")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def restore_cmd(file: Path) -> None:
+    """Restore a backup into an EMPTY database (refuses one that holds any row).
+
+    Nothing is restored unless the restored audit log reaches the checkpoint the backup
+    carries, signed with this installation's key (TRACEBOARD_AUDIT_KEY)."""
+    try:
+        restored = audit_trail.restore_verified(get_engine(), file)
+    except BackupError as exc:
+        raise CommandError(str(exc)) from None
+    summary = restored.summary
+    click.echo(
+        f"restored {summary.rows:,} rows in {len(summary.counts)} tables (schema {summary.revision}); "
+        f"audit log verified: {restored.report.rows} rows reach {summary.checkpoint.label}"
+    )
+    if restored.replaced_copy is not None:
+        click.echo(
+            f"note: before the restore this database's log had reached {restored.replaced_copy.label}; "
+            "what came after the backup is not in it",
+            err=True,
+        )
+
+
+def register(group: click.Group) -> None:
+    for command in (audit_group, backup_cmd, restore_cmd):
+        group.add_command(command)

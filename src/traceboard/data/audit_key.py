@@ -1,0 +1,116 @@
+"""The key that signs the audit log's checkpoints: an Ed25519 key in a file outside the database.
+
+The file is PEM (PKCS #8, unencrypted) readable by its owner only; it is created
+once (``traceboard init``) and never replaced by the software. A key file that
+others may read is refused: anyone who can read it can sign a rewritten log.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+import stat
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from traceboard import config
+
+
+class AuditKeyError(RuntimeError):
+    """The signing key is missing, unreadable or not owner-only (one-line message)."""
+
+
+@dataclass(frozen=True)
+class PublicKey:
+    """A checkpoint signer's public key: raw bytes, their base64 text and a short id."""
+
+    raw: bytes
+
+    @classmethod
+    def from_text(cls, text: str) -> PublicKey:
+        try:
+            raw = base64.b64decode(text, validate=True)
+        except (ValueError, TypeError):
+            raise ValueError("public key is not base64") from None
+        if len(raw) != 32:
+            raise ValueError("public key is not 32 bytes (Ed25519)")
+        return cls(raw)
+
+    @property
+    def text(self) -> str:
+        return base64.b64encode(self.raw).decode("ascii")
+
+    @property
+    def key_id(self) -> str:
+        """The first 16 hex digits of SHA-256 of the raw key: what people compare by eye."""
+        return hashlib.sha256(self.raw).hexdigest()[:16]
+
+    def verifies(self, signature: str, message: bytes) -> bool:
+        try:
+            sig = base64.b64decode(signature, validate=True)
+            Ed25519PublicKey.from_public_bytes(self.raw).verify(sig, message)
+        except (InvalidSignature, ValueError, TypeError):
+            return False
+        return True
+
+
+@dataclass(frozen=True)
+class SigningKey:
+    private: Ed25519PrivateKey
+    public: PublicKey
+
+    def sign(self, message: bytes) -> str:
+        return base64.b64encode(self.private.sign(message)).decode("ascii")
+
+
+def ensure_key(path: Path | None = None) -> tuple[Path, bool]:
+    """Create the key file (owner-only) unless it exists; return its path and whether it was created."""
+    path = path or config.audit_key_path()
+    if path.exists():
+        load_key(path)  # refuse a broken or world-readable file now rather than at the first write
+        return path, False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pem = Ed25519PrivateKey.generate().private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    try:  # O_EXCL: two `init`s at once never overwrite each other's key
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path, False
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(pem)
+    return path, True
+
+
+def load_key(path: Path | None = None) -> SigningKey:
+    """The signing key at ``path`` (default: the configured one); AuditKeyError if unusable."""
+    path = path or config.audit_key_path()
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        raise AuditKeyError(
+            f"no audit signing key at {path}: run `traceboard init` (or set TRACEBOARD_AUDIT_KEY)"
+        ) from None
+    if st.st_mode & (stat.S_IRWXG | stat.S_IRWXO):
+        raise AuditKeyError(
+            f"audit signing key {path} is open to others (mode {stat.S_IMODE(st.st_mode):o}): chmod 600 it"
+        )
+    return _load(path, st.st_mtime_ns, st.st_size)
+
+
+@lru_cache(maxsize=4)
+def _load(path: Path, _mtime_ns: int, _size: int) -> SigningKey:
+    try:
+        private = serialization.load_pem_private_key(path.read_bytes(), password=None)
+    except (OSError, ValueError, TypeError) as exc:
+        raise AuditKeyError(f"cannot read the audit signing key {path}: {exc}") from None
+    if not isinstance(private, Ed25519PrivateKey):
+        raise AuditKeyError(f"audit signing key {path} is not an Ed25519 key")
+    raw = private.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return SigningKey(private, PublicKey(raw))

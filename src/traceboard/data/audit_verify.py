@@ -1,0 +1,191 @@
+"""Checking the audit log against its signed checkpoints.
+
+What each attack by someone who can write to the database changes, and what sees it:
+
+- an edited, removed or inserted row in the middle: the hash chain breaks at the row after it;
+- a cut tail (the last row, the last five, every row): a checkpoint states more rows than
+  the log has — one stored in the database if the cutter left it, else one held outside
+  (the copy under the var dir, the published site, a backup, a file saved by anyone);
+- an edit with every later hash recomputed: the chain is whole again, but its hash at a
+  checkpoint's length is no longer the one signed;
+- a row appended with a correct hash: no checkpoint covers it (the software seals every
+  transaction that appends rows with one covering exactly those rows);
+- a forged checkpoint: its signature does not verify with this installation's key.
+
+Someone who holds the signing key as well as the database can rewrite the log and sign
+it again; only checkpoints held outside (published, saved, backed up) catch that.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from traceboard.data.audit import walk_chain
+from traceboard.data.audit_checkpoint import Checkpoint, stored_checkpoints
+from traceboard.data.audit_key import AuditKeyError, PublicKey, load_key
+from traceboard.data.models import AuditCheckpoint, AuditLog
+
+
+@dataclass(frozen=True)
+class AuditReport:
+    """The outcome: the log's length, the checkpoints checked, and the first mismatch (or None)."""
+
+    rows: int
+    stored: int  # checkpoints in the database
+    outside: int  # checkpoints held outside it (the copy, files, a backup's)
+    latest: Checkpoint | None
+    problem: str | None
+
+    @property
+    def ok(self) -> bool:
+        return self.problem is None
+
+
+def trusted_key() -> tuple[PublicKey | None, str | None]:
+    """This installation's public key, or None and why not."""
+    try:
+        return load_key().public, None
+    except AuditKeyError as exc:
+        return None, str(exc)
+
+
+def verify_log(session: Session, outside: Iterable[Checkpoint] = ()) -> AuditReport:
+    """Check the chain, every stored checkpoint, and checkpoints held outside the database."""
+    stored = stored_checkpoints(session)
+    outside = list(outside)
+    positions = {cp.rows for cp in [*stored, *outside]}
+    positions |= {cp.rows + 1 for cp in stored}
+    walk = walk_chain(session, positions)
+    latest = stored[-1] if stored else None
+
+    def report(problem: str | None) -> AuditReport:
+        return AuditReport(walk.rows, len(stored), len(outside), latest, problem)
+
+    if walk.broken is not None:
+        return report(f"audit chain broken at row {walk.broken.row_id}: {walk.broken.reason}")
+    key, key_problem = trusted_key()
+    if key is None and (stored or outside):
+        return report(f"cannot check the checkpoints: {key_problem}")
+    for cp in stored:
+        problem = _signature_problem(cp, key)
+        if problem:
+            return report(problem)
+    beyond = [cp for cp in stored if cp.rows > walk.rows]
+    if beyond:  # name the furthest one: it shows how much was cut
+        return report(_reach_problem(max(beyond, key=lambda cp: cp.rows), walk.rows, walk.at_rows))
+    good = 0
+    for cp in sorted(stored, key=lambda cp: cp.rows):
+        problem = _reach_problem(cp, walk.rows, walk.at_rows, good)
+        if problem:
+            return report(problem)
+        good = cp.rows
+    problem = _check_tiling(stored, walk.rows, walk.at_rows)
+    if problem:
+        return report(problem)
+    for cp in outside:
+        problem = check_checkpoint(cp, key, walk.rows, walk.at_rows, _good_below(stored, cp.rows))
+        if problem:
+            return report(problem)
+    return report(None)
+
+
+def check_checkpoint(
+    cp: Checkpoint, key: PublicKey, rows: int, at_rows: dict[int, tuple[int, str]], good: int = 0
+) -> str | None:
+    """The one thing about ``cp`` that does not match the key and the chain, or None."""
+    return _signature_problem(cp, key) or _reach_problem(cp, rows, at_rows, good)
+
+
+def _signature_problem(cp: Checkpoint, key: PublicKey) -> str | None:
+    if cp.key_id != key.key_id or (cp.public_key is not None and cp.public_key != key.text):
+        return (
+            f"{cp.label} was not signed by this installation's key {key.key_id} "
+            f"(it names key {cp.key_id}): forged, or from another installation"
+        )
+    if not key.verifies(cp.signature, cp.statement()):
+        return f"{cp.label}: the signature does not match what it states (forged or altered)"
+    return None
+
+
+def _reach_problem(
+    cp: Checkpoint, rows: int, at_rows: dict[int, tuple[int, str]], good: int = 0
+) -> str | None:
+    if cp.rows > rows:
+        return (
+            f"{cp.label} states {cp.rows} rows, the log has {rows}: "
+            f"rows {rows + 1}–{cp.rows} were removed from its end"
+        )
+    row_id, head = at_rows[cp.rows]
+    if head != cp.head:
+        return (
+            f"the chain no longer reaches {cp.label}: row {cp.rows} (id {row_id}) hashes to "
+            f"{head[:12]}…, the checkpoint signed {cp.head[:12]}…; the log was rewritten "
+            f"after row {good} and its hashes recomputed"
+        )
+    return None
+
+
+def _check_tiling(stored: list[Checkpoint], rows: int, at_rows: dict[int, tuple[int, str]]) -> str | None:
+    """Every row from the first checkpoint's on is covered by exactly one checkpoint."""
+    if not stored:
+        return f"rows 1–{rows} are covered by no checkpoint" if rows else None
+    for before, after in itertools.pairwise(stored):
+        if after.first_row != before.rows + 1:
+            return _gap(
+                before.rows + 1,
+                after.first_row - 1,
+                at_rows,
+                f"{after.label} starts at row {after.first_row}, {before.label} ended at row {before.rows}",
+            )
+    last = stored[-1]
+    if rows > last.rows:
+        return _gap(last.rows + 1, rows, at_rows, f"the latest is {last.label}")
+    return None
+
+
+def _gap(first: int, last: int, at_rows: dict[int, tuple[int, str]], context: str) -> str:
+    if last < first:
+        return f"checkpoints overlap: {context}"
+    where = f" (from id {at_rows[first][0]})" if first in at_rows else ""
+    return (
+        f"rows {first}–{last}{where} are covered by no checkpoint ({context}): "
+        "they were added past the software"
+    )
+
+
+def _good_below(stored: list[Checkpoint], rows: int) -> int:
+    return max((cp.rows for cp in stored if cp.rows < rows), default=0)
+
+
+def check_latest(session: Session) -> tuple[Checkpoint | None, str | None]:
+    """The latest stored checkpoint and whether the log still reaches it, without walking the chain:
+    its signature, the number of rows up to its head row, and that row's hash (a cut tail or a
+    re-hashed chain changes one of them). None for the problem when it is reached."""
+    row = session.scalars(select(AuditCheckpoint).order_by(AuditCheckpoint.id.desc()).limit(1)).first()
+    if row is None:
+        return None, None
+    key, key_problem = trusted_key()
+    cp = Checkpoint.from_row(row, key.text if key is not None and key.key_id == row.key_id else None)
+    if key is None:
+        return cp, f"cannot check the checkpoints: {key_problem}"
+    problem = _signature_problem(cp, key)
+    if problem:
+        return cp, problem
+    rows = session.scalar(select(func.count()).where(AuditLog.id <= row.head_id))
+    head = session.scalar(select(AuditLog.hash).where(AuditLog.id == row.head_id))
+    if head is None or rows != cp.rows:
+        total = session.scalar(select(func.count()).select_from(AuditLog))
+        if total < cp.rows:
+            return cp, _reach_problem(cp, total, {})
+        return (
+            cp,
+            f"the chain no longer reaches {cp.label}: its head row (id {row.head_id}) is not row {cp.rows}",
+        )
+    if head != cp.head:
+        return cp, _reach_problem(cp, cp.rows, {cp.rows: (row.head_id, head)})
+    return cp, None

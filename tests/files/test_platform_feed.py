@@ -1,0 +1,68 @@
+"""Reading platform feeds without a database: Arrow's fast reader and the line-by-line reader agree."""
+
+import datetime as dt
+import json
+
+import pandas as pd
+import pytest
+
+from traceboard.files.platform_feed import read_feed
+
+TODAY = dt.date(2026, 11, 30)
+GOOD = [
+    {"platform": "xiangtan", "uscc": "91430381MA4L0AAAAA", "date": "2026-10-30", "records": 7},
+    {
+        "platform": "hunan-important",
+        "uscc": "91430381ma4l0bbbbb",  # lower case: the code is upper-cased
+        "date": "2026-10-30",
+        "records": 0,
+        "batches": 2,
+        "items": {"subject": True, "batch": True, "place": False},
+    },
+]
+
+
+def jsonl(rows, blank_line: bool) -> bytes:
+    lines = [r if isinstance(r, str) else json.dumps(r, ensure_ascii=False) for r in rows]
+    return ("\n\n" if blank_line else "\n").join(lines).encode()
+
+
+def test_a_well_formed_feed_reads_the_same_both_ways():
+    fast = read_feed(jsonl(GOOD, blank_line=False), "f.jsonl", TODAY)
+    slow = read_feed(jsonl(GOOD, blank_line=True), "f.jsonl", TODAY)  # a blank line: line by line
+    assert fast.ok and slow.ok
+    assert slow.rows["row"].tolist() == [1, 3] and fast.rows["row"].tolist() == [1, 2]
+    columns = ["platform", "uscc", "day", "records", "batches", "items"]
+    pd.testing.assert_frame_equal(fast.rows[columns], slow.rows[columns])
+    assert fast.rows["uscc"].tolist()[1] == "91430381MA4L0BBBBB"
+    assert fast.rows["items"].tolist()[1] == 1 + 4  # subject (bit 0) and batch (bit 2)
+    assert pd.isna(fast.rows["items"].tolist()[0]) and pd.isna(fast.rows["batches"].tolist()[0])
+
+
+@pytest.mark.parametrize(
+    ("bad", "column", "reason"),
+    [
+        ({"records": 1.5}, "records", "must be a whole number"),
+        ({"records": "5"}, "records", "must be a whole number"),
+        ({"records": None}, "records", "missing"),
+        ({"uscc": 91430381}, "uscc", "must be text"),
+        ({"date": "2026-11-31"}, "date", "not a date"),
+        ({"date": "2026-12-01"}, "date", "after today"),
+        ({"items": {"subject": "yes"}}, "items", "must be an object"),
+        ({"items": ["subject"]}, "items", "must be an object"),
+        ({"colour": "red"}, "colour", "unknown field"),
+    ],
+)
+def test_a_bad_value_is_named_by_row_and_field_whichever_reader_starts(bad, column, reason):
+    row = GOOD[0] | bad
+    feed = read_feed(jsonl([GOOD[1], row], blank_line=False), "f.jsonl", TODAY)
+    assert feed.problems[["row", "column"]].values.tolist() == [[2, column]]
+    assert reason in feed.problems["reason"].iloc[0]
+    assert not feed.ok and 1 in feed.rows["row"].tolist()  # any problem rejects the whole file
+
+
+def test_a_platform_enterprise_and_day_twice_is_ambiguous():
+    feed = read_feed(jsonl([GOOD[0], GOOD[0] | {"records": 9}], blank_line=False), "f.jsonl", TODAY)
+    assert feed.problems.values.tolist() == [
+        [2, "date", "2026-10-30", "repeats platform, credit code and date of row 1"]
+    ]
