@@ -2,6 +2,7 @@
 
 import json
 
+import pytest
 from sqlalchemy import delete, select
 from streamlit.testing.v1 import AppTest
 
@@ -24,6 +25,8 @@ def _page(lang: str = "zh") -> AppTest:
     return at.switch_page("views/audit.py").run()
 
 
+# The page reads through the same services as the command line, whose attacks run on both backends.
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_the_page_shows_the_latest_checkpoint_and_whether_the_log_reaches_it(engine):
     for i in range(3):
         with transaction(engine) as session:
@@ -35,6 +38,8 @@ def test_the_page_shows_the_latest_checkpoint_and_whether_the_log_reaches_it(eng
     assert f"最新检查点 #{latest.id}：共 {latest.rows} 条记录" in at.markdown[0].value
     assert at.success[0].value.startswith("审计日志仍与最新检查点吻合")
     assert "下载检查点文件（audit-checkpoint.json）" in [b.label for b in at.get("download_button")]
+    with transaction(engine) as session:  # offering a download discloses nothing yet: no export row
+        assert not session.scalars(select(AuditLog).where(AuditLog.action == "export")).all()
     shown, _ = latest_status(engine, OFFICE)  # what the button hands out
     offered = json.loads(shown.to_json())
     assert (offered["rows"], offered["head"], offered["key_id"]) == (latest.rows, latest.head, latest.key_id)

@@ -12,6 +12,7 @@ from traceboard.dashboard.views._sampling_charts import estimate_bars
 from traceboard.dashboard.views._sampling_draw import REFUSALS, attempt, show_table
 from traceboard.sampling import results
 from traceboard.services import sampling as support
+from traceboard.services.audit_trail import audited_download
 
 ASSIGNMENT_COLUMNS = [
     "position",
@@ -39,7 +40,7 @@ def result_labels() -> dict[str, str]:
     return {code: t(f"sampling.result.{code}") for code in support.RESULT_CODES}
 
 
-def assignments_view(engine, draw_id: int) -> None:
+def assignments_view(engine, actor, draw_id: int) -> None:
     """The draw's checks with their inspectors, and the check lists to download."""
     rows = support.load_assignments(engine, draw_id)
     departments = sorted(rows["department"].unique())
@@ -64,7 +65,12 @@ def assignments_view(engine, draw_id: int) -> None:
             column.caption(str(exc))
             continue
         label = t(f"sampling.assign.download_{suffix[1:]}")
-        column.download_button(label, data, f"checklist-{draw_id}{suffix}", mime, key=f"checklist{suffix}")
+        # a checklist names inspectors: it leaves the system audited, when clicked
+        where = {"draw": draw_id, "department": choice or None}
+        audited = audited_download(
+            engine, actor, "checklist", suffix[1:], len(shown), where, lambda d=data: d
+        )
+        column.download_button(label, audited, f"checklist-{draw_id}{suffix}", mime, key=f"checklist{suffix}")
 
 
 def result_entry(engine, actor, draw_id: int, today: dt.date) -> None:

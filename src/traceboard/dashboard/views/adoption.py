@@ -5,7 +5,7 @@ import streamlit as st
 
 from traceboard import config
 from traceboard.dashboard import charts
-from traceboard.dashboard.state import get_frame, t, today
+from traceboard.dashboard.state import current_actor, get_engine, get_frame, t, today
 from traceboard.data.adoption_targets import load_targets
 from traceboard.data.frame import to_day
 from traceboard.files.tables import to_xlsx_bytes
@@ -16,6 +16,7 @@ from traceboard.metrics.adoption_report import (
     scope_mask,
     work_list,
 )
+from traceboard.services.audit_trail import audited_download
 
 FRACTIONS = (
     *("ci_low", "ci_high", "connected_rate", "target", "gap", "rate_year_ago", "change"),
@@ -146,9 +147,18 @@ if todo.empty:
 else:
     st.write(t("adoption.work_count", township=township, count=len(todo)))
     st.dataframe(_columns(todo), hide_index=True, width="stretch")
+    asked = {"township": township, "as_of": as_of}
     st.download_button(
         t("adoption.download"),
-        lambda: to_xlsx_bytes({t("adoption.sheet"): _columns(todo)}),  # built only when clicked
+        audited_download(  # built, and the export audited, only when clicked
+            get_engine(),
+            current_actor(),
+            "adoption_work_list",
+            "xlsx",
+            len(todo),
+            asked,
+            lambda: to_xlsx_bytes({t("adoption.sheet"): _columns(todo)}),
+        ),
         f"work-list-{township}-{as_of.isoformat()}.xlsx",
         key="adoption_download",
     )

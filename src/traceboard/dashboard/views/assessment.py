@@ -24,6 +24,7 @@ from traceboard.services.assessment import (
     save_assessment,
     score_history,
 )
+from traceboard.services.audit_trail import audited_download
 
 KINDS = ("department", "township")
 UNIT_COLUMNS = ("rank", "unit", "role", "score", "grade", "change", "note")
@@ -181,5 +182,18 @@ with tabs[4]:
     files = st.session_state.get("assessment_files")
     if files and files[0] == year:
         stem = f"assessment-{year}-{view.status}"
-        st.download_button(t("assessment.download_xlsx"), files[1], f"{stem}.xlsx", key="assessment_xlsx")
-        st.download_button(t("assessment.download_pdf"), files[2], f"{stem}.pdf", key="assessment_pdf")
+        for fmt, content in (("xlsx", files[1]), ("pdf", files[2])):
+            st.download_button(
+                t(f"assessment.download_{fmt}"),
+                audited_download(  # the report leaves the system when clicked: audited then
+                    engine,
+                    actor,
+                    "assessment_report",
+                    fmt,
+                    len(view.result.units),
+                    {"year": year},
+                    lambda c=content: c,
+                ),
+                f"{stem}.{fmt}",
+                key=f"assessment_{fmt}",
+            )

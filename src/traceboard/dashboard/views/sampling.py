@@ -29,7 +29,7 @@ with tabs["draw"]:
 with tabs["assignments"]:
     draw_id = work.choose_drawn_draw(engine, "assignments_draw")
     if draw_id is not None:
-        work.assignments_view(engine, draw_id)
+        work.assignments_view(engine, actor, draw_id)
 with tabs["results"]:
     draw_id = work.choose_drawn_draw(engine, "results_draw")
     if draw_id is not None:
