@@ -150,3 +150,10 @@ def test_the_caps_are_stated_in_the_help_and_match_the_upload_limit(capsys):
     assert f"{CAPS.file_bytes // MIB} MB" in help_text and f"{CAPS.rows:,} rows" in help_text
     config = tomllib.loads((Path(__file__).parents[2] / ".streamlit" / "config.toml").read_text())
     assert config["server"]["maxUploadSize"] == CAPS.file_bytes // MIB
+
+
+def test_a_platform_feed_meets_the_same_caps():
+    from traceboard.files.platform_feed import UnreadableFeed, read_feed
+
+    with pytest.raises(UnreadableFeed, match=r"^feed.jsonl: cannot be read: line 1 is 2\.0 MB"):
+        read_feed(b'{"x": "' + b"y" * (2 * MIB) + b'"}\n', "feed.jsonl")

@@ -12,6 +12,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from traceboard.dashboard.plain_text import plain
 from traceboard.dashboard.state import t
 
 
@@ -43,7 +44,7 @@ def attempt(
     try:
         result = act()
     except refusals as exc:
-        st.error(str(exc))
+        st.error(plain(exc))
         return None
     flash(page, t(message_key, **values, **({"id": result} if isinstance(result, int) else {})))
     st.rerun()

@@ -10,7 +10,9 @@ import streamlit as st
 
 from traceboard.accounts.authz import PermissionDenied
 from traceboard.dashboard import widgets
+from traceboard.dashboard.plain_text import plain
 from traceboard.dashboard.state import t
+from traceboard.data.text_rules import TextRejected
 from traceboard.files import sampling_files
 from traceboard.sampling import ceremony, plans
 from traceboard.sampling.assign import NoValidPair
@@ -18,7 +20,7 @@ from traceboard.sampling.manifest import dump_manifest
 from traceboard.sampling.spec import SPECS, DrawRefused
 from traceboard.services import sampling as support
 
-REFUSALS = (DrawRefused, NoValidPair, support.SamplingRecordError, PermissionDenied)
+REFUSALS = (DrawRefused, NoValidPair, support.SamplingRecordError, PermissionDenied, TextRejected)
 PAGE = "sampling"
 
 
@@ -145,7 +147,7 @@ def _commit(engine, actor, frame, scope, digest) -> None:
             engine, actor, frozen, digest, list_hash, plan["id"] if plan else None, int(scope["batch"])
         )
     except REFUSALS as exc:
-        st.error(str(exc))
+        st.error(plain(exc))
         return
     listing = support.frozen_list_bytes(frozen, list_hash, digest)
     st.session_state["sampling_committed"] = {
@@ -189,7 +191,7 @@ def reveal_step(engine, actor) -> None:
             due = support.due_on(engine, draw_id)
             manifest = support.reveal_draw(engine, actor, draw_id, seed, ceremony.reveal, due)
         except REFUSALS as exc:
-            st.error(str(exc))
+            st.error(plain(exc))
             return
         n, strata = support.drawn_counts(manifest)
         widgets.flash(PAGE, t("sampling.draw.drawn", id=draw_id, n=n, strata=strata))

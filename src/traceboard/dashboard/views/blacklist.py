@@ -16,7 +16,9 @@ from traceboard.blacklist.lifecycle import AWAITING_DECISION, REPAIR_CONDITIONS,
 from traceboard.blacklist.site import shape_alerts, shape_cases
 from traceboard.dashboard import widgets
 from traceboard.dashboard.auth import role_label
+from traceboard.dashboard.plain_text import plain
 from traceboard.dashboard.state import get_engine, per_data_version, signed_in_actor, t, today
+from traceboard.data.text_rules import TextRejected
 from traceboard.services import blacklist as actions
 from traceboard.services.blacklist import (
     ALERT_LISTING,
@@ -30,12 +32,12 @@ from traceboard.services.blacklist import (
 )
 from traceboard.services.public import failed_checks_since
 
-REFUSALS = (IllegalMove, AlertRefused, NotFound, PermissionDenied)
+REFUSALS = (IllegalMove, AlertRefused, NotFound, PermissionDenied, TextRejected)
 PAGE = "blacklist"
 
 st.title(t("blacklist.title"))
 actor = signed_in_actor("blacklist")
-st.caption(t("blacklist.signed_in_as", user=actor.username, role=role_label(actor.role)))
+st.caption(t("blacklist.signed_in_as", user=plain(actor.username), role=role_label(actor.role)))
 engine = get_engine()
 widgets.show_flash(PAGE)
 
@@ -143,8 +145,8 @@ def fill_from_template(kind: str, sector: str, case_id: int | None, since) -> No
         else:
             row = cases[cases["id"] == case_id].iloc[0].to_dict()
             draft = draft_from_listing(templates, row)
-    except (AlertRefused, IndexError) as exc:
-        st.session_state["alert_error"] = str(exc)
+    except (AlertRefused, IndexError, TextRejected) as exc:
+        st.session_state["alert_error"] = plain(exc)
         return
     st.session_state.update(alert_title=draft.title, alert_body=draft.body, alert_severity=draft.severity)
     st.session_state.update(alert_usccs="\n".join(draft.usccs), alert_sector=draft.sector or sector)
