@@ -2,7 +2,8 @@
 # `make cluster` / `make cluster-stop`: the topology of deploy/compose.yaml on this machine, on
 # loopback, without a container engine: the local PostgreSQL (a database of its own), two app
 # replicas (deploy/entrypoint.sh serve, as in the image) and Debian's nginx running deploy/nginx.conf
-# itself, as the invoking user, with its prefix, pid and temporary files under the cluster directory.
+# itself, unprivileged (as the invoking user; started by root, as TRACEBOARD_CLUSTER_NGINX_USER,
+# nobody), with its prefix, pid and temporary files under the cluster directory.
 #
 #   deploy/cluster.sh start    migrate once, start the replicas and the proxy, print the URL
 #   deploy/cluster.sh stop     end exactly the processes `start` recorded in its pid files
@@ -23,6 +24,7 @@ DB_URL=${TRACEBOARD_CLUSTER_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.
 DEMO=${TRACEBOARD_CLUSTER_DEMO:-6000}
 BIN=${TRACEBOARD_BIN:-$ROOT/.venv/bin}
 NGINX=${NGINX:-$(command -v nginx || echo /usr/sbin/nginx)}
+NGINX_USER=${TRACEBOARD_CLUSTER_NGINX_USER:-nobody}
 PY="$BIN/python"
 
 log() { echo "cluster: $*" >&2; }
@@ -99,9 +101,21 @@ start() {
     echo "listen 127.0.0.1:$PROXY_PORT;" >"$DIR/nginx/traceboard-listen.conf"
     # The very file the image uses; its relative includes resolve next to the link.
     ln -sfn "$ROOT/deploy/nginx.conf" "$DIR/nginx/nginx.conf"
-    local nginx=("$NGINX" -p "$DIR/nginx/" -c "$DIR/nginx/nginx.conf")
-    "${nginx[@]}" -t -q
-    "${nginx[@]}" -g 'daemon off;' >"$DIR/nginx.log" 2>&1 &
+    : >"$DIR/nginx.log"
+    local nginx=("$NGINX" -p "$DIR/nginx/" -c "$DIR/nginx/nginx.conf") as_user=()
+    # Started by root, nginx still runs unprivileged: as NGINX_USER, who owns its prefix and log.
+    if [ "$(id -u)" = 0 ]; then
+        local unprivileged=(setpriv --reuid="$NGINX_USER" --regid="$(id -g "$NGINX_USER")" --clear-groups --)
+        if "${unprivileged[@]}" test -r "$DIR/nginx/nginx.conf" -a -x "$DIR"; then
+            chown -R "$NGINX_USER:" "$DIR/nginx" "$DIR/nginx.log"
+            as_user=("${unprivileged[@]}")
+        else
+            log "$NGINX_USER cannot reach $DIR or deploy/nginx.conf: nginx runs as root"
+        fi
+    fi
+    # Output to the log, which the access log (/dev/stdout) then opens again as that user.
+    "${as_user[@]}" "${nginx[@]}" -t -q >>"$DIR/nginx.log" 2>&1 || { cat "$DIR/nginx.log" >&2; stop; exit 1; }
+    "${as_user[@]}" "${nginx[@]}" -g 'daemon off;' >>"$DIR/nginx.log" 2>&1 &
     echo $! >"$DIR/nginx.pid"
     # While the replicas boot: the demo city, into an empty database only.
     traceboard demo --if-empty --enterprises "$DEMO" || { stop; exit 1; }

@@ -14,6 +14,7 @@ import json
 import os
 import re
 import xml.etree.ElementTree as ET
+from dataclasses import replace
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -83,6 +84,8 @@ def test_html_escapes_hostile_text_and_is_self_contained(site, name):
     scripts = parser.tags.count("script")
     assert scripts == (2 if name == "index.html" else 0), "only index.html has its own two scripts"
     assert not re.search(r'(src|href)="(https?:)?//', html), "no external resources"
+    offsite = re.search(r"url\(|@import|<[a-z]+ [^>]*(https?:)?//", html)
+    assert not offsite, "no fonts, styles or tags from elsewhere"
 
 
 def test_hostile_names_appear_as_text_on_the_pages(site):
@@ -154,3 +157,16 @@ def test_csv_neutralises_formulas(site):
     assert [r[0] for r in rows[1:]] == ["'" + FORMULA, HOSTILE, QUOTES]
     assert rows[1][5] == "'" + FORMULA  # the grounds too
     assert rows[3][10] == QUOTES and rows[3][2] == "撤销列入"
+
+
+def test_control_characters_in_the_record_leave_every_file_well_formed_and_clean():
+    record = fixed_record()
+    dirty = "消费\x1b[31m提示\x0b响铃\x07"
+    alerts = [{**a, "title": dirty, "body": dirty, "withdrawn_reason": dirty} for a in record.alerts]
+    cases = record.cases.assign(name=dirty)
+    files = render_site(replace(record, alerts=alerts, cases=cases))
+    feed = ET.fromstring(files["alerts.atom"])  # ill-formed XML raised here before
+    assert feed.find(f"{ATOM}entry/{ATOM}title").text.endswith("消费[31m提示响铃")
+    for name, content in files.items():
+        if name.endswith((".html", ".atom", ".csv")):
+            assert not re.search(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]", content), name

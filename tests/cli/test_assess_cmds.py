@@ -1,6 +1,7 @@
 """``traceboard assess`` in-process: formats, saving, locking, reports read back."""
 
 import csv
+import datetime as dt
 import io
 import json
 import os
@@ -178,3 +179,16 @@ def test_pdf_is_chinese_text_and_matches_the_golden(demo_engine, capsys, tmp_pat
     if os.environ.get("TRACEBOARD_UPDATE_GOLDEN"):  # regenerate deliberately, review the diff, commit
         GOLDEN.write_text(scrubbed, encoding="utf-8")
     assert scrubbed == GOLDEN.read_text(encoding="utf-8")
+
+
+def test_a_run_or_lock_may_not_be_dated_after_today(engine, capsys):
+    with transaction(engine) as session:
+        session.add_all(
+            [m.User(username="kao-office", role="office"), m.User(username="kao-leader", role="leader")]
+        )
+    tomorrow = dt.date.today() + dt.timedelta(days=1)
+    args = ["assess", "--year", str(tomorrow.year), "--today", tomorrow.isoformat()]
+    assert main([*args, "--as", "kao-office"]) == 1
+    assert f"dated {tomorrow.isoformat()}, after today" in capsys.readouterr().err
+    assert main([*args, "--lock", "--as", "kao-leader"]) == 1
+    assert "after today" in capsys.readouterr().err

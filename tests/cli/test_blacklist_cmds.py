@@ -1,14 +1,17 @@
 """The blacklist, alert, publish and lookup commands, in-process on both backends."""
 
 import csv
+import datetime as dt
 import io
 import json
 import xml.etree.ElementTree as ET
 
 import pytest
+from sqlalchemy import select
 
 from tests.blacklist.db_seed import NAMES, USCC, seed_register
 from traceboard.cli.main import main
+from traceboard.data import models as m
 
 
 def run(capsys, *args):
@@ -113,6 +116,37 @@ def test_the_life_of_a_case_on_the_command_line(capsys, seeded):
     ]
 
 
+def test_decisions_may_not_be_dated_after_today(capsys, seeded, engine):
+    case = walk(capsys, seeded)
+    next_year = (dt.date.today() + dt.timedelta(days=366)).isoformat()
+    repair = ["--obligations-fulfilled", "--rectified", "--no-new-serious-penalty", "--commitment-signed"]
+    code, _, err = run(
+        capsys, "blacklist", "repair", case, "--reason", "修复", "--on", next_year, *repair, "--as", "wang"
+    )
+    assert code == 1 and f"dated {next_year}, after today" in err and len(err.splitlines()) == 1
+    code, _, err = run(capsys, "blacklist", "expire", "--as-of", "2099-01-01", "--as", "wang")
+    assert (code, err.strip()) == (
+        1,
+        f"traceboard: the expiry is dated 2099-01-01, after today ({dt.date.today()}); "
+        "a decision may be back-dated, never dated ahead",
+    )
+    code, out, _ = run(capsys, "blacklist", "show", "--state", "published")
+    assert case in out  # nothing moved
+    # A back-dated decision is fine; its audit row keeps the stated date and the real time.
+    code, _, err = run(
+        capsys, "blacklist", "revoke", case, "--reason", "列入错误", "--on", "2025-03-04", "--as", "wang"
+    )
+    assert code == 0, err
+    with engine.connect() as conn:
+        row = conn.execute(
+            select(m.AuditLog.at, m.AuditLog.after).order_by(m.AuditLog.id.desc()).limit(1)
+        ).one()
+    assert "2025-03-04" in str(row.after)
+    assert abs(row.at.replace(tzinfo=None) - dt.datetime.now(dt.UTC).replace(tzinfo=None)) < dt.timedelta(
+        minutes=5
+    )
+
+
 def test_illegal_moves_and_missing_acting_user_are_one_line_refusals(capsys, seeded):
     code, out, _ = run(
         capsys, "blacklist", "propose", USCC[1], "--grounds", "事由", "--basis", "b", "--as", "wang"
@@ -131,7 +165,8 @@ def test_illegal_moves_and_missing_acting_user_are_one_line_refusals(capsys, see
     assert (code, err.strip()) == (1, "traceboard: no blacklist case 404")
 
 
-def test_expire_and_show_formats(capsys, seeded):
+def test_expire_and_show_formats(capsys, seeded, monkeypatch):
+    monkeypatch.setattr("traceboard.decision_dates.today", lambda: dt.date(2030, 1, 1))  # expiry is years off
     case = walk(capsys, seeded)
     code, out, _ = run(capsys, "blacklist", "expire", "--as-of", "2028-02-29", "--as", "wang")
     assert (code, out.strip()) == (0, "0 case(s) expired as of 2028-02-29")

@@ -2,6 +2,7 @@
 
 import json
 
+import pytest
 from sqlalchemy import delete, select
 from streamlit.testing.v1 import AppTest
 
@@ -24,6 +25,8 @@ def _page(lang: str = "zh") -> AppTest:
     return at.switch_page("views/audit.py").run()
 
 
+# The page reads through the same services as the command line, whose attacks run on both backends.
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_the_page_shows_the_latest_checkpoint_and_whether_the_log_reaches_it(engine):
     for i in range(3):
         with transaction(engine) as session:

@@ -3,8 +3,9 @@
 Starts ``streamlit run`` on a free port against a small demo database, signs
 in through the real form as the demo office account, opens every page that
 role sees from the sidebar (one browser session: a new URL would be a new,
-signed-out session), fails on any Streamlit exception box, and saves
-screenshots under ``var/screenshots/`` (the sign-in page too).
+signed-out session), fails on any Streamlit exception box and on any request to
+another host (the city's network has no internet: icons, fonts and scripts come
+from the app), and saves screenshots under ``var/screenshots/`` (the sign-in page too).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -108,6 +110,22 @@ def browser():
         browser.close()
 
 
+REQUESTS: list[str] = []  # every URL the browser asked for in this module
+
+
+def _new_tab(browser):
+    tab = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
+    tab.on("request", lambda request: REQUESTS.append(request.url))
+    return tab
+
+
+def _offsite(server: str) -> list[str]:
+    """Requests that left the app's host (data: and blob: URLs stay in the page)."""
+    host = urlsplit(server).netloc
+    local = ("data", "blob")
+    return sorted({u for u in REQUESTS if urlsplit(u).scheme not in local and urlsplit(u).netloc != host})
+
+
 def _settled(tab) -> None:
     tab.wait_for_selector("h1", timeout=30_000)
     # Streamlit marks the app element with the script's state (as its own end-to-end tests
@@ -123,7 +141,7 @@ def _shot(tab, name: str) -> list[str]:
 
 
 def test_sign_in_page_and_no_page_without_it(server, browser):
-    tab = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
+    tab = _new_tab(browser)
     # A page's file name in the URL must not open it without signing in.
     tab.goto(f"{server}/overview", wait_until="networkidle")
     _settled(tab)
@@ -131,6 +149,7 @@ def test_sign_in_page_and_no_page_without_it(server, browser):
     errors = _shot(tab, "sign_in")
     tab.close()
     assert errors == []
+    assert _offsite(server) == []
 
 
 # Each page is opened by the first of these roles that sees it (the office sees all but accounts).
@@ -153,7 +172,7 @@ def signed_in(server, browser):
 
     def tab_for(role: str):
         if role not in tabs:
-            tab = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
+            tab = _new_tab(browser)
             tab.goto(server, wait_until="networkidle")
             _settled(tab)
             tab.get_by_label("用户名").fill(f"demo-{role}")
@@ -181,6 +200,7 @@ def test_page_in_chromium(signed_in, page, role):
     errors = _shot(tab, page)
     assert tab.locator("h1").first.inner_text() != "登录"
     assert errors == []
+    assert _offsite(tab.url) == []
 
 
 def test_the_entry_form_in_chromium(signed_in):
@@ -196,3 +216,4 @@ def test_the_entry_form_in_chromium(signed_in):
     errors = _shot(tab, "data_admin_entry")
     assert save.is_visible()
     assert errors == []
+    assert _offsite(tab.url) == []

@@ -128,5 +128,5 @@ def test_markdown_in_headers_and_file_names_is_shown_as_text(engine):
     assert not at.exception
     captions = " ".join(c.value for c in at.caption)
     assert "beacon" in captions and "修正" in captions and "名录" in captions
-    # Markdown needs an unescaped [, ], ( or ! for a link or an image: every one from data is escaped.
-    assert re.search(r"(?<!\\)[\[\]()!]", captions) is None
+    # A link or an image needs an unescaped [ and ], a bare link "://": every one from data is escaped.
+    assert re.search(r"(?<!\\)[\[\]]", captions) is None and re.search(r"(?<!\\)://", captions) is None

@@ -24,12 +24,14 @@ from traceboard.blacklist.lifecycle import (
     Move,
     allowed_moves,
     apply_move,
+    dated,
     find_expired,
 )
 from traceboard.blacklist.rules import ProposalRules, RepeatRule, ResultRule, suggest_proposals
 from traceboard.data import blacklist_store as store
 from traceboard.data.blacklist_config import load_blacklist_rules
 from traceboard.data.public_record import load_check_results, load_public_enterprises
+from traceboard.decision_dates import DecisionDateRefused, check_decision_date
 
 MOVE_PERMISSIONS = {"published": "blacklist.publish"}
 ALERT_PERMISSIONS = {"approved": "alert.approve", "published": "alert.publish", "withdrawn": "alert.publish"}
@@ -55,7 +57,7 @@ def propose_case(
 ) -> int:
     """Propose listing the enterprise ``uscc``; return the new case id. Permission blacklist.propose
     (an inspector only for enterprises of the inspector's department)."""
-    day = on or dt.date.today()
+    day = dated(on or dt.date.today(), "proposal")
     basis = legal_basis or load_blacklist_rules()["defaults"]["legal_basis"]
     if not grounds.strip():
         raise IllegalMove("a proposal needs its grounds (事由)")
@@ -109,6 +111,7 @@ def expire_cases(engine: Engine, actor: Actor, as_of: dt.date) -> list[tuple[int
     """Move every case in force whose listing ended on or before ``as_of`` to expired, in one
     transaction; return (case id, expiry date) pairs. Permission blacklist.decide."""
     require(actor, "blacklist.decide")
+    dated(as_of, "expiry")
     config = load_blacklist_rules()
     years = config["lifecycle"]["expiry_years"]
     cases = store.load_cases(engine, IN_FORCE)
@@ -158,6 +161,10 @@ def move_alert(
         raise AlertRefused(f"unknown alert move {to_state!r}; moves: {', '.join(ALERT_PERMISSIONS)}")
     require(actor, ALERT_PERMISSIONS[to_state])
     day = on or dt.date.today()
+    try:
+        check_decision_date(day, what=f"alert {to_state}")
+    except DecisionDateRefused as exc:
+        raise AlertRefused(str(exc)) from None
     return store.update_alert(
         engine,
         alert_id,

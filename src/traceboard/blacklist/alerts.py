@@ -69,6 +69,10 @@ def plan_alert_move(alert: dict[str, Any], to_state: str, by: str, on: dt.date, 
         return {"state": "approved", "approved_by": by}
     if to_state == "published":
         return {"state": "published", "published_on": on}
+    if alert.get("published_on") and on < alert["published_on"]:
+        raise AlertRefused(
+            f"the withdrawal is dated {on}, before the alert was published on {alert['published_on']}"
+        )
     if not (reason or "").strip():
         raise AlertRefused("withdrawing an alert needs a reason")
     return {"state": "withdrawn", "withdrawn_on": on, "withdrawn_reason": reason.strip()}

@@ -17,6 +17,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from traceboard.decision_dates import DecisionDateRefused, check_decision_date
+
 MOVES: dict[str, tuple[str, ...]] = {
     "proposed": ("notified", "rejected"),
     "notified": ("listed", "rejected"),
@@ -115,6 +117,7 @@ def apply_move(entry: dict[str, Any], move: Move, repair_after_years: int = DEFA
     """
     state = entry["state"]
     check_move(state, move.to_state)
+    dated(move.on, f"move to {move.to_state}")
     if move.on < _last_date(entry):
         raise IllegalMove(f"the move's date {move.on} is before the case's last move on {_last_date(entry)}")
     changes = _changes_for(entry, move, repair_after_years)
@@ -129,6 +132,14 @@ def apply_move(entry: dict[str, Any], move: Move, repair_after_years: int = DEFA
         "decided_by": move.decided_by,
     }
     return {"state": move.to_state, **changes}, event
+
+
+def dated(on: dt.date, what: str, previous: dt.date | None = None) -> dt.date:
+    """``on`` if a blacklist decision may carry it (not after today, not before ``previous``)."""
+    try:
+        return check_decision_date(on, previous=previous, what=what)
+    except DecisionDateRefused as exc:
+        raise IllegalMove(str(exc)) from None
 
 
 def _last_date(entry: dict[str, Any]) -> dt.date:

@@ -23,6 +23,7 @@ from markupsafe import Markup
 from traceboard.blacklist.lookup import public_cases
 from traceboard.blacklist.site_templates import ATOM, HTML_TEMPLATES
 from traceboard.blacklist.vocabulary import CASE_LABELS, SEVERITY_LABELS
+from traceboard.data.text_rules import printable
 from traceboard.files.tables import to_csv_bytes
 
 LATEST_ALERTS = 10
@@ -137,7 +138,9 @@ def shape_cases(cases: pd.DataFrame) -> tuple[list[dict[str, Any]], list[dict[st
 
 def render_site(record: SiteRecord) -> dict[str, bytes]:
     """All files of the public site: relative path → bytes (see module docstring)."""
-    env = Environment(loader=DictLoader(HTML_TEMPLATES), autoescape=True, undefined=StrictUndefined)
+    env = Environment(
+        loader=DictLoader(HTML_TEMPLATES), autoescape=True, undefined=StrictUndefined, finalize=_printable
+    )
     site = {**record.settings.__dict__, "as_of": record.as_of.isoformat()}
     alerts = shape_alerts(record.alerts)
     current, removed = shape_cases(record.cases)
@@ -163,13 +166,21 @@ def render_site(record: SiteRecord) -> dict[str, bytes]:
     return dict(sorted(files.items()))
 
 
+def _printable(value: Any) -> Any:
+    # Every value a page or the feed shows: no control characters (an ESC would make the feed
+    # ill-formed XML), whatever an older record holds.
+    if isinstance(value, Markup):
+        return Markup(printable(str(value)))
+    return printable(value) if isinstance(value, str) else value
+
+
 def _html(env: Environment, name: str, **values: Any) -> bytes:
     return env.get_template(name).render(**values).encode("utf-8")
 
 
 def render_atom(alerts: list[dict[str, Any]], site: dict[str, Any]) -> bytes:
     """The alerts as an Atom 1.0 feed (RFC 4287); ``updated`` is the newest entry's, else as_of."""
-    env = Environment(autoescape=True, undefined=StrictUndefined)
+    env = Environment(autoescape=True, undefined=StrictUndefined, finalize=_printable)
     newest = max((a["updated_at"] for a in alerts), default=f"{site['as_of']}T00:00:00+08:00")
     return env.from_string(ATOM).render(alerts=alerts, site=site, updated=newest).encode("utf-8")
 

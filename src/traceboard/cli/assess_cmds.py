@@ -20,6 +20,7 @@ import pandas as pd
 from traceboard.cli.common import CommandError, acting_user, as_option, get_engine
 from traceboard.data.assessment_config import InvalidIndicatorSet
 from traceboard.data.assessment_store import LockedRunError
+from traceboard.decision_dates import DecisionDateRefused
 from traceboard.files.assessment_report import grading_note_zh, rank_text, save_report_files
 from traceboard.files.tables import display_width
 from traceboard.metrics.assessment import UnknownMeasure
@@ -162,11 +163,14 @@ def assess_cmd(year, fmt, xlsx, pdf, lock, today, acting_as) -> None:
         actor = acting_user(acting_as, "assessment.lock")
         try:
             view = lock_assessment(engine, actor, view)
-        except (NothingToLock, LockedRunError) as exc:
+        except (NothingToLock, LockedRunError, DecisionDateRefused) as exc:
             raise CommandError(str(exc)) from None
     elif acting_as:
         saved = view.run is None
-        view = save_assessment(engine, acting_user(acting_as, "assessment.run"), view)
+        try:
+            view = save_assessment(engine, acting_user(acting_as, "assessment.run"), view)
+        except DecisionDateRefused as exc:
+            raise CommandError(str(exc)) from None
     click.echo(describe(view, saved), err=True)
     for change in _records(view.changes):
         click.echo(f"  {change['unit']}: {change['item']} {change['old']} → {change['new']}", err=True)

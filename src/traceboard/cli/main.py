@@ -23,6 +23,7 @@ from traceboard.cli import (
 from traceboard.cli.common import CommandError
 from traceboard.data.db import DatabaseUnavailable
 from traceboard.data.reference import ReferenceError
+from traceboard.data.text_rules import TextRejected
 from traceboard.services.audit_trail import AuditKeyError, AuditSealError
 
 # Each module registers its commands on the group; add new areas here.
@@ -68,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
     except click.ClickException as exc:
         exc.show()
         return exc.exit_code
-    except (PermissionDenied, AuditSealError) as exc:
+    except (PermissionDenied, AuditSealError, TextRejected) as exc:
         click.echo(f"traceboard: {exc}", err=True)
         return 1
     except (DatabaseUnavailable, ReferenceError, AuditKeyError) as exc:

@@ -14,6 +14,7 @@ from traceboard.accounts.authz import Actor
 from traceboard.dashboard import auth
 from traceboard.dashboard.i18n import LANGUAGES
 from traceboard.dashboard.navigation import PUBLIC, page_specs
+from traceboard.dashboard.page_icon import page_icon
 from traceboard.dashboard.state import get_engine, language, t
 from traceboard.data.db import DatabaseUnavailable
 
@@ -44,7 +45,7 @@ def build_pages(actor: Actor | None) -> dict[str, list[st.Page]]:
 
 
 def main() -> None:
-    st.set_page_config(page_title=t("app.title"), page_icon=":material/qr_code_2:", layout="wide")
+    st.set_page_config(page_title=t("app.title"), page_icon=page_icon(), layout="wide")
     try:
         get_engine()
     except DatabaseUnavailable as exc:  # one clear line, not a traceback

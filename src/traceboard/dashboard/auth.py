@@ -15,6 +15,7 @@ import streamlit as st
 
 from traceboard.accounts import accounts, sso
 from traceboard.accounts.authz import ROLE_NAMES, Actor
+from traceboard.dashboard.plain_text import plain
 from traceboard.dashboard.state import get_engine, t
 
 IDLE = dt.timedelta(minutes=30)
@@ -121,7 +122,7 @@ def role_label(role: str) -> str:
 def render_user_box(actor: Actor) -> None:
     """Sidebar: who is signed in, in which role, and the sign-out button."""
     name = st.session_state.get("display_name") or actor.username
-    st.markdown(t("auth.signed_in_as", name=name, role=role_label(actor.role)))
+    st.markdown(t("auth.signed_in_as", name=plain(name), role=role_label(actor.role)))
     st.button(t("auth.sign_out"), on_click=sign_out, key="sign_out", icon=":material/logout:")
 
 

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, event, func, select
+from sqlalchemy import Connection, case, event, func, insert, literal, select
 from sqlalchemy.orm import Session
 
 from traceboard import config
@@ -145,42 +145,44 @@ def seal(session: Session, reason: str = "write") -> Checkpoint:
     log's current end. The caller holds the log's append lock (record_audit took it)."""
     key = load_key()
     session.flush()
+    # the latest checkpoint, and the hash its head row has now (three small statements in all)
     last = session.execute(
         select(AuditCheckpoint.id, AuditCheckpoint.rows, AuditCheckpoint.head_id, AuditCheckpoint.head)
+        .add_columns(AuditLog.hash)
+        .outerjoin(AuditLog, AuditLog.id == AuditCheckpoint.head_id)
         .order_by(AuditCheckpoint.id.desc())
         .limit(1)
     ).first()
     base_rows, base_id = (last.rows, last.head_id) if last else (0, 0)
-    if last is not None and session.scalar(select(AuditLog.hash).where(AuditLog.id == base_id)) != last.head:
+    if last is not None and last.hash != last.head:
         raise AuditSealError(
             f"the audit log no longer reaches checkpoint {last.id} (row {last.rows}): it was changed "
             "past the software; nothing is written until `traceboard audit verify` is looked into"
         )
-    added, head_id = session.execute(
-        select(func.count(), func.max(AuditLog.id)).where(AuditLog.id > base_id)
-    ).one()
-    if not added:
+    first_id = session.info.pop(_FIRST_ID, None)
+    before_first = func.count(case((AuditLog.id < first_id, 1))) if first_id else literal(0)
+    added, before = session.execute(select(func.count(), before_first).where(AuditLog.id > base_id)).one()
+    tail = session.execute(select(AuditLog.id, AuditLog.hash).order_by(AuditLog.id.desc()).limit(1)).first()
+    if not added or tail is None:
         raise ValueError("nothing to seal: the audit log has no row after the latest checkpoint")
-    first_id = session.info.pop(_FIRST_ID, None) or head_id
-    before_first = session.scalar(select(func.count()).where(AuditLog.id > base_id, AuditLog.id < first_id))
     rows = base_rows + added
-    head = session.scalar(select(AuditLog.hash).where(AuditLog.id == head_id))
+    first_row = base_rows + before + 1 if first_id else rows
     at = dt.datetime.now(dt.UTC)
-    first_row = base_rows + before_first + 1
-    signature = key.sign(statement(at, first_row, rows, head, key.public.key_id))
-    row = AuditCheckpoint(
-        at=at,
-        first_row=first_row,
-        rows=rows,
-        head=head,
-        head_id=head_id,
-        key_id=key.public.key_id,
-        signature=signature,
-        reason=reason,
-    )
-    session.add(row)
-    session.flush()
-    sealed = Checkpoint(at, first_row, rows, head, key.public.key_id, signature, row.id, key.public.text)
+    signature = key.sign(statement(at, first_row, rows, tail.hash, key.public.key_id))
+    values = {
+        "at": at,
+        "first_row": first_row,
+        "rows": rows,
+        "head": tail.hash,
+        "head_id": tail.id,
+        "key_id": key.public.key_id,
+        "signature": signature,
+        "reason": reason,
+    }
+    row_id = session.execute(
+        insert(AuditCheckpoint).values(values).returning(AuditCheckpoint.id)
+    ).scalar_one()
+    sealed = Checkpoint(at, first_row, rows, tail.hash, key.public.key_id, signature, row_id, key.public.text)
     session.info[_SEALED] = (sealed, session.get_bind().url.render_as_string(hide_password=True))
     return sealed
 

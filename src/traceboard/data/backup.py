@@ -37,6 +37,7 @@ from traceboard.data.bulk import reset_sequence
 from traceboard.data.db import transaction
 from traceboard.data.migrate import current_revision, head_revision, upgrade_schema
 from traceboard.data.models import Base
+from traceboard.data.text_rules import text_problem
 
 FORMAT = "traceboard-backup"
 FORMAT_VERSION = 1
@@ -230,7 +231,15 @@ def _carried_checkpoint(head: dict, path: Path) -> Checkpoint | None:
 def _row(table: Table | None, decode: list, item: list) -> dict:
     if table is None or len(item) != len(decode):
         raise BackupError(f"a row of table {getattr(table, 'name', None)!r} does not fit its columns")
-    return {c.name: (d(v) if d else v) for c, d, v in zip(table.columns, decode, item, strict=True)}
+    row = {c.name: (d(v) if d else v) for c, d, v in zip(table.columns, decode, item, strict=True)}
+    for column in table.columns:
+        # The text rule of every write, so that a backup restores (or is refused) alike on either database.
+        value = row[column.name]
+        if isinstance(value, str) and (reason := text_problem(value, column)) is not None:
+            raise BackupError(
+                f"{table.name} row {row.get('id', '?')}, {column.name}: {reason}; nothing was restored"
+            )
+    return row
 
 
 def _table(tables, item: dict) -> Table:

@@ -12,6 +12,7 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from traceboard import config
+from traceboard.data import text_rules  # noqa: F401  (checks the text of every ORM write)
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 

@@ -101,6 +101,8 @@ def publish_results(engine: Engine, actor: Actor, inspection_ids: list[int], pub
             require(actor, "inspection.publish", row.department_id)
             if row.result is None:
                 raise SamplingRecordError(f"check {row.id} has no result to publish")
+            if published_on > dt.date.today():
+                raise SamplingRecordError(f"check {row.id}: published on {published_on}, after today")
             if published_on < row.checked_on:
                 raise SamplingRecordError(
                     f"check {row.id}: published on {published_on}, before the check on {row.checked_on}"

@@ -1,6 +1,6 @@
 """The platforms and their daily uploads in the record.
 
-``stage_uploads`` → ``unknown_codes`` → ``upsert_staged`` is the one write
+``stage_uploads`` → ``unknown_codes`` → ``merge_staged`` is the one write
 path of uploads, for feeds and for the demo city alike: rows go into a
 temporary staging table in bulk (COPY on PostgreSQL, executemany on SQLite),
 are checked against the register with one join, and are merged into
@@ -82,6 +82,8 @@ def stage_uploads(conn: Connection, rows: pd.DataFrame) -> int:
         )
     )
     conn.execute(text(f"DROP TABLE {RAW}"))
+    if conn.dialect.name == "postgresql":
+        conn.execute(text(f"ANALYZE {STAGE}"))  # a temporary table has no statistics until asked
     return len(rows)
 
 
@@ -122,21 +124,45 @@ def staged_changes(conn: Connection) -> dict[str, int]:
     }
 
 
+def _merge_sql(dialect: str) -> str:
+    differs = _differs(dialect).replace("u.", "platform_upload.").replace("s.", "excluded.")
+    return (
+        "INSERT INTO platform_upload (platform_id, enterprise_id, day, records, batches, items) "
+        f"SELECT s.platform_id, s.enterprise_id, s.day, s.records, s.batches, s.items FROM {STAGE} s "
+        "WHERE s.enterprise_id IS NOT NULL "
+        "ON CONFLICT (enterprise_id, day, platform_id) DO UPDATE SET "
+        "records = excluded.records, batches = excluded.batches, items = excluded.items "
+        f"WHERE {differs}"
+    )
+
+
 def upsert_staged(conn: Connection) -> int:
     """Merge the staged rows into ``platform_upload``; return how many rows were written."""
-    differs = _differs(conn.dialect.name).replace("u.", "platform_upload.").replace("s.", "excluded.")
-    result = conn.execute(
-        text(
-            "INSERT INTO platform_upload (platform_id, enterprise_id, day, records, batches, items) "
-            f"SELECT s.platform_id, s.enterprise_id, s.day, s.records, s.batches, s.items FROM {STAGE} s "
-            "WHERE s.enterprise_id IS NOT NULL "
-            "ON CONFLICT (enterprise_id, day, platform_id) DO UPDATE SET "
-            "records = excluded.records, batches = excluded.batches, items = excluded.items "
-            f"WHERE {differs}"
-        )
-    )
+    result = conn.execute(text(_merge_sql(conn.dialect.name)))
     conn.execute(text(f"DROP TABLE IF EXISTS {STAGE}"))
     return int(result.rowcount)
+
+
+def merge_staged(conn: Connection) -> dict[str, int]:
+    """Merge the staged rows and say how they compared: ``added``, ``updated``, ``unchanged``.
+
+    Identical rows are not written, so a repeated feed writes nothing. PostgreSQL
+    tells inserted from updated rows in the merge itself (a new row has no
+    ``xmax``), sparing a join of the feed with the whole table; SQLite compares first.
+    """
+    if conn.dialect.name != "postgresql":
+        counts = staged_changes(conn)
+        upsert_staged(conn)
+        return counts
+    staged = conn.execute(text(f"SELECT COUNT(*) FROM {STAGE} WHERE enterprise_id IS NOT NULL")).scalar_one()
+    added, updated = conn.execute(
+        text(
+            f"WITH merged AS ({_merge_sql('postgresql')} RETURNING (xmax = 0) AS inserted) "
+            "SELECT COUNT(*) FILTER (WHERE inserted), COUNT(*) FILTER (WHERE NOT inserted) FROM merged"
+        )
+    ).one()
+    conn.execute(text(f"DROP TABLE IF EXISTS {STAGE}"))
+    return {"added": int(added), "updated": int(updated), "unchanged": int(staged - added - updated)}
 
 
 def upload_count(conn: Connection) -> int:

@@ -25,6 +25,7 @@ import pyarrow.compute as pc
 import pyarrow.json as pa_json
 
 from traceboard.data.models import TRACE_ITEMS
+from traceboard.files.read_limits import TooLarge, check_csv_lines, check_file_size
 
 FIELDS = ("platform", "uscc", "date", "records", "batches", "items")
 REQUIRED = ("platform", "uscc", "date", "records")
@@ -76,6 +77,11 @@ class Feed:
 
 def read_feed(content: bytes, filename: str, today: dt.date | None = None) -> Feed:
     """Parse a feed file (``.jsonl``/``.json`` or ``.csv`` by name, else by its first character)."""
+    try:  # the importers' caps: a file or a line past them is refused before it is parsed
+        check_file_size(len(content))
+        check_csv_lines(content)
+    except TooLarge as exc:
+        raise UnreadableFeed(f"{filename}: cannot be read: {exc}") from None
     sha256 = hashlib.sha256(content).hexdigest()
     fmt = _format(content, filename)
     fast = _arrow_cells(content) if fmt == "jsonl" else None

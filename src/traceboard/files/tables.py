@@ -15,15 +15,19 @@ import unicodedata
 
 import pandas as pd
 
+from traceboard.data.text_rules import printable
+
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 MAX_WIDTH = 60
 
 
 def neutralise_formula(value: object) -> object:
-    """Prefix an apostrophe to text that a spreadsheet would read as a formula."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
+    """Text as a spreadsheet cell: control characters dropped (line breaks and tabs kept), and an
+    apostrophe before text that a spreadsheet would read as a formula."""
+    if not isinstance(value, str):
+        return value
+    value = printable(value)
+    return "'" + value if value.startswith(FORMULA_PREFIXES) else value
 
 
 def _safe(frame: pd.DataFrame) -> pd.DataFrame:

@@ -23,11 +23,10 @@ from traceboard.data import models as m
 from traceboard.data.audit import record_audit
 from traceboard.data.db import transaction
 from traceboard.data.platform_store import (
+    merge_staged,
     platforms,
     stage_uploads,
-    staged_changes,
     unknown_codes,
-    upsert_staged,
 )
 from traceboard.files.platform_feed import Feed, UnreadableFeed, describe_problems, read_feed
 
@@ -101,13 +100,12 @@ def ingest_feed(
             raise FeedRejected(
                 feed.file, problems.sort_values(["row", "column"], kind="stable", ignore_index=True)
             )
-        counts = staged_changes(conn)
+        counts = merge_staged(conn)  # identical rows are not written: a repeated feed writes nothing
         summary = IngestSummary(feed.file, feed.sha256, feed.format, len(rows), counts)
         if not summary.changed:
             return IngestSummary(
                 feed.file, feed.sha256, feed.format, len(rows), counts, _previous(session, feed.sha256)
             )
-        upsert_staged(conn)
         record_audit(
             session,
             actor=actor.username,

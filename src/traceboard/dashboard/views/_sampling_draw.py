@@ -9,9 +9,11 @@ import pandas as pd
 import streamlit as st
 
 from traceboard.accounts.authz import PermissionDenied
+from traceboard.dashboard.plain_text import plain
 from traceboard.dashboard.state import t
 from traceboard.data import sampling_store
 from traceboard.data.sampling_frames import department_ids
+from traceboard.data.text_rules import TextRejected
 from traceboard.files import sampling_files
 from traceboard.sampling import ceremony, plans
 from traceboard.sampling import workflow as support
@@ -19,7 +21,7 @@ from traceboard.sampling.assign import NoValidPair
 from traceboard.sampling.manifest import dump_manifest
 from traceboard.sampling.spec import SPECS, DrawRefused, sha256_hex
 
-REFUSALS = (DrawRefused, NoValidPair, sampling_store.SamplingRecordError, PermissionDenied)
+REFUSALS = (DrawRefused, NoValidPair, sampling_store.SamplingRecordError, PermissionDenied, TextRejected)
 FLASH = "sampling_flash"
 
 
@@ -28,7 +30,7 @@ def attempt(act, message_key: str, **values):
     try:
         result = act()
     except REFUSALS as exc:
-        st.error(str(exc))
+        st.error(plain(exc))
         return None
     st.session_state[FLASH] = t(message_key, **values, **({"id": result} if isinstance(result, int) else {}))
     st.rerun()
@@ -201,7 +203,7 @@ def _commit(engine, actor, frame, scope, digest) -> None:
             engine, actor, frozen, digest, list_hash, plan["id"] if plan else None, int(scope["batch"])
         )
     except REFUSALS as exc:
-        st.error(str(exc))
+        st.error(plain(exc))
         return
     listing = support.frozen_list_bytes(frozen, list_hash, digest)
     st.session_state["sampling_committed"] = {
@@ -249,7 +251,7 @@ def reveal_step(engine, actor) -> None:
             due = support.due_on(engine, draw_id)
             manifest = sampling_store.reveal_draw(engine, actor, draw_id, seed, ceremony.reveal, due)
         except REFUSALS as exc:
-            st.error(str(exc))
+            st.error(plain(exc))
             return
         n, strata = support.drawn_counts(manifest)
         st.session_state[FLASH] = t("sampling.draw.drawn", id=draw_id, n=n, strata=strata)

@@ -5,15 +5,18 @@ import streamlit as st
 from traceboard.accounts.account_store import create_user, deactivate_user, load_users, reset_password
 from traceboard.accounts.accounts import AccountError
 from traceboard.dashboard.auth import require_page, role_label
+from traceboard.dashboard.plain_text import plain
 from traceboard.dashboard.state import get_engine, t
 from traceboard.data.models import ROLES
+from traceboard.data.text_rules import TextRejected
 
 st.title(t("accounts.title"))
 actor = require_page("users.manage")
 engine = get_engine()
 shown_once = st.session_state.pop("accounts_new_password", None)
 if shown_once:
-    st.success(t("accounts.password_once", user=shown_once[0], password=shown_once[1]))
+    # The password is generated from a safe alphabet and shown in a code span, where escapes would show.
+    st.success(t("accounts.password_once", user=plain(shown_once[0]), password=shown_once[1]))
 
 users = load_users(engine, actor)
 table = users.assign(role=users["role"].map(role_label))
@@ -24,7 +27,10 @@ def _act(fn, *args, **kwargs) -> None:
     try:
         result = fn(engine, actor, *args, **kwargs)
     except AccountError as exc:
-        st.session_state["accounts_error"] = t(f"accounts.error_{exc.code}", value=exc.value)
+        st.session_state["accounts_error"] = t(f"accounts.error_{exc.code}", value=plain(exc.value or ""))
+        return
+    except TextRejected as exc:
+        st.session_state["accounts_error"] = t("accounts.error_text", value=plain(exc))
         return
     if result is not None:
         st.session_state["accounts_new_password"] = (result.username, result.password)

@@ -5,6 +5,7 @@ import streamlit as st
 
 from traceboard import config
 from traceboard.dashboard import charts
+from traceboard.dashboard.plain_text import plain
 from traceboard.dashboard.state import current_actor, get_engine, get_frame, t, today
 from traceboard.data.adoption_targets import load_targets
 from traceboard.data.frame import to_day
@@ -60,7 +61,7 @@ sector, department = (None if v == everything else v for v in (sector, departmen
 try:
     day = check_day(frame, to_day(as_of))
 except DateOutOfRange as exc:
-    st.warning(t("adoption.out_of_range", message=str(exc)))
+    st.warning(t("adoption.out_of_range", message=plain(exc)))
     st.stop()
 targets = load_targets()
 window = config.active_window_days()
@@ -143,9 +144,9 @@ todo["reason"] = (
     .astype(object)
 )
 if todo.empty:
-    st.success(t("adoption.work_none", township=township))
+    st.success(t("adoption.work_none", township=plain(township)))
 else:
-    st.write(t("adoption.work_count", township=township, count=len(todo)))
+    st.write(t("adoption.work_count", township=plain(township), count=len(todo)))
     st.dataframe(_columns(todo), hide_index=True, width="stretch")
     asked = {"township": township, "as_of": as_of}
     st.download_button(

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from traceboard.dashboard import assessment_charts as charts
+from traceboard.dashboard.plain_text import plain
 from traceboard.dashboard.state import (
     current_data_version,
     get_engine,
@@ -44,7 +45,7 @@ view = per_data_version(
 )
 version = t("assessment.version", n=view.version) if view.version else t("assessment.unsaved")
 if view.status == "locked":
-    st.success(t("assessment.locked", year=year, version=version, who=view.run["locked_by"]))
+    st.success(t("assessment.locked", year=year, version=version, who=plain(view.run["locked_by"])))
 else:
     st.warning(t("assessment.draft", year=year, version=version, as_of=view.as_of.isoformat()))
 

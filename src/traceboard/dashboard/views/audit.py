@@ -7,6 +7,7 @@ from functools import partial
 import streamlit as st
 
 from traceboard.dashboard.auth import require_page
+from traceboard.dashboard.plain_text import plain
 from traceboard.dashboard.state import get_engine, t
 from traceboard.data.audit_query import AuditFilter, audit_choices, load_audit
 from traceboard.files.tables import to_csv_bytes, to_xlsx_bytes
@@ -90,4 +91,4 @@ if st.button(t("audit.verify"), key="audit_verify"):
     if report.ok:
         st.success(t("audit.intact", rows=report.rows, checkpoints=report.stored + report.outside))
     else:
-        st.error(t("audit.broken", reason=report.problem))
+        st.error(t("audit.broken", reason=plain(report.problem)))

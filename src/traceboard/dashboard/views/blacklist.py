@@ -17,6 +17,7 @@ from traceboard.blacklist.lifecycle import REPAIR_CONDITIONS, IllegalMove, Move
 from traceboard.blacklist.public import failed_checks_since
 from traceboard.blacklist.site import shape_alerts, shape_cases
 from traceboard.dashboard.auth import role_label
+from traceboard.dashboard.plain_text import plain
 from traceboard.dashboard.state import get_engine, per_data_version, signed_in_actor, t, today
 from traceboard.data.blacklist_config import load_alert_templates
 from traceboard.data.blacklist_store import (
@@ -28,12 +29,13 @@ from traceboard.data.blacklist_store import (
     load_sectors,
 )
 from traceboard.data.public_record import load_public_cases
+from traceboard.data.text_rules import TextRejected
 
-REFUSALS = (IllegalMove, AlertRefused, NotFound, PermissionDenied)
+REFUSALS = (IllegalMove, AlertRefused, NotFound, PermissionDenied, TextRejected)
 
 st.title(t("blacklist.title"))
 actor = signed_in_actor("blacklist")
-st.caption(t("blacklist.signed_in_as", user=actor.username, role=role_label(actor.role)))
+st.caption(t("blacklist.signed_in_as", user=plain(actor.username), role=role_label(actor.role)))
 engine = get_engine()
 if "blacklist_flash" in st.session_state:
     st.success(st.session_state.pop("blacklist_flash"))
@@ -51,7 +53,7 @@ def attempt(act, success_key: str, **values) -> None:
     try:
         result = act()
     except REFUSALS as exc:
-        st.error(str(exc))
+        st.error(plain(exc))
         return
     # Reload the page so every list shows the change; the message survives the rerun.
     st.session_state["blacklist_flash"] = t(
@@ -155,8 +157,8 @@ def fill_from_template(kind: str, sector: str, case_id: int | None, since) -> No
         else:
             row = cases[cases["id"] == case_id].iloc[0].to_dict()
             draft = draft_from_listing(templates, row)
-    except (AlertRefused, IndexError) as exc:
-        st.session_state["alert_error"] = str(exc)
+    except (AlertRefused, IndexError, TextRejected) as exc:
+        st.session_state["alert_error"] = plain(exc)
         return
     st.session_state.update(alert_title=draft.title, alert_body=draft.body, alert_severity=draft.severity)
     st.session_state.update(alert_usccs="\n".join(draft.usccs), alert_sector=draft.sector or sector)

@@ -4,13 +4,14 @@ publication on time, risk classes and estimates. Needs a signed-in user."""
 import streamlit as st
 
 from traceboard.dashboard.auth import role_label
+from traceboard.dashboard.plain_text import plain
 from traceboard.dashboard.state import get_engine, get_frame, signed_in_actor, t, today
 from traceboard.dashboard.views import _sampling_draw as views
 from traceboard.dashboard.views import _sampling_work as work
 
 st.title(t("sampling.title"))
 actor = signed_in_actor("sampling")
-st.caption(t("sampling.signed_in_as", user=actor.username, role=role_label(actor.role)))
+st.caption(t("sampling.signed_in_as", user=plain(actor.username), role=role_label(actor.role)))
 engine = get_engine()
 frame = get_frame()
 if frame.enterprises.empty:

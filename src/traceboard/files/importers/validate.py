@@ -16,6 +16,7 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from traceboard.data import models as m
+from traceboard.data.text_rules import text_problem
 from traceboard.data.vocabulary import (
     CASE_ENDINGS,
     CASE_LABELS,
@@ -29,6 +30,7 @@ from traceboard.files.importers import normalise as nz
 from traceboard.files.importers.cases import check_cases
 from traceboard.files.importers.lookups import Lookups, load_codes, load_lookups
 from traceboard.files.importers.reading import RawSheet
+from traceboard.files.importers.records import TARGETS
 from traceboard.files.importers.rules import check_rules
 from traceboard.files.importers.specs import (
     IGNORED_HEADERS,
@@ -40,6 +42,8 @@ from traceboard.files.importers.specs import (
 )
 
 HEADER_SCAN_ROWS = 30
+# The table each kind writes (its text columns are checked against the schema).
+TABLES = {"enterprises": m.Enterprise.__table__} | {kind: t.model.__table__ for kind, t in TARGETS.items()}
 FUTURE_ALLOWED = frozenset({"rectification_due_on", "due_on"})
 PROBLEM_COLUMNS = ["row", "column", "value", "reason"]
 # A column whose meaning depends on another: a connection flag without the adoption flag would be
@@ -76,9 +80,17 @@ class Validation:
     def lines(self) -> list[str]:
         """One line per problem: ``row 7, 统一社会信用代码, '9143…': check character should be 'X'``."""
         return [
-            f"row {p.row}, {p.column}, '{p.value}': {p.reason}" if p.column else f"row {p.row}: {p.reason}"
+            f"row {p.row}, {_shown(p.column)}, '{_shown(p.value)}': {_shown(p.reason, 300)}"
+            if p.column
+            else f"row {p.row}: {_shown(p.reason, 300)}"
             for p in self.problems.itertuples()
         ]
+
+
+def _shown(text: object, limit: int = 80) -> str:
+    # One line, no terminal escapes: control characters as \xNN, long values cut.
+    text = re.sub(r"[\x00-\x1f\x7f]", lambda c: f"\\x{ord(c.group()):02x}", str(text))
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def header_key(text: str) -> str:
@@ -118,6 +130,7 @@ def validate_sheet(engine: Engine, kind: str, raw: RawSheet, sha256: str, today:
         column = spec.column(key)
         values[key], reasons = _read_column(engine, column, data[key], lookups, today)
         problems.append(_problems(reasons, result.headers[key], data[key]))
+    problems += _check_texts(kind, values, data, result.headers)
     problems += check_rules(kind, values, data, result.headers, lookups)
     if kind == "blacklist":
         problems += check_cases(engine, values, data, result.headers)
@@ -125,6 +138,24 @@ def validate_sheet(engine: Engine, kind: str, raw: RawSheet, sha256: str, today:
     order = {result.headers[k]: pos for k, pos in result.positions.items()}
     result.problems = _sorted(problems, order)
     return result
+
+
+def _check_texts(kind: str, values: pd.DataFrame, data: pd.DataFrame, headers: dict[str, str]) -> list:
+    """Free text against its column in the schema (length, control characters): the same verdict
+    as every other way in, on either database. Any kind whose text keys name its table's columns
+    gets this without a line of its own."""
+    table = TABLES.get(kind)
+    out = []
+    for key in values.columns:
+        if SPECS[kind].column(key).type != "text" or table is None or key not in table.c:
+            continue
+        stored = values[key]
+        reasons = nz.map_unique(
+            stored.fillna(""), lambda v, c=table.c[key]: text_problem(v, c) if v else None
+        )
+        values[key] = stored.where(reasons.isna(), None)
+        out.append(_problems(reasons.where(reasons.notna(), None), headers[key], data[key]))
+    return out
 
 
 def _locate_header(cells: pd.DataFrame, spec: Spec, result: Validation, problems: list) -> bool:

@@ -1,0 +1,39 @@
+"""When a decision may be dated: never after today, never before the step it follows.
+
+A decision of the blacklist, a consumer alert, a check or the assessment may be
+recorded late (back-dated to the day it was taken), but a date in the future
+would let a decision act before anyone took it — a repair dated next year
+unlists an enterprise today, an expiry "as of 2099" ends listings years early.
+The audit row of every decision keeps both the stated date (in its fields) and
+the real time it was recorded (``at``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+
+def today() -> dt.date:
+    """The date decisions are judged against (the one clock of this rule)."""
+    return dt.date.today()
+
+
+class DecisionDateRefused(ValueError):
+    """The stated date is after today or before the previous step (message names both dates)."""
+
+
+def check_decision_date(
+    on: dt.date, *, today: dt.date | None = None, previous: dt.date | None = None, what: str = "decision"
+) -> dt.date:
+    """``on`` if a decision may carry it; raise :class:`DecisionDateRefused` otherwise."""
+    today = today or globals()["today"]()
+    if on > today:
+        raise DecisionDateRefused(
+            f"the {what} is dated {on.isoformat()}, after today ({today.isoformat()}); "
+            "a decision may be back-dated, never dated ahead"
+        )
+    if previous is not None and on < previous:
+        raise DecisionDateRefused(
+            f"the {what} is dated {on.isoformat()}, before the previous step on {previous.isoformat()}"
+        )
+    return on
