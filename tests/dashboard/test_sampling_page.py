@@ -223,7 +223,7 @@ def test_the_chosen_section_stays_after_a_draw_and_a_save(demo_engine):
 
 def test_check_lists_are_built_only_when_asked_for(demo_engine, monkeypatch):
     # every rerun of the 检查任务 section used to build the PDF and the workbook of every pair
-    from traceboard.sampling import workflow
+    from traceboard.services import sampling as workflow
 
     built = []
     real = workflow.checklist_bytes

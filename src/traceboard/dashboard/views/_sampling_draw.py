@@ -9,45 +9,32 @@ import pandas as pd
 import streamlit as st
 
 from traceboard.accounts.authz import PermissionDenied
+from traceboard.dashboard import widgets
 from traceboard.dashboard.plain_text import plain
 from traceboard.dashboard.state import t
-from traceboard.data import sampling_store
-from traceboard.data.sampling_frames import department_ids
 from traceboard.data.text_rules import TextRejected
 from traceboard.files import sampling_files
 from traceboard.sampling import ceremony, plans
-from traceboard.sampling import workflow as support
 from traceboard.sampling.assign import NoValidPair
 from traceboard.sampling.manifest import dump_manifest
 from traceboard.sampling.spec import SPECS, DrawRefused, sha256_hex
+from traceboard.services import sampling as support
 
-REFUSALS = (DrawRefused, NoValidPair, sampling_store.SamplingRecordError, PermissionDenied, TextRejected)
-FLASH = "sampling_flash"
+REFUSALS = (DrawRefused, NoValidPair, support.SamplingRecordError, PermissionDenied, TextRejected)
+PAGE = "sampling"
 
 
 def attempt(act, message_key: str, **values):
-    """Run an act; show a refusal as one red line, success as a message after the rerun."""
-    try:
-        result = act()
-    except REFUSALS as exc:
-        st.error(plain(exc))
-        return None
-    st.session_state[FLASH] = t(message_key, **values, **({"id": result} if isinstance(result, int) else {}))
-    st.rerun()
-    return result
+    """Run an act of this page (see :func:`widgets.attempt`)."""
+    return widgets.attempt(PAGE, REFUSALS, act, message_key, **values)
 
 
 def show_flash() -> None:
-    if FLASH in st.session_state:
-        st.success(st.session_state.pop(FLASH))
+    widgets.show_flash(PAGE)
 
 
 def show_table(frame: pd.DataFrame, columns: list[str], prefix: str, **config) -> None:
-    if frame.empty:
-        st.caption(t("sampling.none"))
-        return
-    shown = frame[columns].rename(columns={c: t(f"{prefix}.col_{c}") for c in columns})
-    st.dataframe(shown, hide_index=True, width="stretch", **config)
+    widgets.show_table(frame, columns, prefix + ".col_{column}", "sampling.none", **config)
 
 
 PLAN_CHOICE = "plan_choice"
@@ -58,7 +45,7 @@ def plan_editor(engine, actor, frame, year: int) -> None:
     """Pick a plan or start a new one (in the user's own department); edit scope, items, ratios,
     exclusions, batches; save. After saving, the picker holds the saved plan, so saving again
     updates it instead of making a second one."""
-    existing = sampling_store.load_plans(engine)
+    existing = support.load_plans(engine)
     labels = {p["id"]: f"{p['id']} · {p['name']}" for p in existing}
     if _PLAN_SAVED in st.session_state:  # set before the picker exists, as Streamlit requires
         st.session_state[PLAN_CHOICE] = st.session_state.pop(_PLAN_SAVED)
@@ -68,7 +55,7 @@ def plan_editor(engine, actor, frame, year: int) -> None:
         format_func=lambda i: labels.get(i, t("sampling.plan.new")),
         key=PLAN_CHOICE,
     )
-    ids = department_ids(engine)
+    ids = support.department_ids(engine)
     departments = sorted(ids)
     own = next((name for name, i in ids.items() if i == actor.department_id), departments[0])
     plan = next((p for p in existing if p["id"] == choice), None)
@@ -81,7 +68,7 @@ def plan_editor(engine, actor, frame, year: int) -> None:
     plan = plans.new_plan(dept, year) if plan is None else {**plan, "department": dept}
 
     def save() -> int:
-        plan_id = sampling_store.save_plan(engine, actor, plans.validate_plan(edited), choice or None)
+        plan_id = support.save_plan(engine, actor, plans.validate_plan(edited), choice or None)
         st.session_state[_PLAN_SAVED] = plan_id
         return plan_id
 
@@ -141,7 +128,7 @@ def _plan_fields(plan: dict, frame) -> dict:
 def commit_step(engine, actor, frame, on) -> None:
     """Freeze the candidate list and record the seed's hash; show the hashes and the list to publish."""
     st.subheader(t("sampling.draw.step_commit"))
-    existing = sampling_store.load_plans(engine)
+    existing = support.load_plans(engine)
     source = st.radio(
         t("sampling.draw.source"),
         ["plan", "oneoff"],
@@ -199,7 +186,7 @@ def _commit(engine, actor, frame, scope, digest) -> None:
     try:
         frozen, plan = support.freeze(engine, scope, frame)
         list_hash = ceremony.frozen_list_sha256(frozen)
-        draw_id = sampling_store.commit_draw(
+        draw_id = support.commit_draw(
             engine, actor, frozen, digest, list_hash, plan["id"] if plan else None, int(scope["batch"])
         )
     except REFUSALS as exc:
@@ -231,7 +218,7 @@ def _show_commitment(done: dict) -> None:
 def reveal_step(engine, actor) -> None:
     """Choose a committed draw, type the revealed seed, draw; refused unless it matches."""
     st.subheader(t("sampling.draw.step_reveal"))
-    draws = sampling_store.load_draws(engine)
+    draws = support.load_draws(engine)
     waiting = draws[draws["status"] == "committed"]
     if waiting.empty:
         st.caption(t("sampling.draw.none_committed"))
@@ -249,18 +236,18 @@ def reveal_step(engine, actor) -> None:
     elif pressed:
         try:
             due = support.due_on(engine, draw_id)
-            manifest = sampling_store.reveal_draw(engine, actor, draw_id, seed, ceremony.reveal, due)
+            manifest = support.reveal_draw(engine, actor, draw_id, seed, ceremony.reveal, due)
         except REFUSALS as exc:
             st.error(plain(exc))
             return
         n, strata = support.drawn_counts(manifest)
-        st.session_state[FLASH] = t("sampling.draw.drawn", id=draw_id, n=n, strata=strata)
+        widgets.flash(PAGE, t("sampling.draw.drawn", id=draw_id, n=n, strata=strata))
         st.rerun()
 
 
 def draw_labels(engine, draws: pd.DataFrame) -> dict[int, str]:
     """Each draw by id → "id · plan (department) · batch · date" (a one-off draw says so)."""
-    plans_by_id = {p["id"]: p for p in sampling_store.load_plans(engine)}
+    plans_by_id = {p["id"]: p for p in support.load_plans(engine)}
     labels = {}
     for row in draws.itertuples():
         plan = plans_by_id.get(row.plan_id) if pd.notna(row.plan_id) else None
@@ -277,7 +264,7 @@ def draw_labels(engine, draws: pd.DataFrame) -> dict[int, str]:
 def result_step(engine) -> None:
     """A finished draw: its strata, the manifest and verifier downloads, the one-line check."""
     st.subheader(t("sampling.draw.step_result"))
-    draws = sampling_store.load_draws(engine)
+    draws = support.load_draws(engine)
     done = draws[draws["status"] == "drawn"]
     if done.empty:
         st.caption(t("sampling.draw.none_drawn"))
@@ -286,7 +273,7 @@ def result_step(engine) -> None:
     draw_id = st.selectbox(
         t("sampling.draw.choose_drawn"), list(labels), format_func=labels.get, key="result_draw"
     )
-    manifest = sampling_store.load_draw(engine, draw_id).manifest
+    manifest = support.load_draw(engine, draw_id).manifest
     strata = pd.DataFrame(manifest["strata"])
     show_table(strata, ["stratum", "N", "k", "ratio"], "sampling.draw")
     # one drawn credit code per row, in the order of the draw within its stratum

@@ -9,12 +9,9 @@ import streamlit as st
 
 from traceboard.dashboard.state import per_data_version_on_demand, t
 from traceboard.dashboard.views._sampling_charts import estimate_bars
-from traceboard.dashboard.views._sampling_draw import FLASH, attempt, draw_labels, show_table
-from traceboard.data import inspection_store, sampling_store
-from traceboard.data.models import INSPECTION_RESULTS
-from traceboard.data.sampling_frames import department_ids
+from traceboard.dashboard.views._sampling_draw import attempt, draw_labels, show_table
 from traceboard.sampling import results
-from traceboard.sampling import workflow as support
+from traceboard.services import sampling as support
 from traceboard.services.audit_trail import audited_download
 
 ASSIGNMENT_COLUMNS = [
@@ -31,7 +28,7 @@ ASSIGNMENT_COLUMNS = [
 
 
 def choose_drawn_draw(engine, key: str) -> int | None:
-    draws = sampling_store.load_draws(engine)
+    draws = support.load_draws(engine)
     done = draws[draws["status"] == "drawn"]
     if done.empty:
         st.caption(t("sampling.draw.none_drawn"))
@@ -41,13 +38,13 @@ def choose_drawn_draw(engine, key: str) -> int | None:
 
 
 def result_labels() -> dict[str, str]:
-    return {code: t(f"sampling.result.{code}") for code in INSPECTION_RESULTS}
+    return {code: t(f"sampling.result.{code}") for code in support.RESULT_CODES}
 
 
 def assignments_view(engine, actor, draw_id: int) -> None:
     """The draw's checks with their inspectors; the check list of the chosen department and pair,
     built only when its download is clicked (cached per data version)."""
-    rows = inspection_store.load_assignments(engine, draw_id)
+    rows = support.load_assignments(engine, draw_id)
     departments = sorted(rows["department"].unique())
     left, right = st.columns(2)
     choice = left.selectbox(
@@ -99,7 +96,7 @@ def result_entry(engine, actor, draw_id: int, today: dt.date) -> None:
     """Edit the results of a draw's checks in a table; save the changed rows."""
     st.caption(t("sampling.results.help"))
     labels = result_labels()
-    before = support.result_editor_frame(inspection_store.load_assignments(engine, draw_id), labels)
+    before = support.result_editor_frame(support.load_assignments(engine, draw_id), labels)
     config = {
         "assignment_id": st.column_config.NumberColumn(t("sampling.assign.col_position"), disabled=True),
         "enterprise": st.column_config.TextColumn(t("sampling.assign.col_enterprise"), disabled=True),
@@ -121,7 +118,7 @@ def result_entry(engine, actor, draw_id: int, today: dt.date) -> None:
             st.info(t("sampling.results.unchanged"))
             return
         attempt(
-            lambda: len(inspection_store.record_results(engine, actor, changes, today)),
+            lambda: len(support.record_results(engine, actor, changes, today)),
             "sampling.results.saved",
             n=len(changes),
         )
@@ -129,7 +126,7 @@ def result_entry(engine, actor, draw_id: int, today: dt.date) -> None:
 
 def publication_view(engine, actor, today: dt.date) -> None:
     """Checks overdue for publication, those awaiting it, the act of publishing, the results file."""
-    pending = results.pending_publication(inspection_store.load_inspections(engine), today)
+    pending = results.pending_publication(support.load_inspections(engine), today)
     pending = pending.assign(result=pending["result"].map(result_labels()))
     columns = ["inspection_id", "enterprise", "uscc", "department", "checked_on", "publish_by", "result"]
     st.subheader(t("sampling.publication.overdue"))
@@ -148,7 +145,7 @@ def publication_view(engine, actor, today: dt.date) -> None:
             on = st.date_input(t("sampling.publication.publish_on"), today, max_value=today)
             if st.form_submit_button(t("sampling.publication.publish")) and ids:
                 attempt(
-                    lambda: inspection_store.publish_results(engine, actor, ids, on),
+                    lambda: support.publish_results(engine, actor, ids, on),
                     "sampling.publication.published",
                     n=len(ids),
                 )
@@ -161,7 +158,7 @@ def publication_view(engine, actor, today: dt.date) -> None:
 
 
 def own_department(engine, actor) -> str | None:
-    return next((n for n, i in department_ids(engine).items() if i == actor.department_id), None)
+    return next((n for n, i in support.department_ids(engine).items() if i == actor.department_id), None)
 
 
 def publish_choices(pending, own: str | None) -> dict[int, str]:
@@ -177,7 +174,7 @@ def publish_choices(pending, own: str | None) -> dict[int, str]:
 def risk_view(engine, actor, frame, today: dt.date) -> None:
     """The latest risk model: method, validation, thresholds, classes; retrain; one enterprise's reasons."""
     st.subheader(t("sampling.risk.latest"))
-    run = sampling_store.load_latest_risk_run(engine)
+    run = support.load_latest_risk_run(engine)
     if run is None:
         st.info(t("sampling.risk.none"))
     else:
@@ -248,7 +245,6 @@ def estimates_view(engine, frame, draw_id: int) -> None:
 
 
 __all__ = [
-    "FLASH",
     "assignments_view",
     "choose_drawn_draw",
     "estimates_view",

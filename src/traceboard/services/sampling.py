@@ -1,7 +1,10 @@
 """The random checks wired together: data loaders → pure sampling functions → data writers.
 
 Shared by ``traceboard draw`` and the 双随机抽查 page so that both produce the
-same numbers with the same calls; no click and no streamlit here.
+same numbers with the same calls; no click and no streamlit here. The acts
+that are one store transaction each (saving a plan, committing and revealing
+a draw, recording and publishing results) are exposed here as the stores
+define them, so the faces reach the record only through this module.
 """
 
 from __future__ import annotations
@@ -14,15 +17,38 @@ from sqlalchemy import Engine
 
 from traceboard.data import inspection_store, sampling_store
 from traceboard.data.frame import RegisterFrame, load_register_frame, to_day
+from traceboard.data.inspection_store import (  # noqa: F401  (re-exported for the faces)
+    load_assignments,
+    load_inspections,
+    publish_results,
+    record_results,
+)
 from traceboard.data.models import INSPECTION_RESULTS
-from traceboard.data.sampling_frames import load_blacklist_days, load_checks, load_conflicts, load_inspectors
+from traceboard.data.sampling_frames import (
+    department_ids,  # noqa: F401  (re-exported for the faces)
+    load_blacklist_days,
+    load_checks,
+    load_conflicts,
+    load_inspectors,
+)
+from traceboard.data.sampling_store import (  # noqa: F401  (re-exported for the faces)
+    SamplingRecordError,
+    commit_draw,
+    load_draw,
+    load_draws,
+    load_latest_risk_run,
+    load_plans,
+    reveal_draw,
+    run_oneoff_draw,
+    save_plan,
+)
 from traceboard.files import sampling_files
 from traceboard.sampling import ceremony, plans, results
 from traceboard.sampling.estimates import estimate_shares
 from traceboard.sampling.frames import build_draw_frame, build_sampling_frame, upload_rows
 from traceboard.sampling.risk_features import check_features, current_features
 from traceboard.sampling.spec import SPEC, DrawRefused
-from traceboard.sampling.workdays import publication_due
+from traceboard.workdays import publication_due
 
 RESULT_CODES = list(INSPECTION_RESULTS)
 
@@ -92,14 +118,6 @@ def frozen_list_bytes(frozen: dict, list_hash: str, seed_sha256: str) -> bytes:
 def drawn_counts(manifest: dict) -> tuple[int, int]:
     """(enterprises drawn, strata) of a manifest."""
     return sum(len(s["drawn"]) for s in manifest["strata"]), len(manifest["strata"])
-
-
-def echo_drawn(draw_id: int, manifest: dict, out) -> None:
-    import click
-
-    drawn, strata = drawn_counts(manifest)
-    click.echo(f"draw {draw_id}: {drawn} enterprises drawn in {strata} strata, manifest {out}")
-    click.echo(f"verify with: python verify_manifest.py {out.name}")
 
 
 def due_on(engine: Engine, draw_id: int) -> dt.date | None:
