@@ -78,6 +78,14 @@ def per_data_version(key: tuple, compute: Callable[[], T]) -> T:
     return _per_version((config.database_url(), *key), current_data_version(), compute)
 
 
+def per_data_version_on_demand(key: tuple, compute: Callable[[], T]) -> Callable[[], T]:
+    """Like :func:`per_data_version`, but computed only when the returned callable is called (e.g.
+    by a download button when clicked), for the data version of the run that offered it."""
+    full_key = (config.database_url(), *key)
+    version = current_data_version()
+    return lambda: _per_version(full_key, version, compute)
+
+
 def language() -> str:
     lang = st.session_state.get("lang", DEFAULT_LANGUAGE)
     return lang if lang in LANGUAGES else DEFAULT_LANGUAGE

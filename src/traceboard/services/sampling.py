@@ -136,16 +136,22 @@ def publish_by(checked_on: dt.date) -> dt.date:
     return publication_due(checked_on)
 
 
-def checklist_bytes(engine: Engine, draw_id: int, suffix: str, department: str | None = None) -> bytes:
-    """The check lists of a draw as .xlsx or .pdf (all departments, or one)."""
+def checklist_bytes(
+    engine: Engine, draw_id: int, suffix: str, department: str | None = None, pair: str | None = None
+) -> bytes:
+    """The check lists of a draw as .xlsx or .pdf: all departments or one, all inspector pairs or
+    one (``pair``: the two inspectors joined by 、, as :func:`results.checklists_by_pair` keys them)."""
     row = sampling_store.load_draw(engine, draw_id)
     if row is None or row.status != "drawn":
         raise DrawRefused(f"draw {draw_id} has not been drawn yet")
     assignments = inspection_store.load_assignments(engine, draw_id)
     if department:
         assignments = assignments[assignments["department"] == department]
+    if pair:
+        assignments = assignments[assignments["inspectors"].map(lambda p: "、".join(sorted(p))) == pair]
     if assignments.empty:
-        raise DrawRefused(f"draw {draw_id} has no checks for {department or 'any department'}")
+        whom = " ".join(filter(None, (department, pair))) or "any department"
+        raise DrawRefused(f"draw {draw_id} has no checks for {whom}")
     items = find_plan(engine, row.plan_id)["check_items"] if row.plan_id else plans.DEFAULT_CHECK_ITEMS
     drawn_on = row.drawn_at.date()
     name = department or "、".join(sorted(assignments["department"].unique()))
@@ -282,12 +288,14 @@ DATE_FIELDS = ("checked_on", "rectification_due_on", "rectified_on")
 
 
 def result_editor_frame(assignments: pd.DataFrame, labels: dict[str, str]) -> pd.DataFrame:
-    """The rows of the result editor: results shown by their label, dates as dates (None when empty)."""
+    """The rows of the result editor: results shown by their label ("" when none), dates as dates
+    (None when empty)."""
     frame = assignments.assign(result=assignments["result"].map(labels))
     frame = frame[EDITOR_COLUMNS].reset_index(drop=True)
     for field in DATE_FIELDS:
         frame[field] = [_as_date(v) for v in frame[field]]
-    return frame.astype({"findings": object, "result": object})
+    # no result or finding yet is an empty cell, not the word "None"
+    return frame.astype({"findings": object, "result": object}).fillna({"findings": "", "result": ""})
 
 
 def _as_date(value) -> dt.date | None:
@@ -319,7 +327,7 @@ def changed_results(before: pd.DataFrame, after: pd.DataFrame, labels: dict[str,
             {
                 "assignment_id": int(new["assignment_id"]),
                 **{f: new[f] for f in DATE_FIELDS},
-                "result": codes.get(new["result"]),
+                "result": codes.get(new["result"] or ""),
                 "findings": new["findings"],
             }
         )
@@ -327,7 +335,8 @@ def changed_results(before: pd.DataFrame, after: pd.DataFrame, labels: dict[str,
 
 
 def _same(a, b) -> bool:
-    missing = lambda v: v is None or (not isinstance(v, str | dt.date) and pd.isna(v))  # noqa: E731
+    """Equal, counting None, NaN and the empty text the editor shows for them as one."""
+    missing = lambda v: v is None or v == "" or (not isinstance(v, str | dt.date) and pd.isna(v))  # noqa: E731
     return (missing(a) and missing(b)) or a == b
 
 
