@@ -1,7 +1,7 @@
 # traceboard — everything a fresh machine needs goes through these targets.
 #   make run    set up, initialise the embedded database, fill it with the demo city if empty, serve on :8501
 #   make test   set up, run the whole suite on SQLite and PostgreSQL (and the browser smoke test)
-#   make lint   ruff
+#   make lint   ruff, and lint-imports for the layers (also a test: tests/test_architecture.py)
 #   make bench  the benchmark harness (see README, Performance)
 #   make cluster / make cluster-stop   PostgreSQL, two replicas and nginx on loopback (deploy/README.md)
 
@@ -76,6 +76,7 @@ test-fast: setup services
 lint: setup
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/lint-imports --no-cache
 
 # Measurements, not tests: 10k, 100k and 1M enterprises on SQLite, 100k on PostgreSQL, one table.
 BENCH_RUNS := 10000:sqlite 100000:sqlite 1000000:sqlite 100000:postgresql

@@ -26,8 +26,8 @@ from traceboard.bench.harness import peak_rss_mb, scratch_database
 from traceboard.data.frame import load_register_frame
 from traceboard.demo import DEMO_AS_OF, generate_demo
 from traceboard.files.assessment_report import write_assessment_pdf, write_assessment_xlsx
-from traceboard.metrics.assessment_run import prepare_assessment, report_data, save_assessment
 from traceboard.metrics.sensitivity import sensitivity_by_kind
+from traceboard.services.assessment import prepare_assessment, report_data, save_assessment
 
 
 def best_of(repeat: int, step):

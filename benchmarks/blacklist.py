@@ -17,10 +17,10 @@ import time
 from pathlib import Path
 
 from traceboard.bench.harness import peak_rss_mb, scratch_database
-from traceboard.blacklist.public import build_site, look_up
 from traceboard.data.public_record import load_public_enterprises
 from traceboard.demo import DEMO_AS_OF, generate_demo
 from traceboard.files.site_writer import write_site
+from traceboard.services.public import build_site, look_up
 
 
 def best_of(repeat: int, fn):

@@ -93,3 +93,10 @@ def test_templates_by_sector_listing_and_checks():
     assert draft.title == "关于2家企业抽查不合格的消费提示"
     assert draft.body.endswith("- 乙（B2）2026-01-02 产品质量不合格\n- 甲（A1）2026-01-03 追溯信息不真实")
     assert draft.usccs == ("A1", "B2")
+
+
+def test_a_withdrawal_may_not_precede_the_publication():
+    published = {"state": "published", "drafted_by": "a", "published_on": dt.date(2026, 5, 2)}
+    with pytest.raises(AlertRefused, match="before the alert was published on 2026-05-02"):
+        plan_alert_move(published, "withdrawn", "b", dt.date(2026, 5, 1), reason="错误")
+    assert plan_alert_move(published, "withdrawn", "b", dt.date(2026, 5, 2), reason="错误")["withdrawn_on"]

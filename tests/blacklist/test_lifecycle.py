@@ -4,7 +4,11 @@ import itertools
 import pytest
 
 from traceboard.blacklist.lifecycle import (
+    AWAITING_DECISION,
+    IN_FORCE,
     MOVES,
+    OPEN_STATES,
+    REMOVALS,
     REPAIR_CONDITIONS,
     IllegalMove,
     Move,
@@ -16,6 +20,7 @@ from traceboard.blacklist.lifecycle import (
     find_expired,
 )
 from traceboard.data.models import BLACKLIST_STATES
+from traceboard.data.vocabulary import CASE_ENDINGS, CASE_LABELS, PUBLIC_STATES
 
 D = dt.date
 LEGAL = {
@@ -155,3 +160,15 @@ def test_a_move_cannot_be_dated_before_the_last_one():
         apply_move(case(), Move("published", D(2023, 5, 9), "wang"))
     changes, _ = apply_move(case(), Move("published", D(2023, 5, 10), "wang"))
     assert changes == {"state": "published", "published_on": D(2023, 5, 10)}
+
+
+def test_the_stages_of_a_case_are_one_partition_of_its_states():
+    # One home for "open", "in force" and "removed": the stores, the rules and the pages use these.
+    stages = [AWAITING_DECISION, IN_FORCE, REMOVALS, ("rejected",)]
+    assert sorted(itertools.chain(*stages)) == sorted(BLACKLIST_STATES)
+    assert OPEN_STATES == AWAITING_DECISION + IN_FORCE
+    assert all(MOVES[s] for s in OPEN_STATES) and not any(MOVES[s] for s in (*REMOVALS, "rejected"))
+    assert all(set(MOVES[s]) & set(REMOVALS) for s in IN_FORCE)
+    assert list(CASE_LABELS) == list(BLACKLIST_STATES)
+    assert set(CASE_ENDINGS) == set(BLACKLIST_STATES) - set(OPEN_STATES)  # every other state is an end
+    assert set(PUBLIC_STATES) - {"published"} == set(REMOVALS)  # removals of published listings

@@ -3,8 +3,7 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from traceboard.blacklist.actions import proposal_rules
-from traceboard.blacklist.rules import months_before, suggest_proposals
+from traceboard.blacklist.rules import months_before, proposal_rules, suggest_proposals
 from traceboard.data.blacklist_config import load_blacklist_rules
 
 D = dt.date

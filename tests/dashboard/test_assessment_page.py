@@ -9,7 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from traceboard.accounts.authz import Actor
 from traceboard.data.assessment_store import list_runs
-from traceboard.metrics.assessment_run import prepare_assessment
+from traceboard.services.assessment import prepare_assessment
 
 PAGE = str(
     Path(__file__).resolve().parents[2] / "src" / "traceboard" / "dashboard" / "views" / "assessment.py"

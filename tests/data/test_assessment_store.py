@@ -17,7 +17,7 @@ from traceboard.data.assessment_store import (
     lock_run,
 )
 from traceboard.data.db import session_factory, transaction
-from traceboard.metrics.assessment_run import (
+from traceboard.services.assessment import (
     NothingToLock,
     lock_assessment,
     prepare_assessment,

@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from traceboard.data.reference import ReferenceError, load_reference
+from traceboard.data.reference import ReferenceError, load_reference, load_sectors
 
 TOWNSHIPS = (
     "430381001 望春门街道, 430381002 新湘路街道, 430381003 昆仑桥街道, 430381004 东山街道, "
@@ -42,3 +42,8 @@ def test_a_broken_reference_file_names_the_problem(tmp_path):
     bad.write_text("[city]\ncode = 1\n", encoding="utf-8")
     with pytest.raises(ReferenceError, match="missing or unexpected field"):
         load_reference(bad)
+
+
+def test_sector_names_come_from_the_record_in_the_reference_order(engine, reference):
+    # The one look-up of sector names (alert editors, `alert draft --from-sector`).
+    assert list(load_sectors(engine).items()) == [(s.code, s.name) for s in reference.sectors]

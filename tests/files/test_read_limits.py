@@ -67,7 +67,8 @@ def test_bomb_workbook_is_refused_in_a_process_with_little_memory(tmp_path):
     assert "1,048,576 rows" in lines[0]
 
 
-def test_bomb_workbook_exits_2_on_the_command_line(engine, tmp_path, capsys):
+def test_bomb_workbook_exits_2_on_the_command_line(tmp_path, capsys):
+    # Refused before the database is opened: no database fixture needed.
     path = tmp_path / "bomb.xlsx"
     path.write_bytes(bomb_xlsx())
     assert main(["import", "enterprises", str(path), "--dry-run"]) == 2
@@ -121,7 +122,7 @@ def test_xls_past_the_grid_caps_is_refused():
     ("cell", "code"),
     [("x" * 200_000, "cell_too_long"), ("x" * 40_000, "cell_too_long"), ("y" * (MIB + 10), "line_too_long")],
 )
-def test_csv_fields_and_lines_are_capped(engine, tmp_path, capsys, cell, code):
+def test_csv_fields_and_lines_are_capped(tmp_path, capsys, cell, code):
     content = to_csv([HEADER, ["91430111MA4L41YT1U", cell, "山枣镇", "食品"]], "utf-8")
     with pytest.raises(UnreadableFile) as caught:
         read_sheet(content, "a.csv")
@@ -133,7 +134,7 @@ def test_csv_fields_and_lines_are_capped(engine, tmp_path, capsys, cell, code):
     assert err.startswith("traceboard: a.csv: cannot be read: ") and len(err.splitlines()) == 1
 
 
-def test_a_file_past_the_size_cap_is_refused_before_it_is_read(engine, tmp_path, capsys):
+def test_a_file_past_the_size_cap_is_refused_before_it_is_read(tmp_path, capsys):
     path = tmp_path / "huge.csv"
     with path.open("wb") as f:
         f.truncate(200 * MIB)  # sparse: 200 MB that cost nothing to make

@@ -25,7 +25,7 @@ from traceboard.metrics.assessment import (
     rank_scores,
     round_score,
 )
-from traceboard.metrics.assessment_measures import MEASURES, publication_due
+from traceboard.metrics.assessment_measures import MEASURES
 
 GRADES = (
     ("优秀", "excellent", 90.0),
@@ -358,11 +358,3 @@ def test_diff_lists_what_changed_between_versions():
         {"unit_id": 1, "item": "grade", "old": "合格", "new": "良好"},
         {"unit_id": 1, "item": "p", "old": 30.0, "new": 40.0},
     ]
-
-
-def test_publication_due_counts_chinese_working_days():
-    # 2023-01-20 (Fri) before the Spring Festival (21–27 Jan off, 28–29 Jan make-up working days):
-    # working days 28, 29, 30, 31 Jan, 1–3, 6–10, 13–17, 20–22 Feb → the 20th is 22 Feb.
-    due = publication_due(pd.Series(pd.to_datetime(["2023-01-20", "2023-06-01"])), 20)
-    # 2023-06-01 (Thu): 2, 5–9, 12–16, 19–21 Jun (14), 22–24 off, 25 (Sun, make-up), 26–30 → 30 Jun
-    assert list(due.dt.date) == [dt.date(2023, 2, 22), dt.date(2023, 6, 30)]

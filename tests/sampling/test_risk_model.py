@@ -85,7 +85,7 @@ def test_model_trained_on_the_demo_city_beats_random_on_the_held_out_year(engine
     from traceboard.data.sampling_frames import load_checks
     from traceboard.demo import generate_demo
     from traceboard.sampling.frames import upload_rows
-    from traceboard.sampling.workflow import sampling_frame
+    from traceboard.services.sampling import sampling_frame
 
     generate_demo(engine, enterprises=20_000, seed=11)
     on = dt.date(2026, 10, 31)

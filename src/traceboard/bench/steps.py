@@ -50,8 +50,8 @@ def step_adoption_table(ctx: BenchContext) -> Result:
 def _draw(ctx: BenchContext, spec: str) -> float:
     """5 % of all active enterprises, stratified by sector, with inspector pairs; the manifest kept."""
     from traceboard.sampling import ceremony
-    from traceboard.sampling import workflow as draw_support
     from traceboard.sampling.manifest import dump_manifest
+    from traceboard.services import sampling as draw_support
 
     scope = {
         "ratio": "0.05",
@@ -101,7 +101,7 @@ def step_verify_v2(ctx: BenchContext) -> Result:
 
 def step_assess(ctx: BenchContext) -> Result:
     """One year's full assessment (2025) on the loaded frame."""
-    from traceboard.metrics.assessment_run import prepare_assessment
+    from traceboard.services.assessment import prepare_assessment
 
     seconds, _ = time_median(lambda: prepare_assessment(ctx.engine, 2025, DEMO_AS_OF, ctx.state["frame"]))
     return Result("assess", seconds)

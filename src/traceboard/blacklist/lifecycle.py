@@ -17,6 +17,12 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from traceboard.data.vocabulary import (  # noqa: F401  (the stages, for the pages and the rules)
+    AWAITING_DECISION,
+    IN_FORCE,
+    OPEN_STATES,
+    REMOVALS,
+)
 from traceboard.decision_dates import DecisionDateRefused, check_decision_date
 
 MOVES: dict[str, tuple[str, ...]] = {
@@ -29,9 +35,6 @@ MOVES: dict[str, tuple[str, ...]] = {
     "revoked": (),
     "rejected": (),
 }
-REMOVALS = ("expired", "repaired", "revoked")
-OPEN_STATES = ("proposed", "notified", "listed", "published")
-IN_FORCE = ("listed", "published")
 REPAIR_CONDITIONS = (
     "obligations_fulfilled",  # 履行相关义务
     "rectified",  # 纠正失信行为
@@ -189,3 +192,18 @@ def find_expired(entries: list[dict[str, Any]], as_of: dt.date, years: int = DEF
         if e["state"] in IN_FORCE and e.get("listed_on") is not None
     ]
     return sorted((i, day) for i, day in due if day <= as_of)
+
+
+def decide_move(case: dict[str, Any], move: Move, config: dict[str, Any]) -> tuple[dict, dict]:
+    """The pure decision of a move, including the risk class: D while listed (issue #7), restored
+    on removal when still D. Input: the case dict from the store; output (changes, event)."""
+    defaults = config["defaults"]
+    if move.to_state == "notified" and not move.remedies and not case.get("remedies"):
+        move = Move(**{**move.__dict__, "remedies": defaults["remedies"]})
+    changes, event = apply_move(case, move, config["lifecycle"]["repair_after_years"])
+    if move.to_state == "listed":
+        changes["risk_class"] = "D"
+        event["details"] = {**event["details"], "risk_class_before": case.get("risk_class")}
+    elif move.to_state in REMOVALS and case["state"] in IN_FORCE and case.get("risk_class") == "D":
+        changes["risk_class"] = case.get("risk_class_before_listing")
+    return changes, event

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 
@@ -110,3 +111,12 @@ def _repeat_hits(checks: pd.DataFrame, rule: RepeatRule) -> pd.DataFrame:
             if days[i - rule.count + 1] >= months_before(days[i], rule.within_months):
                 rows.append((enterprise_id, ids[i], rule.code, rule.grounds, days[i]))
     return pd.DataFrame(rows, columns=SUGGESTION_COLUMNS)
+
+
+def proposal_rules(config: dict[str, Any]) -> ProposalRules:
+    """The rules file's ``result_rules`` and ``repeat_rule`` as rule values."""
+    result_rules = tuple(ResultRule(**r) for r in config["result_rules"])
+    repeat = config.get("repeat_rule")
+    if repeat is not None:
+        repeat = RepeatRule(**{**repeat, "failed_results": tuple(repeat["failed_results"])})
+    return ProposalRules(result_rules, repeat)

@@ -22,8 +22,8 @@ from markupsafe import Markup
 
 from traceboard.blacklist.lookup import public_cases
 from traceboard.blacklist.site_templates import ATOM, HTML_TEMPLATES
-from traceboard.blacklist.vocabulary import CASE_LABELS, SEVERITY_LABELS
 from traceboard.data.text_rules import printable
+from traceboard.data.vocabulary import CASE_LABELS, SEVERITY_LABELS
 from traceboard.files.tables import to_csv_bytes
 
 LATEST_ALERTS = 10

@@ -8,15 +8,29 @@ from pathlib import Path
 import click
 import pandas as pd
 
-from traceboard.blacklist import actions, public
 from traceboard.blacklist.alerts import AlertDraft, draft_from_checks, draft_from_listing, draft_from_sector
 from traceboard.blacklist.site import SiteSettings
-from traceboard.cli.blacklist_cmds import DATE, _day, _echo_frame, refusals
-from traceboard.cli.common import CommandError, acting_user, as_option, get_engine
-from traceboard.data.blacklist_config import load_alert_templates
-from traceboard.data.blacklist_store import ALERT_LISTING, NotFound, load_alerts, load_cases
-from traceboard.data.models import Sector
+from traceboard.cli.blacklist_cmds import refusals
+from traceboard.cli.common import (
+    DATE,
+    CommandError,
+    acting_user,
+    as_option,
+    day_or_today,
+    echo_frame,
+    get_engine,
+)
+from traceboard.services import blacklist as actions
+from traceboard.services import public
 from traceboard.services.audit_trail import publish_site
+from traceboard.services.blacklist import (
+    ALERT_LISTING,
+    NotFound,
+    load_alert_templates,
+    load_alerts,
+    load_cases,
+    load_sectors,
+)
 
 
 @click.group("alert")
@@ -38,11 +52,7 @@ def _template_draft(
             raise NotFound(f"no blacklist case {from_case}")
         return draft_from_listing(templates, match.iloc[0].to_dict())
     if from_sector is not None:
-        from sqlalchemy import select
-        from sqlalchemy.orm import Session
-
-        with Session(get_engine()) as session:
-            name = session.scalar(select(Sector.name).where(Sector.code == from_sector))
+        name = load_sectors(get_engine()).get(from_sector)
         if name is None:
             raise NotFound(f"unknown sector {from_sector!r}")
         return draft_from_sector(templates, from_sector, name)
@@ -95,7 +105,7 @@ def alert_move_command(name: str, to_state: str, permission: str, help_text: str
     @refusals
     def command(alert_id, on, reason, acting_as) -> None:
         actor = acting_user(acting_as, permission)
-        after = actions.move_alert(get_engine(), actor, alert_id, to_state, _day(on), reason)
+        after = actions.move_alert(get_engine(), actor, alert_id, to_state, day_or_today(on), reason)
         click.echo(f"alert {alert_id}: {after['state']}")
 
     command.__doc__ = help_text
@@ -115,7 +125,7 @@ alert_move_command(
 )
 def alert_show_cmd(fmt) -> None:
     """All alerts, newest first."""
-    _echo_frame(pd.DataFrame(load_alerts(get_engine()), columns=ALERT_LISTING), fmt)
+    echo_frame(pd.DataFrame(load_alerts(get_engine()), columns=ALERT_LISTING), fmt)
 
 
 @click.command("publish")

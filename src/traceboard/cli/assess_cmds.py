@@ -18,21 +18,21 @@ import numpy as np
 import pandas as pd
 
 from traceboard.cli.common import CommandError, acting_user, as_option, get_engine
-from traceboard.data.assessment_config import InvalidIndicatorSet
-from traceboard.data.assessment_store import LockedRunError
 from traceboard.decision_dates import DecisionDateRefused
 from traceboard.files.assessment_report import grading_note_zh, rank_text, save_report_files
 from traceboard.files.tables import display_width
 from traceboard.metrics.assessment import UnknownMeasure
-from traceboard.metrics.assessment_run import (
+from traceboard.metrics.sensitivity import sensitivity_by_kind
+from traceboard.services.assessment import (
     AssessmentView,
+    InvalidIndicatorSet,
+    LockedRunError,
     NothingToLock,
     lock_assessment,
     prepare_assessment,
     report_data,
     save_assessment,
 )
-from traceboard.metrics.sensitivity import sensitivity_by_kind
 
 TABLE_HEADERS = {
     "rank": "排名",

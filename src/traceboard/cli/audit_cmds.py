@@ -6,15 +6,9 @@ from pathlib import Path
 
 import click
 
-from traceboard.cli.common import CommandError, acting_user, as_option, get_engine
-from traceboard.data.migrate import schema_is_current
+from traceboard.cli.common import CommandError, acting_user, as_option, get_engine, require_schema
 from traceboard.services import audit_trail
 from traceboard.services.audit_trail import BackupError, CheckpointFileError
-
-
-def _require_schema() -> None:
-    if not schema_is_current(get_engine()):
-        raise CommandError("the database is not initialised: run `traceboard init` first")
 
 
 @click.group("audit")
@@ -36,7 +30,7 @@ def audit_verify(against: tuple[Path, ...]) -> None:
     Checked: every row's hash and link; every stored checkpoint's signature, row count and
     head hash; that checkpoints cover every row from the first one on; the copy of the
     latest checkpoint kept outside the database; and each --against file."""
-    _require_schema()
+    require_schema()
     try:
         report = audit_trail.verify_audit(get_engine(), against)
     except CheckpointFileError as exc:
@@ -54,7 +48,7 @@ def audit_verify(against: tuple[Path, ...]) -> None:
 @as_option
 def audit_checkpoint(acting_as) -> None:
     """Seal the log now with a signed checkpoint; print it (JSON) to keep elsewhere."""
-    _require_schema()
+    require_schema()
     actor = acting_user(acting_as, "audit.read")
     checkpoint = audit_trail.write_checkpoint(get_engine(), actor)
     click.echo(checkpoint.to_json().decode("utf-8"), nl=False)
@@ -67,7 +61,7 @@ def backup_cmd(out: Path, acting_as) -> None:
     """Write a consistent snapshot of the whole record (safe while the app runs; owner-only file).
 
     The act is audited and the log sealed with a checkpoint first; the backup carries it."""
-    _require_schema()
+    require_schema()
     actor = acting_user(acting_as, "record.backup")
     try:
         summary = audit_trail.take_backup(get_engine(), actor, out)

@@ -8,25 +8,27 @@ alone on their last line. Refusals are one line naming what is allowed (exit 1).
 
 from __future__ import annotations
 
-import datetime as dt
-import json
 from functools import wraps
 
 import click
-import pandas as pd
 
-from traceboard.blacklist import actions
 from traceboard.blacklist.alerts import AlertRefused
 from traceboard.blacklist.lifecycle import REPAIR_CONDITIONS, IllegalMove, Move
-from traceboard.blacklist.vocabulary import CASE_LABELS
-from traceboard.cli.common import CommandError, acting_user, as_option, get_engine
-from traceboard.data.blacklist_config import ConfigError
-from traceboard.data.blacklist_store import NotFound, load_case_events, load_cases
+from traceboard.cli.common import (
+    DATE,
+    CommandError,
+    acting_user,
+    as_option,
+    day_or_today,
+    echo_frame,
+    get_engine,
+)
 from traceboard.data.models import BLACKLIST_STATES
+from traceboard.data.vocabulary import CASE_LABELS
 from traceboard.files.site_writer import SiteWriteError
-from traceboard.files.tables import to_csv_bytes
+from traceboard.services import blacklist as actions
+from traceboard.services.blacklist import ConfigError, NotFound, load_case_events, load_cases
 
-DATE = click.DateTime(formats=["%Y-%m-%d"])
 SHOW_COLUMNS = ["id", "state", "uscc", "name", "proposed_on", "listed_on", "published_on", "removed_on"]
 
 
@@ -41,10 +43,6 @@ def refusals(command):
             raise CommandError(str(exc)) from None
 
     return wrapper
-
-
-def _day(value: dt.datetime | None) -> dt.date:
-    return value.date() if value else dt.date.today()
 
 
 @click.group("blacklist")
@@ -63,7 +61,9 @@ def blacklist_group() -> None:
 def propose_cmd(uscc, grounds, basis, source_inspection, on, acting_as) -> None:
     """Propose listing the enterprise USCC; prints the new case id on the last line."""
     actor = acting_user(acting_as, "blacklist.propose")
-    entry_id = actions.propose_case(get_engine(), actor, uscc, grounds, basis, source_inspection, _day(on))
+    entry_id = actions.propose_case(
+        get_engine(), actor, uscc, grounds, basis, source_inspection, day_or_today(on)
+    )
     click.echo(f"proposed: case {entry_id} for {uscc.strip().upper()}")
     click.echo(entry_id)
 
@@ -94,7 +94,9 @@ def move_command(name: str, to_state: str, permission: str, help_text: str, reas
     @as_option
     @refusals
     def command(entry_id, on, basis, authority, reason, acting_as, **extra) -> None:
-        move = Move(to_state, _day(on), acting_as or "", reason, basis, authority, extra.get("remedies"))
+        move = Move(
+            to_state, day_or_today(on), acting_as or "", reason, basis, authority, extra.get("remedies")
+        )
         _move(entry_id, acting_as, permission, move)
 
     command.__doc__ = help_text
@@ -141,7 +143,7 @@ def repair_cmd(
     """Remove a case by credit repair: not before a year after listing, all four conditions met."""
     flags = (obligations_fulfilled, rectified, no_new_serious_penalty, commitment_signed)
     details = dict(zip(REPAIR_CONDITIONS, flags, strict=True))
-    move = Move("repaired", _day(on), acting_as or "", reason, None, authority, None, details)
+    move = Move("repaired", day_or_today(on), acting_as or "", reason, None, authority, None, details)
     _move(entry_id, acting_as, "blacklist.decide", move)
 
 
@@ -158,24 +160,6 @@ def expire_cmd(as_of, acting_as) -> None:
     click.echo(f"{len(expired)} case(s) expired as of {as_of.date().isoformat()}")
 
 
-def _plain(value):
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
-        return None
-    return value.isoformat() if isinstance(value, dt.date) else value
-
-
-def _echo_frame(frame: pd.DataFrame, fmt: str) -> None:
-    if fmt == "json":
-        rows = [{k: _plain(v) for k, v in r.items()} for r in frame.to_dict("records")]
-        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
-    elif fmt == "csv":
-        click.echo(to_csv_bytes(frame).decode("utf-8-sig"), nl=False)
-    elif frame.empty:
-        click.echo("(none)")
-    else:
-        click.echo(frame.map(lambda v: "" if _plain(v) is None else v).to_string(index=False))
-
-
 @blacklist_group.command("show")
 @click.argument("entry_id", metavar="[ID]", type=int, required=False)
 @click.option("--state", type=click.Choice(BLACKLIST_STATES), default=None, help="Only cases in this state.")
@@ -188,12 +172,12 @@ def show_cmd(entry_id, state, fmt) -> None:
     engine = get_engine()
     if entry_id is not None:
         events = load_case_events(engine, entry_id)
-        _echo_frame(events.drop(columns=["entry_id"]), fmt)
+        echo_frame(events.drop(columns=["entry_id"]), fmt)
         return
     cases = load_cases(engine, (state,) if state else None)[SHOW_COLUMNS]
     if fmt == "table":
         cases = cases.assign(state=cases["state"].map(lambda s: f"{s} {CASE_LABELS[s]}"))
-    _echo_frame(cases, fmt)
+    echo_frame(cases, fmt)
 
 
 @blacklist_group.command("suggest")
@@ -204,11 +188,8 @@ def show_cmd(entry_id, state, fmt) -> None:
 def suggest_cmd(fmt) -> None:
     """Cases the rules suggest from check results (a person decides; nothing is changed)."""
     suggestions = actions.suggest_cases(get_engine())
-    _echo_frame(suggestions[["uscc", "name", "rule", "grounds", "inspection_id", "checked_on"]], fmt)
+    echo_frame(suggestions[["uscc", "name", "rule", "grounds", "inspection_id", "checked_on"]], fmt)
 
 
 def register(group: click.Group) -> None:
-    from traceboard.cli import alert_cmds
-
     group.add_command(blacklist_group)
-    alert_cmds.register(group)

@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import json
+
 import click
+import pandas as pd
 from sqlalchemy import Engine
-from sqlalchemy.orm import Session
 
 from traceboard import config
-from traceboard.accounts.authz import Actor, PermissionDenied, UnknownActor, load_actor, require
+from traceboard.accounts.authz import Actor, PermissionDenied, UnknownActor, require
 from traceboard.data.db import make_engine
+from traceboard.files.tables import to_csv_bytes
+from traceboard.services.accounts import actor_named
+from traceboard.services.record import schema_is_current
 
 _ENGINES: dict[str | None, Engine] = {}
+DATE = click.DateTime(formats=["%Y-%m-%d"])
 
 
 class CommandError(click.ClickException):
@@ -55,8 +62,36 @@ def acting_user(name: str | None, permission: str, department_id: int | None = N
     """Resolve ``--as NAME`` and check ``permission``; a CommandError (exit 1) otherwise."""
     if not name:
         raise CommandError("this command changes the record: name the acting user with --as NAME")
-    with Session(get_engine()) as session:
-        try:
-            return require(load_actor(session, name), permission, department_id)
-        except (UnknownActor, PermissionDenied) as exc:
-            raise CommandError(str(exc)) from None
+    try:
+        return require(actor_named(get_engine(), name), permission, department_id)
+    except (UnknownActor, PermissionDenied) as exc:
+        raise CommandError(str(exc)) from None
+
+
+def require_schema() -> None:
+    """Refuse (exit 1) on a database that ``traceboard init`` has not set up."""
+    if not schema_is_current(get_engine()):
+        raise CommandError("the database is not initialised: run `traceboard init` first")
+
+
+def day_or_today(value: dt.datetime | None) -> dt.date:
+    """The date of a ``DATE`` option, today when it was not given."""
+    return value.date() if value else dt.date.today()
+
+
+def _plain(value):
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    return value.isoformat() if isinstance(value, dt.date) else value
+
+
+def echo_frame(frame: pd.DataFrame, fmt: str) -> None:
+    if fmt == "json":
+        rows = [{k: _plain(v) for k, v in r.items()} for r in frame.to_dict("records")]
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+    elif fmt == "csv":
+        click.echo(to_csv_bytes(frame).decode("utf-8-sig"), nl=False)
+    elif frame.empty:
+        click.echo("(none)")
+    else:
+        click.echo(frame.map(lambda v: "" if _plain(v) is None else v).to_string(index=False))

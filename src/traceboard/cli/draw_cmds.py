@@ -14,15 +14,20 @@ from pathlib import Path
 import click
 
 from traceboard.cli.common import CommandError, acting_user, as_option, get_engine
-from traceboard.data import inspection_store, sampling_store
 from traceboard.sampling import ceremony, plans
-from traceboard.sampling import workflow as support
 from traceboard.sampling.assign import NoValidPair
 from traceboard.sampling.manifest import ManifestInvalid, check_manifest, dump_manifest
 from traceboard.sampling.spec import DrawRefused, sha256_hex
-from traceboard.sampling.workdays import CalendarUnknown
+from traceboard.services import sampling as support
+from traceboard.workdays import CalendarUnknown
 
-REFUSALS = (DrawRefused, NoValidPair, ManifestInvalid, sampling_store.SamplingRecordError, CalendarUnknown)
+REFUSALS = (DrawRefused, NoValidPair, ManifestInvalid, support.SamplingRecordError, CalendarUnknown)
+
+
+def echo_drawn(draw_id: int, manifest: dict, out: Path) -> None:
+    drawn, strata = support.drawn_counts(manifest)
+    click.echo(f"draw {draw_id}: {drawn} enterprises drawn in {strata} strata, manifest {out}")
+    click.echo(f"verify with: python verify_manifest.py {out.name}")
 
 
 def refusals(command):
@@ -107,7 +112,7 @@ def draw_group(ctx, seed, out, acting_as, **scope) -> None:
     actor = acting_user(acting_as, "sampling.draw")
     engine = get_engine()
     frozen, plan = support.freeze(engine, scope)
-    draw_id, manifest = sampling_store.run_oneoff_draw(
+    draw_id, manifest = support.run_oneoff_draw(
         engine,
         actor,
         frozen,
@@ -120,7 +125,7 @@ def draw_group(ctx, seed, out, acting_as, **scope) -> None:
         support.plan_due_on(plan),
     )
     out.write_bytes(dump_manifest(manifest))
-    support.echo_drawn(draw_id, manifest, out)
+    echo_drawn(draw_id, manifest, out)
 
 
 @draw_group.command("plan")
@@ -160,7 +165,7 @@ def plan_cmd(
     if items:
         plan["check_items"] = list(items)
     plan["batches"] = batches
-    plan_id = sampling_store.save_plan(get_engine(), actor, plans.validate_plan(plan))
+    plan_id = support.save_plan(get_engine(), actor, plans.validate_plan(plan))
     click.echo(f"plan {plan_id} saved: {plan['name']}")
 
 
@@ -185,7 +190,7 @@ def commit_cmd(seed_sha256, list_out, acting_as, **scope) -> None:
     engine = get_engine()
     frozen, plan = support.freeze(engine, scope)
     list_hash = ceremony.frozen_list_sha256(frozen)
-    draw_id = sampling_store.commit_draw(
+    draw_id = support.commit_draw(
         engine, actor, frozen, seed_sha256, list_hash, plan["id"] if plan else None, scope["batch"]
     )
     if list_out:
@@ -207,11 +212,11 @@ def reveal_cmd(draw_id, seed, out, acting_as) -> None:
     """Reveal the seed of a committed draw: refuse it unless it matches, then draw and assign."""
     actor = acting_user(acting_as, "sampling.draw")
     engine = get_engine()
-    manifest = sampling_store.reveal_draw(
+    manifest = support.reveal_draw(
         engine, actor, draw_id, seed, ceremony.reveal, support.due_on(engine, draw_id)
     )
     out.write_bytes(dump_manifest(manifest))
-    support.echo_drawn(draw_id, manifest, out)
+    echo_drawn(draw_id, manifest, out)
 
 
 @draw_group.command("verify")
@@ -266,7 +271,7 @@ def result_cmd(assignment_id, result, checked_on, findings, rectify_by, rectifie
         "rectification_due_on": rectify_by.date() if rectify_by else None,
         "rectified_on": rectified_on.date() if rectified_on else None,
     }
-    (inspection_id,) = inspection_store.record_results(get_engine(), actor, [row])
+    (inspection_id,) = support.record_results(get_engine(), actor, [row])
     click.echo(f"check {inspection_id} recorded; publish by {support.publish_by(checked_on.date())}")
 
 
@@ -279,7 +284,7 @@ def publish_cmd(inspection_ids, on, acting_as) -> None:
     """Mark checks as published (公示)."""
     actor = acting_user(acting_as, "inspection.publish")
     day = on.date() if on else dt.date.today()
-    n = inspection_store.publish_results(get_engine(), actor, list(inspection_ids), day)
+    n = support.publish_results(get_engine(), actor, list(inspection_ids), day)
     click.echo(f"{n} checks published on {day}")
 
 

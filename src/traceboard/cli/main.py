@@ -9,6 +9,7 @@ import click
 from traceboard.accounts.authz import PermissionDenied
 from traceboard.cli import (
     adoption_cmds,
+    alert_cmds,
     assess_cmds,
     audit_cmds,
     bench_cmds,
@@ -34,6 +35,7 @@ COMMAND_MODULES = (
     audit_cmds,
     io_cmds,
     blacklist_cmds,
+    alert_cmds,
     assess_cmds,
     draw_cmds,
     adoption_cmds,

@@ -5,19 +5,17 @@ from __future__ import annotations
 import time
 
 import click
-from sqlalchemy import select
 
 from traceboard.cli.common import CommandError, get_engine
-from traceboard.data.migrate import init_database
-from traceboard.data.models import LegacyCode
 from traceboard.data.uscc import check_code
 from traceboard.demo import DEFAULT_ENTERPRISES, DEFAULT_SEED, DemoRefused, generate_demo
+from traceboard.services import record
 
 
 @click.command("init")
 def init_cmd() -> None:
     """Create or upgrade the schema and load the city's reference data."""
-    result = init_database(get_engine())
+    result = record.init_database(get_engine())
     before = result.revision_before or "empty"
     click.echo(
         f"schema {before} → {result.revision_after}; reference rows changed: {result.reference_changes}"
@@ -45,7 +43,7 @@ def init_cmd() -> None:
 def demo_cmd(enterprises: int, seed: int, if_empty: bool) -> None:
     """Fill an empty database with a realistic synthetic Xiangxiang."""
     engine = get_engine()
-    init_database(engine)
+    record.init_database(engine)
     started = time.perf_counter()
 
     def progress(step: str, fraction: float) -> None:
@@ -81,14 +79,11 @@ def check_code_cmd(codes: tuple[str, ...]) -> None:
 
 
 def _allowlist() -> set[str]:
-    from traceboard.data.migrate import schema_is_current
-
     engine = get_engine()
-    if not schema_is_current(engine):
+    if not record.schema_is_current(engine):
         click.echo("note: database not initialised; the legacy-code allow-list was not consulted", err=True)
         return set()
-    with engine.connect() as conn:
-        return set(conn.scalars(select(LegacyCode.code)))
+    return record.legacy_codes(engine)
 
 
 def register(group: click.Group) -> None:

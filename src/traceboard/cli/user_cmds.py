@@ -1,23 +1,14 @@
-"""Accounts: ``user add``, ``passwd``, ``disable``, ``list``, ``ensure-admin``."""
+"""Accounts: ``user add / passwd / disable / list / ensure-admin``."""
 
 from __future__ import annotations
 
 import click
-from sqlalchemy.orm import Session
 
-from traceboard.accounts import accounts
-from traceboard.accounts.authz import UnknownActor, load_actor
-from traceboard.cli.common import CommandError, acting_user, as_option, get_engine
-from traceboard.data.db import transaction
-from traceboard.data.migrate import schema_is_current
+from traceboard.cli.common import CommandError, acting_user, as_option, get_engine, require_schema
 from traceboard.data.models import ROLES
+from traceboard.services import accounts
 
 ROLE_CHOICE = click.Choice(ROLES)
-
-
-def _require_schema() -> None:
-    if not schema_is_current(get_engine()):
-        raise CommandError("the database is not initialised: run `traceboard init` first")
 
 
 def _show_password(secret: accounts.NewPassword) -> None:
@@ -42,19 +33,18 @@ def user_group() -> None:
 @as_option
 def user_add(name, role, department, display_name, password, acting_as) -> None:
     """Add an account (acting user: an admin)."""
-    _require_schema()
+    require_schema()
     actor = acting_user(acting_as, "users.manage")
     try:
-        with transaction(get_engine()) as session:
-            secret = accounts.add_user(
-                session,
-                actor,
-                name,
-                role,
-                department=department,
-                display_name=display_name,
-                password=password,
-            )
+        secret = accounts.create_user(
+            get_engine(),
+            actor,
+            name,
+            role,
+            department=department,
+            display_name=display_name,
+            password=password,
+        )
     except accounts.AccountError as exc:
         raise CommandError(str(exc)) from None
     click.echo(f"user {name} added ({role})")
@@ -67,11 +57,10 @@ def user_add(name, role, department, display_name, password, acting_as) -> None:
 @as_option
 def user_passwd(name, password, acting_as) -> None:
     """Set a new password and lift a lockout (acting user: an admin, or NAME itself)."""
-    _require_schema()
+    require_schema()
     actor = _self(name) if acting_as == name else acting_user(acting_as, "users.manage")
     try:
-        with transaction(get_engine()) as session:
-            secret = accounts.set_password(session, actor, name, password)
+        secret = accounts.reset_password(get_engine(), actor, name, password)
     except accounts.AccountError as exc:
         raise CommandError(str(exc)) from None
     click.echo(f"password of {name} changed")
@@ -80,11 +69,10 @@ def user_passwd(name, password, acting_as) -> None:
 
 def _self(name: str):
     """A user changing their own password needs no permission, only an active account."""
-    with Session(get_engine()) as session:
-        try:
-            return load_actor(session, name)
-        except UnknownActor as exc:
-            raise CommandError(str(exc)) from None
+    try:
+        return accounts.actor_named(get_engine(), name)
+    except accounts.UnknownActor as exc:
+        raise CommandError(str(exc)) from None
 
 
 @user_group.command("disable")
@@ -92,11 +80,10 @@ def _self(name: str):
 @as_option
 def user_disable(name, acting_as) -> None:
     """Disable an account: it can no longer sign in or act (acting user: an admin)."""
-    _require_schema()
+    require_schema()
     actor = acting_user(acting_as, "users.manage")
     try:
-        with transaction(get_engine()) as session:
-            accounts.disable_user(session, actor, name)
+        accounts.deactivate_user(get_engine(), actor, name)
     except accounts.AccountError as exc:
         raise CommandError(str(exc)) from None
     click.echo(f"user {name} disabled")
@@ -105,9 +92,8 @@ def user_disable(name, acting_as) -> None:
 @user_group.command("list")
 def user_list() -> None:
     """List the accounts: username, role, department, state, last sign-in (tab-separated)."""
-    _require_schema()
-    with transaction(get_engine()) as session:
-        users = accounts.list_users(session)
+    require_schema()
+    users = accounts.list_all_users(get_engine())
     click.echo("username\trole\tdepartment\tstate\tlast_login_at\tdisplay_name")
     for row in users.itertuples():
         state = "active" if row.active else "disabled"
@@ -122,9 +108,8 @@ def user_list() -> None:
 @user_group.command("ensure-admin")
 def user_ensure_admin() -> None:
     """On an empty accounts table create `admin` and print its password once; otherwise do nothing."""
-    _require_schema()
-    with transaction(get_engine()) as session:
-        secret = accounts.ensure_admin(session)
+    require_schema()
+    secret = accounts.ensure_admin(get_engine())
     if secret is not None:
         click.echo("first start: account admin created")
         _show_password(secret)

@@ -19,10 +19,9 @@ from sqlalchemy import Engine
 from traceboard import config
 from traceboard.accounts.authz import Actor
 from traceboard.dashboard.i18n import DEFAULT_LANGUAGE, LANGUAGES, translate
-from traceboard.data.audit import data_stamp
 from traceboard.data.db import make_engine
 from traceboard.data.frame import RegisterFrame, frame_source, load_register_frame
-from traceboard.data.migrate import init_database, schema_is_current
+from traceboard.services import record
 
 T = TypeVar("T")
 
@@ -30,8 +29,8 @@ T = TypeVar("T")
 @st.cache_resource(show_spinner=False)
 def _engine(url: str) -> Engine:
     engine = make_engine(url)
-    if not schema_is_current(engine):
-        init_database(engine)  # the app upgrades the schema on start
+    if not record.schema_is_current(engine):
+        record.init_database(engine)  # the app upgrades the schema on start
     return engine
 
 
@@ -52,8 +51,7 @@ def _frame(url: str, read_url: str | None, version: str) -> RegisterFrame:
 
 def current_data_version() -> str:
     """The record's data version: the newest audit row (every change writes one)."""
-    with get_engine().connect() as conn:
-        return data_stamp(conn)
+    return record.data_version(get_engine())
 
 
 def get_frame() -> RegisterFrame:
@@ -78,6 +76,14 @@ def per_data_version(key: tuple, compute: Callable[[], T]) -> T:
     (e.g. the acting user's role) and callers must not mutate it.
     """
     return _per_version((config.database_url(), *key), current_data_version(), compute)
+
+
+def per_data_version_on_demand(key: tuple, compute: Callable[[], T]) -> Callable[[], T]:
+    """Like :func:`per_data_version`, but computed only when the returned callable is called (e.g.
+    by a download button when clicked), for the data version of the run that offered it."""
+    full_key = (config.database_url(), *key)
+    version = current_data_version()
+    return lambda: _per_version(full_key, version, compute)
 
 
 def language() -> str:

@@ -28,6 +28,7 @@ from traceboard.data.models import (
     Inspection,
     Sector,
 )
+from traceboard.data.vocabulary import IN_FORCE, OPEN_STATES
 
 CASE_COLUMNS = [c.name for c in BlacklistEntry.__table__.columns]
 EVENT_COLUMNS = [c.name for c in BlacklistEvent.__table__.columns if c.name != "recorded_at"]
@@ -110,7 +111,7 @@ def insert_case(
         open_ids = session.scalars(
             select(BlacklistEntry.id).where(
                 BlacklistEntry.enterprise_id == enterprise.id,
-                BlacklistEntry.state.in_(("proposed", "notified", "listed", "published")),
+                BlacklistEntry.state.in_(OPEN_STATES),
             )
         ).all()
         facts = {
@@ -290,18 +291,8 @@ def update_alert(
         return after
 
 
-def load_sectors(engine: Engine) -> dict[str, str]:
-    """Sector code → name, in the reference order (for alert editors)."""
-    with engine.connect() as conn:
-        return dict(
-            conn.execute(select(Sector.code, Sector.name).order_by(Sector.sort_order, Sector.id)).all()
-        )
-
-
 def load_listed_enterprise_ids(engine: Engine) -> set[int]:
     """Enterprises with a case in force (listed or published): risk class D for sampling (issue #7)."""
     with engine.connect() as conn:
-        rows = conn.execute(
-            select(BlacklistEntry.enterprise_id).where(BlacklistEntry.state.in_(("listed", "published")))
-        )
+        rows = conn.execute(select(BlacklistEntry.enterprise_id).where(BlacklistEntry.state.in_(IN_FORCE)))
         return set(rows.scalars())

@@ -1,4 +1,10 @@
-"""Engines and sessions: the one place that knows how to reach the database."""
+"""Engines and sessions: the one place that knows how to reach the database.
+
+How a store receives its connection (docs/architecture.md): a function the layers above call
+takes the ``Engine`` and opens its own :func:`transaction` (a change) or connection (a read);
+a function that is one step of a larger transaction takes that transaction's ``Session`` or
+``Connection`` and never commits.
+"""
 
 from __future__ import annotations
 

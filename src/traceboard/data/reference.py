@@ -13,7 +13,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from traceboard import config
@@ -378,3 +378,11 @@ def _upsert(session: Session, existing: dict, key, model, **values) -> int:
     for k, v in dirty.items():
         setattr(row, k, v)
     return int(bool(dirty))
+
+
+def load_sectors(engine: Engine) -> dict[str, str]:
+    """Sector code → name, in the reference order (alert editors, commands that take a sector)."""
+    with engine.connect() as conn:
+        return dict(
+            conn.execute(select(Sector.code, Sector.name).order_by(Sector.sort_order, Sector.id)).all()
+        )

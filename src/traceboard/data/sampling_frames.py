@@ -13,9 +13,8 @@ from sqlalchemy import Engine, select
 
 from traceboard.data import models as m
 from traceboard.data.frame import day_number, read_frame
+from traceboard.data.vocabulary import IN_FORCE  # a case in force puts the enterprise on the list (class D)
 
-# A blacklist entry in these states puts the enterprise on the list (class D).
-ON_LIST = ("listed", "published")
 PROBLEM_RESULTS = tuple(r for r in m.INSPECTION_RESULTS if r != "no_problem")
 
 
@@ -49,7 +48,7 @@ def load_blacklist_days(engine: Engine) -> pd.DataFrame:
         )
     if rows.empty:
         return pd.DataFrame({"enterprise_id": [], "first_listed": [], "on_list": []})
-    rows["on_list"] = rows["state"].isin(ON_LIST)
+    rows["on_list"] = rows["state"].isin(IN_FORCE)
     listed = pd.to_numeric(rows["listed_on"], errors="coerce")
     return (
         rows.assign(first_listed=listed)

@@ -1,13 +1,16 @@
 """The official Chinese terms of the record, shared by everything that shows or reads them.
 
 Check results are the categories of national 双随机、一公开 practice (issue #6); their codes
-are ``models.INSPECTION_RESULTS``. Public pages, results files, exports and imports all use
-these labels, so a label is changed here and nowhere else.
+are ``models.INSPECTION_RESULTS``. Case states, severities and alert states are the terms
+the city publishes (the plan and 双随机、一公开 practice). Public pages, results files, the
+public site, exports and imports all use these labels, so a label is changed here and
+nowhere else. The stages of a blacklist case (which states are open, which in force) are
+here too: the stores query them and the life cycle's rules (``blacklist.lifecycle``) use them.
 """
 
 from __future__ import annotations
 
-from traceboard.data.models import INSPECTION_RESULTS, TRACE_EVENT_KINDS
+from traceboard.data.models import ALERT_STATES, BLACKLIST_STATES, INSPECTION_RESULTS, TRACE_EVENT_KINDS
 
 RESULT_LABELS = {
     "no_problem": "未发现问题",
@@ -50,5 +53,17 @@ CASE_LABELS = {
 }
 SEVERITY_LABELS = {"info": "提示", "warning": "警示", "serious": "严重警示"}
 ALERT_LABELS = {"draft": "草稿", "approved": "已审核", "published": "已发布", "withdrawn": "已撤回"}
+
+assert tuple(CASE_LABELS) == BLACKLIST_STATES, "every case state needs its label"
+assert tuple(ALERT_LABELS) == ALERT_STATES, "every alert state needs its label"
+
+# The stages of a blacklist case: awaiting a decision, in force (the enterprise is on the
+# list: risk class D), removed from the list; a rejected proposal is none of these.
+AWAITING_DECISION = ("proposed", "notified")
+IN_FORCE = ("listed", "published")
+OPEN_STATES = AWAITING_DECISION + IN_FORCE
+REMOVALS = ("expired", "repaired", "revoked")
 # How a case ends: removed from the list (or never listed).
-CASE_ENDINGS = ("expired", "repaired", "revoked", "rejected")
+CASE_ENDINGS = (*REMOVALS, "rejected")
+# What the public sees: a published listing, and its removal once it was published.
+PUBLIC_STATES = ("published", *REMOVALS)

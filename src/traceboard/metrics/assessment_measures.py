@@ -16,7 +16,6 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-import chinese_calendar
 import numpy as np
 import pandas as pd
 
@@ -25,6 +24,7 @@ from traceboard.data.frame import RegisterFrame, to_day
 from traceboard.data.vocabulary import PLAN_ELEMENTS
 from traceboard.metrics.active_traceability import ACTIVE_WINDOW_DAYS, uploaded_within
 from traceboard.metrics.adoption import adoption_state, compute_adoption
+from traceboard.workdays import PUBLICATION_WORKING_DAYS, publication_due_each
 
 NON_COOPERATION = ("obstruction", "unreachable")
 
@@ -214,36 +214,13 @@ def measure_check_plan_completion(ctx: MeasureContext, params: dict) -> pd.DataF
     return _result(ctx.ids, value, planned > 0, inputs)
 
 
-def working_days(first: dt.date, last: dt.date) -> np.ndarray:
-    """Day numbers of the Chinese working days from ``first`` to ``last`` (holidays and make-up
-    working days from chinesecalendar; Monday–Friday for years it does not cover yet)."""
-    days = np.arange(to_day(first), to_day(last) + 1)
-    keep = []
-    for day in days:
-        date = dt.date(1970, 1, 1) + dt.timedelta(days=int(day))
-        try:
-            keep.append(chinese_calendar.is_workday(date))
-        except NotImplementedError:
-            keep.append(date.weekday() < 5)
-    return days[np.asarray(keep, dtype=bool)]
-
-
-def publication_due(checked: pd.Series, n: int) -> pd.Series:
-    """The day ``n`` Chinese working days after each check date (datetime64 in and out)."""
-    if checked.empty:
-        return checked
-    first, last = checked.min().date(), checked.max().date() + dt.timedelta(days=3 * n + 30)
-    calendar = working_days(first, last)
-    start = checked.to_numpy().astype("datetime64[D]").astype(np.int64)
-    due = calendar[np.searchsorted(calendar, start, side="right") + n - 1]
-    return pd.Series(due.astype("datetime64[D]"), index=checked.index).astype("datetime64[ns]")
-
-
 def measure_publication_on_time(ctx: MeasureContext, params: dict) -> pd.DataFrame:
     """Checks published within ``working_days`` Chinese working days ÷ checks whose deadline has
     passed or that are published (checks still within their deadline do not count yet)."""
     checks = ctx.inputs.inspections
-    due = publication_due(checks["checked_on"], int(params.get("working_days", 20)))
+    due = publication_due_each(
+        checks["checked_on"], int(params.get("working_days", PUBLICATION_WORKING_DAYS))
+    )
     as_of = pd.Timestamp(ctx.inputs.as_of)
     published = checks["published_on"].notna() & (checks["published_on"] <= as_of)
     eligible = published | (due < as_of)

@@ -12,7 +12,7 @@ import datetime as dt
 import pandas as pd
 
 from traceboard.data.vocabulary import RESULT_LABELS
-from traceboard.sampling.workdays import publication_due
+from traceboard.workdays import publication_due_each
 
 CHECKLIST_COLUMNS = {
     "position": "序号",
@@ -66,8 +66,10 @@ def results_table(assignments: pd.DataFrame) -> pd.DataFrame:
 
 
 def pending_publication(assignments: pd.DataFrame, today: dt.date) -> pd.DataFrame:
-    """Checks with a result not yet published: ``due_on`` (20 working days) and ``overdue`` (bool)."""
+    """Checks with a result not yet published, with ``publish_by`` (the last day to publish: 20
+    working days after the check, :func:`traceboard.workdays.publication_due`) and ``overdue``
+    (bool: ``publish_by`` has passed), soonest deadline first."""
     pending = assignments[assignments["result"].notna() & assignments["published_on"].isna()].copy()
-    pending["publish_by"] = [publication_due(d) for d in pending["checked_on"]]
+    pending["publish_by"] = publication_due_each(pd.to_datetime(pending["checked_on"])).dt.date
     pending["overdue"] = pending["publish_by"] < today
     return pending.sort_values("publish_by", kind="stable").reset_index(drop=True)

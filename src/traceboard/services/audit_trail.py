@@ -18,7 +18,6 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from traceboard.accounts.authz import Actor, require
-from traceboard.blacklist import public
 from traceboard.blacklist.site import SiteSettings
 from traceboard.data.audit import record_audit
 from traceboard.data.audit_checkpoint import (  # noqa: F401  (errors re-exported for the faces)
@@ -34,6 +33,7 @@ from traceboard.data.audit_verify import AuditReport, check_latest, verify_log
 from traceboard.data.backup import BackupError, BackupSummary, restore_backup, write_backup
 from traceboard.data.db import transaction
 from traceboard.files.site_writer import write_site
+from traceboard.services import public
 
 SITE_CHECKPOINT = "audit-checkpoint.json"
 

@@ -9,70 +9,78 @@ import pandas as pd
 import streamlit as st
 
 from traceboard.accounts.authz import PermissionDenied
+from traceboard.dashboard import widgets
 from traceboard.dashboard.plain_text import plain
 from traceboard.dashboard.state import t
-from traceboard.data import sampling_store
-from traceboard.data.sampling_frames import department_ids
 from traceboard.data.text_rules import TextRejected
 from traceboard.files import sampling_files
 from traceboard.sampling import ceremony, plans
-from traceboard.sampling import workflow as support
 from traceboard.sampling.assign import NoValidPair
 from traceboard.sampling.manifest import dump_manifest
-from traceboard.sampling.spec import SPECS, DrawRefused
+from traceboard.sampling.spec import SPECS, DrawRefused, sha256_hex
+from traceboard.services import sampling as support
 
-REFUSALS = (DrawRefused, NoValidPair, sampling_store.SamplingRecordError, PermissionDenied, TextRejected)
-FLASH = "sampling_flash"
+REFUSALS = (DrawRefused, NoValidPair, support.SamplingRecordError, PermissionDenied, TextRejected)
+PAGE = "sampling"
 
 
 def attempt(act, message_key: str, **values):
-    """Run an act; show a refusal as one red line, success as a message after the rerun."""
-    try:
-        result = act()
-    except REFUSALS as exc:
-        st.error(plain(exc))
-        return None
-    st.session_state[FLASH] = t(message_key, **values, **({"id": result} if isinstance(result, int) else {}))
-    st.rerun()
-    return result
+    """Run an act of this page (see :func:`widgets.attempt`)."""
+    return widgets.attempt(PAGE, REFUSALS, act, message_key, **values)
 
 
 def show_flash() -> None:
-    if FLASH in st.session_state:
-        st.success(st.session_state.pop(FLASH))
+    widgets.show_flash(PAGE)
 
 
 def show_table(frame: pd.DataFrame, columns: list[str], prefix: str, **config) -> None:
-    if frame.empty:
-        st.caption(t("sampling.none"))
-        return
-    shown = frame[columns].rename(columns={c: t(f"{prefix}.col_{c}") for c in columns})
-    st.dataframe(shown, hide_index=True, width="stretch", **config)
+    widgets.show_table(frame, columns, prefix + ".col_{column}", "sampling.none", **config)
+
+
+PLAN_CHOICE = "plan_choice"
+_PLAN_SAVED = "plan_saved_id"
 
 
 def plan_editor(engine, actor, frame, year: int) -> None:
-    """Pick a plan or start a new one; edit scope, items, ratios, exclusions, batches; save."""
-    existing = sampling_store.load_plans(engine)
+    """Pick a plan or start a new one (in the user's own department); edit scope, items, ratios,
+    exclusions, batches; save. After saving, the picker holds the saved plan, so saving again
+    updates it instead of making a second one."""
+    existing = support.load_plans(engine)
     labels = {p["id"]: f"{p['id']} · {p['name']}" for p in existing}
+    if _PLAN_SAVED in st.session_state:  # set before the picker exists, as Streamlit requires
+        st.session_state[PLAN_CHOICE] = st.session_state.pop(_PLAN_SAVED)
     choice = st.selectbox(
-        t("sampling.plan.choose"), [0, *labels], format_func=lambda i: labels.get(i, t("sampling.plan.new"))
+        t("sampling.plan.choose"),
+        [0, *labels],
+        format_func=lambda i: labels.get(i, t("sampling.plan.new")),
+        key=PLAN_CHOICE,
     )
-    departments = sorted(department_ids(engine))
-    plan = next((p for p in existing if p["id"] == choice), None) or plans.new_plan(departments[0], year)
-    with st.form(f"plan_{choice}"):
-        edited = _plan_fields(plan, departments, frame)
-        if st.form_submit_button(t("sampling.plan.save"), disabled=not actor.can("sampling.plan")):
-            attempt(
-                lambda: sampling_store.save_plan(engine, actor, plans.validate_plan(edited), choice or None),
-                "sampling.saved",
-            )
-
-
-def _plan_fields(plan: dict, departments: list[str], frame) -> dict:
-    scope, excl = plan["scope"], plan["exclusions"]
+    ids = support.department_ids(engine)
+    departments = sorted(ids)
+    own = next((name for name, i in ids.items() if i == actor.department_id), departments[0])
+    plan = next((p for p in existing if p["id"] == choice), None)
     dept = st.selectbox(
-        t("sampling.plan.department"), departments, index=departments.index(plan["department"])
+        t("sampling.plan.department"),
+        departments,
+        index=departments.index(plan["department"] if plan else own),
+        key=f"plan_department_{choice}",
     )
+    plan = plans.new_plan(dept, year) if plan is None else {**plan, "department": dept}
+
+    def save() -> int:
+        plan_id = support.save_plan(engine, actor, plans.validate_plan(edited), choice or None)
+        st.session_state[_PLAN_SAVED] = plan_id
+        return plan_id
+
+    # keyed by the department too: a new plan's name follows the department chosen above
+    with st.form(f"plan_{choice}_{dept}"):
+        edited = _plan_fields(plan, frame)
+        if st.form_submit_button(t("sampling.plan.save"), disabled=not actor.can("sampling.plan")):
+            attempt(save, "sampling.saved")
+
+
+def _plan_fields(plan: dict, frame) -> dict:
+    scope, excl = plan["scope"], plan["exclusions"]
     left, right = st.columns(2)
     year = left.number_input(t("sampling.plan.year"), 2017, 2100, int(plan["year"]))
     name = right.text_input(t("sampling.plan.name"), plan["name"])
@@ -106,7 +114,7 @@ def _plan_fields(plan: dict, departments: list[str], frame) -> dict:
     )
     batches = third.number_input(t("sampling.plan.batches"), 1, 12, int(plan.get("batches", 1)))
     return {
-        "department": dept,
+        "department": plan["department"],
         "year": int(year),
         "name": name,
         "scope": {"sectors": sectors, "townships": towns, "traceability_only": trace_only},
@@ -120,12 +128,13 @@ def _plan_fields(plan: dict, departments: list[str], frame) -> dict:
 def commit_step(engine, actor, frame, on) -> None:
     """Freeze the candidate list and record the seed's hash; show the hashes and the list to publish."""
     st.subheader(t("sampling.draw.step_commit"))
-    existing = sampling_store.load_plans(engine)
+    existing = support.load_plans(engine)
     source = st.radio(
         t("sampling.draw.source"),
         ["plan", "oneoff"],
         format_func=lambda s: t(f"sampling.draw.source_{s}"),
         horizontal=True,
+        key="commit_source",
     )
     scope = {"on": on, "batch": 1, "sectors": [], "townships": [], "stratum_by": "risk"}
     if source == "plan" and existing:
@@ -145,18 +154,39 @@ def commit_step(engine, actor, frame, on) -> None:
         format_func=lambda s: t(f"sampling.draw.spec_{s[-1]}"),
         key="commit_spec",
     )
-    digest = st.text_input(t("sampling.draw.seed_sha256"), key="commit_seed_sha256")
-    if st.button(t("sampling.draw.commit"), disabled=not (actor.can("sampling.draw") and digest)):
-        _commit(engine, actor, frame, scope, digest)
+    seed_hash_helper()
+    # a form: what is typed counts when the button is clicked, no Enter needed first
+    with st.form("commit"):
+        digest = st.text_input(t("sampling.draw.seed_sha256"), key="commit_seed_sha256")
+        pressed = st.form_submit_button(t("sampling.draw.commit"), disabled=not actor.can("sampling.draw"))
+    if pressed:
+        if digest.strip():
+            _commit(engine, actor, frame, scope, digest)
+        else:
+            st.error(t("sampling.draw.seed_sha256_required"))
     if "sampling_committed" in st.session_state:
         _show_commitment(st.session_state["sampling_committed"])
+
+
+def seed_hash_helper() -> None:
+    """Type a seed, see its SHA-256 to copy (and to fill in the commitment below); nothing is kept."""
+    with st.expander(t("sampling.draw.helper")):
+        st.caption(t("sampling.draw.helper_note"))
+        with st.form("seed_helper", clear_on_submit=True):
+            seed = st.text_input(t("sampling.draw.helper_seed"), type="password", key="helper_seed")
+            pressed = st.form_submit_button(t("sampling.draw.helper_compute"))
+        if pressed and seed:
+            digest = sha256_hex(seed)
+            st.session_state["commit_seed_sha256"] = digest  # the commitment input comes after
+            st.code(digest, language=None)
+            st.caption(t("sampling.draw.helper_done"))
 
 
 def _commit(engine, actor, frame, scope, digest) -> None:
     try:
         frozen, plan = support.freeze(engine, scope, frame)
         list_hash = ceremony.frozen_list_sha256(frozen)
-        draw_id = sampling_store.commit_draw(
+        draw_id = support.commit_draw(
             engine, actor, frozen, digest, list_hash, plan["id"] if plan else None, int(scope["batch"])
         )
     except REFUSALS as exc:
@@ -188,7 +218,7 @@ def _show_commitment(done: dict) -> None:
 def reveal_step(engine, actor) -> None:
     """Choose a committed draw, type the revealed seed, draw; refused unless it matches."""
     st.subheader(t("sampling.draw.step_reveal"))
-    draws = sampling_store.load_draws(engine)
+    draws = support.load_draws(engine)
     waiting = draws[draws["status"] == "committed"]
     if waiting.empty:
         st.caption(t("sampling.draw.none_committed"))
@@ -197,35 +227,59 @@ def reveal_step(engine, actor) -> None:
         int(r.id): f"{r.id} · {r.candidates_sha256[:16]}… · {r.committed_at:%Y-%m-%d %H:%M}"
         for r in waiting.itertuples()
     }
-    draw_id = st.selectbox(t("sampling.draw.committed_draw"), list(labels), format_func=labels.get)
-    seed = st.text_input(t("sampling.draw.seed"), key="reveal_seed")
-    if st.button(t("sampling.draw.reveal"), disabled=not (actor.can("sampling.draw") and seed)):
+    with st.form("reveal"):
+        draw_id = st.selectbox(t("sampling.draw.committed_draw"), list(labels), format_func=labels.get)
+        seed = st.text_input(t("sampling.draw.seed"), key="reveal_seed")
+        pressed = st.form_submit_button(t("sampling.draw.reveal"), disabled=not actor.can("sampling.draw"))
+    if pressed and not seed:
+        st.error(t("sampling.draw.seed_required"))
+    elif pressed:
         try:
             due = support.due_on(engine, draw_id)
-            manifest = sampling_store.reveal_draw(engine, actor, draw_id, seed, ceremony.reveal, due)
+            manifest = support.reveal_draw(engine, actor, draw_id, seed, ceremony.reveal, due)
         except REFUSALS as exc:
             st.error(plain(exc))
             return
         n, strata = support.drawn_counts(manifest)
-        st.session_state[FLASH] = t("sampling.draw.drawn", id=draw_id, n=n, strata=strata)
+        widgets.flash(PAGE, t("sampling.draw.drawn", id=draw_id, n=n, strata=strata))
         st.rerun()
+
+
+def draw_labels(engine, draws: pd.DataFrame) -> dict[int, str]:
+    """Each draw by id → "id · plan (department) · batch · date" (a one-off draw says so)."""
+    plans_by_id = {p["id"]: p for p in support.load_plans(engine)}
+    labels = {}
+    for row in draws.itertuples():
+        plan = plans_by_id.get(row.plan_id) if pd.notna(row.plan_id) else None
+        what = (
+            t("sampling.draw.label_plan", name=plan["name"], department=plan["department"], batch=row.batch)
+            if plan
+            else t("sampling.draw.label_oneoff")
+        )
+        when = row.drawn_at if pd.notna(row.drawn_at) else row.committed_at
+        labels[int(row.id)] = f"{int(row.id)} · {what} · {when:%Y-%m-%d %H:%M}"
+    return labels
 
 
 def result_step(engine) -> None:
     """A finished draw: its strata, the manifest and verifier downloads, the one-line check."""
     st.subheader(t("sampling.draw.step_result"))
-    draws = sampling_store.load_draws(engine)
+    draws = support.load_draws(engine)
     done = draws[draws["status"] == "drawn"]
     if done.empty:
         st.caption(t("sampling.draw.none_drawn"))
         return
+    labels = draw_labels(engine, done)
     draw_id = st.selectbox(
-        t("sampling.draw.choose_drawn"), done["id"].astype(int).tolist(), key="result_draw"
+        t("sampling.draw.choose_drawn"), list(labels), format_func=labels.get, key="result_draw"
     )
-    manifest = sampling_store.load_draw(engine, draw_id).manifest
+    manifest = support.load_draw(engine, draw_id).manifest
     strata = pd.DataFrame(manifest["strata"])
-    strata["drawn"] = strata["drawn"].map(" ".join)
-    show_table(strata, ["stratum", "N", "k", "ratio", "drawn"], "sampling.draw")
+    show_table(strata, ["stratum", "N", "k", "ratio"], "sampling.draw")
+    # one drawn credit code per row, in the order of the draw within its stratum
+    drawn = strata[["stratum", "drawn"]].explode("drawn").dropna(subset=["drawn"])
+    drawn = drawn.assign(position=drawn.groupby("stratum").cumcount() + 1)
+    show_table(drawn, ["stratum", "position", "drawn"], "sampling.draw")
     name = f"manifest-{draw_id}.json"
     left, right = st.columns(2)
     left.download_button(

@@ -7,13 +7,11 @@ import datetime as dt
 
 import streamlit as st
 
-from traceboard.dashboard.state import t
+from traceboard.dashboard.state import per_data_version_on_demand, t
 from traceboard.dashboard.views._sampling_charts import estimate_bars
-from traceboard.dashboard.views._sampling_draw import FLASH, REFUSALS, attempt, show_table
-from traceboard.data import inspection_store, sampling_store
-from traceboard.data.models import INSPECTION_RESULTS
+from traceboard.dashboard.views._sampling_draw import attempt, draw_labels, show_table
 from traceboard.sampling import results
-from traceboard.sampling import workflow as support
+from traceboard.services import sampling as support
 from traceboard.services.audit_trail import audited_download
 
 ASSIGNMENT_COLUMNS = [
@@ -30,56 +28,75 @@ ASSIGNMENT_COLUMNS = [
 
 
 def choose_drawn_draw(engine, key: str) -> int | None:
-    draws = sampling_store.load_draws(engine)
-    done = draws[draws["status"] == "drawn"]["id"].astype(int).tolist()
-    if not done:
+    draws = support.load_draws(engine)
+    done = draws[draws["status"] == "drawn"]
+    if done.empty:
         st.caption(t("sampling.draw.none_drawn"))
         return None
-    return st.selectbox(t("sampling.assign.draw"), done, key=key)
+    labels = draw_labels(engine, done)
+    return st.selectbox(t("sampling.assign.draw"), list(labels), format_func=labels.get, key=key)
 
 
 def result_labels() -> dict[str, str]:
-    return {code: t(f"sampling.result.{code}") for code in INSPECTION_RESULTS}
+    return {code: t(f"sampling.result.{code}") for code in support.RESULT_CODES}
 
 
 def assignments_view(engine, actor, draw_id: int) -> None:
-    """The draw's checks with their inspectors, and the check lists to download."""
-    rows = inspection_store.load_assignments(engine, draw_id)
+    """The draw's checks with their inspectors; the check list of the chosen department and pair,
+    built only when its download is clicked (cached per data version)."""
+    rows = support.load_assignments(engine, draw_id)
     departments = sorted(rows["department"].unique())
-    choice = st.selectbox(
+    left, right = st.columns(2)
+    choice = left.selectbox(
         t("sampling.assign.department"),
         ["", *departments],
         format_func=lambda d: d or t("sampling.assign.all_departments"),
+        key="assign_department",
     )
     shown = rows[rows["department"] == choice] if choice else rows
+    pairs = shown["inspectors"].map(lambda p: "、".join(sorted(p)))
+    pair = right.selectbox(
+        t("sampling.assign.pair"),
+        ["", *sorted(pairs.unique())],
+        format_func=lambda p: p or t("sampling.assign.all_pairs"),
+        key="assign_pair",
+    )
+    if pair:
+        shown = shown[pairs == pair]
     shown = shown.assign(
         inspectors=shown["inspectors"].map("、".join), result=shown["result"].map(result_labels())
     )
     show_table(shown, ASSIGNMENT_COLUMNS, "sampling.assign")
-    left, right = st.columns(2)
+    if shown.empty:
+        return
+    st.caption(t("sampling.assign.built_on_click", n=len(shown)))
+    where = {"draw": draw_id, "department": choice or None, "pair": pair or None}
+    stem = "-".join(str(part) for part in (f"checklist-{draw_id}", choice, pair) if part)
     for column, suffix, mime in (
         (left, ".xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
         (right, ".pdf", "application/pdf"),
     ):
-        try:
-            data = support.checklist_bytes(engine, draw_id, suffix, choice or None)
-        except REFUSALS as exc:
-            column.caption(str(exc))
-            continue
-        label = t(f"sampling.assign.download_{suffix[1:]}")
-        # a checklist names inspectors: it leaves the system audited, when clicked
-        where = {"draw": draw_id, "department": choice or None}
-        audited = audited_download(
-            engine, actor, "checklist", suffix[1:], len(shown), where, lambda d=data: d
+        build = per_data_version_on_demand(
+            ("checklist", draw_id, suffix, choice or None, pair or None),
+            lambda s=suffix: support.checklist_bytes(engine, draw_id, s, choice or None, pair or None),
         )
-        column.download_button(label, audited, f"checklist-{draw_id}{suffix}", mime, key=f"checklist{suffix}")
+        # a checklist names inspectors: it leaves the system audited, when clicked
+        audited = audited_download(engine, actor, "checklist", suffix[1:], len(shown), where, build)
+        column.download_button(
+            t(f"sampling.assign.download_{suffix[1:]}"),
+            audited,
+            f"{stem}{suffix}",
+            mime,
+            key=f"checklist{suffix}",
+            on_click="ignore",
+        )
 
 
 def result_entry(engine, actor, draw_id: int, today: dt.date) -> None:
     """Edit the results of a draw's checks in a table; save the changed rows."""
     st.caption(t("sampling.results.help"))
     labels = result_labels()
-    before = support.result_editor_frame(inspection_store.load_assignments(engine, draw_id), labels)
+    before = support.result_editor_frame(support.load_assignments(engine, draw_id), labels)
     config = {
         "assignment_id": st.column_config.NumberColumn(t("sampling.assign.col_position"), disabled=True),
         "enterprise": st.column_config.TextColumn(t("sampling.assign.col_enterprise"), disabled=True),
@@ -101,7 +118,7 @@ def result_entry(engine, actor, draw_id: int, today: dt.date) -> None:
             st.info(t("sampling.results.unchanged"))
             return
         attempt(
-            lambda: len(inspection_store.record_results(engine, actor, changes, today)),
+            lambda: len(support.record_results(engine, actor, changes, today)),
             "sampling.results.saved",
             n=len(changes),
         )
@@ -109,7 +126,7 @@ def result_entry(engine, actor, draw_id: int, today: dt.date) -> None:
 
 def publication_view(engine, actor, today: dt.date) -> None:
     """Checks overdue for publication, those awaiting it, the act of publishing, the results file."""
-    pending = results.pending_publication(inspection_store.load_inspections(engine), today)
+    pending = results.pending_publication(support.load_inspections(engine), today)
     pending = pending.assign(result=pending["result"].map(result_labels()))
     columns = ["inspection_id", "enterprise", "uscc", "department", "checked_on", "publish_by", "result"]
     st.subheader(t("sampling.publication.overdue"))
@@ -117,16 +134,18 @@ def publication_view(engine, actor, today: dt.date) -> None:
     st.subheader(t("sampling.publication.pending"))
     show_table(pending[~pending["overdue"]], columns, "sampling.publication")
     if actor.can("inspection.publish") and len(pending):
+        choices = publish_choices(pending, own_department(engine, actor))
         with st.form("publish"):
             ids = st.multiselect(
                 t("sampling.publication.choose"),
-                pending["inspection_id"].astype(int).tolist(),
+                list(choices),
+                format_func=choices.get,
                 placeholder=t("common.choose"),
             )
             on = st.date_input(t("sampling.publication.publish_on"), today, max_value=today)
             if st.form_submit_button(t("sampling.publication.publish")) and ids:
                 attempt(
-                    lambda: inspection_store.publish_results(engine, actor, ids, on),
+                    lambda: support.publish_results(engine, actor, ids, on),
                     "sampling.publication.published",
                     n=len(ids),
                 )
@@ -138,10 +157,24 @@ def publication_view(engine, actor, today: dt.date) -> None:
         )
 
 
+def own_department(engine, actor) -> str | None:
+    return next((n for n, i in support.department_ids(engine).items() if i == actor.department_id), None)
+
+
+def publish_choices(pending, own: str | None) -> dict[int, str]:
+    """Checks awaiting publication, the user's own department first, each named by its enterprise."""
+    mine = (pending["department"] != own).astype(int)  # 0 for one's own department: first
+    ordered = pending.assign(_mine=mine).sort_values(["_mine", "publish_by"], kind="stable")
+    return {
+        int(r.inspection_id): f"{int(r.inspection_id)} · {r.enterprise} · {r.department} · {r.checked_on}"
+        for r in ordered.itertuples()
+    }
+
+
 def risk_view(engine, actor, frame, today: dt.date) -> None:
     """The latest risk model: method, validation, thresholds, classes; retrain; one enterprise's reasons."""
     st.subheader(t("sampling.risk.latest"))
-    run = sampling_store.load_latest_risk_run(engine)
+    run = support.load_latest_risk_run(engine)
     if run is None:
         st.info(t("sampling.risk.none"))
     else:
@@ -212,7 +245,6 @@ def estimates_view(engine, frame, draw_id: int) -> None:
 
 
 __all__ = [
-    "FLASH",
     "assignments_view",
     "choose_drawn_draw",
     "estimates_view",

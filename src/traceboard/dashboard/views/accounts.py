@@ -2,13 +2,18 @@
 
 import streamlit as st
 
-from traceboard.accounts.account_store import create_user, deactivate_user, load_users, reset_password
-from traceboard.accounts.accounts import AccountError
 from traceboard.dashboard.auth import require_page, role_label
 from traceboard.dashboard.plain_text import plain
 from traceboard.dashboard.state import get_engine, t
 from traceboard.data.models import ROLES
 from traceboard.data.text_rules import TextRejected
+from traceboard.services.accounts import (
+    AccountError,
+    create_user,
+    deactivate_user,
+    load_users,
+    reset_password,
+)
 
 st.title(t("accounts.title"))
 actor = require_page("users.manage")

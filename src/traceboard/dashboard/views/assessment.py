@@ -16,7 +16,8 @@ from traceboard.dashboard.state import (
 )
 from traceboard.files.assessment_report import write_assessment_pdf, write_assessment_xlsx
 from traceboard.metrics.assessment import compare_with_average, count_grades
-from traceboard.metrics.assessment_run import (
+from traceboard.metrics.sensitivity import sensitivity_by_kind
+from traceboard.services.assessment import (
     FIRST_YEAR,
     lock_assessment,
     prepare_assessment,
@@ -24,7 +25,6 @@ from traceboard.metrics.assessment_run import (
     save_assessment,
     score_history,
 )
-from traceboard.metrics.sensitivity import sensitivity_by_kind
 from traceboard.services.audit_trail import audited_download
 
 KINDS = ("department", "township")

@@ -9,9 +9,9 @@ import streamlit as st
 from traceboard.dashboard.auth import require_page
 from traceboard.dashboard.plain_text import plain
 from traceboard.dashboard.state import get_engine, t
-from traceboard.data.audit_query import AuditFilter, audit_choices, load_audit
 from traceboard.files.tables import to_csv_bytes, to_xlsx_bytes
 from traceboard.services.audit_trail import audited_download, latest_status, verify_audit
+from traceboard.services.record import AuditFilter, audit_choices, load_audit
 
 st.title(t("audit.title"))
 actor = require_page("audit.read")

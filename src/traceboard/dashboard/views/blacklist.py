@@ -4,7 +4,6 @@ import pandas as pd
 import streamlit as st
 
 from traceboard.accounts.authz import PermissionDenied
-from traceboard.blacklist import actions
 from traceboard.blacklist.alerts import (
     SEVERITIES,
     AlertDraft,
@@ -13,53 +12,42 @@ from traceboard.blacklist.alerts import (
     draft_from_listing,
     draft_from_sector,
 )
-from traceboard.blacklist.lifecycle import REPAIR_CONDITIONS, IllegalMove, Move
-from traceboard.blacklist.public import failed_checks_since
+from traceboard.blacklist.lifecycle import AWAITING_DECISION, REPAIR_CONDITIONS, IllegalMove, Move
 from traceboard.blacklist.site import shape_alerts, shape_cases
+from traceboard.dashboard import widgets
 from traceboard.dashboard.auth import role_label
 from traceboard.dashboard.plain_text import plain
 from traceboard.dashboard.state import get_engine, per_data_version, signed_in_actor, t, today
-from traceboard.data.blacklist_config import load_alert_templates
-from traceboard.data.blacklist_store import (
+from traceboard.data.text_rules import TextRejected
+from traceboard.services import blacklist as actions
+from traceboard.services.blacklist import (
     ALERT_LISTING,
     NotFound,
+    load_alert_templates,
     load_alerts,
     load_case_events,
     load_cases,
+    load_public_cases,
     load_sectors,
 )
-from traceboard.data.public_record import load_public_cases
-from traceboard.data.text_rules import TextRejected
+from traceboard.services.public import failed_checks_since
 
 REFUSALS = (IllegalMove, AlertRefused, NotFound, PermissionDenied, TextRejected)
+PAGE = "blacklist"
 
 st.title(t("blacklist.title"))
 actor = signed_in_actor("blacklist")
 st.caption(t("blacklist.signed_in_as", user=plain(actor.username), role=role_label(actor.role)))
 engine = get_engine()
-if "blacklist_flash" in st.session_state:
-    st.success(st.session_state.pop("blacklist_flash"))
+widgets.show_flash(PAGE)
 
 
 def show_table(frame: pd.DataFrame, columns: list[str]) -> None:
-    if frame.empty:
-        st.caption(t("blacklist.none"))
-        return
-    shown = frame[columns].rename(columns={c: t(f"blacklist.col.{c}") for c in columns})
-    st.dataframe(shown, hide_index=True, width="stretch")
+    widgets.show_table(frame, columns, "blacklist.col.{column}", "blacklist.none")
 
 
 def attempt(act, success_key: str, **values) -> None:
-    try:
-        result = act()
-    except REFUSALS as exc:
-        st.error(plain(exc))
-        return
-    # Reload the page so every list shows the change; the message survives the rerun.
-    st.session_state["blacklist_flash"] = t(
-        success_key, **values, **({"id": result} if isinstance(result, int) else {})
-    )
-    st.rerun()
+    widgets.attempt(PAGE, REFUSALS, act, success_key, **values)
 
 
 cases = load_cases(engine)
@@ -75,7 +63,7 @@ with queue:
         ["uscc", "name", "grounds", "inspection_id", "checked_on"],  # the grounds name the rule in Chinese
     )
     st.subheader(t("blacklist.open_cases"))
-    pending = cases[cases["state"].isin(("proposed", "notified"))].rename(columns={"state_label": "status"})
+    pending = cases[cases["state"].isin(AWAITING_DECISION)].rename(columns={"state_label": "status"})
     show_table(pending, ["id", "status", "uscc", "name", "grounds", "proposed_on"])
     if actor.can("blacklist.propose"):
         with st.form("propose"):

@@ -3,8 +3,8 @@
 import pandas as pd
 import streamlit as st
 
-from traceboard.blacklist.public import look_up
 from traceboard.dashboard.state import get_engine, t, today
+from traceboard.services.public import look_up
 
 CASE_COLUMNS = [
     "listed_on",

@@ -19,25 +19,34 @@ if frame.enterprises.empty:
     st.stop()
 views.show_flash()
 
-names = ("plans", "draw", "assignments", "results", "publication", "risk")
-tabs = dict(zip(names, st.tabs([t(f"sampling.tab_{n}") for n in names]), strict=True))
-with tabs["plans"]:
+# One section at a time, chosen by a keyed control: the choice survives every rerun (a draw,
+# a save, a download, Enter), and only the chosen section runs.
+SECTIONS = ("plans", "draw", "assignments", "results", "publication", "risk")
+section = st.radio(
+    t("sampling.section"),
+    SECTIONS,
+    format_func=lambda n: t(f"sampling.tab_{n}"),
+    horizontal=True,
+    key="sampling_section",
+    label_visibility="collapsed",
+)
+if section == "plans":
     views.plan_editor(engine, actor, frame, today().year)
-with tabs["draw"]:
+elif section == "draw":
     views.commit_step(engine, actor, frame, today())
     views.reveal_step(engine, actor)
     views.result_step(engine)
-with tabs["assignments"]:
+elif section == "assignments":
     draw_id = work.choose_drawn_draw(engine, "assignments_draw")
     if draw_id is not None:
         work.assignments_view(engine, actor, draw_id)
-with tabs["results"]:
+elif section == "results":
     draw_id = work.choose_drawn_draw(engine, "results_draw")
     if draw_id is not None:
         work.result_entry(engine, actor, draw_id, today())
-with tabs["publication"]:
+elif section == "publication":
     work.publication_view(engine, actor, today())
-with tabs["risk"]:
+else:
     work.risk_view(engine, actor, frame, today())
     draw_id = work.choose_drawn_draw(engine, "estimates_draw")
     if draw_id is not None:

@@ -15,7 +15,13 @@ from sqlalchemy import Engine
 
 from traceboard.accounts.authz import Actor, require
 from traceboard.data import assessment_store as store
-from traceboard.data.assessment_config import UNIT_KINDS, IndicatorSetDef, load_indicator_set
+from traceboard.data.assessment_config import (  # noqa: F401  (re-exported for the faces)
+    UNIT_KINDS,
+    IndicatorSetDef,
+    InvalidIndicatorSet,
+    load_indicator_set,
+)
+from traceboard.data.assessment_store import LockedRunError  # noqa: F401  (re-exported for the faces)
 from traceboard.data.frame import RegisterFrame, load_register_frame
 from traceboard.decision_dates import check_decision_date
 from traceboard.files.assessment_report import ReportData

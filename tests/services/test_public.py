@@ -3,9 +3,10 @@
 import datetime as dt
 
 from tests.blacklist.db_seed import NAMES, OFFICE, PUBLICITY, PUBLICITY2, USCC, seed_register
-from traceboard.blacklist import actions, public
 from traceboard.blacklist.alerts import AlertDraft
 from traceboard.blacklist.lifecycle import Move
+from traceboard.services import blacklist as actions
+from traceboard.services import public
 
 D = dt.date
 

@@ -1,7 +1,10 @@
 """The random checks wired together: data loaders → pure sampling functions → data writers.
 
 Shared by ``traceboard draw`` and the 双随机抽查 page so that both produce the
-same numbers with the same calls; no click and no streamlit here.
+same numbers with the same calls; no click and no streamlit here. The acts
+that are one store transaction each (saving a plan, committing and revealing
+a draw, recording and publishing results) are exposed here as the stores
+define them, so the faces reach the record only through this module.
 """
 
 from __future__ import annotations
@@ -14,15 +17,38 @@ from sqlalchemy import Engine
 
 from traceboard.data import inspection_store, sampling_store
 from traceboard.data.frame import RegisterFrame, load_register_frame, to_day
+from traceboard.data.inspection_store import (  # noqa: F401  (re-exported for the faces)
+    load_assignments,
+    load_inspections,
+    publish_results,
+    record_results,
+)
 from traceboard.data.models import INSPECTION_RESULTS
-from traceboard.data.sampling_frames import load_blacklist_days, load_checks, load_conflicts, load_inspectors
+from traceboard.data.sampling_frames import (
+    department_ids,  # noqa: F401  (re-exported for the faces)
+    load_blacklist_days,
+    load_checks,
+    load_conflicts,
+    load_inspectors,
+)
+from traceboard.data.sampling_store import (  # noqa: F401  (re-exported for the faces)
+    SamplingRecordError,
+    commit_draw,
+    load_draw,
+    load_draws,
+    load_latest_risk_run,
+    load_plans,
+    reveal_draw,
+    run_oneoff_draw,
+    save_plan,
+)
 from traceboard.files import sampling_files
 from traceboard.sampling import ceremony, plans, results
 from traceboard.sampling.estimates import estimate_shares
 from traceboard.sampling.frames import build_draw_frame, build_sampling_frame, upload_rows
 from traceboard.sampling.risk_features import check_features, current_features
 from traceboard.sampling.spec import SPEC, DrawRefused
-from traceboard.sampling.workdays import publication_due
+from traceboard.workdays import publication_due
 
 RESULT_CODES = list(INSPECTION_RESULTS)
 
@@ -94,14 +120,6 @@ def drawn_counts(manifest: dict) -> tuple[int, int]:
     return sum(len(s["drawn"]) for s in manifest["strata"]), len(manifest["strata"])
 
 
-def echo_drawn(draw_id: int, manifest: dict, out) -> None:
-    import click
-
-    drawn, strata = drawn_counts(manifest)
-    click.echo(f"draw {draw_id}: {drawn} enterprises drawn in {strata} strata, manifest {out}")
-    click.echo(f"verify with: python verify_manifest.py {out.name}")
-
-
 def due_on(engine: Engine, draw_id: int) -> dt.date | None:
     """Checks of a plan's draw are due by the end of the plan's year; one-off draws have no deadline."""
     row = sampling_store.load_draw(engine, draw_id)
@@ -118,16 +136,22 @@ def publish_by(checked_on: dt.date) -> dt.date:
     return publication_due(checked_on)
 
 
-def checklist_bytes(engine: Engine, draw_id: int, suffix: str, department: str | None = None) -> bytes:
-    """The check lists of a draw as .xlsx or .pdf (all departments, or one)."""
+def checklist_bytes(
+    engine: Engine, draw_id: int, suffix: str, department: str | None = None, pair: str | None = None
+) -> bytes:
+    """The check lists of a draw as .xlsx or .pdf: all departments or one, all inspector pairs or
+    one (``pair``: the two inspectors joined by 、, as :func:`results.checklists_by_pair` keys them)."""
     row = sampling_store.load_draw(engine, draw_id)
     if row is None or row.status != "drawn":
         raise DrawRefused(f"draw {draw_id} has not been drawn yet")
     assignments = inspection_store.load_assignments(engine, draw_id)
     if department:
         assignments = assignments[assignments["department"] == department]
+    if pair:
+        assignments = assignments[assignments["inspectors"].map(lambda p: "、".join(sorted(p))) == pair]
     if assignments.empty:
-        raise DrawRefused(f"draw {draw_id} has no checks for {department or 'any department'}")
+        whom = " ".join(filter(None, (department, pair))) or "any department"
+        raise DrawRefused(f"draw {draw_id} has no checks for {whom}")
     items = find_plan(engine, row.plan_id)["check_items"] if row.plan_id else plans.DEFAULT_CHECK_ITEMS
     drawn_on = row.drawn_at.date()
     name = department or "、".join(sorted(assignments["department"].unique()))
@@ -264,12 +288,14 @@ DATE_FIELDS = ("checked_on", "rectification_due_on", "rectified_on")
 
 
 def result_editor_frame(assignments: pd.DataFrame, labels: dict[str, str]) -> pd.DataFrame:
-    """The rows of the result editor: results shown by their label, dates as dates (None when empty)."""
+    """The rows of the result editor: results shown by their label ("" when none), dates as dates
+    (None when empty)."""
     frame = assignments.assign(result=assignments["result"].map(labels))
     frame = frame[EDITOR_COLUMNS].reset_index(drop=True)
     for field in DATE_FIELDS:
         frame[field] = [_as_date(v) for v in frame[field]]
-    return frame.astype({"findings": object, "result": object})
+    # no result or finding yet is an empty cell, not the word "None"
+    return frame.astype({"findings": object, "result": object}).fillna({"findings": "", "result": ""})
 
 
 def _as_date(value) -> dt.date | None:
@@ -301,7 +327,7 @@ def changed_results(before: pd.DataFrame, after: pd.DataFrame, labels: dict[str,
             {
                 "assignment_id": int(new["assignment_id"]),
                 **{f: new[f] for f in DATE_FIELDS},
-                "result": codes.get(new["result"]),
+                "result": codes.get(new["result"] or ""),
                 "findings": new["findings"],
             }
         )
@@ -309,7 +335,8 @@ def changed_results(before: pd.DataFrame, after: pd.DataFrame, labels: dict[str,
 
 
 def _same(a, b) -> bool:
-    missing = lambda v: v is None or (not isinstance(v, str | dt.date) and pd.isna(v))  # noqa: E731
+    """Equal, counting None, NaN and the empty text the editor shows for them as one."""
+    missing = lambda v: v is None or v == "" or (not isinstance(v, str | dt.date) and pd.isna(v))  # noqa: E731
     return (missing(a) and missing(b)) or a == b
 
 

@@ -9,7 +9,7 @@ from traceboard.accounts.authz import Actor
 from traceboard.data import models as m
 from traceboard.data.db import transaction
 from traceboard.data.frame import load_register_frame
-from traceboard.metrics.assessment_run import (
+from traceboard.services.assessment import (
     lock_assessment,
     prepare_assessment,
     save_assessment,

@@ -4,6 +4,8 @@ Each function takes the acting user (``Actor``), checks the permission itself
 (data.authz), and hands the pure rule (lifecycle / alerts) to the store as
 the ``decide`` step of one transaction, so the check and the write see the
 same row. The engine is only passed through: sessions are opened in data/.
+The pages and commands read cases, alerts, templates and sectors through the
+names this module re-exports from the stores.
 Source: docs/blacklist.md.
 """
 
@@ -19,31 +21,37 @@ from traceboard.accounts.authz import Actor, require
 from traceboard.blacklist.alerts import ALERT_MOVES, AlertDraft, AlertRefused, check_draft, plan_alert_move
 from traceboard.blacklist.lifecycle import (
     IN_FORCE,
-    REMOVALS,
     IllegalMove,
     Move,
     allowed_moves,
-    apply_move,
     dated,
+    decide_move,
     find_expired,
 )
-from traceboard.blacklist.rules import ProposalRules, RepeatRule, ResultRule, suggest_proposals
+from traceboard.blacklist.rules import proposal_rules, suggest_proposals
 from traceboard.data import blacklist_store as store
-from traceboard.data.blacklist_config import load_blacklist_rules
-from traceboard.data.public_record import load_check_results, load_public_enterprises
+from traceboard.data.blacklist_config import (  # noqa: F401  (re-exported for the faces)
+    ConfigError,
+    load_alert_templates,
+    load_blacklist_rules,
+)
+from traceboard.data.blacklist_store import (  # noqa: F401  (re-exported for the faces)
+    ALERT_LISTING,
+    NotFound,
+    load_alerts,
+    load_case_events,
+    load_cases,
+)
+from traceboard.data.public_record import (
+    load_check_results,
+    load_public_cases,  # noqa: F401  (re-exported for the faces)
+    load_public_enterprises,
+)
+from traceboard.data.reference import load_sectors  # noqa: F401  (re-exported for the faces)
 from traceboard.decision_dates import DecisionDateRefused, check_decision_date
 
 MOVE_PERMISSIONS = {"published": "blacklist.publish"}
 ALERT_PERMISSIONS = {"approved": "alert.approve", "published": "alert.publish", "withdrawn": "alert.publish"}
-
-
-def proposal_rules(config: dict[str, Any]) -> ProposalRules:
-    """The rules file's ``result_rules`` and ``repeat_rule`` as rule values."""
-    result_rules = tuple(ResultRule(**r) for r in config["result_rules"])
-    repeat = config.get("repeat_rule")
-    if repeat is not None:
-        repeat = RepeatRule(**{**repeat, "failed_results": tuple(repeat["failed_results"])})
-    return ProposalRules(result_rules, repeat)
 
 
 def propose_case(
@@ -82,21 +90,6 @@ def propose_case(
         return {**fields, "source_inspection_id": source_inspection_id}, event
 
     return store.insert_case(engine, uscc, source_inspection_id, decide, actor.username)
-
-
-def decide_move(case: dict[str, Any], move: Move, config: dict[str, Any]) -> tuple[dict, dict]:
-    """The pure decision of a move, including the risk class: D while listed (issue #7), restored
-    on removal when still D. Input: the case dict from the store; output (changes, event)."""
-    defaults = config["defaults"]
-    if move.to_state == "notified" and not move.remedies and not case.get("remedies"):
-        move = Move(**{**move.__dict__, "remedies": defaults["remedies"]})
-    changes, event = apply_move(case, move, config["lifecycle"]["repair_after_years"])
-    if move.to_state == "listed":
-        changes["risk_class"] = "D"
-        event["details"] = {**event["details"], "risk_class_before": case.get("risk_class")}
-    elif move.to_state in REMOVALS and case["state"] in IN_FORCE and case.get("risk_class") == "D":
-        changes["risk_class"] = case.get("risk_class_before_listing")
-    return changes, event
 
 
 def move_case(engine: Engine, actor: Actor, entry_id: int, move: Move) -> dict[str, Any]:

@@ -1,8 +1,11 @@
-"""Publication deadlines in Chinese working days (docs/draw.md, "Ratios by risk class and publication").
+"""Publication deadlines in Chinese working days (docs/draw.md, "Ratios by risk class and publication"):
+the one home of the rule.
 
 Results are published (公示) within 20 working days of the check. Working days
 are those of the ``chinesecalendar`` package, which knows the State Council's
-holidays and the make-up working days (调休) year by year.
+holidays and the make-up working days (调休) year by year. The random checks'
+overdue board and results, and the assessment's "published on time" measure,
+all take their deadlines from :func:`publication_due` / :func:`publication_due_each`.
 """
 
 from __future__ import annotations
@@ -10,8 +13,11 @@ from __future__ import annotations
 import datetime as dt
 
 import chinese_calendar
+import numpy as np
+import pandas as pd
 
 PUBLICATION_WORKING_DAYS = 20
+EPOCH = dt.date(1970, 1, 1)
 
 
 class CalendarUnknown(ValueError):
@@ -44,18 +50,45 @@ def calendar_known(day: dt.date) -> bool:
     return True
 
 
+def working_days(first: dt.date, last: dt.date) -> np.ndarray:
+    """Day numbers (days since 1970-01-01) of the working days from ``first`` to ``last``."""
+    days = np.arange(_day_number(first), _day_number(last) + 1)
+    keep = [is_working_day(EPOCH + dt.timedelta(days=int(day))) for day in days]
+    return days[np.asarray(keep, dtype=bool)]
+
+
+def add_working_days_each(starts: pd.Series, days: int) -> pd.Series:
+    """The ``days``-th working day after each date (a start itself does not count).
+
+    Input and output: datetime64 Series (same index); the one computation of the rule.
+    """
+    if starts.empty or days <= 0:
+        return starts
+    first = starts.min().date()
+    last = starts.max().date() + dt.timedelta(days=3 * days + 30)  # enough for any run of holidays
+    calendar = working_days(first, last)
+    start = starts.to_numpy().astype("datetime64[D]").astype(np.int64)
+    due = calendar[np.searchsorted(calendar, start, side="right") + days - 1]
+    return pd.Series(due.astype("datetime64[D]"), index=starts.index).astype("datetime64[ns]")
+
+
 def add_working_days(start: dt.date, days: int) -> dt.date:
     """The ``days``-th working day after ``start`` (``start`` itself does not count)."""
-    current, left = start, days
-    while left > 0:
-        current += dt.timedelta(days=1)
-        left -= is_working_day(current)
-    return current
+    return add_working_days_each(pd.Series([pd.Timestamp(start)]), days).iloc[0].date()
 
 
 def publication_due(checked_on: dt.date, days: int = PUBLICATION_WORKING_DAYS) -> dt.date:
     """The last day to publish a check's result: 20 working days after the check."""
     return add_working_days(checked_on, days)
+
+
+def publication_due_each(checked: pd.Series, days: int = PUBLICATION_WORKING_DAYS) -> pd.Series:
+    """:func:`publication_due` of every check date (datetime64 in and out)."""
+    return add_working_days_each(checked, days)
+
+
+def _day_number(day: dt.date) -> int:
+    return (day - EPOCH).days
 
 
 def overdue_checks(checks, today: dt.date):

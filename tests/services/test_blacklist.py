@@ -8,11 +8,11 @@ from sqlalchemy.orm import Session
 
 from tests.blacklist.db_seed import OFFICE, OFFICE2, PUBLICITY, PUBLICITY2, USCC, seed_register
 from traceboard.accounts.authz import Actor, PermissionDenied
-from traceboard.blacklist import actions
 from traceboard.blacklist.alerts import AlertDraft, AlertRefused
 from traceboard.blacklist.lifecycle import REPAIR_CONDITIONS, IllegalMove, Move
 from traceboard.data.blacklist_store import NotFound, load_case_events, load_cases
 from traceboard.data.models import AlertEnterprise, AuditLog, BlacklistEvent, ConsumerAlert, Enterprise
+from traceboard.services import blacklist as actions
 
 D = dt.date
 
