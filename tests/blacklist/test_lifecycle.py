@@ -20,7 +20,7 @@ from traceboard.blacklist.lifecycle import (
     find_expired,
 )
 from traceboard.data.models import BLACKLIST_STATES
-from traceboard.data.vocabulary import CASE_LABELS
+from traceboard.data.vocabulary import CASE_ENDINGS, CASE_LABELS, PUBLIC_STATES
 
 D = dt.date
 LEGAL = {
@@ -170,3 +170,5 @@ def test_the_stages_of_a_case_are_one_partition_of_its_states():
     assert all(MOVES[s] for s in OPEN_STATES) and not any(MOVES[s] for s in (*REMOVALS, "rejected"))
     assert all(set(MOVES[s]) & set(REMOVALS) for s in IN_FORCE)
     assert list(CASE_LABELS) == list(BLACKLIST_STATES)
+    assert set(CASE_ENDINGS) == set(BLACKLIST_STATES) - set(OPEN_STATES)  # every other state is an end
+    assert set(PUBLIC_STATES) - {"published"} == set(REMOVALS)  # removals of published listings

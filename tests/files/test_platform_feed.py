@@ -66,3 +66,12 @@ def test_a_platform_enterprise_and_day_twice_is_ambiguous():
     assert feed.problems.values.tolist() == [
         [2, "date", "2026-10-30", "repeats platform, credit code and date of row 1"]
     ]
+
+
+def test_a_day_of_a_platform_fits_and_the_cap_still_holds():
+    from traceboard.files.platform_feed import FEED_CAPS, UnreadableFeed
+    from traceboard.files.read_limits import CAPS, MIB
+
+    assert FEED_CAPS.file_bytes == 256 * MIB > 130 * MIB > CAPS.file_bytes  # 600,000 rows with items
+    with pytest.raises(UnreadableFeed, match="larger than 256 MB"):
+        read_feed(b" " * (FEED_CAPS.file_bytes + 1), "f.jsonl", TODAY)

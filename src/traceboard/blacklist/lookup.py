@@ -13,7 +13,8 @@ from typing import Any
 
 import pandas as pd
 
-PUBLIC_CASE_STATES = ("published", "expired", "repaired", "revoked")
+from traceboard.data.vocabulary import PUBLIC_STATES
+
 SUMMARY_COLUMNS = [
     "enterprise_id",
     "uscc",
@@ -32,7 +33,7 @@ def public_cases(cases: pd.DataFrame) -> pd.DataFrame:
     """The cases the public may see: published ones, and removed ones that had been published."""
     if cases.empty:
         return cases
-    return cases[cases["state"].isin(PUBLIC_CASE_STATES) & cases["published_on"].notna()]
+    return cases[cases["state"].isin(PUBLIC_STATES) & cases["published_on"].notna()]
 
 
 def trace_state(events: pd.DataFrame, as_of: dt.date, on: str, off: str) -> set:

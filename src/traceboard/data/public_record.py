@@ -23,6 +23,7 @@ from traceboard.data.models import (
     TraceEvent,
     Unit,
 )
+from traceboard.data.vocabulary import PUBLIC_STATES
 
 PUBLIC_CASE_COLUMNS = [
     "enterprise_id",
@@ -39,7 +40,6 @@ PUBLIC_CASE_COLUMNS = [
     "removal_reason",
     "removal_authority",
 ]
-PUBLIC_STATES = ("published", "expired", "repaired", "revoked")
 
 
 def _frame(engine: Engine, query, columns: list[str]) -> pd.DataFrame:

@@ -65,3 +65,5 @@ OPEN_STATES = AWAITING_DECISION + IN_FORCE
 REMOVALS = ("expired", "repaired", "revoked")
 # How a case ends: removed from the list (or never listed).
 CASE_ENDINGS = (*REMOVALS, "rejected")
+# What the public sees: a published listing, and its removal once it was published.
+PUBLIC_STATES = ("published", *REMOVALS)

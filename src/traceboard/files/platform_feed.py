@@ -16,7 +16,7 @@ import datetime as dt
 import hashlib
 import io
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -25,7 +25,7 @@ import pyarrow.compute as pc
 import pyarrow.json as pa_json
 
 from traceboard.data.models import TRACE_ITEMS
-from traceboard.files.read_limits import TooLarge, check_csv_lines, check_file_size
+from traceboard.files.read_limits import CAPS, MIB, TooLarge, check_csv_lines, check_file_size
 
 FIELDS = ("platform", "uscc", "date", "records", "batches", "items")
 REQUIRED = ("platform", "uscc", "date", "records")
@@ -43,6 +43,9 @@ ITEM_BIT = {name: 1 << i for i, name in enumerate(TRACE_ITEMS)}
 ITEM_BIT_ZH = {ITEM_NAMES_ZH[name]: bit for name, bit in ITEM_BIT.items()}
 MAX_COUNT = 2**31 - 1
 PROBLEM_COLUMNS = ["row", "column", "value", "reason"]
+# A platform's day is up to 600,000 rows, ~130 MB of JSON Lines with items: machine-made files,
+# brought in by the command (the dashboard's upload stays within Streamlit's own limit).
+FEED_CAPS = replace(CAPS, file_bytes=256 * MIB)
 
 
 class UnreadableFeed(ValueError):
@@ -77,9 +80,9 @@ class Feed:
 
 def read_feed(content: bytes, filename: str, today: dt.date | None = None) -> Feed:
     """Parse a feed file (``.jsonl``/``.json`` or ``.csv`` by name, else by its first character)."""
-    try:  # the importers' caps: a file or a line past them is refused before it is parsed
-        check_file_size(len(content))
-        check_csv_lines(content)
+    try:  # the importers' caps (a feed's own file size): past them a file is refused before parsing
+        check_file_size(len(content), FEED_CAPS)
+        check_csv_lines(content, FEED_CAPS)
     except TooLarge as exc:
         raise UnreadableFeed(f"{filename}: cannot be read: {exc}") from None
     sha256 = hashlib.sha256(content).hexdigest()

@@ -14,6 +14,7 @@ from sqlalchemy import Connection, Engine, select
 
 from traceboard.data import models as m
 from traceboard.data.frame import read_frame
+from traceboard.data.vocabulary import CASE_ENDINGS, REMOVALS
 from traceboard.files.importers.rules import CASE_STEPS
 from traceboard.files.importers.specs import SPECS
 from traceboard.files.importers.upsert import lock_for_import, to_days
@@ -114,7 +115,7 @@ def write_cases(conn: Connection, values: pd.DataFrame, actor: str) -> dict[str,
             "proposed_on": row["proposed_on"],
             "listed_on": row.get("listed_on"),
             "published_on": row.get("published_on"),
-            "removed_on": row.get("removed_on") if ending in ("expired", "repaired", "revoked") else None,
+            "removed_on": row.get("removed_on") if ending in REMOVALS else None,
         } | {f: row.get(f) for f in ENTRY_FIELDS}
         entry_id = conn.execute(m.BlacklistEntry.__table__.insert().values(entry)).inserted_primary_key[0]
         previous = None
@@ -166,7 +167,7 @@ def load_cases(conn: Connection) -> pd.DataFrame:
     by_state = steps.pivot(index="entry_id", columns="to_state", values="occurred_on")
     for step, state in STEP_STATE.items():
         cases[step] = cases["id"].map(by_state[state]) if state in by_state else None
-    endings = steps[steps["to_state"].isin(["expired", "repaired", "revoked", "rejected"])]
+    endings = steps[steps["to_state"].isin(CASE_ENDINGS)]
     last = endings.drop_duplicates("entry_id", keep="last").set_index("entry_id")
     cases["ending"] = cases["id"].map(last["to_state"])
     cases["removed_on"] = cases["id"].map(last["occurred_on"])
