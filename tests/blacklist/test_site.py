@@ -33,6 +33,8 @@ EXPECTED_FILES = [
     "blacklist.csv",
     "blacklist.html",
     "blacklist.json",
+    "draw-howto.html",
+    "draws.html",
     "index.html",
     "results.html",
 ]

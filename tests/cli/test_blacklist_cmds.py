@@ -241,7 +241,8 @@ def test_publish_writes_the_site_and_lookup_answers(capsys, seeded, tmp_path):
     code, _, err = run(capsys, "publish", "--out", str(tmp_path / "site"), "--as", "wang")
     assert code == 1 and "may not site.publish" in err
     code, out, err = run(capsys, "publish", "--out", str(tmp_path / "site"), "--as", "li")
-    assert (code, out.strip()) == (0, f"8 files written to {tmp_path / 'site'}"), err
+    # 抽查公示 (draws.html, draw-howto.html) beside the blacklist, alerts and results
+    assert (code, out.strip()) == (0, f"10 files written to {tmp_path / 'site'}"), err
     first = {p.name: p.read_bytes() for p in (tmp_path / "site").iterdir() if p.is_file()}
     run(capsys, "publish", "--out", str(tmp_path / "site"), "--as", "li")
     again = {p.name: p.read_bytes() for p in (tmp_path / "site").iterdir() if p.is_file()}

@@ -92,6 +92,8 @@ def test_sqlite_and_postgresql_publish_the_same_bytes(
         "blacklist.csv",
         "blacklist.html",
         "blacklist.json",
+        "draw-howto.html",
+        "draws.html",
         "index.html",
         "results.html",
     ]

@@ -67,7 +67,8 @@ class SiteSettings:
 
 @dataclass
 class SiteRecord:
-    """The published record: alerts (dicts), public cases, published results, the look-up summary."""
+    """The published record: alerts (dicts), public cases, published results, the look-up summary,
+    the draws (commitments; after the reveal, with ``manifest`` bytes) and the draws' verifier."""
 
     as_of: dt.date
     alerts: list[dict[str, Any]]
@@ -75,6 +76,8 @@ class SiteRecord:
     results: pd.DataFrame
     summary: pd.DataFrame
     settings: SiteSettings = field(default_factory=SiteSettings)
+    draws: list[dict[str, Any]] = field(default_factory=list)
+    verifier: bytes = b""
 
 
 def _iso(value: Any) -> str:
@@ -156,6 +159,8 @@ def render_site(record: SiteRecord) -> dict[str, bytes]:
         ),
         "blacklist.html": page("blacklist.html", current=current, removed=removed),
         "results.html": page("results.html", results=results),
+        "draws.html": page("draws.html", draws=[_draw_fields(d) for d in record.draws]),
+        "draw-howto.html": page("draw-howto.html"),
         "alerts.atom": render_atom(alerts, site),
         "alerts.json": to_json_bytes({"as_of": site["as_of"], "alerts": [_public_alert(a) for a in alerts]}),
         "blacklist.json": to_json_bytes({"as_of": site["as_of"], "current": current, "removed": removed}),
@@ -163,6 +168,11 @@ def render_site(record: SiteRecord) -> dict[str, bytes]:
     }
     for a in alerts:
         files[f"alerts/{a['id']}.html"] = page("alert.html", root="../", a=a)
+    drawn = [d for d in record.draws if d.get("manifest")]
+    for d in drawn:  # published after the reveal: the manifest and the verifier that redoes it
+        files[f"draws/manifest-{d['id']}.json"] = d["manifest"]
+    if drawn:
+        files["draws/verify_manifest.py"] = record.verifier
     return dict(sorted(files.items()))
 
 
@@ -191,6 +201,24 @@ def _public_alert(a: dict[str, Any]) -> dict[str, Any]:
         **{k: a[k] for k in keys},
         "withdrawn_reason": a["withdrawn_reason"],
         "enterprises": a["enterprises"],
+    }
+
+
+def _draw_fields(d: dict[str, Any]) -> dict[str, Any]:
+    """One draw as the 抽查公示 page shows it; the seed only once it has been revealed."""
+    manifest = json.loads(d["manifest"]) if d.get("manifest") else None
+    strata = manifest["strata"] if manifest else []
+    return {
+        "id": int(d["id"]),
+        "what": d["what"],
+        "spec": d["spec"],
+        "committed_at": f"{d['committed_at']:%Y-%m-%d %H:%M}",
+        "drawn_at": f"{d['drawn_at']:%Y-%m-%d %H:%M}" if manifest else "",
+        "list_sha256": d["list_sha256"],
+        "seed_sha256": d["seed_sha256"],
+        "seed": manifest["seed"] if manifest else "",
+        "drawn": sum(len(s["drawn"]) for s in strata),
+        "strata": len(strata),
     }
 
 

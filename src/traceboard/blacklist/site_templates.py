@@ -25,7 +25,7 @@ input[type=search]{font-size:16px;padding:6px 10px;width:min(520px,100%)}pre{whi
 </head>
 <body>
 <header><h1>{{ site.city }}重要产品追溯 · 信息公示</h1>
-<nav><a href="{{ root }}index.html">首页</a><a href="{{ root }}blacklist.html">质量失信黑名单</a><a href="{{ root }}results.html">抽查结果公示</a><a href="{{ root }}alerts.atom">订阅消费提示 (Atom)</a></nav></header>
+<nav><a href="{{ root }}index.html">首页</a><a href="{{ root }}blacklist.html">质量失信黑名单</a><a href="{{ root }}results.html">抽查结果公示</a><a href="{{ root }}draws.html">抽查公示</a><a href="{{ root }}alerts.atom">订阅消费提示 (Atom)</a></nav></header>
 <main>
 {% block main %}{% endblock %}
 <p class="muted">数据截至 {{ site.as_of }}。发布机关：{{ site.publisher }}。</p>
@@ -146,6 +146,48 @@ ATOM = """<?xml version="1.0" encoding="utf-8"?>
 {% endfor %}</feed>
 """
 
+DRAWS = """{% extends "base.html" %}
+{% block title %}抽查公示{% endblock %}
+{% block main %}
+<h2>“双随机”抽取公示</h2>
+<p>每次抽取分两步公开：抽取之前公布<strong>承诺</strong>（候选名单的哈希和种子的哈希），抽取之后公布<strong>抽取清单</strong>（manifest，含揭示的种子）和独立的验证程序。任何人都可以自行重做抽取，核对结果。<a href="draw-howto.html">如何自行验证</a></p>
+{% for d in draws %}<div class="card">
+<h3>抽取 {{ d.id }}：{{ d.what }}</h3>
+<p class="muted">承诺时间 {{ d.committed_at }}{% if d.drawn_at %}；抽取时间 {{ d.drawn_at }}{% endif %}；规则 {{ d.spec }}</p>
+<table>
+<tr><th>候选名单哈希 list_sha256</th><td><code>{{ d.list_sha256 }}</code></td></tr>
+<tr><th>种子哈希 seed_sha256</th><td><code>{{ d.seed_sha256 }}</code></td></tr>
+{% if d.drawn_at %}<tr><th>揭示的种子 seed</th><td><code>{{ d.seed }}</code></td></tr>
+<tr><th>抽中企业</th><td>{{ d.drawn }} 家（{{ d.strata }} 层）</td></tr>
+<tr><th>下载</th><td><a href="draws/manifest-{{ d.id }}.json">抽取清单 manifest-{{ d.id }}.json</a> · <a href="draws/verify_manifest.py">验证程序 verify_manifest.py</a></td></tr>
+{% else %}<tr><th>状态</th><td>已承诺，尚未抽取：种子将在现场揭示后公布。</td></tr>
+{% endif %}</table>
+</div>
+{% else %}<p>暂无抽取。</p>
+{% endfor %}
+{% endblock %}
+"""
+
+DRAW_HOWTO = """{% extends "base.html" %}
+{% block title %}如何自行验证抽取{% endblock %}
+{% block main %}
+<h2>如何自行验证“双随机”抽取</h2>
+<ol>
+<li><strong>抽取之前</strong>，本站公布每次抽取的承诺：候选名单的 SHA-256（list_sha256）和种子的 SHA-256（seed_sha256）。请记下或保存这两个值及公布日期。种子由现场见证人掷骰等方式产生，抽取之前只公布其哈希，因此任何人都无法在知道名单后再挑选种子。</li>
+<li><strong>抽取之后</strong>，本站公布抽取清单 manifest（JSON 文件），其中有揭示的种子、每一层的候选企业（或其哈希）、抽取数量和抽中企业，以及验证程序 <a href="draws/verify_manifest.py">verify_manifest.py</a>。</li>
+<li>核对承诺：计算种子的 SHA-256（例如 <code>python3 -c "import hashlib,sys;print(hashlib.sha256(sys.argv[1].encode()).hexdigest())" 种子</code>），应与抽取前公布的 seed_sha256 相同；清单中的 list_sha256 应与抽取前公布的相同。</li>
+<li>重做抽取：安装 Python 3（无需其他软件包，也无需联网），把 manifest 和 verify_manifest.py 放在同一文件夹，运行 <code>python3 verify_manifest.py manifest-编号.json</code>。程序按公开的规则重新计算每一层的抽取和检查人员分配，全部一致时报告通过，否则指出不一致之处。</li>
+</ol>
+<h3>抽取规则</h3>
+<ul>
+<li>每家候选企业的排序键为 SHA-256(“种子|层名|统一社会信用代码”)，每层抽取排序键最小的 k 家，k = ⌈抽查比例 × 该层候选企业数⌉。</li>
+<li>每家抽中企业由该部门检查人员中排序最前、且无利害关系回避、未超过工作量上限的两人检查（规则 1 按 SHA-256(“种子|inspector|信用代码|人员编号”) 排序；规则 2 以种子驱动的洗牌确定顺序）。</li>
+<li>抽查比例随企业信用风险等级提高；检查结果在检查后 20 个工作日内在本站“抽查结果公示”公布。</li>
+</ul>
+<p><a href="draws.html">返回抽查公示</a></p>
+{% endblock %}
+"""
+
 HTML_TEMPLATES = {
     "base.html": BASE,
     "macros.html": ALERT_ITEM,
@@ -154,4 +196,6 @@ HTML_TEMPLATES = {
     "alert.html": ALERT_PAGE,
     "blacklist.html": BLACKLIST,
     "results.html": RESULTS,
+    "draws.html": DRAWS,
+    "draw-howto.html": DRAW_HOWTO,
 }

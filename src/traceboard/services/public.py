@@ -23,7 +23,10 @@ from traceboard.data.public_record import (
     load_published_results,
     load_trace_events,
 )
+from traceboard.data.sampling_store import load_draw, load_draws, load_plans
 from traceboard.data.vocabulary import RESULT_LABELS
+from traceboard.files.sampling_files import verifier_source
+from traceboard.sampling.manifest import dump_manifest
 
 
 def label_results(results: pd.DataFrame) -> pd.DataFrame:
@@ -47,7 +50,39 @@ def build_site_record(engine: Engine, as_of: dt.date | None = None, settings: Si
     results = label_results(load_published_results(engine))
     summary = summarise_enterprises(enterprises, load_trace_events(engine), cases, results, day)
     alerts = load_alerts(engine, ("published", "withdrawn"))
-    return SiteRecord(day, alerts, cases, results, summary, settings or SiteSettings())
+    return SiteRecord(
+        day,
+        alerts,
+        cases,
+        results,
+        summary,
+        settings or SiteSettings(),
+        public_draws(engine),
+        verifier_source(),
+    )
+
+
+def public_draws(engine: Engine) -> list[dict[str, Any]]:
+    """Every draw's public facts, newest first: its commitment (seed and list hashes) from the
+    moment it is committed; after the reveal also its manifest (bytes, as the page offers it)."""
+    plans = {p["id"]: p for p in load_plans(engine)}
+    out = []
+    for row in load_draws(engine).itertuples():
+        plan = plans.get(row.plan_id) if pd.notna(row.plan_id) else None
+        draw = load_draw(engine, int(row.id))
+        out.append(
+            {
+                "id": int(row.id),
+                "what": f"{plan['name']}（{plan['department']}）第 {row.batch} 批" if plan else "临时抽取",
+                "spec": draw.spec,
+                "committed_at": row.committed_at,
+                "drawn_at": row.drawn_at if row.status == "drawn" else None,
+                "seed_sha256": row.seed_sha256,
+                "list_sha256": row.candidates_sha256,
+                "manifest": dump_manifest(draw.manifest) if row.status == "drawn" else None,
+            }
+        )
+    return out
 
 
 def build_site(engine: Engine, as_of: dt.date | None = None, settings: SiteSettings | None = None):
