@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import io
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pa_csv
@@ -57,6 +58,8 @@ def stage_uploads(conn: Connection, rows: pd.DataFrame) -> int:
     for table in (RAW, STAGE):
         conn.execute(text(f"DROP TABLE IF EXISTS {table}"))
     on_commit = " ON COMMIT DROP" if conn.dialect.name == "postgresql" else ""
+    if conn.dialect.name == "postgresql":  # the join and the merge's sort of a day's feed fit in memory
+        conn.execute(text("SET LOCAL work_mem = '64MB'"))
     conn.execute(
         text(
             f"CREATE TEMP TABLE {RAW} (line BIGINT NOT NULL, platform_id INTEGER NOT NULL, "
@@ -102,7 +105,11 @@ def _csv_bytes(rows: pd.DataFrame) -> bytes:
 def _plain(series: pd.Series) -> list:
     """Plain Python values, None for NaN, whole numbers as int."""
     if pd.api.types.is_float_dtype(series.dtype):
-        return [None if v != v else int(v) for v in series.tolist()]
+        values = series.to_numpy()
+        missing = np.isnan(values)
+        plain = np.where(missing, 0, values).astype(np.int64).astype(object)
+        plain[missing] = None
+        return plain.tolist()
     return series.tolist()
 
 
