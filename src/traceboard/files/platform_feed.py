@@ -265,7 +265,11 @@ def _check_cells(
         "not an 18-character credit code",
     )
     date_text = text_of("date")
-    parsed = pd.to_datetime(date_text, format="%Y-%m-%d", errors="coerce")
+    # a feed spans a few days: each distinct date is parsed and written back once
+    which, distinct = pd.factorize(date_text)
+    distinct_days = pd.to_datetime(pd.Series(distinct, dtype=object), format="%Y-%m-%d", errors="coerce")
+    parsed = pd.Series(distinct_days.to_numpy()[which], index=cells.index)
+    day = distinct_days.dt.strftime("%Y-%m-%d").to_numpy(dtype=object)[which]
     flag(
         parsed.isna().to_numpy() & cells["date"].notna().to_numpy(),
         "date",
@@ -280,7 +284,7 @@ def _check_cells(
             "row": cells["row"].to_numpy(),
             "platform": platform.to_numpy(),
             "uscc": uscc.to_numpy(),
-            "day": parsed.dt.strftime("%Y-%m-%d").to_numpy(),
+            "day": day,
             "records": records,
             "batches": batches,
             "items": items,
