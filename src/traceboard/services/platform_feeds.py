@@ -131,7 +131,9 @@ def _platform_ids(feed: Feed, known: pd.DataFrame) -> tuple[pd.DataFrame, pd.Dat
     by_code = pd.Series(known["id"].to_numpy(), index=known["code"])
     by_name = pd.Series(known["id"].to_numpy(), index=known["name"])
     given = feed.rows["platform"]
-    ids = given.map(by_code).fillna(given.map(by_name))
+    codes, distinct = pd.factorize(given)  # a feed names a handful of platforms: map those, not every row
+    distinct = pd.Series(distinct)
+    ids = pd.Series(distinct.map(by_code).fillna(distinct.map(by_name)).to_numpy()[codes], index=given.index)
     missing = ids.isna().to_numpy()
     problems = pd.DataFrame(
         {
