@@ -26,7 +26,7 @@ from traceboard.accounts.authz import SYSTEM
 from traceboard.bench.harness import peak_rss_mb, scratch_database
 from traceboard.data.reference import load_reference
 from traceboard.data.uscc import generate_codes
-from traceboard.files.importers import check_upload, import_validated
+from traceboard.services.imports import check_upload, import_validated
 
 HEADER = [
     "序号",

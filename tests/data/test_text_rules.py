@@ -11,7 +11,7 @@ from traceboard.cli.main import main
 from traceboard.data import models as m
 from traceboard.data.db import transaction
 from traceboard.data.text_rules import TextRejected, max_length
-from traceboard.files.importers import check_upload
+from traceboard.services.imports import check_upload
 
 NAME_LIMIT = max_length(m.Enterprise.__table__.c.name)
 HEADER = ["统一社会信用代码", "企业名称", "所属乡镇", "行业类别", "住所"]

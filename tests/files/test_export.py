@@ -10,8 +10,8 @@ from traceboard.accounts.authz import Actor, PermissionDenied
 from traceboard.data import models as m
 from traceboard.data.db import make_engine
 from traceboard.data.migrate import init_database
-from traceboard.files.exporters import ExportError, export_table, to_file_bytes
-from traceboard.files.importers import KINDS, SPECS, check_upload, import_validated
+from traceboard.services.exports import ExportError, export_table, to_file_bytes
+from traceboard.services.imports import KINDS, SPECS, check_upload, import_validated
 
 OFFICE = Actor("office1", "office")
 

@@ -11,8 +11,8 @@ from tests.files.test_import_records import TODAY, load, unit_id
 from tests.files.test_import_register import OFFICE
 from traceboard.data import models as m
 from traceboard.data.vocabulary import PLAN_ELEMENTS
-from traceboard.files.exporters import export_table
-from traceboard.files.importers import ValidationFailed, import_validated
+from traceboard.services.exports import export_table
+from traceboard.services.imports import ValidationFailed, import_validated
 
 MILESTONE_HEADER = ["单位", "工作节点", "应完成日期", "实际完成日期", "方案要素", *PLAN_ELEMENTS]
 

@@ -15,14 +15,14 @@ from sqlalchemy import func, select
 from tests.files.import_files import codes, to_csv, to_xlsx
 from traceboard.accounts.authz import Actor
 from traceboard.data.vocabulary import RESULT_LABELS
-from traceboard.files.importers import (
+from traceboard.files.importers.validate import TABLES
+from traceboard.services.imports import (
     SPECS,
     UnreadableFile,
     ValidationFailed,
     check_upload,
     import_validated,
 )
-from traceboard.files.importers.validate import TABLES
 
 OFFICE = Actor("office1", "office")
 TODAY = dt.date(2026, 6, 1)

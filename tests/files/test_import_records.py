@@ -9,7 +9,7 @@ from tests.files.import_files import codes, to_csv, to_xlsx
 from tests.files.test_import_register import OFFICE, messy_rows
 from traceboard.accounts.authz import Actor, PermissionDenied
 from traceboard.data import models as m
-from traceboard.files.importers import check_upload, import_validated
+from traceboard.services.imports import check_upload, import_validated
 
 TODAY = dt.date(2026, 6, 1)
 

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from tests.files.import_files import HEADER, codes, to_csv, to_xls, to_xlsx
 from traceboard.accounts.authz import Actor, PermissionDenied
 from traceboard.data import models as m
-from traceboard.files.importers import ValidationFailed, check_upload, import_validated, render_errors
+from traceboard.services.imports import ValidationFailed, check_upload, import_validated, render_errors
 
 OFFICE = Actor("office1", "office")
 TODAY = dt.date(2026, 6, 1)

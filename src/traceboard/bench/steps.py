@@ -109,8 +109,8 @@ def step_assess(ctx: BenchContext) -> Result:
 
 def step_import(ctx: BenchContext) -> Result | None:
     """Export the register (≤ 100,000 rows) as .xlsx, then validate and import it into an empty database."""
-    from traceboard.files.exporters import export_table, to_file_bytes
-    from traceboard.files.importers import check_upload, import_validated
+    from traceboard.services.exports import export_table, to_file_bytes
+    from traceboard.services.imports import check_upload, import_validated
 
     if ctx.n > IMPORT_MAX_ROWS:
         return None

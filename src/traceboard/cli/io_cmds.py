@@ -11,8 +11,10 @@ from pathlib import Path
 import click
 
 from traceboard.cli.common import CommandError, acting_user, as_option, get_engine
-from traceboard.files.exporters import FILTERS, ExportError, export_table, template_bytes, to_file_bytes
-from traceboard.files.importers import (
+from traceboard.files.read_limits import TooLarge, check_file_size, describe_caps
+from traceboard.services.audit_trail import record_export
+from traceboard.services.exports import FILTERS, ExportError, export_table, template_bytes, to_file_bytes
+from traceboard.services.imports import (
     KINDS,
     SPECS,
     UnreadableFile,
@@ -20,8 +22,6 @@ from traceboard.files.importers import (
     import_validated,
     render_errors,
 )
-from traceboard.files.read_limits import TooLarge, check_file_size, describe_caps
-from traceboard.services.audit_trail import record_export
 
 KIND = click.Choice(KINDS)
 

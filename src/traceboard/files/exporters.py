@@ -12,7 +12,6 @@ from __future__ import annotations
 import pandas as pd
 from sqlalchemy import Engine, select
 
-from traceboard.accounts.authz import Actor, require
 from traceboard.data import models as m
 from traceboard.data.frame import EPOCH, read_frame
 from traceboard.data.vocabulary import (
@@ -41,15 +40,14 @@ class ExportError(ValueError):
     """A filter names something unknown or does not apply to the kind (one-line message)."""
 
 
-def export_table(engine: Engine, actor: Actor, kind: str, filters: dict | None = None) -> pd.DataFrame:
+def export_rows(engine: Engine, kind: str, filters: dict | None = None) -> pd.DataFrame:
     """The rows of ``kind`` as a table with the template's Chinese headers.
 
     ``filters``: ``township``, ``sector``, ``department`` (lists of names as
     in the reference, matched like an import), ``adopted`` (bool),
-    ``status`` (经营状态). Needs ``register.export`` (``personal.read`` for
-    inspectors and conflicts).
+    ``status`` (经营状态). Who may export what is the use case's check
+    (``services/exports.py``).
     """
-    require(actor, "personal.read" if kind in PERSONAL else "register.export")
     lookups = load_lookups(engine)
     rows = _load_rows(engine, kind)
     rows = _filtered(rows, kind, filters or {}, lookups)

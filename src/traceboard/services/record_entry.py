@@ -19,12 +19,12 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from traceboard.accounts.authz import Actor
-from traceboard.files.exporters import choice_lists, export_table
-from traceboard.files.importers import ImportSummary, RawSheet, Validation, import_validated
 from traceboard.files.importers.lookups import load_lookups
 from traceboard.files.importers.rules import KEYS
 from traceboard.files.importers.specs import SPECS
 from traceboard.files.importers.validate import validate_sheet
+from traceboard.services.exports import choice_lists, export_table
+from traceboard.services.imports import ImportSummary, RawSheet, Validation, import_validated
 
 FORM_FILE = "表单录入"
 

@@ -9,8 +9,10 @@ import streamlit as st
 from traceboard.accounts.authz import PermissionDenied
 from traceboard.dashboard.plain_text import plain
 from traceboard.dashboard.state import get_engine, per_data_version, signed_in_actor, t
-from traceboard.files.exporters import export_table, filter_choices, template_bytes, to_file_bytes
-from traceboard.files.importers import (
+from traceboard.files.isolated_parse import ParserFailed, run_isolated
+from traceboard.services.audit_trail import audited_download
+from traceboard.services.exports import export_table, filter_choices, template_bytes, to_file_bytes
+from traceboard.services.imports import (
     KINDS,
     SPECS,
     UnreadableFile,
@@ -23,8 +25,6 @@ from traceboard.files.importers import (
     read_sheet,
     render_errors,
 )
-from traceboard.files.isolated_parse import ParserFailed, run_isolated
-from traceboard.services.audit_trail import audited_download
 from traceboard.services.platform_feeds import FeedRejected, UnreadableFeed, ingest_feed
 from traceboard.services.record_entry import cells_of, entry_fields, records_for_entry, save_entry
 
