@@ -46,3 +46,24 @@ def test_data_version_moves_with_every_change(engine):
     _write(engine, 1)
     with engine.connect() as conn:
         assert data_version(conn) > before
+
+
+def test_a_disclosure_leaves_the_data_version_alone(engine):
+    """Exports, publications, backups and checkpoints change nothing: caches built on the record stay."""
+    from traceboard.accounts.authz import Actor
+    from traceboard.data.audit import data_stamp
+    from traceboard.services.audit_trail import record_export
+
+    _write(engine, 1)
+    with engine.connect() as conn:
+        version, stamp = data_version(conn), data_stamp(conn)
+    record_export(engine, Actor("office1", "office"), "enterprises", "xlsx", rows=3)
+    with transaction(engine) as session:
+        for action in ("site.publish", "backup.write", "audit.checkpoint", "platform.export"):
+            record_audit(session, actor="office1", action=action, entity="record")
+    with engine.connect() as conn:
+        assert (data_version(conn), data_stamp(conn)) == (version, stamp)
+        assert conn.scalar(select(AuditLog.action).order_by(AuditLog.id.desc()).limit(1)) == "platform.export"
+    _write(engine, 1)
+    with engine.connect() as conn:
+        assert data_version(conn) > version and data_stamp(conn) != stamp

@@ -16,7 +16,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, func, select, text
+from sqlalchemy import Connection, select, text
 from sqlalchemy.orm import Session
 
 from traceboard.data.audit_checkpoint import mark_appended
@@ -145,13 +145,29 @@ def verify_chain(session: Session, batch: int = 10_000) -> ChainBreak | None:
     return walk_chain(session, batch=batch).broken
 
 
+DISCLOSURES = frozenset({"export", "platform.export", "site.publish", "backup.write", "audit.checkpoint"})
+"""Audit actions that disclose or seal the record without changing it: they leave the data version
+alone, so a download does not make every cache built on the record (the analysis frame first) stale."""
+
+
+def _newest_change(conn: Connection | Session):
+    return conn.execute(
+        select(AuditLog.id, AuditLog.hash)
+        .where(AuditLog.action.not_in(DISCLOSURES))
+        .order_by(AuditLog.id.desc())
+        .limit(1)
+    ).first()
+
+
 def data_version(conn: Connection | Session) -> int:
-    """A number that changes whenever the record changes (every change writes an audit row)."""
-    return int(conn.execute(select(func.coalesce(func.max(AuditLog.id), 0))).scalar_one())
+    """A number that changes whenever the record changes: the newest audit row of a change
+    (every change writes one; disclosures such as exports are not changes)."""
+    row = _newest_change(conn)
+    return int(row[0]) if row else 0
 
 
 def data_stamp(conn: Connection | Session) -> str:
-    """``data_version`` with the newest row's hash: unique even across databases re-created
+    """``data_version`` with that row's hash: unique even across databases re-created
     at the same URL (ids restart, hashes cover the moment), so caches never mix records."""
-    row = conn.execute(select(AuditLog.id, AuditLog.hash).order_by(AuditLog.id.desc()).limit(1)).first()
+    row = _newest_change(conn)
     return f"{row[0]}:{row[1]}" if row else "0"
