@@ -56,8 +56,29 @@ class ValidationFailed(ValueError):
         self.validation = validation
 
 
+class CountedChange:
+    """What a summary of a write shares: ``counts`` of rows ``added``, ``updated``, ``unchanged``,
+    and ``previous``, the earlier write of the same content when this one changed nothing."""
+
+    counts: dict[str, int]
+    previous: str | None
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.counts.get("added") or self.counts.get("updated"))
+
+    def _row_counts(self) -> str:
+        c = self.counts
+        return f"added {c.get('added', 0)}, updated {c.get('updated', 0)}, unchanged {c.get('unchanged', 0)}"
+
+    def _unchanged_note(self, done: str) -> str:
+        if self.changed:
+            return ""
+        return "; nothing changed" + (f" (same content {done} {self.previous})" if self.previous else "")
+
+
 @dataclass(frozen=True)
-class ImportSummary:
+class ImportSummary(CountedChange):
     """What an import did: counts ``added``, ``updated``, ``unchanged`` (and events by kind).
 
     ``previous`` names the earlier import of the same content when this one changed nothing.
@@ -69,21 +90,13 @@ class ImportSummary:
     counts: dict[str, int] = field(default_factory=dict)
     previous: str | None = None
 
-    @property
-    def changed(self) -> bool:
-        return bool(self.counts.get("added") or self.counts.get("updated"))
-
     def describe(self) -> str:
         c = self.counts
-        text = f"added {c.get('added', 0)}, updated {c.get('updated', 0)}, unchanged {c.get('unchanged', 0)}"
+        text = self._row_counts()
         events = [f"{k} {c[k]}" for k in ("adopted", "connected", "dropped", "disconnected") if c.get(k)]
         if events:
             text += "; events: " + ", ".join(events)
-        if not self.changed:
-            text += "; nothing changed" + (
-                f" (same content imported {self.previous})" if self.previous else ""
-            )
-        return text
+        return text + self._unchanged_note("imported")
 
 
 def check_upload(

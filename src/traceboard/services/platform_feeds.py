@@ -29,6 +29,7 @@ from traceboard.data.platform_store import (
     unknown_codes,
 )
 from traceboard.files.platform_feed import Feed, UnreadableFeed, describe_problems, read_feed
+from traceboard.services.imports import CountedChange
 
 ACTION = "platform.ingest"
 
@@ -46,7 +47,7 @@ class FeedRejected(ValueError):
 
 
 @dataclass(frozen=True)
-class IngestSummary:
+class IngestSummary(CountedChange):
     """What an ingest did: rows ``added``, ``updated``, ``unchanged``; ``previous`` for a repeat."""
 
     file: str
@@ -56,21 +57,8 @@ class IngestSummary:
     counts: dict[str, int] = field(default_factory=dict)
     previous: str | None = None
 
-    @property
-    def changed(self) -> bool:
-        return bool(self.counts.get("added") or self.counts.get("updated"))
-
     def describe(self) -> str:
-        c = self.counts
-        text = (
-            f"{self.file}: {self.rows} rows; added {c.get('added', 0)}, updated {c.get('updated', 0)}, "
-            f"unchanged {c.get('unchanged', 0)}"
-        )
-        if not self.changed:
-            text += "; nothing changed" + (
-                f" (same content ingested {self.previous})" if self.previous else ""
-            )
-        return text
+        return f"{self.file}: {self.rows} rows; {self._row_counts()}" + self._unchanged_note("ingested")
 
 
 def list_platforms(engine: Engine) -> pd.DataFrame:
