@@ -26,7 +26,13 @@ from traceboard.services.imports import (
     render_errors,
 )
 from traceboard.services.platform_feeds import FeedRejected, UnreadableFeed, ingest_feed
-from traceboard.services.record_entry import cells_of, entry_fields, records_for_entry, save_entry
+from traceboard.services.record_entry import (
+    cells_of,
+    entry_fields,
+    record_lines,
+    records_for_entry,
+    save_entry,
+)
 
 PREVIEW_ROWS = 20
 ENTRY_CHOICES = 200  # records offered to correct at once (narrowed by the filter)
@@ -161,21 +167,25 @@ def ingest_platform_feed(upload) -> None:
         st.rerun()
 
 
-def entry_records(kind: str) -> pd.DataFrame:
+def entry_records(kind: str) -> tuple[pd.DataFrame, pd.Series]:
+    """The records of ``kind`` and their picker lines, once per data version."""
+
+    def load() -> tuple[pd.DataFrame, pd.Series]:
+        records = records_for_entry(engine, actor, kind)
+        return records, record_lines(records)
+
     try:
-        key = ("entry", actor.username, actor.role, kind)
-        return per_data_version(key, partial(records_for_entry, engine, actor, kind))
+        return per_data_version(("entry", actor.username, actor.role, kind), load)
     except PermissionDenied:
-        return pd.DataFrame()
+        return pd.DataFrame(), pd.Series(dtype=object)
 
 
 def pick_record(kind: str) -> dict[str, str]:
     """The record to correct (its cells), or nothing for a new one."""
-    records = entry_records(kind)
+    records, text = entry_records(kind)
     if records.empty:
         return {}
     wanted = st.text_input(t("data_admin.entry_filter"), key=f"entry_filter_{kind}")
-    text = records.astype(str).agg(" · ".join, axis=1)
     shown = text[text.str.contains(wanted, regex=False)] if wanted else text
     options = [None, *shown.index[:ENTRY_CHOICES]]
     picked = st.selectbox(
