@@ -21,16 +21,35 @@ from traceboard.bench.harness import run_bench
     "TRACEBOARD_TEST_POSTGRES_URL's server, dropped afterwards).",
 )
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="JSON report.")
-def bench_cmd(enterprises: int, database: str, out: Path) -> None:
+@click.option(
+    "--steps",
+    "only",
+    default=None,
+    metavar="NAME,NAME",
+    help="Only these steps (comma-separated; `demo` and `load`, which the others need, always run). "
+    "Default: every step.",
+)
+def bench_cmd(enterprises: int, database: str, out: Path, only: str | None) -> None:
     """Generate a demo register into a fresh database and time every step in one process."""
     import os
 
     from traceboard.bench.steps import STEPS
 
+    steps = STEPS
+    if only:
+        wanted = {name.strip() for name in only.split(",") if name.strip()}
+        known = {name for name, _ in STEPS}
+        unknown = sorted(wanted - known)
+        if unknown:
+            raise click.BadParameter(
+                f"unknown step(s) {', '.join(unknown)}; the steps are {', '.join(n for n, _ in STEPS)}",
+                param_hint="--steps",
+            )
+        steps = [(name, step) for name, step in STEPS if name in {"demo", "load"} | wanted]
     report = run_bench(
         enterprises,
         database,
-        STEPS,
+        steps,
         progress=lambda msg: click.echo(f"bench: {msg}", err=True),
         admin_url=os.environ.get("TRACEBOARD_TEST_POSTGRES_URL"),
     )
