@@ -30,7 +30,8 @@ STREAMLIT_ENGLISH = (
     "Running...",
 )
 
-# A rerun is seen as the app's script state leaving "running"; a rerun so quick that React never
+# A rerun is seen as the app's script state leaving "running" (and not entering it again within
+# 0.4 s: an act's st.rerun() runs the script twice); a rerun so quick that React never
 # drew the "running" state is seen by the page changing and then staying still for half a second.
 _WATCH = """() => {
   if (window.__tb) return;
@@ -53,10 +54,12 @@ _WATCH = """() => {
 }"""
 _START = "() => ({runs: window.__tb.runs, at: performance.now()})"
 _DONE = """start => {
+  if (document.querySelector('[data-testid="stException"]')) return true;
   const app = document.querySelector('[data-testid="stApp"]');
   if (!app || app.getAttribute('data-test-script-state') !== 'notRunning') return false;
   const tb = window.__tb, now = performance.now();
-  if (tb.runs > start.runs) return true;
+  // a rerun that asks for another (st.rerun after an act) is done when the last one is: still 0.4 s
+  if (tb.runs > start.runs) return now - tb.ended > 400;
   return now - start.at > 1500 && tb.last > start.at && now - tb.last > 500;
 }"""
 _ELAPSED = """start => {
@@ -113,10 +116,13 @@ class Walk:
         self.watch()
         start = self.tab.evaluate(_START)
         result = action()
+        # done when the rerun has drawn the page, or at once when it stopped on an exception
         self.tab.wait_for_function(_DONE, arg=start, timeout=self.timeout_ms, polling=50)
         elapsed = self.tab.evaluate(_ELAPSED, start)
         self.tab.wait_for_timeout(300)
         self.record(step, elapsed)
+        if errors := self.exceptions():
+            raise AssertionError(f"{self.name} · {step}: the page stopped on an exception: {errors[0][:500]}")
         return result
 
     def download(self, step: str, button) -> bytes:
