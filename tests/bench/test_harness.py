@@ -78,6 +78,7 @@ def test_the_real_steps_run_end_to_end_on_a_small_register():
     assert names == [
         "demo",
         "load",
+        "refresh",
         "adoption_table",
         "adoption_active",
         "draw",
@@ -88,7 +89,7 @@ def test_the_real_steps_run_end_to_end_on_a_small_register():
         "import",
         "platform_ingest",
     ]
-    adoption = report["results"][2]
+    adoption = report["results"][names.index("adoption_table")]
     assert adoption["baseline_seconds"] > 0 and adoption["ratio"] > 0
     assert report["results"][-1]["rows"] == 600  # a day's feed: one row per enterprise, all new
 
