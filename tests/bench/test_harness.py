@@ -71,7 +71,8 @@ def test_format_table_puts_runs_side_by_side():
 def test_the_real_steps_run_end_to_end_on_a_small_register():
     from traceboard.bench.steps import STEPS
 
-    steps = [(name, step) for name, step in STEPS if name != "pages"]  # pages: AppTest, covered elsewhere
+    # pages and sessions: AppTest, covered in test_pages_bench.py
+    steps = [(name, step) for name, step in STEPS if name not in ("pages", "sessions")]
     report = run_bench(600, "sqlite", steps)
     names = [r["name"] for r in report["results"]]
     # both draws were verified by the stdlib verifier inside their step (a mismatch raises)
