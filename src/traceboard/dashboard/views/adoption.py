@@ -69,7 +69,7 @@ view = prepare_adoption_view(frame, day, targets, sector, department, window)
 
 total = view.total
 cards = st.columns(5)
-cards[0].metric(t("adoption.active"), f"{int(total['total']):,}")
+cards[0].metric(t("adoption.in_operation"), f"{int(total['total']):,}")
 cards[1].metric(t("adoption.adopted"), f"{int(total['adopted']):,}")
 cards[2].metric(
     t("adoption.connected"),

@@ -20,7 +20,7 @@ by_sector = compute_adoption(frame, ["sector"], day)
 by_township = compute_adoption(frame, ["township"], day)
 
 cols = st.columns(4)
-cols[0].metric(t("overview.active"), f"{int(total['total']):,}")
+cols[0].metric(t("overview.in_operation"), f"{int(total['total']):,}")
 cols[1].metric(t("overview.adopted"), f"{int(total['adopted']):,}")
 cols[2].metric(t("overview.connected"), f"{int(total['connected']):,}")
 cols[3].metric(t("overview.rate"), f"{total['rate']:.1%}" if total["total"] else "—")
