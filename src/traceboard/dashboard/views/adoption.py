@@ -6,7 +6,15 @@ import streamlit as st
 from traceboard import config
 from traceboard.dashboard import charts
 from traceboard.dashboard.plain_text import plain
-from traceboard.dashboard.state import current_actor, get_engine, get_frame, t, today
+from traceboard.dashboard.state import (
+    current_actor,
+    get_engine,
+    get_frame,
+    per_data_version,
+    per_data_version_and_language,
+    t,
+    today,
+)
 from traceboard.data.adoption_targets import load_targets
 from traceboard.data.frame import to_day
 from traceboard.files.tables import to_xlsx_bytes
@@ -65,7 +73,11 @@ except DateOutOfRange as exc:
     st.stop()
 targets = load_targets()
 window = config.active_window_days()
-view = prepare_adoption_view(frame, day, targets, sector, department, window)
+# computed once per data version and choice; a rerun (a click on a bar, a township picked) reuses it
+scope = (day, sector, department, window)
+view = per_data_version(
+    ("adoption.view", *scope), lambda: prepare_adoption_view(frame, day, targets, sector, department, window)
+)
 
 total = view.total
 cards = st.columns(5)
@@ -94,8 +106,17 @@ st.caption(
 )
 
 labels = {key: t(f"adoption.{key}") for key in ("rate", "target", "year")}
+
+
+def _chart(name: str, build):
+    return per_data_version_and_language(("adoption.chart", name, *scope), build)
+
+
 clicked = st.plotly_chart(
-    charts.township_rates(view.by_township, total["target"], labels, t("adoption.by_township")),
+    _chart(
+        "township_rates",
+        lambda: charts.township_rates(view.by_township, total["target"], labels, t("adoption.by_township")),
+    ),
     width="stretch",
     on_select="rerun",
     selection_mode="points",
@@ -103,12 +124,22 @@ clicked = st.plotly_chart(
 )
 _follow_click(clicked)
 left, right = st.columns(2)
-left.plotly_chart(charts.tile_map(view.tiles, labels, t("adoption.tiles")), width="stretch")
+left.plotly_chart(
+    _chart("tiles", lambda: charts.tile_map(view.tiles, labels, t("adoption.tiles"))), width="stretch"
+)
 right.plotly_chart(
-    charts.rate_heatmap(view.by_township_sector, "township", "sector", labels, t("adoption.heatmap")),
+    _chart(
+        "heatmap",
+        lambda: charts.rate_heatmap(
+            view.by_township_sector, "township", "sector", labels, t("adoption.heatmap")
+        ),
+    ),
     width="stretch",
 )
-st.plotly_chart(charts.trend_lines(view.trend, "sector", labels, t("adoption.trend")), width="stretch")
+st.plotly_chart(
+    _chart("trend", lambda: charts.trend_lines(view.trend, "sector", labels, t("adoption.trend"))),
+    width="stretch",
+)
 
 st.subheader(t("adoption.table"))
 st.dataframe(
@@ -137,9 +168,12 @@ st.subheader(t("adoption.work_list"))
 township = st.selectbox(
     t("adoption.pick_township"), frame.townships["name"].tolist(), key="adoption_township"
 )
-todo = work_list(frame, township, day, scope_mask(frame, sector, department), window)
-todo["reason"] = (
-    todo["reason"]
+todo = per_data_version(
+    ("adoption.work_list", township, *scope),
+    lambda: work_list(frame, township, day, scope_mask(frame, sector, department), window),
+)
+todo = todo.assign(  # a new frame: the cached one is shared by every session
+    reason=todo["reason"]
     .map({r: t(f"adoption.reason_{r}", days=window) for r in ("not_adopted", "silent")})
     .astype(object)
 )

@@ -10,6 +10,7 @@ from traceboard.dashboard.state import (
     get_frame,
     language,
     per_data_version,
+    per_data_version_and_language,
     signed_in_actor,
     t,
     today,
@@ -112,7 +113,13 @@ with tabs[0]:
         column.dataframe(ranking(kind), hide_index=True, width="stretch")
     counts = count_grades(view.result, view.sets["township"].grades)
     labels = {kind: t(f"assessment.kind_{kind}") for kind in KINDS}
-    st.plotly_chart(charts.grade_distribution(counts, labels, t("assessment.grades")), width="stretch")
+    st.plotly_chart(
+        per_data_version_and_language(
+            ("assessment.grades", year, today()),
+            lambda: charts.grade_distribution(counts, labels, t("assessment.grades")),
+        ),
+        width="stretch",
+    )
 
 with tabs[1]:
     units = view.result.units
@@ -160,11 +167,19 @@ with tabs[2]:
     for kind in KINDS:
         kind_units = view.result.units[view.result.units["unit_kind"] == kind]
         title = t("assessment.change_title", kind=t(f"assessment.kind_{kind}"), year=year, before=year - 1)
-        st.plotly_chart(charts.change_bars(kind_units, title), width="stretch")
+        st.plotly_chart(
+            per_data_version_and_language(
+                ("assessment.change_bars", kind, year, today()),
+                lambda units=kind_units, title=title: charts.change_bars(units, title),
+            ),
+            width="stretch",
+        )
 
 with tabs[3]:
     st.caption(t("assessment.sensitivity_note"))
-    sensitivity = sensitivity_by_kind(view.result, view.sets)
+    sensitivity = per_data_version(  # ten thousand re-weightings: once per data version
+        ("assessment.sensitivity", year, today()), lambda: sensitivity_by_kind(view.result, view.sets)
+    )
     columns = ["unit", "grade", "grade_stays", "rank", "rank_stays", "rank_best", "rank_worst", "fragile"]
     st.dataframe(
         sensitivity[columns].rename(columns={c: t(f"assessment.col_{c}") for c in columns}),

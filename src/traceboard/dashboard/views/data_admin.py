@@ -215,7 +215,7 @@ def pick_record(kind: str) -> dict[str, str]:
 def entry_form(kind: str) -> None:
     current = pick_record(kind)
     version = hashlib.sha256(repr(sorted(current.items())).encode()).hexdigest()[:12]
-    fields = entry_fields(engine, kind)
+    fields = per_data_version(("data_admin.entry_fields", kind), lambda: entry_fields(engine, kind))
     with st.form(f"entry_{kind}"):
         cells = {}
         for field in fields:
@@ -312,7 +312,7 @@ with tab_templates:
 
 
 def register_filters() -> dict:
-    choices = filter_choices(engine)
+    choices = per_data_version(("data_admin.filter_choices",), lambda: filter_choices(engine))
     cols = st.columns(3)
     filters = {
         name: cols[i].multiselect(

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from traceboard.dashboard import charts
-from traceboard.dashboard.state import get_frame, t, today
+from traceboard.dashboard.state import get_frame, per_data_version, per_data_version_and_language, t, today
 from traceboard.data.frame import to_day
 from traceboard.metrics.adoption import compute_adoption
 
@@ -15,9 +15,15 @@ if frame.enterprises.empty:
 
 as_of = st.date_input(t("common.as_of"), value=today(), key="overview_as_of")
 day = to_day(as_of)
-total = compute_adoption(frame, [], day).iloc[0]
-by_sector = compute_adoption(frame, ["sector"], day)
-by_township = compute_adoption(frame, ["township"], day)
+# the register's counts once per data version and date: a rerun redraws them without a scan
+total, by_sector, by_township = per_data_version(
+    ("overview", day),
+    lambda: (
+        compute_adoption(frame, [], day).iloc[0],
+        compute_adoption(frame, ["sector"], day),
+        compute_adoption(frame, ["township"], day),
+    ),
+)
 
 cols = st.columns(4)
 cols[0].metric(t("overview.in_operation"), f"{int(total['total']):,}")
@@ -27,9 +33,19 @@ cols[3].metric(t("overview.rate"), f"{total['rate']:.1%}" if total["total"] else
 
 labels = {key: t(f"overview.{key}") for key in ("rate", "connected", "adopted_only", "not_adopted")}
 left, right = st.columns(2)
-left.plotly_chart(charts.rate_bars(by_sector, "sector", labels, t("overview.by_sector")), width="stretch")
+left.plotly_chart(
+    per_data_version_and_language(
+        ("overview.by_sector", day),
+        lambda: charts.rate_bars(by_sector, "sector", labels, t("overview.by_sector")),
+    ),
+    width="stretch",
+)
 right.plotly_chart(
-    charts.stacked_counts(by_township, "township", labels, t("overview.by_township")), width="stretch"
+    per_data_version_and_language(
+        ("overview.by_township", day),
+        lambda: charts.stacked_counts(by_township, "township", labels, t("overview.by_township")),
+    ),
+    width="stretch",
 )
 
 st.subheader(t("overview.table"))

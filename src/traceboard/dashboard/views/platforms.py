@@ -5,7 +5,7 @@ import streamlit as st
 
 from traceboard import config
 from traceboard.dashboard import platform_charts
-from traceboard.dashboard.state import get_frame, t, today
+from traceboard.dashboard.state import get_frame, per_data_version, per_data_version_and_language, t, today
 from traceboard.data.frame import to_day
 from traceboard.metrics.platform_report import enterprise_uploads, platform_summary, records_by_month
 
@@ -18,7 +18,7 @@ if frame.platforms.empty:
 window = config.active_window_days()
 as_of = st.date_input(t("common.as_of"), value=today(), key="platforms_as_of")
 day = to_day(as_of)
-summary = platform_summary(frame, day, window)
+summary = per_data_version(("platforms.summary", day, window), lambda: platform_summary(frame, day, window))
 
 cards = st.columns(3)
 cards[0].metric(t("platforms.platforms"), f"{len(summary):,}")
@@ -48,11 +48,17 @@ st.dataframe(
 st.caption(t("platforms.note", days=window))
 
 labels = {key: t(f"platforms.{key}") for key in ("month", "records", "date")}
-monthly = records_by_month(frame, day)
+monthly = per_data_version(("platforms.monthly", day), lambda: records_by_month(frame, day))
 if monthly.empty:
     st.info(t("platforms.no_uploads"))
 else:
-    st.plotly_chart(platform_charts.monthly_records(monthly, labels, t("platforms.monthly")), width="stretch")
+    st.plotly_chart(
+        per_data_version_and_language(
+            ("platforms.monthly_chart", day),
+            lambda: platform_charts.monthly_records(monthly, labels, t("platforms.monthly")),
+        ),
+        width="stretch",
+    )
 
 st.subheader(t("platforms.enterprise"))
 uscc = st.text_input(t("platforms.uscc"), key="platforms_uscc", placeholder="91430381…").strip().upper()

@@ -9,6 +9,7 @@ from traceboard.dashboard.state import (
     get_frame,
     language,
     per_data_version,
+    per_data_version_and_language,
     signed_in_actor,
     t,
     today,
@@ -38,7 +39,11 @@ with tabs[0]:
     labels = {s: t(f"timetable.status_{s}") for s in STATUSES} | {"due": t("timetable.due")}
     title = t("timetable.chart_milestones", group=groups[group])
     st.plotly_chart(
-        charts.milestone_timeline(rows, unit_col, name_col, labels, view.as_of, title), width="stretch"
+        per_data_version_and_language(  # a chart of every unit's milestones: drawn once per data version
+            ("timetable.milestones", group, today()),
+            lambda: charts.milestone_timeline(rows, unit_col, name_col, labels, view.as_of, title),
+        ),
+        width="stretch",
     )
     table = rows.assign(
         status=rows["status"].map(labels),
@@ -72,7 +77,13 @@ with tabs[1]:
             f"{100 * city['connected_vs_target']:+.1f} pp",
         )
         chart_title = t("timetable.chart_goals", year=year, day=goals["day"].iloc[0].isoformat())
-        st.plotly_chart(charts.goal_bars(goals, bar_labels, chart_title), width="stretch")
+        st.plotly_chart(
+            per_data_version_and_language(
+                ("timetable.goals", year, today()),
+                lambda g=goals, title=chart_title: charts.goal_bars(g, bar_labels, title),
+            ),
+            width="stretch",
+        )
 
 with tabs[2]:
     if view.counties.empty:
@@ -90,4 +101,9 @@ with tabs[2]:
             width="stretch",
         )
         title = t("timetable.chart_counties", city=view.city)
-        st.plotly_chart(charts.county_lines(view.counties, view.city, title), width="stretch")
+        st.plotly_chart(
+            per_data_version_and_language(
+                ("timetable.counties", today()), lambda: charts.county_lines(view.counties, view.city, title)
+            ),
+            width="stretch",
+        )
