@@ -79,6 +79,12 @@ def per_data_version(key: tuple, compute: Callable[[], T]) -> T:
     return _per_version((config.database_url(), *key), current_data_version(), compute)
 
 
+def forget_per_version() -> None:
+    """Drop every result of :func:`per_data_version` (the frame stays): what a change of the record
+    does to them, for the benchmark's first loads."""
+    _per_version.clear()
+
+
 def per_data_version_on_demand(key: tuple, compute: Callable[[], T]) -> Callable[[], T]:
     """Like :func:`per_data_version`, but computed only when the returned callable is called (e.g.
     by a download button when clicked), for the data version of the run that offered it."""
