@@ -70,7 +70,7 @@ class Message(str):
     code: str
     params: dict[str, object]
 
-    def __new__(cls, code: str, **params: object) -> Message:
+    def __new__(cls, code: str, /, **params: object) -> Message:
         self = super().__new__(cls, _render(code, "en", params))
         self.code = code
         self.params = params

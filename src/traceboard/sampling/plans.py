@@ -60,7 +60,7 @@ def validate_plan(plan: dict) -> dict:
             exact_ratio(ratios[cls])
         except DrawRefused as exc:
             raise DrawRefused(
-                Message("refusals.plan_ratio", plan=plan.get("name"), cls=cls, reason=exc.args[0])
+                Message("refusals.plan_ratio", plan=plan.get("name"), risk_class=cls, reason=exc.args[0])
             ) from None
     if int(plan.get("batches", 1)) < 1:
         raise DrawRefused(Message("refusals.plan_batches", plan=plan.get("name")))

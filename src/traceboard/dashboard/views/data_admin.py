@@ -152,7 +152,7 @@ def ingest_platform_feed(upload) -> None:
     except UnreadableFeed as exc:
         st.error(t("data_admin.unreadable", reason=str(exc)))
     except PermissionDenied as exc:
-        st.error(str(exc))
+        st.error(plain(exc))
     except FeedRejected as exc:
         st.error(t("data_admin.feed_rejected", file=exc.file, count=len(exc.problems)))
         shown = exc.problems.head(FAULTY_ROWS_SHOWN)
