@@ -39,9 +39,14 @@ class Result:
     baseline_seconds: float | None = None
     peak_rss_mb: float | None = None  # the step's own peak, where the platform can tell
     rows: int | None = None  # rows a throughput step handled (reported with rows per second)
+    unit: str = "s"  # "MB" for a step that measures memory: ``seconds`` then holds megabytes
 
     def as_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"name": self.name, "seconds": round(self.seconds, 4)}
+        out: dict[str, Any] = {"name": self.name}
+        if self.unit == "MB":
+            out["mb"] = round(self.seconds, 1)
+        else:
+            out["seconds"] = round(self.seconds, 4)
         if self.rows is not None:
             out["rows"] = self.rows
             out["rows_per_second"] = round(self.rows / self.seconds) if self.seconds else None
@@ -62,6 +67,7 @@ class BenchContext:
     workdir: Path
     admin_url: str | None = None
     state: dict[str, Any] = field(default_factory=dict)
+    progress: Callable[[str], None] = lambda _msg: None  # a long step's interim figures
 
 
 def time_median(fn: Callable[[], Any]) -> tuple[float, Any]:
@@ -162,7 +168,7 @@ def run_bench(
         tempfile.TemporaryDirectory(prefix="traceboard-bench-") as tmp,
         scratch_database(database, Path(tmp), admin_url) as engine,
     ):
-        ctx = BenchContext(engine, n, Path(tmp), admin_url)
+        ctx = BenchContext(engine, n, Path(tmp), admin_url, progress=report)
         peaks = StepPeaks()
         for name, step in steps:
             report(f"{name} …")
@@ -176,7 +182,8 @@ def run_bench(
                 one.peak_rss_mb = peak if one.peak_rss_mb is None else one.peak_rss_mb
                 results.append(one)
                 memory = "" if peak is None else f", peak {peak:,.0f} MB"
-                report(f"{one.name}: {one.seconds:.3f} s" + _baseline_text(one) + memory)
+                value = f"{one.seconds:.1f} MB" if one.unit == "MB" else f"{one.seconds:.3f} s"
+                report(f"{one.name}: {value}" + _baseline_text(one) + memory)
     return {
         "n": n,
         "database": database,
@@ -197,6 +204,8 @@ def format_table(reports: list[dict[str, Any]]) -> str:
             found = next((res for res in report["results"] if res["name"] == name), None)
             if found is None:
                 cells.append("—")
+            elif "mb" in found:
+                cells.append(f"{found['mb']:,.1f} MB")
             elif "ratio" in found:
                 cells.append(
                     f"{found['seconds']:.3f} s (DuckDB {found['baseline_seconds']:.3f} s, ×{found['ratio']})"

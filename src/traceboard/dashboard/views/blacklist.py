@@ -14,7 +14,7 @@ from traceboard.blacklist.alerts import (
 )
 from traceboard.blacklist.lifecycle import AWAITING_DECISION, REPAIR_CONDITIONS, IllegalMove, Move
 from traceboard.blacklist.site import shape_alerts, shape_cases
-from traceboard.dashboard import widgets
+from traceboard.dashboard import names, widgets
 from traceboard.dashboard.auth import role_label
 from traceboard.dashboard.plain_text import plain
 from traceboard.dashboard.state import get_engine, per_data_version, signed_in_actor, t, today
@@ -164,7 +164,10 @@ with alert_tab:
         }
         kind = st.radio(t("blacklist.template"), list(kinds), format_func=kinds.get, horizontal=True)
         sector = st.selectbox(
-            t("blacklist.sector"), list(sectors), format_func=sectors.get, key="alert_sector"
+            t("blacklist.sector"),
+            list(sectors),
+            format_func=lambda c: names.name(sectors[c]),
+            key="alert_sector",
         )
         published = cases[cases["state"] == "published"]
         case_id = None
