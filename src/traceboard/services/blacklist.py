@@ -118,12 +118,19 @@ def expire_cases(engine: Engine, actor: Actor, as_of: dt.date) -> list[tuple[int
     return due
 
 
+NAME_CHUNK = 10_000  # ids per query: within SQLite's limit on bound parameters
+
+
 def suggest_cases(engine: Engine) -> pd.DataFrame:
     """Cases the rules suggest from recorded check results, with the enterprise's uscc and name."""
     suggestions = suggest_proposals(
         load_check_results(engine), store.load_cases(engine), proposal_rules(load_blacklist_rules())
     )
-    names = load_public_enterprises(engine)[["id", "uscc", "name"]].rename(columns={"id": "enterprise_id"})
+    # the names of the suggested enterprises only, not of the whole register
+    ids = sorted({int(i) for i in suggestions["enterprise_id"]})
+    chunks = [ids[i : i + NAME_CHUNK] for i in range(0, len(ids), NAME_CHUNK)] or [[]]
+    names = pd.concat([load_public_enterprises(engine, ids=chunk) for chunk in chunks], ignore_index=True)
+    names = names[["id", "uscc", "name"]].rename(columns={"id": "enterprise_id"})
     return suggestions.merge(names, on="enterprise_id", how="left")
 
 
