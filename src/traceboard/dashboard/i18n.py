@@ -1,42 +1,12 @@
 """Message catalogs: every piece of UI text, Chinese first, English second.
 
-Catalogs are TOML files under ``locales/<lang>/``; each file is a namespace
-(``overview.toml`` holds the keys ``overview.*``), so each page owns its file.
-Both languages must have the same keys (a test checks it).
+The catalogs (``locales/<lang>/*.toml``, one namespace per page) are read by
+:mod:`traceboard.catalogs`, which the reports and commands use as well; the pages
+use these names.
 """
 
 from __future__ import annotations
 
-import tomllib
-from functools import cache
-from pathlib import Path
+from traceboard.catalogs import DEFAULT_LANGUAGE, LANGUAGES, LOCALES, load_catalog, translate
 
-LOCALES = Path(__file__).resolve().parent / "locales"
-LANGUAGES = {"zh": "中文", "en": "English"}
-DEFAULT_LANGUAGE = "zh"
-
-
-def _flatten(prefix: str, table: dict, out: dict[str, str]) -> None:
-    for key, value in table.items():
-        name = f"{prefix}.{key}"
-        if isinstance(value, dict):
-            _flatten(name, value, out)
-        else:
-            out[name] = str(value)
-
-
-@cache
-def load_catalog(lang: str) -> dict[str, str]:
-    """All messages of a language, keyed ``<file>.<key>``."""
-    if lang not in LANGUAGES:
-        raise ValueError(f"unknown language {lang!r}; choose from {', '.join(LANGUAGES)}")
-    messages: dict[str, str] = {}
-    for path in sorted((LOCALES / lang).glob("*.toml")):
-        _flatten(path.stem, tomllib.loads(path.read_text(encoding="utf-8")), messages)
-    return messages
-
-
-def translate(key: str, lang: str = DEFAULT_LANGUAGE, **values: object) -> str:
-    """The message for ``key`` with ``{placeholders}`` filled; a missing key raises KeyError."""
-    message = load_catalog(lang)[key]
-    return message.format(**values) if values else message
+__all__ = ["DEFAULT_LANGUAGE", "LANGUAGES", "LOCALES", "load_catalog", "translate"]
