@@ -122,3 +122,10 @@ def test_throughput_steps_report_rows_per_second():
         "results": [Result("x", 2.0, rows=10).as_json()],
     }
     assert "| x | 2.000 s (10 rows, 5/s) |" in format_table([report])
+
+
+def test_a_memory_result_reports_megabytes_not_seconds():
+    assert Result("session_mb", 12.34, unit="MB").as_json() == {"name": "session_mb", "mb": 12.3}
+    memory = {"name": "session_mb", "mb": 12.3}
+    report = {"n": 10, "database": "sqlite", "peak_rss_mb": 1, "results": [memory]}
+    assert "| session_mb | 12.3 MB |" in format_table([report])

@@ -39,9 +39,14 @@ class Result:
     baseline_seconds: float | None = None
     peak_rss_mb: float | None = None  # the step's own peak, where the platform can tell
     rows: int | None = None  # rows a throughput step handled (reported with rows per second)
+    unit: str = "s"  # "MB" for a step that measures memory: ``seconds`` then holds megabytes
 
     def as_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"name": self.name, "seconds": round(self.seconds, 4)}
+        out: dict[str, Any] = {"name": self.name}
+        if self.unit == "MB":
+            out["mb"] = round(self.seconds, 1)
+        else:
+            out["seconds"] = round(self.seconds, 4)
         if self.rows is not None:
             out["rows"] = self.rows
             out["rows_per_second"] = round(self.rows / self.seconds) if self.seconds else None
@@ -176,7 +181,8 @@ def run_bench(
                 one.peak_rss_mb = peak if one.peak_rss_mb is None else one.peak_rss_mb
                 results.append(one)
                 memory = "" if peak is None else f", peak {peak:,.0f} MB"
-                report(f"{one.name}: {one.seconds:.3f} s" + _baseline_text(one) + memory)
+                value = f"{one.seconds:.1f} MB" if one.unit == "MB" else f"{one.seconds:.3f} s"
+                report(f"{one.name}: {value}" + _baseline_text(one) + memory)
     return {
         "n": n,
         "database": database,
@@ -197,6 +203,8 @@ def format_table(reports: list[dict[str, Any]]) -> str:
             found = next((res for res in report["results"] if res["name"] == name), None)
             if found is None:
                 cells.append("—")
+            elif "mb" in found:
+                cells.append(f"{found['mb']:,.1f} MB")
             elif "ratio" in found:
                 cells.append(
                     f"{found['seconds']:.3f} s (DuckDB {found['baseline_seconds']:.3f} s, ×{found['ratio']})"

@@ -188,45 +188,27 @@ STEPS = [
 ]
 
 
-PAGES_MAX_ENTERPRISES = 100_000
+SESSIONS = 20  # sessions at once in the many-users step
+SESSIONS_MAX_ENTERPRISES = 100_000
 
 
-def step_pages(ctx: BenchContext) -> list[Result] | None:
-    """Each page the office sees, under AppTest: seconds of a rerun after the first load (median of 3)."""
-    import logging
-    import os
-    import statistics
+def step_pages(ctx: BenchContext) -> list[Result]:
+    """Each page the office sees, under AppTest: its first load and a rerun, as the demo city is,
+    after a draw with pairs (the 双随机抽查 page) and after results were saved (every page);
+    names in traceboard.bench.pages."""
+    from traceboard.bench.pages import measure_pages
 
-    from streamlit.testing.v1 import AppTest
+    return measure_pages(ctx)
 
-    from traceboard.accounts.authz import Actor
-    from traceboard.config import PACKAGE_ROOT
-    from traceboard.dashboard.navigation import visible_pages
 
-    if ctx.n > PAGES_MAX_ENTERPRISES:
+def step_sessions(ctx: BenchContext) -> list[Result] | None:
+    """20 sessions at once in one app process: p95 of their interactions, memory per session."""
+    from traceboard.bench.pages import measure_sessions
+
+    if ctx.n > SESSIONS_MAX_ENTERPRISES:
         return None
-    # AppTest runs the pages outside a served session, and Streamlit warns of that on every call
-    # (a filter, because Streamlit resets its loggers' levels when it reads its configuration)
-    logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").addFilter(
-        lambda record: "missing ScriptRunContext" not in record.getMessage()
-    )
-    os.environ["TRACEBOARD_DATABASE_URL"] = ctx.engine.url.render_as_string(hide_password=False)
-    results = []
-    for page in [p for p in visible_pages("office") if p != "sign_in"]:
-        at = AppTest.from_file(str(PACKAGE_ROOT / "dashboard" / "app.py"), default_timeout=600)
-        at.session_state["actor"] = Actor("demo-office", "office")
-        at.run()
-        at.switch_page(f"views/{page}.py")
-        at.run()  # first load: the frame is read and cached
-        times = []
-        for _ in range(3):
-            started = time.perf_counter()
-            at.run()
-            times.append(time.perf_counter() - started)
-        if at.exception:
-            raise RuntimeError(f"page {page} failed under AppTest: {at.exception[0].value}")
-        results.append(Result(f"page:{page}", statistics.median(times)))
-    return results
+    return measure_sessions(ctx, SESSIONS)
 
 
 STEPS.append(("pages", step_pages))
+STEPS.append(("sessions", step_sessions))

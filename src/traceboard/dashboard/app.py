@@ -16,6 +16,7 @@ from traceboard.dashboard.i18n import LANGUAGES
 from traceboard.dashboard.navigation import PUBLIC, page_specs
 from traceboard.dashboard.page_icon import page_icon
 from traceboard.dashboard.state import get_engine, language, t
+from traceboard.dashboard.streamlit_text import style_sheet
 from traceboard.data.db import DatabaseUnavailable
 
 
@@ -46,6 +47,8 @@ def build_pages(actor: Actor | None) -> dict[str, list[st.Page]]:
 
 def main() -> None:
     st.set_page_config(page_title=t("app.title"), page_icon=page_icon(), layout="wide")
+    if css := style_sheet(language()):  # Streamlit's own widget texts in Chinese (docs/interface.md)
+        st.html(f"<style>{css}</style>")
     try:
         get_engine()
     except DatabaseUnavailable as exc:  # one clear line, not a traceback

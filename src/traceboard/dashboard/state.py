@@ -61,7 +61,8 @@ def get_frame() -> RegisterFrame:
         return _frame(config.database_url(), config.read_database_url(), version)
 
 
-@st.cache_resource(show_spinner=False, max_entries=32)
+# room for every page's tables and charts in both languages (a page keeps several)
+@st.cache_resource(show_spinner=False, max_entries=96)
 def _per_version(key: tuple, version: str, _compute: Callable[[], Any]) -> Any:
     return _compute()
 
@@ -76,6 +77,18 @@ def per_data_version(key: tuple, compute: Callable[[], T]) -> T:
     (e.g. the acting user's role) and callers must not mutate it.
     """
     return _per_version((config.database_url(), *key), current_data_version(), compute)
+
+
+def per_data_version_and_language(key: tuple, compute: Callable[[], T]) -> T:
+    """:func:`per_data_version` for what also carries the session's language: a chart's titles
+    and labels, a table's headings. A rerun then draws the chart it drew before."""
+    return per_data_version((*key, language()), compute)
+
+
+def forget_per_version() -> None:
+    """Drop every result of :func:`per_data_version` (the frame stays): what a change of the record
+    does to them, for the benchmark's first loads."""
+    _per_version.clear()
 
 
 def per_data_version_on_demand(key: tuple, compute: Callable[[], T]) -> Callable[[], T]:

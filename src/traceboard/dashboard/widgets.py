@@ -12,8 +12,10 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from traceboard.dashboard import names, numbers
 from traceboard.dashboard.plain_text import plain
-from traceboard.dashboard.state import t
+from traceboard.dashboard.state import language, t
+from traceboard.dashboard.streamlit_text import upload_limit_style
 
 
 def flash(page: str, message: str) -> None:
@@ -51,11 +53,54 @@ def attempt(
     return result
 
 
-def show_table(frame: pd.DataFrame, columns: list[str], header_key: str, empty_key: str, **config) -> None:
+def show_table(
+    frame: pd.DataFrame,
+    columns: list[str],
+    header_key: str,
+    empty_key: str,
+    percent: tuple[str, ...] = (),
+    **config,
+) -> None:
     """``columns`` of ``frame`` under their translated headings (``header_key`` with ``{column}``),
-    or the ``empty_key`` caption when there is no row."""
+    or the ``empty_key`` caption when there is no row. Numbers take the one format of every page
+    (``numbers.column_config``: counts grouped, ``percent`` columns with one decimal); category
+    names in the session's language (``names.localize``)."""
     if frame.empty:
         st.caption(t(empty_key))
         return
-    shown = frame[columns].rename(columns={c: t(header_key.format(column=c)) for c in columns})
+    headings = {c: t(header_key.format(column=c)) for c in columns}
+    shown = names.localize(frame[columns]).rename(columns=headings)
+    formats = numbers.column_config(frame[columns], percent=percent, headings=headings)
+    config["column_config"] = formats | config.get("column_config", {})
     st.dataframe(shown, hide_index=True, width="stretch", **config)
+
+
+def table(
+    frame: pd.DataFrame,
+    headings: dict[str, str] | None = None,
+    percent=(),
+    progress=(),
+    column_config: dict | None = None,
+    **kwargs,
+) -> None:
+    """``st.dataframe`` with the one number format of every page (``numbers.column_config``: counts
+    grouped, ``percent``/``progress`` columns — shares 0–1 — with one decimal), its columns renamed
+    to ``headings``, category names in the session's language (``names.localize``);
+    ``column_config`` (keyed by heading) is applied over the formats."""
+    headings = headings or {}
+    formats = numbers.column_config(frame, percent=percent, progress=progress, headings=headings)
+    kwargs.setdefault("hide_index", True)
+    kwargs.setdefault("width", "stretch")
+    shown = names.localize(frame)
+    shown = shown.rename(columns=headings) if headings else shown
+    st.dataframe(shown, column_config=formats | (column_config or {}), **kwargs)
+
+
+def file_uploader(label: str, types: list[str], key: str, max_mb: int | None = None, **kwargs) -> Any:
+    """``st.file_uploader`` whose limit line ("50MB per file • XLSX") is in the session's language.
+
+    ``max_mb`` as ``st.file_uploader``'s ``max_upload_size`` (default: the server's ``maxUploadSize``)."""
+    limit = max_mb or st.get_option("server.maxUploadSize")
+    if css := upload_limit_style(key, language(), limit, types):
+        st.html(f"<style>{css}</style>")
+    return st.file_uploader(label, type=types, key=key, max_upload_size=max_mb, **kwargs)

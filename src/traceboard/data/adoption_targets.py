@@ -35,7 +35,8 @@ def load_targets(path: Path | None = None) -> pd.DataFrame:
     Output columns: ``sector`` (sector code of the reference data), ``year``
     (int), ``kind`` (``adoption`` or ``connection``), ``target`` (fraction in
     [0, 1]); sorted by sector, kind, year. ``attrs`` carries ``milestones``
-    ({year: {"zh", "en"}}) and ``assumption`` (the file's caveat).
+    ({year: {"zh", "en"}}), ``assumptions`` (the file's caveat, {"zh", "en"}) and ``assumption``
+    (the caveat in both languages, one line).
     """
     path = path or targets_path()
     try:
@@ -53,7 +54,15 @@ def load_targets(path: Path | None = None) -> pd.DataFrame:
     table = pd.DataFrame(rows, columns=["sector", "year", "kind", "target"])
     table = table.sort_values(["sector", "kind", "year"], ignore_index=True)
     table.attrs["milestones"] = {_year(path, y): v for y, v in data.get("milestones", {}).items()}
-    table.attrs["assumption"] = str(data.get("assumption", ""))
+    caveat = data.get("assumption", "")
+    by_language = {k: str(caveat.get(k, "")) for k in ("zh", "en")} if isinstance(caveat, dict) else None
+    by_language = by_language or {"zh": str(caveat), "en": str(caveat)}
+    table.attrs["assumptions"] = by_language
+    table.attrs["assumption"] = (  # both languages, for the command line
+        by_language["zh"]
+        if by_language["zh"] == by_language["en"]
+        else f"{by_language['zh']} ({by_language['en']})"
+    )
     return table
 
 

@@ -37,7 +37,7 @@ class TimetableView:
     goals: pd.DataFrame
     counties: pd.DataFrame
     city_ranks: pd.DataFrame
-    targets_note: str
+    targets_note: dict[str, str]  # the targets' caveat by language
 
 
 def prepare_timetable(engine: Engine, today: dt.date, frame: RegisterFrame | None = None) -> TimetableView:
@@ -62,7 +62,7 @@ def prepare_timetable(engine: Engine, today: dt.date, frame: RegisterFrame | Non
         goals=goals,
         counties=ranks,
         city_ranks=city_rank_by_year(ranks),
-        targets_note=str(targets.attrs.get("assumption", "")),
+        targets_note=dict(targets.attrs.get("assumptions", {})),
     )
 
 

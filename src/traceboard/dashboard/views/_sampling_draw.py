@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from traceboard.accounts.authz import PermissionDenied
-from traceboard.dashboard import widgets
+from traceboard.dashboard import names, widgets
 from traceboard.dashboard.plain_text import plain
 from traceboard.dashboard.state import t
 from traceboard.data.text_rules import TextRejected
@@ -62,6 +62,7 @@ def plan_editor(engine, actor, frame, year: int) -> None:
     dept = st.selectbox(
         t("sampling.plan.department"),
         departments,
+        format_func=names.name,
         index=departments.index(plan["department"] if plan else own),
         key=f"plan_department_{choice}",
     )
@@ -88,6 +89,7 @@ def _plan_fields(plan: dict, frame) -> dict:
         t("sampling.plan.sectors"),
         frame.sectors["name"].tolist(),
         scope.get("sectors", []),
+        format_func=names.name,
         placeholder=t("common.choose"),
     )
     towns = st.multiselect(

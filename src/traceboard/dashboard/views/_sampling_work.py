@@ -7,7 +7,7 @@ import datetime as dt
 
 import streamlit as st
 
-from traceboard.dashboard.state import per_data_version_on_demand, t
+from traceboard.dashboard.state import per_data_version, per_data_version_on_demand, t
 from traceboard.dashboard.views._sampling_charts import estimate_bars
 from traceboard.dashboard.views._sampling_draw import attempt, draw_labels, show_table
 from traceboard.sampling import results
@@ -126,7 +126,10 @@ def result_entry(engine, actor, draw_id: int, today: dt.date) -> None:
 
 def publication_view(engine, actor, today: dt.date) -> None:
     """Checks overdue for publication, those awaiting it, the act of publishing, the results file."""
-    pending = results.pending_publication(support.load_inspections(engine), today)
+    pending = per_data_version(  # every check in the record: read once per data version
+        ("sampling.pending_publication", today),
+        lambda: results.pending_publication(support.load_inspections(engine), today),
+    )
     pending = pending.assign(result=pending["result"].map(result_labels()))
     columns = ["inspection_id", "enterprise", "uscc", "department", "checked_on", "publish_by", "result"]
     st.subheader(t("sampling.publication.overdue"))
@@ -151,9 +154,15 @@ def publication_view(engine, actor, today: dt.date) -> None:
                 )
     st.subheader(t("sampling.publication.files"))
     for column, suffix in zip(st.columns(3), (".html", ".csv", ".json"), strict=True):
-        data, _count = support.results_bytes(engine, None, suffix)
+        build = per_data_version_on_demand(  # built when clicked, once per data version
+            ("sampling.results_file", suffix), lambda s=suffix: support.results_bytes(engine, None, s)[0]
+        )
         column.download_button(
-            t(f"sampling.publication.download_{suffix[1:]}"), data, f"results{suffix}", key=f"results{suffix}"
+            t(f"sampling.publication.download_{suffix[1:]}"),
+            build,
+            f"results{suffix}",
+            key=f"results{suffix}",
+            on_click="ignore",
         )
 
 

@@ -4,9 +4,18 @@ import pandas as pd
 import streamlit as st
 
 from traceboard import config
-from traceboard.dashboard import charts
+from traceboard.dashboard import charts, names, numbers, widgets
 from traceboard.dashboard.plain_text import plain
-from traceboard.dashboard.state import current_actor, get_engine, get_frame, t, today
+from traceboard.dashboard.state import (
+    current_actor,
+    get_engine,
+    get_frame,
+    language,
+    per_data_version,
+    per_data_version_and_language,
+    t,
+    today,
+)
 from traceboard.data.adoption_targets import load_targets
 from traceboard.data.frame import to_day
 from traceboard.files.tables import to_xlsx_bytes
@@ -25,12 +34,12 @@ FRACTIONS = (
 )
 
 
-def _pct(value: float, signed: bool = False) -> str:
-    return "—" if pd.isna(value) else (f"{value:+.1%}" if signed else f"{value:.1%}")
-
-
 def _columns(table: pd.DataFrame) -> pd.DataFrame:
     return table.rename(columns={c: t(f"adoption.col_{c}") for c in table.columns})
+
+
+def _headings(columns) -> list[str]:
+    return [t(f"adoption.col_{c}") for c in columns]
 
 
 def _follow_click(event) -> None:
@@ -53,9 +62,14 @@ if frame.enterprises.empty:
 everything = t("adoption.all")
 left, middle, right = st.columns(3)
 as_of = left.date_input(t("common.as_of"), value=today(), key="adoption_as_of")
-sector = middle.selectbox(t("adoption.sector"), [everything, *frame.sectors["name"]], key="adoption_sector")
+sector = middle.selectbox(
+    t("adoption.sector"), [everything, *frame.sectors["name"]], format_func=names.name, key="adoption_sector"
+)
 department = right.selectbox(
-    t("adoption.department"), [everything, *frame.departments["name"]], key="adoption_department"
+    t("adoption.department"),
+    [everything, *frame.departments["name"]],
+    format_func=names.name,
+    key="adoption_department",
 )
 sector, department = (None if v == everything else v for v in (sector, department))
 try:
@@ -65,37 +79,54 @@ except DateOutOfRange as exc:
     st.stop()
 targets = load_targets()
 window = config.active_window_days()
-view = prepare_adoption_view(frame, day, targets, sector, department, window)
+# computed once per data version and choice; a rerun (a click on a bar, a township picked) reuses it
+scope = (day, sector, department, window)
+view = per_data_version(
+    ("adoption.view", *scope), lambda: prepare_adoption_view(frame, day, targets, sector, department, window)
+)
 
 total = view.total
 cards = st.columns(5)
-cards[0].metric(t("adoption.active"), f"{int(total['total']):,}")
-cards[1].metric(t("adoption.adopted"), f"{int(total['adopted']):,}")
+cards[0].metric(t("adoption.active"), numbers.count(total["total"]))
+cards[1].metric(t("adoption.adopted"), numbers.count(total["adopted"]))
 cards[2].metric(
     t("adoption.connected"),
-    f"{int(total['connected']):,} ({_pct(total['connected_rate'])})",
-    t("adoption.connected_target", target=_pct(view.connection_target)),
+    f"{numbers.count(total['connected'])} ({numbers.percent(total['connected_rate'])})",
+    t("adoption.connected_target", target=numbers.percent(view.connection_target)),
     delta_color="off",
     delta_arrow="off",
 )
 cards[3].metric(
     t("adoption.rate"),
-    _pct(total["rate"]),
-    t("adoption.change", change=_pct(total["change"], signed=True)),
+    numbers.percent(total["rate"]),
+    t("adoption.change", change=numbers.percent(total["change"], signed=True)),
 )
 cards[4].metric(
     t("adoption.active_card", days=window),
-    f"{int(total['active']):,} ({_pct(total['active_rate'])})",
+    f"{numbers.count(total['active'])} ({numbers.percent(total['active_rate'])})",
 )
 st.caption(
-    t("adoption.vs_target", target=_pct(total["target"]), gap=_pct(total["gap"], signed=True))
+    t(
+        "adoption.vs_target",
+        target=numbers.percent(total["target"]),
+        gap=numbers.percent(total["gap"], signed=True),
+    )
     if pd.notna(total["target"])
     else t("adoption.no_target")
 )
 
 labels = {key: t(f"adoption.{key}") for key in ("rate", "target", "year")}
+
+
+def _chart(name: str, build):
+    return per_data_version_and_language(("adoption.chart", name, *scope), build)
+
+
 clicked = st.plotly_chart(
-    charts.township_rates(view.by_township, total["target"], labels, t("adoption.by_township")),
+    _chart(
+        "township_rates",
+        lambda: charts.township_rates(view.by_township, total["target"], labels, t("adoption.by_township")),
+    ),
     width="stretch",
     on_select="rerun",
     selection_mode="points",
@@ -103,21 +134,34 @@ clicked = st.plotly_chart(
 )
 _follow_click(clicked)
 left, right = st.columns(2)
-left.plotly_chart(charts.tile_map(view.tiles, labels, t("adoption.tiles")), width="stretch")
+left.plotly_chart(
+    _chart("tiles", lambda: charts.tile_map(view.tiles, labels, t("adoption.tiles"))), width="stretch"
+)
 right.plotly_chart(
-    charts.rate_heatmap(view.by_township_sector, "township", "sector", labels, t("adoption.heatmap")),
+    _chart(
+        "heatmap",
+        lambda: charts.rate_heatmap(
+            names.localize(view.by_township_sector, ["sector"]),
+            "township",
+            "sector",
+            labels,
+            t("adoption.heatmap"),
+        ),
+    ),
     width="stretch",
 )
-st.plotly_chart(charts.trend_lines(view.trend, "sector", labels, t("adoption.trend")), width="stretch")
+st.plotly_chart(
+    _chart(
+        "trend",
+        lambda: charts.trend_lines(
+            names.localize(view.trend, ["sector"]), "sector", labels, t("adoption.trend")
+        ),
+    ),
+    width="stretch",
+)
 
 st.subheader(t("adoption.table"))
-st.dataframe(
-    _columns(view.by_township),
-    hide_index=True,
-    width="stretch",
-    column_config={t(f"adoption.col_{c}"): st.column_config.NumberColumn(format="percent") for c in FRACTIONS}
-    | {t("adoption.col_rate"): st.column_config.ProgressColumn(format="percent")},
-)
+widgets.table(_columns(view.by_township), percent=_headings(FRACTIONS), progress=_headings(["rate"]))
 
 st.subheader(t("adoption.cross_title"))
 st.caption(t("adoption.active_note", days=window))
@@ -131,15 +175,18 @@ cross = pd.DataFrame(
     },
     index=[t("adoption.cross_declared"), t("adoption.cross_undeclared")],
 ).astype(int)
-st.dataframe(cross, width="content")
+widgets.table(cross, hide_index=False, width="content")
 
 st.subheader(t("adoption.work_list"))
 township = st.selectbox(
     t("adoption.pick_township"), frame.townships["name"].tolist(), key="adoption_township"
 )
-todo = work_list(frame, township, day, scope_mask(frame, sector, department), window)
-todo["reason"] = (
-    todo["reason"]
+todo = per_data_version(
+    ("adoption.work_list", township, *scope),
+    lambda: work_list(frame, township, day, scope_mask(frame, sector, department), window),
+)
+todo = todo.assign(  # a new frame: the cached one is shared by every session
+    reason=todo["reason"]
     .map({r: t(f"adoption.reason_{r}", days=window) for r in ("not_adopted", "silent")})
     .astype(object)
 )
@@ -147,7 +194,7 @@ if todo.empty:
     st.success(t("adoption.work_none", township=plain(township)))
 else:
     st.write(t("adoption.work_count", township=plain(township), count=len(todo)))
-    st.dataframe(_columns(todo), hide_index=True, width="stretch")
+    widgets.table(_columns(todo))
     asked = {"township": township, "as_of": as_of}
     st.download_button(
         t("adoption.download"),
@@ -164,4 +211,4 @@ else:
         key="adoption_download",
     )
 st.caption(t("adoption.note", as_of=as_of.isoformat()))
-st.caption(t("adoption.assumption", text=targets.attrs["assumption"]))
+st.caption(t("adoption.assumption", text=targets.attrs["assumptions"][language()]))

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from traceboard.dashboard import assessment_charts as charts
+from traceboard.dashboard import widgets
 from traceboard.dashboard.plain_text import plain
 from traceboard.dashboard.state import (
     current_data_version,
@@ -10,6 +11,7 @@ from traceboard.dashboard.state import (
     get_frame,
     language,
     per_data_version,
+    per_data_version_and_language,
     signed_in_actor,
     t,
     today,
@@ -95,7 +97,7 @@ def render_actions(view) -> None:
 render_actions(view)
 if not view.changes.empty:
     with st.expander(t("assessment.changes", version=int(view.latest["version"]), n=len(view.changes))):
-        st.dataframe(view.changes.drop(columns="unit_id"), hide_index=True, width="stretch")
+        widgets.table(view.changes.drop(columns="unit_id"))
 
 
 def grading_note(unit) -> str:
@@ -117,7 +119,7 @@ def ranking(kind: str):
     table = units.assign(
         note=[grading_note(u) for u in units.itertuples()], role=[role_name(kind, r) for r in units["role"]]
     )[columns]
-    return table.rename(columns={c: t(f"assessment.col_{c}") for c in columns})
+    return table, {c: t(f"assessment.col_{c}") for c in columns}
 
 
 def indicator_status(row) -> str:
@@ -134,10 +136,17 @@ tabs = st.tabs(
 with tabs[0]:
     for kind, column in zip(KINDS, st.columns(2), strict=True):
         column.subheader(t(f"assessment.kind_{kind}"))
-        column.dataframe(ranking(kind), hide_index=True, width="stretch")
+        with column:
+            widgets.table(*ranking(kind))
     counts = count_grades(view.result, view.sets["township"].grades)
     labels = {kind: t(f"assessment.kind_{kind}") for kind in KINDS}
-    st.plotly_chart(charts.grade_distribution(counts, labels, t("assessment.grades")), width="stretch")
+    st.plotly_chart(
+        per_data_version_and_language(
+            ("assessment.grades", year, today()),
+            lambda: charts.grade_distribution(counts, labels, t("assessment.grades")),
+        ),
+        width="stretch",
+    )
 
 with tabs[1]:
     units = view.result.units
@@ -167,11 +176,7 @@ with tabs[1]:
         "status",
         "explanation",
     ]
-    st.dataframe(
-        detail[shown].rename(columns={c: t(f"assessment.col_{c}") for c in shown}),
-        hide_index=True,
-        width="stretch",
-    )
+    widgets.table(detail[shown], {c: t(f"assessment.col_{c}") for c in shown})
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
@@ -191,20 +196,24 @@ with tabs[2]:
     for kind in KINDS:
         kind_units = view.result.units[view.result.units["unit_kind"] == kind]
         title = t("assessment.change_title", kind=t(f"assessment.kind_{kind}"), year=year, before=year - 1)
-        st.plotly_chart(charts.change_bars(kind_units, title), width="stretch")
+        st.plotly_chart(
+            per_data_version_and_language(
+                ("assessment.change_bars", kind, year, today()),
+                lambda units=kind_units, title=title: charts.change_bars(units, title),
+            ),
+            width="stretch",
+        )
 
 with tabs[3]:
     st.caption(t("assessment.sensitivity_note"))
-    sensitivity = sensitivity_by_kind(view.result, view.sets)
+    sensitivity = per_data_version(  # ten thousand re-weightings: once per data version
+        ("assessment.sensitivity", year, today()), lambda: sensitivity_by_kind(view.result, view.sets)
+    )
     columns = ["unit", "grade", "grade_stays", "rank", "rank_stays", "rank_best", "rank_worst", "fragile"]
-    st.dataframe(
-        sensitivity[columns].rename(columns={c: t(f"assessment.col_{c}") for c in columns}),
-        hide_index=True,
-        width="stretch",
-        column_config={
-            t("assessment.col_grade_stays"): st.column_config.ProgressColumn(format="percent"),
-            t("assessment.col_rank_stays"): st.column_config.ProgressColumn(format="percent"),
-        },
+    widgets.table(
+        sensitivity[columns],
+        {c: t(f"assessment.col_{c}") for c in columns},
+        progress=("grade_stays", "rank_stays"),
     )
 
 with tabs[4]:

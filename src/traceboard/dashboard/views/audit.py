@@ -6,6 +6,7 @@ from functools import partial
 
 import streamlit as st
 
+from traceboard.dashboard import widgets
 from traceboard.dashboard.auth import require_page
 from traceboard.dashboard.plain_text import plain
 from traceboard.dashboard.state import get_engine, t
@@ -29,8 +30,7 @@ filters = AuditFilter(*(None if v == ANY else v for v in (who, action, entity)),
 rows = load_audit(engine, actor, filters)
 
 st.caption(t("audit.shown", n=len(rows)))
-shown = rows.rename(columns={c: t(f"audit.col_{c}") for c in rows.columns})
-st.dataframe(shown, hide_index=True, width="stretch")
+widgets.table(rows, {c: t(f"audit.col_{c}") for c in rows.columns})
 export = rows.assign(at=rows["at"].dt.strftime("%Y-%m-%d %H:%M:%S UTC")).rename(
     columns={c: t(f"audit.col_{c}") for c in rows.columns}
 )

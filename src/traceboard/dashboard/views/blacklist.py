@@ -15,7 +15,7 @@ from traceboard.blacklist.alerts import (
 from traceboard.blacklist.lifecycle import AWAITING_DECISION, REPAIR_CONDITIONS, IllegalMove, Move
 from traceboard.blacklist.site import shape_alerts, shape_cases
 from traceboard.config import site_dir
-from traceboard.dashboard import widgets
+from traceboard.dashboard import names, widgets
 from traceboard.dashboard.auth import role_label
 from traceboard.dashboard.plain_text import plain
 from traceboard.dashboard.state import get_engine, per_data_version, signed_in_actor, t, today
@@ -167,7 +167,8 @@ def fill_from_template() -> None:
     try:
         if kind == "sector":
             if sector not in templates.get("sector", {}):
-                state["alert_error"] = t("blacklist.no_sector_template", sector=load_sectors(engine)[sector])
+                named = names.name(load_sectors(engine)[sector])
+                state["alert_error"] = t("blacklist.no_sector_template", sector=named)
                 return
             draft = draft_from_sector(templates, sector, load_sectors(engine)[sector])
         elif kind == "checks":
@@ -203,7 +204,10 @@ with alert_tab:
             t("blacklist.template"), list(kinds), format_func=kinds.get, horizontal=True, key="alert_kind"
         )
         sector = st.selectbox(
-            t("blacklist.sector"), list(sectors), format_func=sectors.get, key="alert_sector"
+            t("blacklist.sector"),
+            list(sectors),
+            format_func={c: names.name(n) for c, n in sectors.items()}.get,
+            key="alert_sector",
         )
         published = cases[cases["state"] == "published"]
         if kind == "listing":

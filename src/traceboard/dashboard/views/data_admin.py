@@ -7,6 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from traceboard.accounts.authz import PermissionDenied
+from traceboard.dashboard import widgets
 from traceboard.dashboard.plain_text import plain
 from traceboard.dashboard.state import get_engine, per_data_version, signed_in_actor, t
 from traceboard.files.isolated_parse import ParserFailed, run_isolated
@@ -200,7 +201,7 @@ def pick_record(kind: str) -> dict[str, str]:
 def entry_form(kind: str) -> None:
     current = pick_record(kind)
     version = hashlib.sha256(repr(sorted(current.items())).encode()).hexdigest()[:12]
-    fields = entry_fields(engine, kind)
+    fields = per_data_version(("data_admin.entry_fields", kind), lambda: entry_fields(engine, kind))
     with st.form(f"entry_{kind}"):
         cells = {}
         for field in fields:
@@ -259,13 +260,13 @@ tab_import, tab_feeds, tab_entry, tab_templates, tab_export = st.tabs(
 
 with tab_feeds:
     st.caption(t("data_admin.feed_note"))
-    feed = st.file_uploader(t("data_admin.feed_upload"), type=["jsonl", "json", "csv"], key="feed_upload")
+    feed = widgets.file_uploader(t("data_admin.feed_upload"), ["jsonl", "json", "csv"], key="feed_upload")
     if feed is not None and st.button(t("data_admin.feed_confirm"), type="primary", key="feed_confirm"):
         ingest_platform_feed(feed)
 
 with tab_import:
     kind = st.selectbox(t("data_admin.kind"), KINDS, format_func=kind_label, key="import_kind")
-    upload = st.file_uploader(t("data_admin.upload"), type=["xlsx", "xls", "csv"], key="upload")
+    upload = widgets.file_uploader(t("data_admin.upload"), ["xlsx", "xls", "csv"], key="upload")
     if upload is not None:
         try:
             sheets = upload_sheets(upload)
@@ -297,7 +298,7 @@ with tab_templates:
 
 
 def register_filters() -> dict:
-    choices = filter_choices(engine)
+    choices = per_data_version(("data_admin.filter_choices",), lambda: filter_choices(engine))
     cols = st.columns(3)
     filters = {
         name: cols[i].multiselect(

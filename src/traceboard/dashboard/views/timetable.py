@@ -3,12 +3,14 @@
 
 import streamlit as st
 
+from traceboard.dashboard import numbers, widgets
 from traceboard.dashboard import timetable_charts as charts
 from traceboard.dashboard.state import (
     get_engine,
     get_frame,
     language,
     per_data_version,
+    per_data_version_and_language,
     signed_in_actor,
     t,
     today,
@@ -33,28 +35,28 @@ with tabs[0]:
     rows = view.milestones[view.milestones["group"] == group]
     counts = rows["status"].value_counts()
     for column, status in zip(st.columns(len(STATUSES)), STATUSES, strict=True):
-        column.metric(t(f"timetable.status_{status}"), int(counts.get(status, 0)))
+        column.metric(t(f"timetable.status_{status}"), numbers.count(counts.get(status, 0)))
     unit_col, name_col = ("unit", "name_zh") if zh else ("unit_en", "name_en")
     labels = {s: t(f"timetable.status_{s}") for s in STATUSES} | {"due": t("timetable.due")}
     title = t("timetable.chart_milestones", group=groups[group])
     st.plotly_chart(
-        charts.milestone_timeline(rows, unit_col, name_col, labels, view.as_of, title), width="stretch"
+        per_data_version_and_language(  # a chart of every unit's milestones: drawn once per data version
+            ("timetable.milestones", group, today()),
+            lambda: charts.milestone_timeline(rows, unit_col, name_col, labels, view.as_of, title),
+        ),
+        width="stretch",
     )
     table = rows.assign(
         status=rows["status"].map(labels),
         due_on=rows["due_on"].dt.date,
         achieved_on=rows["achieved_on"].dt.date,
-        days_late=rows["days_late"].map(lambda d: "—" if d != d else f"{d:.0f}"),
+        days_late=rows["days_late"].map(numbers.count),
     )
     shown = [unit_col, name_col, "due_on", "achieved_on", "status", "days_late"]
-    st.dataframe(
-        table[shown].rename(columns={c: t(f"timetable.col_{c}") for c in shown}),
-        hide_index=True,
-        width="stretch",
-    )
+    widgets.table(table[shown], {c: t(f"timetable.col_{c}") for c in shown})
 
 with tabs[1]:
-    st.caption(t("timetable.goals_note", note=view.targets_note))
+    st.caption(t("timetable.goals_note", note=view.targets_note.get(language(), "")))
     bar_labels = {k: t(f"timetable.bar_{k}") for k in ("rate", "connected", "target", "connection_target")}
     for year, goals in view.goals.groupby("year"):
         name = goals["milestone_zh" if zh else "milestone_en"].iloc[0]
@@ -63,31 +65,37 @@ with tabs[1]:
         left, right = st.columns(2)
         left.metric(
             t("timetable.city_rate"),
-            f"{100 * city['rate']:.1f} %",
-            f"{100 * city['rate_vs_target']:+.1f} pp",
+            numbers.percent(city["rate"]),
+            numbers.points(city["rate_vs_target"]),
         )
         right.metric(
             t("timetable.city_connected"),
-            f"{100 * city['connected_rate']:.1f} %",
-            f"{100 * city['connected_vs_target']:+.1f} pp",
+            numbers.percent(city["connected_rate"]),
+            numbers.points(city["connected_vs_target"]),
         )
         chart_title = t("timetable.chart_goals", year=year, day=goals["day"].iloc[0].isoformat())
-        st.plotly_chart(charts.goal_bars(goals, bar_labels, chart_title), width="stretch")
+        st.plotly_chart(
+            per_data_version_and_language(
+                ("timetable.goals", year, today()),
+                lambda g=goals, title=chart_title: charts.goal_bars(g, bar_labels, title),
+            ),
+            width="stretch",
+        )
 
 with tabs[2]:
     if view.counties.empty:
         st.info(t("timetable.no_counties"))
     else:
         ranks = view.city_ranks.assign(
-            rate=(100 * view.city_ranks["rate"]).round(1),
             published=view.city_ranks["published"].map(
                 {True: t("timetable.published"), False: t("timetable.own")}
             ),
         )
-        st.dataframe(
-            ranks.rename(columns={c: t(f"timetable.col_{c}") for c in ranks.columns}),
-            hide_index=True,
+        widgets.table(ranks, {c: t(f"timetable.col_{c}") for c in ranks.columns}, percent=("rate",))
+        title = t("timetable.chart_counties", city=view.city)
+        st.plotly_chart(
+            per_data_version_and_language(
+                ("timetable.counties", today()), lambda: charts.county_lines(view.counties, view.city, title)
+            ),
             width="stretch",
         )
-        title = t("timetable.chart_counties", city=view.city)
-        st.plotly_chart(charts.county_lines(view.counties, view.city, title), width="stretch")

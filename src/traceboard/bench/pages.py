@@ -1,0 +1,308 @@
+"""The pages under Streamlit's AppTest, for ``traceboard bench``: first loads, reruns, many sessions.
+
+Names in the report (see the README, Performance):
+
+- ``page_first:NAME``: a new session's first view of page NAME, with the analysis frame already
+  cached and every per-data-version result dropped (as just after a change of the record);
+- ``page:NAME``: a rerun of that page (median of three), as after a click that changes nothing;
+- ``…/SECTION``: a section of the 双随机抽查 page (``page:sampling`` is its first section, the
+  plans); the first view of a section is the click on it;
+- ``…@drawn``: after a draw with inspector pairs was committed and revealed; ``…@results``: after
+  results of four of its checks were saved. Without a suffix: the demo city as generated.
+
+The sessions step runs many AppTest sessions at once in this one process, each in its own
+thread, as a Streamlit server runs each session's script in a thread of its one process: the
+frame and the per-data-version results are shared, the interpreter's lock is contended.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import hashlib
+import logging
+import os
+import random
+import statistics
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+from unittest import mock
+
+from traceboard.accounts.authz import SYSTEM, Actor
+from traceboard.bench.harness import BenchContext, Result
+
+OFFICE = Actor("demo-office", "office")
+SAMPLING_SECTIONS = ("draw", "assignments", "results", "publication", "risk")  # after "plans"
+RERUNS = 3
+PAGE_SEED = "湘乡 2026 页面基准 🎲 27182818"
+RESULTS_SAVED = 4  # an inspector's morning: four checks recorded
+
+
+def office_pages() -> list[str]:
+    from traceboard.dashboard.navigation import visible_pages
+
+    return [p for p in visible_pages("office") if p != "sign_in"]
+
+
+def prepare_apptest(ctx: BenchContext) -> None:
+    """Point the app at the bench's database; quiet Streamlit's warnings about running unserved."""
+    # AppTest runs the pages outside a served session, and Streamlit warns of that on every call
+    # (a filter, because Streamlit resets its loggers' levels when it reads its configuration)
+    logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").addFilter(
+        lambda record: "missing ScriptRunContext" not in record.getMessage()
+    )
+    os.environ["TRACEBOARD_DATABASE_URL"] = ctx.engine.url.render_as_string(hide_password=False)
+
+
+def new_session(actor: Actor = OFFICE):
+    """A signed-in session that has run once (it stands on the role's first page)."""
+    from streamlit.testing.v1 import AppTest
+
+    from traceboard.config import PACKAGE_ROOT
+
+    at = AppTest.from_file(str(PACKAGE_ROOT / "dashboard" / "app.py"), default_timeout=600)
+    at.session_state["actor"] = actor
+    _checked(at.run(), "the first page")
+    return at
+
+
+def _checked(at, what: str):
+    if at.exception:
+        raise RuntimeError(f"{what} failed under AppTest: {at.exception[0].value}")
+    return at
+
+
+def _timed(act: Callable[[], Any], what: str) -> float:
+    started = time.perf_counter()
+    at = act()
+    seconds = time.perf_counter() - started
+    _checked(at, what)
+    return seconds
+
+
+def _reruns(at, what: str) -> float:
+    return statistics.median(_timed(at.run, what) for _ in range(RERUNS))
+
+
+def forget_page_caches() -> None:
+    """Drop what pages computed for this data version (not the frame), as a change of the record does."""
+    import streamlit as st
+
+    from traceboard.dashboard.state import forget_per_version
+
+    forget_per_version()
+    st.cache_data.clear()
+
+
+def measure_page(page: str, suffix: str = "") -> list[Result]:
+    """``page_first:`` and ``page:`` of one page (of each section, for the 双随机抽查 page)."""
+    at = new_session()
+    forget_page_caches()
+    at.switch_page(f"views/{page}.py")
+    results = [Result(f"page_first:{page}{suffix}", _timed(at.run, page))]
+    results.append(Result(f"page:{page}{suffix}", _reruns(at, page)))
+    if page == "sampling":
+        for section in SAMPLING_SECTIONS:
+            name = f"sampling/{section}{suffix}"
+            forget_page_caches()
+            click = at.radio(key="sampling_section").set_value(section)
+            results.append(Result(f"page_first:{name}", _timed(click.run, name)))
+            results.append(Result(f"page:{name}", _reruns(at, name)))
+    return results
+
+
+def warm_frame() -> None:
+    """Load the frame of the current data version into the app's cache (untimed)."""
+    new_session()
+
+
+def make_draw(ctx: BenchContext) -> int:
+    """Commit and reveal a one-off draw as the page does: 5 % by sector, with inspector pairs.
+
+    Spec 2, whichever spec is the default: what the pages show of a draw does not depend on
+    its spec, and spec 2 draws a million-enterprise register in seconds.
+    """
+    from traceboard.data.frame import load_register_frame
+    from traceboard.demo import DEMO_AS_OF
+    from traceboard.sampling import ceremony
+    from traceboard.sampling.spec import SPEC_V2
+    from traceboard.services import sampling as support
+
+    scope = {"ratio": 0.05, "stratum_by": "sector", "sectors": (), "townships": (), "on": DEMO_AS_OF}
+    frame = ctx.state.get("frame") or load_register_frame(ctx.engine)
+    frozen, _ = support.freeze(ctx.engine, {**scope, "spec": SPEC_V2}, frame)
+    list_hash = ceremony.frozen_list_sha256(frozen)
+    seed_hash = hashlib.sha256(PAGE_SEED.encode()).hexdigest()
+    draw_id = support.commit_draw(ctx.engine, SYSTEM, frozen, seed_hash, list_hash)
+    support.reveal_draw(ctx.engine, SYSTEM, draw_id, PAGE_SEED, ceremony.reveal)
+    return draw_id
+
+
+def save_results(ctx: BenchContext, draw_id: int) -> None:
+    """Record the results of the draw's first checks, one save as on the page."""
+    from traceboard.demo import DEMO_AS_OF
+    from traceboard.services import sampling as support
+
+    checks = support.load_assignments(ctx.engine, draw_id).head(RESULTS_SAVED)
+    rows = [
+        {
+            "assignment_id": int(a),
+            "checked_on": DEMO_AS_OF,
+            "result": support.RESULT_CODES[i % 2],
+            "findings": "基准测试",
+            "rectification_due_on": None,
+            "rectified_on": None,
+        }
+        for i, a in enumerate(checks["assignment_id"])
+    ]
+    support.record_results(ctx.engine, SYSTEM, rows, DEMO_AS_OF)
+
+
+def measure_pages(ctx: BenchContext, pages: list[str] | None = None) -> list[Result]:
+    """Every office page as generated, the 双随机抽查 page after a draw, every page after results."""
+    prepare_apptest(ctx)
+    pages = pages or office_pages()
+    warm_frame()
+    results = [r for page in pages for r in measure_page(page)]
+    draw_id = make_draw(ctx)
+    warm_frame()
+    results += measure_page("sampling", "@drawn")
+    save_results(ctx, draw_id)
+    warm_frame()
+    results += [r for page in pages for r in measure_page(page, "@results")]
+    return results
+
+
+# --- many sessions at once -------------------------------------------------------------------
+
+SESSION_WALK = ("overview", "adoption", "sampling", "blacklist", "assessment", "data_admin", "audit")
+
+
+def _rss_mb() -> float:
+    status = Path("/proc/self/status").read_text()
+    kib = next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:"))
+    return kib / 1024
+
+
+@contextlib.contextmanager
+def shared_runtime() -> Iterator[None]:
+    """One Streamlit runtime and one script cache for every AppTest session, as a server has.
+
+    Each ``AppTest.run`` installs a runtime stand-in of its own and removes it when its script
+    ends, which would pull it from under scripts still running in other threads. Here one
+    stand-in serves them all (as one runtime serves every session of a server), and the runs'
+    own installs and removals land on a placeholder instead. Each run also compiles the pages
+    anew, which a server does once (and which Python 3.11 cannot do in several threads at once).
+    """
+    from streamlit.components.v2.component_manager import BidiComponentManager
+    from streamlit.runtime import Runtime
+    from streamlit.runtime.caching.storage.dummy_cache_storage import MemoryCacheStorageManager
+    from streamlit.runtime.dataframe_source_manager import DataframeSourceManager
+    from streamlit.runtime.media_file_manager import MediaFileManager
+    from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+    from streamlit.runtime.scriptrunner.script_cache import ScriptCache
+    from streamlit.testing.v1 import app_test
+    from streamlit.testing.v1.util import patch_config_options
+
+    runtime = mock.MagicMock(spec=Runtime)
+    runtime.media_file_mgr = MediaFileManager(MemoryMediaFileStorage("/mock/media"))
+    runtime.dataframe_source_mgr = DataframeSourceManager()
+    runtime.cache_storage_manager = MemoryCacheStorageManager()
+    runtime.bidi_component_registry = BidiComponentManager()
+
+    class Placeholder:
+        _instance = None
+
+    scripts = ScriptCache()  # a server compiles each page once; a run of AppTest alone, every time
+
+    saved = Runtime._instance
+    Runtime._instance = runtime
+    try:
+        # the config patch each run makes and undoes would also interleave: patched once around all
+        with (
+            patch_config_options({"global.appTest": True}),
+            mock.patch.object(app_test, "Runtime", Placeholder),
+            mock.patch.object(app_test, "ScriptCache", lambda: scripts),
+        ):
+            yield
+    finally:
+        Runtime._instance = saved
+
+
+THINK_SECONDS = (1.0, 4.0)  # a user's pause between two interactions, uniformly drawn
+
+
+def _session_walk(
+    walk: tuple[str, ...],
+    think: tuple[float, float],
+    seed: int,
+    barrier: threading.Barrier,
+    times: list[float],
+    errors: list[str],
+    keep: list,
+) -> None:
+    pause = random.Random(seed)
+    try:
+        at = new_session()
+        keep.append(at)
+        barrier.wait()
+        for page in walk:
+            at.switch_page(f"views/{page}.py")
+            for _ in range(2):  # the page opened, then a click that changes nothing
+                time.sleep(pause.uniform(*think))
+                times.append(_timed(at.run, page))
+    except Exception as exc:  # reported after all threads end
+        errors.append(f"{type(exc).__name__}: {exc}")
+        with contextlib.suppress(threading.BrokenBarrierError):
+            barrier.abort()
+
+
+def measure_sessions(
+    ctx: BenchContext,
+    sessions: int,
+    walk: tuple[str, ...] = SESSION_WALK,
+    think: tuple[float, float] = THINK_SECONDS,
+) -> list[Result]:
+    """``sessions`` signed-in sessions walk the office's pages at once; p95 and memory per session.
+
+    One session first opens every page of ``walk`` (the frame and the pages' results of this data
+    version are cached, as in an app that has been up a while). Then ``sessions`` new sessions
+    start together; each opens each page and clicks once on it, pausing ``think`` seconds (drawn
+    uniformly) before each interaction, as users read what they see. ``sessions_p95`` is the
+    95th percentile of all those interactions; ``session_mb`` the process's resident memory with
+    all of them open, less that with the first alone, per added session.
+    """
+    prepare_apptest(ctx)
+    with shared_runtime():
+        first = new_session()
+        for page in walk:
+            first.switch_page(f"views/{page}.py")
+            _checked(first.run(), page)
+        gc.collect()
+        alone = _rss_mb()
+        times: list[float] = []
+        errors: list[str] = []
+        keep: list = [first]
+        barrier = threading.Barrier(sessions)
+        threads = [
+            threading.Thread(
+                target=_session_walk, args=(walk, think, i, barrier, times, errors, keep), daemon=True
+            )
+            for i in range(sessions)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        if errors:
+            raise RuntimeError(f"{len(errors)} of {sessions} sessions failed: {errors[0]}")
+        gc.collect()
+        crowd = _rss_mb()
+    p95 = statistics.quantiles(times, n=20, method="inclusive")[-1]
+    return [
+        Result("sessions_p95", p95),
+        Result("session_mb", max(crowd - alone, 0.0) / sessions, unit="MB"),
+    ]
