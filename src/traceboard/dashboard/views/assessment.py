@@ -57,7 +57,10 @@ else:
 
 def make_reports(view) -> None:
     """Write the workbook and the PDF of ``view`` and keep them, with the version and status they show."""
-    data = report_data(view, sensitivity_by_kind(view.result, view.sets))
+    sensitivity = per_data_version(  # the same figures locked or not: the table's once per data version
+        ("assessment.sensitivity", year, today()), lambda: sensitivity_by_kind(view.result, view.sets)
+    )
+    data = report_data(view, sensitivity)
     st.session_state["assessment_files"] = (year, write_assessment_xlsx(data), write_assessment_pdf(data))
     st.session_state["assessment_files_of"] = (year, view.version, view.status)
 
