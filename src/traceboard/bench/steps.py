@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import statistics
 import time
 
 from traceboard.accounts.authz import SYSTEM
 from traceboard.bench.baselines import duckdb_adoption_trend, duckdb_connection, trend_days
 from traceboard.bench.harness import BenchContext, Result, scratch_database, time_median
 from traceboard.data.adoption_targets import load_targets
-from traceboard.data.frame import load_register_frame, to_day
+from traceboard.data.frame import load_register_frame, refresh_register_frame, to_day
 from traceboard.demo import DEMO_AS_OF, generate_demo
 from traceboard.sampling.spec import SPEC_V1, SPEC_V2
 
@@ -32,6 +33,31 @@ def step_load(ctx: BenchContext) -> Result:
     seconds, frame = time_median(lambda: load_register_frame(ctx.engine))
     ctx.state["frame"] = frame
     return Result("load", seconds)
+
+
+def step_refresh(ctx: BenchContext) -> Result:
+    """The next frame after one recorded check result (a form entry): the frame refreshed from the
+    loaded one, which reads the audit rows since its version and nothing of the register."""
+    from traceboard.services.record import data_version
+    from traceboard.services.record_entry import save_entry
+
+    frame = ctx.state["frame"]
+    times = []
+    for i in range(3):  # one new check result before each refresh
+        row = frame.enterprises.iloc[i]
+        cells = {"统一社会信用代码": row["uscc"], "检查部门": row["department"], "检查结果": "未发现问题"}
+        outcome = save_entry(ctx.engine, SYSTEM, "inspections", cells | {"检查日期": DEMO_AS_OF.isoformat()})
+        if outcome.summary is None or not outcome.summary.changed:
+            raise RuntimeError(
+                f"the benchmark's check result was not recorded: {outcome.validation.lines()[:3]}"
+            )
+        started = time.perf_counter()
+        frame = refresh_register_frame(ctx.engine, frame)
+        times.append(time.perf_counter() - started)
+        if frame.stamp != data_version(ctx.engine):
+            raise RuntimeError("the refreshed frame is not at the record's version")
+    ctx.state["frame"] = frame
+    return Result("refresh", statistics.median(times))
 
 
 def step_adoption_table(ctx: BenchContext) -> Result:
@@ -176,6 +202,7 @@ def step_platform_ingest(ctx: BenchContext) -> Result:
 STEPS = [
     ("demo", step_demo),
     ("load", step_load),
+    ("refresh", step_refresh),
     ("adoption_table", step_adoption_table),
     ("adoption_active", step_adoption_active),
     ("draw", step_draw),

@@ -135,7 +135,9 @@ def draw_group(ctx, seed, out, acting_as, **scope) -> None:
 @click.option("--sector", "sectors", multiple=True, help="Scope: this sector only (repeatable; default all).")
 @click.option("--township", "townships", multiple=True, help="Scope: this township only (repeatable).")
 @click.option(
-    "--all-enterprises", is_flag=True, help="Scope: all active enterprises, not only those with traceability."
+    "--all-enterprises",
+    is_flag=True,
+    help="Scope: all enterprises in operation, not only those with traceability.",
 )
 @click.option(
     "--ratio", "ratios", multiple=True, help="CLASS=R, e.g. A=0.05 (default A 3 %, B 10 %, C 30 %, D 80 %)."

@@ -26,7 +26,7 @@ from traceboard.services.imports import (
     read_sheet,
     render_errors,
 )
-from traceboard.services.platform_feeds import FeedRejected, UnreadableFeed, ingest_feed
+from traceboard.services.platform_feeds import FeedRejected, UnreadableFeed, ingest_feed, read_feed
 from traceboard.services.record_entry import (
     cells_of,
     entry_fields,
@@ -76,7 +76,7 @@ def upload_sheets(upload) -> list[str]:
     return cached[1]
 
 
-def unreadable_reason(exc: UnreadableFile | ParserFailed) -> str:
+def unreadable_reason(exc: UnreadableFile | UnreadableFeed | ParserFailed) -> str:
     """Why a file cannot be read, in the session's language where the reason has a code."""
     if exc.code == "unreadable":
         return plain(str(exc))
@@ -145,19 +145,34 @@ def confirm_import(validation) -> None:
     st.rerun()
 
 
+def read_feed_in_child(content: bytes, filename: str, today):
+    # As for the spreadsheets: a hostile feed that aborts its parser or blows its memory takes down a child.
+    return run_isolated(read_feed, content, filename, today)
+
+
+def feed_problems(problems: pd.DataFrame) -> pd.DataFrame:
+    """A rejected feed's problems (the first FAULTY_ROWS_SHOWN), each reason in the session's language."""
+    shown = problems.head(FAULTY_ROWS_SHOWN)
+    codes = zip(shown["code"], shown["detail"], strict=True)
+    reasons = [t(f"data_admin.feed_problem_{code}", detail=detail) for code, detail in codes]
+    table = pd.DataFrame(
+        {"row": shown["row"], "column": shown["column"], "value": shown["value"], "reason": reasons}
+    )
+    table.columns = [t(f"data_admin.col_{c}") for c in table.columns]
+    return table
+
+
 def ingest_platform_feed(upload) -> None:
     """The same service as ``traceboard platform ingest``: all rows or none, problems by row and column."""
     try:
-        summary = ingest_feed(engine, actor, upload.getvalue(), upload.name)
-    except UnreadableFeed as exc:
-        st.error(t("data_admin.unreadable", reason=str(exc)))
+        summary = ingest_feed(engine, actor, upload.getvalue(), upload.name, read=read_feed_in_child)
+    except (UnreadableFeed, ParserFailed) as exc:
+        st.error(t("data_admin.unreadable", reason=unreadable_reason(exc)))
     except PermissionDenied as exc:
         st.error(str(exc))
     except FeedRejected as exc:
-        st.error(t("data_admin.feed_rejected", file=exc.file, count=len(exc.problems)))
-        shown = exc.problems.head(FAULTY_ROWS_SHOWN)
-        shown.columns = [t(f"data_admin.col_{c}") for c in ("row", "column", "value", "reason")]
-        st.dataframe(shown, hide_index=True, width="stretch")
+        st.error(t("data_admin.feed_rejected", file=plain(exc.file), count=len(exc.problems)))
+        st.dataframe(feed_problems(exc.problems), hide_index=True, width="stretch")
     else:
         c = summary.counts
         st.session_state["data_admin_flash"] = (
