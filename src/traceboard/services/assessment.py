@@ -133,7 +133,7 @@ def _same_sets(engine: Engine, run: dict, sets: dict[str, IndicatorSetDef]) -> b
 def _with_stored(result: AssessmentResult, units: pd.DataFrame, indicators: pd.DataFrame) -> AssessmentResult:
     """The computed tables with the stored score, grade, rank, points and explanation put back.
 
-    A run saved before its 说明 was kept as facts (revision 0007) holds only the English line;
+    A run saved before its 说明 was kept as facts (revision 0008) holds only the English line;
     its figures are these (same inputs, same sets), so the computed facts word it."""
     out_units = result.units.drop(columns=["score", "grade", "rank"]).merge(units, on="unit_id", how="left")
     out_units = out_units[result.units.columns]  # the computed order: kind, class, rank
