@@ -1,5 +1,6 @@
 """黑名单与消费提示 page: sign-in required, actions offered by role, acts reach the record."""
 
+import datetime as dt
 from pathlib import Path
 
 from sqlalchemy import select
@@ -8,8 +9,8 @@ from streamlit.testing.v1 import AppTest
 
 from tests.dashboard.test_pages import run_page
 from traceboard.accounts.authz import Actor
-from traceboard.catalogs import translate
-from traceboard.data.models import AuditLog, BlacklistEntry, ConsumerAlert, Enterprise, User
+from traceboard.data.models import AuditLog, BlacklistEntry, ConsumerAlert, Enterprise, Inspection, User
+from traceboard.i18n import translate
 
 PAGE = str(
     Path(__file__).resolve().parents[2] / "src" / "traceboard" / "dashboard" / "views" / "blacklist.py"
@@ -35,7 +36,57 @@ def test_office_sees_the_queue_and_a_refused_proposal_says_why(demo_engine):
     next(b for b in at.button if b.label == "提出").click()
     at.run()
     assert not at.exception
-    assert at.error[0].value == "no enterprise with credit code '91430381MPYA9RU06X' in the register"
+    assert at.error[0].value == "企业名录中没有统一社会信用代码为“91430381MPYA9RU06X”的企业"
+
+
+def test_a_suggestion_is_proposed_from_its_row_audited_and_awaits_a_decision(demo_engine):
+    from traceboard.services.blacklist import suggest_cases
+
+    with Session(demo_engine) as s:  # two checks that found false traceability information
+        listed = set(s.scalars(select(BlacklistEntry.enterprise_id)))
+        for enterprise in s.scalars(select(Enterprise).where(Enterprise.id.not_in(listed)).limit(2)):
+            s.add(
+                Inspection(
+                    enterprise_id=enterprise.id,
+                    department_id=enterprise.department_id,
+                    checked_on=dt.date.today() - dt.timedelta(days=3),
+                    result="false_trace_info",
+                    recorded_by="demo-inspector",
+                )
+            )
+        s.commit()
+    suggestions = suggest_cases(demo_engine)
+    assert len(suggestions) >= 2
+    at = run_page("blacklist", actor=OFFICE)
+    picker = at.selectbox(key="suggestion")
+    assert picker.options[0].startswith(f"{suggestions['name'].iloc[0]}（{suggestions['uscc'].iloc[0]}）")
+    second = suggestions.iloc[1]
+    picker.set_value(int(second["inspection_id"]))
+    at.run()
+    at.button(key="propose_suggestion").click()
+    at.run()
+    assert not at.exception, at.exception
+    assert at.success[0].value.startswith("已提出，案件编号 ")
+    with Session(demo_engine) as s:
+        case = s.scalars(select(BlacklistEntry).order_by(BlacklistEntry.id.desc())).first()
+        enterprise = s.get(Enterprise, case.enterprise_id)
+        logged = s.scalars(select(AuditLog).order_by(AuditLog.id.desc())).first()
+    assert (case.state, case.grounds, case.source_inspection_id) == (
+        "proposed",
+        second["grounds"],
+        int(second["inspection_id"]),
+    )
+    assert enterprise.uscc == second["uscc"]
+    assert (logged.action, logged.actor, logged.entity_id) == (
+        "blacklist.propose",
+        "demo-office",
+        str(case.id),
+    )
+    # The suggestion has left the queue; the case waits for a decision like any other proposal.
+    left = at.selectbox(key="suggestion").options
+    assert len(left) == len(suggestions) - 1
+    assert not [o for o in left if f"检查记录 {int(second['inspection_id'])}（" in o]
+    assert [o for o in at.selectbox(key="bl_case").options if o.startswith(f"{case.id} · 拟列入 · ")]
 
 
 OFFERED = {  # (role, state of the first demo case) → the moves the page offers

@@ -156,7 +156,7 @@ def adoption_cmd(groups: str, as_of: str | None, fmt: str, active_days: int) -> 
             frame, parse_groups(groups), check_day(frame, day), targets, window=active_days
         )
     except (UnknownGroup, DateOutOfRange, InvalidTargets) as exc:
-        raise CommandError(str(exc), exit_code=2) from None
+        raise CommandError(exc, exit_code=2) from None
     by = parse_groups(groups)
     out = rounded(table, by)
     if fmt == "csv":

@@ -160,20 +160,20 @@ def assess_cmd(year, fmt, xlsx, pdf, lock, today, acting_as) -> None:
     try:
         view = prepare_assessment(engine, year, day)
     except (InvalidIndicatorSet, UnknownMeasure, ValueError) as exc:
-        raise CommandError(str(exc), exit_code=2) from None
+        raise CommandError(exc, exit_code=2) from None
     saved = False
     if lock:
         actor = acting_user(acting_as, "assessment.lock")
         try:
             view = lock_assessment(engine, actor, view)
         except (NothingToLock, LockedRunError, DecisionDateRefused) as exc:
-            raise CommandError(str(exc)) from None
+            raise CommandError(exc) from None
     elif acting_as:
         saved = view.run is None
         try:
             view = save_assessment(engine, acting_user(acting_as, "assessment.run"), view)
         except DecisionDateRefused as exc:
-            raise CommandError(str(exc)) from None
+            raise CommandError(exc) from None
     click.echo(describe(view, saved), err=True)
     for change in _records(view.changes):
         click.echo(f"  {change['unit']}: {change['item']} {change['old']} → {change['new']}", err=True)

@@ -38,7 +38,7 @@ def refusals(command):
         try:
             return command(*args, **kwargs)
         except REFUSALS as exc:
-            raise CommandError(str(exc)) from None
+            raise CommandError(exc) from None
 
     return wrapper
 

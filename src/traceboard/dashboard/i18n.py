@@ -1,12 +1,8 @@
-"""Message catalogs: every piece of UI text, Chinese first, English second.
-
-The catalogs (``locales/<lang>/*.toml``, one namespace per page) are read by
-:mod:`traceboard.catalogs`, which the reports and commands use as well; the pages
-use these names.
-"""
+"""The message catalogs, as the pages import them (they live in the kernel: ``traceboard/i18n.py``,
+since the domain's errors and the command line are worded from the same catalogs)."""
 
 from __future__ import annotations
 
-from traceboard.catalogs import DEFAULT_LANGUAGE, LANGUAGES, LOCALES, load_catalog, translate
+from traceboard.i18n import DEFAULT_LANGUAGE, LANGUAGES, LOCALES, Message, load_catalog, translate, word
 
-__all__ = ["DEFAULT_LANGUAGE", "LANGUAGES", "LOCALES", "load_catalog", "translate"]
+__all__ = ["DEFAULT_LANGUAGE", "LANGUAGES", "LOCALES", "Message", "load_catalog", "translate", "word"]

@@ -21,9 +21,10 @@ from sqlalchemy import Engine
 
 from traceboard import config
 from traceboard.accounts.authz import Actor
-from traceboard.dashboard.i18n import DEFAULT_LANGUAGE, LANGUAGES, translate
 from traceboard.data.db import make_engine
 from traceboard.data.frame import RegisterFrame, frame_source, load_register_frame, refresh_register_frame
+from traceboard.i18n import DEFAULT_LANGUAGE, LANGUAGES, translate
+from traceboard.i18n import word as word_in
 from traceboard.services import record
 
 T = TypeVar("T")
@@ -136,6 +137,12 @@ def language() -> str:
 def t(key: str, **values: object) -> str:
     """Translate ``key`` into the session's language."""
     return translate(key, language(), **values)
+
+
+def word(value: object) -> str:
+    """A domain message (or an error carrying one, ``traceboard.i18n.Message``) in the session's
+    language; any other value as its text."""
+    return word_in(value, language())
 
 
 def current_actor() -> Actor | None:

@@ -27,10 +27,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from traceboard.catalogs import translate
 from traceboard.data.assessment_config import Indicator, IndicatorSetDef
 from traceboard.data.assessment_store import AssessmentInputs
 from traceboard.data.frame import RegisterFrame
+from traceboard.i18n import translate
 from traceboard.metrics.assessment_measures import MEASURES, MeasureContext
 
 GROUPS = ("department", "township")

@@ -18,6 +18,7 @@ import pandas as pd
 
 from traceboard.data.uscc import code_keys
 from traceboard.gcpause import without_cyclic_gc
+from traceboard.i18n import Message
 from traceboard.sampling.assign import Drawn, Recusals, assign_pairs
 from traceboard.sampling.manifest import build_manifest
 from traceboard.sampling.plans import stratum_rows
@@ -49,7 +50,7 @@ def freeze_draw(
     home_township, active``; ``conflicts`` with ``uscc, inspector_id``.
     """
     if candidates.empty:
-        raise DrawRefused("no candidates: nothing to draw from")
+        raise DrawRefused(Message("refusals.no_candidates"))
     spans = stratum_rows(candidates)
     order = np.concatenate([rows for _, rows in spans])
     # the code strings are made in the order they will be read (hashed, drawn, published), so that

@@ -42,6 +42,8 @@ from decimal import Decimal, InvalidOperation
 
 import numpy as np
 
+from traceboard.i18n import Message
+
 SPEC_V1 = "traceboard-draw/1"
 SPEC_V2 = "traceboard-draw/2"
 SPECS = (SPEC_V1, SPEC_V2)
@@ -110,9 +112,9 @@ def exact_ratio(ratio: object) -> Decimal:
     try:
         value = Decimal(repr(ratio) if isinstance(ratio, float) else str(ratio))
     except InvalidOperation:
-        raise DrawRefused(f"ratio {ratio!r} is not a number") from None
+        raise DrawRefused(Message("refusals.ratio_not_number", ratio=ratio)) from None
     if not value.is_finite() or value < 0 or value > 1:
-        raise DrawRefused(f"ratio {ratio} is outside [0, 1]")
+        raise DrawRefused(Message("refusals.ratio_range", ratio=ratio))
     # As the manifest writes it (a JSON number, shortest repr), so that k is the same on both sides.
     return Decimal(repr(float(value)))
 
@@ -204,7 +206,7 @@ def make_stratum(label: str, ratio: object, codes: Iterable[str]) -> Stratum:
 def draw_strata_positions(seed: str, strata: Sequence[Stratum]) -> list[list[int]]:
     """Per stratum, the positions of its drawn candidates in key order."""
     if not seed:
-        raise DrawRefused("the seed is empty")
+        raise DrawRefused(Message("refusals.seed_empty"))
     return [draw_positions(seed, s.label, s.candidates, s.k) for s in strata]
 
 

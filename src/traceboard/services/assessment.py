@@ -25,6 +25,7 @@ from traceboard.data.assessment_store import LockedRunError  # noqa: F401  (re-e
 from traceboard.data.frame import RegisterFrame, load_register_frame
 from traceboard.decision_dates import check_decision_date
 from traceboard.files.assessment_report import ReportData
+from traceboard.i18n import Message
 from traceboard.metrics.assessment import (
     NOT_GRADED,
     AssessmentResult,
@@ -158,7 +159,7 @@ def save_assessment(engine: Engine, actor: Actor, view: AssessmentView) -> Asses
     (against the version before) go into the audit row.
     """
     require(actor, "assessment.run")
-    check_decision_date(view.as_of, what=f"assessment run (as of {view.as_of})")
+    check_decision_date(view.as_of, what=Message("refusals.what.assessment_run"))
     if view.run is not None:
         return view
     changes = view.changes.astype(object).where(view.changes.notna(), None).to_dict("records")
@@ -188,7 +189,7 @@ def lock_assessment(engine: Engine, actor: Actor, view: AssessmentView) -> Asses
     the current figures the lock is refused (NothingToLock) and nothing changes.
     """
     require(actor, "assessment.lock")
-    check_decision_date(view.as_of, what=f"assessment lock (as of {view.as_of})")
+    check_decision_date(view.as_of, what=Message("refusals.what.assessment_lock"))
     if view.run is None:
         raise NothingToLock(
             f"no saved run holds the current {view.result.year} figures: the office saves one first "

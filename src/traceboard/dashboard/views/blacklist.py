@@ -70,12 +70,42 @@ queue, case_tab, alert_tab, public_tab = st.tabs(
     [t("blacklist.tab_queue"), t("blacklist.tab_case"), t("blacklist.tab_alerts"), t("blacklist.tab_public")]
 )
 
+
+def propose_from_suggestion(suggestions: pd.DataFrame) -> None:
+    """One suggestion picked from the queue, proposed as the rule words it: the enterprise, the rule's
+    grounds and the check it rests on (the default legal basis). The case then awaits a decision."""
+    if suggestions.empty or not actor.can("blacklist.propose"):
+        return
+    rows = {int(r.inspection_id): r for r in suggestions.itertuples()}
+    picked = st.selectbox(
+        t("blacklist.pick_suggestion"),
+        list(rows),
+        format_func=lambda i: t(
+            "blacklist.suggestion_line",
+            name=rows[i].name,
+            uscc=rows[i].uscc,
+            grounds=rows[i].grounds,
+            check=i,
+            checked_on=rows[i].checked_on,
+        ),
+        key="suggestion",
+    )
+    if st.button(t("blacklist.propose_suggestion"), key="propose_suggestion"):
+        row = rows[picked]
+        attempt(
+            lambda: actions.propose_case(engine, actor, row.uscc, row.grounds, None, int(picked), today()),
+            "blacklist.proposed_ok",
+        )
+
+
 with queue:
     st.subheader(t("blacklist.suggested"))
+    suggestions = per_data_version(("blacklist_suggestions", today()), lambda: actions.suggest_cases(engine))
     show_table(
-        per_data_version(("blacklist_suggestions", today()), lambda: actions.suggest_cases(engine)),
+        suggestions,
         ["uscc", "name", "grounds", "inspection_id", "checked_on"],  # the grounds name the rule in Chinese
     )
+    propose_from_suggestion(suggestions)
     st.subheader(t("blacklist.open_cases"))
     pending = cases[cases["state"].isin(AWAITING_DECISION)].rename(columns={"state_label": "status"})
     show_table(pending, ["id", "status", "uscc", "name", "grounds", "proposed_on"])
