@@ -69,15 +69,20 @@ INDEX = """{% extends "base.html" %}{% from "macros.html" import alert_item %}{%
 {{ case_table(current, False) }}
 <p><a href="blacklist.html">完整名单（含已移出）</a> · <a href="blacklist.csv">CSV</a> · <a href="blacklist.json">JSON</a> · <a href="alerts.json">消费提示 JSON</a></p>
 <script type="application/json" id="index-data">{{ index_json }}</script>
+<script type="application/json" id="alert-data">{{ alert_json }}</script>
 <script>
 (function(){
 var rows=JSON.parse(document.getElementById("index-data").textContent);
+var named=JSON.parse(document.getElementById("alert-data").textContent);
 var box=document.getElementById("q"),out=document.getElementById("answer");
 function line(r){var d=document.createElement("div");d.className="card";
 var t=document.createElement("strong");t.textContent=r[1]+"（"+r[0]+"）";d.appendChild(t);
 var s=document.createElement("div");
 s.textContent=(r[2]?"已建立追溯体系":"未建立追溯体系")+" · "+(r[3]?"列入质量失信黑名单":"未列入黑名单")+" · "+(r[4]?"最近抽查："+r[5]+" "+r[4]:"无公示抽查结果")+" · 政府采购（可追溯且未列入黑名单）："+(r[2]&&!r[3]?"是":"否");
-d.appendChild(s);return d;}
+d.appendChild(s);
+(named[r[0]]||[]).forEach(function(a){var p=document.createElement("div");p.appendChild(document.createTextNode("消费提示（"+a[2]+"）："));
+var l=document.createElement("a");l.href="alerts/"+a[0]+".html";l.textContent=a[1];p.appendChild(l);d.appendChild(p);});
+return d;}
 box.addEventListener("input",function(){var q=box.value.trim();out.textContent="";if(!q){return;}
 var u=q.toUpperCase(),hits=rows.filter(function(r){return r[0]===u;});
 if(!hits.length){hits=rows.filter(function(r){return r[1].toLowerCase().indexOf(q.toLowerCase())>=0;});}
