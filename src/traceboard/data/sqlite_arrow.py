@@ -37,9 +37,17 @@ class SQLiteArrowReader:
         )
 
     def read(self, sql: str) -> pa.Table:
+        self.request(sql)
+        return self.answer()
+
+    def request(self, sql: str) -> None:
+        """Send ``sql`` without waiting: the child runs it while the parent does something else;
+        :meth:`answer` takes the answers in the order of the requests."""
+        self._child.stdin.write(json.dumps(sql).encode() + b"\n")
+        self._child.stdin.flush()
+
+    def answer(self) -> pa.Table:
         child = self._child
-        child.stdin.write(json.dumps(sql).encode() + b"\n")
-        child.stdin.flush()
         head = child.stdout.read(HEADER.size)
         if len(head) < HEADER.size:
             raise RuntimeError(f"the SQLite reader stopped: {child.stderr.read().decode(errors='replace')}")
