@@ -672,7 +672,8 @@ class IndicatorScore(Base):
     value: Mapped[float | None] = mapped_column(Float)
     points: Mapped[float] = mapped_column(Float)
     max_points: Mapped[float] = mapped_column(Float)
-    explanation: Mapped[str] = mapped_column(Text)
+    explanation: Mapped[str] = mapped_column(Text)  # as worded when saved (runs before 0008: English)
+    explanation_facts: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # what the 说明 is worded from
     inputs: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
 

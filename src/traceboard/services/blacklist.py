@@ -16,8 +16,10 @@ from typing import Any
 
 import pandas as pd
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 
-from traceboard.accounts.authz import Actor, require
+from traceboard.accounts.accounts import list_users
+from traceboard.accounts.authz import PERMISSIONS, Actor, require
 from traceboard.blacklist.alerts import (
     ALERT_MOVES,
     AlertDraft,
@@ -194,3 +196,19 @@ def offered_alert_moves(actor: Actor, alert: dict[str, Any]) -> list[str]:
     """The moves of ``alert`` that ``actor`` may make; approval is not offered to the drafter."""
     moves = [m for m in ALERT_MOVES[alert["state"]] if actor.can(ALERT_PERMISSIONS[m])]
     return [m for m in moves if not (m == "approved" and alert["drafted_by"] == actor.username)]
+
+
+def awaits_second_approver(actor: Actor, alert: dict[str, Any]) -> bool:
+    """Whether ``alert`` is a draft that ``actor`` drafted and, but for that, could approve: the
+    four-eyes rule (四眼原则) wants another person's approval, which the page says plainly."""
+    return alert["state"] == "draft" and alert["drafted_by"] == actor.username and actor.can("alert.approve")
+
+
+def approvers(engine: Engine, alert: dict[str, Any]) -> tuple[list[str], list[str]]:
+    """Who may approve ``alert``: (the roles holding alert.approve, the active users of those roles
+    other than its drafter), both sorted."""
+    roles = sorted(PERMISSIONS["alert.approve"])
+    with Session(engine) as session:
+        users = list_users(session)
+    eligible = users[users["role"].isin(roles) & users["active"].astype(bool)]
+    return roles, sorted(u for u in eligible["username"] if u != alert["drafted_by"])
