@@ -40,6 +40,12 @@ def family_members() -> set[str]:
     out |= {"refusals.unknown_user", "refusals.disabled_user"}
     text = (SRC / "files" / "importers" / "validate.py").read_text(encoding="utf-8")
     out |= {nz.thing(w).code for w in THING.findall(text)}
+    # Why a file cannot be read: the codes UnreadableFile and TooLarge carry (files.<code>).
+    for name in ("importers/reading.py", "read_limits.py"):
+        text = (SRC / "files" / name).read_text(encoding="utf-8")
+        out |= {f"files.{c}" for c in re.findall(r'"(\w+)",\s*file=', text) if c != "unreadable"}
+        out |= {f"files.{c}" for c in re.findall(r'TooLarge\(\s*"(\w+)"', text)}
+    assert "files.unsupported_type" in out and "files.too_many_rows" in out
     return out
 
 
@@ -54,6 +60,7 @@ def test_every_code_in_the_source_has_zh_and_en_wording_with_the_same_placeholde
         "refusals.permission.",
         "refusals.",
         "validation.what.",
+        "files.",
     }
     codes = literal | family_members()
     assert sorted(c for c in codes if c not in zh or c not in en) == []

@@ -13,10 +13,3 @@ def world(engine, tmp_path, monkeypatch):
     path.write_text(TARGETS_TOML, encoding="utf-8")
     monkeypatch.setenv("TRACEBOARD_TARGETS", str(path))
     return engine
-
-
-@pytest.fixture(autouse=True)
-def english_command_line(monkeypatch):
-    """The commands' messages in English (as on a terminal without a Chinese locale), whatever the
-    locale of the machine running the tests; a test that wants Chinese sets TRACEBOARD_LANG=zh."""
-    monkeypatch.setenv("TRACEBOARD_LANG", "en")

@@ -78,6 +78,12 @@ def test_in_chinese_the_problems_refusals_and_the_marked_up_file_are_chinese(
     assert capsys.readouterr().err.strip() == (
         "traceboard: leader1（领导小组）无权管理企业名录和数据；有此权限的角色：领导小组办公室"
     )
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(b"a,b\n\xff\xfe\xff")
+    assert main(["import", "enterprises", str(bad), "--as", office]) == 2
+    assert capsys.readouterr().err.strip() == (
+        "traceboard: bad.csv：无法读取：不是 UTF-8、GBK 或 GB18030 编码的文本，请另存为“CSV UTF-8”"
+    )
 
 
 def test_dry_run_validates_only(engine, tmp_path, capsys):

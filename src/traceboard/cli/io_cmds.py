@@ -12,7 +12,7 @@ import click
 
 from traceboard.cli.common import CommandError, acting_user, as_option, get_engine
 from traceboard.files.read_limits import TooLarge, check_file_size, describe_caps
-from traceboard.i18n import cli_language
+from traceboard.i18n import Message, cli_language
 from traceboard.services.audit_trail import record_export
 from traceboard.services.exports import FILTERS, ExportError, export_table, template_bytes, to_file_bytes
 from traceboard.services.imports import (
@@ -58,11 +58,13 @@ def import_cmd(
     except OSError as exc:
         raise CommandError(f"cannot read {file}: {exc.strerror}", exit_code=2) from None
     except TooLarge as exc:
-        raise CommandError(f"{file.name}: cannot be read: {exc}", exit_code=2) from None
+        raise CommandError(
+            unreadable(f"{file.name}: cannot be read: {exc}", file.name, exc), exit_code=2
+        ) from None
     try:
         validation = check_upload(get_engine(), kind, content, file.name, sheet)
     except UnreadableFile as exc:
-        raise CommandError(exc, exit_code=2) from None
+        raise CommandError(unreadable(str(exc), file.name, exc), exit_code=2) from None
     raw = validation.raw
     where = f"{raw.file}, sheet {raw.sheet}" + (f", {raw.encoding}" if raw.encoding else "")
     if validation.header_row:
@@ -82,6 +84,15 @@ def import_cmd(
         return
     summary = import_validated(get_engine(), actor, validation)
     click.echo(summary.describe())
+
+
+def unreadable(english: str, name: str, exc: TooLarge | UnreadableFile) -> str:
+    """Why a file cannot be read: in English the reader's own sentence; in Chinese worded from the
+    catalogs (``files.<code>``; a reason without a code, from a parser, stays as it is)."""
+    if cli_language() == "en" or exc.code == "unreadable":
+        return english
+    reason = Message(f"files.{exc.code}", **{k: v for k, v in exc.params.items() if k != "file"})
+    return Message("files.cannot_read", file=exc.params.get("file", name), reason=reason).word(cli_language())
 
 
 @click.command("export")
