@@ -133,3 +133,10 @@ def demo_engine(engine) -> Engine:
 
     generate_demo(engine, enterprises=400, seed=7)
     return engine
+
+
+@pytest.fixture(autouse=True)
+def english_command_line(monkeypatch):
+    """The command line's messages in English (as on a terminal without a Chinese locale), whatever
+    the locale of the machine running the tests; a test that wants Chinese sets TRACEBOARD_LANG=zh."""
+    monkeypatch.setenv("TRACEBOARD_LANG", "en")

@@ -16,6 +16,13 @@ def var_dir() -> Path:
     return Path(os.environ.get("TRACEBOARD_VAR_DIR", PROJECT_ROOT / "var"))
 
 
+def site_dir() -> Path:
+    """Where the 黑名单与消费提示 page publishes the public site (``TRACEBOARD_SITE_DIR``, else
+    ``var/site``): the folder the web server serves to the public."""
+    path = os.environ.get("TRACEBOARD_SITE_DIR", "").strip()
+    return Path(path) if path else var_dir() / "site"
+
+
 def database_url() -> str:
     """``TRACEBOARD_DATABASE_URL``, else an SQLite file under ``var/``.
 

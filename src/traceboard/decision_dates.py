@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from traceboard.i18n import Message
+
 
 def today() -> dt.date:
     """The date decisions are judged against (the one clock of this rule)."""
@@ -23,17 +25,25 @@ class DecisionDateRefused(ValueError):
 
 
 def check_decision_date(
-    on: dt.date, *, today: dt.date | None = None, previous: dt.date | None = None, what: str = "decision"
+    on: dt.date,
+    *,
+    today: dt.date | None = None,
+    previous: dt.date | None = None,
+    what: str | Message | None = None,
 ) -> dt.date:
-    """``on`` if a decision may carry it; raise :class:`DecisionDateRefused` otherwise."""
+    """``on`` if a decision may carry it; raise :class:`DecisionDateRefused` otherwise.
+
+    ``what`` names the decision in the refusal (a ``Message``, e.g. ``refusals.what.assessment_lock``)."""
+    what = what if what is not None else Message("refusals.what.decision")
     today = today or globals()["today"]()
     if on > today:
         raise DecisionDateRefused(
-            f"the {what} is dated {on.isoformat()}, after today ({today.isoformat()}); "
-            "a decision may be back-dated, never dated ahead"
+            Message("refusals.date_ahead", what=what, on=on.isoformat(), today=today.isoformat())
         )
     if previous is not None and on < previous:
         raise DecisionDateRefused(
-            f"the {what} is dated {on.isoformat()}, before the previous step on {previous.isoformat()}"
+            Message(
+                "refusals.date_before_previous", what=what, on=on.isoformat(), previous=previous.isoformat()
+            )
         )
     return on

@@ -71,24 +71,28 @@ def test_format_table_puts_runs_side_by_side():
 def test_the_real_steps_run_end_to_end_on_a_small_register():
     from traceboard.bench.steps import STEPS
 
-    steps = [(name, step) for name, step in STEPS if name != "pages"]  # pages: AppTest, covered elsewhere
+    # pages and sessions: AppTest, covered in test_pages_bench.py
+    steps = [(name, step) for name, step in STEPS if name not in ("pages", "sessions")]
     report = run_bench(600, "sqlite", steps)
     names = [r["name"] for r in report["results"]]
-    # both draws were verified by the stdlib verifier inside their step (a mismatch raises)
+    # every spec's draw was verified by the stdlib verifier inside its step (a mismatch raises)
     assert names == [
         "demo",
         "load",
+        "refresh",
         "adoption_table",
         "adoption_active",
         "draw",
         "verify",
+        "draw_v1",
+        "verify_v1",
         "draw_v2",
         "verify_v2",
         "assess",
         "import",
         "platform_ingest",
     ]
-    adoption = report["results"][2]
+    adoption = report["results"][names.index("adoption_table")]
     assert adoption["baseline_seconds"] > 0 and adoption["ratio"] > 0
     assert report["results"][-1]["rows"] == 600  # a day's feed: one row per enterprise, all new
 

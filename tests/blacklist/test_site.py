@@ -84,7 +84,7 @@ def test_html_escapes_hostile_text_and_is_self_contained(site, name):
     parser = TextCollector()
     parser.feed(html)
     scripts = parser.tags.count("script")
-    assert scripts == (2 if name == "index.html" else 0), "only index.html has its own two scripts"
+    assert scripts == (3 if name == "index.html" else 0), "index.html alone: data, alerts, code"
     assert not re.search(r'(src|href)="(https?:)?//', html), "no external resources"
     offsite = re.search(r"url\(|@import|<[a-z]+ [^>]*(https?:)?//", html)
     assert not offsite, "no fonts, styles or tags from elsewhere"
@@ -172,3 +172,18 @@ def test_control_characters_in_the_record_leave_every_file_well_formed_and_clean
     for name, content in files.items():
         if name.endswith((".html", ".atom", ".csv")):
             assert not re.search(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]", content), name
+
+
+def test_the_look_up_shows_the_published_alerts_that_name_an_enterprise_not_the_withdrawn():
+    from tests.blacklist.site_fixture import ENTERPRISES
+
+    record = fixed_record()
+    published, withdrawn = (dict(a) for a in record.alerts)
+    named = [{"uscc": ENTERPRISES.uscc[1], "name": "某企业"}]
+    published = {**published, "title": HOSTILE, "enterprises": named}
+    html = render_site(replace(record, alerts=[published, withdrawn]))["index.html"].decode()
+    found = re.search(r'<script type="application/json" id="alert-data">(.*?)</script>', html, re.S)
+    assert "<" not in found.group(1), "the titles are escaped for the script element"
+    assert json.loads(found.group(1)) == {ENTERPRISES.uscc[1]: [[1, HOSTILE, "2026-01-07"]]}
+    assert ENTERPRISES.uscc[0] not in json.loads(found.group(1)), "a withdrawn alert is said of no one"
+    assert 'l.href="alerts/"+a[0]+".html"' in html, "the look-up links each alert's page"

@@ -58,6 +58,34 @@ def test_validation_errors_exit_1_with_one_line_per_problem(engine, office, tmp_
     assert count(engine, m.Enterprise) == 0
 
 
+def test_in_chinese_the_problems_refusals_and_the_marked_up_file_are_chinese(
+    engine, office, tmp_path, capsys, monkeypatch
+):
+    from openpyxl import load_workbook
+
+    monkeypatch.setenv("TRACEBOARD_LANG", "zh")
+    path = tmp_path / "名录.xlsx"
+    path.write_bytes(to_xlsx(error_rows()))
+    marked = tmp_path / "错误.xlsx"
+    assert main(["import", "enterprises", str(path), "--errors", str(marked), "--as", office]) == 1
+    lines = capsys.readouterr().out.splitlines()
+    assert "第 5 行，统一社会信用代码，“91430111MA4L41YT1X”：校验位（第 18 位）应为“U”" in lines
+    assert "第 7 行，所属乡镇，“山早镇”：未知的乡镇“山早镇”，是否应为“山枣镇”？" in lines
+    book = load_workbook(marked)
+    assert book.sheetnames == ["名录", "问题清单"]
+    assert [c.value for c in book["名录"][1]][-1] == "错误原因"
+    assert main(["import", "enterprises", str(path), "--as", "leader1"]) == 1
+    assert capsys.readouterr().err.strip() == (
+        "traceboard: leader1（领导小组）无权管理企业名录和数据；有此权限的角色：领导小组办公室"
+    )
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(b"a,b\n\xff\xfe\xff")
+    assert main(["import", "enterprises", str(bad), "--as", office]) == 2
+    assert capsys.readouterr().err.strip() == (
+        "traceboard: bad.csv：无法读取：不是 UTF-8、GBK 或 GB18030 编码的文本，请另存为“CSV UTF-8”"
+    )
+
+
 def test_dry_run_validates_only(engine, tmp_path, capsys):
     path = tmp_path / "名录.xlsx"
     path.write_bytes(to_xlsx(messy_rows()))

@@ -2,10 +2,15 @@
 save for the office, lock for leaders only, draft labelled everywhere."""
 
 import datetime as dt
+import io
+import re
+import subprocess
 from pathlib import Path
 
+import openpyxl
 import pytest
 from streamlit.testing.v1 import AppTest
+from streamlit.testing.v1.errors import AppTestError
 
 from traceboard.accounts.authz import Actor
 from traceboard.data.assessment_store import list_runs
@@ -63,11 +68,12 @@ def test_office_saves_then_leader_locks(demo_engine, fixed_today):
     assert not at.exception, at.exception
     assert list_runs(demo_engine, 2020)[["version", "status"]].values.tolist() == [[1, "draft"]]
     at = open_page(LEADER)
+    at.checkbox(key="assessment_lock_ok").check().run()
     lock = next(b for b in at.button if b.label == "审定并锁定第1版")
     at = lock.click().run()
     assert not at.exception, at.exception
     assert list_runs(demo_engine, 2020)["status"].tolist() == ["locked"]
-    assert "已锁定（kao-leader）" in at.success[0].value and not at.warning
+    assert any("已锁定（kao-leader）" in s.value for s in at.success) and not at.warning
 
 
 def test_english_and_reports(demo_engine, fixed_today):
@@ -92,3 +98,114 @@ def test_not_graded_units_say_why_in_chinese(demo_engine, fixed_today, tmp_path,
     ungraded = departments[departments["等次"] == "不予评定"]
     assert len(ungraded) == 11 and ungraded["说明"].str.contains("不足 90 分：不予评定，不参加排名").all()
     assert ungraded["排名"].isna().all()
+
+
+def pdf_text(data: bytes) -> str:
+    done = subprocess.run(["pdftotext", "-layout", "-", "-"], input=data, capture_output=True, check=True)
+    return done.stdout.decode()
+
+
+def workbook_rows(content: bytes, sheet_prefix: str) -> list[tuple]:
+    book = openpyxl.load_workbook(io.BytesIO(content), read_only=True)
+    name = next(n for n in book.sheetnames if n.startswith(sheet_prefix))
+    return list(book[name].iter_rows(values_only=True))
+
+
+def saved_by_office(engine) -> None:
+    at = open_page(OFFICE)
+    next(b for b in at.button if b.label == "保存为新版本").click().run()
+    assert list_runs(engine, 2020)["status"].tolist() == ["draft"]
+
+
+def test_locking_asks_for_confirmation_first(demo_engine, fixed_today):
+    saved_by_office(demo_engine)
+    at = open_page(LEADER)
+    lock = at.button(key="assessment_lock")
+    assert lock.disabled, "locking cannot be undone: the button waits for the confirmation"
+    assert "锁定不可撤销：请先勾选确认。" in [c.value for c in at.caption]
+    assert at.checkbox(key="assessment_lock_ok").label == "我确认：锁定后第1版的分数不可更改，也不能撤销"
+    with pytest.raises(AppTestError, match="disabled"):  # as in a browser: a disabled button takes no click
+        at.button(key="assessment_lock").click()
+    assert list_runs(demo_engine, 2020)["status"].tolist() == ["draft"], "no lock without the tick"
+    at.checkbox(key="assessment_lock_ok").check().run()
+    assert not at.button(key="assessment_lock").disabled
+    at.button(key="assessment_lock").click().run()
+    assert not at.exception, at.exception
+    assert list_runs(demo_engine, 2020)["status"].tolist() == ["locked"]
+    english = open_page(LEADER, lang="en")
+    assert "assessment_lock" not in [b.key for b in english.button], "a locked run offers no second lock"
+
+
+def test_the_reports_offered_after_locking_are_the_locked_ones(demo_engine, fixed_today):
+    saved_by_office(demo_engine)
+    at = open_page(LEADER)
+    at.button(key="assessment_reports").click().run()
+    _year, _xlsx, draft_pdf = at.session_state["assessment_files"]
+    assert "草稿" in pdf_text(draft_pdf)
+    at.checkbox(key="assessment_lock_ok").check().run()
+    at.button(key="assessment_lock").click().run()
+    assert not at.exception, at.exception
+    assert "报告已按锁定版本重新生成" in at.success[0].value
+    assert at.session_state["assessment_files_of"] == (2020, 1, "locked")
+    year, xlsx, pdf = at.session_state["assessment_files"]
+    text = pdf_text(pdf)
+    assert year == 2020 and "已锁定（kao-leader）" in text and "草稿" not in text
+    assert "已锁定（kao-leader）" in workbook_rows(xlsx, "排名")[0][0]
+    assert len(at.get("download_button")) == 2
+    # files made of another version than the page shows are not offered: the button makes them again
+    at.session_state["assessment_files_of"] = (2020, 1, "draft")
+    at.run()
+    assert not at.get("download_button")
+
+
+def test_the_explanation_is_chinese_and_the_values_formatted(demo_engine, fixed_today):
+    at = open_page(LEADER)
+    detail = at.dataframe[2].value  # the first department's indicators
+    assert list(detail.columns) == ["指标", "权重", "测量值", "目标值", "得分", "完成情况", "说明"]
+    adoption = detail[detail["指标"] == "监管企业追溯覆盖率"].iloc[0]
+    assert adoption["测量值"].endswith(" %") and adoption["目标值"] == "70.0 %"
+    assert adoption["说明"].startswith("追溯覆盖率 ") and "，目标 70.0 % → " in adoption["说明"]
+    assert adoption["说明"].endswith(" 分")
+    shown = detail.astype(str).to_numpy().ravel().tolist()
+    assert not [c for c in shown if "None" in c or "vs target" in c or "nan" in c]
+    assert "—" in detail["目标值"].tolist(), "an indicator without a target says —"
+    english = open_page(LEADER, lang="en").dataframe[2].value
+    assert english["Explanation"].str.contains(r"^adoption \d+\.\d % vs target 70\.0 % → ").any()
+
+
+def test_the_reports_word_the_explanation_in_chinese(demo_engine, fixed_today):
+    at = open_page(OFFICE)
+    at.button(key="assessment_reports").click().run()
+    _year, xlsx, pdf = at.session_state["assessment_files"]
+    text = pdf_text(pdf)
+    assert "vs target" not in text and "None" not in text
+    assert re.search(r"追溯覆盖率 \d+\.\d %，目标 70\.0 % → \d+\.\d / 15 分", text)
+    rows = workbook_rows(xlsx, "04部门-监管企业追溯覆盖率")
+    header = rows[1]
+    body = [dict(zip(header, r, strict=False)) for r in rows[2:]]
+    assert header[:4] == ("单位", "测量值", "目标值", "权重")
+    assert all(re.fullmatch(r"\d+\.\d %|—", r["测量值"]) for r in body)
+    assert {r["目标值"] for r in body} == {"70.0 %"}
+    assert all(r["说明"].startswith("追溯覆盖率 ") or r["说明"] == "不适用" for r in body)
+    raw = workbook_rows(xlsx, "原始数据")
+    assert not [c for r in raw for c in r if c in ("None", "nan")]
+
+
+def test_a_run_saved_before_the_facts_were_kept_still_reads(demo_engine, fixed_today):
+    """Runs saved before revision 0007 hold only the English line: the page words them in Chinese."""
+    from sqlalchemy import update
+
+    from traceboard.data import models as m
+    from traceboard.data.db import transaction
+
+    saved_by_office(demo_engine)
+    with transaction(demo_engine) as session:
+        session.execute(
+            update(m.IndicatorScore).values(explanation="adoption 1.0 % vs target 2.0 % → 0.2 / 15",
+                                            explanation_facts=None)
+        )  # fmt: skip
+    at = open_page(LEADER)
+    assert not at.exception, at.exception
+    assert "第1版" in at.warning[0].value, "the stored run is the one shown"
+    detail = at.dataframe[2].value
+    assert detail["说明"].str.contains("，目标 ").any() and not detail["说明"].str.contains("vs target").any()

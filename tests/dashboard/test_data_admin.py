@@ -62,10 +62,42 @@ def test_upload_shows_problems_and_writes_nothing(engine):
         5,
         "统一社会信用代码",
         "91430111MA4L41YT1X",
-        "check character should be 'U'",
+        "校验位（第 18 位）应为“U”",
     ]
     assert not [b for b in at.button if b.key == "confirm"]
     assert count(engine) == 0
+
+
+def test_in_chinese_every_problem_is_worded_in_chinese(engine):
+    # (English mode is not driven here: AppTest words a select box's options with the page's
+    # format_func outside the session, i.e. in Chinese; tests/files/test_error_workbook.py has English.)
+    at = open_page(Actor("office1", "office"))
+    at.file_uploader(key="upload").set_value(("名录.xlsx", to_xlsx(error_rows()), XLSX))
+    at.run()
+    assert not at.exception
+    problems = at.dataframe[1].value
+    assert list(problems.columns) == ["文件", "工作表", "行号", "列", "值", "问题"]
+    reasons = problems["问题"].tolist()
+    assert "细分品类“蔬菜”属于食用农产品，不属于食品" in reasons
+    assert "未知的乡镇“山早镇”，是否应为“山枣镇”？" in reasons
+    assert all(re.search(r"[\u4e00-\u9fff]", r) for r in reasons), reasons
+    faulty = at.dataframe[2].value  # the faulty rows, their reasons last
+    assert faulty.columns[-1] == "错误原因"
+    assert all(re.search(r"[\u4e00-\u9fff]", r) for r in faulty["错误原因"])
+    assert [b for b in at.get("download_button") if b.key == "errors"]
+
+
+def test_the_downloaded_error_workbook_comes_back_without_a_crash(engine):
+    from traceboard.services.imports import check_upload, render_errors
+
+    bad = check_upload(engine, "enterprises", to_xlsx(error_rows()), "名录.xlsx")
+    at = open_page(Actor("office1", "office"))
+    at.file_uploader(key="upload").set_value(("名录-问题.xlsx", render_errors(bad, "zh"), XLSX))
+    at.run()
+    assert not at.exception, at.exception
+    assert at.error[0].value.startswith(f"发现 {len(bad.problems)} 个问题")
+    preview = at.dataframe[0].value
+    assert list(preview.columns).count("行号") == 1 and list(preview.columns).count("错误原因") == 1
 
 
 def test_upload_confirm_imports_then_reimport_changes_nothing(engine):

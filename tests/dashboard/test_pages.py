@@ -51,7 +51,7 @@ def test_overview_shows_real_figures_in_chinese(demo_engine):
 def test_language_switch_to_english(demo_engine):
     at = run_page("overview", lang="en")
     assert at.title[0].value == "Overview"
-    assert "Active enterprises" in {m.label for m in at.metric}
+    assert "Enterprises in operation" in {m.label for m in at.metric}
 
 
 def test_empty_database_says_what_to_do(db_url):

@@ -71,3 +71,34 @@ def test_the_latest_upload_of_traceability_data_is_shown(engine):
     assert not any("最近上传" in c.value for c in look_up(USCC[5]).caption)
     english = [c.value for c in look_up(USCC[7], lang="en").caption]
     assert "Latest traceability data uploaded: 2020-04-02 (湘潭市重要产品追溯管理平台)" in english
+
+
+def test_a_published_alert_naming_the_enterprise_is_shown_and_a_withdrawn_one_not(demo_engine):
+    import datetime as dt
+
+    from traceboard.accounts.authz import Actor
+    from traceboard.blacklist.alerts import AlertDraft
+    from traceboard.services.blacklist import draft_alert, move_alert
+
+    office, publicity = Actor("demo-office", "office"), Actor("demo-publicity", "publicity")
+    with Session(demo_engine) as s:
+        named = s.scalars(select(Enterprise).order_by(Enterprise.id.desc())).first()
+    day = dt.date(2024, 3, 1)
+    ids = {}
+    for title in ("关于某批次食品的消费提示", "已撤回的消费提示"):
+        ids[title] = draft_alert(
+            demo_engine, office, AlertDraft(title, f"{title}正文", None, (named.uscc,), "warning")
+        )
+        move_alert(demo_engine, publicity, ids[title], "approved", day)
+        move_alert(demo_engine, publicity, ids[title], "published", day)
+    move_alert(demo_engine, publicity, ids["已撤回的消费提示"], "withdrawn", day, "核实有误")
+    at = look_up(named.uscc)
+    assert "**已发布的消费提示**" in [m.value for m in at.markdown]
+    labels = [e.label for e in at.expander]
+    assert "2024-03-01 发布：关于某批次食品的消费提示" in labels
+    assert not [label for label in labels if "已撤回的消费提示" in label]
+    assert "关于某批次食品的消费提示正文" in [t.value for t in at.text]
+    english = look_up(named.uscc, lang="en")
+    assert "2024-03-01: 关于某批次食品的消费提示" in [e.label for e in english.expander]
+    other = look_up(enterprise_in_state(demo_engine, "published").uscc)
+    assert not [e for e in other.expander if "关于某批次食品" in e.label]

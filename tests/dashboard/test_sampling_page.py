@@ -106,7 +106,10 @@ def test_ceremony_commit_wrong_seed_then_reveal(demo_engine):
 def test_a_draw_under_spec_2_is_chosen_on_the_page_and_recorded(demo_engine):
     at = section(run_page("sampling", actor=OFFICE), "draw")
     spec_box = at.selectbox(key="commit_spec")
-    assert spec_box.value == "traceboard-draw/1" and "规则 2" in spec_box.format_func("traceboard-draw/2")
+    # new draws default to spec 3; the older specs stay offered
+    assert spec_box.value == "traceboard-draw/3" and "规则 3" in spec_box.format_func("traceboard-draw/3")
+    assert len(spec_box.options) == 3 and spec_box.options[0].startswith("规则 1")
+    assert "规则 2" in spec_box.format_func("traceboard-draw/2")
     at = commit(at, spec="traceboard-draw/2")
     at.text_input(key="reveal_seed").set_value(SEED)
     button(at, "揭示并抽取").click().run()

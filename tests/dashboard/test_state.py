@@ -113,3 +113,26 @@ def test_the_frame_is_read_from_the_read_replica_once_it_has_replayed_the_primar
     for seed in (2, 3):
         import_register(db_url, register_file(tmp_path, 2, seed))
     assert sorted(state.get_frame().enterprises["uscc"]) == sorted(codes(2, 2) + codes(2, 3))
+
+
+def test_after_a_change_the_frame_is_refreshed_not_reloaded(demo_engine):
+    """A check result touches none of the register's tables: the next frame takes the version and
+    keeps every part; the per-data-version caches still compute again."""
+    from traceboard.accounts.authz import Actor
+    from traceboard.data.frame import load_register_frame
+    from traceboard.services.record_entry import save_entry
+
+    before = state.get_frame()
+    calls = []
+    state.per_data_version(("probe", "refresh"), lambda: calls.append(1))
+    row = before.enterprises.iloc[0]
+    cells = {"统一社会信用代码": row["uscc"], "检查部门": row["department"], "检查日期": "2026-10-09"}
+    save_entry(demo_engine, Actor("office1", "office"), "inspections", cells | {"检查结果": "未发现问题"})
+    after = state.get_frame()
+    assert after.stamp == state.current_data_version() != before.stamp
+    assert after.enterprises is before.enterprises and after.events is before.events
+    assert state.get_frame() is after  # the same version: the same frame
+    state.per_data_version(("probe", "refresh"), lambda: calls.append(1))
+    assert len(calls) == 2
+    fresh = load_register_frame(demo_engine)
+    assert (after.version, after.stamp) == (fresh.version, fresh.stamp)

@@ -378,7 +378,9 @@ def test_errors_file_marks_faulty_cells_and_gives_reasons(engine):
     assert header == ["行号", *HEADER, "错误原因"]
     row7 = [c for c in sheet[5]]  # data row 3 of the sheet = spreadsheet row 7 (山早镇)
     assert row7[0].value == 7
-    assert row7[-1].value == "unknown township '山早镇' — did you mean 山枣镇?"
+    assert (
+        row7[-1].value == "未知的乡镇“山早镇”，是否应为“山枣镇”？"
+    )  # the reader's language: Chinese by default
     township = row7[header.index("所属乡镇")]
     assert township.value == "山早镇" and township.fill.fgColor.rgb == "FFFFC7CE"
     assert row7[header.index("企业名称")].fill.fgColor.rgb != "FFFFC7CE"

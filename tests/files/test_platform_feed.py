@@ -64,7 +64,7 @@ def test_a_bad_value_is_named_by_row_and_field_whichever_reader_starts(bad, colu
 def test_a_platform_enterprise_and_day_twice_is_ambiguous():
     feed = read_feed(jsonl([GOOD[0], GOOD[0] | {"records": 9}], blank_line=False), "f.jsonl", TODAY)
     assert feed.problems.values.tolist() == [
-        [2, "date", "2026-10-30", "repeats platform, credit code and date of row 1"]
+        [2, "date", "2026-10-30", "repeats platform, credit code and date of row 1", "repeated", "1"]
     ]
 
 

@@ -21,9 +21,11 @@ from traceboard.metrics.assessment import (
     assess,
     assign_grades,
     diff_runs,
-    explain,
+    explanation_facts,
     rank_scores,
     round_score,
+    word_explanation,
+    word_value,
 )
 from traceboard.metrics.assessment_measures import MEASURES
 
@@ -72,14 +74,32 @@ def test_rules(rule, extra, values, expected):
     assert got == pytest.approx(expected)
 
 
-def test_explanation_reads_like_the_issue():
+def test_explanation_reads_like_the_issue_in_english_and_in_chinese():
     ind = one("linear", target=0.7)
     points = round_score(apply_rule(ind, np.array([0.62]), 0.7) * 20)[0]
     assert points == 17.7
-    assert (
-        explain(ind, "adoption", "share", 0.62, 0.7, points) == "adoption 62.0 % vs target 70.0 % → 17.7 / 20"
+    facts = explanation_facts(ind, "adoption_rate", "share", 0.62, 0.7, points)
+    assert facts["value"] == 0.62 and facts["target"] == 0.7 and facts["indicator"] == "x"
+    assert word_explanation(facts, "en") == "adoption 62.0 % vs target 70.0 % → 17.7 / 20"
+    assert word_explanation(facts, "zh") == "追溯覆盖率 62.0 %，目标 70.0 % → 17.7 / 20 分"
+    missing = explanation_facts(ind, "adoption_rate", "share", np.nan, 0.7, 0.0)
+    assert word_explanation(missing, "en") == "adoption: not applicable → – / 20"
+    assert word_explanation(missing, "zh") == "追溯覆盖率：不适用 → – / 20 分"
+    capped = explanation_facts(
+        one("capped", params={"per_event": 2.5}), "publicity_count", "count", 2, None, 5
     )
-    assert explain(ind, "adoption", "share", np.nan, 0.7, 0.0) == "adoption: not applicable → – / 20"
+    assert word_explanation(capped, "zh") == "宣传活动 2 × 2.5（最多 20 分）→ 5.0 / 20 分"
+    assert word_explanation("adoption 1.0 % vs target 2.0 % → 1.0 / 20", "zh").startswith("adoption"), (
+        "a run saved before the facts were kept shows its stored line"
+    )
+
+
+def test_values_and_targets_read_formatted_and_a_missing_one_is_a_dash():
+    assert word_value(0.7343, "share", "zh") == "73.4 %"
+    assert word_value(0.063, "points", "zh") == "+6.3 个百分点"
+    assert word_value(0.063, "points", "en") == "+6.3 pp"
+    assert word_value(2.0, "count", "zh") == "2" and word_value(2.5, "count", "en") == "2.5"
+    assert word_value(None, "share", "zh") == word_value(np.nan, "share", "en") == "—"
 
 
 @pytest.mark.parametrize(
@@ -271,7 +291,9 @@ def test_small_world_scores_by_hand():
     assert units["applicable_weight"].to_dict() == {"甲局": 100, "乙局": 40, "一镇": 100, "二镇": 100}
     assert units.loc["一镇", "change"] == 7.5 and np.isnan(units.loc["二镇", "change"])
     ind = result.indicators.set_index(["unit_id", "indicator_code"])
-    assert ind.loc[(1, "adoption"), "explanation"] == "adoption 50.0 % vs target 80.0 % → 37.5 / 60"
+    assert word_explanation(ind.loc[(1, "adoption"), "explanation"], "en") == (
+        "adoption 50.0 % vs target 80.0 % → 37.5 / 60"
+    )
     assert ind.loc[(1, "adoption"), "inputs"] == {"adopted": 5, "total": 10}
     assert not ind.loc[(2, "adoption"), "applicable"] and ind.loc[(2, "adoption"), "max_points"] == 0
     assert ind.loc[(11, "reports"), "inputs"] == {"on_time_reports": 2, "due": 4}

@@ -1,4 +1,4 @@
-"""Specs v1 and v2 written again from docs/draw.md and the spec text, sharing no code with
+"""Specs v1, v2 and v3 written again from docs/draw.md and the spec text, sharing no code with
 traceboard.sampling.
 
 Plain and slow on purpose: full hex keys, a full sort, exact fractions for k, a whole shuffle.
@@ -27,23 +27,37 @@ def order_v1(seed, code, pool):
     )
 
 
-def order_v2(seed, code, pool):
-    """The whole Fisher-Yates shuffle, eagerly, on a copy of the ascending pool."""
+def shuffled(prefix, items, steps=None):
+    """A Fisher-Yates shuffle, eagerly, on a copy of ``items``; the first ``steps`` places (all by default).
+
+    Words: SHA-256 of prefix + "0", prefix + "1", ... consumed 8 bytes at a time from one stream.
+    """
     stream = b""
     block = 0
-    out = sorted(pool)
-    for i in range(len(out)):
+    out = list(items)
+    steps = len(out) if steps is None else min(steps, len(out))
+    for i in range(steps):
         span = len(out) - i
         while True:
             if len(stream) < 8:
-                stream += hashlib.sha256(f"{seed}|inspector-order|{code}|{block}".encode()).digest()
+                stream += hashlib.sha256(f"{prefix}{block}".encode()).digest()
                 block += 1
             word, stream = int.from_bytes(stream[:8], "big"), stream[8:]
             if word < (2**64 // span) * span:
                 break
         j = i + word % span
         out[i], out[j] = out[j], out[i]
-    return out
+    return out[:steps]
+
+
+def order_v2(seed, code, pool):
+    """The whole shuffle of the ascending pool (specs 2 and 3)."""
+    return shuffled(f"{seed}|inspector-order|{code}|", sorted(pool))
+
+
+def draw_v3(seed, stratum, codes, k):
+    """Spec 3: the first k places of the shuffle of the sorted candidates."""
+    return shuffled(f"{seed}|enterprise-order|{stratum}|", sorted(codes), k)
 
 
 def pairs(seed, drawn, pool_of, township_of, pools, conflicts, homes, home_recusal=True, order=order_v1):

@@ -1,11 +1,12 @@
 import math
 from collections import Counter
+from pathlib import Path
 
 import pytest
 
 from tests.sampling import reference_spec as ref
 from traceboard.sampling.assign import Drawn, NoValidPair, Recusals, assign_pairs, workload_cap
-from traceboard.sampling.spec import SPEC_V2, DrawRefused, shuffled_order, uniform_below
+from traceboard.sampling.spec import SPEC_V1, SPEC_V2, SPEC_V3, DrawRefused, shuffled_order, uniform_below
 
 SEED = "抽签🎲2026"
 
@@ -49,7 +50,7 @@ def reference_pairs(seed, drawn, pools, homes=None, conflicts=(), order=ref.orde
 
 def test_pairs_match_the_independent_implementation_with_recusals():
     drawn, pools, homes, conflicts = two_pools_with_recusals()
-    out = assign_pairs(SEED, drawn, pools, recusals(homes, conflicts))
+    out = assign_pairs(SEED, drawn, pools, recusals(homes, conflicts), spec=SPEC_V1)
     expected = reference_pairs(SEED, drawn, pools, homes, conflicts)
     assert [a["inspectors"] for a in out] == [expected[d.uscc] for d in drawn]
     assert out[0]["recused"] == [1, 2, 3]  # two conflicts and inspector 2's home township
@@ -65,8 +66,8 @@ def test_pairs_match_the_independent_implementation_with_recusals():
 def test_home_township_recusal_can_be_switched_off():
     drawn = [Drawn(d.uscc, d.pool, ["山枣镇", "白田镇"][i % 2]) for i, d in enumerate(drawn_list(30))]
     pools = {"市农业局": [1, 2, 3, 4, 5, 6]}
-    off = assign_pairs(SEED, drawn, pools, recusals({1: "山枣镇"}, home=False))
-    on = assign_pairs(SEED, drawn, pools, recusals({1: "山枣镇"}))
+    off = assign_pairs(SEED, drawn, pools, recusals({1: "山枣镇"}, home=False), spec=SPEC_V1)
+    on = assign_pairs(SEED, drawn, pools, recusals({1: "山枣镇"}), spec=SPEC_V1)
     home_checks = lambda out: sum(1 in a["inspectors"] for a in out[::2])  # noqa: E731 (the 山枣镇 ones)
     assert home_checks(off) > 0
     assert home_checks(on) == 0 and sum(1 in a["inspectors"] for a in on) > 0
@@ -75,7 +76,7 @@ def test_home_township_recusal_can_be_switched_off():
 def test_workload_never_exceeds_the_bound_and_the_bound_binds():
     drawn = drawn_list(60)
     pools = {"市农业局": list(range(1, 11))}
-    out = assign_pairs(SEED, drawn, pools)
+    out = assign_pairs(SEED, drawn, pools, spec=SPEC_V1)
     load = Counter(i for a in out for i in a["inspectors"])
     assert max(load.values()) <= workload_cap(60, 10) == 13
     assert sum(load.values()) == 120 and all(len(set(a["inspectors"])) == 2 for a in out)
@@ -85,7 +86,7 @@ def test_no_valid_pair_stops_the_draw_naming_the_enterprise_and_why():
     drawn = drawn_list(3)
     conflicts = [(drawn[1].uscc, 1), (drawn[1].uscc, 2)]
     with pytest.raises(NoValidPair) as info:
-        assign_pairs(SEED, drawn, {"市农业局": [1, 2, 3]}, recusals({}, conflicts))
+        assign_pairs(SEED, drawn, {"市农业局": [1, 2, 3]}, recusals({}, conflicts), spec=SPEC_V1)
     message = str(info.value)
     assert drawn[1].uscc in message and "conflict of interest: [1, 2]" in message
     assert "nothing was recorded" in message
@@ -93,7 +94,7 @@ def test_no_valid_pair_stops_the_draw_naming_the_enterprise_and_why():
 
 def test_a_pool_without_inspectors_is_named():
     with pytest.raises(NoValidPair, match="pool 市公安局: 0 active inspectors"):
-        assign_pairs(SEED, drawn_list(1, pool="市公安局"), {"市农业局": [1, 2]})
+        assign_pairs(SEED, drawn_list(1, pool="市公安局"), {"市农业局": [1, 2]}, spec=SPEC_V1)
 
 
 @pytest.mark.parametrize("seed", [f"s{i}" for i in range(12)])
@@ -105,9 +106,11 @@ def test_tight_caps_agree_with_the_reference_including_failure(seed):
         expected = reference_pairs(seed, drawn, pools)
     except LookupError as exc:
         with pytest.raises(NoValidPair, match=str(exc)):
-            assign_pairs(seed, drawn, pools)
+            assign_pairs(seed, drawn, pools, spec=SPEC_V1)
         return
-    assert [a["inspectors"] for a in assign_pairs(seed, drawn, pools)] == [expected[d.uscc] for d in drawn]
+    assert [a["inspectors"] for a in assign_pairs(seed, drawn, pools, spec=SPEC_V1)] == [
+        expected[d.uscc] for d in drawn
+    ]
 
 
 # --- spec v2: the hash-driven shuffle -------------------------------------------------------------
@@ -168,3 +171,22 @@ def test_v2_rejects_the_words_of_the_last_partial_run():
 def test_an_unknown_spec_is_refused():
     with pytest.raises(DrawRefused, match="unknown draw specification 'traceboard-draw/9'"):
         assign_pairs(SEED, drawn_list(2), {"市农业局": [1, 2, 3]}, spec="traceboard-draw/9")
+
+
+def test_v3_pairs_are_v2_s_and_the_documented_example_holds():
+    drawn, pools, homes, conflicts = two_pools_with_recusals()
+    v2 = assign_pairs(SEED, drawn, pools, recusals(homes, conflicts), spec=SPEC_V2)
+    assert assign_pairs(SEED, drawn, pools, recusals(homes, conflicts), spec=SPEC_V3) == v2
+    # docs/draw.md, worked example: the first drawn code and a pool of 11–15 get 15 and 11
+    example = [Drawn("91430381MA4L0001X1", "市农业局", "山枣镇")]
+    pair = assign_pairs("3-1-4-1-5-9", example, {"市农业局": [11, 12, 13, 14, 15]}, spec=SPEC_V3)
+    assert (
+        pair[0]["inspectors"] == [15, 11] == ref.order_v2("3-1-4-1-5-9", example[0].uscc, range(11, 16))[:2]
+    )
+    docs = (Path(__file__).parents[2] / "docs" / "draw.md").read_text(encoding="utf-8")
+    assert "0e5edb49c9159ab7 ff9f5ca1f24d3dab" in docs and "the pair is 15 and 11" in docs
+    # recused inspectors passed over are skipped and listed
+    skipped = assign_pairs(
+        "3-1-4-1-5-9", example, {"市农业局": [11, 12, 13, 14, 15]}, recusals({15: "山枣镇"}), spec=SPEC_V3
+    )
+    assert skipped[0]["inspectors"] == [11, 14] and skipped[0]["recused"] == [15]

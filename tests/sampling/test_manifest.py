@@ -13,11 +13,11 @@ from tests.sampling import reference_spec as ref
 from traceboard.sampling import verify_manifest
 from traceboard.sampling.assign import Drawn, Recusals, assign_pairs
 from traceboard.sampling.manifest import ManifestInvalid, build_manifest, check_manifest, dump_manifest
-from traceboard.sampling.spec import SPEC_V1, SPEC_V2, draw_strata, make_stratum
+from traceboard.sampling.spec import SPEC_V1, SPEC_V2, SPEC_V3, draw_strata, make_stratum
 
 GOLDEN_DIR = Path(__file__).parent / "golden"
 GOLDEN = GOLDEN_DIR / "manifest_v1.json"
-SPECS = pytest.mark.parametrize("spec", [SPEC_V1, SPEC_V2])
+SPECS = pytest.mark.parametrize("spec", [SPEC_V1, SPEC_V2, SPEC_V3])
 
 
 def golden(spec):
@@ -44,16 +44,16 @@ def city():
     return strata, pool_of, {"市食药工商质监局": [11, 12, 13, 14, 15], "市商务粮食局": [21, 22, 23]}
 
 
-# Who recuses from the first drawn code: in v2, 13 comes first in its walk, so it is passed over.
-RECUSED_FIRST = {SPEC_V1: {12, 14}, SPEC_V2: {13, 14}}
+# Who recuses from the first drawn code: in v2 (v3), 13 (12) comes first in its walk, so it is passed over.
+RECUSED_FIRST = {SPEC_V1: {12, 14}, SPEC_V2: {13, 14}, SPEC_V3: {12, 14}}
 
 
 def make_manifest(spec=SPEC_V1):
     strata, pool_of, pools = city()
-    drawn = draw_strata(SEED, strata)
+    drawn = draw_strata(SEED, strata, spec)
     order = [Drawn(c, pool_of[c], "望春门街道") for codes in drawn for c in codes]
     recusals = Recusals(frozenset((order[0].uscc, i) for i in RECUSED_FIRST[spec]))
-    assignments = assign_pairs(SEED, order, pools, recusals, spec)
+    assignments = assign_pairs(SEED, order, pools, recusals, spec=spec)
     return build_manifest(SEED, strata, drawn, assignments, pools, CREATED, spec=spec)
 
 
@@ -67,15 +67,22 @@ def test_golden_manifest(spec):
     assert json.loads(data)["spec"] == spec
 
 
-@pytest.mark.parametrize(("spec", "order"), [(SPEC_V1, ref.order_v1), (SPEC_V2, ref.order_v2)])
-def test_golden_manifest_agrees_with_the_independent_implementation(spec, order):
+@pytest.mark.parametrize(
+    ("spec", "draw", "order"),
+    [
+        (SPEC_V1, ref.draw, ref.order_v1),
+        (SPEC_V2, ref.draw, ref.order_v2),
+        (SPEC_V3, ref.draw_v3, ref.order_v2),
+    ],
+)
+def test_golden_manifest_agrees_with_the_independent_implementation(spec, draw, order):
     manifest = json.loads(golden(spec).read_text(encoding="utf-8"))
     strata, pool_of, pools = city()
     assert manifest["seed_sha256"] == hashlib.sha256(SEED.encode()).hexdigest()
     for s, entry in zip(strata, manifest["strata"], strict=True):
         k = ref.k_of(str(entry["ratio"]), len(s.candidates))
         assert (entry["N"], entry["k"]) == (len(s.candidates), k)
-        assert entry["drawn"] == ref.draw(SEED, s.label, list(s.candidates), k)
+        assert entry["drawn"] == draw(SEED, s.label, list(s.candidates), k)
     assert [(e["stratum"], e["k"]) for e in manifest["strata"]] == [("食品", 3), ("药品", 3), ("D", 2)]
     drawn = [c for e in manifest["strata"] for c in e["drawn"]]
     first = drawn[0]
@@ -92,7 +99,7 @@ def test_golden_manifest_agrees_with_the_independent_implementation(spec, order)
     assert [a["inspectors"] for a in manifest["assignments"]] == [expected[c] for c in drawn]
     walk = order(SEED, first, pools[pool_of[first]])
     passed = set(walk[: max(walk.index(i) for i in expected[first])])
-    # v1 lists every recusal of the pool; v2 those its walk passed over before the pair was complete
+    # v1 lists every recusal of the pool; v2 and v3 those the walk passed over before the pair was complete
     listed = RECUSED_FIRST[spec] if spec == SPEC_V1 else RECUSED_FIRST[spec] & passed
     assert manifest["assignments"][0]["recused"] == sorted(listed) != []
     assert all(a["recused"] == [] for a in manifest["assignments"][1:])
@@ -176,9 +183,10 @@ def test_malformed_manifest_is_refused(data, named):
 
 def test_unknown_spec_version_is_refused():
     manifest = json.loads(GOLDEN.read_text(encoding="utf-8"))
-    manifest["spec"] = "traceboard-draw/3"
+    manifest["spec"] = "traceboard-draw/9"
     with pytest.raises(
-        ManifestInvalid, match="this verifier knows 'traceboard-draw/1' and 'traceboard-draw/2'"
+        ManifestInvalid,
+        match="this verifier knows 'traceboard-draw/1', 'traceboard-draw/2' and 'traceboard-draw/3'",
     ):
         check_manifest(json.dumps(manifest))
 
@@ -187,7 +195,7 @@ def test_verifier_uses_the_standard_library_only():
     imports = [
         line.split()[1] for line in VERIFIER.read_text().splitlines() if line.startswith(("import ", "from "))
     ]
-    assert set(imports) <= {"hashlib", "heapq", "itertools", "json", "math", "sys", "decimal"}
+    assert set(imports) <= {"hashlib", "heapq", "itertools", "json", "math", "operator", "sys", "decimal"}
 
 
 def test_the_published_verifier_is_the_standalone_module():

@@ -1,10 +1,15 @@
 import hashlib
 import random
+from collections import Counter
+from pathlib import Path
 
 import pytest
 
 from tests.sampling import reference_spec as ref
 from traceboard.sampling.spec import (
+    SPEC,
+    SPEC_V1,
+    SPEC_V3,
     DrawRefused,
     candidates_sha256,
     check_seed,
@@ -14,6 +19,8 @@ from traceboard.sampling.spec import (
     draw_stratum,
     list_sha256,
     make_stratum,
+    partial_shuffle,
+    shuffle_positions,
 )
 
 
@@ -93,4 +100,66 @@ def test_seed_must_match_its_commitment():
 
 def test_empty_seed_is_refused():
     with pytest.raises(DrawRefused, match="seed is empty"):
-        draw_strata("", [make_stratum("A", 0.5, ["X"])])
+        draw_strata("", [make_stratum("A", 0.5, ["X"])], SPEC_V1)
+    with pytest.raises(DrawRefused, match="seed is empty"):
+        draw_strata("", [make_stratum("A", 0.5, ["X"])], SPEC_V3)
+
+
+# --- spec v3: a partial shuffle of the published (sorted) list -------------------------------------
+
+# The worked example of docs/draw.md and the README, step by step.
+EXAMPLE_SEED = "3-1-4-1-5-9"
+EXAMPLE_CODES = [f"91430381MA4L000{i}X{i}" for i in range(1, 7)]
+EXAMPLE_WORDS = ["3fe163bf8134b33a", "29c22b13c0d16893", "52de2a6229b0761b"]
+EXAMPLE_DRAWN = ["91430381MA4L0001X1", "91430381MA4L0006X6", "91430381MA4L0002X2"]
+
+
+def test_v3_is_the_default_for_new_draws():
+    assert SPEC == SPEC_V3 == "traceboard-draw/3"
+
+
+def test_v3_worked_example_as_documented():
+    stratum = make_stratum("食品", 0.5, EXAMPLE_CODES)
+    digest = hashlib.sha256(f"{EXAMPLE_SEED}|enterprise-order|食品|0".encode()).hexdigest()
+    assert [digest[i : i + 16] for i in (0, 16, 32)] == EXAMPLE_WORDS
+    # 0x3fe1… mod 6 = 0, 0x29c2… mod 5 = 4, 0x52de… mod 4 = 3: swap 0↔0, 1↔5, 2↔5
+    assert [int(w, 16) % m for w, m in zip(EXAMPLE_WORDS, (6, 5, 4), strict=True)] == [0, 4, 3]
+    assert draw_strata(EXAMPLE_SEED, [stratum], SPEC_V3) == [EXAMPLE_DRAWN]
+    docs = (Path(__file__).parents[2] / "docs" / "draw.md").read_text(encoding="utf-8")
+    for text in [EXAMPLE_SEED, *EXAMPLE_WORDS, *EXAMPLE_DRAWN]:
+        assert text in docs
+
+
+@pytest.mark.parametrize(("n", "k"), [(1, 1), (50, 0), (50, 1), (50, 7), (500, 40), (200, 200), (200, 250)])
+def test_v3_draw_matches_the_independent_implementation(n, k):
+    pool = codes(n, seed=n + k)
+    seed = "骰子 3-1-4-1-5 🎲"
+    stratum = make_stratum("药品", 1, pool)
+    drawn = [pool[i] for i in shuffle_positions(seed, "药品", len(pool), k)]
+    assert drawn == ref.draw_v3(seed, "药品", pool, k)
+    assert len(drawn) == min(k, n) == len(set(drawn)) and set(drawn) <= set(stratum.candidates)
+
+
+def test_v3_stratum_label_and_seed_change_the_draw():
+    assert shuffle_positions("1", "A", 300, 10) != shuffle_positions("1", "B", 300, 10)
+    assert shuffle_positions("1", "A", 300, 10) != shuffle_positions("2", "A", 300, 10)
+    # a longer draw extends a shorter one: the first places do not depend on k
+    assert shuffle_positions("1", "A", 300, 25)[:10] == shuffle_positions("1", "A", 300, 10)
+
+
+def test_v3_every_candidate_is_drawn_equally_often_in_every_place():
+    # 5 candidates, 2 drawn, 5,000 seeds: each is drawn ~2,000 times, first ~1,000 (chi-square, 4 d.f.)
+    draws = [shuffle_positions(f"seed {s}", "A", 5, 2) for s in range(5000)]
+    drawn = Counter(i for d in draws for i in d)
+    first = Counter(d[0] for d in draws)
+    assert set(drawn) == set(first) == set(range(5))
+    assert sum((c - 2000) ** 2 / 2000 for c in drawn.values()) < 18.5  # p = 0.001
+    assert sum((c - 1000) ** 2 / 1000 for c in first.values()) < 18.5
+
+
+def test_v3_rejects_the_words_of_the_last_partial_run():
+    # 2**64 mod 3 == 1: the largest word would favour position 0, so it is skipped and the next used
+    assert partial_shuffle(iter([2**64 - 1, 5, 0]), 3, 2) == [2, 1]
+    # (2**64 - 2) mod 3 = 2: positions 0 and 2 swap; then 1 + (1 mod 2) = 2 holds what was at 0
+    assert partial_shuffle(iter([2**64 - 2, 1]), 3, 2) == [2, 0]
+    assert partial_shuffle(iter([]), 3, 0) == []

@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from traceboard.data.models import User
+from traceboard.i18n import Message
 
 # permission → roles that hold it. Department-scoped permissions (marked in
 # DEPARTMENT_SCOPED) hold for an inspector only within the inspector's own department.
@@ -91,14 +92,30 @@ def require(actor: Actor | None, permission: str, department_id: int | None = No
     if permission not in PERMISSIONS:
         raise KeyError(f"unknown permission {permission!r}")
     if actor is None:
-        raise PermissionDenied(f"{permission}: sign in first (no acting user)")
+        raise PermissionDenied(Message("refusals.sign_in_first", act=act_name(permission)))
     if not actor.can(permission, department_id):
-        allowed = "、".join(ROLE_NAMES[r] for r in sorted(PERMISSIONS[permission]))
-        where = " outside the user's own department" if actor.role == "inspector" and department_id else ""
+        allowed = tuple(role_name(r) for r in sorted(PERMISSIONS[permission]))
+        own_department = actor.role == "inspector" and permission in DEPARTMENT_SCOPED and department_id
         raise PermissionDenied(
-            f"{actor.username} ({actor.role}) may not {permission}{where}; allowed: {allowed}"
+            Message(
+                "refusals.other_department" if own_department else "refusals.not_allowed",
+                user=actor.username,
+                role=role_name(actor.role),
+                act=act_name(permission),
+                allowed=allowed,
+            )
         )
     return actor
+
+
+def act_name(permission: str) -> Message:
+    """What a permission allows, in words (``sampling.plan`` → 制定抽查计划)."""
+    return Message(f"refusals.permission.{permission.replace('.', '_')}")
+
+
+def role_name(role: str) -> Message:
+    """A role's name (领导小组办公室 …) in messages."""
+    return Message(f"refusals.role.{role}")
 
 
 def load_actor(session: Session, username: str) -> Actor:
@@ -106,5 +123,5 @@ def load_actor(session: Session, username: str) -> Actor:
     user = session.scalar(select(User).where(User.username == username))
     if user is None or not user.active:
         state = "disabled" if user is not None else "unknown"
-        raise UnknownActor(f"{state} user {username!r}: acting users must be active accounts")
+        raise UnknownActor(Message(f"refusals.{state}_user", user=username))
     return Actor(user.username, user.role, user.department_id)

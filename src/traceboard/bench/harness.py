@@ -67,6 +67,7 @@ class BenchContext:
     workdir: Path
     admin_url: str | None = None
     state: dict[str, Any] = field(default_factory=dict)
+    progress: Callable[[str], None] = lambda _msg: None  # a long step's interim figures
 
 
 def time_median(fn: Callable[[], Any]) -> tuple[float, Any]:
@@ -167,7 +168,7 @@ def run_bench(
         tempfile.TemporaryDirectory(prefix="traceboard-bench-") as tmp,
         scratch_database(database, Path(tmp), admin_url) as engine,
     ):
-        ctx = BenchContext(engine, n, Path(tmp), admin_url)
+        ctx = BenchContext(engine, n, Path(tmp), admin_url, progress=report)
         peaks = StepPeaks()
         for name, step in steps:
             report(f"{name} …")

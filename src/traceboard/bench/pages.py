@@ -165,14 +165,23 @@ def measure_pages(ctx: BenchContext, pages: list[str] | None = None) -> list[Res
     """Every office page as generated, the 双随机抽查 page after a draw, every page after results."""
     prepare_apptest(ctx)
     pages = pages or office_pages()
+    results: list[Result] = []
+
+    def measure(page: str, suffix: str = "") -> None:
+        for result in measure_page(page, suffix):
+            ctx.progress(f"  {result.name}: {result.seconds:.3f} s")  # the step reports when all are done
+            results.append(result)
+
     warm_frame()
-    results = [r for page in pages for r in measure_page(page)]
+    for page in pages:
+        measure(page)
     draw_id = make_draw(ctx)
     warm_frame()
-    results += measure_page("sampling", "@drawn")
+    measure("sampling", "@drawn")
     save_results(ctx, draw_id)
     warm_frame()
-    results += [r for page in pages for r in measure_page(page, "@results")]
+    for page in pages:
+        measure(page, "@results")
     return results
 
 

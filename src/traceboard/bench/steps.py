@@ -8,15 +8,16 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import statistics
 import time
 
 from traceboard.accounts.authz import SYSTEM
-from traceboard.bench.baselines import duckdb_adoption_trend, duckdb_connection, trend_days
+from traceboard.bench.baselines import TREND_SQL, duckdb_adoption_trend, duckdb_connection, trend_days
 from traceboard.bench.harness import BenchContext, Result, scratch_database, time_median
 from traceboard.data.adoption_targets import load_targets
-from traceboard.data.frame import load_register_frame, to_day
+from traceboard.data.frame import load_register_frame, refresh_register_frame, to_day
 from traceboard.demo import DEMO_AS_OF, generate_demo
-from traceboard.sampling.spec import SPEC_V1, SPEC_V2
+from traceboard.sampling.spec import SPEC, SPEC_V1, SPEC_V2
 
 IMPORT_MAX_ROWS = 100_000
 DRAW_SEED = "湘乡 2026 基准测试 🎲 31415926"
@@ -34,15 +35,42 @@ def step_load(ctx: BenchContext) -> Result:
     return Result("load", seconds)
 
 
+def step_refresh(ctx: BenchContext) -> Result:
+    """The next frame after one recorded check result (a form entry): the frame refreshed from the
+    loaded one, which reads the audit rows since its version and nothing of the register."""
+    from traceboard.services.record import data_version
+    from traceboard.services.record_entry import save_entry
+
+    frame = ctx.state["frame"]
+    times = []
+    for i in range(3):  # one new check result before each refresh
+        row = frame.enterprises.iloc[i]
+        cells = {"统一社会信用代码": row["uscc"], "检查部门": row["department"], "检查结果": "未发现问题"}
+        outcome = save_entry(ctx.engine, SYSTEM, "inspections", cells | {"检查日期": DEMO_AS_OF.isoformat()})
+        if outcome.summary is None or not outcome.summary.changed:
+            raise RuntimeError(
+                f"the benchmark's check result was not recorded: {outcome.validation.lines()[:3]}"
+            )
+        started = time.perf_counter()
+        frame = refresh_register_frame(ctx.engine, frame)
+        times.append(time.perf_counter() - started)
+        if frame.stamp != data_version(ctx.engine):
+            raise RuntimeError("the refreshed frame is not at the record's version")
+    ctx.state["frame"] = frame
+    return Result("refresh", statistics.median(times))
+
+
 def step_adoption_table(ctx: BenchContext) -> Result:
-    """Township × sector × year (year ends from 2016, and the latest date) against DuckDB."""
+    """Township × sector × year (year ends from 2016, and the latest date) against DuckDB's faster query."""
     from traceboard.metrics.adoption_report import trend_table
 
     frame, day = ctx.state["frame"], to_day(DEMO_AS_OF)
     targets = load_targets()
     seconds, _ = time_median(lambda: trend_table(frame, ["township", "sector"], day, targets))
     con = duckdb_connection(frame, trend_days(day))
-    baseline, _ = time_median(lambda: duckdb_adoption_trend(con))
+    # DuckDB's two formulations of the same table (ASOF joins; +1/−1 changes summed cumulatively):
+    # the faster is the baseline to stay ahead of
+    baseline = min(time_median(lambda sql=sql: duckdb_adoption_trend(con, sql))[0] for sql in TREND_SQL)
     con.close()
     return Result("adoption_table", seconds, baseline)
 
@@ -82,16 +110,25 @@ def _verify(ctx: BenchContext, spec: str) -> float:
 
 
 def step_draw(ctx: BenchContext) -> Result:
-    """Spec v1 (the default): every drawn enterprise orders its whole pool by hash."""
-    return Result("draw", _draw(ctx, SPEC_V1))
+    """The default spec (v3): a partial shuffle of each published list; pools shuffled lazily."""
+    return Result("draw", _draw(ctx, SPEC))
 
 
 def step_verify(ctx: BenchContext) -> Result:
-    return Result("verify", _verify(ctx, SPEC_V1))
+    return Result("verify", _verify(ctx, SPEC))
+
+
+def step_draw_v1(ctx: BenchContext) -> Result:
+    """Spec v1: a key per candidate, and every drawn enterprise orders its whole pool by hash."""
+    return Result("draw_v1", _draw(ctx, SPEC_V1))
+
+
+def step_verify_v1(ctx: BenchContext) -> Result:
+    return Result("verify_v1", _verify(ctx, SPEC_V1))
 
 
 def step_draw_v2(ctx: BenchContext) -> Result:
-    """Spec v2: the same enterprises; each pool shuffled lazily, a few hashes per pair."""
+    """Spec v2: a key per candidate; each pool shuffled lazily, a few hashes per pair."""
     return Result("draw_v2", _draw(ctx, SPEC_V2))
 
 
@@ -176,10 +213,13 @@ def step_platform_ingest(ctx: BenchContext) -> Result:
 STEPS = [
     ("demo", step_demo),
     ("load", step_load),
+    ("refresh", step_refresh),
     ("adoption_table", step_adoption_table),
     ("adoption_active", step_adoption_active),
     ("draw", step_draw),
     ("verify", step_verify),
+    ("draw_v1", step_draw_v1),
+    ("verify_v1", step_verify_v1),
     ("draw_v2", step_draw_v2),
     ("verify_v2", step_verify_v2),
     ("assess", step_assess),

@@ -13,6 +13,8 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from traceboard.i18n import Message
+
 ALERT_MOVES: dict[str, tuple[str, ...]] = {
     "draft": ("approved", "withdrawn"),
     "approved": ("published", "withdrawn"),
@@ -43,11 +45,13 @@ def check_draft(draft: AlertDraft) -> AlertDraft:
     """Return ``draft`` with title and body stripped, or raise AlertRefused saying what is wrong."""
     title, body = draft.title.strip(), draft.body.strip()
     if not title or not body:
-        raise AlertRefused("an alert needs a title and a body")
+        raise AlertRefused(Message("refusals.alert_needs_text"))
     if len(title) > MAX_TITLE:
-        raise AlertRefused(f"the title is {len(title)} characters long; at most {MAX_TITLE}")
+        raise AlertRefused(Message("refusals.alert_title_long", length=len(title), limit=MAX_TITLE))
     if draft.severity not in SEVERITIES:
-        raise AlertRefused(f"unknown severity {draft.severity!r}; choose from {', '.join(SEVERITIES)}")
+        raise AlertRefused(
+            Message("refusals.alert_severity", severity=draft.severity, known=", ".join(SEVERITIES))
+        )
     usccs = tuple(sorted({c.strip().upper() for c in draft.usccs}))
     return AlertDraft(title, body, draft.sector or None, usccs, draft.severity, draft.template)
 
@@ -61,21 +65,40 @@ def plan_alert_move(alert: dict[str, Any], to_state: str, by: str, on: dt.date, 
     state = alert["state"]
     allowed = ALERT_MOVES[state]
     if to_state not in allowed:
-        options = ", ".join(allowed) if allowed else "none (the alert is withdrawn)"
-        raise AlertRefused(f"cannot move a {state} alert to {to_state}; allowed from {state}: {options}")
+        if not allowed:
+            raise AlertRefused(
+                Message("refusals.alert_closed", state=alert_state(state), to_state=alert_state(to_state))
+            )
+        raise AlertRefused(
+            Message(
+                "refusals.alert_move",
+                state=alert_state(state),
+                to_state=alert_state(to_state),
+                options=tuple(alert_state(s) for s in allowed),
+            )
+        )
     if to_state == "approved":
         if by == alert["drafted_by"]:
-            raise AlertRefused(f"{by} drafted this alert; another user must approve it")
+            raise AlertRefused(Message("refusals.alert_four_eyes", user=by))
         return {"state": "approved", "approved_by": by}
     if to_state == "published":
         return {"state": "published", "published_on": on}
     if alert.get("published_on") and on < alert["published_on"]:
         raise AlertRefused(
-            f"the withdrawal is dated {on}, before the alert was published on {alert['published_on']}"
+            Message(
+                "refusals.alert_withdrawn_early",
+                on=on.isoformat(),
+                published=alert["published_on"].isoformat(),
+            )
         )
     if not (reason or "").strip():
-        raise AlertRefused("withdrawing an alert needs a reason")
+        raise AlertRefused(Message("refusals.alert_withdraw_reason"))
     return {"state": "withdrawn", "withdrawn_on": on, "withdrawn_reason": reason.strip()}
+
+
+def alert_state(state: str) -> Message:
+    """An alert state's name in messages (草稿 … 已撤回)."""
+    return Message(f"refusals.alert_state.{state}")
 
 
 def fill_template(template: dict[str, str], values: dict[str, Any]) -> tuple[str, str]:
@@ -83,7 +106,7 @@ def fill_template(template: dict[str, str], values: dict[str, Any]) -> tuple[str
     try:
         return template["title"].format(**values), template["body"].format(**values)
     except KeyError as exc:
-        raise AlertRefused(f"the template needs a value for {exc.args[0]!r}") from None
+        raise AlertRefused(Message("refusals.alert_template_value", name=exc.args[0])) from None
 
 
 def draft_from_sector(templates: dict[str, Any], sector_code: str, sector_name: str) -> AlertDraft:
@@ -91,7 +114,7 @@ def draft_from_sector(templates: dict[str, Any], sector_code: str, sector_name: 
     template = templates.get("sector", {}).get(sector_code)
     if template is None:
         known = ", ".join(sorted(templates.get("sector", {})))
-        raise AlertRefused(f"no alert template for sector {sector_code!r}; templates exist for: {known}")
+        raise AlertRefused(Message("refusals.alert_no_template", sector=sector_code, known=known))
     title, body = fill_template(template, {"sector": sector_name})
     return AlertDraft(title, body, sector_code, (), template.get("severity", "info"), f"sector:{sector_code}")
 
@@ -99,7 +122,11 @@ def draft_from_sector(templates: dict[str, Any], sector_code: str, sector_name: 
 def draft_from_listing(templates: dict[str, Any], entry: dict[str, Any]) -> AlertDraft:
     """A draft about a published blacklist case (dict: state, name, uscc, grounds, listed_on, sector_code)."""
     if entry.get("state") != "published":
-        raise AlertRefused(f"an alert can cite a published listing only; this case is {entry.get('state')}")
+        raise AlertRefused(
+            Message(
+                "refusals.alert_unpublished_case", state=Message(f"refusals.case_state.{entry.get('state')}")
+            )
+        )
     values = {**entry, "listed_on": entry["listed_on"].isoformat()}
     title, body = fill_template(templates["listing"], values)
     severity = templates["listing"].get("severity", "warning")
@@ -109,7 +136,7 @@ def draft_from_listing(templates: dict[str, Any], entry: dict[str, Any]) -> Aler
 def draft_from_checks(templates: dict[str, Any], checks: list[dict[str, Any]], sector: str | None):
     """A draft about failed checks (dicts: name, uscc, checked_on, result_label) in one sector (code)."""
     if not checks:
-        raise AlertRefused("no failed checks to cite")
+        raise AlertRefused(Message("refusals.alert_no_failed_checks"))
     lines = "\n".join(
         f"- {c['name']}（{c['uscc']}）{c['checked_on'].isoformat()} {c['result_label']}" for c in checks
     )

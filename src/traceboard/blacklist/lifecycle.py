@@ -24,6 +24,7 @@ from traceboard.data.vocabulary import (  # noqa: F401  (the stages, for the pag
     REMOVALS,
 )
 from traceboard.decision_dates import DecisionDateRefused, check_decision_date
+from traceboard.i18n import Message
 
 MOVES: dict[str, tuple[str, ...]] = {
     "proposed": ("notified", "rejected"),
@@ -84,7 +85,7 @@ def earliest_repair_date(listed_on: dt.date, years: int = DEFAULT_REPAIR_AFTER_Y
 def allowed_moves(state: str) -> tuple[str, ...]:
     """The states a case in ``state`` may move to (empty for a closed case)."""
     if state not in MOVES:
-        raise IllegalMove(f"unknown blacklist state {state!r}; states: {', '.join(MOVES)}")
+        raise IllegalMove(Message("refusals.case_unknown_state", state=state, states=", ".join(MOVES)))
     return MOVES[state]
 
 
@@ -92,8 +93,18 @@ def check_move(state: str, to_state: str) -> None:
     """Raise IllegalMove naming the allowed moves unless ``state → to_state`` is legal."""
     allowed = allowed_moves(state)
     if to_state not in allowed:
-        options = ", ".join(allowed) if allowed else "none (the case is closed)"
-        raise IllegalMove(f"cannot move a {state} case to {to_state}; allowed from {state}: {options}")
+        if not allowed:
+            raise IllegalMove(
+                Message("refusals.case_closed", state=case_state(state), to_state=case_state(to_state))
+            )
+        raise IllegalMove(
+            Message(
+                "refusals.case_move",
+                state=case_state(state),
+                to_state=case_state(to_state),
+                options=tuple(case_state(s) for s in allowed),
+            )
+        )
 
 
 def check_repair(
@@ -103,12 +114,17 @@ def check_repair(
     earliest = earliest_repair_date(listed_on, years)
     if on < earliest:
         raise IllegalMove(
-            f"credit repair is possible from {earliest.isoformat()} "
-            f"({years} year(s) after listing on {listed_on.isoformat()}), not on {on.isoformat()}"
+            Message(
+                "refusals.repair_too_early",
+                earliest=earliest.isoformat(),
+                years=years,
+                listed_on=listed_on.isoformat(),
+                on=on.isoformat(),
+            )
         )
     missing = [c for c in REPAIR_CONDITIONS if details.get(c) is not True]
     if missing:
-        raise IllegalMove(f"credit repair needs every condition recorded; missing: {', '.join(missing)}")
+        raise IllegalMove(Message("refusals.repair_conditions", missing=", ".join(missing)))
 
 
 def apply_move(entry: dict[str, Any], move: Move, repair_after_years: int = DEFAULT_REPAIR_AFTER_YEARS):
@@ -120,9 +136,13 @@ def apply_move(entry: dict[str, Any], move: Move, repair_after_years: int = DEFA
     """
     state = entry["state"]
     check_move(state, move.to_state)
-    dated(move.on, f"move to {move.to_state}")
+    dated(move.on, Message("refusals.what.case_move", to_state=case_state(move.to_state)))
     if move.on < _last_date(entry):
-        raise IllegalMove(f"the move's date {move.on} is before the case's last move on {_last_date(entry)}")
+        raise IllegalMove(
+            Message(
+                "refusals.case_move_before_last", on=move.on.isoformat(), last=_last_date(entry).isoformat()
+            )
+        )
     changes = _changes_for(entry, move, repair_after_years)
     event = {
         "from_state": state,
@@ -137,12 +157,17 @@ def apply_move(entry: dict[str, Any], move: Move, repair_after_years: int = DEFA
     return {"state": move.to_state, **changes}, event
 
 
-def dated(on: dt.date, what: str, previous: dt.date | None = None) -> dt.date:
+def case_state(state: str) -> Message:
+    """A case state's name in messages (拟列入 … 不予列入)."""
+    return Message(f"refusals.case_state.{state}")
+
+
+def dated(on: dt.date, what: str | Message, previous: dt.date | None = None) -> dt.date:
     """``on`` if a blacklist decision may carry it (not after today, not before ``previous``)."""
     try:
         return check_decision_date(on, previous=previous, what=what)
     except DecisionDateRefused as exc:
-        raise IllegalMove(str(exc)) from None
+        raise IllegalMove(*exc.args) from None
 
 
 def _last_date(entry: dict[str, Any]) -> dt.date:
@@ -154,12 +179,12 @@ def _changes_for(entry: dict[str, Any], move: Move, repair_after_years: int) -> 
     if move.to_state == "notified":
         remedies = move.remedies or entry.get("remedies")
         if not remedies:
-            raise IllegalMove("notifying needs the remedies (权利救济的期限和途径) the enterprise is told")
+            raise IllegalMove(Message("refusals.notify_needs_remedies"))
         return {"remedies": remedies}
     if move.to_state == "listed":
         authority = move.authority or entry.get("authority")
         if not authority:
-            raise IllegalMove("listing needs the deciding authority (--authority)")
+            raise IllegalMove(Message("refusals.list_needs_authority"))
         return {"authority": authority, "listed_on": move.on}
     if move.to_state == "published":
         return {"published_on": move.on}
@@ -176,7 +201,7 @@ def _changes_for(entry: dict[str, Any], move: Move, repair_after_years: int) -> 
 
 def _need_reason(move: Move) -> str:
     if not (move.reason or "").strip():
-        raise IllegalMove(f"moving a case to {move.to_state} needs a reason")
+        raise IllegalMove(Message("refusals.move_needs_reason", to_state=case_state(move.to_state)))
     return move.reason.strip()
 
 

@@ -92,14 +92,35 @@ def procurement_answer(row: dict[str, Any]) -> tuple[bool, str]:
     return True, "ok"
 
 
+def alerts_naming(alerts: list[dict[str, Any]], enterprise_id: int) -> list[dict[str, Any]]:
+    """The published consumer alerts that name the enterprise, newest first: id, title, body,
+    severity, published_on. A withdrawn alert is no longer said of anyone."""
+    mine = [
+        a
+        for a in alerts
+        if a["state"] == "published"
+        and a.get("published_on") is not None
+        and any(e["enterprise_id"] == enterprise_id for e in a.get("enterprises", []))
+    ]
+    mine.sort(key=lambda a: (a["published_on"], a["id"]), reverse=True)
+    keys = ("id", "title", "body", "severity", "published_on")
+    return [{k: a[k] for k in keys} for a in mine]
+
+
 def answer_lookup(
-    query: str, summary: pd.DataFrame, cases: pd.DataFrame, results: pd.DataFrame, limit: int = 20
+    query: str,
+    summary: pd.DataFrame,
+    cases: pd.DataFrame,
+    results: pd.DataFrame,
+    limit: int = 20,
+    alerts: list[dict[str, Any]] | None = None,
 ) -> list[dict[str, Any]]:
     """The public answer for ``query``: one dict per matching enterprise (at most ``limit``).
 
     Each dict: the summary fields, ``cases`` (public cases, newest first, with
     grounds, legal basis, authority, remedies and any removal), ``results``
-    (the last three published check results) and ``procurement`` (ok, reason).
+    (the last three published check results), ``alerts`` (the published consumer alerts
+    that name it, see :func:`alerts_naming`) and ``procurement`` (ok, reason).
     """
     shown = public_cases(cases)
     answers = []
@@ -113,6 +134,7 @@ def answer_lookup(
                 **row,
                 "cases": mine.drop(columns=["enterprise_id"]).to_dict("records"),
                 "results": checks.head(3).drop(columns=["enterprise_id"]).to_dict("records"),
+                "alerts": alerts_naming(alerts or [], eid),
                 "procurement": {"ok": ok, "reason": reason},
             }
         )

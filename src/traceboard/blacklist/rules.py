@@ -13,6 +13,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from traceboard.blacklist.lifecycle import OPEN_STATES
@@ -103,14 +104,26 @@ def _result_hits(checks: pd.DataFrame, rule: ResultRule) -> pd.DataFrame:
 
 
 def _repeat_hits(checks: pd.DataFrame, rule: RepeatRule) -> pd.DataFrame:
+    """Checks that are the ``count``-th failure of their enterprise within ``within_months``: each
+    failure beside the one ``count - 1`` failures earlier (column-wise, not enterprise by enterprise)."""
     failed = checks[checks["result"].isin(rule.failed_results)].sort_values(["enterprise_id", "checked_on"])
-    rows = []
-    for enterprise_id, group in failed.groupby("enterprise_id", sort=True):
-        days, ids = list(group["checked_on"]), list(group["id"])
-        for i in range(rule.count - 1, len(days)):
-            if days[i - rule.count + 1] >= months_before(days[i], rule.within_months):
-                rows.append((enterprise_id, ids[i], rule.code, rule.grounds, days[i]))
-    return pd.DataFrame(rows, columns=SUGGESTION_COLUMNS)
+    earlier = failed.groupby("enterprise_id", sort=False)["checked_on"].shift(rule.count - 1)
+    present = earlier.notna().to_numpy()
+    failed, earlier = failed[present], earlier[present]
+    bound = {day: months_before(day, rule.within_months) for day in set(failed["checked_on"])}
+    pairs = zip(earlier, failed["checked_on"], strict=True)
+    hit = np.fromiter((first >= bound[day] for first, day in pairs), bool, len(failed))
+    hits = failed[hit]
+    return pd.DataFrame(
+        {
+            "enterprise_id": hits["enterprise_id"].to_numpy(),
+            "inspection_id": hits["id"].to_numpy(),
+            "rule": rule.code,
+            "grounds": rule.grounds,
+            "checked_on": hits["checked_on"].to_numpy(),
+        },
+        columns=SUGGESTION_COLUMNS,
+    )
 
 
 def proposal_rules(config: dict[str, Any]) -> ProposalRules:

@@ -155,6 +155,7 @@ def render_site(record: SiteRecord) -> dict[str, bytes]:
             alerts=alerts[:LATEST_ALERTS],
             current=current,
             index_json=Markup(_index_json(record.summary)),  # escaped for <script> by to_script_json
+            alert_json=Markup(_alert_index_json(alerts)),
             enterprise_count=len(record.summary),
         ),
         "blacklist.html": page("blacklist.html", current=current, removed=removed),
@@ -241,6 +242,18 @@ def _index_json(summary: pd.DataFrame) -> str:
         for r in summary.to_dict("records")
     ]
     return to_script_json(rows)
+
+
+def _alert_index_json(alerts: list[dict[str, Any]]) -> str:
+    """The look-up's consumer alerts: credit code → [[id, title, published_on], …] of the published
+    (not withdrawn) alerts that name the enterprise, newest first."""
+    named: dict[str, list[list[Any]]] = {}
+    for a in alerts:  # shaped: newest first
+        if a["state"] != "published":
+            continue
+        for e in a["enterprises"]:
+            named.setdefault(e["uscc"], []).append([a["id"], a["title"], a["published_on"]])
+    return to_script_json(named)
 
 
 def _cases_csv(rows: list[dict[str, Any]]) -> bytes:

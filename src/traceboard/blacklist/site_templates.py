@@ -69,15 +69,20 @@ INDEX = """{% extends "base.html" %}{% from "macros.html" import alert_item %}{%
 {{ case_table(current, False) }}
 <p><a href="blacklist.html">完整名单（含已移出）</a> · <a href="blacklist.csv">CSV</a> · <a href="blacklist.json">JSON</a> · <a href="alerts.json">消费提示 JSON</a></p>
 <script type="application/json" id="index-data">{{ index_json }}</script>
+<script type="application/json" id="alert-data">{{ alert_json }}</script>
 <script>
 (function(){
 var rows=JSON.parse(document.getElementById("index-data").textContent);
+var named=JSON.parse(document.getElementById("alert-data").textContent);
 var box=document.getElementById("q"),out=document.getElementById("answer");
 function line(r){var d=document.createElement("div");d.className="card";
 var t=document.createElement("strong");t.textContent=r[1]+"（"+r[0]+"）";d.appendChild(t);
 var s=document.createElement("div");
 s.textContent=(r[2]?"已建立追溯体系":"未建立追溯体系")+" · "+(r[3]?"列入质量失信黑名单":"未列入黑名单")+" · "+(r[4]?"最近抽查："+r[5]+" "+r[4]:"无公示抽查结果")+" · 政府采购（可追溯且未列入黑名单）："+(r[2]&&!r[3]?"是":"否");
-d.appendChild(s);return d;}
+d.appendChild(s);
+(named[r[0]]||[]).forEach(function(a){var p=document.createElement("div");p.appendChild(document.createTextNode("消费提示（"+a[2]+"）："));
+var l=document.createElement("a");l.href="alerts/"+a[0]+".html";l.textContent=a[1];p.appendChild(l);d.appendChild(p);});
+return d;}
 box.addEventListener("input",function(){var q=box.value.trim();out.textContent="";if(!q){return;}
 var u=q.toUpperCase(),hits=rows.filter(function(r){return r[0]===u;});
 if(!hits.length){hits=rows.filter(function(r){return r[1].toLowerCase().indexOf(q.toLowerCase())>=0;});}
@@ -180,8 +185,10 @@ DRAW_HOWTO = """{% extends "base.html" %}
 </ol>
 <h3>抽取规则</h3>
 <ul>
-<li>每家候选企业的排序键为 SHA-256(“种子|层名|统一社会信用代码”)，每层抽取排序键最小的 k 家，k = ⌈抽查比例 × 该层候选企业数⌉。</li>
-<li>每家抽中企业由该部门检查人员中排序最前、且无利害关系回避、未超过工作量上限的两人检查（规则 1 按 SHA-256(“种子|inspector|信用代码|人员编号”) 排序；规则 2 以种子驱动的洗牌确定顺序）。</li>
+<li>每层抽取 k 家，k = ⌈抽查比例 × 该层候选企业数 N⌉。抽取规则写在清单的 spec 字段中。</li>
+<li>规则 3（traceboard-draw/3，新抽取的默认规则）：该层候选企业按统一社会信用代码升序排列（即抽取前公布的名单顺序），位置编号 0 至 N−1。依次计算 SHA-256(“种子|enterprise-order|层名|0”)、SHA-256(“种子|enterprise-order|层名|1”)……，把每个哈希值的 32 个字节每 8 个读作一个大端无符号整数 v。第 i 步（i 从 0 起）令 m = N − i：若 v ≥ 2⁶⁴ − (2⁶⁴ mod m)，舍弃 v 读下一个；否则把位置 i 与位置 i + (v mod m) 的企业对调，此时位置 i 上的企业就是第 i + 1 家抽中企业。做满 k 步即得抽中名单（顺序即抽中顺序）。</li>
+<li>规则 1、2（traceboard-draw/1、/2）：每家候选企业的排序键为 SHA-256(“种子|层名|统一社会信用代码”)，每层抽取排序键最小的 k 家。</li>
+<li>每家抽中企业由该部门检查人员中排序最前、且无利害关系回避、未超过工作量上限的两人检查（规则 1 按 SHA-256(“种子|inspector|信用代码|人员编号”) 排序；规则 2、3 对按编号升序排列的检查人员做同样的洗牌，由 SHA-256(“种子|inspector-order|信用代码|0”)、“…|1”……驱动）。</li>
 <li>抽查比例随企业信用风险等级提高；检查结果在检查后 20 个工作日内在本站“抽查结果公示”公布。</li>
 </ul>
 <p><a href="draws.html">返回抽查公示</a></p>

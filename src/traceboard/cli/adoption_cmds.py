@@ -132,16 +132,19 @@ def _pad(text: str, width: int, right: bool) -> str:
     type=click.IntRange(min=1),
     default=config.active_window_days,
     show_default="90, or TRACEBOARD_ACTIVE_DAYS",
-    help="An enterprise is active when it uploaded records within this many days up to the date.",
+    help="Column active (活跃追溯): enterprises in operation that uploaded records within this many "
+    "days up to the date.",
 )
 def adoption_cmd(groups: str, as_of: str | None, fmt: str, active_days: int) -> None:
     """Adoption of IT-based traceability (追溯覆盖率) per group at a date, with targets and gaps.
 
-    Rates are fractions of the enterprises in operation (total) with 95 %
+    total: enterprises in operation (在营企业: registered and not closed at the
+    date). Rates are fractions of them with 95 %
     Wilson intervals; target is the sector's (weighted by enterprises for
     other groups, from config/targets.toml: the office's assumptions); gap =
-    target − rate. active: enterprises that uploaded records to a platform
-    within --active-days up to the date (active traceability), with
+    target − rate. active (活跃追溯, not to be confused with total): enterprises
+    in operation that uploaded records to a platform within --active-days up
+    to the date (active traceability), with
     active_rate and its interval; declared_active, declared_silent,
     undeclared_active: the cross-table of declared adoption × active.
     """
@@ -153,7 +156,7 @@ def adoption_cmd(groups: str, as_of: str | None, fmt: str, active_days: int) -> 
             frame, parse_groups(groups), check_day(frame, day), targets, window=active_days
         )
     except (UnknownGroup, DateOutOfRange, InvalidTargets) as exc:
-        raise CommandError(str(exc), exit_code=2) from None
+        raise CommandError(exc, exit_code=2) from None
     by = parse_groups(groups)
     out = rounded(table, by)
     if fmt == "csv":

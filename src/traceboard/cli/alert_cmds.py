@@ -184,6 +184,8 @@ def format_answer(a: dict) -> str:
         lines.append(f"    {case['listed_on']} 列入：{case['grounds']}（{case['authority']}）{removed}")
     for r in a["results"]:
         lines.append(f"  抽查 {r['checked_on']} {r['department']}: {r['result_label']}")
+    for alert in a.get("alerts", []):
+        lines.append(f"  消费提示 {alert['published_on']}: {alert['title']}")
     ok = a["procurement"]["ok"]
     lines.append(f"  政府采购（可追溯且未列入黑名单）: {'是' if ok else '否'}")
     return "\n".join(lines)

@@ -21,7 +21,7 @@ from traceboard.cli.common import CommandError, acting_user, as_option, get_engi
 from traceboard.decision_dates import DecisionDateRefused
 from traceboard.files.assessment_report import grading_note_zh, rank_text, save_report_files
 from traceboard.files.tables import display_width
-from traceboard.metrics.assessment import UnknownMeasure
+from traceboard.metrics.assessment import UnknownMeasure, word_explanation
 from traceboard.metrics.sensitivity import sensitivity_by_kind
 from traceboard.services.assessment import (
     AssessmentView,
@@ -94,7 +94,10 @@ def _change(value) -> str:
 def render_json(view: AssessmentView, sensitivity: pd.DataFrame) -> str:
     points = points_table(view)
     explained = view.result.indicators.groupby("unit_id")[["indicator_code", "explanation"]]
-    explanations = {u: dict(zip(g["indicator_code"], g["explanation"], strict=True)) for u, g in explained}
+    explanations = {  # worded as the command has always printed them (the reports word them in Chinese)
+        u: {c: word_explanation(e, "en") for c, e in zip(g["indicator_code"], g["explanation"], strict=True)}
+        for u, g in explained
+    }
     units = []
     for row, (_, unit) in zip(points.to_dict("records"), view.result.units.iterrows(), strict=True):
         fixed = {k: row[k] for k in ("unit", "unit_kind", "role", "score", "grade")}
@@ -157,20 +160,20 @@ def assess_cmd(year, fmt, xlsx, pdf, lock, today, acting_as) -> None:
     try:
         view = prepare_assessment(engine, year, day)
     except (InvalidIndicatorSet, UnknownMeasure, ValueError) as exc:
-        raise CommandError(str(exc), exit_code=2) from None
+        raise CommandError(exc, exit_code=2) from None
     saved = False
     if lock:
         actor = acting_user(acting_as, "assessment.lock")
         try:
             view = lock_assessment(engine, actor, view)
         except (NothingToLock, LockedRunError, DecisionDateRefused) as exc:
-            raise CommandError(str(exc)) from None
+            raise CommandError(exc) from None
     elif acting_as:
         saved = view.run is None
         try:
             view = save_assessment(engine, acting_user(acting_as, "assessment.run"), view)
         except DecisionDateRefused as exc:
-            raise CommandError(str(exc)) from None
+            raise CommandError(exc) from None
     click.echo(describe(view, saved), err=True)
     for change in _records(view.changes):
         click.echo(f"  {change['unit']}: {change['item']} {change['old']} → {change['new']}", err=True)

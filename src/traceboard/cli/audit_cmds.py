@@ -34,7 +34,7 @@ def audit_verify(against: tuple[Path, ...]) -> None:
     try:
         report = audit_trail.verify_audit(get_engine(), against)
     except CheckpointFileError as exc:
-        raise CommandError(str(exc), exit_code=2) from None
+        raise CommandError(exc, exit_code=2) from None
     if not report.ok:
         raise CommandError(report.problem)
     latest = report.latest.label if report.latest else "none yet"
@@ -66,7 +66,7 @@ def backup_cmd(out: Path, acting_as) -> None:
     try:
         summary = audit_trail.take_backup(get_engine(), actor, out)
     except BackupError as exc:
-        raise CommandError(str(exc)) from None
+        raise CommandError(exc) from None
     click.echo(
         f"backup written to {out}: {summary.rows:,} rows in {len(summary.counts)} tables "
         f"(audit {summary.checkpoint.label})"
@@ -83,7 +83,7 @@ def restore_cmd(file: Path) -> None:
     try:
         restored = audit_trail.restore_verified(get_engine(), file)
     except BackupError as exc:
-        raise CommandError(str(exc)) from None
+        raise CommandError(exc) from None
     summary = restored.summary
     click.echo(
         f"restored {summary.rows:,} rows in {len(summary.counts)} tables (schema {summary.revision}); "

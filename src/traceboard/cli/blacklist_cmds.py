@@ -40,7 +40,7 @@ def refusals(command):
         try:
             return command(*args, **kwargs)
         except (IllegalMove, AlertRefused, NotFound, SiteWriteError, ConfigError) as exc:
-            raise CommandError(str(exc)) from None
+            raise CommandError(exc) from None
 
     return wrapper
 

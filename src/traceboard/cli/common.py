@@ -13,6 +13,7 @@ from traceboard import config
 from traceboard.accounts.authz import Actor, PermissionDenied, UnknownActor, require
 from traceboard.data.db import make_engine
 from traceboard.files.tables import to_csv_bytes
+from traceboard.i18n import cli_language, word
 from traceboard.services.accounts import actor_named
 from traceboard.services.record import schema_is_current
 
@@ -21,14 +22,23 @@ DATE = click.DateTime(formats=["%Y-%m-%d"])
 
 
 class CommandError(click.ClickException):
-    """A user-facing failure: one line on stderr, exit code ``exit_code`` (default 1)."""
+    """A user-facing failure: one line on stderr, exit code ``exit_code`` (default 1).
 
-    def __init__(self, message: str, exit_code: int = 1) -> None:
-        super().__init__(message)
+    ``message`` is text, or a domain error or ``Message`` (``traceboard.i18n``), worded in the
+    command line's language (``TRACEBOARD_LANG``, else the terminal's locale)."""
+
+    def __init__(self, message: object, exit_code: int = 1) -> None:
+        super().__init__(str(message))
+        self.said = message
         self.exit_code = exit_code
 
     def show(self, file=None) -> None:
-        click.echo(f"traceboard: {self.format_message()}", err=True)
+        click.echo(f"traceboard: {said(self.said)}", err=True)
+
+
+def said(value: object) -> str:
+    """A domain message (or an error carrying one) in the command line's language; else its text."""
+    return word(value, cli_language())
 
 
 def get_engine() -> Engine:
@@ -65,7 +75,7 @@ def acting_user(name: str | None, permission: str, department_id: int | None = N
     try:
         return require(actor_named(get_engine(), name), permission, department_id)
     except (UnknownActor, PermissionDenied) as exc:
-        raise CommandError(str(exc)) from None
+        raise CommandError(exc) from None
 
 
 def require_schema() -> None:

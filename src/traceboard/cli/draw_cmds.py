@@ -17,7 +17,7 @@ from traceboard.cli.common import CommandError, acting_user, as_option, get_engi
 from traceboard.sampling import ceremony, plans
 from traceboard.sampling.assign import NoValidPair
 from traceboard.sampling.manifest import ManifestInvalid, check_manifest, dump_manifest
-from traceboard.sampling.spec import DrawRefused, sha256_hex
+from traceboard.sampling.spec import SPEC, SPECS, DrawRefused, sha256_hex
 from traceboard.services import sampling as support
 from traceboard.workdays import CalendarUnknown
 
@@ -38,7 +38,7 @@ def refusals(command):
         try:
             return command(*args, **kwargs)
         except REFUSALS as exc:
-            raise CommandError(str(exc)) from None
+            raise CommandError(exc) from None
 
     return wrapper
 
@@ -75,12 +75,13 @@ def scope_options(command):
             ),
             click.option(
                 "--spec",
-                type=click.Choice(["1", "2"]),
-                default="1",
+                type=click.Choice([s.rsplit("/", 1)[1] for s in SPECS]),
+                default=SPEC.rsplit("/", 1)[1],
                 show_default=True,
                 callback=lambda _ctx, _param, value: f"traceboard-draw/{value}",
-                help="Draw specification: 1 orders each pool by one hash per inspector; "
-                "2 shuffles it with a few hashes per check (for pools of hundreds of inspectors).",
+                help="Draw specification: 3 shuffles each published list (a few hashes per drawn "
+                "enterprise) and each pool lazily; 2 keys every candidate and shuffles pools; "
+                "1 keys every candidate and every pool inspector (small pools only).",
             ),
             click.option(
                 "--on",
@@ -102,7 +103,7 @@ def scope_options(command):
 @click.pass_context
 @refusals
 def draw_group(ctx, seed, out, acting_as, **scope) -> None:
-    """The public random draw (spec traceboard-draw/1 or /2); without a subcommand, a draw with --seed."""
+    """The public random draw (spec traceboard-draw/1, /2 or /3); without a subcommand, a draw with --seed."""
     if ctx.invoked_subcommand is not None:
         return
     if not seed or not out:
@@ -135,7 +136,9 @@ def draw_group(ctx, seed, out, acting_as, **scope) -> None:
 @click.option("--sector", "sectors", multiple=True, help="Scope: this sector only (repeatable; default all).")
 @click.option("--township", "townships", multiple=True, help="Scope: this township only (repeatable).")
 @click.option(
-    "--all-enterprises", is_flag=True, help="Scope: all active enterprises, not only those with traceability."
+    "--all-enterprises",
+    is_flag=True,
+    help="Scope: all enterprises in operation, not only those with traceability.",
 )
 @click.option(
     "--ratio", "ratios", multiple=True, help="CLASS=R, e.g. A=0.05 (default A 3 %, B 10 %, C 30 %, D 80 %)."

@@ -12,6 +12,7 @@ import click
 
 from traceboard.cli.common import CommandError, acting_user, as_option, get_engine
 from traceboard.files.read_limits import TooLarge, check_file_size, describe_caps
+from traceboard.i18n import Message, cli_language
 from traceboard.services.audit_trail import record_export
 from traceboard.services.exports import FILTERS, ExportError, export_table, template_bytes, to_file_bytes
 from traceboard.services.imports import (
@@ -57,11 +58,13 @@ def import_cmd(
     except OSError as exc:
         raise CommandError(f"cannot read {file}: {exc.strerror}", exit_code=2) from None
     except TooLarge as exc:
-        raise CommandError(f"{file.name}: cannot be read: {exc}", exit_code=2) from None
+        raise CommandError(
+            unreadable(f"{file.name}: cannot be read: {exc}", file.name, exc), exit_code=2
+        ) from None
     try:
         validation = check_upload(get_engine(), kind, content, file.name, sheet)
     except UnreadableFile as exc:
-        raise CommandError(str(exc), exit_code=2) from None
+        raise CommandError(unreadable(str(exc), file.name, exc), exit_code=2) from None
     raw = validation.raw
     where = f"{raw.file}, sheet {raw.sheet}" + (f", {raw.encoding}" if raw.encoding else "")
     if validation.header_row:
@@ -70,10 +73,10 @@ def import_cmd(
     if validation.ignored:
         click.echo(f"ignored columns: {', '.join(validation.ignored)}")
     if not validation.ok:
-        for line in validation.lines():
+        for line in validation.lines(cli_language()):
             click.echo(line)
         if errors_out:
-            errors_out.write_bytes(render_errors(validation))
+            errors_out.write_bytes(render_errors(validation, cli_language()))
         saved = f"; marked-up file: {errors_out}" if errors_out else ""
         raise CommandError(f"{len(validation.problems)} problem(s); nothing was imported{saved}")
     if dry_run:
@@ -81,6 +84,15 @@ def import_cmd(
         return
     summary = import_validated(get_engine(), actor, validation)
     click.echo(summary.describe())
+
+
+def unreadable(english: str, name: str, exc: TooLarge | UnreadableFile) -> str:
+    """Why a file cannot be read: in English the reader's own sentence; in Chinese worded from the
+    catalogs (``files.<code>``; a reason without a code, from a parser, stays as it is)."""
+    if cli_language() == "en" or exc.code == "unreadable":
+        return english
+    reason = Message(f"files.{exc.code}", **{k: v for k, v in exc.params.items() if k != "file"})
+    return Message("files.cannot_read", file=exc.params.get("file", name), reason=reason).word(cli_language())
 
 
 @click.command("export")
@@ -103,7 +115,7 @@ def export_cmd(kind: str, fmt: str, out: Path, acting_as, **filters) -> None:
     try:
         table = export_table(get_engine(), actor, kind, chosen)
     except ExportError as exc:
-        raise CommandError(str(exc)) from None
+        raise CommandError(exc) from None
     content = to_file_bytes(table, fmt, SPECS[kind].title)
     try:  # the file is written inside the audit row's transaction: no row claims a file never written
         record_export(

@@ -21,7 +21,7 @@ from traceboard.cli import (
     timetable_cmds,
     user_cmds,
 )
-from traceboard.cli.common import CommandError
+from traceboard.cli.common import CommandError, said
 from traceboard.data.db import DatabaseUnavailable
 from traceboard.data.reference import ReferenceError
 from traceboard.data.text_rules import TextRejected
@@ -72,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
         exc.show()
         return exc.exit_code
     except (PermissionDenied, AuditSealError, TextRejected) as exc:
-        click.echo(f"traceboard: {exc}", err=True)
+        click.echo(f"traceboard: {said(exc)}", err=True)
         return 1
     except (DatabaseUnavailable, ReferenceError, AuditKeyError) as exc:
         click.echo(f"traceboard: {exc}", err=True)

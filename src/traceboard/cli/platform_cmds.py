@@ -52,11 +52,11 @@ def ingest_cmd(file: Path, acting_as) -> None:
     try:
         summary = ingest_feed(get_engine(), actor, content, file.name)
     except UnreadableFeed as exc:
-        raise CommandError(str(exc), exit_code=2) from None
+        raise CommandError(exc, exit_code=2) from None
     except FeedRejected as exc:
         for line in exc.lines():
             click.echo(line)
-        raise CommandError(str(exc)) from None
+        raise CommandError(exc) from None
     click.echo(summary.describe())
 
 

@@ -56,7 +56,7 @@ def demo_cmd(enterprises: int, seed: int, if_empty: bool) -> None:
         if if_empty:
             click.echo(f"demo skipped: {exc}", err=True)
             return
-        raise CommandError(str(exc)) from None
+        raise CommandError(exc) from None
     counts = ", ".join(f"{table} {n:,}" for table, n in summary.counts.items())
     click.echo(f"demo city written in {summary.seconds:.1f} s: {counts}")
 

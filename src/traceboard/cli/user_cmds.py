@@ -46,7 +46,7 @@ def user_add(name, role, department, display_name, password, acting_as) -> None:
             password=password,
         )
     except accounts.AccountError as exc:
-        raise CommandError(str(exc)) from None
+        raise CommandError(exc) from None
     click.echo(f"user {name} added ({role})")
     _show_password(secret)
 
@@ -62,7 +62,7 @@ def user_passwd(name, password, acting_as) -> None:
     try:
         secret = accounts.reset_password(get_engine(), actor, name, password)
     except accounts.AccountError as exc:
-        raise CommandError(str(exc)) from None
+        raise CommandError(exc) from None
     click.echo(f"password of {name} changed")
     _show_password(secret)
 
@@ -72,7 +72,7 @@ def _self(name: str):
     try:
         return accounts.actor_named(get_engine(), name)
     except accounts.UnknownActor as exc:
-        raise CommandError(str(exc)) from None
+        raise CommandError(exc) from None
 
 
 @user_group.command("disable")
@@ -85,7 +85,7 @@ def user_disable(name, acting_as) -> None:
     try:
         accounts.deactivate_user(get_engine(), actor, name)
     except accounts.AccountError as exc:
-        raise CommandError(str(exc)) from None
+        raise CommandError(exc) from None
     click.echo(f"user {name} disabled")
 
 

@@ -1,42 +1,8 @@
-"""Message catalogs: every piece of UI text, Chinese first, English second.
-
-Catalogs are TOML files under ``locales/<lang>/``; each file is a namespace
-(``overview.toml`` holds the keys ``overview.*``), so each page owns its file.
-Both languages must have the same keys (a test checks it).
-"""
+"""The message catalogs, as the pages import them (they live in the kernel: ``traceboard/i18n.py``,
+since the domain's errors and the command line are worded from the same catalogs)."""
 
 from __future__ import annotations
 
-import tomllib
-from functools import cache
-from pathlib import Path
+from traceboard.i18n import DEFAULT_LANGUAGE, LANGUAGES, LOCALES, Message, load_catalog, translate, word
 
-LOCALES = Path(__file__).resolve().parent / "locales"
-LANGUAGES = {"zh": "中文", "en": "English"}
-DEFAULT_LANGUAGE = "zh"
-
-
-def _flatten(prefix: str, table: dict, out: dict[str, str]) -> None:
-    for key, value in table.items():
-        name = f"{prefix}.{key}"
-        if isinstance(value, dict):
-            _flatten(name, value, out)
-        else:
-            out[name] = str(value)
-
-
-@cache
-def load_catalog(lang: str) -> dict[str, str]:
-    """All messages of a language, keyed ``<file>.<key>``."""
-    if lang not in LANGUAGES:
-        raise ValueError(f"unknown language {lang!r}; choose from {', '.join(LANGUAGES)}")
-    messages: dict[str, str] = {}
-    for path in sorted((LOCALES / lang).glob("*.toml")):
-        _flatten(path.stem, tomllib.loads(path.read_text(encoding="utf-8")), messages)
-    return messages
-
-
-def translate(key: str, lang: str = DEFAULT_LANGUAGE, **values: object) -> str:
-    """The message for ``key`` with ``{placeholders}`` filled; a missing key raises KeyError."""
-    message = load_catalog(lang)[key]
-    return message.format(**values) if values else message
+__all__ = ["DEFAULT_LANGUAGE", "LANGUAGES", "LOCALES", "Message", "load_catalog", "translate", "word"]

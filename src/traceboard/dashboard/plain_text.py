@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from traceboard.dashboard.state import word
+
 # The characters that open markdown (and Streamlit's :emoji:, :color[…], $math$) anywhere in a line.
 _OPENERS = re.compile(r"([\\`*_\[\]<>~$|#])")
 _SHORTCODE = re.compile(r":(?=[\w/+-]+:)")  # :smile: and :material/icon:
@@ -27,8 +29,9 @@ def _visible(ch: str) -> str:
 def plain(value: object) -> str:
     """``value`` as literal text for a markdown element: what could open markdown is escaped with a
     backslash (links and images need ``[``, autolinks ``<`` or ``://``), control characters are
-    dropped and line breaks become spaces. Ordinary punctuation (dates, parentheses) stays as is."""
-    text = str(value)
+    dropped and line breaks become spaces. Ordinary punctuation (dates, parentheses) stays as is.
+    A domain message (an error carrying a ``Message``) is worded in the session's language."""
+    text = word(value)
     if not text.isprintable():
         text = "".join(_visible(ch) for ch in text)
     text = _OPENERS.sub(r"\\\1", text)

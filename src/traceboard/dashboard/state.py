@@ -1,15 +1,18 @@
 """Per-process resources of the app: the engine, the analysis frame, the language.
 
-The frame is loaded once per data version (the newest audit row id: every
-change of the record writes one) and dropped when the record changes. The version
-is read from the database on every use, so an app process sees a change another
-process (a second replica, the command line) made. With ``TRACEBOARD_READ_DATABASE_URL``
-the frame is read from that read replica once it has replayed the current version.
+The frame follows the data version (the newest audit row: every change of the record
+writes one). The version is read from the database on every use, so an app process sees a
+change another process (a second replica, the command line) made. The process keeps one frame
+per database: loaded once, then, after a change, refreshed in place of a reload: it reads only
+what changed since its version (``data.frame.refresh_register_frame``, docs/frame.md). With
+``TRACEBOARD_READ_DATABASE_URL`` the frame is read from that read replica once it has replayed
+the current version.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -18,9 +21,10 @@ from sqlalchemy import Engine
 
 from traceboard import config
 from traceboard.accounts.authz import Actor
-from traceboard.dashboard.i18n import DEFAULT_LANGUAGE, LANGUAGES, translate
 from traceboard.data.db import make_engine
-from traceboard.data.frame import RegisterFrame, frame_source, load_register_frame
+from traceboard.data.frame import RegisterFrame, frame_source, load_register_frame, refresh_register_frame
+from traceboard.i18n import DEFAULT_LANGUAGE, LANGUAGES, translate
+from traceboard.i18n import word as word_in
 from traceboard.services import record
 
 T = TypeVar("T")
@@ -43,10 +47,33 @@ def _read_engine(url: str) -> Engine:
     return make_engine(url)
 
 
-@st.cache_resource(show_spinner=False, max_entries=1)
+class _FrameHolder:
+    """The process's frame of one database, replaced (never changed) by each refresh."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.frame: RegisterFrame | None = None
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _frame_holder(url: str, read_url: str | None) -> _FrameHolder:
+    return _FrameHolder()
+
+
 def _frame(url: str, read_url: str | None, version: str) -> RegisterFrame:
-    primary = _engine(url)
-    return load_register_frame(frame_source(primary, _read_engine(read_url)) if read_url else primary)
+    """The frame at ``version`` (or newer): the kept one if current, else refreshed from it."""
+    holder = _frame_holder(url, read_url)
+    frame = holder.frame
+    if frame is not None and frame.stamp == version:
+        return frame
+    with holder.lock:  # one refresh at a time; the sessions that waited take its frame
+        frame = holder.frame
+        if frame is None or frame.stamp != version:
+            primary = _engine(url)
+            source = frame_source(primary, _read_engine(read_url)) if read_url else primary
+            frame = load_register_frame(source) if frame is None else refresh_register_frame(source, frame)
+            holder.frame = frame
+        return frame
 
 
 def current_data_version() -> str:
@@ -55,8 +82,11 @@ def current_data_version() -> str:
 
 
 def get_frame() -> RegisterFrame:
-    """The register frame of the current data version (reloaded after any change)."""
+    """The register frame of the current data version (refreshed after any change)."""
     version = current_data_version()
+    holder = _frame_holder(config.database_url(), config.read_database_url())
+    if holder.frame is not None and holder.frame.stamp == version:
+        return holder.frame
     with st.spinner(t("common.loading")):
         return _frame(config.database_url(), config.read_database_url(), version)
 
@@ -107,6 +137,12 @@ def language() -> str:
 def t(key: str, **values: object) -> str:
     """Translate ``key`` into the session's language."""
     return translate(key, language(), **values)
+
+
+def word(value: object) -> str:
+    """A domain message (or an error carrying one, ``traceboard.i18n.Message``) in the session's
+    language; any other value as its text."""
+    return word_in(value, language())
 
 
 def current_actor() -> Actor | None:

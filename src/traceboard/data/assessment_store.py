@@ -273,8 +273,9 @@ def save_run(
     """Write a computed run as the next version of ``year`` (a draft) and return its id.
 
     ``units``: unit_id, score, grade, rank. ``indicators``: unit_id, indicator_code,
-    value, points, max_points, explanation, inputs (dict). ``changes`` (the diff
-    against the previous version) goes into the audit row. Needs ``assessment.run``.
+    value, points, max_points, explanation (text), explanation_facts (dict, optional), inputs
+    (dict). ``changes`` (the diff against the previous version) goes into the audit row. Needs
+    ``assessment.run``.
     """
     require(actor, "assessment.run")
     with transaction(engine) as session:
@@ -298,6 +299,7 @@ def save_run(
             for row in _records(stored, ["unit_id", "score", "grade", "rank"])
         )
         columns = ["unit_id", "indicator_code", "value", "points", "max_points", "explanation", "inputs"]
+        columns += ["explanation_facts"] if "explanation_facts" in indicators else []
         session.add_all(m.IndicatorScore(run_id=run.id, **row) for row in _records(indicators, columns))
         record_audit(
             session,
@@ -367,7 +369,14 @@ def load_run(engine: Engine, run_id: int) -> tuple[dict[str, Any], pd.DataFrame,
         indicators = _frame(
             session,
             select(
-                ix.unit_id, ix.indicator_code, ix.value, ix.points, ix.max_points, ix.explanation, ix.inputs
+                ix.unit_id,
+                ix.indicator_code,
+                ix.value,
+                ix.points,
+                ix.max_points,
+                ix.explanation,
+                ix.explanation_facts,
+                ix.inputs,
             )
             .where(ix.run_id == run_id)
             .order_by(ix.id),

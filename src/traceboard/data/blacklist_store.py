@@ -29,6 +29,7 @@ from traceboard.data.models import (
     Sector,
 )
 from traceboard.data.vocabulary import IN_FORCE, OPEN_STATES
+from traceboard.i18n import Message
 
 CASE_COLUMNS = [c.name for c in BlacklistEntry.__table__.columns]
 EVENT_COLUMNS = [c.name for c in BlacklistEvent.__table__.columns if c.name != "recorded_at"]
@@ -77,7 +78,7 @@ def load_case_events(engine: Engine, entry_id: int) -> pd.DataFrame:
     """The moves of one case in order (EVENT_COLUMNS); NotFound when the case does not exist."""
     with Session(engine) as session:
         if session.get(BlacklistEntry, entry_id) is None:
-            raise NotFound(f"no blacklist case {entry_id}")
+            raise NotFound(Message("refusals.no_case", case=entry_id))
         events = session.scalars(
             select(BlacklistEvent).where(BlacklistEvent.entry_id == entry_id).order_by(BlacklistEvent.id)
         ).all()
@@ -87,7 +88,7 @@ def load_case_events(engine: Engine, entry_id: int) -> pd.DataFrame:
 def find_enterprise(session: Session, uscc: str) -> Enterprise:
     enterprise = session.scalar(select(Enterprise).where(Enterprise.uscc == uscc.strip().upper()))
     if enterprise is None:
-        raise NotFound(f"no enterprise with credit code {uscc!r} in the register")
+        raise NotFound(Message("refusals.no_enterprise", uscc=uscc))
     return enterprise
 
 
@@ -107,7 +108,7 @@ def insert_case(
         enterprise = find_enterprise(session, uscc)
         source = session.get(Inspection, source_inspection_id) if source_inspection_id is not None else None
         if source_inspection_id is not None and source is None:
-            raise NotFound(f"no inspection {source_inspection_id}")
+            raise NotFound(Message("refusals.no_inspection", check=source_inspection_id))
         open_ids = session.scalars(
             select(BlacklistEntry.id).where(
                 BlacklistEntry.enterprise_id == enterprise.id,
@@ -149,7 +150,7 @@ def update_case(
 def _update_case(session: Session, entry_id: int, decide, actor: str) -> dict[str, Any]:
     entry = session.get(BlacklistEntry, entry_id, with_for_update=True)
     if entry is None:
-        raise NotFound(f"no blacklist case {entry_id}")
+        raise NotFound(Message("refusals.no_case", case=entry_id))
     before = _row(entry, CASE_COLUMNS)
     last = session.scalar(
         select(func.max(BlacklistEvent.occurred_on)).where(BlacklistEvent.entry_id == entry_id)
@@ -247,7 +248,7 @@ def insert_alert(engine: Engine, fields: dict[str, Any], usccs: tuple[str, ...],
             sector_id = session.scalar(select(Sector.id).where(Sector.code == sector_code))
             if sector_id is None:
                 known = ", ".join(session.scalars(select(Sector.code).order_by(Sector.sort_order)))
-                raise NotFound(f"unknown sector {sector_code!r}; sectors: {known}")
+                raise NotFound(Message("refusals.unknown_sector", sector=sector_code, known=known))
         alert = ConsumerAlert(**fields, sector_id=sector_id, state="draft")
         session.add(alert)
         session.flush()
@@ -271,7 +272,7 @@ def update_alert(
     with transaction(engine) as session:
         alert = session.get(ConsumerAlert, alert_id, with_for_update=True)
         if alert is None:
-            raise NotFound(f"no consumer alert {alert_id}")
+            raise NotFound(Message("refusals.no_alert", alert=alert_id))
         before = _row(alert, ALERT_COLUMNS)
         changes = decide(before)
         for key, value in changes.items():

@@ -119,6 +119,12 @@ def publish_results(engine: Engine, actor: Actor, inspection_ids: list[int], pub
         return len(rows)
 
 
+def _tuples(rows) -> list[tuple]:
+    """Rows as plain tuples: pandas probes each SQLAlchemy Row for attributes it lacks, which costs
+    an exception per row (seconds for the record's checks)."""
+    return [tuple(row) for row in rows]
+
+
 def load_assignments(engine: Engine, draw_id: int | None = None) -> pd.DataFrame:
     """Assignments with enterprise, inspectors and result, in draw then stratum/position order."""
     township, dept = m.Unit.__table__.alias("township"), m.Unit.__table__.alias("dept")
@@ -135,24 +141,33 @@ def load_assignments(engine: Engine, draw_id: int | None = None) -> pd.DataFrame
             township.c.name.label("township"),
             m.Sector.name.label("sector"),
             dept.c.name.label("department"),
-            m.Inspection.id.label("inspection_id"),
-            m.Inspection.check_items,
-            *(getattr(m.Inspection, f) for f in RESULT_FIELDS),
-            m.Inspection.published_on,
         )
         .join(m.Enterprise, m.Enterprise.id == m.Assignment.enterprise_id)
         .join(township, township.c.id == m.Enterprise.township_id)
         .join(dept, dept.c.id == m.Enterprise.department_id)
         .join(m.Sector, m.Sector.id == m.Enterprise.sector_id)
-        .outerjoin(m.Inspection, m.Inspection.assignment_id == m.Assignment.id)
         .order_by(m.Assignment.draw_id, m.Assignment.id)
     )
+    # the results apart: inspection.assignment_id has no index, and joined to each assignment
+    # SQLite would scan every check once per drawn enterprise (minutes for a large draw)
+    results = select(
+        m.Inspection.assignment_id,
+        m.Inspection.id.label("inspection_id"),
+        m.Inspection.check_items,
+        *(getattr(m.Inspection, f) for f in RESULT_FIELDS),
+        m.Inspection.published_on,
+    ).where(m.Inspection.assignment_id.is_not(None))
     if draw_id is not None:
         stmt = stmt.where(m.Assignment.draw_id == draw_id)
+        drawn = select(m.Assignment.id).where(m.Assignment.draw_id == draw_id)
+        results = results.where(m.Inspection.assignment_id.in_(drawn))
     with engine.connect() as conn:
         rows = conn.execute(stmt).all()
-        frame = pd.DataFrame(rows, columns=list(stmt.selected_columns.keys()))
+        found = {row[0]: tuple(row[1:]) for row in conn.execute(results)}
         pairs = _inspector_pairs(conn, draw_id)
+    none = (None,) * (len(results.selected_columns) - 1)
+    columns = [*stmt.selected_columns.keys(), *list(results.selected_columns.keys())[1:]]
+    frame = pd.DataFrame([tuple(row) + found.get(row[0], none) for row in rows], columns=columns)
     frame["inspectors"] = frame["assignment_id"].map(pairs).apply(lambda v: v if isinstance(v, list) else [])
     return frame
 
@@ -190,4 +205,4 @@ def load_inspections(engine: Engine) -> pd.DataFrame:
         .order_by(m.Inspection.checked_on, m.Inspection.id)
     )
     with engine.connect() as conn:
-        return pd.DataFrame(conn.execute(stmt).all(), columns=list(stmt.selected_columns.keys()))
+        return pd.DataFrame(_tuples(conn.execute(stmt).all()), columns=list(stmt.selected_columns.keys()))

@@ -30,6 +30,7 @@ from sqlalchemy import (
     Integer,
     MetaData,
     Numeric,
+    PrimaryKeyConstraint,
     String,
     Text,
     UniqueConstraint,
@@ -281,20 +282,24 @@ class PlatformUpload(Base):
 
     A bulk fact table (a day's feed is hundreds of thousands of rows): no
     foreign keys, whose per-row checks cost more than the rest of an ingest,
-    and one unique index that leads with the enterprise, serving both the
-    merge and the look-ups by enterprise. Its only writer
-    (``data.platform_store.upsert_staged``) joins every row to ``enterprise``
-    and takes platform ids from ``platform``; neither table ever loses rows.
+    and no surrogate id: the natural key (day, enterprise, platform) is the
+    primary key and its only index (SQLite keeps the rows in that key's
+    B-tree: ``WITHOUT ROWID``). Leading with the day, a new day's feed goes
+    in at the index's right-hand end instead of touching nearly every page
+    of it; look-ups by enterprise probe it day by day
+    (``data.platform_store.latest_uploads``). Its only writer
+    (``data.platform_store``'s merge) joins every row to ``enterprise`` and
+    takes platform ids from ``platform``; neither table ever loses rows.
     """
 
     __tablename__ = "platform_upload"
     __table_args__ = (
-        UniqueConstraint("enterprise_id", "day", "platform_id"),
+        PrimaryKeyConstraint("day", "enterprise_id", "platform_id"),
         CheckConstraint("records >= 0", name="records"),
         CheckConstraint("batches IS NULL OR batches >= 0", name="batches"),
+        {"sqlite_with_rowid": False},
     )
 
-    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     platform_id: Mapped[int] = mapped_column(Integer)
     enterprise_id: Mapped[int] = mapped_column(Integer)
     day: Mapped[dt.date] = mapped_column(Date)
@@ -667,7 +672,8 @@ class IndicatorScore(Base):
     value: Mapped[float | None] = mapped_column(Float)
     points: Mapped[float] = mapped_column(Float)
     max_points: Mapped[float] = mapped_column(Float)
-    explanation: Mapped[str] = mapped_column(Text)
+    explanation: Mapped[str] = mapped_column(Text)  # as worded when saved (runs before 0008: English)
+    explanation_facts: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # what the 说明 is worded from
     inputs: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
 

@@ -1,12 +1,16 @@
 """The platforms and their daily uploads in the record.
 
-``stage_uploads`` → ``unknown_codes`` → ``merge_staged`` is the one write
-path of uploads, for feeds and for the demo city alike: rows go into a
-temporary staging table in bulk (COPY on PostgreSQL, executemany on SQLite),
-are checked against the register with one join, and are merged into
-``platform_upload`` with one ``INSERT … ON CONFLICT DO UPDATE`` — the same
-platform, enterprise and day replaces the earlier figures, and identical rows
-are left alone (so a feed ingested twice changes nothing).
+``stage_uploads`` → ``merge_staged`` is the one write path of uploads, for
+feeds and for the demo city alike: rows go into a temporary table in bulk
+(COPY on PostgreSQL, executemany on SQLite) and are joined to the register
+once, on their way into ``platform_upload``. When none of the staged days
+has a row yet — a new day's feed, the common case — that is one plain
+``INSERT … SELECT`` in key order, at the right-hand end of the table's only
+index (its key leads with the day). Otherwise the rows are merged with
+``INSERT … ON CONFLICT DO UPDATE``: the same platform, enterprise and day
+replaces the earlier figures, and identical rows are left alone (so a feed
+ingested twice changes nothing). Credit codes not in the register come back
+from the merge by line; the caller rolls the transaction back.
 """
 
 from __future__ import annotations
@@ -17,7 +21,8 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pa_csv
-from sqlalchemy import Connection, Engine, func, select, text
+from sqlalchemy import Connection, Engine, bindparam, func, select, text
+from sqlalchemy.orm import aliased
 
 from traceboard.data import models as m
 from traceboard.data.frame import read_frame
@@ -52,8 +57,7 @@ def stage_uploads(conn: Connection, rows: pd.DataFrame) -> int:
     """Create the staging table for this transaction and fill it with ``rows`` (:data:`STAGE_COLUMNS`).
 
     ``line`` is the row's number in its file; ``day`` an ISO date string;
-    ``batches`` and ``items`` may be NaN (absent). The credit codes are joined
-    to the register once, here: every later step reads the enterprise ids.
+    ``batches`` and ``items`` may be NaN (absent).
     """
     for table in (RAW, STAGE):
         conn.execute(text(f"DROP TABLE IF EXISTS {table}"))
@@ -79,16 +83,6 @@ def stage_uploads(conn: Connection, rows: pd.DataFrame) -> int:
             marks = ", ".join("?" for _ in STAGE_COLUMNS)
             cur.executemany(f"INSERT INTO {RAW} ({names}) VALUES ({marks})", zip(*columns, strict=True))
             cur.close()
-    conn.execute(
-        text(
-            f"CREATE TEMP TABLE {STAGE}{on_commit} AS SELECT r.line, r.platform_id, e.id AS enterprise_id, "
-            f"r.uscc, r.day, r.records, r.batches, r.items FROM {RAW} r "
-            "LEFT JOIN enterprise e ON e.uscc = r.uscc"
-        )
-    )
-    conn.execute(text(f"DROP TABLE {RAW}"))
-    if conn.dialect.name == "postgresql":
-        conn.execute(text(f"ANALYZE {STAGE}"))  # a temporary table has no statistics until asked
     return len(rows)
 
 
@@ -116,9 +110,39 @@ def _plain(series: pd.Series) -> list:
 def unknown_codes(conn: Connection) -> pd.DataFrame:
     """Staged rows whose credit code is not in the register: ``line, uscc`` in file order."""
     rows = conn.execute(
-        text(f"SELECT line, uscc FROM {STAGE} WHERE enterprise_id IS NULL ORDER BY line")
+        text(
+            f"SELECT r.line, r.uscc FROM {RAW} r WHERE NOT EXISTS "
+            "(SELECT 1 FROM enterprise e WHERE e.uscc = r.uscc) ORDER BY r.line"
+        )
     ).all()
     return pd.DataFrame(rows, columns=["line", "uscc"])
+
+
+KEY = "day, enterprise_id, platform_id"  # platform_upload's primary key, in its order
+VALUES = "platform_id, enterprise_id, day, records, batches, items"
+
+
+def _joined(order: bool) -> str:
+    """The staged rows with their enterprise ids (those whose credit code is in the register)."""
+    sort = " ORDER BY r.day, e.id, r.platform_id" if order else ""
+    return (
+        "SELECT r.platform_id, e.id AS enterprise_id, r.day, r.records, r.batches, r.items "
+        f"FROM {RAW} r JOIN enterprise e ON e.uscc = r.uscc{sort}"
+    )
+
+
+def _staged_days_are_new(conn: Connection) -> bool:
+    """True when ``platform_upload`` has no row on any day of the staged rows (one probe of its key each)."""
+    days = conn.execute(text(f"SELECT DISTINCT day FROM {RAW}")).scalars().all()
+    if not days:
+        return True
+    found = conn.execute(
+        text("SELECT 1 FROM platform_upload WHERE day IN :days LIMIT 1").bindparams(
+            bindparam("days", expanding=True)
+        ),
+        {"days": days},
+    ).first()
+    return found is None
 
 
 def _differs(dialect: str) -> str:
@@ -126,14 +150,64 @@ def _differs(dialect: str) -> str:
     return f"u.records <> s.records OR u.batches {op} s.batches OR u.items {op} s.items"
 
 
-def staged_changes(conn: Connection) -> dict[str, int]:
+def _merge_sql(dialect: str) -> str:
+    differs = _differs(dialect).replace("u.", "platform_upload.").replace("s.", "excluded.")
+    return (
+        f"INSERT INTO platform_upload ({VALUES}) SELECT {VALUES} FROM {STAGE} WHERE true "
+        f"ORDER BY {KEY} ON CONFLICT ({KEY}) DO UPDATE SET "
+        "records = excluded.records, batches = excluded.batches, items = excluded.items "
+        f"WHERE {differs}"
+    )
+
+
+def merge_staged(conn: Connection) -> tuple[dict[str, int], pd.DataFrame]:
+    """Merge the staged rows into ``platform_upload``: the counts ``added``, ``updated``, ``unchanged``,
+    and the staged rows whose credit code is not in the register (:func:`unknown_codes`).
+
+    When that second part is not empty, rows may have been written: the caller rolls back. Identical
+    rows are not written, so a repeated feed writes nothing. On PostgreSQL concurrent merges wait for
+    each other (the table is locked against other writers, not readers).
+    """
+    dialect = conn.dialect.name
+    staged = conn.execute(text(f"SELECT COUNT(*) FROM {RAW}")).scalar_one()
+    if dialect == "postgresql":
+        conn.execute(text("LOCK TABLE platform_upload IN SHARE ROW EXCLUSIVE MODE"))
+    if _staged_days_are_new(conn):  # a new day: every row is added, in the key's order
+        added = conn.execute(text(f"INSERT INTO platform_upload ({VALUES}) {_joined(order=True)}")).rowcount
+        unknown = unknown_codes(conn) if added < staged else _no_codes()
+        return {"added": int(added), "updated": 0, "unchanged": 0}, unknown
+    on_commit = " ON COMMIT DROP" if dialect == "postgresql" else ""
+    conn.execute(text(f"CREATE TEMP TABLE {STAGE}{on_commit} AS {_joined(order=False)}"))
+    if conn.execute(text(f"SELECT COUNT(*) FROM {STAGE}")).scalar_one() < staged:
+        return {"added": 0, "updated": 0, "unchanged": 0}, unknown_codes(conn)
+    if dialect != "postgresql":
+        counts = _staged_changes(conn, staged)
+        conn.execute(text(_merge_sql(dialect)))
+        return counts, _no_codes()
+    added, updated = conn.execute(
+        text(
+            f"WITH merged AS ({_merge_sql(dialect)} RETURNING (xmax = 0) AS inserted) "
+            "SELECT COUNT(*) FILTER (WHERE inserted), COUNT(*) FILTER (WHERE NOT inserted) FROM merged"
+        )
+    ).one()
+    return {
+        "added": int(added),
+        "updated": int(updated),
+        "unchanged": int(staged - added - updated),
+    }, _no_codes()
+
+
+def _no_codes() -> pd.DataFrame:
+    return pd.DataFrame({"line": pd.Series(dtype="int64"), "uscc": pd.Series(dtype=object)})
+
+
+def _staged_changes(conn: Connection, staged: int) -> dict[str, int]:
     """How the staged rows compare with the record: ``added``, ``updated``, ``unchanged``."""
-    staged = conn.execute(text(f"SELECT COUNT(*) FROM {STAGE}")).scalar_one()
     existing, differing = conn.execute(
         text(
             f"SELECT COUNT(*), COALESCE(SUM(CASE WHEN {_differs(conn.dialect.name)} THEN 1 ELSE 0 END), 0) "
             f"FROM {STAGE} s JOIN platform_upload u "
-            "ON u.enterprise_id = s.enterprise_id AND u.day = s.day AND u.platform_id = s.platform_id"
+            "ON u.day = s.day AND u.enterprise_id = s.enterprise_id AND u.platform_id = s.platform_id"
         )
     ).one()
     return {
@@ -141,47 +215,6 @@ def staged_changes(conn: Connection) -> dict[str, int]:
         "updated": int(differing),
         "unchanged": int(existing - differing),
     }
-
-
-def _merge_sql(dialect: str) -> str:
-    differs = _differs(dialect).replace("u.", "platform_upload.").replace("s.", "excluded.")
-    return (
-        "INSERT INTO platform_upload (platform_id, enterprise_id, day, records, batches, items) "
-        f"SELECT s.platform_id, s.enterprise_id, s.day, s.records, s.batches, s.items FROM {STAGE} s "
-        "WHERE s.enterprise_id IS NOT NULL ORDER BY s.enterprise_id, s.day, s.platform_id "
-        "ON CONFLICT (enterprise_id, day, platform_id) DO UPDATE SET "
-        "records = excluded.records, batches = excluded.batches, items = excluded.items "
-        f"WHERE {differs}"
-    )
-
-
-def upsert_staged(conn: Connection) -> int:
-    """Merge the staged rows into ``platform_upload``; return how many rows were written."""
-    result = conn.execute(text(_merge_sql(conn.dialect.name)))
-    conn.execute(text(f"DROP TABLE IF EXISTS {STAGE}"))
-    return int(result.rowcount)
-
-
-def merge_staged(conn: Connection) -> dict[str, int]:
-    """Merge the staged rows and say how they compared: ``added``, ``updated``, ``unchanged``.
-
-    Identical rows are not written, so a repeated feed writes nothing. PostgreSQL
-    tells inserted from updated rows in the merge itself (a new row has no
-    ``xmax``), sparing a join of the feed with the whole table; SQLite compares first.
-    """
-    if conn.dialect.name != "postgresql":
-        counts = staged_changes(conn)
-        upsert_staged(conn)
-        return counts
-    staged = conn.execute(text(f"SELECT COUNT(*) FROM {STAGE} WHERE enterprise_id IS NOT NULL")).scalar_one()
-    added, updated = conn.execute(
-        text(
-            f"WITH merged AS ({_merge_sql('postgresql')} RETURNING (xmax = 0) AS inserted) "
-            "SELECT COUNT(*) FILTER (WHERE inserted), COUNT(*) FILTER (WHERE NOT inserted) FROM merged"
-        )
-    ).one()
-    conn.execute(text(f"DROP TABLE IF EXISTS {STAGE}"))
-    return {"added": int(added), "updated": int(updated), "unchanged": int(staged - added - updated)}
 
 
 def upload_count(conn: Connection) -> int:
@@ -192,23 +225,22 @@ def latest_uploads(engine: Engine, enterprise_ids: list[int], as_of) -> dict[int
     """Per enterprise id: ``(day, platform name)`` of its newest upload with records on or before ``as_of``.
 
     Of several platforms on that day, the first in reference order. Enterprises that never uploaded
-    are absent.
+    are absent. The table's key leads with the day: its days are walked newest first, one probe of
+    the key each (a recursive query), and each day is probed for the enterprises.
     """
     if not enterprise_ids:
         return {}
     u, p = m.PlatformUpload, m.Platform
-    newest = (
-        select(u.enterprise_id, func.max(u.day).label("day"))
-        .where(u.enterprise_id.in_(enterprise_ids), u.records > 0, u.day <= as_of)
-        .group_by(u.enterprise_id)
-        .subquery()
-    )
+    before = aliased(u)
+    days = select(func.max(u.day).label("day")).where(u.day <= as_of).cte("days", recursive=True)
+    earlier = select(func.max(before.day)).where(before.day < days.c.day).scalar_subquery()
+    days = days.union_all(select(earlier).where(days.c.day.is_not(None)))
     rows = (
         select(u.enterprise_id, u.day, p.name)
-        .join(newest, (newest.c.enterprise_id == u.enterprise_id) & (newest.c.day == u.day))
+        .join(days, days.c.day == u.day)
         .join(p, p.id == u.platform_id)
-        .where(u.records > 0)
-        .order_by(u.enterprise_id, p.sort_order)
+        .where(u.enterprise_id.in_(enterprise_ids), u.records > 0)
+        .order_by(u.enterprise_id, u.day.desc(), p.sort_order)
     )
     with engine.connect() as conn:
         found: dict[int, tuple] = {}

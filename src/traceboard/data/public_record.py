@@ -53,9 +53,11 @@ def _like(text: str) -> str:
     return f"%{escaped}%"
 
 
-def load_public_enterprises(engine: Engine, query: str | None = None) -> pd.DataFrame:
+def load_public_enterprises(
+    engine: Engine, query: str | None = None, ids: list[int] | None = None
+) -> pd.DataFrame:
     """Enterprises (id, uscc, name, sector, township); with ``query`` only those whose code equals it
-    or whose name contains it (bound parameters, LIKE wildcards escaped)."""
+    or whose name contains it (bound parameters, LIKE wildcards escaped); with ``ids`` only those."""
     township = Unit.__table__.alias("township")
     stmt = (
         select(Enterprise.id, Enterprise.uscc, Enterprise.name, Sector.name, township.c.name)
@@ -68,7 +70,7 @@ def load_public_enterprises(engine: Engine, query: str | None = None) -> pd.Data
         stmt = stmt.where(
             or_(Enterprise.uscc == text.upper(), Enterprise.name.ilike(_like(text), escape="\\"))
         )
-    return _frame(engine, stmt, ["id", "uscc", "name", "sector", "township"])
+    return _frame(engine, _only(stmt, Enterprise.id, ids), ["id", "uscc", "name", "sector", "township"])
 
 
 def _only(stmt, column, ids: list[int] | None):

@@ -19,6 +19,7 @@ from traceboard.data.audit import record_audit
 from traceboard.data.bulk import bulk_insert, next_id, reset_sequence
 from traceboard.data.db import transaction
 from traceboard.data.sampling_frames import department_ids
+from traceboard.i18n import Message
 
 Revealer = Callable[[dict, str, str, dt.datetime], tuple[dict, pd.DataFrame]]
 
@@ -35,13 +36,13 @@ def save_plan(engine: Engine, actor: Actor, plan: dict, plan_id: int | None = No
     """Create (or, with ``plan_id``, update) a plan; return its id. Needs ``sampling.plan``."""
     dept = department_ids(engine).get(plan["department"])
     if dept is None:
-        raise SamplingRecordError(f"unknown department {plan['department']!r}")
+        raise SamplingRecordError(Message("refusals.unknown_department", department=plan["department"]))
     require(actor, "sampling.plan", dept)
     fields = {k: plan[k] for k in ("year", "name", "scope", "check_items", "ratios", "exclusions", "batches")}
     with transaction(engine) as session:
         row = session.get(m.SamplingPlan, plan_id) if plan_id else None
         if plan_id and row is None:
-            raise SamplingRecordError(f"no plan {plan_id}")
+            raise SamplingRecordError(Message("refusals.no_plan", plan=plan_id))
         before = _plan_dict(row) if row else None
         if row is None:
             row = m.SamplingPlan(department_id=dept, created_by=actor.username, **fields)
@@ -105,7 +106,7 @@ def _add_draw(
 ) -> m.Draw:
     digest = seed_sha256.strip().lower()
     if len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
-        raise SamplingRecordError("the seed commitment must be a SHA-256 in hexadecimal (64 characters)")
+        raise SamplingRecordError(Message("refusals.seed_commitment"))
     row = m.Draw(
         plan_id=plan_id,
         batch=batch,
@@ -166,9 +167,9 @@ def reveal_draw(
     with transaction(engine) as session:
         row = session.get(m.Draw, draw_id, with_for_update=True)  # one reveal at a time
         if row is None:
-            raise DrawStateError(f"no draw {draw_id}")
+            raise DrawStateError(Message("refusals.no_draw", draw=draw_id))
         if row.status != "committed":
-            raise DrawStateError(f"draw {draw_id} is already drawn; a seed is revealed once")
+            raise DrawStateError(Message("refusals.draw_already_drawn", draw=draw_id))
         _require_pools(engine, actor, row.frozen)
         return _draw(session, actor, row, seed, revealer, due_on)
 

@@ -17,6 +17,8 @@ import re
 from sqlalchemy import Column, String, Text, event
 from sqlalchemy.orm import Session
 
+from traceboard.i18n import Message
+
 _CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _CONTROLS_AND_BREAKS = re.compile(r"[\x00-\x1f\x7f]")
 _OUTPUT_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -35,16 +37,16 @@ def allows_line_breaks(column: Column) -> bool:
     return isinstance(column.type, Text) or (isinstance(column.type, String) and column.type.length is None)
 
 
-def text_problem(value: str, column: Column) -> str | None:
+def text_problem(value: str, column: Column) -> Message | None:
     """Why ``value`` may not go into ``column`` (None when it may)."""
     limit = max_length(column)
     if limit is not None and len(value) > limit:
-        return f"longer than {limit} characters ({len(value)})"
+        return Message("refusals.text_too_long", limit=limit, length=len(value))
     if "\x00" in value:
-        return "contains a NUL character"
+        return Message("refusals.text_nul")
     found = (_CONTROLS if allows_line_breaks(column) else _CONTROLS_AND_BREAKS).search(value)
     if found:
-        return f"contains the control character U+{ord(found.group()):04X}"
+        return Message("refusals.text_control", code_point=f"U+{ord(found.group()):04X}")
     return None
 
 
@@ -64,4 +66,6 @@ def _check_texts(session: Session, _context, _instances) -> None:
                 continue
             value = getattr(obj, column.key, None)
             if isinstance(value, str) and (reason := text_problem(value, column)) is not None:
-                raise TextRejected(f"{table.name}.{column.name}: {reason}")
+                raise TextRejected(
+                    Message("refusals.text_rejected", field=f"{table.name}.{column.name}", reason=reason)
+                )

@@ -22,6 +22,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from traceboard.i18n import Message
+
 ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 VALUE = {c: i for i, c in enumerate(ALPHABET)}
 WEIGHTS = tuple(pow(3, i, 31) for i in range(17))
@@ -74,15 +76,13 @@ def check_code(raw: object, allowlist: Iterable[str] = ()) -> CodeCheck:
     """Validate one code; the reason names the first problem found, as a user would fix it."""
     code = normalize_code(raw)
     if len(code) != LENGTH:
-        return CodeCheck(code, f"{LENGTH} characters expected, got {len(code)}")
+        return CodeCheck(code, Message("validation.code_length", expected=LENGTH, got=len(code)))
     for pos, char in enumerate(code, start=1):
         if char not in VALUE:
-            return CodeCheck(code, f"illegal character {char!r} at position {pos}")
+            return CodeCheck(code, Message("validation.code_character", char=char, pos=pos))
     for pos in range(3, 9):
         if not code[pos - 1].isdigit():
-            return CodeCheck(
-                code, f"positions 3-8 (region code) must be digits, got {code[pos - 1]!r} at position {pos}"
-            )
+            return CodeCheck(code, Message("validation.code_region", char=code[pos - 1], pos=pos))
     reason = _check_characters(code)
     if reason and code in set(allowlist):
         return CodeCheck(code, legacy=True)
@@ -92,10 +92,10 @@ def check_code(raw: object, allowlist: Iterable[str] = ()) -> CodeCheck:
 def _check_characters(code: str) -> str | None:
     org_expected = org_check_char(code[8:16])
     if code[16] != org_expected:
-        return f"organization code check character (position 17) should be {org_expected!r}"
+        return Message("validation.code_org_check", expected=org_expected)
     expected = uscc_check_char(code[:17])
     if code[17] != expected:
-        return f"check character should be {expected!r}"
+        return Message("validation.code_check", expected=expected)
     return None
 
 

@@ -18,7 +18,7 @@ from sqlalchemy import Connection
 
 from traceboard.data.frame import to_day
 from traceboard.data.models import TRACE_ITEMS
-from traceboard.data.platform_store import stage_uploads, upsert_staged
+from traceboard.data.platform_store import merge_staged, stage_uploads
 
 STREAM = 18  # the feeds' own random stream, beside the demo's seed
 FEED_DAYS = 150  # the platforms' feeds reach the city this many days before the demo's date
@@ -114,4 +114,7 @@ def draw_uploads(
 def write_uploads(conn: Connection, rows: pd.DataFrame) -> int:
     """Write the demo's uploads through the feed's store path; return the rows written."""
     stage_uploads(conn, rows)
-    return upsert_staged(conn)
+    counts, unknown = merge_staged(conn)
+    if len(unknown):
+        raise RuntimeError(f"the demo's uploads name credit codes not in its register: {unknown.head(3)}")
+    return counts["added"] + counts["updated"]

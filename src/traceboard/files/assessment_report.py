@@ -80,8 +80,9 @@ class ReportData:
     """What a report shows. ``units``: unit_id, unit, unit_kind, score, grade, rank (NA when not
     graded), change, applicable_weight, required_weight, graded.
     ``indicators``: unit_id, unit_kind, indicator_code, name_zh, weight, target, value,
-    applicable, points, max_points, explanation, inputs. ``sensitivity`` (optional): unit_id,
-    grade_stays, rank_stays, fragile. ``status``: draft | locked."""
+    applicable, points, max_points, inputs, and worded in Chinese (services.assessment.worded_indicators):
+    value_text, target_text (73.4 %, — for none) and explanation_text (the 说明).
+    ``sensitivity`` (optional): unit_id, grade_stays, rank_stays, fragile. ``status``: draft | locked."""
 
     year: int
     version: int | None
@@ -125,7 +126,7 @@ def explanation_zh(row) -> str:
     if not row.applicable and status not in ("not_due",):
         return "不适用"
     prefix = f"{MILESTONE_STATUS_ZH[status]}；" if status in MILESTONE_STATUS_ZH else ""
-    return prefix + str(row.explanation)
+    return prefix + str(row.explanation_text)
 
 
 # --- Excel --------------------------------------------------------------------
@@ -151,8 +152,8 @@ def indicator_table(data: ReportData, kind: str, code: str) -> pd.DataFrame:
     table = pd.DataFrame(
         {
             "单位": rows["unit"].to_numpy(),
-            "测量值": rows["value"].round(4).to_numpy(),
-            "目标值": rows["target"].to_numpy(),
+            "测量值": rows["value_text"].to_numpy(),
+            "目标值": rows["target_text"].to_numpy(),
             "权重": rows["weight"].to_numpy(),
             "得分": rows["points"].to_numpy(),
             "满分": rows["max_points"].to_numpy(),
@@ -175,7 +176,8 @@ def raw_table(data: ReportData) -> pd.DataFrame:
             "类别": rows["unit_kind"].map(KIND_ZH),
             "指标代码": rows["indicator_code"],
             "指标": rows["name_zh"],
-            "测量值": rows["value"],
+            "测量值": rows["value_text"],
+            "目标值": rows["target_text"],
             "是否适用": rows["applicable"].map({True: "是", False: "否"}),
             "得分": rows["points"],
             "满分": rows["max_points"],
@@ -404,15 +406,15 @@ def _unit_page(pdf: FPDF, data: ReportData, unit) -> None:
         [
             str(r.name_zh),
             f"{r.weight:g}",
-            f"{r.value:.3g}" if r.applicable else "不适用",
-            "—" if pd.isna(r.target) else f"{r.target:g}",
+            r.value_text if r.applicable else "不适用",
+            r.target_text,
             f"{r.points:.1f}" if r.applicable else "—",
             explanation_zh(r),
         ]
         for r in rows.itertuples()
     ]
     _grid(
-        pdf, (46, 10, 14, 12, 12, 86), ["指标", "权重", "测量值", "目标", "得分", "说明"], table, "LRRRRL", 7
+        pdf, (42, 9, 19, 19, 11, 80), ["指标", "权重", "测量值", "目标", "得分", "说明"], table, "LRRRRL", 7
     )
     pdf.ln(6)
     _heading(pdf, "各指标得分率", 11)

@@ -216,7 +216,10 @@ def template_bytes(engine: Engine, kind: str) -> bytes:
     spec = SPECS[kind]
     lookups = load_lookups(engine)
     lists = choice_lists(lookups)
-    choices = {i: lists[c.type] for i, c in enumerate(spec.columns) if c.type in lists}
+    choices = {
+        i: lists[c.type] for i, c in enumerate(spec.columns) if c.type in lists and c.type != "subcategory"
+    }
+    dependent = _subcategory_choices(spec, lookups)
     empty = pd.DataFrame(columns=[c.header for c in spec.columns])
     notes = pd.DataFrame(
         {
@@ -226,7 +229,24 @@ def template_bytes(engine: Engine, kind: str) -> bytes:
             "也可用的列名": ["、".join(c.aliases) for c in spec.columns],
         }
     )
-    return to_xlsx_bytes({spec.title: empty, "填写说明": notes}, choices={spec.title: choices})
+    return to_xlsx_bytes(
+        {spec.title: empty, "填写说明": notes},
+        choices={spec.title: choices},
+        dependent={spec.title: dependent},
+    )
+
+
+def _subcategory_choices(spec, lookups: Lookups) -> dict[int, tuple[int, dict[str, list[str]]]]:
+    """The sub-category column's drop-down: the sub-categories of the sector chosen in the row."""
+    at = {c.type: i for i, c in enumerate(spec.columns)}
+    if "subcategory" not in at or "sector" not in at:
+        return {}
+    subs = lookups.subcategories
+    by_sector = {
+        name: subs.loc[subs["sector_id"] == sector_id, "name"].drop_duplicates().tolist()
+        for sector_id, name in lookups.sector_names.items()
+    }
+    return {at["subcategory"]: (at["sector"], by_sector)}
 
 
 def choice_lists(lookups: Lookups) -> dict[str, list[str]]:

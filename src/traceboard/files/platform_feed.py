@@ -2,7 +2,7 @@
 
     feed = read_feed(content, "hunan-2026-10-31.jsonl", today)
     feed.rows      # platform, uscc, day, records, batches, items, row (the file's row number)
-    feed.problems  # row, column, value, reason — empty when every row is well formed
+    feed.problems  # row, column, value, reason, code, detail — empty when every row is well formed
 
 This module checks what a file can say on its own (shape, types, dates,
 numbers, item names); whether the platform and the credit code are known is
@@ -16,6 +16,7 @@ import datetime as dt
 import hashlib
 import io
 import json
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -25,6 +26,7 @@ import pyarrow.compute as pc
 import pyarrow.json as pa_json
 
 from traceboard.data.models import TRACE_ITEMS
+from traceboard.files.importers.reading import UnreadableFile
 from traceboard.files.read_limits import CAPS, MIB, TooLarge, check_csv_lines, check_file_size
 
 FIELDS = ("platform", "uscc", "date", "records", "batches", "items")
@@ -42,14 +44,71 @@ ITEM_NAMES_ZH = dict(zip(TRACE_ITEMS, ("主体", "产品", "批次", "交易", "
 ITEM_BIT = {name: 1 << i for i, name in enumerate(TRACE_ITEMS)}
 ITEM_BIT_ZH = {ITEM_NAMES_ZH[name]: bit for name, bit in ITEM_BIT.items()}
 MAX_COUNT = 2**31 - 1
-PROBLEM_COLUMNS = ["row", "column", "value", "reason"]
+PROBLEM_COLUMNS = ["row", "column", "value", "reason", "code", "detail"]
+# Why a row is refused: ``code`` → the English reason, with the problem's ``detail``. The pages word
+# the same codes from their catalogs (``data_admin.feed_problem_<code>``, with ``{detail}``).
+REASONS = {
+    "not_json": "not valid JSON: {detail}",
+    "not_object": "not a JSON object",
+    "too_deep": "not a feed row: values nested too deeply",
+    "unknown_field": "unknown field (expected {detail})",
+    "unknown_column": "unknown column (expected {detail})",
+    "missing": "missing",
+    "not_text": "must be text",
+    "bad_uscc": "not an 18-character credit code",
+    "bad_date": "not a date of the form YYYY-MM-DD",
+    "future_date": "after today ({detail})",
+    "not_whole": "must be a whole number",
+    "negative": "must not be negative",
+    "too_large": "too large (at most {detail})",
+    "bad_items": "must be an object of {detail} with true/false values",
+    "bad_items_csv": "must list items among {detail}, separated by 、 or ,",
+    "repeated": "repeats platform, credit code and date of row {detail}",
+    "unknown_platform": "unknown platform (known: {detail})",
+    "unknown_uscc": "credit code not in the register",
+}
+
+
+def problem(row: int, column: str, value: str, code: str, detail: object = "") -> tuple:
+    """One problem as a row of :data:`PROBLEM_COLUMNS`."""
+    return (row, column, value, REASONS[code].format(detail=detail), code, str(detail))
+
+
+def problem_frame(rows, column, values, code: str, details=None) -> pd.DataFrame:
+    """Problems of one code for many rows (``details``: one per row, or None for none)."""
+    rows = pd.Series(rows).to_numpy()
+    details = [""] * len(rows) if details is None else [str(d) for d in details]
+    return pd.DataFrame(
+        {
+            "row": rows,
+            "column": column,
+            "value": pd.Series(values).to_numpy(),
+            "reason": [REASONS[code].format(detail=d) for d in details],
+            "code": code,
+            "detail": details,
+        },
+        columns=PROBLEM_COLUMNS,
+    )
+
+
 # A platform's day is up to 600,000 rows, ~130 MB of JSON Lines with items: machine-made files,
 # brought in by the command (the dashboard's upload stays within Streamlit's own limit).
 FEED_CAPS = replace(CAPS, file_bytes=256 * MIB)
 
 
-class UnreadableFeed(ValueError):
-    """The file is not a feed at all (encoding, format, missing headers); names the file."""
+class UnreadableFeed(UnreadableFile):
+    """The file is not a feed at all (too large, encoding, format, missing headers); names the file.
+
+    ``code`` and ``params`` word the reason in a page's language (``files.<code>``), as for the
+    spreadsheets; the text is the English message the command line prints.
+    """
+
+    def __reduce__(self):  # across processes (the dashboard parses feeds in a child), as itself
+        return (_unreadable_feed, (str(self), self.code, self.params))
+
+
+def _unreadable_feed(message: str, code: str, params: dict) -> UnreadableFeed:
+    return UnreadableFeed(message, code, **params)
 
 
 @dataclass(frozen=True)
@@ -84,16 +143,22 @@ def read_feed(content: bytes, filename: str, today: dt.date | None = None) -> Fe
         check_file_size(len(content), FEED_CAPS)
         check_csv_lines(content, FEED_CAPS)
     except TooLarge as exc:
-        raise UnreadableFeed(f"{filename}: cannot be read: {exc}") from None
-    sha256 = hashlib.sha256(content).hexdigest()
-    fmt = _format(content, filename)
-    fast = _arrow_cells(content) if fmt == "jsonl" else None
-    if fast is not None:
-        raw, problems = fast, _problems([])
+        raise UnreadableFeed.too_large(filename, exc) from None
+    with ThreadPoolExecutor(1) as pool:  # hashing releases the GIL: the digest is made while Arrow parses
+        digest = pool.submit(lambda: hashlib.sha256(content).hexdigest())
+        fmt = _format(content, filename)
+        today = today or dt.date.today()
+        table = _arrow_table(content) if fmt == "jsonl" else None
+        rows = _valid_arrow_rows(table, today) if table is not None else None
+        sha256 = digest.result()
+    if rows is not None:  # the common case: a machine-made feed without a fault, checked in Arrow
+        return Feed(filename, sha256, fmt, rows, _problems([]))
+    if table is not None:
+        raw, problems = _arrow_cells(table), _problems([])
     else:
         text = _decode(content, filename)
         raw, problems = _jsonl_cells(text) if fmt == "jsonl" else _csv_cells(text, filename)
-    rows, more = _check_cells(raw, fmt, today or dt.date.today(), typed=fast is not None)
+    rows, more = _check_cells(raw, fmt, today, typed=table is not None)
     problems = pd.concat([problems, more], ignore_index=True) if len(more) else problems
     problems = problems.sort_values(["row", "column"], kind="stable", ignore_index=True)
     return Feed(filename, sha256, fmt, rows, problems)
@@ -114,7 +179,7 @@ def _decode(content: bytes, filename: str) -> str:
             return content.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise UnreadableFeed(f"{filename}: neither UTF-8 nor GB18030 text")
+    raise UnreadableFeed(f"{filename}: neither UTF-8 nor GB18030 text", "feed_encoding", file=filename)
 
 
 def _problems(rows) -> pd.DataFrame:
@@ -133,7 +198,7 @@ ARROW_SCHEMA = pa.schema(
 )
 
 
-def _arrow_cells(content: bytes) -> pd.DataFrame | None:
+def _arrow_table(content: bytes) -> pa.Table | None:
     """A well-formed UTF-8 feed read by Arrow's JSON reader, typed as the format says; else None.
 
     Anything Arrow refuses — a malformed line, a number where text belongs, a
@@ -146,20 +211,74 @@ def _arrow_cells(content: bytes) -> pd.DataFrame | None:
         return None
     options = pa_json.ParseOptions(explicit_schema=ARROW_SCHEMA, unexpected_field_behavior="error")
     try:
-        table = pa_json.read_json(io.BytesIO(body), parse_options=options)
+        return pa_json.read_json(io.BytesIO(body), parse_options=options)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return None
+
+
+def _item_mask(table: pa.Table) -> np.ndarray:
+    """The ``items`` objects as a float bit mask over TRACE_ITEMS, NaN where a row has none."""
     items = table.column("items").combine_chunks()
     mask = np.zeros(len(table), dtype=np.int64)
     for bit, name in enumerate(TRACE_ITEMS):
         present = pc.fill_null(items.field(name), False).to_numpy(zero_copy_only=False)
         mask |= present.astype(np.int64) << bit
+    return np.where(items.is_null().to_numpy(zero_copy_only=False), np.nan, mask)
+
+
+def _arrow_cells(table: pa.Table) -> pd.DataFrame:
+    """The Arrow-typed feed as raw cells for :func:`_check_cells` (which names every problem)."""
     cells = pd.DataFrame({f: table.column(f).to_pandas() for f in ("platform", "uscc", "date")})
     for f in ("records", "batches"):
         cells[f] = table.column(f).to_pandas().astype(float).to_numpy()
-    cells["items"] = np.where(items.is_null().to_numpy(zero_copy_only=False), np.nan, mask)
+    cells["items"] = _item_mask(table)
     cells.insert(0, "row", np.arange(1, len(table) + 1, dtype=np.int64))
     return cells
+
+
+def _valid_arrow_rows(table: pa.Table, today: dt.date) -> pd.DataFrame | None:
+    """The rows of an Arrow-typed feed when every check of :func:`_check_cells` passes; else None.
+
+    The same checks, in Arrow's compute functions over whole columns (the text stays in
+    Arrow's buffers: no Python string per cell). A feed with any problem returns None and
+    goes through :func:`_check_cells`, which names each problem by row and column.
+    """
+    if any(table.column(f).null_count for f in REQUIRED):
+        return None
+    platform = pc.utf8_trim_whitespace(table.column("platform"))
+    uscc = pc.utf8_upper(pc.utf8_trim_whitespace(table.column("uscc")))
+    if not pc.all(pc.equal(pc.utf8_length(uscc), 18)).as_py():
+        return None
+    dates = pc.utf8_trim_whitespace(table.column("date")).combine_chunks().dictionary_encode()
+    distinct = pd.to_datetime(
+        pd.Series(dates.dictionary.to_pylist(), dtype=object), format="%Y-%m-%d", errors="coerce"
+    )  # a feed spans a few days: each distinct date is parsed and written back once
+    if distinct.isna().any() or (distinct > pd.Timestamp(today)).any():
+        return None
+    day = pa.array(distinct.dt.strftime("%Y-%m-%d").tolist(), pa.string()).take(dates.indices)
+    for field in ("records", "batches"):
+        low, high = pc.min_max(table.column(field)).values()
+        if low.is_valid and (low.as_py() < 0 or high.as_py() > MAX_COUNT):
+            return None
+    keys = pa.table({"platform": platform, "uscc": uscc, "day": day})
+    if keys.group_by(["platform", "uscc", "day"]).aggregate([]).num_rows != len(keys):
+        return None  # a repeated platform, enterprise and day: the slow path names each repeat
+    return pd.DataFrame(
+        {
+            "row": np.arange(1, len(table) + 1, dtype=np.int64),
+            "platform": _text(platform),
+            "uscc": _text(uscc),
+            "day": _text(day),
+            "records": table.column("records").to_numpy(),
+            "batches": table.column("batches").to_pandas().astype(float).to_numpy(),
+            "items": _item_mask(table),
+        }
+    )
+
+
+def _text(values: pa.ChunkedArray | pa.Array) -> pd.Series:
+    """Arrow text as a pandas text column that keeps Arrow's buffers (no Python object per cell)."""
+    return values.to_pandas().reset_index(drop=True)
 
 
 def _jsonl_cells(text: str) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -172,7 +291,7 @@ def _jsonl_cells(text: str) -> tuple[pd.DataFrame, pd.DataFrame]:
         parsed = json.loads("[" + ",".join(bodies) + "]")
         if len(parsed) == len(bodies) and all(type(o) is dict for o in parsed):
             objects = parsed
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: a value nested too deeply, found below
         pass
     problems = []
     if objects is None:  # find the lines that are not one JSON object each
@@ -181,10 +300,13 @@ def _jsonl_cells(text: str) -> tuple[pd.DataFrame, pd.DataFrame]:
             try:
                 value = json.loads(body)
             except ValueError as exc:
-                problems.append((number, "", body[:60], f"not valid JSON: {exc.args[0].split(':')[0]}"))
+                problems.append(problem(number, "", body[:60], "not_json", exc.args[0].split(":")[0]))
+                continue
+            except RecursionError:
+                problems.append(problem(number, "", body[:60], "too_deep"))
                 continue
             if type(value) is not dict:
-                problems.append((number, "", body[:60], "not a JSON object"))
+                problems.append(problem(number, "", body[:60], "not_object"))
                 continue
             objects.append(value)
             kept.append(number)
@@ -193,9 +315,7 @@ def _jsonl_cells(text: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     for number, obj in zip(numbers, objects, strict=True):
         if not known.issuperset(obj):
             for key in sorted(set(obj) - known):
-                problems.append(
-                    (number, key, str(obj[key])[:60], f"unknown field (expected {', '.join(FIELDS)})")
-                )
+                problems.append(problem(number, key, str(obj[key])[:60], "unknown_field", ", ".join(FIELDS)))
     cells = pd.DataFrame({f: pd.Series([o.get(f) for o in objects], dtype=object) for f in FIELDS})
     cells.insert(0, "row", np.asarray(numbers, dtype=np.int64))
     return cells, _problems(problems)
@@ -205,16 +325,22 @@ def _csv_cells(text: str, filename: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     try:
         table = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skipinitialspace=True)
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise UnreadableFeed(f"{filename}: not a CSV feed ({str(exc).strip().splitlines()[0]})") from None
+        reason = str(exc).strip().splitlines()[0]
+        raise UnreadableFeed(
+            f"{filename}: not a CSV feed ({reason})", "feed_not_csv", file=filename, reason=reason
+        ) from None
     headers = [str(h).strip() for h in table.columns]
     table.columns = headers
     missing = [h for h, f in CSV_HEADERS.items() if f in REQUIRED and h not in headers]
     if missing:
-        raise UnreadableFeed(f"{filename}: missing column(s) {', '.join(missing)} (row 1, the header)")
+        raise UnreadableFeed(
+            f"{filename}: missing column(s) {', '.join(missing)} (row 1, the header)",
+            "feed_missing_columns",
+            file=filename,
+            columns="、".join(missing),
+        )
     problems = [
-        (1, h, h, f"unknown column (expected {', '.join(CSV_HEADERS)})")
-        for h in headers
-        if h not in CSV_HEADERS
+        problem(1, h, h, "unknown_column", ", ".join(CSV_HEADERS)) for h in headers if h not in CSV_HEADERS
     ]
     cells = pd.DataFrame({f: table.get(HEADER_OF[f]) for f in FIELDS})
     cells = cells.replace({"": None})
@@ -234,16 +360,13 @@ def _check_cells(
     bad = np.zeros(len(cells), dtype=bool)
     found: list[pd.DataFrame] = []
 
-    def flag(mask: np.ndarray, field: str, reason: str) -> None:
+    def flag(mask: np.ndarray, field: str, code: str, detail: object = "") -> None:
         nonlocal bad
         mask = np.asarray(mask, dtype=bool) & ~bad
         if mask.any():
             values = cells.loc[mask, field].map(lambda v: "" if v is None else str(v)[:60])
-            found.append(
-                pd.DataFrame(
-                    {"row": cells.loc[mask, "row"], "column": name(field), "value": values, "reason": reason}
-                )
-            )
+            rows = cells.loc[mask, "row"]
+            found.append(problem_frame(rows, name(field), values, code, [detail] * len(rows)))
             bad |= mask
 
     for field in REQUIRED:
@@ -254,7 +377,7 @@ def _check_cells(
         if typed:
             return values.fillna("").str.strip()
         is_text = np.fromiter((type(v) is str for v in values), bool, len(values))
-        flag(values.notna().to_numpy() & ~is_text, field, "must be text")
+        flag(values.notna().to_numpy() & ~is_text, field, "not_text")
         return values.where(is_text, "").astype(str).str.strip()
 
     platform = text_of("platform")
@@ -262,7 +385,7 @@ def _check_cells(
     flag(
         (uscc.str.len() != 18).to_numpy() & cells["uscc"].notna().to_numpy(),
         "uscc",
-        "not an 18-character credit code",
+        "bad_uscc",
     )
     date_text = text_of("date")
     # a feed spans a few days: each distinct date is parsed and written back once
@@ -273,9 +396,9 @@ def _check_cells(
     flag(
         parsed.isna().to_numpy() & cells["date"].notna().to_numpy(),
         "date",
-        "not a date of the form YYYY-MM-DD",
+        "bad_date",
     )
-    flag((parsed > pd.Timestamp(today)).to_numpy(), "date", f"after today ({today.isoformat()})")
+    flag((parsed > pd.Timestamp(today)).to_numpy(), "date", "future_date", today.isoformat())
     records = _counts(cells["records"], fmt, flag, "records", required=True)
     batches = _counts(cells["batches"], fmt, flag, "batches", required=False)
     items = _items(cells["items"], fmt, flag)
@@ -303,16 +426,16 @@ def _counts(values: pd.Series, fmt: str, flag, field: str, required: bool) -> np
         numbers = values.to_numpy()
     elif fmt == "jsonl":
         is_int = np.fromiter((type(v) is int for v in values), bool, len(values))
-        flag(values.notna().to_numpy() & ~is_int, field, "must be a whole number")
+        flag(values.notna().to_numpy() & ~is_int, field, "not_whole")
         numbers = pd.to_numeric(values.where(is_int), errors="coerce")
     else:
         text = values.fillna("").astype(str).str.strip()
         digits = text.str.fullmatch(r"\d+").to_numpy()
-        flag((text != "").to_numpy() & ~digits, field, "must be a whole number")
+        flag((text != "").to_numpy() & ~digits, field, "not_whole")
         numbers = pd.to_numeric(text.where(digits, None), errors="coerce")
     numbers = np.asarray(numbers, dtype=float)
-    flag(numbers < 0, field, "must not be negative")
-    flag(numbers > MAX_COUNT, field, f"too large (at most {MAX_COUNT})")
+    flag(numbers < 0, field, "negative")
+    flag(numbers > MAX_COUNT, field, "too_large", MAX_COUNT)
     if required:
         return np.nan_to_num(numbers, nan=0).astype(np.int64)
     return numbers
@@ -322,10 +445,10 @@ def _items(values: pd.Series, fmt: str, flag) -> np.ndarray:
     """The bit mask of the items present (NaN where the row does not say)."""
     if pd.api.types.is_float_dtype(values.dtype):  # already a mask (Arrow reader)
         return values.to_numpy()
-    reason = (
-        f"must be an object of {', '.join(TRACE_ITEMS)} with true/false values"
+    code, detail = (
+        ("bad_items", ", ".join(TRACE_ITEMS))
         if fmt == "jsonl"
-        else f"must list items among {'、'.join(ITEM_NAMES_ZH.values())}, separated by 、 or ,"
+        else ("bad_items_csv", "、".join(ITEM_NAMES_ZH.values()))
     )
     n = len(values)
     given = np.fromiter((v is not None for v in values), bool, n)
@@ -335,7 +458,7 @@ def _items(values: pd.Series, fmt: str, flag) -> np.ndarray:
         bits = [None if v is None else _csv_item_bits(v) for v in values]
         bad = np.fromiter((g and b is None for g, b in zip(given, bits, strict=True)), bool, n)
         mask = np.array([np.nan if b is None else b for b in bits], dtype=float)
-    flag(given & bad, "items", reason)
+    flag(given & bad, "items", code, detail)
     return np.where(given & ~bad, mask, np.nan)
 
 
@@ -368,13 +491,8 @@ def _without_repeats(rows: pd.DataFrame, name) -> tuple[pd.DataFrame, pd.DataFra
     if not repeated.any():
         return rows, _problems([])
     first_row = rows.groupby(key, sort=False)["row"].transform("first")
-    problems = pd.DataFrame(
-        {
-            "row": rows.loc[repeated, "row"],
-            "column": name("date"),
-            "value": rows.loc[repeated, "day"],
-            "reason": [f"repeats platform, credit code and date of row {r}" for r in first_row[repeated]],
-        }
+    problems = problem_frame(
+        rows.loc[repeated, "row"], name("date"), rows.loc[repeated, "day"], "repeated", first_row[repeated]
     )
     return rows[~repeated], problems
 

@@ -57,6 +57,7 @@ def to_xlsx_bytes(
     highlights: dict[str, list[tuple[int, int]]] | None = None,
     choices: dict[str, dict[int, list[str]]] | None = None,
     choice_rows: int = 5000,
+    dependent: dict[str, dict[int, tuple[int, dict[str, list[str]]]]] | None = None,
 ) -> bytes:
     """A workbook with one sheet per entry (sheet names as given, ≤ 31 characters).
 
@@ -65,7 +66,10 @@ def to_xlsx_bytes(
     marks cells (0-based data row, column) of a sheet in red (e.g. the faulty
     cells of an import). ``choices`` gives columns (by index) of a sheet a drop-down list
     (data validation) over their first ``choice_rows`` rows; the lists live on
-    a hidden sheet, so they may be longer than Excel's 255-character limit.
+    a hidden sheet, so they may be longer than Excel's 255-character limit. ``dependent`` gives a
+    column a drop-down that depends on another column of the same row: ``{sheet: {column: (parent
+    column, {parent value: choices})}}`` — one named range per parent value on the hidden sheet, and
+    the list ``INDIRECT`` picks by the parent cell (works in Excel, WPS and LibreOffice).
     """
     buffer = io.BytesIO()
     # xlsxwriter would otherwise turn any string starting with "=" into a formula and URLs into links.
@@ -77,8 +81,8 @@ def to_xlsx_bytes(
             note = neutralise_formula((header_notes or {}).get(name))
             _write_sheet(writer, name[:31], safe, bold, note)
             _highlight(writer, name[:31], safe, (highlights or {}).get(name, []), 1 if note else 0)
-        if choices:
-            _add_choices(writer, choices, 1, choice_rows)
+        if choices or dependent:
+            _add_choices(writer, choices or {}, 1, choice_rows, dependent or {})
     return buffer.getvalue()
 
 
@@ -93,7 +97,7 @@ def _highlight(writer, name: str, frame: pd.DataFrame, cells: list[tuple[int, in
             sheet.write(top + 1 + row, col, "" if pd.isna(value) else value, red)
 
 
-def _add_choices(writer, choices: dict[str, dict[int, list[str]]], top: int, rows: int) -> None:
+def _add_choices(writer, choices: dict[str, dict[int, list[str]]], top: int, rows: int, dependent) -> None:
     lists = writer.book.add_worksheet("_lists")
     lists.hide()
     slot = 0
@@ -105,6 +109,30 @@ def _add_choices(writer, choices: dict[str, dict[int, list[str]]], top: int, row
             source = f"=_lists!${letter}$1:${letter}${len(values)}"
             sheet.data_validation(top, col, top + rows - 1, col, {"validate": "list", "source": source})
             slot += 1
+    ranges = 0
+    for name, columns in dependent.items():
+        sheet = writer.sheets[name[:31]]
+        for col, (parent, by_value) in columns.items():
+            # The parent values in one column; each value's choices in a column of their own, named
+            # _choices_<n> by the value's position (a name cannot hold every character a value may).
+            keys = list(by_value)
+            lists.write_column(0, slot, keys)
+            key_range = f"_lists!${_column_letter(slot)}$1:${_column_letter(slot)}${len(keys)}"
+            slot += 1
+            first = ranges
+            for values in by_value.values():
+                ranges += 1
+                letter = _column_letter(slot)
+                lists.write_column(0, slot, values or [""])
+                writer.book.define_name(
+                    f"_choices_{ranges}", f"=_lists!${letter}$1:${letter}${max(1, len(values))}"
+                )
+                slot += 1
+            cell = f"${_column_letter(parent)}{top + 1}"
+            source = f'=INDIRECT("_choices_"&(MATCH({cell},{key_range},0)+{first}))'
+            sheet.data_validation(
+                top, col, top + rows - 1, col, {"validate": "list", "source": source, "ignore_blank": True}
+            )
 
 
 def _column_letter(index: int) -> str:

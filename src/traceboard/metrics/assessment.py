@@ -30,6 +30,7 @@ import pandas as pd
 from traceboard.data.assessment_config import Indicator, IndicatorSetDef
 from traceboard.data.assessment_store import AssessmentInputs
 from traceboard.data.frame import RegisterFrame
+from traceboard.i18n import translate
 from traceboard.metrics.assessment_measures import MEASURES, MeasureContext
 
 GROUPS = ("department", "township")
@@ -48,7 +49,8 @@ class AssessmentResult:
     change (vs last year), applicable_weight (points of the indicators that apply), required_weight
     (the set's minimum for a grade), graded (bool).
     ``indicators``: unit_id, unit_kind, indicator_code, name_zh, name_en, weight, rule, target,
-    value, applicable, fraction, points, max_points, explanation, inputs."""
+    value, applicable, fraction, points, max_points, explanation (facts, see :func:`explanation_facts`),
+    inputs."""
 
     year: int
     units: pd.DataFrame
@@ -77,26 +79,59 @@ def apply_rule(indicator: Indicator, values: np.ndarray, target: float | None) -
         return np.where(np.isnan(values), np.nan, np.clip(share, 0.0, 1.0))
 
 
-def format_value(value: float, unit: str) -> str:
-    if unit == "share":
-        return f"{100 * value:.1f} %"
-    if unit == "points":
-        return f"{100 * value:+.1f} pp"
-    return f"{value:g}"
+def explanation_facts(
+    indicator: Indicator, measure: str, unit: str, value: float, target, points: float
+) -> dict:
+    """An indicator's 说明 as facts (what is stored with a run); :func:`word_explanation` words them.
 
-
-def explain(indicator: Indicator, label: str, unit: str, value: float, target, points: float) -> str:
-    """One line, e.g. "adoption 62.0 % vs target 70.0 % → 17.7 / 20"."""
-    score = f"{points:.1f} / {indicator.weight:g}"
-    if np.isnan(value):
-        return f"{label}: not applicable → – / {indicator.weight:g}"
-    shown = format_value(value, unit)
+    ``measure`` names the measure (its label in the catalogs), ``unit`` how its value reads
+    ("share", "points", "count"); value and target are None where there is none."""
     per_event = indicator.params.get("per_event")
-    if indicator.rule == "deduction":
-        return f"{label} {shown} × −{per_event:g} → {score}"
-    if indicator.rule == "capped":
-        return f"{label} {shown} × {per_event:g} (at most {indicator.weight:g}) → {score}"
-    return f"{label} {shown} vs target {format_value(target, unit)} → {score}"
+    return {
+        "indicator": indicator.code,
+        "measure": measure,
+        "unit": unit,
+        "rule": indicator.rule,
+        "value": None if value is None or np.isnan(value) else float(value),
+        "target": None if target is None or pd.isna(target) else float(target),
+        "per_event": None if per_event is None else float(per_event),
+        "weight": float(indicator.weight),
+        "points": float(points),
+    }
+
+
+def word_value(value, unit: str, lang: str) -> str:
+    """A measured value or target as it reads: 73.4 %, +6.3 个百分点 / +6.3 pp, 2; "—" for none."""
+    if value is None or pd.isna(value):
+        return "—"
+    value = float(value)
+    if unit == "share":
+        return translate("assessment.value.share", lang, number=f"{100 * value:.1f}")
+    if unit == "points":
+        return translate("assessment.value.points", lang, number=f"{100 * value:+.1f}")
+    return f"{value:,.1f}".rstrip("0").rstrip(".") if value % 1 else f"{value:,.0f}"
+
+
+def word_explanation(facts, lang: str) -> str:
+    """The 说明 of :func:`explanation_facts` in ``lang``, e.g. "追溯覆盖率 73.4 %，目标 85.0 % → 17.3 / 20 分"
+    (en: "adoption 73.4 % vs target 85.0 % → 17.3 / 20"). A run saved before the facts were kept
+    holds its 说明 as a line of text: shown as it was stored."""
+    if not isinstance(facts, dict):
+        return "" if facts is None or (isinstance(facts, float) and np.isnan(facts)) else str(facts)
+    unit = facts["unit"]
+    values = {
+        "label": translate(f"assessment.measure.{facts['measure']}", lang),
+        "value": word_value(facts["value"], unit, lang),
+        "target": word_value(facts["target"], unit, lang),
+        "weight": f"{facts['weight']:g}",
+        "points": f"{facts['points']:.1f}",
+        "per_event": "" if facts["per_event"] is None else f"{facts['per_event']:g}",
+    }
+    if facts["value"] is None:
+        return translate("assessment.explain.not_applicable", lang, **values)
+    if facts["rule"] in ("deduction", "capped"):
+        return translate(f"assessment.explain.{facts['rule']}", lang, **values)
+    return translate("assessment.explain.compared", lang, **values)
 
 
 def unit_roles(ctx: MeasureContext, indicator_set: IndicatorSetDef) -> pd.Series:
@@ -147,7 +182,7 @@ def score_indicators(ctx: MeasureContext, indicator_set: IndicatorSetDef) -> pd.
             }
         )
         part["explanation"] = [
-            explain(ind, measure.label, measure.unit, v, target, p)
+            explanation_facts(ind, ind.measure, measure.unit, v, target, p)
             for v, p in zip(part["value"], part["points"], strict=True)
         ]
         parts.append(part)

@@ -346,7 +346,7 @@ def measure_duty_regularity(ctx: MeasureContext, params: dict) -> pd.DataFrame:
 @dataclass(frozen=True)
 class Measure:
     compute: Callable[[MeasureContext, dict], pd.DataFrame]
-    label: str  # English label used in explanations
+    label: str  # its English name (the 说明 is worded from the catalogs: assessment.measure.<key>)
     unit: str  # how the value reads: "share" (as %), "points" (percentage points), "count"
     groups: tuple[str, ...] = ("department", "township")
 

@@ -3,7 +3,7 @@
 For each drawn enterprise, in manifest order (strata in order, drawn codes in
 key order), the inspectors of its pool (the plan's department, or in a one-off
 draw the enterprise's supervising department) are put in the order of the
-draw's spec (v1: by ``SHA-256("{seed}|inspector|{uscc}|{inspector_id}")``; v2:
+draw's spec (v1: by ``SHA-256("{seed}|inspector|{uscc}|{inspector_id}")``; v2 and v3:
 a hash-driven shuffle, see :mod:`traceboard.sampling.spec`) and the first two
 that fit are taken. An inspector fits when not recused (a declared conflict with the
 enterprise, or — configurable, on by default — a home township equal to the
@@ -17,12 +17,17 @@ import functools
 import hashlib
 import heapq
 import math
-from collections import Counter
+import struct
+from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from traceboard.sampling.spec import SPEC, SPEC_V1, check_spec, shuffled_order
+from traceboard.sampling.spec import SPEC_V1, check_spec
+
+_sha256 = hashlib.sha256
+_UNPACK_WORDS = struct.Struct(">4Q").unpack  # a digest's four 64-bit big-endian words
+_TWO64 = 2**64
 
 PAIR = 2
 
@@ -61,6 +66,10 @@ class Recusals:
             return "home_township"
         return None
 
+    def conflicts_of(self, uscc: str) -> frozenset[int] | None:
+        """The inspectors with a declared conflict with ``uscc`` (None: none)."""
+        return self._conflict_sets.get(uscc)
+
     def of(self, d: Drawn, members: Set[int]) -> dict[int, str]:
         """Every recusal from ``d`` among ``members`` (its pool): inspector id → reason, as :meth:`reason`."""
         out: dict[int, str] = {}
@@ -75,6 +84,10 @@ class Recusals:
         for uscc, inspector_id in self.conflicts:
             found.setdefault(uscc, []).append(inspector_id)
         return found
+
+    @functools.cached_property
+    def _conflict_sets(self) -> dict[str, frozenset[int]]:
+        return {uscc: frozenset(ids) for uscc, ids in self._by_code.items()}
 
     @functools.cached_property
     def _by_home(self) -> dict[str, list[int]]:
@@ -102,7 +115,8 @@ def assign_pairs(
     drawn: Sequence[Drawn],
     pools: Mapping[str, Sequence[int]],
     recusals: Recusals = NO_RECUSALS,
-    spec: str = SPEC,
+    *,
+    spec: str,
 ) -> list[dict]:
     """Two inspectors for every drawn enterprise, in order; raise :class:`NoValidPair` otherwise.
 
@@ -120,16 +134,19 @@ def assign_pairs(
         p: _Pool(ids, frozenset(ids), [(i, str(i).encode()) for i in ids]) for p, ids in ordered.items()
     }
     pick = _pick_by_key if check_spec(spec) == SPEC_V1 else _pick_shuffled
-    load: Counter[int] = Counter()
+    load: defaultdict[int, int] = defaultdict(int)  # checks so far per inspector
     out = []
+    empty = _Pool([], frozenset(), [])
     for d in drawn:
-        pool = prepared.get(d.pool, _Pool([], frozenset(), []))
-        fits, recused = pick(seed, d, pool, recusals, load, caps[d.pool])
+        pool = prepared.get(d.pool, empty)
+        cap = caps[d.pool]
+        fits, recused = pick(seed, d, pool, recusals, load, cap)
         if len(fits) < PAIR:
             every = recusals.of(d, pool.members)
-            full = [i for i in pool.ids if i not in every and load[i] >= caps[d.pool]]
-            raise NoValidPair(_why(d, pool.ids, every, full, caps[d.pool]))
-        load.update(fits)
+            full = [i for i in pool.ids if i not in every and load[i] >= cap]
+            raise NoValidPair(_why(d, pool.ids, every, full, cap))
+        for i in fits:
+            load[i] += 1
         out.append({"uscc": d.uscc, "pool": d.pool, "inspectors": fits, "recused": recused})
     return out
 
@@ -141,7 +158,7 @@ class _Pool(NamedTuple):
 
 
 def _pick_by_key(
-    seed: str, d: Drawn, pool: _Pool, recusals: Recusals, load: Counter, cap: int
+    seed: str, d: Drawn, pool: _Pool, recusals: Recusals, load: Mapping[int, int], cap: int
 ) -> tuple[list[int], list[int]]:
     """Spec v1: the first two inspectors in key order not recused and below the cap; every recusal (hot loop).
 
@@ -153,26 +170,52 @@ def _pick_by_key(
     sha = hashlib.sha256
     keyed = [(sha(prefix + b).digest(), i) for i, b in pool.encoded if i not in recused]
     head = heapq.nsmallest(PAIR + 2, keyed)
-    fits = [i for _, i in head if load[i] < cap][:PAIR]
+    fits = [i for _, i in head if load.get(i, 0) < cap][:PAIR]
     if len(fits) < PAIR and len(keyed) > len(head):
-        fits = [i for _, i in sorted(keyed) if load[i] < cap][:PAIR]
+        fits = [i for _, i in sorted(keyed) if load.get(i, 0) < cap][:PAIR]
     return fits, sorted(recused)
 
 
 def _pick_shuffled(
-    seed: str, d: Drawn, pool: _Pool, recusals: Recusals, load: Counter, cap: int
+    seed: str, d: Drawn, pool: _Pool, recusals: Recusals, load: Mapping[int, int], cap: int
 ) -> tuple[list[int], list[int]]:
-    """Spec v2: the first two of the shuffled pool not recused and below the cap; the recused passed over."""
+    """Specs v2 and v3: the first two of the shuffled pool not recused and below the cap; the recused
+    passed over (hot loop: :func:`~traceboard.sampling.spec.shuffled_order` written out, with the
+    first hash's four words read directly, which nearly every pair needs and no more)."""
+    ids = pool.ids
+    n = len(ids)
+    prefix = f"{seed}|inspector-order|{d.uscc}|".encode()
+    words = _UNPACK_WORDS(_sha256(prefix + b"0").digest())
+    used = block = 0
+    conflicts = recusals.conflicts_of(d.uscc)
+    home = recusals.homes if recusals.home_township and d.township is not None else None
+    moved: dict[int, int] = {}
     fits: list[int] = []
     recused: list[int] = []
-    for i in shuffled_order(seed, d.uscc, pool.ids):
-        if recusals.reason(d, i):
-            recused.append(i)
-        elif load[i] < cap:
-            fits.append(i)
+    for i in range(n):
+        limit = _TWO64 - _TWO64 % (n - i)
+        while True:
+            if used == 4:
+                block += 1
+                words = _UNPACK_WORDS(_sha256(prefix + str(block).encode()).digest())
+                used = 0
+            v = words[used]
+            used += 1
+            if v < limit:
+                break
+        j = i + v % (n - i)
+        chosen = moved.get(j, ids[j])
+        moved[j] = moved.get(i, ids[i])
+        if (conflicts is not None and chosen in conflicts) or (
+            home is not None and home.get(chosen) == d.township
+        ):
+            recused.append(chosen)
+        elif load.get(chosen, 0) < cap:
+            fits.append(chosen)
             if len(fits) == PAIR:
                 break
-    return fits, sorted(recused)
+    recused.sort()
+    return fits, recused
 
 
 def pool_summaries(pools: Mapping[str, Sequence[int]], assignments: Sequence[dict]) -> list[dict]:

@@ -18,6 +18,7 @@ import pandas as pd
 
 from traceboard.data.uscc import code_keys
 from traceboard.gcpause import without_cyclic_gc
+from traceboard.i18n import Message
 from traceboard.sampling.assign import Drawn, Recusals, assign_pairs
 from traceboard.sampling.manifest import build_manifest
 from traceboard.sampling.plans import stratum_rows
@@ -49,16 +50,17 @@ def freeze_draw(
     home_township, active``; ``conflicts`` with ``uscc, inspector_id``.
     """
     if candidates.empty:
-        raise DrawRefused("no candidates: nothing to draw from")
+        raise DrawRefused(Message("refusals.no_candidates"))
     spans = stratum_rows(candidates)
     order = np.concatenate([rows for _, rows in spans])
     # the code strings are made in the order they will be read (hashed, drawn, published), so that
     # reading a million of them walks memory forwards instead of jumping about (~20 % of the draw)
     codes = candidates["uscc"].iloc[order].to_numpy(dtype=object)
+    pool_names, pools = _names(candidates["pool"])
     columns = {
         "ids": candidates["id"].to_numpy(dtype=np.int64)[order],
-        "pools": _names(candidates["pool"])[order],
-        "townships": _names(candidates["township"])[order],
+        "pools": pool_names[order],
+        "townships": _names(candidates["township"])[0][order],
     }
     bounds = np.cumsum([0] + [len(rows) for _, rows in spans])
     strata = [
@@ -67,26 +69,34 @@ def freeze_draw(
         | {name: values[lo:hi].tolist() for name, values in columns.items()}
         for (label, _), lo, hi in zip(spans, bounds[:-1], bounds[1:], strict=True)
     ]
-    pools = sorted(pd.unique(columns["pools"]).tolist())
     active = inspectors[inspectors["active"] & inspectors["department"].isin(pools)]
     # conflicts are few and candidates many: look the few up among the many
     declared = candidates["uscc"].isin(set(conflicts["uscc"]))
     relevant = conflicts[conflicts["uscc"].isin(set(candidates.loc[declared, "uscc"]))]
+    # columns as plain lists before the row loops (iterating an Arrow-backed column is slow)
+    ids, departments = active["id"].tolist(), active["department"].tolist()
+    homes = active["home_township"].tolist()
     return {
         "spec": check_spec(spec),
         "strata": strata,
-        "pools": {p: sorted(int(i) for i in active.loc[active["department"] == p, "id"]) for p in pools},
-        "homes": {str(int(r.id)): r.home_township for r in active.itertuples() if pd.notna(r.home_township)},
-        "conflicts": [[u, int(i)] for u, i in zip(relevant["uscc"], relevant["inspector_id"], strict=True)],
+        "pools": {p: sorted(int(i) for i, d in zip(ids, departments, strict=True) if d == p) for p in pools},
+        "homes": {str(int(i)): h for i, h in zip(ids, homes, strict=True) if pd.notna(h)},
+        "conflicts": [
+            [u, int(i)]
+            for u, i in zip(relevant["uscc"].tolist(), relevant["inspector_id"].tolist(), strict=True)
+        ],
         "home_township_recusal": bool(home_township),
     }
 
 
-def _names(column: pd.Series) -> np.ndarray:
-    """A text column as an object array of shared strings, None where missing (no per-row copies)."""
+def _names(column: pd.Series) -> tuple[np.ndarray, list[str]]:
+    """A text column as an object array of shared strings, None where missing (no per-row copies);
+    and the names that occur, sorted."""
     cat = column.astype("category").cat
     names = np.array([str(c) for c in cat.categories] + [None], dtype=object)
-    return names[cat.codes.to_numpy()]  # code -1 (missing) picks the trailing None
+    codes = cat.codes.to_numpy()
+    used = np.flatnonzero(np.bincount(codes[codes >= 0], minlength=len(cat.categories)))
+    return names[codes], sorted(names[used].tolist())  # code -1 (missing) picks the trailing None
 
 
 def frozen_strata(frozen: Mapping) -> list[Stratum]:
@@ -118,7 +128,7 @@ def reveal(
     """
     check_seed(seed, seed_sha256)
     strata = frozen_strata(frozen)
-    positions = draw_strata_positions(seed, strata)
+    positions = draw_strata_positions(seed, strata, frozen["spec"])
     drawn = [[s.candidates[i] for i in at] for s, at in zip(strata, positions, strict=True)]
     order = [
         Drawn(fs["candidates"][i], fs["pools"][i], fs["townships"][i])
@@ -126,7 +136,7 @@ def reveal(
         for i in at
     ]
     pools = {p: list(ids) for p, ids in frozen["pools"].items()}
-    assignments = assign_pairs(seed, order, pools, _recusals(frozen), frozen["spec"])
+    assignments = assign_pairs(seed, order, pools, _recusals(frozen), spec=frozen["spec"])
     manifest = build_manifest(
         seed, strata, drawn, assignments, pools, created_at, frozen["home_township_recusal"], frozen["spec"]
     )

@@ -1,12 +1,27 @@
-"""The public draw, specifications v1 and v2 (docs/draw.md).
+"""The public draw, specifications v1, v2 and v3 (docs/draw.md).
 
-Both draw enterprises the same way; they differ only in how inspectors are
-ordered for a drawn enterprise (see :mod:`traceboard.sampling.assign`). All
-strings are UTF-8; keys are lowercase hexadecimal SHA-256 digests.
+v1 and v2 draw enterprises the same way and differ only in how inspectors are
+ordered for a drawn enterprise (see :mod:`traceboard.sampling.assign`); v3
+orders inspectors as v2 and draws enterprises by a partial shuffle of the
+published list. All strings are UTF-8; keys are lowercase hexadecimal SHA-256 digests.
+
+Enterprises in v1 and v2:
 
 - ``key(seed, stratum, uscc) = SHA-256("{seed}|{stratum}|{uscc}")``;
 - in each stratum the ``k`` candidates with the smallest keys are drawn, listed
   in key order (ties, impossible in practice, are broken by the code);
+
+Enterprises in v3 ("traceboard-draw/3", the default): the stratum's candidates in
+code order (the published list), positions ``0 … N − 1``; the words of
+``SHA-256("{seed}|enterprise-order|{stratum}|0")``, ``…|1``, … read as 64-bit
+big-endian unsigned integers drive a Fisher–Yates shuffle stopped after ``k``
+steps (step ``i`` swaps position ``i`` with ``i + r``, ``r`` uniform below
+``N − i`` as below); the drawn codes are positions ``0 … k − 1`` in step order.
+Every ordered ``k``-subset is equally likely, as in v1, and a draw costs about
+``k / 4`` hashes instead of one per candidate.
+
+Common to all:
+
 - ``k = ceil(ratio × N)`` for the stratum's ``N`` candidates, computed exactly on
   the decimal number as written (``0.1 × 30`` is 3, not 4 as binary floating
   point would give);
@@ -17,10 +32,10 @@ strings are UTF-8; keys are lowercase hexadecimal SHA-256 digests.
 
 Inspector order for a drawn enterprise ``uscc`` in a pool of ``n`` inspectors:
 
-- v1 ("traceboard-draw/1", the default): ascending
+- v1 ("traceboard-draw/1"): ascending
   ``SHA-256("{seed}|inspector|{uscc}|{inspector_id}")``. Simple to redo by hand,
   but every drawn enterprise hashes its whole pool: k × n keys.
-- v2 ("traceboard-draw/2"): a Fisher–Yates shuffle of the pool's ids (ascending)
+- v2 ("traceboard-draw/2") and v3: a Fisher–Yates shuffle of the pool's ids (ascending)
   driven by the byte stream ``SHA-256("{seed}|inspector-order|{uscc}|0")``,
   ``…|1``, …, read as 64-bit big-endian unsigned integers; step ``i`` swaps
   position ``i`` with ``i + r``, ``r`` uniform below ``n − i`` (an integer
@@ -42,10 +57,13 @@ from decimal import Decimal, InvalidOperation
 
 import numpy as np
 
+from traceboard.i18n import Message
+
 SPEC_V1 = "traceboard-draw/1"
 SPEC_V2 = "traceboard-draw/2"
-SPECS = (SPEC_V1, SPEC_V2)
-SPEC = SPEC_V1  # the default for new draws
+SPEC_V3 = "traceboard-draw/3"
+SPECS = (SPEC_V1, SPEC_V2, SPEC_V3)
+SPEC = SPEC_V3  # the default for new draws (existing draws keep the spec they were frozen with)
 
 
 class DrawRefused(ValueError):
@@ -80,17 +98,47 @@ def uniform_below(words: Iterator[int], m: int) -> int:
 _UNPACK_WORDS = struct.Struct(">4Q").unpack
 
 
+def hash_words(prefix: str) -> Iterator[int]:
+    """The 64-bit big-endian words of ``SHA-256(prefix + "0")``, ``SHA-256(prefix + "1")``, …"""
+    head = prefix.encode()
+    sha = hashlib.sha256
+    yield from _UNPACK_WORDS(sha(head + b"0").digest())  # one block serves nearly every pair
+    for block in itertools.count(1):
+        yield from _UNPACK_WORDS(sha(head + str(block).encode()).digest())
+
+
 def _words(seed: str, uscc: str) -> Iterator[int]:
     """Spec v2's random integers for one enterprise: 64-bit big-endian words of the hash blocks."""
-    prefix = f"{seed}|inspector-order|{uscc}|".encode()
-    sha = hashlib.sha256
-    yield from _UNPACK_WORDS(sha(prefix + b"0").digest())  # one block serves nearly every pair
-    for block in itertools.count(1):
-        yield from _UNPACK_WORDS(sha(prefix + str(block).encode()).digest())
+    return hash_words(f"{seed}|inspector-order|{uscc}|")
+
+
+def partial_shuffle(words: Iterator[int], n: int, k: int) -> list[int]:
+    """The first ``k`` places of a Fisher–Yates shuffle of ``0 … n − 1`` driven by ``words``.
+
+    Step ``i`` swaps position ``i`` with ``i + r``, ``r`` uniform below ``n − i``
+    (:func:`uniform_below`). Swapped positions are kept in a dict: ``k`` steps whatever ``n``.
+    """
+    moved: dict[int, int] = {}
+    out = []
+    for i in range(min(k, n)):
+        j = i + uniform_below(words, n - i)
+        out.append(moved.get(j, j))
+        moved[j] = moved.get(i, i)
+    return out
+
+
+def shuffle_positions(seed: str, stratum: str, n: int, k: int) -> list[int]:
+    """Spec v3: the positions (in the stratum's code order) of its ``k`` drawn candidates, in draw order.
+
+    About ``k / 4`` hashes of ``"{seed}|enterprise-order|{stratum}|{block}"`` whatever ``n``.
+    """
+    if k <= 0 or n <= 0:
+        return []
+    return partial_shuffle(hash_words(f"{seed}|enterprise-order|{stratum}|"), n, k)
 
 
 def shuffled_order(seed: str, uscc: str, pool: Sequence[int]) -> Iterator[int]:
-    """Spec v2: the ``pool`` (inspector ids, ascending) in shuffled order, produced lazily.
+    """Specs v2 and v3: the ``pool`` (inspector ids, ascending) in shuffled order, produced lazily.
 
     A Fisher–Yates shuffle whose swaps are kept in a dict, so taking the first
     few inspectors costs a few hashes and no copy of the pool.
@@ -110,9 +158,9 @@ def exact_ratio(ratio: object) -> Decimal:
     try:
         value = Decimal(repr(ratio) if isinstance(ratio, float) else str(ratio))
     except InvalidOperation:
-        raise DrawRefused(f"ratio {ratio!r} is not a number") from None
+        raise DrawRefused(Message("refusals.ratio_not_number", ratio=ratio)) from None
     if not value.is_finite() or value < 0 or value > 1:
-        raise DrawRefused(f"ratio {ratio} is outside [0, 1]")
+        raise DrawRefused(Message("refusals.ratio_range", ratio=ratio))
     # As the manifest writes it (a JSON number, shortest repr), so that k is the same on both sides.
     return Decimal(repr(float(value)))
 
@@ -201,16 +249,19 @@ def make_stratum(label: str, ratio: object, codes: Iterable[str]) -> Stratum:
     return Stratum(label, exact_ratio(ratio), tuple(ordered))
 
 
-def draw_strata_positions(seed: str, strata: Sequence[Stratum]) -> list[list[int]]:
-    """Per stratum, the positions of its drawn candidates in key order."""
+def draw_strata_positions(seed: str, strata: Sequence[Stratum], spec: str) -> list[list[int]]:
+    """Per stratum, the positions of its drawn candidates in the spec's draw order
+    (v1, v2: key order; v3: shuffle order)."""
     if not seed:
-        raise DrawRefused("the seed is empty")
+        raise DrawRefused(Message("refusals.seed_empty"))
+    if check_spec(spec) == SPEC_V3:
+        return [shuffle_positions(seed, s.label, len(s.candidates), s.k) for s in strata]
     return [draw_positions(seed, s.label, s.candidates, s.k) for s in strata]
 
 
-def draw_strata(seed: str, strata: Sequence[Stratum]) -> list[list[str]]:
+def draw_strata(seed: str, strata: Sequence[Stratum], spec: str) -> list[list[str]]:
     """The drawn codes of every stratum, in order. Input: strata; output: lists of codes."""
     return [
         [s.candidates[i] for i in positions]
-        for s, positions in zip(strata, draw_strata_positions(seed, strata), strict=True)
+        for s, positions in zip(strata, draw_strata_positions(seed, strata, spec), strict=True)
     ]

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Verify a traceboard draw manifest (spec "traceboard-draw/1" or "/2") with plain Python.
+"""Verify a traceboard draw manifest (spec "traceboard-draw/1", "/2" or "/3") with plain Python.
 
 Usage:  python verify_manifest.py MANIFEST.json
 Exit 0 and "OK" when everything in the manifest re-computes; otherwise exit 1
@@ -11,16 +11,20 @@ What is re-done from the manifest alone:
 - per stratum: N = number of candidates, candidates sorted and unique,
   candidates_sha256 = SHA-256 of the sorted codes joined by "\\n",
   k = ceil(ratio x N) (exact on the decimal ratio as written),
-  drawn = the k candidates with the smallest SHA-256("{seed}|{stratum}|{uscc}"), in key order;
+  drawn: in specs 1 and 2, the k candidates with the smallest
+  SHA-256("{seed}|{stratum}|{uscc}"), in key order; in spec 3, the first k places
+  of a Fisher-Yates shuffle of the candidates (in their published code order)
+  driven by SHA-256("{seed}|enterprise-order|{stratum}|0"), "|1", ... (below);
 - the list hash: SHA-256 of the lines "{stratum}\\t{candidates_sha256}" joined by "\\n";
 - per pool: cap = ceil(2k / n) + 1 (k assignments of the pool, n inspectors);
 - assignments: one per drawn code, in order; the pool's inspectors put in
   order, the recused skipped, those at the cap skipped, the first two taken.
-  The order: in spec 1, by SHA-256("{seed}|inspector|{uscc}|{id}"); in spec 2,
-  a Fisher-Yates shuffle of the ids (ascending) driven by the bytes of
-  SHA-256("{seed}|inspector-order|{uscc}|0"), "|1", ... read as 64-bit
-  big-endian integers: step i swaps position i with i + (v mod (n - i)),
-  skipping any v >= 2**64 - 2**64 mod (n - i).
+  The order: in spec 1, by SHA-256("{seed}|inspector|{uscc}|{id}"); in specs 2
+  and 3, a Fisher-Yates shuffle of the ids (ascending) driven by
+  SHA-256("{seed}|inspector-order|{uscc}|0"), "|1", ...
+The shuffles (specs 2 and 3): the digests' bytes read 8 at a time as big-endian
+integers v; over n items, step i (from 0) swaps position i with i + (v mod (n - i)),
+skipping any v >= 2**64 - 2**64 mod (n - i) and reading the next instead.
 (Whether a recusal was due — a conflict or the home township — is personal data
 kept by the city; the manifest lists who recused so that nobody else is skipped.)
 """
@@ -30,10 +34,12 @@ import heapq
 import itertools
 import json
 import math
+import operator
 import sys
 from decimal import Decimal
 
-SPECS = ("traceboard-draw/1", "traceboard-draw/2")
+SPECS = ("traceboard-draw/1", "traceboard-draw/2", "traceboard-draw/3")
+SHUFFLED_LIST = "traceboard-draw/3"
 
 
 class Mismatch(Exception):
@@ -74,20 +80,60 @@ def smallest(keyed, k):
 
 
 def draw(seed, label, codes, k):
+    """Specs 1 and 2: the k candidates with the smallest keys, in key order."""
     # Raw digests order exactly as their lowercase hex does, and are cheaper to compare.
     prefix = f"{seed}|{label}|".encode()
     sha = hashlib.sha256
     return [c for _, c in smallest([(sha(prefix + c.encode()).digest(), c) for c in codes], k)]
 
 
-def check_stratum(seed, s, i):
+def random_words(prefix):
+    """The 64-bit big-endian integers of SHA-256(prefix + "0"), SHA-256(prefix + "1"), ..."""
+    block = 0
+    while True:
+        digest = hashlib.sha256(f"{prefix}{block}".encode()).digest()
+        for start in (0, 8, 16, 24):
+            yield int.from_bytes(digest[start : start + 8], "big")
+        block += 1
+
+
+def shuffle_steps(words, items, steps):
+    """The first ``steps`` places of a Fisher-Yates shuffle of ``items``, one by one (a generator).
+
+    Positions swapped so far are kept in a dict, so nothing is copied: each step costs the
+    same whatever the length of ``items``.
+    """
+    moved = {}
+    n = len(items)
+    for i in range(min(steps, n)):
+        m = n - i
+        v = next(words)
+        while v >= 2**64 - 2**64 % m:
+            v = next(words)
+        j = i + v % m
+        chosen = moved.get(j, items[j])
+        moved[j] = moved.get(i, items[i])
+        yield chosen
+
+
+def draw_shuffled(seed, label, codes, k):
+    """Spec 3: the first k places of the shuffle of the stratum's sorted candidates."""
+    return list(shuffle_steps(random_words(f"{seed}|enterprise-order|{label}|"), codes, k))
+
+
+def sorted_and_unique(codes):
+    """Strictly ascending: each code below the next (compared pairwise in C)."""
+    return all(map(operator.lt, codes, itertools.islice(codes, 1, None)))
+
+
+def check_stratum(seed, s, i, spec):
     where = f"stratum {i + 1}"
     label = require(s, "stratum", str, where)
     where = f"stratum {i + 1} ({label})"
     codes = require(s, "candidates", list, where)
     if not all(isinstance(c, str) for c in codes):
         return where + ": candidates must be strings"
-    if any(a >= b for a, b in itertools.pairwise(codes)):
+    if not sorted_and_unique(codes):
         return where + ": candidates are not sorted and unique"
     if require(s, "N", int, where) != len(codes):
         return where + f": N is {s['N']} but {len(codes)} candidates are listed"
@@ -100,7 +146,7 @@ def check_stratum(seed, s, i):
     if require(s, "k", int, where) != k:
         return where + f": k is {s['k']} but ceil(ratio x N) = {k}"
     drawn = require(s, "drawn", list, where)
-    expected = draw(seed, label, codes, k)
+    expected = (draw_shuffled if spec == SHUFFLED_LIST else draw)(seed, label, codes, k)
     for pos, (got, want) in enumerate(zip(drawn, expected, strict=False)):
         if got != want:
             return where + f": drawn code {pos + 1} is {got}, expected {want}"
@@ -120,28 +166,10 @@ def first_two_by_key(seed, uscc, ids, recused, load, cap):
     return fits
 
 
-def random_words(seed, uscc):
-    block = 0
-    while True:
-        digest = hashlib.sha256(f"{seed}|inspector-order|{uscc}|{block}".encode()).digest()
-        for start in (0, 8, 16, 24):
-            yield int.from_bytes(digest[start : start + 8], "big")
-        block += 1
-
-
 def first_two_shuffled(seed, uscc, ids, recused, load, cap):
-    """Spec 2: walk the shuffle of ``ids`` (ascending) only as far as needed; take the first two that fit."""
-    words = random_words(seed, uscc)
-    moved = {}
+    """Specs 2 and 3: walk the shuffle of ``ids`` (ascending) as far as needed; the first two that fit."""
     fits = []
-    for i in range(len(ids)):
-        m = len(ids) - i
-        v = next(words)
-        while v >= 2**64 - 2**64 % m:
-            v = next(words)
-        j = i + v % m
-        inspector = moved.get(j, ids[j])
-        moved[j] = moved.get(i, ids[i])
+    for inspector in shuffle_steps(random_words(f"{seed}|inspector-order|{uscc}|"), ids, len(ids)):
         if inspector not in recused and load.get(inspector, 0) < cap:
             fits.append(inspector)
             if len(fits) == 2:
@@ -149,17 +177,26 @@ def first_two_shuffled(seed, uscc, ids, recused, load, cap):
     return fits
 
 
-FIRST_TWO = {"traceboard-draw/1": first_two_by_key, "traceboard-draw/2": first_two_shuffled}
+FIRST_TWO = {
+    "traceboard-draw/1": first_two_by_key,
+    "traceboard-draw/2": first_two_shuffled,
+    "traceboard-draw/3": first_two_shuffled,
+}
 
 
 def check_pools(manifest, assignments):
+    per_pool = {}  # assignments per pool
+    for a in assignments:
+        pool = a.get("pool") if isinstance(a, dict) else None
+        if isinstance(pool, str):
+            per_pool[pool] = per_pool.get(pool, 0) + 1
     pools = {}
     for i, p in enumerate(require(manifest, "pools", list, "manifest")):
         name = require(p, "pool", str, f"pool {i + 1}")
         ids = require(p, "inspectors", list, f"pool {name}")
         if not all(isinstance(i, int) for i in ids) or any(a >= b for a, b in itertools.pairwise(ids)):
             return None, f"pool {name}: inspectors must be integer ids, ascending and unique"
-        k = sum(1 for a in assignments if isinstance(a, dict) and a.get("pool") == name)
+        k = per_pool.get(name, 0)
         cap = (2 * k + len(ids) - 1) // len(ids) + 1 if ids else 0
         if require(p, "cap", int, f"pool {name}") != cap:
             return None, f"pool {name}: cap is {p['cap']} but ceil(2k / n) + 1 = {cap}"
@@ -208,7 +245,8 @@ def check_assignments(manifest, drawn_codes):
 
 def check_header(manifest):
     if require(manifest, "spec", str, "manifest") not in SPECS:
-        return f"spec is {manifest['spec']!r}; this verifier knows {' and '.join(map(repr, SPECS))}"
+        known = ", ".join(map(repr, SPECS[:-1])) + f" and {SPECS[-1]!r}"
+        return f"spec is {manifest['spec']!r}; this verifier knows {known}"
     seed = require(manifest, "seed", str, "manifest")
     if require(manifest, "seed_sha256", str, "manifest") != sha(seed):
         return "seed_sha256 does not match the seed (the seed is not the one committed)"
@@ -224,7 +262,7 @@ def verify(manifest):
         strata = require(manifest, "strata", list, "manifest")
         drawn_codes = []
         for i, s in enumerate(strata):
-            problem = check_stratum(manifest["seed"], s, i)
+            problem = check_stratum(manifest["seed"], s, i, manifest["spec"])
             if problem:
                 return problem
             drawn_codes.extend(s["drawn"])

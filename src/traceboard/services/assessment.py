@@ -25,7 +25,16 @@ from traceboard.data.assessment_store import LockedRunError  # noqa: F401  (re-e
 from traceboard.data.frame import RegisterFrame, load_register_frame
 from traceboard.decision_dates import check_decision_date
 from traceboard.files.assessment_report import ReportData
-from traceboard.metrics.assessment import NOT_GRADED, AssessmentResult, assess, diff_runs, inputs_digest
+from traceboard.i18n import Message
+from traceboard.metrics.assessment import (
+    NOT_GRADED,
+    AssessmentResult,
+    assess,
+    diff_runs,
+    inputs_digest,
+    word_explanation,
+    word_value,
+)
 
 FIRST_YEAR = 2018  # the plan: assessed yearly from 2018
 
@@ -123,12 +132,17 @@ def _same_sets(engine: Engine, run: dict, sets: dict[str, IndicatorSetDef]) -> b
 
 
 def _with_stored(result: AssessmentResult, units: pd.DataFrame, indicators: pd.DataFrame) -> AssessmentResult:
-    """The computed tables with the stored score, grade, rank, points and explanation put back."""
+    """The computed tables with the stored score, grade, rank, points and explanation put back.
+
+    A run saved before its 说明 was kept as facts (revision 0008) holds only the English line;
+    its figures are these (same inputs, same sets), so the computed facts word it."""
     out_units = result.units.drop(columns=["score", "grade", "rank"]).merge(units, on="unit_id", how="left")
     out_units = out_units[result.units.columns]  # the computed order: kind, class, rank
     key = ["unit_id", "indicator_code"]
-    stored = indicators[[*key, "points", "explanation"]]
-    out_ind = result.indicators.drop(columns=["points", "explanation"]).merge(stored, on=key, how="left")
+    stored = indicators[[*key, "points", "explanation_facts"]]
+    out_ind = result.indicators.drop(columns=["points"]).merge(stored, on=key, how="left")
+    kept = [isinstance(f, dict) for f in out_ind["explanation_facts"]]
+    out_ind["explanation"] = out_ind["explanation_facts"].where(kept, out_ind["explanation"])
     return AssessmentResult(result.year, out_units.reset_index(drop=True), out_ind[result.indicators.columns])
 
 
@@ -145,17 +159,21 @@ def save_assessment(engine: Engine, actor: Actor, view: AssessmentView) -> Asses
     (against the version before) go into the audit row.
     """
     require(actor, "assessment.run")
-    check_decision_date(view.as_of, what=f"assessment run (as of {view.as_of})")
+    check_decision_date(view.as_of, what=Message("refusals.what.assessment_run"))
     if view.run is not None:
         return view
     changes = view.changes.astype(object).where(view.changes.notna(), None).to_dict("records")
+    facts = view.result.indicators["explanation"]
+    indicators = view.result.indicators.assign(
+        explanation_facts=facts, explanation=[word_explanation(f, "zh") for f in facts]
+    )
     run_id = store.save_run(
         engine,
         actor,
         view.result.year,
         view.sets,
         view.result.units,
-        view.result.indicators,
+        indicators,
         view.inputs_sha256,
         changes,
     )
@@ -171,7 +189,7 @@ def lock_assessment(engine: Engine, actor: Actor, view: AssessmentView) -> Asses
     the current figures the lock is refused (NothingToLock) and nothing changes.
     """
     require(actor, "assessment.lock")
-    check_decision_date(view.as_of, what=f"assessment lock (as of {view.as_of})")
+    check_decision_date(view.as_of, what=Message("refusals.what.assessment_lock"))
     if view.run is None:
         raise NothingToLock(
             f"no saved run holds the current {view.result.year} figures: the office saves one first "
@@ -182,15 +200,27 @@ def lock_assessment(engine: Engine, actor: Actor, view: AssessmentView) -> Asses
     return replace(view, run=run, latest=run)
 
 
+def worded_indicators(indicators: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The indicators with value, target and 说明 worded in ``lang`` (value_text, target_text,
+    explanation_text): 73.4 %, — where there is none, "追溯覆盖率 73.4 %，目标 85.0 % → 17.3 / 20 分"."""
+    facts = indicators["explanation"]
+    units = [f["unit"] if isinstance(f, dict) else "count" for f in facts]
+    return indicators.assign(
+        value_text=[word_value(v, u, lang) for v, u in zip(indicators["value"], units, strict=True)],
+        target_text=[word_value(v, u, lang) for v, u in zip(indicators["target"], units, strict=True)],
+        explanation_text=[word_explanation(f, lang) for f in facts],
+    )
+
+
 def report_data(view: AssessmentView, sensitivity: pd.DataFrame | None = None) -> ReportData:
-    """The view as the plain tables the report writers take."""
+    """The view as the plain tables the report writers take (worded in Chinese: the report's language)."""
     return ReportData(
         year=view.result.year,
         version=view.version,
         status=view.status,
         as_of=view.as_of,
         units=view.result.units,
-        indicators=view.result.indicators,
+        indicators=worded_indicators(view.result.indicators, "zh"),
         set_titles={kind: s.title for kind, s in view.sets.items()},
         sensitivity=sensitivity,
         locked_by=view.run.get("locked_by") if view.run else None,

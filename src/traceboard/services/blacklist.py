@@ -16,9 +16,18 @@ from typing import Any
 
 import pandas as pd
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 
-from traceboard.accounts.authz import Actor, require
-from traceboard.blacklist.alerts import ALERT_MOVES, AlertDraft, AlertRefused, check_draft, plan_alert_move
+from traceboard.accounts.accounts import list_users
+from traceboard.accounts.authz import PERMISSIONS, Actor, require
+from traceboard.blacklist.alerts import (
+    ALERT_MOVES,
+    AlertDraft,
+    AlertRefused,
+    alert_state,
+    check_draft,
+    plan_alert_move,
+)
 from traceboard.blacklist.lifecycle import (
     IN_FORCE,
     IllegalMove,
@@ -49,6 +58,7 @@ from traceboard.data.public_record import (
 )
 from traceboard.data.reference import load_sectors  # noqa: F401  (re-exported for the faces)
 from traceboard.decision_dates import DecisionDateRefused, check_decision_date
+from traceboard.i18n import Message
 
 MOVE_PERMISSIONS = {"published": "blacklist.publish"}
 ALERT_PERMISSIONS = {"approved": "alert.approve", "published": "alert.publish", "withdrawn": "alert.publish"}
@@ -65,17 +75,21 @@ def propose_case(
 ) -> int:
     """Propose listing the enterprise ``uscc``; return the new case id. Permission blacklist.propose
     (an inspector only for enterprises of the inspector's department)."""
-    day = dated(on or dt.date.today(), "proposal")
+    day = dated(on or dt.date.today(), Message("refusals.what.proposal"))
     basis = legal_basis or load_blacklist_rules()["defaults"]["legal_basis"]
     if not grounds.strip():
-        raise IllegalMove("a proposal needs its grounds (事由)")
+        raise IllegalMove(Message("refusals.proposal_needs_grounds"))
 
     def decide(facts: dict[str, Any]):
         require(actor, "blacklist.propose", department_id=facts["department_id"])
         if facts["open_case_ids"]:
-            raise IllegalMove(f"{facts['uscc']} already has an open case: {facts['open_case_ids'][0]}")
+            raise IllegalMove(
+                Message("refusals.case_open", uscc=facts["uscc"], case=facts["open_case_ids"][0])
+            )
         if source_inspection_id is not None and facts["inspection_enterprise_id"] != facts["id"]:
-            raise IllegalMove(f"inspection {source_inspection_id} is not a check of {facts['uscc']}")
+            raise IllegalMove(
+                Message("refusals.source_not_of", check=source_inspection_id, uscc=facts["uscc"])
+            )
         fields = {"state": "proposed", "grounds": grounds.strip(), "legal_basis": basis, "proposed_on": day}
         event = {
             "from_state": None,
@@ -104,7 +118,7 @@ def expire_cases(engine: Engine, actor: Actor, as_of: dt.date) -> list[tuple[int
     """Move every case in force whose listing ended on or before ``as_of`` to expired, in one
     transaction; return (case id, expiry date) pairs. Permission blacklist.decide."""
     require(actor, "blacklist.decide")
-    dated(as_of, "expiry")
+    dated(as_of, Message("refusals.what.expiry"))
     config = load_blacklist_rules()
     years = config["lifecycle"]["expiry_years"]
     cases = store.load_cases(engine, IN_FORCE)
@@ -118,12 +132,19 @@ def expire_cases(engine: Engine, actor: Actor, as_of: dt.date) -> list[tuple[int
     return due
 
 
+NAME_CHUNK = 10_000  # ids per query: within SQLite's limit on bound parameters
+
+
 def suggest_cases(engine: Engine) -> pd.DataFrame:
     """Cases the rules suggest from recorded check results, with the enterprise's uscc and name."""
     suggestions = suggest_proposals(
         load_check_results(engine), store.load_cases(engine), proposal_rules(load_blacklist_rules())
     )
-    names = load_public_enterprises(engine)[["id", "uscc", "name"]].rename(columns={"id": "enterprise_id"})
+    # the names of the suggested enterprises only, not of the whole register
+    ids = sorted({int(i) for i in suggestions["enterprise_id"]})
+    chunks = [ids[i : i + NAME_CHUNK] for i in range(0, len(ids), NAME_CHUNK)] or [[]]
+    names = pd.concat([load_public_enterprises(engine, ids=chunk) for chunk in chunks], ignore_index=True)
+    names = names[["id", "uscc", "name"]].rename(columns={"id": "enterprise_id"})
     return suggestions.merge(names, on="enterprise_id", how="left")
 
 
@@ -155,9 +176,9 @@ def move_alert(
     require(actor, ALERT_PERMISSIONS[to_state])
     day = on or dt.date.today()
     try:
-        check_decision_date(day, what=f"alert {to_state}")
+        check_decision_date(day, what=Message("refusals.what.alert_move", to_state=alert_state(to_state)))
     except DecisionDateRefused as exc:
-        raise AlertRefused(str(exc)) from None
+        raise AlertRefused(*exc.args) from None
     return store.update_alert(
         engine,
         alert_id,
@@ -175,3 +196,19 @@ def offered_alert_moves(actor: Actor, alert: dict[str, Any]) -> list[str]:
     """The moves of ``alert`` that ``actor`` may make; approval is not offered to the drafter."""
     moves = [m for m in ALERT_MOVES[alert["state"]] if actor.can(ALERT_PERMISSIONS[m])]
     return [m for m in moves if not (m == "approved" and alert["drafted_by"] == actor.username)]
+
+
+def awaits_second_approver(actor: Actor, alert: dict[str, Any]) -> bool:
+    """Whether ``alert`` is a draft that ``actor`` drafted and, but for that, could approve: the
+    four-eyes rule (四眼原则) wants another person's approval, which the page says plainly."""
+    return alert["state"] == "draft" and alert["drafted_by"] == actor.username and actor.can("alert.approve")
+
+
+def approvers(engine: Engine, alert: dict[str, Any]) -> tuple[list[str], list[str]]:
+    """Who may approve ``alert``: (the roles holding alert.approve, the active users of those roles
+    other than its drafter), both sorted."""
+    roles = sorted(PERMISSIONS["alert.approve"])
+    with Session(engine) as session:
+        users = list_users(session)
+    eligible = users[users["role"].isin(roles) & users["active"].astype(bool)]
+    return roles, sorted(u for u in eligible["username"] if u != alert["drafted_by"])

@@ -40,6 +40,7 @@ from traceboard.files.importers.cases import write_cases
 from traceboard.files.importers.records import TARGETS, write_records
 from traceboard.files.importers.register import write_enterprises, write_traceability
 from traceboard.files.importers.validate import validate_sheet
+from traceboard.i18n import Message
 
 ENTITY = {"enterprises": "enterprise", "traceability": "trace_event", "blacklist": "blacklist_entry"} | {
     kind: target.model.__tablename__ for kind, target in TARGETS.items()
@@ -51,7 +52,7 @@ class ValidationFailed(ValueError):
 
     def __init__(self, validation: Validation) -> None:
         super().__init__(
-            f"{len(validation.problems)} problem(s) in {validation.raw.file}; nothing was imported"
+            Message("validation.failed", count=len(validation.problems), file=validation.raw.file)
         )
         self.validation = validation
 

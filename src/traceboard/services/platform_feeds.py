@@ -3,18 +3,20 @@
     summary = ingest_feed(engine, actor, content, "hunan-2026-10-31.jsonl")
 
 All or nothing per file: the file is parsed and checked (``files.platform_feed``),
-staged in bulk, checked against the platforms and the register, and merged in
-one transaction with one audit row (file, SHA-256, counts). Any problem —
-malformed row, unknown platform, unknown credit code — rolls everything back
-and is reported by file, row and column (:class:`FeedRejected`).
+checked against the platforms, staged in bulk, joined to the register and
+merged in one transaction with one audit row (file, SHA-256, counts). Any
+problem — malformed row, unknown platform, unknown credit code — rolls
+everything back and is reported by file, row and column (:class:`FeedRejected`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import Engine, select
 
@@ -28,7 +30,13 @@ from traceboard.data.platform_store import (
     stage_uploads,
     unknown_codes,
 )
-from traceboard.files.platform_feed import Feed, UnreadableFeed, describe_problems, read_feed
+from traceboard.files.platform_feed import (
+    Feed,
+    UnreadableFeed,
+    describe_problems,
+    problem_frame,
+    read_feed,
+)
 from traceboard.services.imports import CountedChange
 
 ACTION = "platform.ingest"
@@ -67,28 +75,31 @@ def list_platforms(engine: Engine) -> pd.DataFrame:
 
 
 def ingest_feed(
-    engine: Engine, actor: Actor, content: bytes, filename: str, today: dt.date | None = None
+    engine: Engine,
+    actor: Actor,
+    content: bytes,
+    filename: str,
+    today: dt.date | None = None,
+    read: Callable[[bytes, str, dt.date | None], Feed] = read_feed,
 ) -> IngestSummary:
     """Ingest one feed file (JSON Lines or CSV) as ``actor``; raise :class:`FeedRejected` on any problem.
 
     Raises :class:`~traceboard.files.platform_feed.UnreadableFeed` when the
-    file is not a feed at all. Needs ``register.manage``.
+    file is not a feed at all. Needs ``register.manage``. ``read`` parses the
+    file (the dashboard passes :func:`read_feed` run in a memory-limited child).
     """
     require(actor, "register.manage")
-    feed = read_feed(content, filename, today)
+    feed = read(content, filename, today)
     with transaction(engine) as session:
         conn = session.connection()
         known = platforms(conn)
         rows, problems = _platform_ids(feed, known)
         stage_uploads(conn, rows)
-        unknown = unknown_codes(conn)
+        if len(problems):  # the credit codes are checked all the same: every problem is named at once
+            _reject(feed, problems, unknown_codes(conn))
+        counts, unknown = merge_staged(conn)  # identical rows are not written: a repeat writes nothing
         if len(unknown):
-            problems = pd.concat([problems, _unknown_problems(feed, unknown)], ignore_index=True)
-        if len(problems):
-            raise FeedRejected(
-                feed.file, problems.sort_values(["row", "column"], kind="stable", ignore_index=True)
-            )
-        counts = merge_staged(conn)  # identical rows are not written: a repeated feed writes nothing
+            _reject(feed, problems, unknown)
         summary = IngestSummary(feed.file, feed.sha256, feed.format, len(rows), counts)
         if not summary.changed:
             return IngestSummary(
@@ -105,7 +116,7 @@ def ingest_feed(
                 "sha256": feed.sha256,
                 "format": feed.format,
                 "rows": len(rows),
-                "platforms": sorted(rows["platform_code"].unique().tolist()),
+                "platforms": _platform_codes(rows, known),
                 "first_day": rows["day"].min() if len(rows) else None,
                 "last_day": rows["day"].max() if len(rows) else None,
             }
@@ -115,48 +126,55 @@ def ingest_feed(
 
 
 def _platform_ids(feed: Feed, known: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Staging rows with platform ids (platform given by code or Chinese name) and the unknown platforms."""
+    """Staging rows with platform ids (platform given by code or Chinese name) and the unknown platforms.
+
+    The text columns are passed on as they are (Arrow-backed for a typed feed: no Python string
+    per cell on the way to the staging table).
+    """
     by_code = pd.Series(known["id"].to_numpy(), index=known["code"])
     by_name = pd.Series(known["id"].to_numpy(), index=known["name"])
     given = feed.rows["platform"]
     codes, distinct = pd.factorize(given)  # a feed names a handful of platforms: map those, not every row
-    distinct = pd.Series(distinct)
-    ids = pd.Series(distinct.map(by_code).fillna(distinct.map(by_name)).to_numpy()[codes], index=given.index)
-    missing = ids.isna().to_numpy()
-    problems = pd.DataFrame(
-        {
-            "row": feed.rows.loc[missing, "row"],
-            "column": feed.column_name("platform"),
-            "value": given[missing],
-            "reason": f"unknown platform (known: {', '.join(known['code'])})",
-        }
+    distinct = pd.Series(distinct, dtype=object)
+    ids = distinct.map(by_code).fillna(distinct.map(by_name)).to_numpy(dtype=float)[codes]
+    missing = np.isnan(ids)
+    problems = problem_frame(
+        feed.rows.loc[missing, "row"],
+        feed.column_name("platform"),
+        given[missing],
+        "unknown_platform",
+        [", ".join(known["code"])] * int(missing.sum()),
     )
-    ok = feed.rows[~missing]
-    codes = pd.Series(known["code"].to_numpy(), index=known["id"])
+    ok = feed.rows[~missing] if missing.any() else feed.rows
     rows = pd.DataFrame(
         {
             "line": ok["row"].to_numpy(),
-            "platform_id": ids[~missing].astype("int64").to_numpy(),
-            "uscc": ok["uscc"].to_numpy(),
-            "day": ok["day"].to_numpy(),
+            "platform_id": ids[~missing].astype("int64"),
+            "uscc": ok["uscc"].array,
+            "day": ok["day"].array,
             "records": ok["records"].to_numpy(),
             "batches": ok["batches"].to_numpy(),
             "items": ok["items"].to_numpy(),
         }
     )
-    rows["platform_code"] = codes.reindex(rows["platform_id"]).to_numpy()
     return rows, pd.concat([feed.problems, problems], ignore_index=True) if len(problems) else feed.problems
 
 
+def _platform_codes(rows: pd.DataFrame, known: pd.DataFrame) -> list[str]:
+    """The codes of the platforms the staged rows name, sorted."""
+    code_of = dict(zip(known["id"], known["code"], strict=True))
+    return sorted(code_of[int(i)] for i in pd.unique(rows["platform_id"]))
+
+
+def _reject(feed: Feed, problems: pd.DataFrame, unknown: pd.DataFrame) -> None:
+    """Raise :class:`FeedRejected` with every problem, the unknown credit codes among them."""
+    if len(unknown):
+        problems = pd.concat([problems, _unknown_problems(feed, unknown)], ignore_index=True)
+    raise FeedRejected(feed.file, problems.sort_values(["row", "column"], kind="stable", ignore_index=True))
+
+
 def _unknown_problems(feed: Feed, unknown: pd.DataFrame) -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "row": unknown["line"].to_numpy(),
-            "column": feed.column_name("uscc"),
-            "value": unknown["uscc"].to_numpy(),
-            "reason": "credit code not in the register",
-        }
-    )
+    return problem_frame(unknown["line"], feed.column_name("uscc"), unknown["uscc"], "unknown_uscc")
 
 
 def _previous(session, sha256: str) -> str | None:
@@ -169,7 +187,7 @@ def _previous(session, sha256: str) -> str | None:
     return f"{row.at:%Y-%m-%d %H:%M} by {row.actor}" if row else None
 
 
-__all__ = ["FeedRejected", "IngestSummary", "UnreadableFeed", "ingest_feed", "list_platforms"]
+__all__ = ["FeedRejected", "IngestSummary", "UnreadableFeed", "ingest_feed", "list_platforms", "read_feed"]
 
 
 def export_feed(engine: Engine, actor: Actor) -> bytes:

@@ -102,7 +102,8 @@ def look_up(
     cases = load_public_cases(engine, ids)
     results = label_results(load_published_results(engine, ids))
     summary = summarise_enterprises(enterprises, load_trace_events(engine, ids), cases, results, day)
-    answers = answer_lookup(query, summary, cases, results, limit)
+    alerts = load_alerts(engine, ("published",))
+    answers = answer_lookup(query, summary, cases, results, limit, alerts)
     latest = latest_uploads(engine, [a["enterprise_id"] for a in answers], day)
     for answer in answers:  # the platforms' evidence: the newest upload of traceability data
         answer["last_upload"] = latest.get(answer["enterprise_id"])

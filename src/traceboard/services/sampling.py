@@ -43,6 +43,7 @@ from traceboard.data.sampling_store import (  # noqa: F401  (re-exported for the
     save_plan,
 )
 from traceboard.files import sampling_files
+from traceboard.i18n import Message
 from traceboard.sampling import ceremony, plans, results
 from traceboard.sampling.estimates import estimate_shares
 from traceboard.sampling.frames import build_draw_frame, build_sampling_frame, upload_rows
@@ -62,7 +63,7 @@ def sampling_frame(engine: Engine, on: dt.date, frame: RegisterFrame | None = No
 def find_plan(engine: Engine, plan_id: int) -> dict:
     plan = next((p for p in sampling_store.load_plans(engine) if p["id"] == plan_id), None)
     if plan is None:
-        raise DrawRefused(f"no plan {plan_id}")
+        raise DrawRefused(Message("refusals.no_plan", plan=plan_id))
     return plan
 
 
@@ -86,9 +87,7 @@ def freeze(engine: Engine, scope: dict, frame: RegisterFrame | None = None) -> t
         )
         ratios = {"*": scope["ratio"]}
     else:
-        raise DrawRefused(
-            "say what to draw from: --plan ID, or --ratio R for a one-off draw over active enterprises"
-        )
+        raise DrawRefused(Message("refusals.draw_what"))
     frozen = ceremony.freeze_draw(
         candidates, ratios, load_inspectors(engine), load_conflicts(engine), home, scope.get("spec", SPEC)
     )
@@ -143,15 +142,17 @@ def checklist_bytes(
     one (``pair``: the two inspectors joined by 、, as :func:`results.checklists_by_pair` keys them)."""
     row = sampling_store.load_draw(engine, draw_id)
     if row is None or row.status != "drawn":
-        raise DrawRefused(f"draw {draw_id} has not been drawn yet")
+        raise DrawRefused(Message("refusals.draw_not_drawn", draw=draw_id))
     assignments = inspection_store.load_assignments(engine, draw_id)
     if department:
         assignments = assignments[assignments["department"] == department]
     if pair:
         assignments = assignments[assignments["inspectors"].map(lambda p: "、".join(sorted(p))) == pair]
     if assignments.empty:
-        whom = " ".join(filter(None, (department, pair))) or "any department"
-        raise DrawRefused(f"draw {draw_id} has no checks for {whom}")
+        whom = " ".join(filter(None, (department, pair)))
+        if not whom:
+            raise DrawRefused(Message("refusals.draw_no_checks", draw=draw_id))
+        raise DrawRefused(Message("refusals.draw_no_checks_for", draw=draw_id, whom=whom))
     items = find_plan(engine, row.plan_id)["check_items"] if row.plan_id else plans.DEFAULT_CHECK_ITEMS
     drawn_on = row.drawn_at.date()
     name = department or "、".join(sorted(assignments["department"].unique()))
@@ -240,7 +241,7 @@ def estimates_table(engine: Engine, draw_id: int, frame: RegisterFrame | None = 
     """Horvitz–Thompson share with problems per sector of a drawn draw, beside the model's prediction."""
     row = sampling_store.load_draw(engine, draw_id)
     if row is None or row.status != "drawn":
-        raise DrawRefused(f"draw {draw_id} has not been drawn yet")
+        raise DrawRefused(Message("refusals.draw_not_drawn", draw=draw_id))
     frame = frame if frame is not None else load_register_frame(engine)
     sector = frame.enterprises.set_index("id")["sector"].astype(str)
     population = pd.DataFrame(

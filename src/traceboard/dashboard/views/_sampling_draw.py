@@ -11,13 +11,13 @@ import streamlit as st
 from traceboard.accounts.authz import PermissionDenied
 from traceboard.dashboard import names, widgets
 from traceboard.dashboard.plain_text import plain
-from traceboard.dashboard.state import t
+from traceboard.dashboard.state import per_data_version, per_data_version_on_demand, t
 from traceboard.data.text_rules import TextRejected
 from traceboard.files import sampling_files
 from traceboard.sampling import ceremony, plans
 from traceboard.sampling.assign import NoValidPair
 from traceboard.sampling.manifest import dump_manifest
-from traceboard.sampling.spec import SPECS, DrawRefused, sha256_hex
+from traceboard.sampling.spec import SPEC, SPECS, DrawRefused, sha256_hex
 from traceboard.services import sampling as support
 
 REFUSALS = (DrawRefused, NoValidPair, support.SamplingRecordError, PermissionDenied, TextRejected)
@@ -153,6 +153,7 @@ def commit_step(engine, actor, frame, on) -> None:
     scope["spec"] = st.selectbox(
         t("sampling.draw.spec"),
         SPECS,
+        index=SPECS.index(SPEC),
         format_func=lambda s: t(f"sampling.draw.spec_{s[-1]}"),
         key="commit_spec",
     )
@@ -263,6 +264,15 @@ def draw_labels(engine, draws: pd.DataFrame) -> dict[int, str]:
     return labels
 
 
+def _drawn(engine, draw_id: int) -> tuple[dict, pd.DataFrame, pd.DataFrame]:
+    """A drawn draw's manifest, its strata, and one drawn credit code per row in draw order."""
+    manifest = support.load_draw(engine, draw_id).manifest
+    strata = pd.DataFrame(manifest["strata"])
+    drawn = strata[["stratum", "drawn"]].explode("drawn").dropna(subset=["drawn"])
+    drawn = drawn.assign(position=drawn.groupby("stratum").cumcount() + 1)
+    return manifest, strata, drawn
+
+
 def result_step(engine) -> None:
     """A finished draw: its strata, the manifest and verifier downloads, the one-line check."""
     st.subheader(t("sampling.draw.step_result"))
@@ -275,17 +285,18 @@ def result_step(engine) -> None:
     draw_id = st.selectbox(
         t("sampling.draw.choose_drawn"), list(labels), format_func=labels.get, key="result_draw"
     )
-    manifest = support.load_draw(engine, draw_id).manifest
-    strata = pd.DataFrame(manifest["strata"])
+    # the draw's row holds its frozen list (every candidate): read and shaped once per data version
+    manifest, strata, drawn = per_data_version(("sampling.drawn", draw_id), lambda: _drawn(engine, draw_id))
     show_table(strata, ["stratum", "N", "k", "ratio"], "sampling.draw")
-    # one drawn credit code per row, in the order of the draw within its stratum
-    drawn = strata[["stratum", "drawn"]].explode("drawn").dropna(subset=["drawn"])
-    drawn = drawn.assign(position=drawn.groupby("stratum").cumcount() + 1)
     show_table(drawn, ["stratum", "position", "drawn"], "sampling.draw")
     name = f"manifest-{draw_id}.json"
     left, right = st.columns(2)
     left.download_button(
-        t("sampling.draw.download_manifest"), dump_manifest(manifest), name, "application/json"
+        t("sampling.draw.download_manifest"),
+        per_data_version_on_demand(("sampling.manifest_file", draw_id), lambda: dump_manifest(manifest)),
+        name,
+        "application/json",
+        on_click="ignore",
     )
     right.download_button(
         t("sampling.draw.download_verifier"),

@@ -37,6 +37,14 @@ def choose_drawn_draw(engine, key: str) -> int | None:
     return st.selectbox(t("sampling.assign.draw"), list(labels), format_func=labels.get, key=key)
 
 
+def assignments_of(engine, draw_id: int):
+    """The draw's checks with their inspectors and results, read once per data version (shared:
+    callers make new frames rather than change it)."""
+    return per_data_version(
+        ("sampling.assignments", draw_id), lambda: support.load_assignments(engine, draw_id)
+    )
+
+
 def result_labels() -> dict[str, str]:
     return {code: t(f"sampling.result.{code}") for code in support.RESULT_CODES}
 
@@ -44,7 +52,7 @@ def result_labels() -> dict[str, str]:
 def assignments_view(engine, actor, draw_id: int) -> None:
     """The draw's checks with their inspectors; the check list of the chosen department and pair,
     built only when its download is clicked (cached per data version)."""
-    rows = support.load_assignments(engine, draw_id)
+    rows = assignments_of(engine, draw_id)
     departments = sorted(rows["department"].unique())
     left, right = st.columns(2)
     choice = left.selectbox(
@@ -96,7 +104,10 @@ def result_entry(engine, actor, draw_id: int, today: dt.date) -> None:
     """Edit the results of a draw's checks in a table; save the changed rows."""
     st.caption(t("sampling.results.help"))
     labels = result_labels()
-    before = support.result_editor_frame(support.load_assignments(engine, draw_id), labels)
+    before = per_data_version(  # the editor's rows: read and shaped once per data version
+        ("sampling.result_editor", draw_id, tuple(labels.values())),
+        lambda: support.result_editor_frame(assignments_of(engine, draw_id), labels),
+    )
     config = {
         "assignment_id": st.column_config.NumberColumn(t("sampling.assign.col_position"), disabled=True),
         "enterprise": st.column_config.TextColumn(t("sampling.assign.col_enterprise"), disabled=True),
@@ -243,7 +254,9 @@ def _lookup(report: dict, frame) -> None:
 def estimates_view(engine, frame, draw_id: int) -> None:
     """Horvitz–Thompson share with problems per sector beside the model's prediction."""
     st.subheader(t("sampling.risk.estimates"))
-    table = support.estimates_table(engine, draw_id, frame)
+    table = per_data_version(
+        ("sampling.estimates", draw_id), lambda: support.estimates_table(engine, draw_id, frame)
+    )
     labels = {"share": t("sampling.risk.estimate_share"), "model": t("sampling.risk.estimate_model")}
     st.plotly_chart(estimate_bars(table, labels, t("sampling.risk.estimates")), width="stretch")
     shown = support.percent_text(table, ["share", "ci_low", "ci_high", "predicted"])

@@ -87,7 +87,7 @@ view = per_data_version(
 
 total = view.total
 cards = st.columns(5)
-cards[0].metric(t("adoption.active"), numbers.count(total["total"]))
+cards[0].metric(t("adoption.in_operation"), numbers.count(total["total"]))
 cards[1].metric(t("adoption.adopted"), numbers.count(total["adopted"]))
 cards[2].metric(
     t("adoption.connected"),

@@ -16,6 +16,7 @@ from traceboard.dashboard.state import (
     t,
     today,
 )
+from traceboard.dashboard.widgets import flash, show_flash
 from traceboard.files.assessment_report import write_assessment_pdf, write_assessment_xlsx
 from traceboard.metrics.assessment import compare_with_average, count_grades
 from traceboard.metrics.sensitivity import sensitivity_by_kind
@@ -26,6 +27,7 @@ from traceboard.services.assessment import (
     report_data,
     save_assessment,
     score_history,
+    worded_indicators,
 )
 from traceboard.services.audit_trail import audited_download
 
@@ -34,6 +36,7 @@ UNIT_COLUMNS = ("rank", "unit", "role", "score", "grade", "change", "note")
 
 st.title(t("assessment.title"))
 actor = signed_in_actor("assessment")
+show_flash("assessment")
 frame = get_frame()
 if frame.enterprises.empty:
     st.info(t("common.no_data"))
@@ -52,19 +55,44 @@ else:
     st.warning(t("assessment.draft", year=year, version=version, as_of=view.as_of.isoformat()))
 
 
+def make_reports(view) -> None:
+    """Write the workbook and the PDF of ``view`` and keep them, with the version and status they show."""
+    sensitivity = per_data_version(  # the same figures locked or not: the table's once per data version
+        ("assessment.sensitivity", year, today()), lambda: sensitivity_by_kind(view.result, view.sets)
+    )
+    data = report_data(view, sensitivity)
+    st.session_state["assessment_files"] = (year, write_assessment_xlsx(data), write_assessment_pdf(data))
+    st.session_state["assessment_files_of"] = (year, view.version, view.status)
+
+
 def render_actions(view) -> None:
-    """Save (office) and lock (leaders) buttons; the domain checks the role again."""
+    """Save (office) and lock (leaders) buttons; the domain checks the role again.
+
+    Locking cannot be undone: the button is enabled only once the leader ticks the confirmation.
+    The reports are made again from the locked run, so the files offered are the locked ones."""
     left, right = st.columns(2)
     can_save = actor.can("assessment.run") and view.run is None
     if can_save and left.button(t("assessment.save"), key="assessment_save", type="primary"):
         save_assessment(engine, actor, view)
         st.rerun()
     can_lock = actor.can("assessment.lock") and view.run is not None and view.status == "draft"
-    if can_lock and right.button(
-        t("assessment.lock", version=view.version), key="assessment_lock", type="primary"
-    ):
-        lock_assessment(engine, actor, view)
-        st.rerun()
+    if can_lock:
+        confirmed = right.checkbox(
+            t("assessment.lock_confirm", version=view.version), key="assessment_lock_ok"
+        )
+        if not confirmed:
+            right.caption(t("assessment.lock_needs_confirm"))
+        if right.button(
+            t("assessment.lock", version=view.version),
+            key="assessment_lock",
+            type="primary",
+            disabled=not confirmed,
+        ):
+            locked = lock_assessment(engine, actor, view)
+            make_reports(locked)
+            st.session_state.pop("assessment_lock_ok", None)
+            flash("assessment", t("assessment.locked_ok", version=locked.version))
+            st.rerun()
     if actor.can("assessment.lock") and view.run is None:
         right.caption(t("assessment.nothing_to_lock"))
 
@@ -134,7 +162,13 @@ with tabs[1]:
     radar_labels = {"share": t("assessment.this_unit"), "average": t("assessment.average")}
     st.plotly_chart(charts.radar(profile, names, radar_labels, t("assessment.radar")), width="stretch")
     detail = view.result.indicators[view.result.indicators["unit_id"] == unit_id]
-    detail = detail.assign(status=[indicator_status(r) for r in detail.itertuples()])
+    detail = worded_indicators(detail, language())
+    detail = detail.assign(
+        status=[indicator_status(r) for r in detail.itertuples()],
+        value=detail["value_text"],
+        target=detail["target_text"],
+        explanation=detail["explanation_text"],
+    )
     st.caption(grading_note(units.set_index("unit_id").loc[unit_id]))
     shown = [
         "name_zh" if language() == "zh" else "name_en",
@@ -187,10 +221,10 @@ with tabs[3]:
 
 with tabs[4]:
     if st.button(t("assessment.make_reports"), key="assessment_reports"):
-        data = report_data(view, sensitivity_by_kind(view.result, view.sets))
-        st.session_state["assessment_files"] = (year, write_assessment_xlsx(data), write_assessment_pdf(data))
+        make_reports(view)
     files = st.session_state.get("assessment_files")
-    if files and files[0] == year:
+    made_of = st.session_state.get("assessment_files_of")
+    if files and made_of == (year, view.version, view.status):  # files of another version: made again
         stem = f"assessment-{year}-{view.status}"
         for fmt, content in (("xlsx", files[1]), ("pdf", files[2])):
             st.download_button(

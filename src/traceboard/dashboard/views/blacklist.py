@@ -14,12 +14,14 @@ from traceboard.blacklist.alerts import (
 )
 from traceboard.blacklist.lifecycle import AWAITING_DECISION, REPAIR_CONDITIONS, IllegalMove, Move
 from traceboard.blacklist.site import shape_alerts, shape_cases
+from traceboard.config import site_dir
 from traceboard.dashboard import names, widgets
 from traceboard.dashboard.auth import role_label
 from traceboard.dashboard.plain_text import plain
 from traceboard.dashboard.state import get_engine, per_data_version, signed_in_actor, t, today
 from traceboard.data.text_rules import TextRejected
 from traceboard.services import blacklist as actions
+from traceboard.services.audit_trail import publish_site
 from traceboard.services.blacklist import (
     ALERT_LISTING,
     NotFound,
@@ -40,14 +42,26 @@ actor = signed_in_actor("blacklist")
 st.caption(t("blacklist.signed_in_as", user=plain(actor.username), role=role_label(actor.role)))
 engine = get_engine()
 widgets.show_flash(PAGE)
+for key in st.session_state.pop("blacklist_reset", ()):  # a saved form starts empty again
+    st.session_state.pop(key, None)
+
+
+# Options are worded by dicts built in this run (format_func=labels.get), in the session's language.
 
 
 def show_table(frame: pd.DataFrame, columns: list[str]) -> None:
     widgets.show_table(frame, columns, "blacklist.col.{column}", "blacklist.none")
 
 
-def attempt(act, success_key: str, **values) -> None:
-    widgets.attempt(PAGE, REFUSALS, act, success_key, **values)
+def attempt(act, success_key: str, clear: tuple[str, ...] = (), **values) -> None:
+    """Run an act; on success empty the fields ``clear`` (widget keys) for the next entry."""
+
+    def act_then_clear():
+        result = act()
+        st.session_state["blacklist_reset"] = clear
+        return result
+
+    widgets.attempt(PAGE, REFUSALS, act_then_clear, success_key, **values)
 
 
 cases = load_cases(engine)
@@ -56,12 +70,42 @@ queue, case_tab, alert_tab, public_tab = st.tabs(
     [t("blacklist.tab_queue"), t("blacklist.tab_case"), t("blacklist.tab_alerts"), t("blacklist.tab_public")]
 )
 
+
+def propose_from_suggestion(suggestions: pd.DataFrame) -> None:
+    """One suggestion picked from the queue, proposed as the rule words it: the enterprise, the rule's
+    grounds and the check it rests on (the default legal basis). The case then awaits a decision."""
+    if suggestions.empty or not actor.can("blacklist.propose"):
+        return
+    rows = {int(r.inspection_id): r for r in suggestions.itertuples()}
+    picked = st.selectbox(
+        t("blacklist.pick_suggestion"),
+        list(rows),
+        format_func=lambda i: t(
+            "blacklist.suggestion_line",
+            name=rows[i].name,
+            uscc=rows[i].uscc,
+            grounds=rows[i].grounds,
+            check=i,
+            checked_on=rows[i].checked_on,
+        ),
+        key="suggestion",
+    )
+    if st.button(t("blacklist.propose_suggestion"), key="propose_suggestion"):
+        row = rows[picked]
+        attempt(
+            lambda: actions.propose_case(engine, actor, row.uscc, row.grounds, None, int(picked), today()),
+            "blacklist.proposed_ok",
+        )
+
+
 with queue:
     st.subheader(t("blacklist.suggested"))
+    suggestions = per_data_version(("blacklist_suggestions", today()), lambda: actions.suggest_cases(engine))
     show_table(
-        per_data_version(("blacklist_suggestions", today()), lambda: actions.suggest_cases(engine)),
+        suggestions,
         ["uscc", "name", "grounds", "inspection_id", "checked_on"],  # the grounds name the rule in Chinese
     )
+    propose_from_suggestion(suggestions)
     st.subheader(t("blacklist.open_cases"))
     pending = cases[cases["state"].isin(AWAITING_DECISION)].rename(columns={"state_label": "status"})
     show_table(pending, ["id", "status", "uscc", "name", "grounds", "proposed_on"])
@@ -70,14 +114,17 @@ with queue:
             st.markdown(f"**{t('blacklist.propose')}**")
             uscc = st.text_input(t("blacklist.uscc"), key="propose_uscc")
             grounds = st.text_area(t("blacklist.grounds"), key="propose_grounds")
-            basis = st.text_input(t("blacklist.basis"))
-            source = st.number_input(t("blacklist.source_inspection"), min_value=0, step=1, value=0)
+            basis = st.text_input(t("blacklist.basis"), key="propose_basis")
+            source = st.number_input(
+                t("blacklist.source_inspection"), min_value=0, step=1, value=0, key="propose_source"
+            )
             if st.form_submit_button(t("blacklist.submit_propose")):
                 attempt(
                     lambda: actions.propose_case(
                         engine, actor, uscc, grounds, basis or None, source or None, today()
                     ),
                     "blacklist.proposed_ok",
+                    ("propose_uscc", "propose_grounds", "propose_basis", "propose_source"),
                 )
 
 with case_tab:
@@ -104,13 +151,15 @@ with case_tab:
                 to_state = st.selectbox(
                     t("blacklist.move_to"),
                     moves,
-                    format_func=lambda s: t(f"blacklist.state.{s}"),
+                    format_func={m: t(f"blacklist.state.{m}") for m in moves}.get,
                     key="move_to",
                 )
-                on = st.date_input(t("blacklist.on"), value=today())
+                on = st.date_input(t("blacklist.on"), value=today(), key="move_on")
                 reason = st.text_input(t("blacklist.reason"), key="move_reason")
-                authority = st.text_input(t("blacklist.authority"), value=case["authority"] or "")
-                remedies = st.text_area(t("blacklist.remedies"))
+                authority = st.text_input(
+                    t("blacklist.authority"), value=case["authority"] or "", key=f"move_authority_{picked}"
+                )
+                remedies = st.text_area(t("blacklist.remedies"), key="move_remedies")
                 st.markdown(t("blacklist.conditions"))
                 details = {
                     c: st.checkbox(t(f"blacklist.condition.{c}"), key=f"cond_{c}") for c in REPAIR_CONDITIONS
@@ -126,23 +175,42 @@ with case_tab:
                         remedies or None,
                         details if to_state == "repaired" else {},
                     )
+                    cleared = ("move_on", "move_reason", f"move_authority_{picked}", "move_remedies")
                     attempt(
                         lambda: actions.move_case(engine, actor, picked, move),
                         "blacklist.moved_ok",
+                        (*cleared, *(f"cond_{c}" for c in REPAIR_CONDITIONS)),
                         id=picked,
                         state=t(f"blacklist.state.{to_state}"),
                     )
 
 
-def fill_from_template(kind: str, sector: str, case_id: int | None, since) -> None:
-    """Button callback: put a template's title, body, sector and enterprises into the editor's fields."""
+def fill_from_template() -> None:
+    """Button callback: put a template's title, body, sector and enterprises into the editor's fields.
+
+    The kind, sector, case and date are read here, when the button is clicked, so that a value
+    changed just before the click (a date typed, then the button) counts at once."""
+    state = st.session_state
+    kind, sector = state.get("alert_kind"), state.get("alert_sector")
+    case_id, since = state.get("alert_case"), state.get("alert_since")
     templates = load_alert_templates()
     try:
         if kind == "sector":
+            if sector not in templates.get("sector", {}):
+                named = names.name(load_sectors(engine)[sector])
+                state["alert_error"] = t("blacklist.no_sector_template", sector=named)
+                return
             draft = draft_from_sector(templates, sector, load_sectors(engine)[sector])
         elif kind == "checks":
-            draft = draft_from_checks(templates, failed_checks_since(engine, since, sector), sector)
+            failed = failed_checks_since(engine, since, sector)
+            if not failed:
+                state["alert_error"] = t("blacklist.no_failed_checks", since=since.isoformat())
+                return
+            draft = draft_from_checks(templates, failed, sector)
         else:
+            if case_id is None:
+                state["alert_error"] = t("blacklist.no_published_case")
+                return
             row = cases[cases["id"] == case_id].iloc[0].to_dict()
             draft = draft_from_listing(templates, row)
     except (AlertRefused, IndexError, TextRejected) as exc:
@@ -162,21 +230,22 @@ with alert_tab:
             "listing": t("blacklist.template_listing"),
             "checks": t("blacklist.template_checks"),
         }
-        kind = st.radio(t("blacklist.template"), list(kinds), format_func=kinds.get, horizontal=True)
+        kind = st.radio(
+            t("blacklist.template"), list(kinds), format_func=kinds.get, horizontal=True, key="alert_kind"
+        )
         sector = st.selectbox(
             t("blacklist.sector"),
             list(sectors),
-            format_func=lambda c: names.name(sectors[c]),
+            format_func={c: names.name(n) for c, n in sectors.items()}.get,
             key="alert_sector",
         )
         published = cases[cases["state"] == "published"]
-        case_id = None
         if kind == "listing":
-            case_id = st.selectbox(t("blacklist.pick_case"), published["id"].tolist(), key="alert_case")
-        since = st.date_input(t("blacklist.checks_since"), key="alert_since") if kind == "checks" else None
+            st.selectbox(t("blacklist.pick_case"), published["id"].tolist(), key="alert_case")
+        if kind == "checks":
+            st.date_input(t("blacklist.checks_since"), key="alert_since")
         if kind != "free":
-            args = (kind, sector, case_id, since)
-            st.button(t("blacklist.use_template"), on_click=fill_from_template, args=args)
+            st.button(t("blacklist.use_template"), on_click=fill_from_template)
         if st.session_state.get("alert_error"):
             st.error(st.session_state.pop("alert_error"))
         title = st.text_input(t("blacklist.title_field"), key="alert_title")
@@ -184,7 +253,7 @@ with alert_tab:
         severity = st.selectbox(
             t("blacklist.severity"),
             SEVERITIES,
-            format_func=lambda v: t(f"blacklist.severity_label.{v}"),
+            format_func={v: t(f"blacklist.severity_label.{v}") for v in SEVERITIES}.get,
             key="alert_severity",
         )
         usccs = st.text_area(t("blacklist.enterprises"), key="alert_usccs")
@@ -194,7 +263,11 @@ with alert_tab:
             st.text(body)
         if st.button(t("blacklist.save_draft"), type="primary"):
             draft = AlertDraft(title, body, sector, tuple(u for u in usccs.split() if u), severity)
-            attempt(lambda: actions.draft_alert(engine, actor, draft), "blacklist.drafted_ok")
+            attempt(
+                lambda: actions.draft_alert(engine, actor, draft),
+                "blacklist.drafted_ok",
+                ("alert_title", "alert_body", "alert_severity", "alert_usccs"),
+            )
     st.subheader(t("blacklist.alert_list"))
     alerts = load_alerts(engine)
     frame = pd.DataFrame(alerts, columns=[c for c in ALERT_LISTING if c != "withdrawn_reason"])
@@ -202,43 +275,90 @@ with alert_tab:
     frame["severity"] = frame["severity"].map(lambda v: t(f"blacklist.severity_label.{v}"))
     show_table(frame, list(frame.columns))
     offered = {a["id"]: actions.offered_alert_moves(actor, a) for a in alerts}
-    actionable = [i for i, moves in offered.items() if moves]
+    second_eyes = {a["id"]: a for a in alerts if actions.awaits_second_approver(actor, a)}
+    actionable = [i for i, moves in offered.items() if moves or i in second_eyes]
     if actionable:
         st.subheader(t("blacklist.alert_move"))
         titles = {a["id"]: f"{a['id']} · {a['title']}" for a in alerts}
         alert_id = st.selectbox(
             t("blacklist.pick_alert"), actionable, format_func=titles.get, key="alert_pick"
         )
-        to_state = st.radio(
-            t("blacklist.move_to"),
-            offered[alert_id],
-            horizontal=True,
-            format_func=lambda s: t(f"blacklist.alert_state.{s}"),
-            key="alert_move_to",
+        if alert_id in second_eyes:  # 四眼原则: said plainly, with who may approve
+            roles, users = actions.approvers(engine, second_eyes[alert_id])
+            st.info(
+                t(
+                    "blacklist.four_eyes",
+                    roles=t("blacklist.list_sep").join(role_label(r) for r in roles),
+                    users=t("blacklist.list_sep").join(users) if users else t("blacklist.no_approver"),
+                )
+            )
+        to_state = (
+            st.radio(
+                t("blacklist.move_to"),
+                offered[alert_id],
+                horizontal=True,
+                format_func={m: t(f"blacklist.alert_state.{m}") for m in offered[alert_id]}.get,
+                key="alert_move_to",
+            )
+            if offered[alert_id]
+            else None
         )
-        reason = st.text_input(t("blacklist.withdraw_reason")) if to_state == "withdrawn" else None
-        if st.button(t("blacklist.submit_move"), key="alert_submit"):
+        reason = None
+        if to_state == "withdrawn":
+            reason = st.text_input(t("blacklist.withdraw_reason"), key="alert_reason")
+        if to_state and st.button(t("blacklist.submit_move"), key="alert_submit"):
             attempt(
                 lambda: actions.move_alert(engine, actor, alert_id, to_state, today(), reason),
                 "blacklist.alert_moved_ok",
+                ("alert_reason",),
                 id=alert_id,
                 state=t(f"blacklist.alert_state.{to_state}"),
             )
 
+
+def publish_public_site() -> None:
+    """Write the public site where the web server serves it (the same use case as `traceboard
+    publish`: audited, with the log's checkpoint); say where and how many files."""
+    out = site_dir()
+    try:
+        written = publish_site(engine, actor, out)
+    except PermissionDenied as exc:
+        st.error(plain(exc))
+        return
+    except OSError:
+        st.error(t("blacklist.site_failed", dir=str(out)))
+        return
+    widgets.flash(PAGE, t("blacklist.site_published", n=len(written), dir=str(out)))
+    st.rerun()
+
+
+def stated(rows: list[dict]) -> pd.DataFrame:
+    """Public cases with their state worded in the session's language."""
+    frame = pd.DataFrame(rows)
+    if not frame.empty:
+        frame["status"] = frame["state"].map(lambda s: t(f"blacklist.state.{s}"))
+    return frame
+
+
 with public_tab:
+    if actor.can("site.publish"):
+        st.subheader(t("blacklist.site"))
+        st.caption(t("blacklist.site_where", dir=str(site_dir())))
+        if st.button(t("blacklist.publish_site"), key="publish_site", type="primary"):
+            publish_public_site()
     current, removed = shape_cases(load_public_cases(engine))
     st.subheader(t("blacklist.public_current"))
     show_table(
-        pd.DataFrame(current),
+        stated(current),
         ["name", "uscc", "listed_on", "grounds", "legal_basis", "authority", "remedies"],
     )
     st.subheader(t("blacklist.public_removed"))
     show_table(
-        pd.DataFrame(removed),
+        stated(removed),
         ["name", "uscc", "listed_on", "status", "removed_on", "removal_reason", "removal_authority"],
     )
     st.subheader(t("blacklist.public_alerts"))
-    show_table(
-        pd.DataFrame(shape_alerts(load_alerts(engine, ("published", "withdrawn")))),
-        ["id", "title", "sector", "published_on", "state", "withdrawn_on"],
-    )
+    shown = pd.DataFrame(shape_alerts(load_alerts(engine, ("published", "withdrawn"))))
+    if not shown.empty:
+        shown["state"] = shown["state"].map(lambda s: t(f"blacklist.alert_state.{s}"))
+    show_table(shown, ["id", "title", "sector", "published_on", "state", "withdrawn_on"])

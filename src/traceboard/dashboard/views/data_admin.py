@@ -9,7 +9,7 @@ import streamlit as st
 from traceboard.accounts.authz import PermissionDenied
 from traceboard.dashboard import widgets
 from traceboard.dashboard.plain_text import plain
-from traceboard.dashboard.state import get_engine, per_data_version, signed_in_actor, t
+from traceboard.dashboard.state import get_engine, language, per_data_version, signed_in_actor, t, word
 from traceboard.files.isolated_parse import ParserFailed, run_isolated
 from traceboard.services.audit_trail import audited_download
 from traceboard.services.exports import export_table, filter_choices, template_bytes, to_file_bytes
@@ -26,7 +26,7 @@ from traceboard.services.imports import (
     read_sheet,
     render_errors,
 )
-from traceboard.services.platform_feeds import FeedRejected, UnreadableFeed, ingest_feed
+from traceboard.services.platform_feeds import FeedRejected, UnreadableFeed, ingest_feed, read_feed
 from traceboard.services.record_entry import (
     cells_of,
     entry_fields,
@@ -52,9 +52,9 @@ def kind_label(kind: str) -> str:
 
 
 def highlight_faulty(table: pd.DataFrame, marks: list[tuple[int, int]]):
-    """Faulty rows in light red, the faulty cells themselves in red (the 错误原因 column says why)."""
+    """Faulty rows in light red, the faulty cells themselves in red (the last column says why)."""
     styles = pd.DataFrame("", index=table.index, columns=table.columns)
-    styles[table["错误原因"] != ""] = "background-color: #FDECEA"
+    styles[table.iloc[:, -1] != ""] = "background-color: #FDECEA"  # the last column: the reasons
     for row, col in marks:
         if row in styles.index:
             styles.iat[styles.index.get_loc(row), col] = "background-color: #FFC7CE; color: #9C0006"
@@ -76,7 +76,7 @@ def upload_sheets(upload) -> list[str]:
     return cached[1]
 
 
-def unreadable_reason(exc: UnreadableFile | ParserFailed) -> str:
+def unreadable_reason(exc: UnreadableFile | UnreadableFeed | ParserFailed) -> str:
     """Why a file cannot be read, in the session's language where the reason has a code."""
     if exc.code == "unreadable":
         return plain(str(exc))
@@ -106,23 +106,24 @@ def show_validation(validation) -> None:
     if validation.ignored:
         st.caption(t("data_admin.ignored", columns="、".join(plain(c) for c in validation.ignored)))
     if validation.header_row:
-        table, marks = annotated_rows(validation)
+        table, marks = annotated_rows(validation, language())
         st.subheader(t("data_admin.preview"))
         st.dataframe(highlight_faulty(table.head(PREVIEW_ROWS), marks), hide_index=True, width="stretch")
     if validation.ok:
         return
     st.error(t("data_admin.problems", count=len(validation.problems)))
-    shown = problem_table(validation)
-    shown.columns = [t(f"data_admin.col_{c}") for c in ("file", "sheet", "row", "column", "value", "reason")]
+    shown = problem_table(validation, language())
     st.dataframe(shown, hide_index=True, width="stretch")
     if validation.header_row:
-        faulty = table[table["错误原因"] != ""].head(FAULTY_ROWS_SHOWN)
+        faulty = table[table.iloc[:, -1] != ""].head(FAULTY_ROWS_SHOWN)
         st.subheader(t("data_admin.faulty_rows"))
         st.dataframe(highlight_faulty(faulty, marks), hide_index=True, width="stretch")
     st.download_button(
         t("data_admin.download_errors"),
-        partial(render_errors, validation),  # made when clicked: a big file's markup takes seconds
-        f"{raw.sheet}-问题.xlsx",
+        partial(
+            render_errors, validation, language()
+        ),  # made when clicked: a big file's markup takes seconds
+        t("data_admin.errors_file", sheet=raw.sheet),
         XLSX,
         key="errors",
     )
@@ -145,19 +146,34 @@ def confirm_import(validation) -> None:
     st.rerun()
 
 
+def read_feed_in_child(content: bytes, filename: str, today):
+    # As for the spreadsheets: a hostile feed that aborts its parser or blows its memory takes down a child.
+    return run_isolated(read_feed, content, filename, today)
+
+
+def feed_problems(problems: pd.DataFrame) -> pd.DataFrame:
+    """A rejected feed's problems (the first FAULTY_ROWS_SHOWN), each reason in the session's language."""
+    shown = problems.head(FAULTY_ROWS_SHOWN)
+    codes = zip(shown["code"], shown["detail"], strict=True)
+    reasons = [t(f"data_admin.feed_problem_{code}", detail=detail) for code, detail in codes]
+    table = pd.DataFrame(
+        {"row": shown["row"], "column": shown["column"], "value": shown["value"], "reason": reasons}
+    )
+    table.columns = [t(f"data_admin.col_{c}") for c in table.columns]
+    return table
+
+
 def ingest_platform_feed(upload) -> None:
     """The same service as ``traceboard platform ingest``: all rows or none, problems by row and column."""
     try:
-        summary = ingest_feed(engine, actor, upload.getvalue(), upload.name)
-    except UnreadableFeed as exc:
-        st.error(t("data_admin.unreadable", reason=str(exc)))
+        summary = ingest_feed(engine, actor, upload.getvalue(), upload.name, read=read_feed_in_child)
+    except (UnreadableFeed, ParserFailed) as exc:
+        st.error(t("data_admin.unreadable", reason=unreadable_reason(exc)))
     except PermissionDenied as exc:
-        st.error(str(exc))
+        st.error(plain(exc))
     except FeedRejected as exc:
-        st.error(t("data_admin.feed_rejected", file=exc.file, count=len(exc.problems)))
-        shown = exc.problems.head(FAULTY_ROWS_SHOWN)
-        shown.columns = [t(f"data_admin.col_{c}") for c in ("row", "column", "value", "reason")]
-        st.dataframe(shown, hide_index=True, width="stretch")
+        st.error(t("data_admin.feed_rejected", file=plain(exc.file), count=len(exc.problems)))
+        st.dataframe(feed_problems(exc.problems), hide_index=True, width="stretch")
     else:
         c = summary.counts
         st.session_state["data_admin_flash"] = (
@@ -233,6 +249,7 @@ def entry_form(kind: str) -> None:
     if not outcome.ok:
         st.error(t("data_admin.entry_problems", count=len(outcome.validation.problems)))
         shown = pd.DataFrame(outcome.problems(), columns=["column", "value", "reason"])
+        shown["reason"] = shown["reason"].map(word)
         shown.columns = [t(f"data_admin.col_{c}") for c in shown.columns]
         st.dataframe(shown, hide_index=True, width="stretch")
         return

@@ -26,7 +26,7 @@ total, by_sector, by_township = per_data_version(
 )
 
 cols = st.columns(4)
-cols[0].metric(t("overview.active"), numbers.count(total["total"]))
+cols[0].metric(t("overview.in_operation"), numbers.count(total["total"]))
 cols[1].metric(t("overview.adopted"), numbers.count(total["adopted"]))
 cols[2].metric(t("overview.connected"), numbers.count(total["connected"]))
 cols[3].metric(t("overview.rate"), numbers.percent(total["rate"]) if total["total"] else numbers.NONE)

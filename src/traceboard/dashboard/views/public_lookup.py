@@ -60,4 +60,10 @@ for answer in answers:
         if answer["results"]:
             st.markdown(f"**{t('public_lookup.results')}**")
             show(answer["results"], RESULT_COLUMNS)
+        if answer["alerts"]:  # published only: a withdrawn alert is no longer said of anyone
+            st.markdown(f"**{t('public_lookup.alerts')}**")
+            for alert in answer["alerts"]:
+                published = alert["published_on"].isoformat()
+                with st.expander(t("public_lookup.alert_line", day=published, title=alert["title"])):
+                    st.text(alert["body"])
 st.caption(t("public_lookup.as_of", day=day.isoformat()))

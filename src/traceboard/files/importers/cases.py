@@ -15,9 +15,11 @@ from sqlalchemy import Connection, Engine, select
 from traceboard.data import models as m
 from traceboard.data.frame import read_frame
 from traceboard.data.vocabulary import CASE_ENDINGS, REMOVALS
+from traceboard.files.importers.normalise import reason_column
 from traceboard.files.importers.rules import CASE_STEPS
 from traceboard.files.importers.specs import SPECS
 from traceboard.files.importers.upsert import lock_for_import, to_days
+from traceboard.i18n import Message
 
 STEP_STATE = {
     "proposed_on": "proposed",
@@ -62,8 +64,8 @@ def _source_checks(conn: Connection) -> dict[tuple[int, int, object], int]:
     return out
 
 
-NO_SOURCE = "no check of this enterprise by that department on that day"
-OTHER_HISTORY = "this case is recorded with another history; move it on in the blacklist workflow"
+NO_SOURCE = Message("validation.no_source_check")
+OTHER_HISTORY = Message("validation.other_history")
 
 
 def check_cases(
@@ -96,7 +98,9 @@ def check_cases(
 def _problem(row_no, key, text, headers, spec, reason) -> pd.DataFrame:
     header = headers.get(key, spec.column(key).header)
     value = text[key].get(row_no, "") if key in text else ""
-    return pd.DataFrame({"row": [row_no], "column": [header], "value": [value], "reason": [reason]})
+    return pd.DataFrame(
+        {"row": [row_no], "column": [header], "value": [value], "reason": reason_column([reason])}
+    )
 
 
 def write_cases(conn: Connection, values: pd.DataFrame, actor: str) -> dict[str, int]:

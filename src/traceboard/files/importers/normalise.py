@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from traceboard.data.uscc import ALPHABET, ORG_WEIGHTS, WEIGHTS, check_code
+from traceboard.i18n import Message
 
 YES = frozenset(
     {"是", "Y", "YES", "√", "✓", "✔", "1", "有", "已建立", "已接入", "TRUE", "建立", "接入", "对"}
@@ -41,6 +42,26 @@ Checked = tuple[pd.Series, pd.Series]
 def nones(index: pd.Index) -> pd.Series:
     """A column of None (pandas turns ``Series(None)`` into NaN)."""
     return pd.Series([None] * len(index), index=index, dtype=object)
+
+
+def reason_column(reasons) -> pd.Series:
+    """Reasons as a column of a problem table: kept as objects (pandas would turn the messages into
+    plain text and lose the code they are worded from again)."""
+    if isinstance(reasons, pd.Series):
+        reasons = reasons.to_numpy(dtype=object)
+    return pd.Series(list(reasons), dtype=object)
+
+
+def put(reasons: pd.Series, where: pd.Series, reason: object) -> pd.Series:
+    """``reasons`` with ``reason`` (one message, or a Series of them) where ``where`` holds; the
+    messages stay themselves (``Series.mask`` would turn a message into plain text)."""
+    out = reasons.to_numpy(dtype=object).copy()
+    mask = where.reindex(reasons.index).fillna(False).astype(bool).to_numpy()
+    if isinstance(reason, pd.Series):
+        out[mask] = reason.reindex(reasons.index).to_numpy(dtype=object)[mask]
+    else:
+        out[mask] = reason
+    return pd.Series(out, index=reasons.index, dtype=object)
 
 
 def clean_text(value: str) -> str:
@@ -78,7 +99,7 @@ def parse_yes_no(text: str) -> tuple[bool | None, str | None]:
         return True, None
     if token in NO:
         return False, None
-    return None, "expected yes or no (是/否, Y/N, √/×, 1/0, 有/无)"
+    return None, Message("validation.yes_no")
 
 
 def parse_date(text: str) -> tuple[dt.date | None, str | None]:
@@ -92,18 +113,18 @@ def parse_date(text: str) -> tuple[dt.date | None, str | None]:
             try:
                 date = dt.date(year, month, day)
             except ValueError:
-                return None, f"impossible date ({year}-{month:02d}-{day:02d} does not exist)"
+                return None, Message("validation.date_impossible", date=f"{year}-{month:02d}-{day:02d}")
             if year < 1900:
-                return None, "impossible date (before 1900)"
+                return None, Message("validation.date_before_1900")
             return date, None
-    return None, "not a date (write 2018-03-05)"
+    return None, Message("validation.not_a_date")
 
 
 def parse_int(text: str) -> tuple[int | None, str | None]:
     token = squeeze(text).replace(",", "")
     if re.fullmatch(r"\d+(\.0+)?", token):
         return int(float(token)), None
-    return None, "expected a whole number"
+    return None, Message("validation.not_whole")
 
 
 def make_matcher(
@@ -115,6 +136,7 @@ def make_matcher(
     suffix). Anything else is an error naming the closest known name.
     """
     keys = {squeeze(k).upper(): v for k, v in choices.items()}
+    noun = thing(what)
     display = [k for k in choices if not k.isascii()] or list(choices)
 
     def match(text: str) -> tuple[object, str | None]:
@@ -123,10 +145,16 @@ def make_matcher(
             if candidate in keys:
                 return keys[candidate], None
         guess = closest(squeeze(text), display)
-        hint = f" — did you mean {guess}?" if guess else ""
-        return None, f"unknown {what} '{clean_text(text)}'{hint}"
+        if guess:
+            return None, Message("validation.unknown_guess", what=noun, value=clean_text(text), guess=guess)
+        return None, Message("validation.unknown", what=noun, value=clean_text(text))
 
     return match
+
+
+def thing(what: str) -> Message:
+    """A kind of value named in messages (``"operating status"``: ``validation.what.operating_status``)."""
+    return Message(f"validation.what.{what.replace(' ', '_')}")
 
 
 def closest(text: str, names: Iterable[str], cutoff: float = 0.5) -> str | None:
@@ -200,17 +228,17 @@ def parse_period(text: str) -> tuple[str | None, str | None]:
         return f"{match.group(1)}-{int(match.group(2)):02d}", None
     if match := _YEAR.match(token):
         return match.group(1), None
-    return None, "not a reporting period (write 2019Q1, 2019-03 or 2019)"
+    return None, Message("validation.not_a_period")
 
 
 def parse_money(text: str) -> tuple[float | None, str | None]:
     """An amount in yuan: 120000, 120,000.50, 12.5万 (ten thousands), with or without 元."""
     match = _MONEY.match(squeeze(text).replace(",", ""))
     if not match:
-        return None, "not an amount of money (write 120000 or 12.5万)"
+        return None, Message("validation.not_money")
     amount = Decimal(match.group(1)) * (10_000 if match.group(2) else 1)
     if amount != amount.quantize(Decimal("0.01")):
-        return None, "an amount has at most two decimals (fen)"
+        return None, Message("validation.money_decimals")
     return float(amount), None
 
 
@@ -218,10 +246,10 @@ def parse_rate(text: str) -> tuple[float | None, str | None]:
     """A rate between 0 and 1: ``62.5%`` or ``0.625``."""
     match = _RATE.match(squeeze(text))
     if not match:
-        return None, "not a rate (write 62.5% or 0.625)"
+        return None, Message("validation.not_a_rate")
     rate = Decimal(match.group(1)) / (100 if match.group(2) else 1)
     if rate > 1:
-        return None, "a rate is at most 100%"
+        return None, Message("validation.rate_above_one")
     return float(rate), None
 
 
@@ -231,14 +259,18 @@ def make_list_parser(
     """A parser of a list in one cell (separated by 、，; or spaces) of items from ``choices``,
     returned in the order of ``choices`` without repeats."""
     known = {squeeze(c): c for c in choices}
+    noun = thing(what)
 
     def parse(text: str) -> tuple[tuple[str, ...] | None, str | None]:
         items = [squeeze(i) for i in LIST_SEPARATORS.split(unicodedata.normalize("NFKC", text)) if i]
         unknown = [i for i in items if i not in known]
         if unknown:
             guess = closest(unknown[0], list(choices))
-            hint = f" — did you mean {guess}?" if guess else f" (known: {'、'.join(choices)})"
-            return None, f"unknown {what} '{unknown[0]}'{hint}"
+            if guess:
+                return None, Message("validation.unknown_guess", what=noun, value=unknown[0], guess=guess)
+            return None, Message(
+                "validation.unknown_known", what=noun, value=unknown[0], known="、".join(choices)
+            )
         found = {known[i] for i in items}
         return tuple(c for c in choices if c in found), None
 

@@ -111,7 +111,7 @@ def check_limits(content: bytes, filename: str) -> None:
         raise UnreadableFile.too_large(filename, exc) from None
     except (zipfile.BadZipFile, EOFError, NotImplementedError) as exc:
         raise UnreadableFile(
-            f"{filename}: not a readable workbook ({exc})", file=filename, reason=str(exc)
+            f"{filename}: not a readable workbook ({exc})", "not_workbook", file=filename, reason=str(exc)
         ) from None
 
 
@@ -120,7 +120,9 @@ def read_sheet(content: bytes, filename: str, sheet: str | None = None) -> RawSh
     if _is_workbook(filename):
         return _read_workbook(content, filename, sheet)
     if PurePath(filename).suffix.lower() not in (".csv", ".txt"):
-        raise UnreadableFile(f"{filename}: unsupported file type; send .xlsx, .xls or .csv")
+        raise UnreadableFile(
+            f"{filename}: unsupported file type; send .xlsx, .xls or .csv", "unsupported_type", file=filename
+        )
     check_limits(content, filename)
     text, encoding = decode_csv(content, filename)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
@@ -130,7 +132,11 @@ def read_sheet(content: bytes, filename: str, sheet: str | None = None) -> RawSh
         if "field larger than field limit" in str(exc):
             raise UnreadableFile.too_large(filename, cell_too_long(reader.line_num)) from None
         raise UnreadableFile(
-            f"{filename}: cannot be read: line {reader.line_num}: {exc}", file=filename, reason=str(exc)
+            f"{filename}: cannot be read: line {reader.line_num}: {exc}",
+            "csv_line",
+            file=filename,
+            line=reader.line_num,
+            reason=str(exc),
         ) from None
     for number, row in enumerate(rows, start=1):
         if any(len(v) > CAPS.cell_chars for v in row):
@@ -144,15 +150,24 @@ def decode_csv(content: bytes, filename: str) -> tuple[str, str]:
         try:
             return content[3:].decode("utf-8"), "UTF-8 with BOM"
         except UnicodeDecodeError as exc:
-            raise UnreadableFile(f"{filename}: UTF-8 BOM but invalid UTF-8 at byte {exc.start + 3}") from None
+            raise UnreadableFile(
+                f"{filename}: UTF-8 BOM but invalid UTF-8 at byte {exc.start + 3}",
+                "bad_utf8",
+                file=filename,
+                byte=exc.start + 3,
+            ) from None
     if content.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise UnreadableFile(f"{filename}: UTF-16 text is not supported; save as CSV UTF-8")
+        raise UnreadableFile(
+            f"{filename}: UTF-16 text is not supported; save as CSV UTF-8", "utf16", file=filename
+        )
     for codec, label in CSV_ENCODINGS:
         try:
             return content.decode(codec), label
         except UnicodeDecodeError:
             continue
-    raise UnreadableFile(f"{filename}: not UTF-8, GBK or GB18030 text; save it as CSV UTF-8")
+    raise UnreadableFile(
+        f"{filename}: not UTF-8, GBK or GB18030 text; save it as CSV UTF-8", "unknown_encoding", file=filename
+    )
 
 
 def _delimiter(text: str) -> str:
@@ -171,14 +186,22 @@ def _open_workbook(content: bytes, filename: str) -> CalamineWorkbook:
         return CalamineWorkbook.from_filelike(io.BytesIO(content))
     except (CalamineError, ValueError, OSError) as exc:
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise UnreadableFile(f"{filename}: not a readable workbook ({reason})") from None
+        raise UnreadableFile(
+            f"{filename}: not a readable workbook ({reason})", "not_workbook", file=filename, reason=reason
+        ) from None
 
 
 def _read_workbook(content: bytes, filename: str, sheet: str | None) -> RawSheet:
     book = _open_workbook(content, filename)
     names = book.sheet_names
     if sheet is not None and sheet not in names:
-        raise UnreadableFile(f"{filename}: no sheet {sheet!r}; sheets: {', '.join(names)}")
+        raise UnreadableFile(
+            f"{filename}: no sheet {sheet!r}; sheets: {', '.join(names)}",
+            "no_sheet",
+            file=filename,
+            sheet=sheet,
+            sheets=", ".join(names),
+        )
     name = sheet if sheet is not None else names[0]
     try:
         data = book.get_sheet_by_name(name)
@@ -188,7 +211,13 @@ def _read_workbook(content: bytes, filename: str, sheet: str | None) -> RawSheet
     except TooLarge as exc:
         raise UnreadableFile.too_large(filename, exc) from None
     except (CalamineError, ValueError) as exc:
-        raise UnreadableFile(f"{filename}: sheet {name!r} cannot be read ({exc})") from None
+        raise UnreadableFile(
+            f"{filename}: sheet {name!r} cannot be read ({exc})",
+            "sheet_unreadable",
+            file=filename,
+            sheet=name,
+            reason=str(exc),
+        ) from None
     rows = [[v.strip() if type(v) is str else cell_text(v) for v in row] for row in rows]
     _fill_merged(rows, merged)
     return RawSheet(PurePath(filename).name, name, _grid(rows, 0))

@@ -127,6 +127,9 @@ def write_trace_events(
 
     Output: a mask of the rows that got an event; ``counts`` gains one count per event kind.
     """
+    # Event ids then follow commit order on PostgreSQL too: a frame refresh reads the events past
+    # the largest id it has (data.frame.refresh_register_frame).
+    lock_for_import(conn, m.TraceEvent.__table__)
     state = current_state(conn).reindex(ids.to_numpy())
     was_adopted = state["adopted"].fillna(False).astype(bool).to_numpy()
     was_connected = state["connected"].fillna(False).astype(bool).to_numpy()

@@ -10,8 +10,9 @@ from __future__ import annotations
 import pandas as pd
 
 from traceboard.files.importers.lookups import Lookups
-from traceboard.files.importers.normalise import closest, map_unique, nones
+from traceboard.files.importers.normalise import closest, map_unique, nones, reason_column
 from traceboard.files.importers.specs import ELEMENT_COLUMNS, SPECS
+from traceboard.i18n import Message
 
 # Natural keys of the kinds written by the generic upsert (credit codes are checked as codes).
 KEYS = {
@@ -51,7 +52,11 @@ def check_rules(
         _plan_due_dates(values, text, lookups, flag)
     if kind == "county-rates" and "year" in values:
         year = pd.to_numeric(values["year"], errors="coerce")
-        flag(year.notna() & ~year.between(*YEARS), "year", f"not a year between {YEARS[0]} and {YEARS[1]}")
+        flag(
+            year.notna() & ~year.between(*YEARS),
+            "year",
+            Message("validation.year_range", low=YEARS[0], high=YEARS[1]),
+        )
     if kind == "blacklist":
         _check_case(values, flag)
     if kind == "alerts":
@@ -83,11 +88,11 @@ def _combine_elements(values: pd.DataFrame, text: pd.DataFrame, flag) -> None:
     disagree = both & (
         listed.map(lambda e: e if e is None else set(e)) != ticked.map(lambda e: e if e is None else set(e))
     )
-    flag(disagree, "elements", "the list disagrees with the 是/否 columns of the elements")
+    flag(disagree, "elements", Message("validation.elements_disagree"))
     combined = listed.where(listed.notna(), ticked)
     kind = _column(values, "kind")
     elsewhere = combined.map(bool) & combined.notna() & kind.notna() & (kind != "plan_submitted")
-    flag(elsewhere, "elements", "plan elements belong to 实施方案报送 only")
+    flag(elsewhere, "elements", Message("validation.elements_elsewhere"))
     values["elements"] = combined
 
 
@@ -100,28 +105,32 @@ def _check_case(values: pd.DataFrame, flag) -> None:
     latest = _dates(values, "proposed_on")
     for step in CASE_STEPS[1:]:
         day = _dates(values, step)
-        flag(day.notna() & latest.notna() & (day < latest), step, "earlier than a step before it")
+        flag(day.notna() & latest.notna() & (day < latest), step, Message("validation.step_earlier"))
         latest = day.where(day.notna(), latest)
     given = {step: _dates(values, step).notna() for step in CASE_STEPS}
-    flag(given["listed_on"] & ~given["notified_on"], "listed_on", "listed without a notification date")
-    flag(given["published_on"] & ~given["listed_on"], "published_on", "published without a listing date")
+    flag(given["listed_on"] & ~given["notified_on"], "listed_on", Message("validation.listed_unnotified"))
+    flag(
+        given["published_on"] & ~given["listed_on"], "published_on", Message("validation.published_unlisted")
+    )
     ending = _column(values, "ending")
-    flag(ending.notna() & ~given["removed_on"], "removed_on", "the date of the ending is missing")
-    flag(ending.isna() & given["removed_on"], "ending", "say how the case ended (移出或不予列入)")
-    flag((ending == "rejected") & given["listed_on"], "ending", "a listed case cannot end as 不予列入")
+    flag(ending.notna() & ~given["removed_on"], "removed_on", Message("validation.ending_date_missing"))
+    flag(ending.isna() & given["removed_on"], "ending", Message("validation.ending_missing"))
+    flag((ending == "rejected") & given["listed_on"], "ending", Message("validation.listed_rejected"))
     removed = ending.notna() & (ending != "rejected")
-    flag(removed & ~given["listed_on"], "ending", "only a listed case can be removed")
+    flag(removed & ~given["listed_on"], "ending", Message("validation.removed_unlisted"))
     source = _column(values, "source_department_id").notna(), _dates(values, "source_checked_on").notna()
-    flag(source[0] ^ source[1], "source_checked_on", "give the source check's department and date together")
+    flag(source[0] ^ source[1], "source_checked_on", Message("validation.source_together"))
 
 
 def _check_alert(values: pd.DataFrame, flag) -> None:
     published, withdrawn = _dates(values, "published_on"), _dates(values, "withdrawn_on")
     flag(
-        withdrawn.notna() & published.notna() & (withdrawn < published), "withdrawn_on", "before publication"
+        withdrawn.notna() & published.notna() & (withdrawn < published),
+        "withdrawn_on",
+        Message("validation.before_publication"),
     )
     reason = _column(values, "withdrawn_reason")
-    flag(reason.notna() & withdrawn.isna(), "withdrawn_on", "a withdrawal reason needs the withdrawal date")
+    flag(reason.notna() & withdrawn.isna(), "withdrawn_on", Message("validation.withdrawal_reason_alone"))
     values["state"] = pd.Series("published", index=values.index, dtype=object).where(
         withdrawn.isna(), "withdrawn"
     )
@@ -138,7 +147,7 @@ def _plan_due_dates(values: pd.DataFrame, text: pd.DataFrame, lookups: Lookups, 
     flag(
         blank & planned.isna() & named,
         "due_on",
-        "missing (the plan sets no date for this unit and milestone)",
+        Message("validation.due_missing"),
     )
 
 
@@ -153,7 +162,12 @@ def _check_unique(values: pd.DataFrame, keys: tuple[str, ...], flag, spec) -> No
     filled = values[mandatory].notna().all(axis=1)
     first = pd.Series(values.index, index=values.index).groupby([frame[k] for k in present]).transform("min")
     repeated = filled & frame.duplicated(keep="first")
-    flag(repeated, keys[0], "duplicate row in the file (first on row " + first.astype(str) + ")")
+    said = pd.Series(
+        [Message("validation.duplicate_row", first=int(row)) for row in first[repeated]],
+        index=first.index[repeated],
+        dtype=object,
+    )
+    flag(repeated, keys[0], said.reindex(values.index))
 
 
 def _column(values: pd.DataFrame, key: str) -> pd.Series:
@@ -171,10 +185,15 @@ def _flagger(kind: str, text: pd.DataFrame, headers: dict[str, str], out: list):
             return
         header = headers.get(key, spec.column(key).header)
         cells = text[key][mask] if key in text else pd.Series("", index=mask.index[mask])
-        reasons = reason[mask].to_numpy() if isinstance(reason, pd.Series) else reason
+        reasons = reason[mask] if isinstance(reason, pd.Series) else [reason] * int(mask.sum())
         out.append(
             pd.DataFrame(
-                {"row": mask.index[mask], "column": header, "value": cells.to_numpy(), "reason": reasons}
+                {
+                    "row": mask.index[mask],
+                    "column": header,
+                    "value": cells.to_numpy(),
+                    "reason": reason_column(reasons),
+                }
             )
         )
 
@@ -204,11 +223,14 @@ def _match_one(pair, table, subs: pd.DataFrame, lookups: Lookups) -> tuple[int |
     sector = lookups.sector_names[int(sector_id)]
     owners = [lookups.sector_names[int(s)] for s in subs.loc[subs["name"] == name, "sector_id"]]
     if owners:
-        return None, f"sub-category '{name}' belongs to {'、'.join(owners)}, not to {sector}"
+        return None, Message(
+            "validation.subcategory_elsewhere", name=name, owners="、".join(owners), sector=sector
+        )
     names = subs.loc[subs["sector_id"] == int(sector_id), "name"].tolist()
     guess = closest(name, names, cutoff=0.4)
-    hint = f" — did you mean {guess}?" if guess else f" (known: {'、'.join(names)})"
-    return None, f"unknown sub-category '{name}' of {sector}{hint}"
+    if guess:
+        return None, Message("validation.subcategory_guess", name=name, sector=sector, guess=guess)
+    return None, Message("validation.subcategory_unknown", name=name, sector=sector, known="、".join(names))
 
 
 def _default_departments(values: pd.DataFrame, lookups: Lookups) -> None:
@@ -228,8 +250,10 @@ def _blank(text: pd.DataFrame, key: str) -> pd.Series:
 
 
 def _check_traceability(values: pd.DataFrame, text: pd.DataFrame, flag) -> None:
-    adopted = _column(values, "adopted")
-    connected = _column(values, "connected")
-    flag((adopted == True) & _blank(text, "adopted_on"), "adopted_on", "adoption date missing for 是")  # noqa: E712
-    flag((connected == True) & _blank(text, "connected_on"), "connected_on", "connection date missing for 是")  # noqa: E712
-    flag((connected == True) & (adopted == False), "connected", "connected without adoption (建立 is 否)")  # noqa: E712
+    adopted = _column(values, "adopted") == True  # noqa: E712  (None is neither)
+    said_no = _column(values, "adopted") == False  # noqa: E712
+    connected = _column(values, "connected") == True  # noqa: E712
+    flag(adopted & _blank(text, "adopted_on"), "adopted_on", Message("validation.adoption_date_missing"))
+    missing = Message("validation.connection_date_missing")
+    flag(connected & _blank(text, "connected_on"), "connected_on", missing)
+    flag(connected & said_no, "connected", Message("validation.connected_unadopted"))

@@ -40,8 +40,14 @@ from traceboard.files.importers.specs import (
     Column,
     Spec,
 )
+from traceboard.i18n import LANGUAGES, Message, translate, word
 
 HEADER_SCAN_ROWS = 30
+# The columns an error workbook adds (row number, reasons; in either language): a corrected error
+# workbook imports like the file it came from.
+ANNOTATION_HEADINGS = tuple(
+    translate(f"validation.sheet.{key}", lang) for key in ("row", "reason") for lang in LANGUAGES
+)
 # The table each kind writes (its text columns are checked against the schema).
 TABLES = {"enterprises": m.Enterprise.__table__} | {kind: t.model.__table__ for kind, t in TARGETS.items()}
 FUTURE_ALLOWED = frozenset({"rectification_due_on", "due_on"})
@@ -77,12 +83,22 @@ class Validation:
     def ok(self) -> bool:
         return self.problems.empty
 
-    def lines(self) -> list[str]:
-        """One line per problem: ``row 7, 统一社会信用代码, '9143…': check character should be 'X'``."""
+    def lines(self, lang: str = "en") -> list[str]:
+        """One line per problem: ``row 7, 统一社会信用代码, '9143…': check character should be 'X'``
+        (in ``lang``: ``第 7 行，统一社会信用代码，“9143…”：校验位（第 18 位）应为“X”``)."""
         return [
-            f"row {p.row}, {_shown(p.column)}, '{_shown(p.value)}': {_shown(p.reason, 300)}"
+            translate(
+                "validation.line",
+                lang,
+                row=p.row,
+                column=_shown(p.column),
+                value=_shown(p.value),
+                reason=_shown(word(p.reason, lang), 300),
+            )
             if p.column
-            else f"row {p.row}: {_shown(p.reason, 300)}"
+            else translate(
+                "validation.line_no_column", lang, row=p.row, reason=_shown(word(p.reason, lang), 300)
+            )
             for p in self.problems.itertuples()
         ]
 
@@ -98,6 +114,9 @@ def header_key(text: str) -> str:
     text = unicodedata.normalize("NFKC", str(text))
     text = re.sub(r"[(\[].*?[)\]]", "", text)
     return re.sub(r"[\s*_\-:：]+", "", text).lower()
+
+
+ANNOTATION_KEYS = frozenset(header_key(h) for h in ANNOTATION_HEADINGS)
 
 
 def _header_table(spec: Spec) -> dict[str, Column | None]:
@@ -169,17 +188,19 @@ def _locate_header(cells: pd.DataFrame, spec: Spec, result: Validation, problems
     if best_row is None or best_count < min(2, len(required)):
         expected = ", ".join(c.header for c in required)
         first = int(cells.index[0]) if len(cells) else 1
-        problems.append(_one(first, "", "", f"no header row found: expected columns {expected}"))
+        problems.append(_one(first, "", "", Message("validation.no_header", expected=expected)))
         return False
     result.header_row = int(best_row)
     for pos, text in enumerate(cells.loc[best_row]):
         _map_header(result, table, pos, str(text).strip(), problems)
     for column in required:
         if column.key not in result.headers:
-            problems.append(_one(result.header_row, column.header, "", "required column missing"))
+            problems.append(
+                _one(result.header_row, column.header, "", Message("validation.required_missing"))
+            )
     for key, needed in COLUMN_NEEDS.items():
         if key in result.headers and needed not in result.headers:
-            reason = f"column {spec.column(needed).header} missing (needed with this column)"
+            reason = Message("validation.column_needed", column=spec.column(needed).header)
             problems.append(_one(result.header_row, result.headers[key], result.headers[key], reason))
     return not problems
 
@@ -194,7 +215,12 @@ def _map_header(result: Validation, table: dict, pos: int, text: str, problems: 
         result.ignored.append(text)
     elif column.key in result.headers:
         problems.append(
-            _one(result.header_row, text, text, f"column appears twice (also {result.headers[column.key]})")
+            _one(
+                result.header_row,
+                text,
+                text,
+                Message("validation.column_twice", other=result.headers[column.key]),
+            )
         )
     else:
         result.headers[column.key] = text
@@ -217,9 +243,11 @@ def _read_column(
     values, reasons = _parse(engine, column, text, lookups)
     if column.type == "date" and column.key not in FUTURE_ALLOWED:
         future = nz.map_unique(values, lambda d: d > today).astype(bool)
-        reasons = reasons.mask(future & reasons.isna(), f"date in the future (after {today.isoformat()})")
+        reasons = nz.put(
+            reasons, future & reasons.isna(), Message("validation.future_date", today=today.isoformat())
+        )
     if column.mandatory:
-        reasons = reasons.mask(blank, "missing")
+        reasons = nz.put(reasons, blank, Message("validation.missing"))
     return values, reasons
 
 
@@ -266,18 +294,23 @@ def _labelled(labels: dict[str, str]) -> dict[str, str]:
 def _duplicates(codes: pd.Series, filled: pd.Series, reasons: pd.Series) -> pd.Series:
     first_row = pd.Series(codes.index, index=codes.index).groupby(codes.to_numpy()).transform("min")
     repeated = filled & codes.duplicated(keep="first") & reasons.isna()
-    return reasons.mask(repeated, "duplicate code in the file (first on row " + first_row.astype(str) + ")")
+    said = pd.Series(
+        [Message("validation.duplicate_code", first=int(row)) for row in first_row[repeated]],
+        index=first_row.index[repeated],
+        dtype=object,
+    )
+    return nz.put(reasons, repeated, said.reindex(reasons.index))
 
 
 def _references(engine: Engine, kind: str, text: pd.Series) -> nz.Checked:
     if kind == "enterprise":
-        known, what = load_codes(engine, m.Enterprise, "uscc"), "no enterprise with this code in the register"
+        known, what = load_codes(engine, m.Enterprise, "uscc"), Message("validation.no_enterprise")
         keys = nz.normalise_codes(text)
     else:
-        known, what = load_codes(engine, m.Inspector, "cert_no"), "no inspector with this certificate number"
+        known, what = load_codes(engine, m.Inspector, "cert_no"), Message("validation.no_inspector")
         keys = nz.map_unique(text, nz.squeeze)
     ids = keys.map(known)
-    reasons = nz.nones(text.index).mask(ids.isna() & text.ne(""), what)
+    reasons = nz.put(nz.nones(text.index), ids.isna() & text.ne(""), what)
     return ids.astype(object).where(ids.notna(), None), reasons
 
 
@@ -288,13 +321,15 @@ def _problems(reasons: pd.Series, header: str, text: pd.Series) -> pd.DataFrame:
             "row": reasons.index[bad],
             "column": header,
             "value": text[bad].to_numpy(),
-            "reason": reasons[bad].to_numpy(),
+            "reason": nz.reason_column(reasons[bad]),
         }
     )
 
 
 def _one(row: int, column: str, value: str, reason: str) -> pd.DataFrame:
-    return pd.DataFrame({"row": [row], "column": [column], "value": [value], "reason": [reason]})
+    return pd.DataFrame(
+        {"row": [row], "column": [column], "value": [value], "reason": nz.reason_column([reason])}
+    )
 
 
 def _sorted(problems: list[pd.DataFrame], order: dict[str, int]) -> pd.DataFrame:
