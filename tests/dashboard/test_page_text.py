@@ -173,9 +173,9 @@ def _number_problems(at: AppTest) -> list[str]:
                         problems.extend(_text_problems(f"table column {column!r}", cell, counts=False))
                     continue
                 whole = (values.dropna() == values.dropna().round()).all()
-                if whole and fmt.get("format") not in {"localized", "plain"}:
+                if whole and fmt.get("format") not in {"localized", "%d"}:
                     # every whole-number column goes through numbers.column_config: a count (grouped)
-                    # or an identifier (plain: ids, years); none keeps Streamlit's default (11185)
+                    # or an identifier (%d: ids, years); none keeps Streamlit's default (11185)
                     problems.append(f"table column {column!r}: whole numbers without the one format")
                 elif whole and values.abs().max() >= 10_000 and fmt.get("format") != "localized":
                     problems.append(f"table column {column!r}: counts ≥ 10,000 without separators")

@@ -67,7 +67,8 @@ def count_column(label: str | None = None, **kwargs: Any) -> Any:
 
 def identifier_column(label: str | None = None, **kwargs: Any) -> Any:
     """A table column of numbers that name or date something (ids, years): 2025, not 2,025."""
-    return st.column_config.NumberColumn(label, format="plain", **kwargs)
+    # "%d", not Streamlit's "plain" (which shows 20 decimals of a float: 95.00000000000001)
+    return st.column_config.NumberColumn(label, format="%d", **kwargs)
 
 
 def percent_column(label: str | None = None, **kwargs: Any) -> Any:
