@@ -283,10 +283,10 @@ def leader_task(walk: Walk) -> dict:
     tab, seen = walk.tab, {}
     walk.open_page("assessment")
     lock = tab.get_by_role("button", name=re.compile("^" + re.escape(t("assessment.lock", version="X")[:4])))
+    # locking cannot be undone: the page asks for a confirmation (a box to tick) first
+    confirm = tab.locator(".st-key-assessment_lock_ok label")
+    walk.act("confirm_lock", lambda: confirm.click())
     walk.act("lock", lambda: lock.first.click())
-    confirm = tab.get_by_role("button", name=re.compile("确认"))
-    if confirm.count():  # locking cannot be undone: the page asks first
-        walk.act("confirm_lock", lambda: confirm.first.click())
     seen["status"] = tab.locator('[data-testid="stAlertContentSuccess"]').first.inner_text()
     walk.act("reports_tab", lambda: tab.get_by_role("tab", name=t("assessment.tab_reports")).click())
     make = walk.button(t("assessment.make_reports"))

@@ -198,7 +198,12 @@ def entry_records(kind: str) -> tuple[pd.DataFrame, pd.Series]:
 
 
 def pick_record(kind: str) -> dict[str, str]:
-    """The record to correct (its cells), or nothing for a new one."""
+    """The record to correct (its cells), or nothing for a new one.
+
+    The records are read (the whole export of ``kind``: 100,000 lines for the register) only
+    once the user asks to correct one, not on every first view of the page."""
+    if not st.toggle(t("data_admin.entry_correct"), key=f"entry_correct_{kind}"):
+        return {}
     records, text = entry_records(kind)
     if records.empty:
         return {}
