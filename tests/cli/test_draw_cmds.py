@@ -426,7 +426,9 @@ def test_in_chinese_the_draw_commands_own_lines_are_chinese(demo_engine, tmp_pat
     manifest["strata"][0]["drawn"].reverse()
     out.write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
     assert main(["draw", "verify", str(out)]) == 1
-    assert capsys.readouterr().out.startswith("不一致：stratum 1 (")  # the verifier's own words follow
+    assert capsys.readouterr().out.startswith(
+        "不一致：某一层的抽取结果与按规则重算的结果不一致：stratum 1 ("
+    )  # the stand-alone verifier's own words follow
     with demo_engine.connect() as conn:
         first = conn.scalar(select(func.max(m.Assignment.id)))
     args = ["--as", "demo-office"]

@@ -229,7 +229,7 @@ def verify_cmd(manifest: Path) -> None:
     try:
         data = check_manifest(manifest.read_bytes())
     except ManifestInvalid as exc:
-        echo(Message("cli.draw.mismatch", reason=exc))
+        echo(Message("cli.draw.mismatch", reason=exc.args[0]))
         raise click.exceptions.Exit(1) from None
     drawn = sum(len(s["drawn"]) for s in data["strata"])
     echo(
