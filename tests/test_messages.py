@@ -46,6 +46,10 @@ def family_members() -> set[str]:
         out |= {f"files.{c}" for c in re.findall(r'"(\w+)",\s*file=', text) if c != "unreadable"}
         out |= {f"files.{c}" for c in re.findall(r'TooLarge\(\s*"(\w+)"', text)}
     assert "files.unsupported_type" in out and "files.too_many_rows" in out
+    # Why a platform-feed row is refused: the codes of files/platform_feed.py, worded as on the page.
+    from traceboard.files.platform_feed import REASONS
+
+    out |= {f"data_admin.feed_problem_{code}" for code in REASONS}
     return out
 
 
@@ -61,6 +65,7 @@ def test_every_code_in_the_source_has_zh_and_en_wording_with_the_same_placeholde
         "refusals.",
         "validation.what.",
         "files.",
+        "data_admin.feed_problem_",
     }
     codes = literal | family_members()
     assert sorted(c for c in codes if c not in zh or c not in en) == []
@@ -151,3 +156,13 @@ def test_an_unknown_command_line_language_is_refused(monkeypatch):
     monkeypatch.setenv("TRACEBOARD_LANG", "fr")
     with pytest.raises(ValueError, match="TRACEBOARD_LANG"):
         cli_language()
+
+
+def test_an_unknown_alert_move_is_refused_in_chinese(engine):
+    from traceboard.blacklist.alerts import AlertRefused
+    from traceboard.services.blacklist import move_alert
+
+    with pytest.raises(AlertRefused) as caught:
+        move_alert(engine, Actor("li", "publicity"), 1, "shred")
+    assert str(caught.value).startswith("unknown alert move 'shred'; moves: approved, ")
+    assert word(caught.value, "zh").startswith("未知的消费提示操作“shred”；可用操作：已审核、")

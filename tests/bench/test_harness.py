@@ -79,6 +79,7 @@ def test_the_real_steps_run_end_to_end_on_a_small_register():
     assert names == [
         "demo",
         "load",
+        "load_database",
         "refresh",
         "adoption_table",
         "adoption_active",

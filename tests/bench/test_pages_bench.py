@@ -10,7 +10,7 @@ from traceboard.data import models as m
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
 
-def _demo_and_load():
+def _demo_and_load():  # three results: demo, load, load_database
     from traceboard.bench.steps import step_demo, step_load
 
     return [("demo", step_demo), ("load", step_load)]
@@ -32,7 +32,7 @@ def test_pages_are_measured_as_generated_after_a_draw_and_after_results():
         return results
 
     report = run_bench(400, "sqlite", [*_demo_and_load(), ("pages", pages)])
-    names = [r["name"] for r in report["results"][2:]]
+    names = [r["name"] for r in report["results"][3:]]
     sections = ["draw", "assignments", "results", "publication", "risk"]
 
     def sampling(suffix):
@@ -62,6 +62,6 @@ def test_many_sessions_at_once_report_p95_and_memory_per_session():
         return measure_sessions(ctx, 3, walk=("overview", "sampling"), think=(0.0, 0.01))
 
     report = run_bench(300, "sqlite", [*_demo_and_load(), ("sessions", sessions)])
-    p95, memory = report["results"][2:]
+    p95, memory = report["results"][3:]
     assert p95["name"] == "sessions_p95" and p95["seconds"] > 0
     assert memory["name"] == "session_mb" and memory["mb"] >= 0 and "seconds" not in memory

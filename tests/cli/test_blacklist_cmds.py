@@ -328,3 +328,22 @@ def test_notify_records_the_remedies_and_an_alert_cites_a_published_listing(caps
     code, out, _ = run(capsys, "lookup", USCC[2], "--format", "json")
     [answer] = json.loads(out)
     assert answer["cases"][0]["remedies"] == "十个工作日内异议"
+
+
+def test_in_chinese_case_and_alert_lines_are_chinese(capsys, seeded, monkeypatch):
+    monkeypatch.setenv("TRACEBOARD_LANG", "zh")
+    case = walk(capsys, seeded)
+    code, out, err = run(
+        capsys, "blacklist", "revoke", case, "--reason", "列入错误", "--on", "2026-03-01", "--as", "wang"
+    )
+    assert (code, out.strip()) == (0, f"案件 {case}：已公布 → 撤销列入，日期 2026-03-01")
+    code, out, _ = run(capsys, "blacklist", "show", "--state", "proposed")
+    assert out.strip() == "（无）"
+    code, out, _ = run(
+        capsys, "alert", "draft", "--title", NAMES[1], "--body", "正文", "--sector", "food", "--as", "li"
+    )
+    alert = last_line(out)
+    assert code == 0 and out.splitlines()[0] == f"已起草：消费提示 {alert}《{NAMES[1]}》"
+    assert run(capsys, "alert", "approve", alert, "--as", "chen")[:2] == (0, f"消费提示 {alert}：已审核\n")
+    code, _, err = run(capsys, "lookup", "没有这家企业")
+    assert (code, err.strip()) == (1, "traceboard: 没有与“没有这家企业”相符的企业")

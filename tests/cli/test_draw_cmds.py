@@ -405,3 +405,44 @@ def test_commit_freezes_the_spec_and_the_published_list_names_it(demo_engine, tm
     assert json.loads(listed.read_text(encoding="utf-8"))["spec"] == "traceboard-draw/2"
     assert main(["draw", "reveal", draw_id, "--seed", "4-4-1", "--out", str(out), "--as", "demo-office"]) == 0
     assert json.loads(out.read_text(encoding="utf-8"))["spec"] == "traceboard-draw/2"
+
+
+def test_in_chinese_the_draw_commands_own_lines_are_chinese(demo_engine, tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("TRACEBOARD_LANG", "zh")
+    code, out = draw(tmp_path, "--ratio", "0.1", seed="2-7-1-8-2-8")
+    assert code == 0, capsys.readouterr().err
+    manifest = json.loads(out.read_text(encoding="utf-8"))
+    drawn = sum(len(s["drawn"]) for s in manifest["strata"])
+    draw_id = _draw_id(demo_engine)
+    assert capsys.readouterr().out.splitlines() == [
+        f"抽取 {draw_id}：在 {len(manifest['strata'])} 个层中抽取 {drawn} 家企业，抽取清单 {out}",
+        "验证方法：python verify_manifest.py m.json",
+    ]
+    assert main(["draw", "verify", str(out)]) == 0
+    assert capsys.readouterr().out.strip() == (
+        f"一致：{len(manifest['strata'])} 个层、抽取 {drawn} 家、"
+        f"{len(manifest['assignments'])} 项分派均可重算"
+    )
+    manifest["strata"][0]["drawn"].reverse()
+    out.write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
+    assert main(["draw", "verify", str(out)]) == 1
+    assert capsys.readouterr().out.startswith(
+        "不一致：某一层的抽取结果与按规则重算的结果不一致：stratum 1 ("
+    )  # the stand-alone verifier's own words follow
+    with demo_engine.connect() as conn:
+        first = conn.scalar(select(func.max(m.Assignment.id)))
+    args = ["--as", "demo-office"]
+    result = ["draw", "result", str(first), "--result", "no_problem", "--checked-on", "2025-09-26"]
+    assert main([*result, *args]) == 0
+    with demo_engine.connect() as conn:
+        check = conn.scalar(select(m.Inspection.id).where(m.Inspection.assignment_id == first))
+    assert capsys.readouterr().out.strip() == f"检查 {check} 已记录；须于 2025-10-30 前公示"
+    assert main(["draw", "publish", str(check), "--on", "2025-10-31", *args]) == 0
+    assert capsys.readouterr().out.strip() == "2025-10-31 公示了 1 项检查结果"
+    results = tmp_path / "r.json"
+    assert main(["draw", "results", "--draw", str(draw_id), "--out", str(results)]) == 0
+    assert capsys.readouterr().out.strip() == f"已将 1 项已公示结果写入 {results}"
+    assert main(["draw", "results", "--out", str(tmp_path / "r.txt")]) == 1
+    assert capsys.readouterr().err.strip() == "traceboard: 结果文件只能写为 .html、.csv 或 .json"
+    assert main(["draw", "checklist", str(draw_id), "--out", str(tmp_path / "c.doc")]) == 1
+    assert capsys.readouterr().err.strip() == "traceboard: 检查任务单只能写为 .xlsx 或 .pdf"

@@ -184,3 +184,38 @@ def test_template_has_headers_dropdowns_and_explanations(engine, tmp_path, capsy
     notes = list(book["填写说明"].values)
     assert notes[0] == ("列名", "必填", "说明", "也可用的列名")
     assert notes[1][:2] == ("统一社会信用代码", "必填")
+
+
+def test_in_chinese_the_commands_own_lines_are_chinese(engine, office, tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("TRACEBOARD_LANG", "zh")
+    path = tmp_path / "名录.csv"
+    path.write_bytes(to_csv(messy_rows(), "gbk"))
+    assert main(["import", "enterprises", str(path), "--dry-run"]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        "enterprises：名录.csv，工作表 名录，GBK，表头在第 3 行，共 6 行",
+        "已忽略的列：序号、备注",
+        "数据有效；未写入（--dry-run）",
+    ]
+    assert main(["import", "enterprises", str(path), "--as", office]) == 0
+    assert capsys.readouterr().out.splitlines()[-1] == (
+        "新增 6，更新 0，未变 0；事件：采用追溯 4、接入平台 2"
+    )
+    assert main(["import", "enterprises", str(path), "--as", office]) == 0
+    last = capsys.readouterr().out.splitlines()[-1]
+    assert last.startswith("新增 0，更新 0，未变 6；没有变化（相同内容已于 ")
+    assert last.endswith("（office1）导入）")
+    bad = tmp_path / "名录.xlsx"
+    bad.write_bytes(to_xlsx(error_rows()))
+    marked = tmp_path / "错误.xlsx"
+    assert main(["import", "enterprises", str(bad), "--errors", str(marked), "--as", office]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("traceboard: 共 ")
+    assert err.endswith(f"个问题；未导入任何数据；已标出问题的文件：{marked}")
+    assert main(["import", "enterprises", str(bad)]) == 1
+    assert capsys.readouterr().err.strip() == "traceboard: 此命令会修改记录：请用 --as 用户名 指明操作人"
+    out = tmp_path / "名录-导出.csv"
+    assert main(["export", "enterprises", "--format", "csv", "--out", str(out), "--as", office]) == 0
+    assert capsys.readouterr().out.strip() == f"enterprises：已将 6 行写入 {out}"
+    template = tmp_path / "模板.xlsx"
+    assert main(["template", "enterprises", "--out", str(template)]) == 0
+    assert capsys.readouterr().out.strip() == f"enterprises：模板已写入 {template}"

@@ -247,3 +247,35 @@ def test_export_writes_a_feed_that_ingests_back_unchanged(world, feeds, tmp_path
     assert main(["platform", "ingest", str(out), "--as", "office1"]) == 0
     assert "nothing changed" in capsys.readouterr().out
     assert uploads(world) == before
+
+
+def test_in_chinese_ingest_problems_summaries_and_export_are_chinese(
+    world, feeds, tmp_path, capsys, monkeypatch
+):
+    monkeypatch.setenv("TRACEBOARD_LANG", "zh")
+    jsonl, _ = feeds
+    assert main(["platform", "ingest", str(jsonl), "--as", "office1"]) == 0
+    assert capsys.readouterr().out.strip() == "hunan-2020-06.jsonl：5 行；新增 5，更新 0，未变 0"
+    assert main(["platform", "ingest", str(jsonl), "--as", "office1"]) == 0
+    out = capsys.readouterr().out.strip()
+    assert out.startswith("hunan-2020-06.jsonl：5 行；新增 0，更新 0，未变 5；没有变化（相同内容已于 ")
+    assert out.endswith("（office1）接收）")
+    bad = tmp_path / "bad.csv"
+    bad.write_text(CSV_TEXT.replace(USCC[7], "91430381NOTHERE01X"), encoding="utf-8")
+    assert main(["platform", "ingest", str(bad), "--as", "office1"]) == 1
+    out, err = capsys.readouterr()
+    assert out.splitlines() == [
+        "bad.csv，第 4 行，统一社会信用代码，“91430381NOTHERE01X”：统一社会信用代码不在企业名录中"
+    ]
+    assert err.strip() == "traceboard: bad.csv 中有 1 个问题；未接收任何数据"
+    feed = tmp_path / "feed.jsonl"
+    feed.write_text(
+        json.dumps({"platform": "nowhere", "uscc": USCC[1], "date": "2020-05-01", "records": 1}) + "\n",
+        encoding="utf-8",
+    )
+    assert main(["platform", "ingest", str(feed), "--as", "office1"]) == 1
+    (problem,) = capsys.readouterr().out.splitlines()
+    assert problem.startswith("feed.jsonl，第 1 行，platform，“nowhere”：未知平台（已知：")
+    exported = tmp_path / "uploads.jsonl"
+    assert main(["platform", "export", "--out", str(exported), "--as", "leader1"]) == 0
+    assert capsys.readouterr().out.strip() == f"平台上传记录：已将 5 行写入 {exported}"

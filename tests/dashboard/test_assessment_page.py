@@ -3,6 +3,7 @@ save for the office, lock for leaders only, draft labelled everywhere."""
 
 import datetime as dt
 import io
+import json
 import re
 import subprocess
 from pathlib import Path
@@ -209,3 +210,21 @@ def test_a_run_saved_before_the_facts_were_kept_still_reads(demo_engine, fixed_t
     assert "第1版" in at.warning[0].value, "the stored run is the one shown"
     detail = at.dataframe[2].value
     assert detail["说明"].str.contains("，目标 ").any() and not detail["说明"].str.contains("vs target").any()
+
+
+def test_the_score_history_is_computed_only_when_asked_for(demo_engine, fixed_today, monkeypatch):
+    calls = []
+    from traceboard.services import assessment as service
+
+    real = service.score_history
+    monkeypatch.setattr(service, "score_history", lambda *a: calls.append(a[1]) or real(*a))
+    at = open_page(OFFICE)
+    assert not at.exception, at.exception
+    assert calls == []  # the first view computes no year but the one shown
+    history = at.toggle(key="assessment_history")
+    assert history.label == "显示 2018 年以来的历年得分（逐年计算，需稍候）"
+    history.set_value(True).run()
+    assert not at.exception, at.exception
+    assert calls == [2020]
+    titles = [json.loads(c.proto.spec)["layout"]["title"]["text"] for c in at.get("plotly_chart")]
+    assert sum("历年得分与同类平均" in title for title in titles) == 1

@@ -43,6 +43,8 @@ def test_the_office_enters_and_corrects_one_report(engine):
     # correct it: pick the record, change the submission date
     at.selectbox(key="entry_kind").set_value("reports")
     at.run()
+    assert "entry_pick_reports" not in [s.key for s in at.selectbox]  # no records read until asked
+    at.toggle(key="entry_correct_reports").set_value(True).run()
     at.selectbox(key="entry_pick_reports").set_value(0)  # the first record (None would be a new one)
     at.run()
     assert widget(at.text_input, "报告期").value == "2019Q1"

@@ -190,3 +190,18 @@ def test_v3_pairs_are_v2_s_and_the_documented_example_holds():
         "3-1-4-1-5-9", example, {"市农业局": [11, 12, 13, 14, 15]}, recusals({15: "山枣镇"}), spec=SPEC_V3
     )
     assert skipped[0]["inspectors"] == [11, 14] and skipped[0]["recused"] == [15]
+
+
+def test_the_refusals_are_worded_in_chinese_from_the_catalogs():
+    from traceboard.i18n import word
+
+    drawn = drawn_list(3)
+    conflicts = [(drawn[1].uscc, 1), (drawn[1].uscc, 2)]
+    with pytest.raises(NoValidPair) as info:
+        assign_pairs(SEED, drawn, {"市农业局": [1, 2, 3]}, recusals({}, conflicts), spec=SPEC_V1)
+    said = word(info.value, "zh")
+    assert said.startswith(f"{drawn[1].uscc} 找不到符合条件的两名检查人员（市农业局：在岗检查人员 3 名；")
+    assert "因利益冲突回避：检查人员编号 1、2；" in said and said.endswith("——抽取已停止，未记录任何内容")
+    with pytest.raises(DrawRefused) as info:
+        assign_pairs(SEED, drawn_list(2), {"市农业局": [1, 2, 3]}, spec="traceboard-draw/9")
+    assert word(info.value, "zh").startswith("未知的抽取规范“traceboard-draw/9”；已知：traceboard-draw/1、")

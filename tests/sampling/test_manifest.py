@@ -204,3 +204,25 @@ def test_the_published_verifier_is_the_standalone_module():
     source = verifier_source()
     assert source == Path(verify_manifest.__file__).read_bytes()
     assert b"import traceboard" not in source and b"from traceboard" not in source
+
+
+@pytest.mark.parametrize(
+    ("how", "kind", "said"),
+    [
+        ("k", "manifest_stratum", "某一层的抽取结果与按规则重算的结果不一致：stratum 2 (药品)"),
+        ("seed", "manifest_seed", "揭示的种子与事先公布的种子哈希不符：seed_sha256 does not match"),
+        ("inspectors", "manifest_assignment", "检查人员分派与按规则重算的结果不一致：assignment 3 ("),
+        ("cap", "manifest_pool", "检查人员库的记录有误：pool 市商务粮食局: cap is 9"),
+    ],
+)
+def test_a_failed_verification_is_worded_in_chinese_by_its_kind(how, kind, said):
+    from traceboard.i18n import message_of, word
+
+    manifest = json.loads(golden(SPEC_V1).read_text(encoding="utf-8"))
+    with pytest.raises(ManifestInvalid) as info:
+        check_manifest(dump_manifest(tamper(manifest, how)))
+    assert message_of(info.value).code == f"refusals.{kind}"
+    assert word(info.value, "zh").startswith(said)
+    with pytest.raises(ManifestInvalid) as info:
+        check_manifest(b"[]")
+    assert word(info.value, "zh") == "抽取清单文件的格式不对：the manifest is not a JSON object"

@@ -25,6 +25,7 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
 from traceboard.data.db import make_engine
+from traceboard.data.frame_snapshot import snapshot_path
 from traceboard.data.migrate import init_database
 
 REPEAT_UNDER_SECONDS = 1.0
@@ -126,9 +127,12 @@ def scratch_database(kind: str, workdir: Path, admin_url: str | None = None) -> 
     """A fresh, initialised database: an SQLite file in ``workdir`` or a new PostgreSQL database."""
     if kind == "sqlite":
         engine = make_engine(f"sqlite:///{workdir / 'bench.db'}")
-        init_database(engine)
-        yield engine
-        engine.dispose()
+        try:
+            init_database(engine)
+            yield engine
+        finally:
+            engine.dispose()
+            snapshot_path(engine).unlink(missing_ok=True)  # the frame's snapshot goes with it
         return
     admin = make_url(admin_url or DEFAULT_PG)
     name = f"traceboard_bench_{uuid.uuid4().hex[:8]}"
@@ -141,6 +145,7 @@ def scratch_database(kind: str, workdir: Path, admin_url: str | None = None) -> 
         yield engine
     finally:
         engine.dispose()
+        snapshot_path(engine).unlink(missing_ok=True)
         with server.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         server.dispose()

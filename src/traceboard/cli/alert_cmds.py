@@ -17,9 +17,11 @@ from traceboard.cli.common import (
     acting_user,
     as_option,
     day_or_today,
+    echo,
     echo_frame,
     get_engine,
 )
+from traceboard.i18n import Message
 from traceboard.services import blacklist as actions
 from traceboard.services import public
 from traceboard.services.audit_trail import publish_site
@@ -93,7 +95,7 @@ def draft_cmd(
         base.template,
     )
     alert_id = actions.draft_alert(get_engine(), actor, draft)
-    click.echo(f"drafted: alert {alert_id} 《{draft.title.strip()}》")
+    echo(Message("cli.alert.drafted", alert=alert_id, title=draft.title.strip()))
     click.echo(alert_id)
 
 
@@ -106,7 +108,8 @@ def alert_move_command(name: str, to_state: str, permission: str, help_text: str
     def command(alert_id, on, reason, acting_as) -> None:
         actor = acting_user(acting_as, permission)
         after = actions.move_alert(get_engine(), actor, alert_id, to_state, day_or_today(on), reason)
-        click.echo(f"alert {alert_id}: {after['state']}")
+        state = Message(f"refusals.alert_state.{after['state']}")
+        echo(Message("cli.alert.moved", alert=alert_id, state=state))
 
     command.__doc__ = help_text
     return alert_group.command(name)(command)
@@ -151,7 +154,7 @@ def publish_cmd(out, as_of, base_url, acting_as) -> None:
         base_url += "/"
     settings = SiteSettings(base_url=base_url)
     written = publish_site(get_engine(), actor, out, as_of.date() if as_of else None, settings)
-    click.echo(f"{len(written)} files written to {out}")
+    echo(Message("cli.alert.written", count=len(written), dir=out))
 
 
 @click.command("lookup")
@@ -164,7 +167,7 @@ def lookup_cmd(query, as_of, fmt) -> None:
     Exit code 1 when no enterprise matches."""
     answers = public.look_up(get_engine(), query, as_of.date() if as_of else None)
     if not answers:
-        raise CommandError(f"no enterprise matches {query.strip()!r}")
+        raise CommandError(Message("cli.alert.no_match", query=query.strip()))
     if fmt == "json":
         click.echo(json.dumps(answers, ensure_ascii=False, indent=2, default=str))
         return

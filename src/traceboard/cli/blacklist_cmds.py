@@ -20,12 +20,14 @@ from traceboard.cli.common import (
     acting_user,
     as_option,
     day_or_today,
+    echo,
     echo_frame,
     get_engine,
 )
 from traceboard.data.models import BLACKLIST_STATES
 from traceboard.data.vocabulary import CASE_LABELS
 from traceboard.files.site_writer import SiteWriteError
+from traceboard.i18n import Message
 from traceboard.services import blacklist as actions
 from traceboard.services.blacklist import ConfigError, NotFound, load_case_events, load_cases
 
@@ -64,7 +66,7 @@ def propose_cmd(uscc, grounds, basis, source_inspection, on, acting_as) -> None:
     entry_id = actions.propose_case(
         get_engine(), actor, uscc, grounds, basis, source_inspection, day_or_today(on)
     )
-    click.echo(f"proposed: case {entry_id} for {uscc.strip().upper()}")
+    echo(Message("cli.blacklist.proposed", case=entry_id, uscc=uscc.strip().upper()))
     click.echo(entry_id)
 
 
@@ -72,7 +74,15 @@ def _move(entry_id: int, acting_as: str | None, permission: str, move: Move) -> 
     actor = acting_user(acting_as, permission)
     before = load_case_state(entry_id)
     after = actions.move_case(get_engine(), actor, entry_id, move)
-    click.echo(f"case {entry_id}: {before} → {after['state']} on {move.on.isoformat()}")
+    echo(
+        Message(
+            "cli.blacklist.moved",
+            case=entry_id,
+            before=Message(f"refusals.case_state.{before}"),
+            after=Message(f"refusals.case_state.{after['state']}"),
+            day=move.on.isoformat(),
+        )
+    )
 
 
 def load_case_state(entry_id: int) -> str:
@@ -156,8 +166,8 @@ def expire_cmd(as_of, acting_as) -> None:
     actor = acting_user(acting_as, "blacklist.decide")
     expired = actions.expire_cases(get_engine(), actor, as_of.date())
     for entry_id, day in expired:
-        click.echo(f"case {entry_id}: expired on {day.isoformat()}")
-    click.echo(f"{len(expired)} case(s) expired as of {as_of.date().isoformat()}")
+        echo(Message("cli.blacklist.expired", case=entry_id, day=day.isoformat()))
+    echo(Message("cli.blacklist.expired_count", count=len(expired), day=as_of.date().isoformat()))
 
 
 @blacklist_group.command("show")

@@ -13,7 +13,7 @@ from traceboard import config
 from traceboard.accounts.authz import Actor, PermissionDenied, UnknownActor, require
 from traceboard.data.db import make_engine
 from traceboard.files.tables import to_csv_bytes
-from traceboard.i18n import cli_language, word
+from traceboard.i18n import Message, cli_language, word
 from traceboard.services.accounts import actor_named
 from traceboard.services.record import schema_is_current
 
@@ -39,6 +39,11 @@ class CommandError(click.ClickException):
 def said(value: object) -> str:
     """A domain message (or an error carrying one) in the command line's language; else its text."""
     return word(value, cli_language())
+
+
+def echo(value: object, err: bool = False) -> None:
+    """Print a line of the command line's own (a ``Message`` of ``locales/*/cli.toml``) in its language."""
+    click.echo(said(value), err=err)
 
 
 def get_engine() -> Engine:
@@ -71,7 +76,7 @@ def as_option(command):
 def acting_user(name: str | None, permission: str, department_id: int | None = None) -> Actor:
     """Resolve ``--as NAME`` and check ``permission``; a CommandError (exit 1) otherwise."""
     if not name:
-        raise CommandError("this command changes the record: name the acting user with --as NAME")
+        raise CommandError(Message("cli.as_required"))
     try:
         return require(actor_named(get_engine(), name), permission, department_id)
     except (UnknownActor, PermissionDenied) as exc:
@@ -81,7 +86,7 @@ def acting_user(name: str | None, permission: str, department_id: int | None = N
 def require_schema() -> None:
     """Refuse (exit 1) on a database that ``traceboard init`` has not set up."""
     if not schema_is_current(get_engine()):
-        raise CommandError("the database is not initialised: run `traceboard init` first")
+        raise CommandError(Message("cli.not_initialised"))
 
 
 def day_or_today(value: dt.datetime | None) -> dt.date:
@@ -102,6 +107,6 @@ def echo_frame(frame: pd.DataFrame, fmt: str) -> None:
     elif fmt == "csv":
         click.echo(to_csv_bytes(frame).decode("utf-8-sig"), nl=False)
     elif frame.empty:
-        click.echo("(none)")
+        echo(Message("cli.none"))
     else:
         click.echo(frame.map(lambda v: "" if _plain(v) is None else v).to_string(index=False))

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import click
 
-from traceboard.cli.common import CommandError, acting_user, as_option, get_engine
+from traceboard.cli.common import CommandError, acting_user, as_option, echo, get_engine
+from traceboard.i18n import Message
 from traceboard.sampling import ceremony, plans
 from traceboard.sampling.assign import NoValidPair
 from traceboard.sampling.manifest import ManifestInvalid, check_manifest, dump_manifest
@@ -26,8 +27,8 @@ REFUSALS = (DrawRefused, NoValidPair, ManifestInvalid, support.SamplingRecordErr
 
 def echo_drawn(draw_id: int, manifest: dict, out: Path) -> None:
     drawn, strata = support.drawn_counts(manifest)
-    click.echo(f"draw {draw_id}: {drawn} enterprises drawn in {strata} strata, manifest {out}")
-    click.echo(f"verify with: python verify_manifest.py {out.name}")
+    echo(Message("cli.draw.drawn", draw=draw_id, drawn=drawn, strata=strata, file=out))
+    echo(Message("cli.draw.verify_with", name=out.name))
 
 
 def refusals(command):
@@ -163,13 +164,13 @@ def plan_cmd(
     for text in ratios:
         cls, _, value = text.partition("=")
         if cls not in plans.CLASSES or not value:
-            raise CommandError(f"--ratio {text!r}: write CLASS=R with CLASS one of A, B, C, D")
+            raise CommandError(Message("cli.draw.ratio_bad", text=text))
         plan["ratios"][cls] = value
     if items:
         plan["check_items"] = list(items)
     plan["batches"] = batches
     plan_id = support.save_plan(get_engine(), actor, plans.validate_plan(plan))
-    click.echo(f"plan {plan_id} saved: {plan['name']}")
+    echo(Message("cli.draw.plan_saved", plan=plan_id, name=plan["name"]))
 
 
 @draw_group.command("seed-hash")
@@ -198,9 +199,8 @@ def commit_cmd(seed_sha256, list_out, acting_as, **scope) -> None:
     )
     if list_out:
         list_out.write_bytes(support.frozen_list_bytes(frozen, list_hash, seed_sha256))
-    click.echo(
-        f"draw {draw_id} committed\nlist_sha256 {list_hash}\nseed_sha256 {seed_sha256.strip().lower()}"
-    )
+    echo(Message("cli.draw.committed", draw=draw_id))
+    click.echo(f"list_sha256 {list_hash}\nseed_sha256 {seed_sha256.strip().lower()}")
 
 
 @draw_group.command("reveal")
@@ -229,11 +229,13 @@ def verify_cmd(manifest: Path) -> None:
     try:
         data = check_manifest(manifest.read_bytes())
     except ManifestInvalid as exc:
-        click.echo(f"MISMATCH: {exc}")
+        echo(Message("cli.draw.mismatch", reason=exc.args[0]))
         raise click.exceptions.Exit(1) from None
     drawn = sum(len(s["drawn"]) for s in data["strata"])
-    click.echo(
-        f"OK: {len(data['strata'])} strata, {drawn} drawn, {len(data['assignments'])} assignments re-compute"
+    echo(
+        Message(
+            "cli.draw.verified", strata=len(data["strata"]), drawn=drawn, assignments=len(data["assignments"])
+        )
     )
 
 
@@ -247,9 +249,9 @@ def verify_cmd(manifest: Path) -> None:
 def checklist_cmd(draw_id, out, department) -> None:
     """Write the check lists (检查任务单) of a draw: per department and inspector pair."""
     if out.suffix not in (".xlsx", ".pdf"):
-        raise CommandError("the check list is written as .xlsx or .pdf")
+        raise CommandError(Message("cli.draw.checklist_format"))
     out.write_bytes(support.checklist_bytes(get_engine(), draw_id, out.suffix, department))
-    click.echo(f"check list written to {out}")
+    echo(Message("cli.draw.checklist_written", file=out))
 
 
 @draw_group.command("result")
@@ -275,7 +277,7 @@ def result_cmd(assignment_id, result, checked_on, findings, rectify_by, rectifie
         "rectified_on": rectified_on.date() if rectified_on else None,
     }
     (inspection_id,) = support.record_results(get_engine(), actor, [row])
-    click.echo(f"check {inspection_id} recorded; publish by {support.publish_by(checked_on.date())}")
+    echo(Message("cli.draw.result_recorded", check=inspection_id, day=support.publish_by(checked_on.date())))
 
 
 @draw_group.command("publish")
@@ -288,7 +290,7 @@ def publish_cmd(inspection_ids, on, acting_as) -> None:
     actor = acting_user(acting_as, "inspection.publish")
     day = on.date() if on else dt.date.today()
     n = support.publish_results(get_engine(), actor, list(inspection_ids), day)
-    click.echo(f"{n} checks published on {day}")
+    echo(Message("cli.draw.published", count=n, day=day))
 
 
 @draw_group.command("overdue")
@@ -309,10 +311,10 @@ def overdue_cmd(today) -> None:
 def results_cmd(draw_id, out) -> None:
     """Write the published results file (HTML, CSV or JSON) to post."""
     if out.suffix not in (".html", ".csv", ".json"):
-        raise CommandError("the results file is written as .html, .csv or .json")
+        raise CommandError(Message("cli.draw.results_format"))
     data, count = support.results_bytes(get_engine(), draw_id, out.suffix)
     out.write_bytes(data)
-    click.echo(f"{count} published results written to {out}")
+    echo(Message("cli.draw.results_written", count=count, file=out))
 
 
 @draw_group.command("risk-model")

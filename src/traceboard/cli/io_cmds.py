@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from traceboard.cli.common import CommandError, acting_user, as_option, get_engine
+from traceboard.cli.common import CommandError, acting_user, as_option, echo, get_engine
 from traceboard.files.read_limits import TooLarge, check_file_size, describe_caps
 from traceboard.i18n import Message, cli_language
 from traceboard.services.audit_trail import record_export
@@ -56,7 +56,7 @@ def import_cmd(
         check_file_size(file.stat().st_size)  # before reading: a huge file costs nothing to refuse
         content = file.read_bytes()
     except OSError as exc:
-        raise CommandError(f"cannot read {file}: {exc.strerror}", exit_code=2) from None
+        raise CommandError(Message("cli.cannot_read", file=file, reason=exc.strerror), exit_code=2) from None
     except TooLarge as exc:
         raise CommandError(
             unreadable(f"{file.name}: cannot be read: {exc}", file.name, exc), exit_code=2
@@ -66,24 +66,31 @@ def import_cmd(
     except UnreadableFile as exc:
         raise CommandError(unreadable(str(exc), file.name, exc), exit_code=2) from None
     raw = validation.raw
-    where = f"{raw.file}, sheet {raw.sheet}" + (f", {raw.encoding}" if raw.encoding else "")
-    if validation.header_row:
-        where += f", header on row {validation.header_row}, {len(validation.values)} rows"
-    click.echo(f"{kind}: {where}")
+    header = (
+        Message("cli.import.header", row=validation.header_row, rows=len(validation.values))
+        if validation.header_row
+        else ""
+    )
+    encoding = Message("cli.import.encoding", encoding=raw.encoding) if raw.encoding else ""
+    echo(
+        Message(
+            "cli.import.read", kind=kind, file=raw.file, sheet=raw.sheet, encoding=encoding, header=header
+        )
+    )
     if validation.ignored:
-        click.echo(f"ignored columns: {', '.join(validation.ignored)}")
+        echo(Message("cli.import.ignored", columns=tuple(validation.ignored)))
     if not validation.ok:
         for line in validation.lines(cli_language()):
             click.echo(line)
         if errors_out:
             errors_out.write_bytes(render_errors(validation, cli_language()))
-        saved = f"; marked-up file: {errors_out}" if errors_out else ""
-        raise CommandError(f"{len(validation.problems)} problem(s); nothing was imported{saved}")
+        saved = Message("cli.import.marked_up", file=errors_out) if errors_out else ""
+        raise CommandError(Message("cli.import.refused", count=len(validation.problems), saved=saved))
     if dry_run:
-        click.echo("valid; nothing written (--dry-run)")
+        echo(Message("cli.import.dry_run"))
         return
     summary = import_validated(get_engine(), actor, validation)
-    click.echo(summary.describe())
+    echo(summary.describe())
 
 
 def unreadable(english: str, name: str, exc: TooLarge | UnreadableFile) -> str:
@@ -122,8 +129,8 @@ def export_cmd(kind: str, fmt: str, out: Path, acting_as, **filters) -> None:
             get_engine(), actor, kind, fmt, len(table), chosen, deliver=lambda: out.write_bytes(content)
         )
     except OSError as exc:
-        raise CommandError(f"cannot write {out}: {exc.strerror or exc}") from None
-    click.echo(f"{kind}: {len(table)} rows written to {out}")
+        raise CommandError(Message("cli.cannot_write", file=out, reason=exc.strerror or exc)) from None
+    echo(Message("cli.import.exported", kind=kind, rows=len(table), file=out))
 
 
 @click.command("template")
@@ -132,7 +139,7 @@ def export_cmd(kind: str, fmt: str, out: Path, acting_as, **filters) -> None:
 def template_cmd(kind: str, out: Path) -> None:
     """Write an empty template of KIND with drop-down lists and a sheet explaining each column."""
     out.write_bytes(template_bytes(get_engine(), kind))
-    click.echo(f"{kind}: template written to {out}")
+    echo(Message("cli.import.template", kind=kind, file=out))
 
 
 def register(group: click.Group) -> None:

@@ -21,10 +21,11 @@ from traceboard.cli import (
     timetable_cmds,
     user_cmds,
 )
-from traceboard.cli.common import CommandError, said
+from traceboard.cli.common import CommandError, echo, said
 from traceboard.data.db import DatabaseUnavailable
 from traceboard.data.reference import ReferenceError
 from traceboard.data.text_rules import TextRejected
+from traceboard.i18n import Message
 from traceboard.services.audit_trail import AuditKeyError, AuditSealError
 
 # Each module registers its commands on the group; add new areas here.
@@ -66,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
         # Without standalone mode click returns the code of ctx.exit()/Exit instead of exiting.
         result = cli.main(args=argv, prog_name="traceboard", standalone_mode=False)
     except click.exceptions.Abort:
-        click.echo("aborted", err=True)
+        echo(Message("cli.aborted"), err=True)
         return 1
     except click.ClickException as exc:
         exc.show()

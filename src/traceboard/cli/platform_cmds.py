@@ -10,7 +10,8 @@ from pathlib import Path
 
 import click
 
-from traceboard.cli.common import CommandError, acting_user, as_option, get_engine
+from traceboard.cli.common import CommandError, acting_user, as_option, echo, get_engine
+from traceboard.i18n import Message, cli_language
 from traceboard.services.platform_feeds import (
     FeedRejected,
     UnreadableFeed,
@@ -48,16 +49,16 @@ def ingest_cmd(file: Path, acting_as) -> None:
     try:
         content = file.read_bytes()
     except OSError as exc:
-        raise CommandError(f"cannot read {file}: {exc.strerror}", exit_code=2) from None
+        raise CommandError(Message("cli.cannot_read", file=file, reason=exc.strerror), exit_code=2) from None
     try:
         summary = ingest_feed(get_engine(), actor, content, file.name)
     except UnreadableFeed as exc:
         raise CommandError(exc, exit_code=2) from None
     except FeedRejected as exc:
-        for line in exc.lines():
+        for line in exc.lines(lang=cli_language()):
             click.echo(line)
         raise CommandError(exc) from None
-    click.echo(summary.describe())
+    echo(summary.describe())
 
 
 @platform_group.command("export")
@@ -69,7 +70,7 @@ def export_cmd(out: Path, acting_as) -> None:
     content = export_feed(get_engine(), actor)
     out.write_bytes(content)
     rows = content.count(b"\n")
-    click.echo(f"platform uploads: {rows} rows written to {out}")
+    echo(Message("cli.platform.written", rows=rows, file=out))
 
 
 def register(group: click.Group) -> None:

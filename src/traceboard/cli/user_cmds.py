@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import click
 
-from traceboard.cli.common import CommandError, acting_user, as_option, get_engine, require_schema
+from traceboard.cli.common import CommandError, acting_user, as_option, echo, get_engine, require_schema
 from traceboard.data.models import ROLES
+from traceboard.i18n import Message
 from traceboard.services import accounts
 
 ROLE_CHOICE = click.Choice(ROLES)
@@ -14,7 +15,7 @@ ROLE_CHOICE = click.Choice(ROLES)
 def _show_password(secret: accounts.NewPassword) -> None:
     # Generated passwords are shown exactly once, on stdout, and stored nowhere in clear.
     if secret.generated:
-        click.echo(f"password for {secret.username} (shown once, write it down): {secret.password}")
+        echo(Message("cli.user.password", user=secret.username, password=secret.password))
 
 
 @click.group("user")
@@ -47,7 +48,7 @@ def user_add(name, role, department, display_name, password, acting_as) -> None:
         )
     except accounts.AccountError as exc:
         raise CommandError(exc) from None
-    click.echo(f"user {name} added ({role})")
+    echo(Message("cli.user.added", user=name, role=Message(f"refusals.role.{role}")))
     _show_password(secret)
 
 
@@ -63,7 +64,7 @@ def user_passwd(name, password, acting_as) -> None:
         secret = accounts.reset_password(get_engine(), actor, name, password)
     except accounts.AccountError as exc:
         raise CommandError(exc) from None
-    click.echo(f"password of {name} changed")
+    echo(Message("cli.user.password_changed", user=name))
     _show_password(secret)
 
 
@@ -86,7 +87,7 @@ def user_disable(name, acting_as) -> None:
         accounts.deactivate_user(get_engine(), actor, name)
     except accounts.AccountError as exc:
         raise CommandError(exc) from None
-    click.echo(f"user {name} disabled")
+    echo(Message("cli.user.disabled", user=name))
 
 
 @user_group.command("list")
@@ -111,7 +112,7 @@ def user_ensure_admin() -> None:
     require_schema()
     secret = accounts.ensure_admin(get_engine())
     if secret is not None:
-        click.echo("first start: account admin created")
+        echo(Message("cli.user.first_start"))
         _show_password(secret)
 
 

@@ -4,7 +4,9 @@ The frame follows the data version (the newest audit row: every change of the re
 writes one). The version is read from the database on every use, so an app process sees a
 change another process (a second replica, the command line) made. The process keeps one frame
 per database: loaded once, then, after a change, refreshed in place of a reload: it reads only
-what changed since its version (``data.frame.refresh_register_frame``, docs/frame.md). With
+what changed since its version (``data.frame.refresh_register_frame``, docs/frame.md); a new
+process starts from the frame's snapshot next to the database when there is one
+(``data.frame_snapshot``). With
 ``TRACEBOARD_READ_DATABASE_URL`` the frame is read from that read replica once it has replayed
 the current version.
 """
@@ -22,7 +24,8 @@ from sqlalchemy import Engine
 from traceboard import config
 from traceboard.accounts.authz import Actor
 from traceboard.data.db import make_engine
-from traceboard.data.frame import RegisterFrame, frame_source, load_register_frame, refresh_register_frame
+from traceboard.data.frame import RegisterFrame, frame_source, refresh_register_frame
+from traceboard.data.frame_snapshot import open_register_frame
 from traceboard.i18n import DEFAULT_LANGUAGE, LANGUAGES, translate
 from traceboard.i18n import word as word_in
 from traceboard.services import record
@@ -71,7 +74,7 @@ def _frame(url: str, read_url: str | None, version: str) -> RegisterFrame:
         if frame is None or frame.stamp != version:
             primary = _engine(url)
             source = frame_source(primary, _read_engine(read_url)) if read_url else primary
-            frame = load_register_frame(source) if frame is None else refresh_register_frame(source, frame)
+            frame = open_register_frame(source) if frame is None else refresh_register_frame(source, frame)
             holder.frame = frame
         return frame
 

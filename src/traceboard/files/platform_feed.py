@@ -28,6 +28,7 @@ import pyarrow.json as pa_json
 from traceboard.data.models import TRACE_ITEMS
 from traceboard.files.importers.reading import UnreadableFile
 from traceboard.files.read_limits import CAPS, MIB, TooLarge, check_csv_lines, check_file_size
+from traceboard.i18n import Message
 
 FIELDS = ("platform", "uscc", "date", "records", "batches", "items")
 REQUIRED = ("platform", "uscc", "date", "records")
@@ -497,14 +498,29 @@ def _without_repeats(rows: pd.DataFrame, name) -> tuple[pd.DataFrame, pd.DataFra
     return rows[~repeated], problems
 
 
-def describe_problems(feed_file: str, problems: pd.DataFrame, limit: int | None = None) -> list[str]:
-    """One line per problem: ``FILE, row N, column 'value': reason`` (the first ``limit``)."""
+def describe_problems(
+    feed_file: str, problems: pd.DataFrame, limit: int | None = None, lang: str = "en"
+) -> list[str]:
+    """One line per problem, ``FILE, row N, column 'value': reason`` (the first ``limit``), in ``lang``:
+    the reason worded from its ``code`` (``data_admin.feed_problem_<code>``, as on the page)."""
     shown = problems if limit is None else problems.head(limit)
     lines = []
     for p in shown.itertuples(index=False):
-        column = f", {p.column}" if p.column else ""
-        value = f" {p.value!r}" if p.value else ""
-        lines.append(f"{feed_file}, row {p.row}{column}{value}: {p.reason}")
+        reason = Message(f"data_admin.feed_problem_{p.code}", detail=p.detail) if p.code else p.reason
+        line = Message(
+            "cli.platform.line",
+            file=feed_file,
+            row=p.row,
+            column=Message("cli.platform.column", column=p.column) if p.column else "",
+            value=Message("cli.platform.value", value=_quoted(p.value, lang)) if p.value else "",
+            reason=reason,
+        )
+        lines.append(line.word(lang))
     if limit is not None and len(problems) > limit:
-        lines.append(f"… and {len(problems) - limit} more")
+        lines.append(Message("cli.platform.more", count=len(problems) - limit).word(lang))
     return lines
+
+
+def _quoted(value: object, lang: str) -> str:
+    """English shows a value as Python's repr ('x'); Chinese puts it in “” (the catalog's quotes)."""
+    return repr(value) if lang == "en" else str(value)

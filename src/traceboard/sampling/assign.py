@@ -23,6 +23,7 @@ from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
+from traceboard.i18n import Message
 from traceboard.sampling.spec import SPEC_V1, check_spec
 
 _sha256 = hashlib.sha256
@@ -100,13 +101,23 @@ class Recusals:
 NO_RECUSALS = Recusals()
 
 
-def _why(d: Drawn, pool: Sequence[int], recused: Mapping[int, str], full: list[int], cap: int) -> str:
+def _why(d: Drawn, pool: Sequence[int], recused: Mapping[int, str], full: list[int], cap: int) -> Message:
     conflict = sorted(i for i in pool if recused.get(i) == "conflict")
     home = sorted(i for i in pool if recused.get(i) == "home_township")
-    return (
-        f"no valid inspector pair for {d.uscc} (pool {d.pool}: {len(pool)} active inspectors; "
-        f"conflict of interest: {conflict or 'none'}; home township {d.township}: {home or 'none'}; "
-        f"at the workload limit of {cap}: {sorted(full) or 'none'}) — the draw stopped, nothing was recorded"
+
+    def ids(found: list[int]) -> Message:
+        return Message("refusals.ids", ids=tuple(found)) if found else Message("refusals.nobody")
+
+    return Message(
+        "refusals.no_valid_pair",
+        uscc=d.uscc,
+        pool=d.pool,
+        active=len(pool),
+        conflict=ids(conflict),
+        township=d.township,
+        home=ids(home),
+        cap=cap,
+        full=ids(sorted(full)),
     )
 
 

@@ -106,7 +106,7 @@ def frozen_strata(frozen: Mapping) -> list[Stratum]:
         codes = s["candidates"]
         keys = code_keys(codes)
         if not (keys[1:] > keys[:-1]).all():
-            raise DrawRefused(f"the frozen list of stratum {s['stratum']} is not sorted and unique")
+            raise DrawRefused(Message("refusals.frozen_unsorted", stratum=s["stratum"]))
         strata.append(Stratum(s["stratum"], exact_ratio(s["ratio"]), tuple(codes)))
     return strata
 

@@ -14,6 +14,7 @@ import datetime as dt
 import json
 from collections.abc import Sequence
 
+from traceboard.i18n import Message
 from traceboard.sampling import verify_manifest as verifier
 from traceboard.sampling.assign import pool_summaries
 from traceboard.sampling.spec import SPEC, Stratum, list_sha256, sha256_hex
@@ -73,8 +74,30 @@ def check_manifest(data: bytes | str) -> dict:
     try:
         manifest = verifier.load(data)
     except verifier.Mismatch as exc:
-        raise ManifestInvalid(str(exc)) from None
+        raise ManifestInvalid(mismatch(str(exc))) from None
     problem = verifier.verify(manifest)
     if problem:
-        raise ManifestInvalid(problem)
+        raise ManifestInvalid(mismatch(problem))
     return manifest
+
+
+# The stand-alone verifier (published for anyone to run, standard library only) words its findings in
+# English; here each is given the catalog sentence of its kind (its English text stays the verifier's).
+_MISMATCH_KINDS = (
+    ("stratum ", lambda d: Message("refusals.manifest_stratum", detail=d)),
+    ("assignment ", lambda d: Message("refusals.manifest_assignment", detail=d)),
+    ("pool ", lambda d: Message("refusals.manifest_pool", detail=d)),
+    ("spec is ", lambda d: Message("refusals.manifest_spec", detail=d)),
+    ("seed_sha256 ", lambda d: Message("refusals.manifest_seed", detail=d)),
+    ("list_sha256 ", lambda d: Message("refusals.manifest_list", detail=d)),
+)
+
+
+def mismatch(problem: str) -> Message:
+    """The verifier's finding as a ``Message`` of its kind (the file's form, a stratum, an assignment…)."""
+    if problem.startswith("the manifest is not") or ": field " in problem:
+        return Message("refusals.manifest_format", detail=problem)
+    for prefix, said in _MISMATCH_KINDS:
+        if problem.startswith(prefix):
+            return said(problem)
+    return Message("refusals.manifest_other", detail=problem)

@@ -129,7 +129,7 @@ def select_oneoff_candidates(
     letter; the pool is each enterprise's supervising department.
     """
     if stratum_by not in STRATUM_BY:
-        raise DrawRefused(f"stratify by one of {', '.join(STRATUM_BY)}, not {stratum_by!r}")
+        raise DrawRefused(Message("refusals.stratum_by", choices=tuple(STRATUM_BY), given=stratum_by))
     mask = active_mask(frame, day) & _in_scope(frame, sectors, townships)
     chosen = frame[mask]
     label = effective_class(chosen) if stratum_by == "risk" else chosen[stratum_by]

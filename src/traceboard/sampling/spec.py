@@ -83,7 +83,7 @@ def draw_key(seed: str, stratum: str, uscc: str) -> str:
 def check_spec(spec: str) -> str:
     """The spec name, refused unless this version of traceboard knows it."""
     if spec not in SPECS:
-        raise DrawRefused(f"unknown draw specification {spec!r}; known: {', '.join(SPECS)}")
+        raise DrawRefused(Message("refusals.unknown_spec", spec=spec, known=tuple(SPECS)))
     return spec
 
 
@@ -245,7 +245,7 @@ def make_stratum(label: str, ratio: object, codes: Iterable[str]) -> Stratum:
     ordered = sorted(codes)
     if len(set(ordered)) < len(ordered):
         twice = next(a for a, b in itertools.pairwise(ordered) if a == b)
-        raise DrawRefused(f"candidate {twice} appears twice in stratum {label}")
+        raise DrawRefused(Message("refusals.candidate_twice", uscc=twice, stratum=label))
     return Stratum(label, exact_ratio(ratio), tuple(ordered))
 
 

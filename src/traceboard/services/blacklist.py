@@ -172,7 +172,8 @@ def move_alert(
 ) -> dict[str, Any]:
     """Approve, publish or withdraw an alert (permissions in ALERT_PERMISSIONS)."""
     if to_state not in ALERT_PERMISSIONS:
-        raise AlertRefused(f"unknown alert move {to_state!r}; moves: {', '.join(ALERT_PERMISSIONS)}")
+        moves = tuple(Message(f"refusals.alert_state.{move}") for move in ALERT_PERMISSIONS)
+        raise AlertRefused(Message("refusals.unknown_alert_move", move=to_state, moves=moves))
     require(actor, ALERT_PERMISSIONS[to_state])
     day = on or dt.date.today()
     try:

@@ -68,14 +68,24 @@ class CountedChange:
     def changed(self) -> bool:
         return bool(self.counts.get("added") or self.counts.get("updated"))
 
-    def _row_counts(self) -> str:
+    def _row_counts(self) -> Message:
         c = self.counts
-        return f"added {c.get('added', 0)}, updated {c.get('updated', 0)}, unchanged {c.get('unchanged', 0)}"
+        return Message(
+            "cli.summary.rows",
+            added=c.get("added", 0),
+            updated=c.get("updated", 0),
+            unchanged=c.get("unchanged", 0),
+        )
 
-    def _unchanged_note(self, done: str) -> str:
+    def _unchanged_note(self, done: str) -> Message | str:
+        """Nothing when something changed; else that nothing did (``done``: "imported" or "ingested")."""
         if self.changed:
             return ""
-        return "; nothing changed" + (f" (same content {done} {self.previous})" if self.previous else "")
+        if not self.previous:
+            return Message("cli.summary.nothing_changed")
+        if done == "imported":
+            return Message("cli.summary.same_import", previous=self.previous)
+        return Message("cli.summary.same_ingest", previous=self.previous)
 
 
 @dataclass(frozen=True)
@@ -91,13 +101,22 @@ class ImportSummary(CountedChange):
     counts: dict[str, int] = field(default_factory=dict)
     previous: str | None = None
 
-    def describe(self) -> str:
+    def describe(self) -> Message:
+        """What the import did, a ``Message`` (its English text, or worded in any language)."""
         c = self.counts
-        text = self._row_counts()
-        events = [f"{k} {c[k]}" for k in ("adopted", "connected", "dropped", "disconnected") if c.get(k)]
-        if events:
-            text += "; events: " + ", ".join(events)
-        return text + self._unchanged_note("imported")
+        said = {
+            "adopted": lambda n: Message("cli.summary.adopted", count=n),
+            "connected": lambda n: Message("cli.summary.connected", count=n),
+            "dropped": lambda n: Message("cli.summary.dropped", count=n),
+            "disconnected": lambda n: Message("cli.summary.disconnected", count=n),
+        }
+        events = tuple(said[k](c[k]) for k in said if c.get(k))
+        return Message(
+            "cli.summary.imported",
+            counts=self._row_counts(),
+            events=Message("cli.summary.events", events=events) if events else "",
+            note=self._unchanged_note("imported"),
+        )
 
 
 def check_upload(
@@ -191,7 +210,7 @@ def _previous(session, validation: Validation) -> str | None:
         .order_by(m.AuditLog.id.desc())
         .limit(1)
     ).first()
-    return f"{row.at:%Y-%m-%d %H:%M} by {row.actor}" if row else None
+    return Message("cli.summary.previous", at=f"{row.at:%Y-%m-%d %H:%M}", actor=row.actor) if row else None
 
 
 __all__ = [

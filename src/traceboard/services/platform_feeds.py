@@ -37,6 +37,7 @@ from traceboard.files.platform_feed import (
     problem_frame,
     read_feed,
 )
+from traceboard.i18n import Message
 from traceboard.services.imports import CountedChange
 
 ACTION = "platform.ingest"
@@ -46,12 +47,12 @@ class FeedRejected(ValueError):
     """The feed has problems; nothing was written. ``problems``: row, column, value, reason."""
 
     def __init__(self, file: str, problems: pd.DataFrame) -> None:
-        super().__init__(f"{len(problems)} problem(s) in {file}; nothing was ingested")
+        super().__init__(Message("cli.platform.rejected", count=len(problems), file=file))
         self.file = file
         self.problems = problems
 
-    def lines(self, limit: int | None = 50) -> list[str]:
-        return describe_problems(self.file, self.problems, limit)
+    def lines(self, limit: int | None = 50, lang: str = "en") -> list[str]:
+        return describe_problems(self.file, self.problems, limit, lang)
 
 
 @dataclass(frozen=True)
@@ -65,8 +66,15 @@ class IngestSummary(CountedChange):
     counts: dict[str, int] = field(default_factory=dict)
     previous: str | None = None
 
-    def describe(self) -> str:
-        return f"{self.file}: {self.rows} rows; {self._row_counts()}" + self._unchanged_note("ingested")
+    def describe(self) -> Message:
+        """What the ingest did, a ``Message`` (its English text, or worded in any language)."""
+        return Message(
+            "cli.summary.ingested",
+            file=self.file,
+            rows=self.rows,
+            counts=self._row_counts(),
+            note=self._unchanged_note("ingested"),
+        )
 
 
 def list_platforms(engine: Engine) -> pd.DataFrame:
@@ -184,7 +192,7 @@ def _previous(session, sha256: str) -> str | None:
         .order_by(m.AuditLog.id.desc())
         .limit(1)
     ).first()
-    return f"{row.at:%Y-%m-%d %H:%M} by {row.actor}" if row else None
+    return Message("cli.summary.previous", at=f"{row.at:%Y-%m-%d %H:%M}", actor=row.actor) if row else None
 
 
 __all__ = ["FeedRejected", "IngestSummary", "UnreadableFeed", "ingest_feed", "list_platforms", "read_feed"]

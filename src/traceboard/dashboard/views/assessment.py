@@ -189,13 +189,15 @@ def history_of(year: int, version: str):
 
 
 with tabs[2]:
-    history = history_of(year, current_data_version())
-    mine = history[history["unit_id"] == unit_id]
-    history_labels = {"score": t("assessment.this_unit"), "average": t("assessment.average")}
-    name = units.set_index("unit_id")["unit"][unit_id]
-    st.plotly_chart(
-        charts.history_lines(mine, history_labels, t("assessment.history", unit=name)), width="stretch"
-    )
+    # every year since 2018 is computed for the history: only when asked for, not on every first view
+    if st.toggle(t("assessment.show_history"), key="assessment_history"):
+        history = history_of(year, current_data_version())
+        mine = history[history["unit_id"] == unit_id]
+        history_labels = {"score": t("assessment.this_unit"), "average": t("assessment.average")}
+        name = units.set_index("unit_id")["unit"][unit_id]
+        st.plotly_chart(
+            charts.history_lines(mine, history_labels, t("assessment.history", unit=name)), width="stretch"
+        )
     for kind in KINDS:
         kind_units = view.result.units[view.result.units["unit_kind"] == kind]
         title = t("assessment.change_title", kind=t(f"assessment.kind_{kind}"), year=year, before=year - 1)
