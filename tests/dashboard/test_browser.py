@@ -366,4 +366,3 @@ def test_leader_assessment_task_in_chromium(server, browser, tmp_path):
     assert "草稿" not in text.stdout
     assert seen["exceptions"] == []
     assert _offsite(server) == []
-
