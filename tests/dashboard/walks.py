@@ -304,11 +304,17 @@ def _pick_option(walk: Walk, label: str, option: str) -> None:
     """Choose ``option`` (its shown text) in the selectbox labelled ``label`` (outside a form: a rerun)."""
     tab = walk.tab
     box = tab.locator('[data-testid="stSelectbox"]').filter(has_text=label)
+    if box.locator("input").input_value() == option:  # chosen already: choosing it again changes nothing
+        return
     box.locator("input").click()
-    walk.act(f"pick_{option[:12]}", lambda: tab.get_by_role("option", name=option, exact=True).click())
+    tab.keyboard.type(option)  # the drop-down keeps the options that contain what is typed
+    choice = tab.locator('[role="option"]').filter(has_text=option).first
+    walk.act(f"pick_{option[:12]}", lambda: choice.click())
 
 
 def _open_tab(walk: Walk, step: str, name: str) -> None:
+    if walk.tab.get_by_role("tab", name=name, exact=True).get_attribute("aria-selected") == "true":
+        return  # the page kept it open: clicking it again changes nothing
     walk.act(step, lambda: walk.tab.get_by_role("tab", name=name, exact=True).click())
 
 
@@ -319,7 +325,9 @@ def move_alert(walk: Walk, alert: str, to_state: str) -> str:
     _pick_option(walk, t("blacklist.pick_alert"), alert)
     state = t(f"blacklist.alert_state.{to_state}")
     radio = tab.locator('[data-testid="stRadio"]').filter(has_text=t("blacklist.move_to"))
-    walk.act(f"choose_{to_state}", lambda: radio.get_by_text(state, exact=True).click())
+    radio.get_by_text(state, exact=True).click()  # a rerun only when it was not chosen already
+    tab.wait_for_timeout(500)
+    walk.settled()
     walk.act(f"move_{to_state}", lambda: tab.locator(".st-key-alert_submit button").click())
     return walk.success()
 

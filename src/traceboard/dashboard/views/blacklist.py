@@ -66,8 +66,12 @@ def attempt(act, success_key: str, clear: tuple[str, ...] = (), **values) -> Non
 
 cases = load_cases(engine)
 cases["state_label"] = cases["state"].map(lambda s: t(f"blacklist.state.{s}"))
+# a keyed tab set that tracks its state: after saving or moving (a rerun with a message above the
+# tabs) the user stays on the tab they were on instead of being thrown back to the first
 queue, case_tab, alert_tab, public_tab = st.tabs(
-    [t("blacklist.tab_queue"), t("blacklist.tab_case"), t("blacklist.tab_alerts"), t("blacklist.tab_public")]
+    [t("blacklist.tab_queue"), t("blacklist.tab_case"), t("blacklist.tab_alerts"), t("blacklist.tab_public")],
+    key="blacklist_tab",
+    on_change="rerun",
 )
 
 
