@@ -323,3 +323,11 @@ def test_a_restore_whose_log_does_not_reach_its_checkpoint_restores_nothing(
     with make_engine(f"sqlite:///{target}").connect() as conn:
         assert conn.scalar(select(func.count()).select_from(AuditLog)) == 0
     assert main(["restore", str(out)]) == 0  # the untouched backup restores into the same empty database
+
+
+def test_in_chinese_a_verified_chain_is_reported_in_chinese(engine, capsys, monkeypatch):
+    monkeypatch.setenv("TRACEBOARD_LANG", "zh")
+    rows = _rows(engine)
+    code, out = _verify(capsys)
+    assert code == 0, out
+    assert out.startswith(f"审计链完整：{len(rows)} 行；库内 ")

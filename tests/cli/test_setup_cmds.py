@@ -69,3 +69,14 @@ def test_a_bad_database_url_is_one_clear_line(url, message, capsys, monkeypatch)
     assert main(["init"]) == 2
     err = capsys.readouterr().err
     assert message in err and len(err.strip().splitlines()) == 1 and "Traceback" not in err
+
+
+def test_in_chinese_the_setup_lines_are_chinese(engine, capsys, monkeypatch):
+    monkeypatch.setenv("TRACEBOARD_LANG", "zh")
+    assert main(["init"]) == 0
+    assert capsys.readouterr().out.startswith("数据库结构 ")
+    assert main(["demo", "--enterprises", "120", "--seed", "5"]) == 0
+    out = capsys.readouterr().out.strip()
+    assert out.startswith("演示城市已生成，用时 ") and "enterprise 120" in out
+    assert main(["demo", "--if-empty"]) == 0
+    assert capsys.readouterr().err.strip().startswith("未生成演示数据：")

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import click
 
-from traceboard.cli.common import CommandError, acting_user, as_option, get_engine, require_schema
+from traceboard.cli.common import CommandError, acting_user, as_option, echo, get_engine, require_schema
+from traceboard.i18n import Message
 from traceboard.services import audit_trail
 from traceboard.services.audit_trail import BackupError, CheckpointFileError
 
@@ -37,10 +38,15 @@ def audit_verify(against: tuple[Path, ...]) -> None:
         raise CommandError(exc, exit_code=2) from None
     if not report.ok:
         raise CommandError(report.problem)
-    latest = report.latest.label if report.latest else "none yet"
-    click.echo(
-        f"audit chain intact: {report.rows} rows; {report.stored} stored checkpoints and "
-        f"{report.outside} held outside agree (latest: {latest})"
+    latest = report.latest.label if report.latest else Message("cli.audit.none_yet")
+    echo(
+        Message(
+            "cli.audit.intact",
+            rows=report.rows,
+            stored=report.stored,
+            outside=report.outside,
+            latest=latest,
+        )
     )
 
 
@@ -67,9 +73,14 @@ def backup_cmd(out: Path, acting_as) -> None:
         summary = audit_trail.take_backup(get_engine(), actor, out)
     except BackupError as exc:
         raise CommandError(exc) from None
-    click.echo(
-        f"backup written to {out}: {summary.rows:,} rows in {len(summary.counts)} tables "
-        f"(audit {summary.checkpoint.label})"
+    echo(
+        Message(
+            "cli.audit.backup",
+            file=out,
+            rows=summary.rows,
+            tables=len(summary.counts),
+            checkpoint=summary.checkpoint.label,
+        )
     )
 
 
@@ -85,16 +96,18 @@ def restore_cmd(file: Path) -> None:
     except BackupError as exc:
         raise CommandError(exc) from None
     summary = restored.summary
-    click.echo(
-        f"restored {summary.rows:,} rows in {len(summary.counts)} tables (schema {summary.revision}); "
-        f"audit log verified: {restored.report.rows} rows reach {summary.checkpoint.label}"
+    echo(
+        Message(
+            "cli.audit.restored",
+            rows=summary.rows,
+            tables=len(summary.counts),
+            schema=summary.revision,
+            audit_rows=restored.report.rows,
+            checkpoint=summary.checkpoint.label,
+        )
     )
     if restored.replaced_copy is not None:
-        click.echo(
-            f"note: before the restore this database's log had reached {restored.replaced_copy.label}; "
-            "what came after the backup is not in it",
-            err=True,
-        )
+        echo(Message("cli.audit.replaced", checkpoint=restored.replaced_copy.label), err=True)
 
 
 def register(group: click.Group) -> None:

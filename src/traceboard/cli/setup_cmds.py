@@ -6,9 +6,10 @@ import time
 
 import click
 
-from traceboard.cli.common import CommandError, get_engine
+from traceboard.cli.common import CommandError, echo, get_engine
 from traceboard.data.uscc import check_code
 from traceboard.demo import DEFAULT_ENTERPRISES, DEFAULT_SEED, DemoRefused, generate_demo
+from traceboard.i18n import Message, message_of
 from traceboard.services import record
 
 
@@ -16,15 +17,17 @@ from traceboard.services import record
 def init_cmd() -> None:
     """Create or upgrade the schema and load the city's reference data."""
     result = record.init_database(get_engine())
-    before = result.revision_before or "empty"
-    click.echo(
-        f"schema {before} → {result.revision_after}; reference rows changed: {result.reference_changes}"
+    before = result.revision_before or Message("cli.setup.empty")
+    echo(
+        Message(
+            "cli.setup.schema",
+            before=before,
+            after=result.revision_after,
+            changes=result.reference_changes,
+        )
     )
     if result.audit_key is not None:
-        click.echo(
-            f"audit signing key created: {result.audit_key} (owner-only; keep it off the database "
-            "server's backups, and a copy somewhere safe)"
-        )
+        echo(Message("cli.setup.audit_key", path=result.audit_key))
 
 
 @click.command("demo")
@@ -54,11 +57,11 @@ def demo_cmd(enterprises: int, seed: int, if_empty: bool) -> None:
         summary = generate_demo(engine, enterprises=enterprises, seed=seed, progress=progress)
     except DemoRefused as exc:
         if if_empty:
-            click.echo(f"demo skipped: {exc}", err=True)
+            echo(Message("cli.setup.demo_skipped", reason=message_of(exc) or str(exc)), err=True)
             return
         raise CommandError(exc) from None
-    counts = ", ".join(f"{table} {n:,}" for table, n in summary.counts.items())
-    click.echo(f"demo city written in {summary.seconds:.1f} s: {counts}")
+    counts = tuple(f"{table} {n:,}" for table, n in summary.counts.items())
+    echo(Message("cli.setup.demo_written", seconds=f"{summary.seconds:.1f}", counts=counts))
 
 
 @click.command("check-code")
@@ -81,7 +84,7 @@ def check_code_cmd(codes: tuple[str, ...]) -> None:
 def _allowlist() -> set[str]:
     engine = get_engine()
     if not record.schema_is_current(engine):
-        click.echo("note: database not initialised; the legacy-code allow-list was not consulted", err=True)
+        echo(Message("cli.setup.no_allowlist"), err=True)
         return set()
     return record.legacy_codes(engine)
 
