@@ -40,7 +40,7 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-SERVER_DB: dict[str, str] = {}  # the served demo database, for tests that prepare files from it
+SERVER_DB: dict[str, str] = {}  # the served demo database and public site, for tests that read them
 
 
 @pytest.fixture(scope="module")
@@ -56,7 +56,12 @@ def server(tmp_path_factory):
     generate_demo(engine, enterprises=800, seed=11)
     engine.dispose()
     port = _free_port()
-    env = {**os.environ, "TRACEBOARD_DATABASE_URL": f"sqlite:///{db}"}
+    SERVER_DB["site"] = str(db.parent / "site")  # where 发布公开网站 writes the public site
+    env = {
+        **os.environ,
+        "TRACEBOARD_DATABASE_URL": f"sqlite:///{db}",
+        "TRACEBOARD_SITE_DIR": SERVER_DB["site"],
+    }
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -336,13 +341,9 @@ def test_office_import_task_in_chromium(server, browser, tmp_path):
     assert _offsite(server) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="after the lock (now confirmed by a box), the locked report's download is offered differently: "
-    "the walk's last step not yet adapted",
-)
-def test_leader_assessment_task_in_chromium(server, browser):
-    """年度考核: the office saves the year's assessment; a leader locks it and downloads the report."""
+def test_leader_assessment_task_in_chromium(server, browser, tmp_path):
+    """年度考核: the office saves the year's assessment; a leader locks it (ticking the confirmation)
+    and downloads the report at once: locking made it again from the locked version."""
     from tests.dashboard.walks import leader_task, office_saves_assessment
 
     office = _walk(browser, server, "office", "office_assessment")
@@ -351,7 +352,17 @@ def test_leader_assessment_task_in_chromium(server, browser):
     walk = _walk(browser, server, "leader")
     seen = leader_task(walk)
     walk.tab.close()
-    assert "已锁定" in seen["status"]
+    version = re.search(r"第(\d+)版", seen["status"]).group(1)
+    assert seen["flash"] == f"已锁定第{version}版；报告已按锁定版本重新生成。"
+    assert "已锁定" in seen["status"] and "demo-leader" in seen["status"]
     assert seen["pdf"][:5] == b"%PDF-"
+    year = re.search(r"(\d{4})年度考核", seen["status"]).group(1)
+    assert seen["pdf_name"] == f"assessment-{year}-locked.pdf"
+    pdf = tmp_path / seen["pdf_name"]
+    pdf.write_bytes(seen["pdf"])
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True)
+    assert f"版本：第{version}版" in text.stdout  # the locked version, not an earlier draft
+    assert "状态：已锁定" in text.stdout and "已锁定（demo-leader）" in text.stdout  # every page's label
+    assert "草稿" not in text.stdout
     assert seen["exceptions"] == []
     assert _offsite(server) == []

@@ -122,6 +122,8 @@ def test_upload_confirm_imports_then_reimport_changes_nothing(engine):
 
 def test_export_tab_filters_the_register(demo_engine):
     at = open_page(Actor("office1", "office"))
+    assert not {"export_xlsx", "export_csv"} & {b.key for b in at.get("download_button")}  # not read yet
+    at.toggle(key="export_show").set_value(True)
     at.multiselect(key="filter_township").set_value(["山枣镇"])
     at.radio(key="filter_adopted").set_value("yes")
     at.run()

@@ -101,6 +101,7 @@ class Walk:
     name: str
     timings: list[tuple[str, float]] = field(default_factory=list)
     timeout_ms: int = 300_000
+    downloaded: str = ""  # the file name the last download was offered under
 
     def watch(self) -> None:
         self.tab.evaluate(_WATCH)
@@ -131,6 +132,7 @@ class Walk:
         with self.tab.expect_download(timeout=self.timeout_ms) as info:
             button.click()
         path = info.value.path()
+        self.downloaded = info.value.suggested_filename
         elapsed = time.perf_counter() - start
         self.record(step, elapsed)
         return Path(path).read_bytes()
@@ -278,8 +280,8 @@ def office_saves_assessment(walk: Walk) -> None:
 
 
 def leader_task(walk: Walk) -> dict:
-    """年度考核 as a leader: lock the saved version (confirming where the page asks), then make and
-    download the report of the locked assessment."""
+    """年度考核 as a leader: lock the saved version (confirming where the page asks), then download
+    the report, which locking made again from the locked run (no 生成 needed)."""
     tab, seen = walk.tab, {}
     walk.open_page("assessment")
     lock = tab.get_by_role("button", name=re.compile("^" + re.escape(t("assessment.lock", version="X")[:4])))
@@ -287,11 +289,77 @@ def leader_task(walk: Walk) -> dict:
     confirm = tab.locator(".st-key-assessment_lock_ok label")
     walk.act("confirm_lock", lambda: confirm.click())
     walk.act("lock", lambda: lock.first.click())
-    seen["status"] = tab.locator('[data-testid="stAlertContentSuccess"]').first.inner_text()
+    seen["flash"] = walk.success()
+    seen["status"] = (
+        tab.locator('[data-testid="stAlertContentSuccess"]').filter(has_text="已锁定").last.inner_text()
+    )
     walk.act("reports_tab", lambda: tab.get_by_role("tab", name=t("assessment.tab_reports")).click())
-    make = walk.button(t("assessment.make_reports"))
-    if make.count():
-        walk.act("make_reports", lambda: make.click())
     seen["pdf"] = walk.download("download_pdf", walk.button(t("assessment.download_pdf")))
+    seen["pdf_name"] = walk.downloaded
+    seen["exceptions"] = walk.exceptions()
+    return seen
+
+
+def _pick_option(walk: Walk, label: str, option: str) -> None:
+    """Choose ``option`` (its shown text) in the selectbox labelled ``label`` (outside a form: a rerun)."""
+    tab = walk.tab
+    box = tab.locator('[data-testid="stSelectbox"]').filter(has_text=label)
+    box.locator("input").click()
+    walk.act(f"pick_{option[:12]}", lambda: tab.get_by_role("option", name=option, exact=True).click())
+
+
+def _open_tab(walk: Walk, step: str, name: str) -> None:
+    walk.act(step, lambda: walk.tab.get_by_role("tab", name=name, exact=True).click())
+
+
+def move_alert(walk: Walk, alert: str, to_state: str) -> str:
+    """消费提示 → 办理消费提示: pick ``alert`` (its "id · title"), choose ``to_state``, confirm.
+    Returns the success message."""
+    tab = walk.tab
+    _pick_option(walk, t("blacklist.pick_alert"), alert)
+    state = t(f"blacklist.alert_state.{to_state}")
+    radio = tab.locator('[data-testid="stRadio"]').filter(has_text=t("blacklist.move_to"))
+    walk.act(f"choose_{to_state}", lambda: radio.get_by_text(state, exact=True).click())
+    walk.act(f"move_{to_state}", lambda: tab.locator(".st-key-alert_submit button").click())
+    return walk.success()
+
+
+def publicity_drafts_alert(walk: Walk, title: str, body: str) -> dict:
+    """黑名单与消费提示 as the publicity staff: a consumer alert written freely and saved as a draft;
+    the page then says who else must approve it (四眼原则). Returns what the steps showed."""
+    tab, seen = walk.tab, {}
+    walk.open_page("blacklist")
+    _open_tab(walk, "alerts_tab", t("blacklist.tab_alerts"))
+    tab.get_by_label(t("blacklist.title_field"), exact=True).fill(title)
+    tab.get_by_label(t("blacklist.body_field"), exact=True).fill(body)
+    walk.act("save_draft", lambda: walk.button(t("blacklist.save_draft")).click())
+    seen["drafted"] = walk.success()
+    seen["id"] = int(re.search(r"\d+", seen["drafted"]).group())
+    seen["alert"] = f"{seen['id']} · {title}"
+    _pick_option(walk, t("blacklist.pick_alert"), seen["alert"])
+    seen["four_eyes"] = tab.locator('[data-testid="stAlertContentInfo"]').filter(has_text="四眼").inner_text()
+    seen["offered"] = (
+        tab.locator('[data-testid="stRadio"]').filter(has_text=t("blacklist.move_to")).all_inner_texts()
+    )
+    seen["english"] = walk.streamlit_english()
+    return seen
+
+
+def office_approves_alert(walk: Walk, alert: str) -> str:
+    """The second pair of eyes (the office): the publicity staff's draft approved."""
+    walk.open_page("blacklist")
+    _open_tab(walk, "alerts_tab", t("blacklist.tab_alerts"))
+    return move_alert(walk, alert, "approved")
+
+
+def publicity_publishes(walk: Walk, alert: str) -> dict:
+    """The publicity staff publish the approved alert, then the public site (发布公开网站)."""
+    seen = {}
+    walk.open_page("blacklist")  # again: the approval was made in another session
+    _open_tab(walk, "alerts_tab_again", t("blacklist.tab_alerts"))
+    seen["published"] = move_alert(walk, alert, "published")
+    _open_tab(walk, "public_tab", t("blacklist.tab_public"))
+    walk.act("publish_site", lambda: walk.button(t("blacklist.publish_site")).click())
+    seen["site"] = walk.success()
     seen["exceptions"] = walk.exceptions()
     return seen

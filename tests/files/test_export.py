@@ -10,7 +10,7 @@ from traceboard.accounts.authz import Actor, PermissionDenied
 from traceboard.data import models as m
 from traceboard.data.db import make_engine
 from traceboard.data.migrate import init_database
-from traceboard.services.exports import ExportError, export_table, to_file_bytes
+from traceboard.services.exports import ExportError, export_table, may_export, to_file_bytes
 from traceboard.services.imports import KINDS, SPECS, check_upload, import_validated
 
 OFFICE = Actor("office1", "office")
@@ -97,3 +97,14 @@ def test_exports_neutralise_formulas(engine):
     again = check_upload(engine, "enterprises", to_file_bytes(table, "csv", "x"), "b.csv")
     assert again.values["name"].tolist() == ['=HYPERLINK("x")']  # the apostrophe is not part of the name
     assert import_validated(engine, OFFICE, again).counts["unchanged"] == 1
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_may_export_answers_as_the_export_itself_does(demo_engine, kind):
+    for actor in (OFFICE, Actor("boss", "leader"), Actor("li", "inspector", 4)):
+        try:
+            export_table(demo_engine, actor, kind)
+            allowed = True
+        except PermissionDenied:
+            allowed = False
+        assert may_export(actor, kind) is allowed

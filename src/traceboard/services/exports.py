@@ -24,12 +24,22 @@ from traceboard.files.exporters import (
 )
 
 
+def export_permission(kind: str) -> str:
+    """The permission exporting ``kind`` needs: ``personal.read`` for inspectors and conflicts."""
+    return "personal.read" if kind in PERSONAL else "register.export"
+
+
+def may_export(actor: Actor, kind: str) -> bool:
+    """Whether ``actor`` may export ``kind`` (asked before reading any row of it)."""
+    return actor.can(export_permission(kind))
+
+
 def export_table(engine: Engine, actor: Actor, kind: str, filters: dict | None = None) -> pd.DataFrame:
     """The rows of ``kind`` as a table with the template's Chinese headers (see ``export_rows``).
 
     Needs ``register.export`` (``personal.read`` for inspectors and conflicts).
     """
-    require(actor, "personal.read" if kind in PERSONAL else "register.export")
+    require(actor, export_permission(kind))
     return export_rows(engine, kind, filters)
 
 
@@ -39,6 +49,7 @@ __all__ = [
     "choice_lists",
     "export_table",
     "filter_choices",
+    "may_export",
     "template_bytes",
     "to_file_bytes",
 ]

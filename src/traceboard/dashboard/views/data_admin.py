@@ -12,7 +12,13 @@ from traceboard.dashboard.plain_text import plain
 from traceboard.dashboard.state import get_engine, language, per_data_version, signed_in_actor, t, word
 from traceboard.files.isolated_parse import ParserFailed, run_isolated
 from traceboard.services.audit_trail import audited_download
-from traceboard.services.exports import export_table, filter_choices, template_bytes, to_file_bytes
+from traceboard.services.exports import (
+    export_table,
+    filter_choices,
+    may_export,
+    template_bytes,
+    to_file_bytes,
+)
 from traceboard.services.imports import (
     KINDS,
     SPECS,
@@ -346,13 +352,13 @@ def register_filters() -> dict:
 with tab_export:
     export_kind = st.selectbox(t("data_admin.kind"), KINDS, format_func=kind_label, key="export_kind")
     filters = register_filters() if export_kind == "enterprises" else {}
-    try:
+    if not may_export(actor, export_kind):
+        st.info(t("data_admin.no_export"))
+    # the whole table is read for the preview and the files: only when asked, not on every first view
+    elif st.toggle(t("data_admin.export_show"), key="export_show"):
         key = ("export", export_kind, actor.username, actor.role)
         key += tuple(sorted((k, str(v)) for k, v in filters.items()))
         table = per_data_version(key, partial(export_table, engine, actor, export_kind, filters))
-    except PermissionDenied:
-        st.info(t("data_admin.no_export"))
-    else:
         rows_message = (
             "data_admin.export_rows" if export_kind == "enterprises" else "data_admin.export_rows_kind"
         )
