@@ -164,3 +164,9 @@ def test_bad_input_is_one_line_and_exit_2(world, capsys, args, message):
 def test_empty_register_is_refused(db_url, capsys):
     assert main(["adoption", "--by", "sector"]) == 2
     assert capsys.readouterr().err.startswith("traceboard: the register holds no enterprises")
+
+
+def test_in_chinese_a_bad_date_is_refused_in_chinese(world, capsys, monkeypatch):
+    monkeypatch.setenv("TRACEBOARD_LANG", "zh")
+    assert main(["adoption", "--by", "sector", "--as-of", "30.06.2020"]) == 2
+    assert capsys.readouterr().err.strip() == "traceboard: --as-of “30.06.2020”不是 YYYY-MM-DD 格式的日期"

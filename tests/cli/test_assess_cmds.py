@@ -192,3 +192,25 @@ def test_a_run_or_lock_may_not_be_dated_after_today(engine, capsys):
     assert f"dated {tomorrow.isoformat()}, after today" in capsys.readouterr().err
     assert main([*args, "--lock", "--as", "kao-leader"]) == 1
     assert "after today" in capsys.readouterr().err
+
+
+def test_in_chinese_the_status_line_and_written_files_are_chinese(users, tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("TRACEBOARD_LANG", "zh")
+    assert main([*BASE, "--format", "json"]) == 0
+    assert "2020 年：草稿（未保存；由领导小组办公室用 --as 保存）" in capsys.readouterr().err
+    book = tmp_path / "考核.xlsx"
+    assert main([*BASE, "--as", "kao-office", "--format", "json", "--xlsx", str(book)]) == 0
+    err = capsys.readouterr().err.splitlines()
+    assert err[0] == "2020 年：第 1 版，草稿——刚刚保存" and f"已写入 {book}" in err
+
+
+def test_in_chinese_a_year_without_assessment_is_refused_in_chinese(demo_engine, capsys, monkeypatch):
+    monkeypatch.setenv("TRACEBOARD_LANG", "zh")
+    assert main(["assess", "--year", "2017"]) == 2
+    assert capsys.readouterr().err.strip() == (
+        "traceboard: 年度考核从 2018 年开始（实施方案第五部分）；2017 年没有考核"
+    )
+    assert main(["assess", "--year", "2027", "--today", "2026-10-31"]) == 2
+    assert capsys.readouterr().err.strip() == (
+        "traceboard: 2027 年尚未开始（今天是 2026-10-31）：还没有可考核的内容"
+    )

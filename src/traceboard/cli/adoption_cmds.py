@@ -17,6 +17,7 @@ from traceboard.cli.common import CommandError, get_engine
 from traceboard.data.adoption_targets import InvalidTargets, load_targets
 from traceboard.data.frame import load_register_frame, to_day
 from traceboard.files.tables import display_width
+from traceboard.i18n import Message
 from traceboard.metrics.adoption import UnknownGroup
 from traceboard.metrics.adoption_report import DateOutOfRange, adoption_table, check_day
 
@@ -69,7 +70,7 @@ def parse_date(text: str | None) -> dt.date:
 
 
 def _bad_date(text: str) -> dt.date:
-    raise CommandError(f"--as-of {text!r} is not a date of the form YYYY-MM-DD", exit_code=2)
+    raise CommandError(Message("cli.bad_as_of", text=text), exit_code=2)
 
 
 def rounded(table: pd.DataFrame, by: list[str]) -> pd.DataFrame:

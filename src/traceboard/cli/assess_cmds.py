@@ -17,10 +17,11 @@ import click
 import numpy as np
 import pandas as pd
 
-from traceboard.cli.common import CommandError, acting_user, as_option, get_engine
+from traceboard.cli.common import CommandError, acting_user, as_option, echo, get_engine
 from traceboard.decision_dates import DecisionDateRefused
 from traceboard.files.assessment_report import grading_note_zh, rank_text, save_report_files
 from traceboard.files.tables import display_width
+from traceboard.i18n import Message
 from traceboard.metrics.assessment import UnknownMeasure, word_explanation
 from traceboard.metrics.sensitivity import sensitivity_by_kind
 from traceboard.services.assessment import (
@@ -127,14 +128,18 @@ def _plain(value):
     return value.item() if isinstance(value, np.generic) else str(value)
 
 
-def describe(view: AssessmentView, saved: bool) -> str:
+def describe(view: AssessmentView, saved: bool) -> Message:
     """The status line: year, version, draft or locked, and what happened."""
     year = view.result.year
     if view.run is None:
-        where = f"newest saved version {int(view.latest['version'])} differs" if view.latest else "not saved"
-        return f"{year}: draft ({where}; the office saves it with --as)"
-    state = "locked" if view.status == "locked" else "draft"
-    return f"{year}: version {view.version} {state}" + (" — saved now" if saved else "")
+        if view.latest:
+            return Message("cli.assess.unsaved_differs", year=year, version=int(view.latest["version"]))
+        return Message("cli.assess.unsaved", year=year)
+    if view.status == "locked":
+        return Message("cli.assess.locked", year=year, version=view.version)
+    if saved:
+        return Message("cli.assess.saved_now", year=year, version=view.version)
+    return Message("cli.assess.draft", year=year, version=view.version)
 
 
 @click.command("assess")
@@ -174,7 +179,7 @@ def assess_cmd(year, fmt, xlsx, pdf, lock, today, acting_as) -> None:
             view = save_assessment(engine, acting_user(acting_as, "assessment.run"), view)
         except DecisionDateRefused as exc:
             raise CommandError(exc) from None
-    click.echo(describe(view, saved), err=True)
+    echo(describe(view, saved), err=True)
     for change in _records(view.changes):
         click.echo(f"  {change['unit']}: {change['item']} {change['old']} → {change['new']}", err=True)
     sensitivity = sensitivity_by_kind(view.result, view.sets)
@@ -194,9 +199,9 @@ def _write_reports(
     try:
         written = save_report_files(report_data(view, sensitivity), xlsx, pdf)
     except OSError as exc:
-        raise CommandError(f"cannot write {exc.filename}: {exc.strerror}") from None
+        raise CommandError(Message("cli.cannot_write", file=exc.filename, reason=exc.strerror)) from None
     for path in written:
-        click.echo(f"wrote {path}", err=True)
+        echo(Message("cli.assess.wrote", file=path), err=True)
 
 
 def register(cli: click.Group) -> None:

@@ -187,8 +187,10 @@ def _inspector_pairs(conn, draw_id: int | None) -> dict[int, list[str]]:
     return pairs
 
 
-def load_inspections(engine: Engine) -> pd.DataFrame:
-    """Every check: ``inspection_id, uscc, enterprise, department, checked_on, result, published_on``."""
+def load_inspections(engine: Engine, awaiting_publication: bool = False) -> pd.DataFrame:
+    """Every check: ``inspection_id, uscc, enterprise, department, checked_on, result, published_on``;
+    with ``awaiting_publication`` only those with a result not yet published (a few hundred of
+    tens of thousands: what the publication board shows, read without the rest)."""
     dept = m.Unit.__table__.alias("dept")
     stmt = (
         select(
@@ -204,5 +206,7 @@ def load_inspections(engine: Engine) -> pd.DataFrame:
         .join(dept, dept.c.id == m.Inspection.department_id)
         .order_by(m.Inspection.checked_on, m.Inspection.id)
     )
+    if awaiting_publication:
+        stmt = stmt.where(m.Inspection.result.is_not(None), m.Inspection.published_on.is_(None))
     with engine.connect() as conn:
         return pd.DataFrame(_tuples(conn.execute(stmt).all()), columns=list(stmt.selected_columns.keys()))

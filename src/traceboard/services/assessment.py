@@ -106,9 +106,9 @@ def prepare_assessment(
     stored scores are shown (a locked run's figures never change).
     """
     if year < FIRST_YEAR:
-        raise ValueError(f"the assessment starts in {FIRST_YEAR} (the plan, part 五); {year} has none")
+        raise ValueError(Message("refusals.assessment_before", first=FIRST_YEAR, year=year))
     if dt.date(year, 1, 1) > today:
-        raise ValueError(f"{year} has not begun (today is {today.isoformat()}): nothing to assess yet")
+        raise ValueError(Message("refusals.assessment_not_begun", year=year, today=today.isoformat()))
     frame = frame or load_register_frame(engine)
     result, sets, as_of = compute_year(engine, year, today, frame)
     digest = inputs_digest(result)

@@ -185,7 +185,9 @@ def results_bytes(
 
 
 def overdue_lines(engine: Engine, today: dt.date) -> list[str]:
-    late = results.pending_publication(inspection_store.load_inspections(engine), today)
+    late = results.pending_publication(
+        inspection_store.load_inspections(engine, awaiting_publication=True), today
+    )
     late = late[late["overdue"]]
     if late.empty:
         return ["no check is overdue for publication"]

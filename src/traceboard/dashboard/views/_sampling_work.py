@@ -137,9 +137,11 @@ def result_entry(engine, actor, draw_id: int, today: dt.date) -> None:
 
 def publication_view(engine, actor, today: dt.date) -> None:
     """Checks overdue for publication, those awaiting it, the act of publishing, the results file."""
-    pending = per_data_version(  # every check in the record: read once per data version
+    pending = per_data_version(  # the checks awaiting publication: read once per data version
         ("sampling.pending_publication", today),
-        lambda: results.pending_publication(support.load_inspections(engine), today),
+        lambda: results.pending_publication(
+            support.load_inspections(engine, awaiting_publication=True), today
+        ),
     )
     pending = pending.assign(result=pending["result"].map(result_labels()))
     columns = ["inspection_id", "enterprise", "uscc", "department", "checked_on", "publish_by", "result"]
