@@ -366,3 +366,48 @@ def test_leader_assessment_task_in_chromium(server, browser, tmp_path):
     assert "草稿" not in text.stdout
     assert seen["exceptions"] == []
     assert _offsite(server) == []
+
+
+def test_publicity_alert_task_in_chromium(server, browser):
+    """黑名单与消费提示: the publicity staff draft a consumer alert; the office (the second pair of eyes)
+    approves it; the publicity staff publish it and then the public site, whose home page lists it."""
+    from tests.dashboard.walks import (
+        office_approves_alert,
+        publicity_drafts_alert,
+        publicity_publishes,
+        t,
+    )
+
+    title = "浏览器演练：散装食用油选购提示"
+    publicity = _walk(browser, server, "publicity")
+    drafted = publicity_drafts_alert(publicity, title, "请到证照齐全的门店选购散装食用油，并索取购货凭证。")
+    office = _walk(browser, server, "office", "office_alert")
+    approved = office_approves_alert(office, drafted["alert"])
+    office.tab.close()
+    published = publicity_publishes(publicity, drafted["alert"])
+    publicity.tab.close()
+    # the published home page, as a reader opens it (from the folder the web server serves)
+    index = Path(SERVER_DB["site"]) / "index.html"
+    assert index.is_file()
+    page = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
+    asked: list[str] = []
+    page.on("request", lambda request: asked.append(request.url))
+    page.goto(index.as_uri(), wait_until="load")
+    listed = page.get_by_role("link", name=title, exact=True)
+    listed.first.wait_for(timeout=30_000)
+    (TASK_SHOTS / "publicity-site-index.png").parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(TASK_SHOTS / "publicity-site-index.png"), full_page=True)
+    href = listed.first.get_attribute("href")
+    page.close()
+    assert drafted["drafted"].startswith("已保存草稿")
+    assert "四眼原则" in drafted["four_eyes"] and "demo-office" in drafted["four_eyes"]
+    assert t("blacklist.alert_state.approved") not in "".join(drafted["offered"])  # not by the drafter
+    assert drafted["english"] == []
+    assert approved == t("blacklist.alert_moved_ok", id=drafted["id"], state="已审核")
+    assert published["published"] == t("blacklist.alert_moved_ok", id=drafted["id"], state="已发布")
+    assert published["site"].startswith("公开网站已发布")
+    assert published["exceptions"] == []
+    assert href == f"alerts/{drafted['id']}.html"
+    assert (Path(SERVER_DB["site"]) / href).is_file()
+    assert [u for u in asked if not u.startswith("file://")] == []  # the site loads nothing from elsewhere
+    assert _offsite(server) == []
