@@ -133,8 +133,12 @@ def indicator_status(row) -> str:
     return t("assessment.applies") if row.applicable else t("assessment.not_applicable")
 
 
+# keyed tabs that track their state: after 生成, 保存 or 锁定 (each a rerun) the user stays on the
+# tab they were on instead of being thrown back to 排名
 tabs = st.tabs(
-    [t(f"assessment.tab_{name}") for name in ("ranking", "unit", "years", "sensitivity", "reports")]
+    [t(f"assessment.tab_{name}") for name in ("ranking", "unit", "years", "sensitivity", "reports")],
+    key="assessment_tab",
+    on_change="rerun",
 )
 with tabs[0]:
     for kind, column in zip(KINDS, st.columns(2), strict=True):
