@@ -9,6 +9,10 @@ Names in the report (see the README, Performance):
   plans); the first view of a section is the click on it;
 - ``…@drawn``: after a draw with inspector pairs was committed and revealed; ``…@results``: after
   results of four of its checks were saved. Without a suffix: the demo city as generated.
+- ``page_after_write:sampling/SECTION``: sessions standing on 结果录入, 检查任务 and 风险分类与估计
+  when those results are saved; each one's next view, nothing dropped by hand: the frame
+  refreshed and whatever the write made stale computed again (the inspector's wait after a save;
+  the first of them pays for what the others then share).
 
 The sessions step runs many AppTest sessions at once in this one process, each in its own
 thread, as a Streamlit server runs each session's script in a thread of its one process: the
@@ -39,6 +43,8 @@ SAMPLING_SECTIONS = ("draw", "assignments", "results", "publication", "risk")  #
 RERUNS = 3
 PAGE_SEED = "湘乡 2026 页面基准 🎲 27182818"
 RESULTS_SAVED = 4  # an inspector's morning: four checks recorded
+# sections whose next view after saving results is measured (``page_after_write:``), in this order
+AFTER_WRITE_SECTIONS = ("results", "assignments", "risk")
 
 
 def office_pages() -> list[str]:
@@ -197,7 +203,18 @@ def measure_pages(ctx: BenchContext, pages: list[str] | None = None) -> list[Res
     draw_id = make_draw(ctx)
     warm_frame()
     measure("sampling", "@drawn")
+    # the inspector's write: sessions standing on sections of the page when results are saved
+    standing = {}
+    for section in AFTER_WRITE_SECTIONS:
+        at = new_session()
+        at.switch_page("views/sampling.py")
+        _checked(at.run(), "sampling")
+        standing[section] = _checked(at.radio(key="sampling_section").set_value(section).run(), section)
     save_results(ctx, draw_id)
+    for section, at in standing.items():  # their next view: the frame refreshed, caches as they are
+        result = _result(f"page_after_write:sampling/{section}", at.run, section)
+        ctx.progress(f"  {result.name}: {result.seconds:.3f} s (CPU {result.cpu_seconds:.3f} s)")
+        results.append(result)
     warm_frame()
     for page in pages:
         measure(page, "@results")
