@@ -354,6 +354,9 @@ def test_leader_assessment_task_in_chromium(server, browser, tmp_path):
     walk.tab.close()
     version = re.search(r"第(\d+)版", seen["status"]).group(1)
     assert seen["flash"] == f"已锁定第{version}版；报告已按锁定版本重新生成。"
+    # the keyed tabs keep 报告 open through the confirmation, the lock and 生成 (each a rerun)
+    report = "报告下载"
+    assert (seen["tab_after_confirm"], seen["tab_after_lock"], seen["tab_after_make"]) == (report,) * 3
     assert "已锁定" in seen["status"] and "demo-leader" in seen["status"]
     assert seen["pdf"][:5] == b"%PDF-"
     year = re.search(r"(\d{4})年度考核", seen["status"]).group(1)

@@ -312,6 +312,11 @@ def test_draw_result_pickers_and_editor_read_as_a_user_expects(demo_engine):
     assert at.selectbox(key="results_draw").format_func(1) == label.format_func(1)
     editor = at.data_editor[0].value
     assert editor["result"].eq("").all() and editor["findings"].eq("").all(), "empty, not None"
+    # the dates not yet entered are missing values: the grid words them by the editor's placeholder,
+    # "None" in grey unless the page says otherwise
+    assert editor["checked_on"].isna().all()
+    proto = at.data_editor[0].proto
+    assert proto.HasField("placeholder") and proto.placeholder == "", "empty cells show empty"
 
 
 def test_the_publish_picker_names_enterprises_own_department_first(demo_engine):

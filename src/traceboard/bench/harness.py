@@ -42,6 +42,7 @@ class Result:
     rows: int | None = None  # rows a throughput step handled (reported with rows per second)
     unit: str = "s"  # "MB" for a step that measures memory: ``seconds`` then holds megabytes
     cpu_seconds: float | None = None  # the process's CPU time in the same span, where measured
+    process: str | None = None  # "child": the step ran in a child process, its peak is the child's
 
     def as_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"name": self.name}
@@ -59,6 +60,8 @@ class Result:
             out["ratio"] = round(self.seconds / self.baseline_seconds, 3) if self.baseline_seconds else None
         if self.peak_rss_mb is not None:
             out["peak_rss_mb"] = round(self.peak_rss_mb, 1)
+        if self.process is not None:
+            out["process"] = self.process
         return out
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from traceboard.cli.common import CommandError, acting_user, as_option, echo, get_engine, require_schema
+from traceboard.cli.common import CommandError, acting_user, as_option, echo, get_engine, require_schema, said
 from traceboard.data.models import ROLES
 from traceboard.i18n import Message
 from traceboard.services import accounts
@@ -95,11 +95,11 @@ def user_list() -> None:
     """List the accounts: username, role, department, state, last sign-in (tab-separated)."""
     require_schema()
     users = accounts.list_all_users(get_engine())
-    click.echo("username\trole\tdepartment\tstate\tlast_login_at\tdisplay_name")
+    echo(Message("cli.user.list_header"))  # the columns stay tab-separated in either language
     for row in users.itertuples():
-        state = "active" if row.active else "disabled"
+        state = said(Message("cli.user.state_active" if row.active else "cli.user.state_disabled"))
         if row.locked_until is not None and row.active:
-            state = f"locked until {row.locked_until:%Y-%m-%d %H:%M}"
+            state = said(Message("cli.user.state_locked", until=f"{row.locked_until:%Y-%m-%d %H:%M}"))
         last = "" if row.last_login_at is None else f"{row.last_login_at:%Y-%m-%d %H:%M}"
         click.echo(
             f"{row.username}\t{row.role}\t{row.department or ''}\t{state}\t{last}\t{row.display_name or ''}"

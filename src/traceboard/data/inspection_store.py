@@ -13,6 +13,7 @@ from traceboard.data import models as m
 from traceboard.data.audit import record_audit
 from traceboard.data.db import transaction
 from traceboard.data.sampling_store import SamplingRecordError
+from traceboard.i18n import Message
 
 RESULT_FIELDS = ("checked_on", "result", "findings", "rectification_due_on", "rectified_on")
 
@@ -26,18 +27,22 @@ def _department_of(session, assignment: m.Assignment) -> int:
 
 
 def _check_result(values: dict, today: dt.date) -> None:
-    where = f"assignment {values['assignment_id']}"
+    where = values["assignment_id"]
     if values.get("result") not in m.INSPECTION_RESULTS:
         choices = ", ".join(m.INSPECTION_RESULTS)
-        raise SamplingRecordError(f"{where}: unknown result {values.get('result')!r}; use one of {choices}")
+        raise SamplingRecordError(
+            Message("store.results.unknown_result", id=where, result=values.get("result"), choices=choices)
+        )
     checked = values.get("checked_on")
     if not isinstance(checked, dt.date):
-        raise SamplingRecordError(f"{where}: the date of the check is missing")
+        raise SamplingRecordError(Message("store.results.no_date", id=where))
     if checked > today:
-        raise SamplingRecordError(f"{where}: the check date {checked} is in the future")
+        raise SamplingRecordError(Message("store.results.future", id=where, day=checked.isoformat()))
     rectified = values.get("rectified_on")
     if rectified is not None and rectified < checked:
-        raise SamplingRecordError(f"{where}: rectified on {rectified}, before the check on {checked}")
+        raise SamplingRecordError(
+            Message("store.results.rectified_early", id=where, rectified=str(rectified), checked=str(checked))
+        )
 
 
 def record_results(engine: Engine, actor: Actor, rows: list[dict], today: dt.date | None = None) -> list[int]:
@@ -52,7 +57,7 @@ def record_results(engine: Engine, actor: Actor, rows: list[dict], today: dt.dat
         for values in rows:
             assignment = session.get(m.Assignment, int(values["assignment_id"]))
             if assignment is None:
-                raise SamplingRecordError(f"no assignment {values['assignment_id']}")
+                raise SamplingRecordError(Message("store.results.no_assignment", id=values["assignment_id"]))
             department = _department_of(session, assignment)
             require(actor, "inspection.record", department)
             _check_result(values, today)
@@ -97,16 +102,23 @@ def publish_results(engine: Engine, actor: Actor, inspection_ids: list[int], pub
         rows = session.scalars(select(m.Inspection).where(m.Inspection.id.in_(inspection_ids))).all()
         missing = sorted(set(inspection_ids) - {r.id for r in rows})
         if missing:
-            raise SamplingRecordError(f"no check {missing[0]}")
+            raise SamplingRecordError(Message("store.results.no_check", id=missing[0]))
         for row in rows:
             require(actor, "inspection.publish", row.department_id)
             if row.result is None:
-                raise SamplingRecordError(f"check {row.id} has no result to publish")
+                raise SamplingRecordError(Message("store.results.no_result", id=row.id))
             if published_on > dt.date.today():
-                raise SamplingRecordError(f"check {row.id}: published on {published_on}, after today")
+                raise SamplingRecordError(
+                    Message("store.results.published_future", id=row.id, on=str(published_on))
+                )
             if published_on < row.checked_on:
                 raise SamplingRecordError(
-                    f"check {row.id}: published on {published_on}, before the check on {row.checked_on}"
+                    Message(
+                        "store.results.published_early",
+                        id=row.id,
+                        on=str(published_on),
+                        checked=str(row.checked_on),
+                    )
                 )
             row.published_on = published_on
         record_audit(

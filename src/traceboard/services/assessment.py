@@ -178,6 +178,18 @@ def _with_stored(result: AssessmentResult, units: pd.DataFrame, indicators: pd.D
     return AssessmentResult(result.year, out_units.reset_index(drop=True), out_ind[result.indicators.columns])
 
 
+CHANGE_ITEMS = {
+    "score": Message("assessment.item_score"),
+    "grade": Message("assessment.item_grade"),
+    "rank": Message("assessment.item_rank"),
+}
+
+
+def change_item(item: str) -> Message:
+    """What a row of ``changes`` names (score, grade, rank, or an indicator's code), worded."""
+    return CHANGE_ITEMS.get(item) or Message("assessment.item_indicator", code=item)
+
+
 def _named(changes: pd.DataFrame, result: AssessmentResult) -> pd.DataFrame:
     names = result.units.set_index("unit_id")["unit"]
     changes.insert(1, "unit", changes["unit_id"].map(names))

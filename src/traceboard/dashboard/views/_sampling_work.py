@@ -150,8 +150,13 @@ def result_entry(engine, actor, draw_id: int, today: dt.date) -> None:
         "rectification_due_on": st.column_config.DateColumn(t("sampling.assign.col_rectification_due_on")),
         "rectified_on": st.column_config.DateColumn(t("sampling.assign.col_rectified_on")),
     }
-    edited = st.data_editor(
-        before, column_config=config, hide_index=True, width="stretch", key=f"results_{draw_id}"
+    edited = st.data_editor(  # a cell not yet filled in shows empty, not a grey "None"
+        before,
+        column_config=config,
+        hide_index=True,
+        width="stretch",
+        key=f"results_{draw_id}",
+        placeholder="",
     )
     if st.button(t("sampling.results.save"), disabled=not actor.can("inspection.record")):
         changes = support.changed_results(before, edited, labels)

@@ -21,6 +21,7 @@ from traceboard.metrics.assessment import compare_with_average, count_grades
 from traceboard.metrics.sensitivity import sensitivity_by_kind
 from traceboard.services.assessment import (
     FIRST_YEAR,
+    change_item,
     lock_assessment,
     prepare_assessment,
     report_data,
@@ -110,7 +111,9 @@ def render_actions(view) -> None:
 render_actions(view)
 if not view.changes.empty:
     with st.expander(t("assessment.changes", version=int(view.latest["version"]), n=len(view.changes))):
-        widgets.table(view.changes.drop(columns="unit_id"))
+        changed = view.changes.drop(columns="unit_id")
+        changed["item"] = [change_item(item).word(language()) for item in changed["item"]]
+        widgets.table(changed, {c: t(f"assessment.col_{c}") for c in changed.columns})
 
 
 def grading_note(unit) -> str:
@@ -143,8 +146,12 @@ def indicator_status(row) -> str:
     return t("assessment.applies") if row.applicable else t("assessment.not_applicable")
 
 
+# keyed tabs that track their state: after 生成, 保存 or 锁定 (each a rerun) the user stays on the
+# tab they were on instead of being thrown back to 排名
 tabs = st.tabs(
-    [t(f"assessment.tab_{name}") for name in ("ranking", "unit", "years", "sensitivity", "reports")]
+    [t(f"assessment.tab_{name}") for name in ("ranking", "unit", "years", "sensitivity", "reports")],
+    key="assessment_tab",
+    on_change="rerun",
 )
 with tabs[0]:
     for kind, column in zip(KINDS, st.columns(2), strict=True):
