@@ -52,19 +52,23 @@ def adoption_state(frame: RegisterFrame, day: int) -> pd.DataFrame:
     return pd.DataFrame({"active": active, "adopted": adopted, "connected": connected})
 
 
-def compute_adoption(frame: RegisterFrame, by: list[str] | tuple[str, ...], day: int) -> pd.DataFrame:
+def compute_adoption(
+    frame: RegisterFrame, by: list[str] | tuple[str, ...], day: int, state: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """Adoption per group at day ``day``.
 
     Input: the frame, group names from :data:`GROUPS` (possibly none: one
-    total row), a day number. Output: one row per group present in the
-    reference (groups with no enterprise included, with total 0), columns:
+    total row), a day number, and optionally ``adoption_state(frame, day)`` already computed
+    (a caller grouping the same day several ways computes the state once). Output: one row per
+    group present in the reference (groups with no enterprise included, with total 0), columns:
     the group columns, ``total, adopted, rate, ci_low, ci_high, connected,
     connected_rate``.
     """
     unknown = [g for g in by if g not in GROUPS]
     if unknown:
         raise UnknownGroup(f"unknown group {unknown[0]!r}; choose from {', '.join(GROUPS)}")
-    state = adoption_state(frame, day)
+    if state is None:
+        state = adoption_state(frame, day)
     data = pd.concat([frame.enterprises[list(by)], state.astype(np.int64)], axis=1)
     data = data[state["active"].to_numpy()]
     if by:

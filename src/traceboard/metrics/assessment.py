@@ -238,8 +238,9 @@ def assess(
     Output: an :class:`AssessmentResult`.
     """
     tables, details = [], []
+    states: dict = {}  # the enterprises' adoption per day, computed once for both groups
     for group in GROUPS:
-        ctx = MeasureContext(inputs, frame, group)
+        ctx = MeasureContext(inputs, frame, group, states=states)
         indicators = score_indicators(ctx, sets[group])
         scores = total_scores(indicators).reindex(ctx.ids.to_numpy()).to_numpy()
         weight = applicable_weights(indicators).reindex(ctx.ids.to_numpy()).to_numpy()

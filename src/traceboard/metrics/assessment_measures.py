@@ -38,6 +38,8 @@ class MeasureContext:
     frame: RegisterFrame
     group: str  # "department" | "township"
     cache: dict = field(default_factory=dict)
+    # adoption_state per day, shared by the contexts of one year (both groups read the same days)
+    states: dict = field(default_factory=dict)
 
     # read by every measure of every unit: selected once per context, not on each use
     @cached_property
@@ -51,7 +53,9 @@ class MeasureContext:
     def adoption(self, day: dt.date) -> pd.DataFrame:
         """total, adopted, rate per unit id of the group at ``day`` (compute_adoption, cached)."""
         if day not in self.cache:
-            table = compute_adoption(self.frame, [self.group], to_day(day))
+            if day not in self.states:
+                self.states[day] = adoption_state(self.frame, to_day(day))
+            table = compute_adoption(self.frame, [self.group], to_day(day), self.states[day])
             by_name = table.set_index(table[self.group].astype(str))
             names = self.units.set_index("id")["name"]
             self.cache[day] = by_name.reindex(names.to_numpy()).set_axis(self.ids)[
