@@ -327,7 +327,10 @@ def read_columnar(
     One difference: a column NULL in every row keeps its type here (NaN for an integer column)
     where rows would leave pandas only Nones (object).
     """
-    with arrow_snapshot(engine, bulk=True) as read:
+    # bulk=False: an SQLite file is read on the engine's own driver cursor (tuples, no Row; dates
+    # stay text until Arrow parses them all at once): for the tens of thousands of rows read here
+    # the child reader's round trip costs more than it saves. PostgreSQL: ADBC in this process.
+    with arrow_snapshot(engine, bulk=False) as read:
         table = read(statement)
     for name in dates:
         i = table.schema.get_field_index(name)
