@@ -76,16 +76,18 @@ def dump_manifest(manifest: dict) -> bytes:
     ``verify_manifest.py`` reads either layout (docs/draw.md).
     """
 
-    def one_line(value: object) -> str:
-        return json.dumps(value, ensure_ascii=False)
+    def one_line(value: object) -> bytes:
+        # each piece encoded on its own: one Chinese character would make a joined text of the whole
+        # manifest two or four bytes a character in memory (a million codes: hundreds of MB)
+        return json.dumps(value, ensure_ascii=False).encode("utf-8")
 
     fields = []
     for key, value in manifest.items():
         if key in LISTED_PER_LINE and isinstance(value, list) and value:
-            fields.append(f"{one_line(key)}: [\n" + ",\n".join(map(one_line, value)) + "\n]")
+            fields.append(one_line(key) + b": [\n" + b",\n".join(map(one_line, value)) + b"\n]")
         else:
-            fields.append(f"{one_line(key)}: {one_line(value)}")
-    return ("{\n" + ",\n".join(fields) + "\n}\n").encode("utf-8")
+            fields.append(one_line(key) + b": " + one_line(value))
+    return b"{\n" + b",\n".join(fields) + b"\n}\n"
 
 
 def check_manifest(data: bytes | str) -> dict:
