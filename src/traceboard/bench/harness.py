@@ -42,6 +42,7 @@ class Result:
     rows: int | None = None  # rows a throughput step handled (reported with rows per second)
     baseline_peak_rss_mb: float | None = None  # the baseline's own peak, where it is measured apart
     unit: str = "s"  # "MB" for a step that measures memory: ``seconds`` then holds megabytes
+    cpu_seconds: float | None = None  # the process's CPU time in the same span, where measured
     process: str | None = None  # "child": the step ran in a child process, its peak is the child's
 
     def as_json(self) -> dict[str, Any]:
@@ -50,6 +51,8 @@ class Result:
             out["mb"] = round(self.seconds, 1)
         else:
             out["seconds"] = round(self.seconds, 4)
+        if self.cpu_seconds is not None:
+            out["cpu_seconds"] = round(self.cpu_seconds, 4)
         if self.rows is not None:
             out["rows"] = self.rows
             out["rows_per_second"] = round(self.rows / self.seconds) if self.seconds else None
@@ -208,6 +211,7 @@ def run_bench(
                 results.append(one)
                 memory = "" if peak is None else f", peak {peak:,.0f} MB"
                 value = f"{one.seconds:.1f} MB" if one.unit == "MB" else f"{one.seconds:.3f} s"
+                value += "" if one.cpu_seconds is None else f" (CPU {one.cpu_seconds:.3f} s)"
                 report(f"{one.name}: {value}" + _baseline_text(one) + memory)
     return {
         "n": n,
