@@ -646,7 +646,7 @@ class AssessmentRun(Base):
 
 
 class UnitScore(Base):
-    """A unit's total score, grade and rank in an assessment run (rank 0: not graded, 不予评定)."""
+    """A unit's total score, grade and rank in an assessment run (no rank, NULL: not graded, 不予评定)."""
 
     __tablename__ = "unit_score"
     __table_args__ = (UniqueConstraint("run_id", "unit_id"),)
@@ -656,7 +656,7 @@ class UnitScore(Base):
     unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
     score: Mapped[float] = mapped_column(Float)
     grade: Mapped[str] = mapped_column(String(16))
-    rank: Mapped[int] = mapped_column(Integer)
+    rank: Mapped[int | None] = mapped_column(Integer)
 
 
 class IndicatorScore(Base):
