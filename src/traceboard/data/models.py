@@ -498,6 +498,7 @@ class ConsumerAlert(Base):
     drafted_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     approved_by: Mapped[str | None] = mapped_column(String(64))
     approved_at: Mapped[dt.datetime | None] = mapped_column()
+    approved_on: Mapped[dt.date | None] = mapped_column(Date)  # the stated date; approved_at: recorded
     published_on: Mapped[dt.date | None] = mapped_column(Date)
     withdrawn_on: Mapped[dt.date | None] = mapped_column(Date)
     withdrawn_reason: Mapped[str | None] = mapped_column(Text)
