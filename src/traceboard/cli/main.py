@@ -76,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
         click.echo(f"traceboard: {said(exc)}", err=True)
         return 1
     except (DatabaseUnavailable, ReferenceError, AuditKeyError) as exc:
-        click.echo(f"traceboard: {exc}", err=True)
+        click.echo(f"traceboard: {said(exc)}", err=True)
         return 2
     return result if isinstance(result, int) else 0
 

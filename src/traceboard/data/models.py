@@ -749,3 +749,27 @@ class Setting(Base):
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class AuditKeyRotation(Base):
+    """A handover of the checkpoints' signing key (``traceboard audit rotate-key``).
+
+    The old key signed every checkpoint up to ``after_rows`` rows (its last one sealed the
+    rotation's own audit row); the new key signs every later one. Both keys sign the handover
+    statement (:func:`traceboard.data.audit_rotation.handover_statement`), so the current key
+    vouches for the old one and the old one for its successor: a key put here by someone who
+    holds neither verifies nothing. Append-only at the database.
+    """
+
+    __tablename__ = "audit_key_rotation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column()
+    after_rows: Mapped[int] = mapped_column(BigInteger)
+    old_key_id: Mapped[str] = mapped_column(String(16))
+    old_public_key: Mapped[str] = mapped_column(String(44))
+    new_key_id: Mapped[str] = mapped_column(String(16))
+    new_public_key: Mapped[str] = mapped_column(String(44))
+    old_signature: Mapped[str] = mapped_column(String(128))
+    new_signature: Mapped[str] = mapped_column(String(128))
+    rotated_by: Mapped[str] = mapped_column(String(64))
