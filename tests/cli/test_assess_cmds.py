@@ -214,3 +214,25 @@ def test_in_chinese_a_year_without_assessment_is_refused_in_chinese(demo_engine,
     assert capsys.readouterr().err.strip() == (
         "traceboard: 2027 年尚未开始（今天是 2026-10-31）：还没有可考核的内容"
     )
+
+
+def test_in_chinese_the_changes_since_the_saved_version_are_chinese(users, capsys, monkeypatch):
+    from sqlalchemy import select, update
+
+    assert main([*BASE, "--as", "kao-office", "--format", "json"]) == 0
+    with transaction(users) as session:  # the saved version is made to differ from today's figures
+        run_id = session.scalar(select(m.AssessmentRun.id).where(m.AssessmentRun.year == 2020))
+        session.execute(update(m.AssessmentRun).where(m.AssessmentRun.id == run_id).values(inputs_sha256="0"))
+        unit = session.scalars(select(m.UnitScore).where(m.UnitScore.run_id == run_id)).first()
+        name = session.get(m.Unit, unit.unit_id).name
+        score = unit.score
+        unit.score = score + 1
+    capsys.readouterr()
+    monkeypatch.setenv("TRACEBOARD_LANG", "zh")
+    assert main([*BASE, "--format", "json"]) == 0
+    lines = capsys.readouterr().err.splitlines()
+    assert f"  {name}：得分 {score + 1} → {score}" in lines
+    assert not [line for line in lines if re.search(r"\b(score|grade|rank|None)\b", line)]
+    monkeypatch.setenv("TRACEBOARD_LANG", "en")
+    assert main([*BASE, "--format", "json"]) == 0
+    assert f"  {name}: score {score + 1} → {score}" in capsys.readouterr().err.splitlines()

@@ -21,7 +21,7 @@ def _admin(capsys) -> str:
     return password
 
 
-def test_first_admin_once_then_accounts_lifecycle(engine, capsys, caplog):
+def test_first_admin_once_then_accounts_lifecycle(engine, capsys, caplog, monkeypatch):
     password = _admin(capsys)
     assert main(["user", "ensure-admin"]) == 0
     assert capsys.readouterr().out == ""  # nothing the second time
@@ -66,6 +66,12 @@ def test_first_admin_once_then_accounts_lifecycle(engine, capsys, caplog):
         ["wang", "office", "", "disabled"],
     ]
     assert lines[2][4] == ""  # li never signed in
+    monkeypatch.setenv("TRACEBOARD_LANG", "zh")
+    assert main(["user", "list"]) == 0
+    lines = [line.split("\t") for line in capsys.readouterr().out.splitlines()]
+    assert lines[0] == ["用户名", "角色", "部门", "状态", "上次登录", "显示名"]
+    assert [row[3] for row in lines[1:]] == ["正常", "正常", "已停用"]
+    monkeypatch.setenv("TRACEBOARD_LANG", "en")
     assert sign_in(engine, "li", "Own-choice-pass-2").username == "li"
     with transaction(engine) as session:
         audited = str(session.execute(select(AuditLog.before, AuditLog.after)).all())
@@ -97,3 +103,17 @@ def test_refusals_are_one_line_and_exit_1(engine, capsys, argv, message):
     assert main(argv) == 1
     err = capsys.readouterr().err
     assert re.search(message, err) and len(err.strip().splitlines()) == 1
+
+
+def test_in_chinese_account_refusals_are_chinese(engine, capsys, monkeypatch):
+    _admin(capsys)
+    monkeypatch.setenv("TRACEBOARD_LANG", "zh")
+    assert main(["user", "disable", "ghost", "--as", "admin"]) == 1
+    assert capsys.readouterr().err.strip() == "traceboard: 没有账号 ghost。"
+    assert main(["user", "add", "x1", "--role", "inspector", "--as", "admin"]) == 1
+    assert capsys.readouterr().err.strip() == "traceboard: 执法检查人员账号必须填写所属部门代码。"
+    assert main(["user", "disable", "admin", "--as", "admin"]) == 1
+    assert (
+        capsys.readouterr().err.strip()
+        == "traceboard: admin 是最后一个启用的系统管理员账号，请先新增其他管理员。"
+    )

@@ -160,6 +160,9 @@ def _number_problems(at: AppTest) -> list[str]:
     for node in _walk(at._tree):
         if node.type == "dataframe":
             frame, config = node.value, json.loads(node.proto.columns or "{}")
+            if frame.isna().any().any() and not node.proto.HasField("placeholder"):
+                # Streamlit words a missing value "None" (grey) unless told otherwise: nothing is "—"
+                problems.append(f"table {list(frame.columns)[:3]}: missing values shown as None")
             for column in frame.columns:
                 fmt = config.get(str(column), {}).get("type_config", {})
                 values = (

@@ -7,6 +7,7 @@ Pages need a signed-in user: ``st.session_state["actor"]`` holds an ``authz.Acto
 from pathlib import Path
 
 import pytest
+from streamlit.proto.Block_pb2 import Block as BlockProto
 from streamlit.testing.v1 import AppTest
 
 from traceboard.accounts.authz import Actor
@@ -29,11 +30,27 @@ def run_page(page: str, lang: str = "zh", actor: Actor | None = OFFICE) -> AppTe
     return at
 
 
+def tab_sets(at: AppTest) -> list:
+    """The tab sets (st.tabs) the page drew, as their protos."""
+    found, stack = [], [at._tree]
+    while stack:
+        node = stack.pop()
+        proto = getattr(node, "proto", None)
+        if isinstance(proto, BlockProto) and proto.WhichOneof("type") == "tab_container":
+            found.append(proto.tab_container)
+        stack.extend(getattr(node, "children", {}).values())
+    return found
+
+
 @pytest.mark.parametrize("page", PAGES)
 def test_every_page_renders(demo_engine, page):
     at = run_page(page)
     assert not at.exception, at.exception
     assert at.title, "each page has a title"
+    # a tab set that does not track its state throws the user back to its first tab after a button
+    # or a message above it (a rerun); keyed tabs with on_change="rerun" are a widget with an id
+    for tabs in tab_sets(at):
+        assert tabs.id, f"{page}: a tab set without state (st.tabs needs key= and on_change='rerun')"
 
 
 def test_overview_shows_real_figures_in_chinese(demo_engine):

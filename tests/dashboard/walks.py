@@ -28,6 +28,9 @@ STREAMLIT_ENGLISH = (
     "Choose an option",
     "Choose options",
     "Running...",
+    "Download as CSV",
+    "Show/hide columns",
+    "Fullscreen",
 )
 
 # A rerun is seen as the app's script state leaving "running" (and not entering it again within
@@ -280,24 +283,34 @@ def office_saves_assessment(walk: Walk) -> None:
 
 
 def leader_task(walk: Walk) -> dict:
-    """年度考核 as a leader: lock the saved version (confirming where the page asks), then download
-    the report, which locking made again from the locked run (no 生成 needed)."""
+    """年度考核 as a leader, from the 报告 tab: lock the saved version (confirming where the page
+    asks), then download the report, which locking made again from the locked run (no 生成 needed);
+    then make the reports again. Records which tab is open after each button (it must stay 报告)."""
     tab, seen = walk.tab, {}
     walk.open_page("assessment")
+    walk.act("reports_tab", lambda: tab.get_by_role("tab", name=t("assessment.tab_reports")).click())
     lock = tab.get_by_role("button", name=re.compile("^" + re.escape(t("assessment.lock", version="X")[:4])))
     # locking cannot be undone: the page asks for a confirmation (a box to tick) first
     confirm = tab.locator(".st-key-assessment_lock_ok label")
     walk.act("confirm_lock", lambda: confirm.click())
+    seen["tab_after_confirm"] = open_tab(walk)
     walk.act("lock", lambda: lock.first.click())
+    seen["tab_after_lock"] = open_tab(walk)
     seen["flash"] = walk.success()
     seen["status"] = (
         tab.locator('[data-testid="stAlertContentSuccess"]').filter(has_text="已锁定").last.inner_text()
     )
-    walk.act("reports_tab", lambda: tab.get_by_role("tab", name=t("assessment.tab_reports")).click())
     seen["pdf"] = walk.download("download_pdf", walk.button(t("assessment.download_pdf")))
     seen["pdf_name"] = walk.downloaded
+    walk.act("make_reports", lambda: walk.button(t("assessment.make_reports")).click())
+    seen["tab_after_make"] = open_tab(walk)
     seen["exceptions"] = walk.exceptions()
     return seen
+
+
+def open_tab(walk: Walk) -> str:
+    """The label of the tab the user sees open (the page has one tab set)."""
+    return walk.tab.locator('[role="tab"][aria-selected="true"]').first.inner_text().strip()
 
 
 def _pick_option(walk: Walk, label: str, option: str) -> None:

@@ -41,6 +41,8 @@ class Result:
     peak_rss_mb: float | None = None  # the step's own peak, where the platform can tell
     rows: int | None = None  # rows a throughput step handled (reported with rows per second)
     unit: str = "s"  # "MB" for a step that measures memory: ``seconds`` then holds megabytes
+    cpu_seconds: float | None = None  # the process's CPU time in the same span, where measured
+    process: str | None = None  # "child": the step ran in a child process, its peak is the child's
 
     def as_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"name": self.name}
@@ -48,6 +50,8 @@ class Result:
             out["mb"] = round(self.seconds, 1)
         else:
             out["seconds"] = round(self.seconds, 4)
+        if self.cpu_seconds is not None:
+            out["cpu_seconds"] = round(self.cpu_seconds, 4)
         if self.rows is not None:
             out["rows"] = self.rows
             out["rows_per_second"] = round(self.rows / self.seconds) if self.seconds else None
@@ -56,6 +60,8 @@ class Result:
             out["ratio"] = round(self.seconds / self.baseline_seconds, 3) if self.baseline_seconds else None
         if self.peak_rss_mb is not None:
             out["peak_rss_mb"] = round(self.peak_rss_mb, 1)
+        if self.process is not None:
+            out["process"] = self.process
         return out
 
 
@@ -188,6 +194,7 @@ def run_bench(
                 results.append(one)
                 memory = "" if peak is None else f", peak {peak:,.0f} MB"
                 value = f"{one.seconds:.1f} MB" if one.unit == "MB" else f"{one.seconds:.3f} s"
+                value += "" if one.cpu_seconds is None else f" (CPU {one.cpu_seconds:.3f} s)"
                 report(f"{one.name}: {value}" + _baseline_text(one) + memory)
     return {
         "n": n,

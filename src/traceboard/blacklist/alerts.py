@@ -13,6 +13,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from traceboard.blacklist.moves import check_allowed
 from traceboard.decision_dates import DecisionDateRefused, check_decision_date, day_of
 from traceboard.i18n import Message
 
@@ -66,20 +67,15 @@ def plan_alert_move(alert: dict[str, Any], to_state: str, by: str, on: dt.date, 
     previous step (the draft's day, the approval, the publication).
     """
     state = alert["state"]
-    allowed = ALERT_MOVES[state]
-    if to_state not in allowed:
-        if not allowed:
-            raise AlertRefused(
-                Message("refusals.alert_closed", state=alert_state(state), to_state=alert_state(to_state))
-            )
-        raise AlertRefused(
-            Message(
-                "refusals.alert_move",
-                state=alert_state(state),
-                to_state=alert_state(to_state),
-                options=tuple(alert_state(s) for s in allowed),
-            )
-        )
+    check_allowed(
+        state,
+        to_state,
+        ALERT_MOVES[state],
+        state_name=alert_state,
+        move_key="refusals.alert_move",
+        closed_key="refusals.alert_closed",
+        refusal=AlertRefused,
+    )
     if to_state == "approved":
         if by == alert["drafted_by"]:
             raise AlertRefused(Message("refusals.alert_four_eyes", user=by))

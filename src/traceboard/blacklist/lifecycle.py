@@ -17,6 +17,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from traceboard.blacklist.moves import check_allowed
 from traceboard.data.vocabulary import (  # noqa: F401  (the stages, for the pages and the rules)
     AWAITING_DECISION,
     IN_FORCE,
@@ -91,20 +92,15 @@ def allowed_moves(state: str) -> tuple[str, ...]:
 
 def check_move(state: str, to_state: str) -> None:
     """Raise IllegalMove naming the allowed moves unless ``state → to_state`` is legal."""
-    allowed = allowed_moves(state)
-    if to_state not in allowed:
-        if not allowed:
-            raise IllegalMove(
-                Message("refusals.case_closed", state=case_state(state), to_state=case_state(to_state))
-            )
-        raise IllegalMove(
-            Message(
-                "refusals.case_move",
-                state=case_state(state),
-                to_state=case_state(to_state),
-                options=tuple(case_state(s) for s in allowed),
-            )
-        )
+    check_allowed(
+        state,
+        to_state,
+        allowed_moves(state),
+        state_name=case_state,
+        move_key="refusals.case_move",
+        closed_key="refusals.case_closed",
+        refusal=IllegalMove,
+    )
 
 
 def check_repair(

@@ -29,6 +29,7 @@ from traceboard.services.assessment import (
     InvalidIndicatorSet,
     LockedRunError,
     NothingToLock,
+    change_item,
     lock_assessment,
     prepare_assessment,
     report_data,
@@ -181,7 +182,13 @@ def assess_cmd(year, fmt, xlsx, pdf, lock, today, acting_as) -> None:
             raise CommandError(exc) from None
     echo(describe(view, saved), err=True)
     for change in _records(view.changes):
-        click.echo(f"  {change['unit']}: {change['item']} {change['old']} → {change['new']}", err=True)
+        old, new = ("—" if v is None else v for v in (change["old"], change["new"]))
+        echo(
+            Message(
+                "cli.assess.change", unit=change["unit"], item=change_item(change["item"]), old=old, new=new
+            ),
+            err=True,
+        )
     sensitivity = sensitivity_by_kind(view.result, view.sets)
     _write_reports(view, sensitivity, xlsx, pdf)
     if fmt == "csv":

@@ -72,6 +72,7 @@ def show_table(
     shown = names.localize(frame[columns]).rename(columns=headings)
     formats = numbers.column_config(frame[columns], percent=percent, headings=headings)
     config["column_config"] = formats | config.get("column_config", {})
+    config.setdefault("placeholder", numbers.NONE)  # nothing is "—" (docs/interface.md)
     st.dataframe(shown, hide_index=True, width="stretch", **config)
 
 
@@ -91,6 +92,7 @@ def table(
     formats = numbers.column_config(frame, percent=percent, progress=progress, headings=headings)
     kwargs.setdefault("hide_index", True)
     kwargs.setdefault("width", "stretch")
+    kwargs.setdefault("placeholder", numbers.NONE)  # nothing is "—", not "None"
     shown = names.localize(frame)
     shown = shown.rename(columns=headings) if headings else shown
     st.dataframe(shown, column_config=formats | (column_config or {}), **kwargs)

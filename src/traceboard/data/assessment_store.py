@@ -169,6 +169,13 @@ def _units(session: Session) -> pd.DataFrame:
     return units.sort_values(["sort_order", "id"], kind="stable").reset_index(drop=True)
 
 
+def unit_names(engine: Engine) -> pd.DataFrame:
+    """Every assessed unit as results name it: unit_id, unit (name), unit_kind (department or township)."""
+    with session_factory(engine)() as session:
+        units = _units(session)
+    return pd.DataFrame({"unit_id": units["id"], "unit": units["name"], "unit_kind": units["group"]})
+
+
 def read_timetable(engine: Engine) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """The plan's timetable and what was recorded: (units as in AssessmentInputs, the milestones
     owed — unit_id, kind, due_on —, the milestone rows — unit_id, kind, due_on, achieved_on)."""

@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session
 from traceboard import config
 from traceboard.data.audit_key import AuditKeyError, load_key
 from traceboard.data.models import AuditCheckpoint, AuditKeyRotation, AuditLog
+from traceboard.i18n import Message
 
 FORMAT = "traceboard-audit-checkpoint/1"
 _FIRST_ID = "traceboard_audit_first_id"  # session.info: id of the first audit row of the transaction
@@ -101,22 +102,28 @@ class Checkpoint:
         try:
             value = json.loads(data)
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise CheckpointFileError(f"{source} is not a readable audit checkpoint: {exc}") from None
+            raise CheckpointFileError(
+                Message("store.checkpoint.unreadable", source=source, detail=str(exc))
+            ) from None
         return cls.from_dict(value, source)
 
     @classmethod
     def from_dict(cls, value: Any, source: str) -> Checkpoint:
         """A checkpoint from its JSON object (:meth:`as_dict`); CheckpointFileError naming ``source``."""
         if not isinstance(value, dict) or value.get("format") != FORMAT:
-            raise CheckpointFileError(f"{source} is not a traceboard audit checkpoint ({FORMAT})")
+            raise CheckpointFileError(
+                Message("store.checkpoint.not_checkpoint", source=source, format=FORMAT)
+            )
         rows, first_row = value.get("rows"), value.get("first_row")
         if not (isinstance(rows, int) and isinstance(first_row, int) and 1 <= first_row <= rows):
-            raise CheckpointFileError(f"{source}: rows and first_row must be counts, 1 ≤ first_row ≤ rows")
+            raise CheckpointFileError(Message("store.checkpoint.counts", source=source))
         try:
             at = dt.datetime.fromisoformat(value["at"])
             head, key_id, signature = (str(value[k]) for k in ("head", "key_id", "signature"))
         except (KeyError, TypeError, ValueError) as exc:
-            raise CheckpointFileError(f"{source} is not a readable audit checkpoint: {exc}") from None
+            raise CheckpointFileError(
+                Message("store.checkpoint.unreadable", source=source, detail=str(exc))
+            ) from None
         public_key = value.get("public_key")
         return cls(at, first_row, rows, head, key_id, signature, public_key=public_key, source=source)
 
@@ -155,10 +162,7 @@ def seal(session: Session, reason: str = "write") -> Checkpoint:
     ).first()
     base_rows, base_id = (last.rows, last.head_id) if last else (0, 0)
     if last is not None and last.hash != last.head:
-        raise AuditSealError(
-            f"the audit log no longer reaches checkpoint {last.id} (row {last.rows}): it was changed "
-            "past the software; nothing is written until `traceboard audit verify` is looked into"
-        )
+        raise AuditSealError(Message("store.checkpoint.log_changed", id=last.id, rows=last.rows))
     first_id = session.info.pop(_FIRST_ID, None)
     before_first = func.count(case((AuditLog.id < first_id, 1))) if first_id else literal(0)
     added, before = session.execute(select(func.count(), before_first).where(AuditLog.id > base_id)).one()

@@ -97,7 +97,7 @@ def stage_key(path: Path | None = None) -> tuple[Path, SigningKey]:
     (an earlier rotation stopped half-way: the message says what to do)."""
     staged = staged_path(path)
     if not _write_new(staged):
-        raise AuditKeyError(Message("audit.key_staged", path=str(staged)))
+        raise AuditKeyError(Message("store.rotation.key_staged", path=str(staged)))
     return staged, load_key(staged)
 
 

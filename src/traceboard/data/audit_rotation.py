@@ -121,7 +121,7 @@ def key_ring(session: Session, trusted: PublicKey) -> tuple[KeyRing, str | None]
         new, old = _key(row.new_public_key, row.new_key_id), _key(row.old_public_key, row.old_key_id)
         if new is None or new.raw != expected.raw:
             return KeyRing(tuple(periods)), Message(
-                "audit.rotation_not_to", rotation=row.id, signer=row.new_key_id, expected=expected.key_id
+                "store.rotation.not_to", rotation=row.id, signer=row.new_key_id, expected=expected.key_id
             )
         signed = handover_statement(row.at, row.after_rows, old or new, new)
         if (
@@ -129,9 +129,9 @@ def key_ring(session: Session, trusted: PublicKey) -> tuple[KeyRing, str | None]
             or not new.verifies(row.new_signature, signed)
             or not old.verifies(row.old_signature, signed)
         ):
-            return KeyRing(tuple(periods)), Message("audit.rotation_forged", rotation=row.id)
+            return KeyRing(tuple(periods)), Message("store.rotation.forged", rotation=row.id)
         if later_rows is not None and row.after_rows > later_rows:
-            return KeyRing(tuple(periods)), Message("audit.rotation_order", rotation=row.id)
+            return KeyRing(tuple(periods)), Message("store.rotation.order", rotation=row.id)
         periods.insert(0, (old, row.after_rows))
         expected, later_rows = old, row.after_rows
     return KeyRing(tuple(periods)), None

@@ -117,7 +117,11 @@ def _signature_problem(cp: Checkpoint, keys: KeyRing) -> str | None:
                 f"{cp.label} was not signed by this installation's key {key.key_id} "
                 f"(it names key {cp.key_id}): forged, or from another installation"
             )
-        turn = "audit.key_out_of_turn" if keys.on_record(cp.key_id) else "audit.key_not_on_record"
+        turn = (
+            "store.rotation.key_out_of_turn"
+            if keys.on_record(cp.key_id)
+            else "store.rotation.key_not_on_record"
+        )
         return Message(turn, label=cp.label, signer=cp.key_id, rows=cp.rows, expected=key.key_id)
     if not key.verifies(cp.signature, cp.statement()):
         return f"{cp.label}: the signature does not match what it states (forged or altered)"

@@ -38,6 +38,7 @@ from traceboard.data.db import transaction
 from traceboard.data.migrate import current_revision, head_revision, upgrade_schema
 from traceboard.data.models import Base
 from traceboard.data.text_rules import text_problem
+from traceboard.i18n import Message, message_of
 
 FORMAT = "traceboard-backup"
 FORMAT_VERSION = 1
@@ -97,7 +98,7 @@ def write_backup(engine: Engine, out: Path) -> BackupSummary:
     """Write a consistent snapshot of every table of the record to ``out`` (gzip JSON lines)."""
     revision = current_revision(engine)
     if revision is None:
-        raise BackupError("the database has no traceboard schema: nothing to back up")
+        raise BackupError(Message("store.backup.no_schema"))
     summary = BackupSummary(revision)
     out.parent.mkdir(parents=True, exist_ok=True)
     partial = out.with_name(out.name + ".partial")
@@ -150,19 +151,16 @@ def _read(path: Path) -> Iterator[Any]:
             for raw in fh:
                 yield json.loads(raw)
     except (OSError, EOFError, json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise BackupError(f"{path} is not a complete traceboard backup: {exc}") from None
+        raise BackupError(Message("store.backup.incomplete", file=str(path), detail=str(exc))) from None
 
 
 def _check_header(head: Any) -> str:
     if not isinstance(head, dict) or head.get("format") != FORMAT:
-        raise BackupError("not a traceboard backup file")
+        raise BackupError(Message("store.backup.not_backup"))
     if head.get("version") != FORMAT_VERSION:
-        raise BackupError(f"backup format version {head.get('version')} is not supported")
+        raise BackupError(Message("store.backup.version", version=head.get("version")))
     if head["revision"] != head_revision():
-        raise BackupError(
-            f"the backup is of schema {head['revision']}, this traceboard has {head_revision()}: "
-            "restore it with the traceboard version that wrote it"
-        )
+        raise BackupError(Message("store.backup.schema", revision=head["revision"], head=head_revision()))
     return head["revision"]
 
 
@@ -173,10 +171,7 @@ def ensure_empty(engine: Engine) -> None:
         for table in Base.metadata.sorted_tables:
             n = conn.scalar(select(func.count()).select_from(table)) if table.name in existing else 0
             if n:
-                raise RestoreRefused(
-                    f"the database is not empty ({table.name}: {n} rows); restore only goes into an "
-                    "empty database (a new one, not even `traceboard init`) — nothing was changed"
-                )
+                raise RestoreRefused(Message("store.backup.not_empty", table=table.name, n=n))
 
 
 RestoreCheck = Callable[[Session, BackupSummary], None]
@@ -215,7 +210,7 @@ def restore_backup(engine: Engine, path: Path, check: RestoreCheck | None = None
             table = _table(tables, item)
             decode = _decoders(table)
             summary.counts[table.name] = 0
-        raise BackupError(f"{path} is truncated (no trailer): nothing was restored")
+        raise BackupError(Message("store.backup.truncated", file=str(path)))
 
 
 def _carried_checkpoint(head: dict, path: Path) -> Checkpoint | None:
@@ -223,21 +218,27 @@ def _carried_checkpoint(head: dict, path: Path) -> Checkpoint | None:
     if carried is None:
         return None
     try:
-        return Checkpoint.from_dict(carried, f"carried by the backup {path.name}")
+        return Checkpoint.from_dict(carried, Message("store.checkpoint.carried_by", file=path.name))
     except CheckpointFileError as exc:
-        raise BackupError(str(exc)) from None
+        raise BackupError(message_of(exc) or str(exc)) from None
 
 
 def _row(table: Table | None, decode: list, item: list) -> dict:
     if table is None or len(item) != len(decode):
-        raise BackupError(f"a row of table {getattr(table, 'name', None)!r} does not fit its columns")
+        raise BackupError(Message("store.backup.row_misfit", table=getattr(table, "name", None)))
     row = {c.name: (d(v) if d else v) for c, d, v in zip(table.columns, decode, item, strict=True)}
     for column in table.columns:
         # The text rule of every write, so that a backup restores (or is refused) alike on either database.
         value = row[column.name]
         if isinstance(value, str) and (reason := text_problem(value, column)) is not None:
             raise BackupError(
-                f"{table.name} row {row.get('id', '?')}, {column.name}: {reason}; nothing was restored"
+                Message(
+                    "store.backup.bad_text",
+                    table=table.name,
+                    id=row.get("id", "?"),
+                    column=column.name,
+                    reason=reason,
+                )
             )
     return row
 
@@ -245,7 +246,7 @@ def _row(table: Table | None, decode: list, item: list) -> dict:
 def _table(tables, item: dict) -> Table:
     table = tables.get(item.get("table"))
     if table is None or [c.name for c in table.columns] != item.get("columns"):
-        raise BackupError(f"table {item.get('table')!r} of the backup does not match this schema")
+        raise BackupError(Message("store.backup.table_mismatch", table=item.get("table")))
     return table
 
 
@@ -258,7 +259,7 @@ def _insert(conn: Connection, table: Table, batch: list[dict], summary: BackupSu
 
 def _check_counts(expected: dict[str, int], summary: BackupSummary) -> None:
     if expected != summary.counts:
-        raise BackupError(f"row counts differ from the backup's trailer: {expected} vs {summary.counts}")
+        raise BackupError(Message("store.backup.counts", expected=expected, counts=summary.counts))
 
 
 def _reset_sequences(conn: Connection) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import NamedTuple
 
 import pandas as pd
 from sqlalchemy import Engine, select
@@ -12,6 +13,7 @@ from traceboard.data import models as m
 from traceboard.data.audit import record_audit
 from traceboard.data.db import transaction
 from traceboard.data.sampling_store import SamplingRecordError
+from traceboard.i18n import Message
 
 RESULT_FIELDS = ("checked_on", "result", "findings", "rectification_due_on", "rectified_on")
 
@@ -25,18 +27,22 @@ def _department_of(session, assignment: m.Assignment) -> int:
 
 
 def _check_result(values: dict, today: dt.date) -> None:
-    where = f"assignment {values['assignment_id']}"
+    where = values["assignment_id"]
     if values.get("result") not in m.INSPECTION_RESULTS:
         choices = ", ".join(m.INSPECTION_RESULTS)
-        raise SamplingRecordError(f"{where}: unknown result {values.get('result')!r}; use one of {choices}")
+        raise SamplingRecordError(
+            Message("store.results.unknown_result", id=where, result=values.get("result"), choices=choices)
+        )
     checked = values.get("checked_on")
     if not isinstance(checked, dt.date):
-        raise SamplingRecordError(f"{where}: the date of the check is missing")
+        raise SamplingRecordError(Message("store.results.no_date", id=where))
     if checked > today:
-        raise SamplingRecordError(f"{where}: the check date {checked} is in the future")
+        raise SamplingRecordError(Message("store.results.future", id=where, day=checked.isoformat()))
     rectified = values.get("rectified_on")
     if rectified is not None and rectified < checked:
-        raise SamplingRecordError(f"{where}: rectified on {rectified}, before the check on {checked}")
+        raise SamplingRecordError(
+            Message("store.results.rectified_early", id=where, rectified=str(rectified), checked=str(checked))
+        )
 
 
 def record_results(engine: Engine, actor: Actor, rows: list[dict], today: dt.date | None = None) -> list[int]:
@@ -51,7 +57,7 @@ def record_results(engine: Engine, actor: Actor, rows: list[dict], today: dt.dat
         for values in rows:
             assignment = session.get(m.Assignment, int(values["assignment_id"]))
             if assignment is None:
-                raise SamplingRecordError(f"no assignment {values['assignment_id']}")
+                raise SamplingRecordError(Message("store.results.no_assignment", id=values["assignment_id"]))
             department = _department_of(session, assignment)
             require(actor, "inspection.record", department)
             _check_result(values, today)
@@ -96,16 +102,23 @@ def publish_results(engine: Engine, actor: Actor, inspection_ids: list[int], pub
         rows = session.scalars(select(m.Inspection).where(m.Inspection.id.in_(inspection_ids))).all()
         missing = sorted(set(inspection_ids) - {r.id for r in rows})
         if missing:
-            raise SamplingRecordError(f"no check {missing[0]}")
+            raise SamplingRecordError(Message("store.results.no_check", id=missing[0]))
         for row in rows:
             require(actor, "inspection.publish", row.department_id)
             if row.result is None:
-                raise SamplingRecordError(f"check {row.id} has no result to publish")
+                raise SamplingRecordError(Message("store.results.no_result", id=row.id))
             if published_on > dt.date.today():
-                raise SamplingRecordError(f"check {row.id}: published on {published_on}, after today")
+                raise SamplingRecordError(
+                    Message("store.results.published_future", id=row.id, on=str(published_on))
+                )
             if published_on < row.checked_on:
                 raise SamplingRecordError(
-                    f"check {row.id}: published on {published_on}, before the check on {row.checked_on}"
+                    Message(
+                        "store.results.published_early",
+                        id=row.id,
+                        on=str(published_on),
+                        checked=str(row.checked_on),
+                    )
                 )
             row.published_on = published_on
         record_audit(
@@ -125,8 +138,16 @@ def _tuples(rows) -> list[tuple]:
     return [tuple(row) for row in rows]
 
 
-def load_assignments(engine: Engine, draw_id: int | None = None) -> pd.DataFrame:
-    """Assignments with enterprise, inspectors and result, in draw then stratum/position order."""
+class DrawnChecks(NamedTuple):
+    """A draw's checks as drawn (:func:`load_drawn_checks`): what only a change of the register's
+    rows or of the reference can alter, not a recorded result."""
+
+    rows: list[tuple]
+    columns: list[str]
+    pairs: dict[int, list[str]]
+
+
+def _drawn_statement(draw_id: int | None):
     township, dept = m.Unit.__table__.alias("township"), m.Unit.__table__.alias("dept")
     stmt = (
         select(
@@ -148,6 +169,10 @@ def load_assignments(engine: Engine, draw_id: int | None = None) -> pd.DataFrame
         .join(m.Sector, m.Sector.id == m.Enterprise.sector_id)
         .order_by(m.Assignment.draw_id, m.Assignment.id)
     )
+    return stmt if draw_id is None else stmt.where(m.Assignment.draw_id == draw_id)
+
+
+def _results_statement(draw_id: int | None):
     # the results apart: inspection.assignment_id has no index, and joined to each assignment
     # SQLite would scan every check once per drawn enterprise (minutes for a large draw)
     results = select(
@@ -158,16 +183,37 @@ def load_assignments(engine: Engine, draw_id: int | None = None) -> pd.DataFrame
         m.Inspection.published_on,
     ).where(m.Inspection.assignment_id.is_not(None))
     if draw_id is not None:
-        stmt = stmt.where(m.Assignment.draw_id == draw_id)
         drawn = select(m.Assignment.id).where(m.Assignment.draw_id == draw_id)
         results = results.where(m.Inspection.assignment_id.in_(drawn))
+    return results
+
+
+def load_drawn_checks(engine: Engine, draw_id: int | None = None) -> DrawnChecks:
+    """The checks of ``draw_id`` (every draw: None) as drawn, with their enterprises and inspector
+    pairs, without results. A face may keep it while the register's rows stay the same (the
+    dashboard: per content of the frame) and read only the results after each change."""
+    stmt = _drawn_statement(draw_id)
     with engine.connect() as conn:
-        rows = conn.execute(stmt).all()
-        found = {row[0]: tuple(row[1:]) for row in conn.execute(results)}
+        rows = [tuple(row) for row in conn.execute(stmt)]
         pairs = _inspector_pairs(conn, draw_id)
+    return DrawnChecks(rows, list(stmt.selected_columns.keys()), pairs)
+
+
+def load_assignments(
+    engine: Engine, draw_id: int | None = None, drawn: DrawnChecks | None = None
+) -> pd.DataFrame:
+    """Assignments with enterprise, inspectors and result, in draw then stratum/position order.
+
+    ``drawn``: the draw's checks as :func:`load_drawn_checks` read them (else read now); only
+    the results are read here."""
+    drawn = drawn if drawn is not None else load_drawn_checks(engine, draw_id)
+    results = _results_statement(draw_id)
+    with engine.connect() as conn:
+        found = {row[0]: tuple(row[1:]) for row in conn.execute(results)}
     none = (None,) * (len(results.selected_columns) - 1)
-    columns = [*stmt.selected_columns.keys(), *list(results.selected_columns.keys())[1:]]
-    frame = pd.DataFrame([tuple(row) + found.get(row[0], none) for row in rows], columns=columns)
+    columns = [*drawn.columns, *list(results.selected_columns.keys())[1:]]
+    frame = pd.DataFrame([row + found.get(row[0], none) for row in drawn.rows], columns=columns)
+    pairs = drawn.pairs
     frame["inspectors"] = frame["assignment_id"].map(pairs).apply(lambda v: v if isinstance(v, list) else [])
     return frame
 

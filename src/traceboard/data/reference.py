@@ -30,6 +30,7 @@ from traceboard.data.models import (
     Subcategory,
     Unit,
 )
+from traceboard.i18n import Message
 
 
 class ReferenceError(ValueError):
@@ -163,7 +164,7 @@ def load_reference(path: Path | None = None) -> Reference:
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise ReferenceError(f"{path}: {exc}") from None
+        raise ReferenceError(Message("store.reference.unreadable", file=str(path), detail=str(exc))) from None
     try:
         ref = Reference(
             city_code=raw["city"]["code"],
@@ -190,7 +191,7 @@ def load_reference(path: Path | None = None) -> Reference:
             source=str(path),
         )
     except (KeyError, TypeError) as exc:
-        raise ReferenceError(f"{path}: missing or unexpected field {exc}") from None
+        raise ReferenceError(Message("store.reference.field", file=str(path), field=str(exc))) from None
     _check_reference(ref, path)
     return ref
 
@@ -201,55 +202,84 @@ def _milestone(raw: dict) -> MilestoneRef:
 
 
 def _check_reference(ref: Reference, path: Path) -> None:
+    file = str(path)
     dept_codes = {d.code for d in ref.departments}
     for ms in ref.milestones:
         if ms.kind not in MILESTONE_KINDS:
-            raise ReferenceError(f"{path}: milestone {ms.name}: kind must be one of {MILESTONE_KINDS}")
+            raise ReferenceError(
+                Message(
+                    "store.reference.milestone_kind",
+                    file=file,
+                    name=ms.name,
+                    choices=", ".join(MILESTONE_KINDS),
+                )
+            )
         if not isinstance(ms.due, dt.date) or isinstance(ms.due, dt.datetime):
-            raise ReferenceError(f"{path}: milestone {ms.name}: due must be a date (YYYY-MM-DD)")
+            raise ReferenceError(Message("store.reference.milestone_due", file=file, name=ms.name))
         if isinstance(ms.units, str) and ms.units not in MILESTONE_UNITS:
             raise ReferenceError(
-                f"{path}: milestone {ms.name}: units must be a list or one of {MILESTONE_UNITS}"
+                Message(
+                    "store.reference.milestone_units",
+                    file=file,
+                    name=ms.name,
+                    choices=", ".join(MILESTONE_UNITS),
+                )
             )
         unknown = [c for c in ms.units if c not in dept_codes] if not isinstance(ms.units, str) else []
         if unknown:
-            raise ReferenceError(f"{path}: milestone {ms.name}: unknown department {unknown[0]!r}")
+            raise ReferenceError(
+                Message("store.reference.milestone_department", file=file, name=ms.name, code=unknown[0])
+            )
     for t in ref.townships:
         if t.kind not in TOWNSHIP_KINDS:
-            raise ReferenceError(f"{path}: township {t.name}: unknown kind {t.kind!r}")
+            raise ReferenceError(
+                Message("store.reference.township_kind", file=file, name=t.name, kind=t.kind)
+            )
     for s in ref.sectors:
         unknown = [c for c in s.leads if c not in dept_codes]
         unknown += [c.department for c in s.subcategories if c.department not in dept_codes]
         if unknown:
-            raise ReferenceError(f"{path}: sector {s.name}: unknown department {unknown[0]!r}")
+            raise ReferenceError(
+                Message("store.reference.sector_department", file=file, name=s.name, code=unknown[0])
+            )
     sector_codes = {s.code for s in ref.sectors}
     for p in ref.platforms:
         unknown_sectors = [c for c in p.sectors if c not in sector_codes]
         if unknown_sectors:
-            raise ReferenceError(f"{path}: platform {p.name}: unknown sector {unknown_sectors[0]!r}")
+            raise ReferenceError(
+                Message("store.reference.platform_sector", file=file, name=p.name, code=unknown_sectors[0])
+            )
     for d in ref.duties:
         unknown = [c for c in d.departments if c not in dept_codes]
         if unknown:
-            raise ReferenceError(f"{path}: duty {d.name}: unknown department {unknown[0]!r}")
+            raise ReferenceError(
+                Message("store.reference.duty_department", file=file, name=d.name, code=unknown[0])
+            )
         if d.sector is not None and d.sector not in sector_codes:
-            raise ReferenceError(f"{path}: duty {d.name}: unknown sector {d.sector!r}")
+            raise ReferenceError(
+                Message("store.reference.duty_sector", file=file, name=d.name, code=d.sector)
+            )
         if d.basis not in DUTY_BASES:
-            raise ReferenceError(f"{path}: duty {d.name}: basis must be one of {', '.join(DUTY_BASES)}")
+            raise ReferenceError(
+                Message("store.reference.duty_basis", file=file, name=d.name, choices=", ".join(DUTY_BASES))
+            )
         if d.part not in PLAN_PARTS:
-            raise ReferenceError(f"{path}: duty {d.name}: part must be one of {', '.join(PLAN_PARTS)}")
+            raise ReferenceError(
+                Message("store.reference.duty_part", file=file, name=d.name, choices=", ".join(PLAN_PARTS))
+            )
         if not d.departments or not d.source.strip():
-            raise ReferenceError(f"{path}: duty {d.name}: needs its departments and the plan's sentence")
+            raise ReferenceError(Message("store.reference.duty_incomplete", file=file, name=d.name))
     for label, items in (
-        ("township code", [t.code for t in ref.townships]),
-        ("department code", list(dept_codes)),
-        ("sector code", [s.code for s in ref.sectors]),
-        ("platform code", [p.code for p in ref.platforms]),
-        ("platform name", [p.name for p in ref.platforms]),
-        ("duty code", [d.code for d in ref.duties]),
-        ("duty name", [d.name for d in ref.duties]),
+        (Message("store.reference.what_township_code"), [t.code for t in ref.townships]),
+        (Message("store.reference.what_department_code"), list(dept_codes)),
+        (Message("store.reference.what_sector_code"), [s.code for s in ref.sectors]),
+        (Message("store.reference.what_platform_code"), [p.code for p in ref.platforms]),
+        (Message("store.reference.what_platform_name"), [p.name for p in ref.platforms]),
+        (Message("store.reference.what_duty_code"), [d.code for d in ref.duties]),
+        (Message("store.reference.what_duty_name"), [d.name for d in ref.duties]),
     ):
         if len(items) != len(set(items)):
-            raise ReferenceError(f"{path}: duplicate {label}")
+            raise ReferenceError(Message("store.reference.duplicate", file=file, what=label))
 
 
 def sync_reference(session: Session, ref: Reference) -> int:

@@ -30,6 +30,7 @@ from traceboard.files.importers.register import current_state
 from traceboard.files.importers.specs import ELEMENT_COLUMNS, MILESTONE_LABELS, SPECS, Column
 from traceboard.files.importers.upsert import load_existing
 from traceboard.files.tables import to_csv_bytes, to_xlsx_bytes
+from traceboard.i18n import Message
 
 PERSONAL = frozenset({"inspectors", "conflicts"})
 FILTERS = ("township", "sector", "department", "adopted", "status")
@@ -60,7 +61,7 @@ def to_file_bytes(table: pd.DataFrame, fmt: str, sheet: str) -> bytes:
         return to_csv_bytes(table)
     if fmt == "xlsx":
         return to_xlsx_bytes({sheet: table})
-    raise ExportError(f"unknown format {fmt!r}; choose xlsx or csv")
+    raise ExportError(Message("store.export.format", fmt=fmt))
 
 
 def _load_rows(engine: Engine, kind: str) -> pd.DataFrame:
@@ -115,13 +116,13 @@ def _filtered(rows: pd.DataFrame, kind: str, filters: dict, lookups: Lookups) ->
             _applies(rows, "operating_status", name, kind)
             keep &= rows["operating_status"] == wanted
         else:
-            raise ExportError(f"unknown filter {name!r}; choose from {', '.join(FILTERS)}")
+            raise ExportError(Message("store.export.filter", name=name, choices=", ".join(FILTERS)))
     return rows[keep]
 
 
 def _applies(rows: pd.DataFrame, column: str, name: str, kind: str) -> None:
     if column not in rows:
-        raise ExportError(f"filter {name!r} does not apply to {kind}")
+        raise ExportError(Message("store.export.filter_kind", name=name, kind=kind))
 
 
 def _resolve(name: str, wanted, lookups: Lookups) -> set[int]:

@@ -64,9 +64,28 @@ def build_manifest(
     }
 
 
+LISTED_PER_LINE = ("strata", "pools", "assignments")
+
+
 def dump_manifest(manifest: dict) -> bytes:
-    """The manifest as UTF-8 JSON bytes (Chinese kept as characters, one stratum key per line)."""
-    return (json.dumps(manifest, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+    """The manifest as UTF-8 JSON bytes (Chinese kept as characters): one line per field, and under
+    ``strata``, ``pools`` and ``assignments`` one line per stratum, pool or assignment.
+
+    A stratum's candidate codes stay on its line: a code per line (the earlier, indented layout)
+    made a million candidates a third slower for anyone's JSON parser to read, and
+    ``verify_manifest.py`` reads either layout (docs/draw.md).
+    """
+
+    def one_line(value: object) -> str:
+        return json.dumps(value, ensure_ascii=False)
+
+    fields = []
+    for key, value in manifest.items():
+        if key in LISTED_PER_LINE and isinstance(value, list) and value:
+            fields.append(f"{one_line(key)}: [\n" + ",\n".join(map(one_line, value)) + "\n]")
+        else:
+            fields.append(f"{one_line(key)}: {one_line(value)}")
+    return ("{\n" + ",\n".join(fields) + "\n}\n").encode("utf-8")
 
 
 def check_manifest(data: bytes | str) -> dict:

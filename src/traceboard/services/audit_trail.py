@@ -40,6 +40,7 @@ from traceboard.data.audit_verify import AuditReport, check_latest, verify_log
 from traceboard.data.backup import BackupError, BackupSummary, restore_backup, write_backup
 from traceboard.data.db import transaction
 from traceboard.files.site_writer import write_site
+from traceboard.i18n import Message
 from traceboard.services import public
 
 SITE_CHECKPOINT = "audit-checkpoint.json"
@@ -54,7 +55,9 @@ def read_checkpoint_file(path: Path) -> Checkpoint:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise CheckpointFileError(f"cannot read {path}: {exc.strerror or exc}") from None
+        raise CheckpointFileError(
+            Message("store.checkpoint.cannot_read", file=str(path), reason=exc.strerror or str(exc))
+        ) from None
     return Checkpoint.from_json(data, path.name)
 
 
@@ -214,12 +217,10 @@ def restore_verified(engine: Engine, path: Path) -> Restored:
 
     def check(session: Session, summary: BackupSummary) -> None:
         if summary.checkpoint is None:
-            raise BackupError(f"{path.name} carries no audit checkpoint: its log cannot be checked")
+            raise BackupError(Message("store.backup.no_checkpoint", file=path.name))
         report = verify_log(session, [summary.checkpoint])
         if not report.ok:
-            raise BackupError(
-                f"the restored audit log does not verify; nothing was restored: {report.problem}"
-            )
+            raise BackupError(Message("store.backup.log_fails", problem=report.problem))
         reports.append(report)
 
     summary = restore_backup(engine, path, check)

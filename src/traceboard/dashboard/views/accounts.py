@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from traceboard.dashboard import numbers
 from traceboard.dashboard.auth import require_page, role_label
 from traceboard.dashboard.plain_text import plain
 from traceboard.dashboard.state import get_engine, t
@@ -25,7 +26,11 @@ if shown_once:
 
 users = load_users(engine, actor)
 table = users.assign(role=users["role"].map(role_label))
-st.dataframe(table.rename(columns={c: t(f"accounts.col_{c}") for c in table.columns}), hide_index=True)
+st.dataframe(
+    table.rename(columns={c: t(f"accounts.col_{c}") for c in table.columns}),
+    hide_index=True,
+    placeholder=numbers.NONE,  # nothing (never signed in) is "—", not "None"
+)
 
 
 def _act(fn, *args, **kwargs) -> None:

@@ -6,7 +6,6 @@ from traceboard.dashboard import assessment_charts as charts
 from traceboard.dashboard import widgets
 from traceboard.dashboard.plain_text import plain
 from traceboard.dashboard.state import (
-    current_data_version,
     get_engine,
     get_frame,
     language,
@@ -22,12 +21,14 @@ from traceboard.metrics.assessment import compare_with_average, count_grades
 from traceboard.metrics.sensitivity import sensitivity_by_kind
 from traceboard.services.assessment import (
     FIRST_YEAR,
+    change_item,
     lock_assessment,
     prepare_assessment,
     report_data,
     save_assessment,
     score_history,
     worded_indicators,
+    year_result,
 )
 from traceboard.services.audit_trail import audited_download
 
@@ -45,8 +46,18 @@ if frame.enterprises.empty:
 years = list(range(today().year, FIRST_YEAR - 1, -1))
 year = st.selectbox(t("assessment.year"), years, index=min(1, len(years) - 1), key="assessment_year")
 engine = get_engine()
+
+
+def scored(each: int):
+    """A year scored alone, once per data version: the year shown, the year before (without a stored
+    run) and the years of the history share it (services.assessment.YearResult)."""
+    return per_data_version(
+        ("assessment.year", each, today()), lambda: year_result(engine, each, today(), frame)
+    )
+
+
 view = per_data_version(
-    ("assessment", year, today()), lambda: prepare_assessment(engine, year, today(), frame)
+    ("assessment", year, today()), lambda: prepare_assessment(engine, year, today(), frame, scored)
 )
 version = t("assessment.version", n=view.version) if view.version else t("assessment.unsaved")
 if view.status == "locked":
@@ -100,7 +111,9 @@ def render_actions(view) -> None:
 render_actions(view)
 if not view.changes.empty:
     with st.expander(t("assessment.changes", version=int(view.latest["version"]), n=len(view.changes))):
-        widgets.table(view.changes.drop(columns="unit_id"))
+        changed = view.changes.drop(columns="unit_id")
+        changed["item"] = [change_item(item).word(language()) for item in changed["item"]]
+        widgets.table(changed, {c: t(f"assessment.col_{c}") for c in changed.columns})
 
 
 def grading_note(unit) -> str:
@@ -135,8 +148,12 @@ def indicator_status(row) -> str:
     return t("assessment.applies") if row.applicable else t("assessment.not_applicable")
 
 
+# keyed tabs that track their state: after 生成, 保存 or 锁定 (each a rerun) the user stays on the
+# tab they were on instead of being thrown back to 排名
 tabs = st.tabs(
-    [t(f"assessment.tab_{name}") for name in ("ranking", "unit", "years", "sensitivity", "reports")]
+    [t(f"assessment.tab_{name}") for name in ("ranking", "unit", "years", "sensitivity", "reports")],
+    key="assessment_tab",
+    on_change="rerun",
 )
 with tabs[0]:
     for kind, column in zip(KINDS, st.columns(2), strict=True):
@@ -184,16 +201,13 @@ with tabs[1]:
     widgets.table(detail[shown], {c: t(f"assessment.col_{c}") for c in shown})
 
 
-@st.cache_data(show_spinner=False, max_entries=4)
-def history_of(year: int, version: str):
-    """Scores 2018 → year, once per data version (computing each year takes a moment)."""
-    return score_history(engine, year, today(), frame)
-
-
 with tabs[2]:
-    # every year since 2018 is computed for the history: only when asked for, not on every first view
+    # the years since 2018 without a locked run are computed for the history (each once per data
+    # version, shared with the views of those years): only when asked for, not on every first view
     if st.toggle(t("assessment.show_history"), key="assessment_history"):
-        history = history_of(year, current_data_version())
+        history = per_data_version(
+            ("assessment.history", year, today()), lambda: score_history(engine, year, today(), frame, scored)
+        )
         mine = history[history["unit_id"] == unit_id]
         history_labels = {"score": t("assessment.this_unit"), "average": t("assessment.average")}
         name = units.set_index("unit_id")["unit"][unit_id]

@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from traceboard.accounts.authz import PermissionDenied
-from traceboard.dashboard import widgets
+from traceboard.dashboard import numbers, widgets
 from traceboard.dashboard.plain_text import plain
 from traceboard.dashboard.state import get_engine, language, per_data_version, signed_in_actor, t, word
 from traceboard.files.isolated_parse import ParserFailed, run_isolated
@@ -114,16 +114,23 @@ def show_validation(validation) -> None:
     if validation.header_row:
         table, marks = annotated_rows(validation, language())
         st.subheader(t("data_admin.preview"))
-        st.dataframe(highlight_faulty(table.head(PREVIEW_ROWS), marks), hide_index=True, width="stretch")
+        st.dataframe(
+            highlight_faulty(table.head(PREVIEW_ROWS), marks),
+            hide_index=True,
+            width="stretch",
+            placeholder=numbers.NONE,
+        )
     if validation.ok:
         return
     st.error(t("data_admin.problems", count=len(validation.problems)))
     shown = problem_table(validation, language())
-    st.dataframe(shown, hide_index=True, width="stretch")
+    st.dataframe(shown, hide_index=True, width="stretch", placeholder=numbers.NONE)
     if validation.header_row:
         faulty = table[table.iloc[:, -1] != ""].head(FAULTY_ROWS_SHOWN)
         st.subheader(t("data_admin.faulty_rows"))
-        st.dataframe(highlight_faulty(faulty, marks), hide_index=True, width="stretch")
+        st.dataframe(
+            highlight_faulty(faulty, marks), hide_index=True, width="stretch", placeholder=numbers.NONE
+        )
     st.download_button(
         t("data_admin.download_errors"),
         partial(
@@ -179,7 +186,7 @@ def ingest_platform_feed(upload) -> None:
         st.error(plain(exc))
     except FeedRejected as exc:
         st.error(t("data_admin.feed_rejected", file=plain(exc.file), count=len(exc.problems)))
-        st.dataframe(feed_problems(exc.problems), hide_index=True, width="stretch")
+        st.dataframe(feed_problems(exc.problems), hide_index=True, width="stretch", placeholder=numbers.NONE)
     else:
         c = summary.counts
         st.session_state["data_admin_flash"] = (
@@ -262,7 +269,7 @@ def entry_form(kind: str) -> None:
         shown = pd.DataFrame(outcome.problems(), columns=["column", "value", "reason"])
         shown["reason"] = shown["reason"].map(word)
         shown.columns = [t(f"data_admin.col_{c}") for c in shown.columns]
-        st.dataframe(shown, hide_index=True, width="stretch")
+        st.dataframe(shown, hide_index=True, width="stretch", placeholder=numbers.NONE)
         return
     c = outcome.summary.counts
     message = (
@@ -283,7 +290,10 @@ tab_import, tab_feeds, tab_entry, tab_templates, tab_export = st.tabs(
         t("data_admin.tab_entry"),
         t("data_admin.tab_templates"),
         t("data_admin.tab_export"),
-    ]
+    ],
+    # keyed tabs: after an import, a correction or a download (each a rerun) the user stays on the tab
+    key="data_admin_tab",
+    on_change="rerun",
 )
 
 with tab_feeds:
@@ -363,7 +373,7 @@ with tab_export:
             "data_admin.export_rows" if export_kind == "enterprises" else "data_admin.export_rows_kind"
         )
         st.caption(t(rows_message, rows=len(table)))
-        st.dataframe(table.head(PREVIEW_ROWS), hide_index=True, width="stretch")
+        st.dataframe(table.head(PREVIEW_ROWS), hide_index=True, width="stretch", placeholder=numbers.NONE)
         left, right = st.columns(2)
         name = SPECS[export_kind].title
         # the file is made, and the export audited, when the user clicks

@@ -3,6 +3,7 @@
 import pandas as pd
 import streamlit as st
 
+from traceboard.dashboard import numbers
 from traceboard.dashboard.state import get_engine, t, today
 from traceboard.services.public import look_up
 
@@ -39,7 +40,11 @@ def yes_no(key: str, value: bool) -> str:
 
 def show(rows: list[dict], columns: list[str]) -> None:
     frame = pd.DataFrame(rows, columns=columns)
-    st.dataframe(frame.rename(columns={c: t(f"public_lookup.col.{c}") for c in columns}), hide_index=True)
+    st.dataframe(
+        frame.rename(columns={c: t(f"public_lookup.col.{c}") for c in columns}),
+        hide_index=True,
+        placeholder=numbers.NONE,  # nothing is "—", not "None"
+    )
 
 
 for answer in answers:

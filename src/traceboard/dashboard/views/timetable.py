@@ -25,7 +25,12 @@ engine, frame = get_engine(), get_frame()
 view = per_data_version(("timetable", today()), lambda: prepare_timetable(engine, today(), frame))
 st.caption(t("timetable.as_of", day=view.as_of.isoformat()))
 zh = language() == "zh"
-tabs = st.tabs([t("timetable.tab_milestones"), t("timetable.tab_goals"), t("timetable.tab_counties")])
+# keyed tabs: a rerun (a picker changed inside a tab) keeps the user on the tab they were on
+tabs = st.tabs(
+    [t("timetable.tab_milestones"), t("timetable.tab_goals"), t("timetable.tab_counties")],
+    key="timetable_tab",
+    on_change="rerun",
+)
 
 with tabs[0]:
     groups = {"department": t("timetable.departments"), "township": t("timetable.townships")}

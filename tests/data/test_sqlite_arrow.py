@@ -1,0 +1,130 @@
+"""The SQLite Arrow readers: a child per snapshot at a time, kept warm between reads."""
+
+import os
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from traceboard.data import sqlite_arrow
+from traceboard.data.sqlite_arrow import SQLiteArrowReader
+
+
+@pytest.fixture
+def database(tmp_path) -> Path:
+    path = tmp_path / "r.db"
+    with sqlite3.connect(path) as conn:
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)")
+        conn.executemany("INSERT INTO t (v) VALUES (?)", [("a",), ("b",)])
+    conn.close()
+    return path
+
+
+def idle_pids() -> set[int]:
+    return {child.process.pid for child in sqlite_arrow._pool.idle}
+
+
+def count(reader: SQLiteArrowReader) -> int:
+    return reader.read("SELECT count(*) AS n FROM t").column("n")[0].as_py()
+
+
+def add_row(path: Path) -> None:
+    with sqlite3.connect(path) as conn:
+        conn.execute("INSERT INTO t (v) VALUES ('c')")
+    conn.close()
+
+
+def open_files(pid: int) -> set[str]:
+    fds = Path(f"/proc/{pid}/fd")
+    return {os.readlink(fd) for fd in fds.iterdir()}
+
+
+def test_one_snapshot_per_reader_and_the_next_reader_sees_the_change(database):
+    reader = SQLiteArrowReader(str(database))
+    assert count(reader) == 2
+    add_row(database)
+    assert count(reader) == 2  # the reader's snapshot began at its first read
+    reader.close()
+    again = SQLiteArrowReader(str(database))
+    assert count(again) == 3
+    again.close()
+
+
+def test_a_closed_reader_goes_back_warm_and_holds_no_file_open(database):
+    reader = SQLiteArrowReader(str(database))
+    count(reader)
+    pid = reader._child.process.pid
+    assert str(database) in open_files(pid)
+    reader.close()
+    assert not any(name.startswith(str(database)) for name in open_files(pid))  # nor its -wal, -shm
+    second = SQLiteArrowReader(str(database))
+    assert second._child.process.pid == pid  # the same child, no new interpreter
+    assert count(second) == 2
+    second.close()
+
+
+def test_two_readers_at_once_are_two_children(database):
+    first, second = SQLiteArrowReader(str(database)), SQLiteArrowReader(str(database))
+    assert first._child.process.pid != second._child.process.pid
+    first.request("SELECT v FROM t ORDER BY id")
+    assert count(second) == 2
+    assert first.answer().column("v").to_pylist() == ["a", "b"]
+    first.close()
+    second.close()
+    assert {first._child.process.pid, second._child.process.pid} <= idle_pids()
+
+
+def test_a_reader_left_with_unread_answers_is_not_reused(database):
+    reader = SQLiteArrowReader(str(database))
+    reader.request("SELECT * FROM t")
+    process = reader._child.process
+    reader.close()
+    assert process.poll() is not None and process.pid not in idle_pids()
+
+
+def test_an_error_names_the_cause_and_the_reader_reads_on(database):
+    reader = SQLiteArrowReader(str(database))
+    with pytest.raises(RuntimeError, match=r"the SQLite reader failed: .*no such table: missing"):
+        reader.read("SELECT * FROM missing")
+    assert count(reader) == 2
+    reader.close()
+    assert reader._child.process.pid in idle_pids()
+
+
+def test_a_database_that_cannot_be_opened_is_an_error_of_the_read(tmp_path):
+    reader = SQLiteArrowReader(f"file:{tmp_path / 'absent.db'}?mode=ro")
+    with pytest.raises(RuntimeError, match="the SQLite reader failed"):
+        reader.read("SELECT 1")
+    reader.close()
+    assert not (tmp_path / "absent.db").exists()
+
+
+def test_a_relative_path_is_the_callers_directory(database, monkeypatch):
+    SQLiteArrowReader(str(database)).close()  # an idle child started in another directory
+    monkeypatch.chdir(database.parent)
+    reader = SQLiteArrowReader(database.name)
+    assert count(reader) == 2
+    reader.close()
+
+
+def test_a_child_that_died_while_idle_is_replaced(database):
+    reader = SQLiteArrowReader(str(database))
+    process = reader._child.process
+    reader.close()
+    process.kill()
+    process.wait()
+    again = SQLiteArrowReader(str(database))
+    assert again._child.process.pid != process.pid
+    assert count(again) == 2
+    again.close()
+
+
+def test_the_idle_readers_are_bounded(database, monkeypatch):
+    monkeypatch.setattr(sqlite_arrow, "IDLE_READERS", 1)
+    sqlite_arrow._pool.stop_all()
+    readers = [SQLiteArrowReader(str(database)) for _ in range(3)]
+    for reader in readers:
+        reader.close()
+    assert idle_pids() == {readers[0]._child.process.pid}
+    assert [r._child.process.poll() is None for r in readers] == [True, False, False]
