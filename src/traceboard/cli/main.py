@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gettext
+import os
 import sys
 
 import click
@@ -25,7 +27,7 @@ from traceboard.cli.common import CommandError, echo, said
 from traceboard.data.db import DatabaseUnavailable
 from traceboard.data.reference import ReferenceError
 from traceboard.data.text_rules import TextRejected
-from traceboard.i18n import Message
+from traceboard.i18n import LOCALES, Message, cli_language
 from traceboard.services.audit_trail import AuditKeyError, AuditSealError
 
 # Each module registers its commands on the group; add new areas here.
@@ -61,8 +63,17 @@ for _module in COMMAND_MODULES:
     _module.register(cli)
 
 
+def speak_clicks_words() -> None:
+    """Click words its usage, help headings and errors ("Usage:", "Options", "No such command")
+    through gettext's default domain; bind it to the catalogs' folder, where Chinese has
+    ``zh/LC_MESSAGES/messages.mo``, and pick the command line's language (docs/interface.md)."""
+    gettext.bindtextdomain(gettext.textdomain(), str(LOCALES))
+    os.environ["LANGUAGE"] = cli_language()  # what gettext consults first; English finds no file
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: known failures become one line on stderr, never a traceback."""
+    speak_clicks_words()
     try:
         # Without standalone mode click returns the code of ctx.exit()/Exit instead of exiting.
         result = cli.main(args=argv, prog_name="traceboard", standalone_mode=False)

@@ -122,13 +122,9 @@ def load_key(path: Path | None = None) -> SigningKey:
     try:
         st = path.stat()
     except FileNotFoundError:
-        raise AuditKeyError(
-            f"no audit signing key at {path}: run `traceboard init` (or set TRACEBOARD_AUDIT_KEY)"
-        ) from None
+        raise AuditKeyError(Message("store.key.missing", path=str(path))) from None
     if st.st_mode & (stat.S_IRWXG | stat.S_IRWXO):
-        raise AuditKeyError(
-            f"audit signing key {path} is open to others (mode {stat.S_IMODE(st.st_mode):o}): chmod 600 it"
-        )
+        raise AuditKeyError(Message("store.key.open", path=str(path), mode=f"{stat.S_IMODE(st.st_mode):o}"))
     return _load(path, st.st_mtime_ns, st.st_size)
 
 
@@ -137,8 +133,8 @@ def _load(path: Path, _mtime_ns: int, _size: int) -> SigningKey:
     try:
         private = serialization.load_pem_private_key(path.read_bytes(), password=None)
     except (OSError, ValueError, TypeError) as exc:
-        raise AuditKeyError(f"cannot read the audit signing key {path}: {exc}") from None
+        raise AuditKeyError(Message("store.key.unreadable", path=str(path), detail=str(exc))) from None
     if not isinstance(private, Ed25519PrivateKey):
-        raise AuditKeyError(f"audit signing key {path} is not an Ed25519 key")
+        raise AuditKeyError(Message("store.key.not_ed25519", path=str(path)))
     raw = private.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
     return SigningKey(private, PublicKey(raw))
