@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from tests.cli.test_audit_cmds import _forge, _rows, _verify
 from traceboard.accounts.accounts import add_user
 from traceboard.accounts.authz import SYSTEM
+from traceboard.cli.common import reset_engines
 from traceboard.cli.main import main
 from traceboard.data.audit_checkpoint import statement
 from traceboard.data.audit_key import PublicKey, load_key, staged_path
@@ -200,3 +201,40 @@ def test_a_handover_no_current_key_signed_verifies_nothing(engine, capsys, own_k
         f"traceboard: key rotation {rotation_id}: the signatures do not match what it states "
         "(both the old and the new key must sign it): forged or altered"
     )
+
+
+def test_an_old_key_file_put_back_after_a_rotation_is_not_trusted(engine, capsys, own_key, admin):
+    """The key file must be the key the latest handover went to: an old copy put back (to sign with
+    it again) makes verify say so rather than trust it."""
+    _rows(engine, 1)
+    old_pem, old_id = own_key.read_bytes(), load_key().public.key_id
+    assert _rotate(capsys, admin)[0] == 0
+    new_id = load_key().public.key_id
+    own_key.write_bytes(old_pem)
+    with transaction(engine) as session:
+        rotation_id = session.scalars(select(AuditKeyRotation.id)).one()
+    code, out = _verify(capsys)
+    assert (code, out) == (
+        1,
+        f"traceboard: key rotation {rotation_id} hands over to key {new_id}, not {old_id}: the rotation is "
+        "forged, or this installation's key file is not the key handed over to",
+    )
+
+
+def test_a_backup_taken_after_a_rotation_restores_and_verifies(
+    engine, capsys, tmp_path, monkeypatch, own_key, admin
+):
+    """The handover travels with the backup: the restored log's old checkpoints verify against the old
+    key on record, its new ones against the key file."""
+    _rows(engine, 2)
+    assert _rotate(capsys, admin)[0] == 0
+    _rows(engine, 1)
+    out = tmp_path / "b.jsonl.gz"
+    assert main(["backup", "--out", str(out), "--as", admin]) == 0
+    monkeypatch.setenv("TRACEBOARD_DATABASE_URL", f"sqlite:///{tmp_path / 'new.db'}")
+    reset_engines()
+    capsys.readouterr()
+    assert main(["restore", str(out)]) == 0, capsys.readouterr().err
+    assert "audit log verified" in capsys.readouterr().out
+    code, out_text = _verify(capsys)
+    assert code == 0, out_text
