@@ -14,7 +14,8 @@ from traceboard.data.assessment_config import (
     read_indicator_set,
 )
 from traceboard.data.assessment_store import AssessmentInputs
-from traceboard.data.frame import build_frame
+from traceboard.data.frame import build_frame, to_day
+from traceboard.metrics.adoption import adoption_state
 from traceboard.metrics.assessment import (
     UnknownMeasure,
     apply_rule,
@@ -297,6 +298,22 @@ def test_small_world_scores_by_hand():
     assert ind.loc[(1, "adoption"), "inputs"] == {"adopted": 5, "total": 10}
     assert not ind.loc[(2, "adoption"), "applicable"] and ind.loc[(2, "adoption"), "max_points"] == 0
     assert ind.loc[(11, "reports"), "inputs"] == {"on_time_reports": 2, "due": 4}
+
+
+def test_a_kept_adoption_state_scores_as_one_computed_and_both_groups_share_a_day():
+    inputs, frame, sets = small_world()
+    asked = []
+
+    def state_at(day: int) -> pd.DataFrame:
+        asked.append(day)
+        return adoption_state(frame, day)
+
+    alone = assess(inputs, frame, sets)
+    kept = assess(inputs, frame, sets, state_at=state_at)
+    pd.testing.assert_frame_equal(kept.units, alone.units)
+    pd.testing.assert_frame_equal(kept.indicators, alone.indicators)
+    # both groups read the assessment day: asked once per group, the same day
+    assert asked == [to_day(inputs.as_of)] * 2
 
 
 @pytest.mark.parametrize("minimum", [60, 40])

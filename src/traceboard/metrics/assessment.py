@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -31,6 +32,7 @@ from traceboard.data.assessment_config import Indicator, IndicatorSetDef
 from traceboard.data.assessment_store import AssessmentInputs
 from traceboard.data.frame import RegisterFrame
 from traceboard.i18n import translate
+from traceboard.metrics.adoption import adoption_state
 from traceboard.metrics.assessment_measures import MEASURES, MeasureContext
 
 GROUPS = ("department", "township")
@@ -230,17 +232,26 @@ def assess(
     frame: RegisterFrame,
     sets: dict[str, IndicatorSetDef],
     previous: pd.DataFrame | None = None,
+    state_at: Callable[[int], pd.DataFrame] | None = None,
 ) -> AssessmentResult:
     """Score every department and township-level unit for ``inputs.year``.
 
     Input: the year's inputs, the register frame, the indicator set per group,
-    and optionally last year's ``units`` table (unit_id, score) for the change.
-    Output: an :class:`AssessmentResult`.
+    and optionally last year's ``units`` table (unit_id, score) for the change, and
+    ``state_at(day)``, ``adoption_state(frame, day)`` as the caller keeps it (default: computed
+    once per day for both groups). Output: an :class:`AssessmentResult`.
     """
     tables, details = [], []
-    states: dict = {}  # the enterprises' adoption per day, computed once for both groups
+    if state_at is None:
+        states: dict[int, pd.DataFrame] = {}
+
+        def state_at(day: int) -> pd.DataFrame:
+            if day not in states:
+                states[day] = adoption_state(frame, day)
+            return states[day]
+
     for group in GROUPS:
-        ctx = MeasureContext(inputs, frame, group, states=states)
+        ctx = MeasureContext(inputs, frame, group, state_at=state_at)
         indicators = score_indicators(ctx, sets[group])
         scores = total_scores(indicators).reindex(ctx.ids.to_numpy()).to_numpy()
         weight = applicable_weights(indicators).reindex(ctx.ids.to_numpy()).to_numpy()

@@ -38,8 +38,9 @@ class MeasureContext:
     frame: RegisterFrame
     group: str  # "department" | "township"
     cache: dict = field(default_factory=dict)
-    # adoption_state per day, shared by the contexts of one year (both groups read the same days)
-    states: dict = field(default_factory=dict)
+    # adoption_state(frame, day) by day number: shared by both groups of a year, and across years
+    # when the caller keeps it (a year's 31 December is the next year's "year before")
+    state_at: Callable[[int], pd.DataFrame] | None = None
 
     # read by every measure of every unit: selected once per context, not on each use
     @cached_property
@@ -53,9 +54,9 @@ class MeasureContext:
     def adoption(self, day: dt.date) -> pd.DataFrame:
         """total, adopted, rate per unit id of the group at ``day`` (compute_adoption, cached)."""
         if day not in self.cache:
-            if day not in self.states:
-                self.states[day] = adoption_state(self.frame, to_day(day))
-            table = compute_adoption(self.frame, [self.group], to_day(day), self.states[day])
+            number = to_day(day)
+            state = self.state_at(number) if self.state_at else adoption_state(self.frame, number)
+            table = compute_adoption(self.frame, [self.group], number, state)
             by_name = table.set_index(table[self.group].astype(str))
             names = self.units.set_index("id")["name"]
             self.cache[day] = by_name.reindex(names.to_numpy()).set_axis(self.ids)[

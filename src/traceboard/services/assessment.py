@@ -82,10 +82,19 @@ def load_sets(year: int) -> dict[str, IndicatorSetDef]:
 YearResult = Callable[[int], AssessmentResult]
 
 
-def year_result(engine: Engine, year: int, today: dt.date, frame: RegisterFrame) -> AssessmentResult:
-    """``year`` scored on the record as it is, without the change against the year before."""
+def year_result(
+    engine: Engine,
+    year: int,
+    today: dt.date,
+    frame: RegisterFrame,
+    state_at: Callable[[int], pd.DataFrame] | None = None,
+) -> AssessmentResult:
+    """``year`` scored on the record as it is, without the change against the year before.
+
+    ``state_at(day)``: the enterprises' adoption at a day as the caller keeps it (see
+    :func:`traceboard.metrics.assessment.assess`), so that years sharing a day compute it once."""
     inputs = store.gather_inputs(engine, year, store.assessment_day(year, today))
-    return assess(inputs, frame, load_sets(year), None)
+    return assess(inputs, frame, load_sets(year), None, state_at)
 
 
 def compute_year(

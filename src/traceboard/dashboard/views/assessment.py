@@ -11,12 +11,14 @@ from traceboard.dashboard.state import (
     language,
     per_data_version,
     per_data_version_and_language,
+    per_frame_content,
     signed_in_actor,
     t,
     today,
 )
 from traceboard.dashboard.widgets import flash, show_flash
 from traceboard.files.assessment_report import rank_text, write_assessment_pdf, write_assessment_xlsx
+from traceboard.metrics.adoption import adoption_state
 from traceboard.metrics.assessment import compare_with_average, count_grades
 from traceboard.metrics.sensitivity import sensitivity_by_kind
 from traceboard.services.assessment import (
@@ -52,8 +54,14 @@ def scored(each: int):
     """A year scored alone, once per data version: the year shown, the year before (without a stored
     run) and the years of the history share it (services.assessment.YearResult)."""
     return per_data_version(
-        ("assessment.year", each, today()), lambda: year_result(engine, each, today(), frame)
+        ("assessment.year", each, today()), lambda: year_result(engine, each, today(), frame, adoption_at)
     )
+
+
+def adoption_at(day: int):
+    """The enterprises' adoption at a day, once per content of the frame: a year's 31 December is
+    also the next year's year before, and a recorded check result leaves it as it was."""
+    return per_frame_content(frame, ("assessment.adoption_state", day), lambda: adoption_state(frame, day))
 
 
 view = per_data_version(
