@@ -98,7 +98,9 @@ def test_not_graded_units_say_why_in_chinese(demo_engine, fixed_today, tmp_path,
     departments = open_page(LEADER).dataframe[0].value
     ungraded = departments[departments["等次"] == "不予评定"]
     assert len(ungraded) == 11 and ungraded["说明"].str.contains("不足 90 分：不予评定，不参加排名").all()
-    assert ungraded["排名"].isna().all()
+    assert (ungraded["排名"] == "—").all()
+    graded = departments[departments["等次"] != "不予评定"]
+    assert graded["排名"].str.fullmatch(r"\d+").all()
 
 
 def pdf_text(data: bytes) -> str:

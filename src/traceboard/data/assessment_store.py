@@ -33,10 +33,6 @@ RUN_COLUMNS = [
 ]  # fmt: skip
 
 
-# The stored rank of a unit that was not graded (不予评定): it takes no place in the ranking.
-NOT_RANKED = 0
-
-
 class LockedRunError(RuntimeError):
     """An attempt to change a locked assessment run or its scores."""
 
@@ -301,7 +297,7 @@ def save_run(
         )
         session.add(run)
         session.flush()
-        stored = units.assign(rank=units["rank"].fillna(NOT_RANKED))
+        stored = units.assign(rank=units["rank"].astype("Int64"))  # 不予评定: no rank, NULL
         session.add_all(
             m.UnitScore(run_id=run.id, **row)
             for row in _records(stored, ["unit_id", "score", "grade", "rank"])
@@ -375,7 +371,7 @@ def load_run(engine: Engine, run_id: int) -> tuple[dict[str, Any], pd.DataFrame,
         fields = {c: getattr(run, c) for c in RUN_COLUMNS}
         us, ix = m.UnitScore, m.IndicatorScore
         units = _frame(session, select(us.unit_id, us.score, us.grade, us.rank).where(us.run_id == run_id))
-        units["rank"] = units["rank"].astype("Int64").mask(units["rank"] == NOT_RANKED)
+        units["rank"] = units["rank"].astype("Int64")  # NULL: not graded (不予评定), no place
         indicators = _frame(
             session,
             select(

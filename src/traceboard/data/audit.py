@@ -144,7 +144,9 @@ def verify_chain(session: Session, batch: int = 10_000) -> ChainBreak | None:
     return walk_chain(session, batch=batch).broken
 
 
-DISCLOSURES = frozenset({"export", "platform.export", "site.publish", "backup.write", "audit.checkpoint"})
+DISCLOSURES = frozenset(
+    {"export", "platform.export", "site.publish", "backup.write", "audit.checkpoint", "audit.rotate_key"}
+)
 """Audit actions that disclose or seal the record without changing it: they leave the data version
 alone, so a download does not make every cache built on the record (the analysis frame first) stale."""
 

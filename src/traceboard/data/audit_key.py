@@ -1,8 +1,10 @@
 """The key that signs the audit log's checkpoints: an Ed25519 key in a file outside the database.
 
 The file is PEM (PKCS #8, unencrypted) readable by its owner only; it is created
-once (``traceboard init``) and never replaced by the software. A key file that
-others may read is refused: anyone who can read it can sign a rewritten log.
+once (``traceboard init``) and replaced only by ``traceboard audit rotate-key``
+(:mod:`traceboard.data.audit_rotation`), which stages the new key beside it and moves
+it into place once the handover is on record. A key file that others may read is
+refused: anyone who can read it can sign a rewritten log.
 """
 
 from __future__ import annotations
@@ -70,6 +72,40 @@ class SigningKey:
         return base64.b64encode(self.private.sign(message)).decode("ascii")
 
 
+def _write_new(path: Path) -> bool:
+    """Write a new key to ``path`` unless a file is there (O_EXCL, owner-only); whether it was written."""
+    pem = Ed25519PrivateKey.generate().private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    try:  # O_EXCL: two writers at once never overwrite each other's key
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return False
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(pem)
+    return True
+
+
+def staged_path(path: Path | None = None) -> Path:
+    """Where a rotation keeps the next key until the handover is committed."""
+    path = path or config.audit_key_path()
+    return path.with_name(path.name + ".next")
+
+
+def stage_key(path: Path | None = None) -> tuple[Path, SigningKey]:
+    """A new key written beside the key file (``staged_path``); AuditKeyError if one is already staged
+    (an earlier rotation stopped half-way: the message says what to do)."""
+    staged = staged_path(path)
+    if not _write_new(staged):
+        raise AuditKeyError(Message("store.rotation.key_staged", path=str(staged)))
+    return staged, load_key(staged)
+
+
+def install_staged(staged: Path, path: Path | None = None) -> None:
+    """Replace the key file with the staged key (atomic rename); the old private key is gone."""
+    os.replace(staged, path or config.audit_key_path())
+
+
 def ensure_key(path: Path | None = None) -> tuple[Path, bool]:
     """Create the key file (owner-only) unless it exists; return its path and whether it was created."""
     path = path or config.audit_key_path()
@@ -77,16 +113,7 @@ def ensure_key(path: Path | None = None) -> tuple[Path, bool]:
         load_key(path)  # refuse a broken or world-readable file now rather than at the first write
         return path, False
     path.parent.mkdir(parents=True, exist_ok=True)
-    pem = Ed25519PrivateKey.generate().private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    )
-    try:  # O_EXCL: two `init`s at once never overwrite each other's key
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return path, False
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(pem)
-    return path, True
+    return path, _write_new(path)  # two `init`s at once never overwrite each other's key
 
 
 def load_key(path: Path | None = None) -> SigningKey:

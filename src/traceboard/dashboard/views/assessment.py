@@ -16,7 +16,7 @@ from traceboard.dashboard.state import (
     today,
 )
 from traceboard.dashboard.widgets import flash, show_flash
-from traceboard.files.assessment_report import write_assessment_pdf, write_assessment_xlsx
+from traceboard.files.assessment_report import rank_text, write_assessment_pdf, write_assessment_xlsx
 from traceboard.metrics.assessment import compare_with_average, count_grades
 from traceboard.metrics.sensitivity import sensitivity_by_kind
 from traceboard.services.assessment import (
@@ -139,7 +139,9 @@ def ranking(kind: str):
     units = view.result.units[view.result.units["unit_kind"] == kind]
     columns = [c for c in UNIT_COLUMNS if c != "role" or view.sets[kind].roles]  # classes, where there are
     table = units.assign(
-        note=[grading_note(u) for u in units.itertuples()], role=[role_name(kind, r) for r in units["role"]]
+        note=[grading_note(u) for u in units.itertuples()],
+        role=[role_name(kind, r) for r in units["role"]],
+        rank=units["rank"].map(rank_text),  # 不予评定: no rank, "—" as in the workbook and the PDF
     )[columns]
     return table, {c: t(f"assessment.col_{c}") for c in columns}
 

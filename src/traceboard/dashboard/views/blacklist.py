@@ -327,11 +327,13 @@ with alert_tab:
             else None
         )
         reason = None
+        # the decision's stated date (an approval as much as a publication): back-dated if late
+        on = st.date_input(t("blacklist.on"), value=today(), key="alert_move_on") if to_state else None
         if to_state == "withdrawn":
             reason = st.text_input(t("blacklist.withdraw_reason"), key="alert_reason")
         if to_state and st.button(t("blacklist.submit_move"), key="alert_submit"):
             attempt(
-                lambda: actions.move_alert(engine, actor, alert_id, to_state, today(), reason),
+                lambda: actions.move_alert(engine, actor, alert_id, to_state, on, reason),
                 "blacklist.alert_moved_ok",
                 ("alert_reason",),
                 id=alert_id,
