@@ -5,7 +5,8 @@ recorded late (back-dated to the day it was taken), but a date in the future
 would let a decision act before anyone took it — a repair dated next year
 unlists an enterprise today, an expiry "as of 2099" ends listings years early.
 The audit row of every decision keeps both the stated date (in its fields) and
-the real time it was recorded (``at``).
+the real time it was recorded (``at``). A step with no stated date of its own (a
+consumer alert's draft) is dated by the day it was recorded (:func:`day_of`).
 """
 
 from __future__ import annotations
@@ -18,6 +19,14 @@ from traceboard.i18n import Message
 def today() -> dt.date:
     """The date decisions are judged against (the one clock of this rule)."""
     return dt.date.today()
+
+
+def day_of(moment: dt.datetime) -> dt.date:
+    """The date on this clock (the one :func:`today` reads) of a moment the record keeps in UTC
+    (a naive moment, as SQLite gives it back, is UTC): the day a step taken at that moment was on."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone().date()
 
 
 class DecisionDateRefused(ValueError):

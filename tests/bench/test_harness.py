@@ -95,6 +95,11 @@ def test_the_real_steps_run_end_to_end_on_a_small_register():
     ]
     adoption = report["results"][names.index("adoption_table")]
     assert adoption["baseline_seconds"] > 0 and adoption["ratio"] > 0
+    demo = report["results"][0]  # generated in a child process, which reports its own peak
+    assert demo["process"] == "child" and demo["peak_rss_mb"] > 50
+    assert "process" not in adoption
+    if adoption.get("peak_rss_mb") is not None:  # Linux: the table's peak and DuckDB's apart
+        assert adoption["baseline_peak_rss_mb"] > 0
     assert report["results"][-1]["rows"] == 600  # a day's feed: one row per enterprise, all new
 
 

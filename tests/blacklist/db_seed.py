@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from traceboard.accounts.authz import Actor
 from traceboard.data.db import transaction
-from traceboard.data.models import Enterprise, Inspection, Sector, TraceEvent, Unit, User
+from traceboard.data.models import ConsumerAlert, Enterprise, Inspection, Sector, TraceEvent, Unit, User
 
 USCC = ["91430381MPYA9RU06C", "92430381QGYLUJXT16", "91430381T0GTBHQN7N"]
 NAMES = [
@@ -43,10 +43,10 @@ def seed_register(engine) -> dict:
         check = Inspection(
             enterprise_id=ids[0],
             department_id=departments[0],
-            checked_on=dt.date(2026, 1, 5),
+            checked_on=dt.date(2022, 12, 5),  # before every proposal the tests make citing it
             result="false_trace_info",
             recorded_by="li",
-            published_on=dt.date(2026, 1, 20),
+            published_on=dt.date(2022, 12, 20),
         )
         session.add(check)
         session.add_all(
@@ -66,3 +66,11 @@ OFFICE = Actor("wang", "office")
 OFFICE2 = Actor("zhao", "office")
 PUBLICITY = Actor("li", "publicity")
 PUBLICITY2 = Actor("chen", "publicity")
+
+
+def drafted_on(engine, alert_id: int, day: dt.date) -> None:
+    """Record the draft of ``alert_id`` as made on ``day`` (noon on this machine's clock): a test's
+    alert approved and published on past dates was drafted before them (docs/blacklist.md)."""
+    noon = dt.datetime.combine(day, dt.time(12)).astimezone(dt.UTC)
+    with transaction(engine) as session:
+        session.get(ConsumerAlert, alert_id).drafted_at = noon

@@ -14,6 +14,7 @@ from traceboard.blacklist.alerts import (
 )
 from traceboard.data.blacklist_config import load_alert_templates
 from traceboard.data.models import ALERT_STATES
+from traceboard.decision_dates import day_of
 
 D = dt.date(2026, 3, 1)
 LEGAL = {
@@ -40,7 +41,7 @@ def test_every_alert_move(state, to_state):
             plan_alert_move(alert, to_state, "li", D, "复核更正")
         return
     expected = {
-        "approved": {"state": "approved", "approved_by": "li"},
+        "approved": {"state": "approved", "approved_by": "li", "approved_on": D},
         "published": {"state": "published", "published_on": D},
         "withdrawn": {"state": "withdrawn", "withdrawn_on": D, "withdrawn_reason": "复核更正"},
     }[to_state]
@@ -52,6 +53,25 @@ def test_the_drafter_cannot_approve_and_a_withdrawal_needs_a_reason():
         plan_alert_move({"state": "draft", "drafted_by": "zhang"}, "approved", "zhang", D)
     with pytest.raises(AlertRefused, match="needs a reason"):
         plan_alert_move({"state": "published", "drafted_by": "zhang"}, "withdrawn", "li", D, "")
+
+
+def test_each_step_is_dated_not_before_the_one_before_it():
+    drafted = dt.datetime(2026, 2, 26, 2, 0, tzinfo=dt.UTC)  # the draft's day on this machine's clock
+    draft = {"state": "draft", "drafted_by": "zhang", "drafted_at": drafted}
+    draft_day = day_of(drafted)
+    refused = draft_day - dt.timedelta(days=1)
+    with pytest.raises(AlertRefused, match=f"dated {refused}, before the previous step on {draft_day}"):
+        plan_alert_move(draft, "approved", "li", refused)
+    assert plan_alert_move(draft, "approved", "li", draft_day)["approved_on"] == draft_day
+    approved = {**draft, "state": "approved", "approved_on": D}
+    with pytest.raises(AlertRefused, match=f"before the previous step on {D}"):
+        plan_alert_move(approved, "published", "li", D - dt.timedelta(days=1))
+    with pytest.raises(AlertRefused, match=f"before the previous step on {D}"):  # nor withdrawn earlier
+        plan_alert_move(approved, "withdrawn", "li", D - dt.timedelta(days=1), "撤回")
+    assert plan_alert_move(approved, "published", "li", D) == {"state": "published", "published_on": D}
+    tomorrow = dt.date.today() + dt.timedelta(days=1)
+    with pytest.raises(AlertRefused, match=f"dated {tomorrow}, after today"):
+        plan_alert_move(approved, "published", "li", tomorrow)
 
 
 def test_check_draft():

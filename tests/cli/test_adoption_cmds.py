@@ -170,3 +170,23 @@ def test_in_chinese_a_bad_date_is_refused_in_chinese(world, capsys, monkeypatch)
     monkeypatch.setenv("TRACEBOARD_LANG", "zh")
     assert main(["adoption", "--by", "sector", "--as-of", "30.06.2020"]) == 2
     assert capsys.readouterr().err.strip() == "traceboard: --as-of “30.06.2020”不是 YYYY-MM-DD 格式的日期"
+
+
+def test_the_command_starts_from_the_frame_snapshot_and_keeps_it(world, capsys):
+    """A second run reads the frame's snapshot (docs/frame.md, Cold start) and prints the same table."""
+    from traceboard.cli.common import get_engine
+    from traceboard.data.audit import record_audit
+    from traceboard.data.db import transaction
+    from traceboard.data.frame_snapshot import snapshot_path
+
+    with transaction(world) as session:  # the world is written without the log: give it a version
+        record_audit(session, actor="test", action="test.seeded", entity="enterprise")
+    args = ["adoption", "--by", "sector", "--as-of", "2020-06-30", "--format", "csv"]
+    path = snapshot_path(get_engine())
+    assert not path.exists()
+    assert main(args) == 0
+    first = capsys.readouterr().out
+    written = path.stat().st_mtime_ns
+    assert main(args) == 0
+    assert capsys.readouterr().out == first
+    assert path.stat().st_mtime_ns == written  # read, not written again: nothing changed since

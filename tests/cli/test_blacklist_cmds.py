@@ -221,19 +221,29 @@ def test_alerts_four_eyes_and_ids_on_the_last_line(capsys, seeded):
     assert code == 0 and alert.isdigit()
     code, _, err = run(capsys, "alert", "approve", alert, "--as", "li")
     assert (code, err.strip()) == (1, "traceboard: li drafted this alert; another user must approve it")
-    assert run(capsys, "alert", "approve", alert, "--as", "chen")[:2] == (0, f"alert {alert}: approved\n")
-    assert run(capsys, "alert", "publish", alert, "--on", "2026-04-01", "--as", "li")[0] == 0
+    today = dt.date.today()  # drafted today: its approval is stated today at the earliest
+    yesterday, tomorrow = str(today - dt.timedelta(days=1)), str(today + dt.timedelta(days=1))
+    code, _, err = run(capsys, "alert", "approve", alert, "--on", yesterday, "--as", "chen")
+    assert (code, err.strip()) == (
+        1,
+        f"traceboard: the alert approved is dated {yesterday}, before the previous step on {today}",
+    )
+    assert run(capsys, "alert", "approve", alert, "--on", str(today), "--as", "chen")[:2] == (
+        0,
+        f"alert {alert}: approved\n",
+    )
+    code, _, err = run(capsys, "alert", "publish", alert, "--on", tomorrow, "--as", "li")
+    assert code == 1 and f"dated {tomorrow}, after today" in err
+    assert run(capsys, "alert", "publish", alert, "--on", str(today), "--as", "li")[0] == 0
     code, _, err = run(capsys, "alert", "withdraw", alert, "--as", "li")
     assert code == 2 and "--reason" in err
-    assert (
-        run(capsys, "alert", "withdraw", alert, "--reason", "更正", "--on", "2026-04-02", "--as", "li")[0]
-        == 0
-    )
+    assert run(capsys, "alert", "withdraw", alert, "--reason", "更正", "--as", "li")[0] == 0
     code, out, _ = run(capsys, "alert", "draft", "--from-sector", "drug", "--as", "li")
     assert "《关于安全购药的消费提示》" in out
     code, out, _ = run(capsys, "alert", "show", "--format", "json")
     shown = {a["id"]: a for a in json.loads(out)}
     assert (shown[int(alert)]["state"], shown[int(alert)]["withdrawn_reason"]) == ("withdrawn", "更正")
+    assert shown[int(alert)]["approved_on"] == str(today)
 
 
 def test_publish_writes_the_site_and_lookup_answers(capsys, seeded, tmp_path):
@@ -277,13 +287,13 @@ def test_publish_writes_the_site_and_lookup_answers(capsys, seeded, tmp_path):
 
 def test_draft_from_failed_checks(capsys, seeded):
     code, out, err = run(
-        capsys, "alert", "draft", "--from-checks-since", "2026-01-01", "--sector", "food", "--as", "li"
+        capsys, "alert", "draft", "--from-checks-since", "2022-12-01", "--sector", "food", "--as", "li"
     )
     assert code == 0, err
     code, out, _ = run(capsys, "alert", "show", "--format", "json")
     [alert] = json.loads(out)
     assert alert["title"] == "关于1家企业抽查不合格的消费提示"
-    code, _, err = run(capsys, "alert", "draft", "--from-checks-since", "2026-01-06", "--as", "li")
+    code, _, err = run(capsys, "alert", "draft", "--from-checks-since", "2022-12-06", "--as", "li")
     assert (code, err.strip()) == (1, "traceboard: no failed checks to cite")
 
 

@@ -103,3 +103,17 @@ def test_refusals_are_one_line_and_exit_1(engine, capsys, argv, message):
     assert main(argv) == 1
     err = capsys.readouterr().err
     assert re.search(message, err) and len(err.strip().splitlines()) == 1
+
+
+def test_in_chinese_account_refusals_are_chinese(engine, capsys, monkeypatch):
+    _admin(capsys)
+    monkeypatch.setenv("TRACEBOARD_LANG", "zh")
+    assert main(["user", "disable", "ghost", "--as", "admin"]) == 1
+    assert capsys.readouterr().err.strip() == "traceboard: 没有账号 ghost。"
+    assert main(["user", "add", "x1", "--role", "inspector", "--as", "admin"]) == 1
+    assert capsys.readouterr().err.strip() == "traceboard: 执法检查人员账号必须填写所属部门代码。"
+    assert main(["user", "disable", "admin", "--as", "admin"]) == 1
+    assert (
+        capsys.readouterr().err.strip()
+        == "traceboard: admin 是最后一个启用的系统管理员账号，请先新增其他管理员。"
+    )

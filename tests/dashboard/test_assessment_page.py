@@ -98,7 +98,9 @@ def test_not_graded_units_say_why_in_chinese(demo_engine, fixed_today, tmp_path,
     departments = open_page(LEADER).dataframe[0].value
     ungraded = departments[departments["等次"] == "不予评定"]
     assert len(ungraded) == 11 and ungraded["说明"].str.contains("不足 90 分：不予评定，不参加排名").all()
-    assert ungraded["排名"].isna().all()
+    assert (ungraded["排名"] == "—").all()
+    graded = departments[departments["等次"] != "不予评定"]
+    assert graded["排名"].str.fullmatch(r"\d+").all()
 
 
 def pdf_text(data: bytes) -> str:
@@ -228,3 +230,24 @@ def test_the_score_history_is_computed_only_when_asked_for(demo_engine, fixed_to
     assert calls == [2020]
     titles = [json.loads(c.proto.spec)["layout"]["title"]["text"] for c in at.get("plotly_chart")]
     assert sum("历年得分与同类平均" in title for title in titles) == 1
+
+
+def test_each_year_is_scored_once_for_the_view_the_year_before_and_the_history(
+    demo_engine, fixed_today, monkeypatch
+):
+    """The year shown, the year before (without a stored run) and the history's years share one
+    computation per year and data version; a locked year of the history is read, not computed."""
+    from traceboard.services import assessment as service
+
+    calls = []
+    real = service.year_result
+    monkeypatch.setattr(service, "year_result", lambda e, y, *a: calls.append(y) or real(e, y, *a))
+    at = open_page(OFFICE)
+    assert not at.exception, at.exception
+    assert sorted(calls) == [2019, 2020]  # the year shown and the year before, once each
+    at.toggle(key="assessment_history").set_value(True).run()
+    assert not at.exception, at.exception
+    assert sorted(calls) == [2018, 2019, 2020]  # only 2018 was not computed yet
+    at.selectbox(key="assessment_year").set_value(2019).run()
+    assert not at.exception, at.exception
+    assert sorted(calls) == [2018, 2019, 2020]  # 2019 and its year before: both computed already

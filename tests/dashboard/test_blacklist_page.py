@@ -10,6 +10,7 @@ from streamlit.testing.v1 import AppTest
 from tests.dashboard.test_pages import run_page
 from traceboard.accounts.authz import Actor
 from traceboard.data.models import AuditLog, BlacklistEntry, ConsumerAlert, Enterprise, Inspection, User
+from traceboard.decision_dates import day_of
 from traceboard.i18n import translate
 
 PAGE = str(
@@ -137,6 +138,26 @@ def test_publicity_drafts_from_a_template_and_cannot_approve_its_own_draft(demo_
     office.selectbox(key="alert_pick").set_value(alert.id)
     office.run()
     assert office.radio(key="alert_move_to").options == ["已审核"], "the office approves; publicity withdraws"
+    # the approval states its date: not before the draft (recorded today), as the form says it
+    drafted = day_of(alert.drafted_at)
+    office.date_input(key="alert_move_on").set_value(drafted - dt.timedelta(days=1))
+    office.button(key="alert_submit").click()
+    office.run()
+    assert not office.exception, office.exception
+    assert office.error[0].value == (
+        f"消费提示转为“已审核”的日期为 {drafted - dt.timedelta(days=1)}，早于上一环节的日期 {drafted}"
+    )
+    office.date_input(key="alert_move_on").set_value(drafted)
+    office.button(key="alert_submit").click()
+    office.run()
+    assert not office.exception, office.exception
+    with Session(demo_engine) as s:
+        approved = s.get(ConsumerAlert, alert.id)
+        assert (approved.state, approved.approved_by, approved.approved_on) == (
+            "approved",
+            "demo-office",
+            drafted,
+        )
 
 
 def test_english(demo_engine):

@@ -276,7 +276,30 @@ def test_streamlit_words_are_chinese_in_chinese_mode(server, browser):
     assert t("streamlit.press_enter") in tab.evaluate(shown_after, '[data-testid="InputInstructions"]')
     seen["press_enter"] = walk.streamlit_english()
     walk.shot("press_enter")
+    # a table's toolbar: each button's tooltip (it floats apart from the button) in Chinese
+    walk.open_page("timetable")
+    tab.locator('[data-testid="stDataFrame"]').first.hover()
+    buttons = tab.locator('[data-testid="stElementToolbar"]').first.locator("button")
+    buttons.first.wait_for(timeout=30_000)
+    tooltip = '[data-testid="stTooltipContent"] [data-testid="stMarkdownContainer"]'
+    worded = {}
+    for i in range(buttons.count()):
+        for _ in range(5):  # the toolbar fades in and a tooltip waits for the pointer to rest
+            tab.locator('[data-testid="stDataFrame"]').first.hover()
+            buttons.nth(i).hover(force=True)
+            tab.wait_for_timeout(1_000)
+            if tab.locator(tooltip).count():
+                break
+        label = buttons.nth(i).get_attribute("aria-label")
+        worded[label] = tab.evaluate(shown_after, tooltip).strip('"')
+        assert not tab.locator(f"{tooltip} p").first.is_visible(), f"the English tooltip of {label} shows"
+        seen[f"toolbar {label}"] = walk.streamlit_english()
+    walk.shot("toolbar_tooltip")
     tab.close()
+    from traceboard.dashboard.streamlit_text import TOOLBAR
+
+    assert {"Download as CSV", "Search", "Fullscreen"} <= set(worded)
+    assert worded == {label: t(f"streamlit.{TOOLBAR[label]}") for label in worded}
     assert seen == {k: [] for k in seen}
     assert _offsite(server) == []
 

@@ -76,6 +76,7 @@ def test_the_latest_upload_of_traceability_data_is_shown(engine):
 def test_a_published_alert_naming_the_enterprise_is_shown_and_a_withdrawn_one_not(demo_engine):
     import datetime as dt
 
+    from tests.blacklist.db_seed import drafted_on
     from traceboard.accounts.authz import Actor
     from traceboard.blacklist.alerts import AlertDraft
     from traceboard.services.blacklist import draft_alert, move_alert
@@ -89,6 +90,7 @@ def test_a_published_alert_naming_the_enterprise_is_shown_and_a_withdrawn_one_no
         ids[title] = draft_alert(
             demo_engine, office, AlertDraft(title, f"{title}正文", None, (named.uscc,), "warning")
         )
+        drafted_on(demo_engine, ids[title], day)  # drafted then: approved and published that day
         move_alert(demo_engine, publicity, ids[title], "approved", day)
         move_alert(demo_engine, publicity, ids[title], "published", day)
     move_alert(demo_engine, publicity, ids["已撤回的消费提示"], "withdrawn", day, "核实有误")

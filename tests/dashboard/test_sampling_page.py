@@ -341,3 +341,42 @@ def test_the_publish_picker_names_enterprises_own_department_first(demo_engine):
     picker = next(w for w in at.multiselect if w.label == "选择要公示的检查")
     first = pending[pending["department"] == own].iloc[0]
     assert picker.options[0] == f"{first.inspection_id} · {first.enterprise} · {own} · {first.checked_on}"
+
+
+def test_after_a_saved_result_only_the_results_are_read_again(demo_engine, monkeypatch):
+    """A draw's checks as drawn (enterprises, pairs) and its candidates for the estimates are kept
+    across a recorded result; the results themselves are read again and shown."""
+    from traceboard.services import sampling as workflow
+
+    read = {"drawn": 0, "population": 0}
+    real_drawn, real_population = workflow.load_drawn_checks, workflow.estimate_population
+
+    def drawn_checks(*a, **k):
+        read["drawn"] += 1
+        return real_drawn(*a, **k)
+
+    def population(*a, **k):
+        read["population"] += 1
+        return real_population(*a, **k)
+
+    monkeypatch.setattr(workflow, "load_drawn_checks", drawn_checks)
+    monkeypatch.setattr(workflow, "estimate_population", population)
+    at = section(drawn(run_page("sampling", actor=OFFICE)), "risk")
+    assert not at.exception, at.exception
+    before = at.dataframe[-1].value
+    section(at, "results")
+    assert read == {"drawn": 1, "population": 1}
+    at.session_state["results_1"] = {
+        "edited_rows": {0: {"result": "追溯信息不真实", "checked_on": "2026-09-25"}},
+        "added_rows": [],
+        "deleted_rows": [],
+    }
+    at.run()
+    button(at, "保存检查结果").click().run()
+    assert any("已保存 1 条检查结果" in s.value for s in at.success)
+    assert at.data_editor[0].value.iloc[0]["result"] == "追溯信息不真实"  # the result read again
+    section(at, "risk")
+    assert not at.exception, at.exception
+    after = at.dataframe[-1].value
+    assert after.iloc[:, 2].sum() == before.iloc[:, 2].sum() + 1  # one more check in the estimates
+    assert read == {"drawn": 1, "population": 1}  # neither read again

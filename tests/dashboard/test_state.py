@@ -136,3 +136,36 @@ def test_after_a_change_the_frame_is_refreshed_not_reloaded(demo_engine):
     assert len(calls) == 2
     fresh = load_register_frame(demo_engine)
     assert (after.version, after.stamp) == (fresh.version, fresh.stamp)
+
+
+def test_what_is_computed_from_the_frame_alone_is_kept_until_the_register_changes(demo_engine):
+    """A check result moves the data version but not the frame's tables: per_frame_content keeps
+    its result (the adoption view, the counts); an entry of the register computes it again."""
+    from traceboard.accounts.authz import Actor
+    from traceboard.services.record_entry import save_entry
+
+    office = Actor("office1", "office")
+    calls = []
+
+    def compute():
+        calls.append(1)
+        return len(calls)
+
+    before = state.get_frame()
+    assert state.per_frame_content(before, ("probe", "content"), compute) == 1
+    row = before.enterprises.iloc[0]
+    cells = {"统一社会信用代码": row["uscc"], "检查部门": row["department"], "检查日期": "2026-10-09"}
+    save_entry(demo_engine, office, "inspections", cells | {"检查结果": "未发现问题"})
+    after = state.get_frame()
+    assert after.stamp != before.stamp
+    assert state.per_frame_content(after, ("probe", "content"), compute) == 1  # kept
+    assert state.per_data_version(("probe", "content"), compute) == 2  # the version's caches: anew
+    adopted = set(before.events.loc[before.events["kind"] == 0, "pos"])
+    pos = next(i for i in range(len(before.enterprises)) if i not in adopted)  # one not yet adopted
+    uscc = before.enterprises.iloc[pos]["uscc"]
+    cells = {"统一社会信用代码": uscc, "是否建立信息化追溯体系": "是", "是否接入追溯平台": "否"}
+    outcome = save_entry(demo_engine, office, "traceability", cells | {"追溯体系建立日期": "2019-05-06"})
+    assert outcome.summary is not None and outcome.summary.changed, outcome.validation.problems
+    changed = state.get_frame()
+    assert changed.content_stamp != before.content_stamp
+    assert state.per_frame_content(changed, ("probe", "content"), compute) == 3  # computed again

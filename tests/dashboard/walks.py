@@ -28,6 +28,9 @@ STREAMLIT_ENGLISH = (
     "Choose an option",
     "Choose options",
     "Running...",
+    "Download as CSV",
+    "Show/hide columns",
+    "Fullscreen",
 )
 
 # A rerun is seen as the app's script state leaving "running" (and not entering it again within

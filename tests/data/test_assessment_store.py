@@ -145,3 +145,27 @@ def test_a_draft_run_can_still_be_corrected_in_place(demo_engine):
     with transaction(demo_engine) as session:
         session.execute(update(m.UnitScore).where(m.UnitScore.run_id == int(view.run["id"])).values(rank=1))
     assert set(load_run(demo_engine, int(view.run["id"]))[1]["rank"]) == {1}
+
+
+def test_a_unit_not_graded_is_stored_without_a_rank(demo_engine, tmp_path, monkeypatch):
+    """不予评定: NULL in unit_score.rank (not 0), read back as no rank; graded units keep theirs."""
+    from pathlib import Path
+
+    sets = Path(__file__).resolve().parents[2] / "src/traceboard/config/assessment"
+    for name in ("department-2018.toml", "township-2018.toml"):
+        config = (sets / name).read_text(encoding="utf-8")
+        stricter = config.replace("min_applicable_weight = 60", "min_applicable_weight = 90")
+        (tmp_path / name).write_text(stricter)
+    monkeypatch.setattr("traceboard.data.assessment_config.assessment_dir", lambda: tmp_path)
+    view = save_assessment(demo_engine, OFFICE, prepare_assessment(demo_engine, 2020, TODAY))
+    run_id = int(view.run["id"])
+    with demo_engine.connect() as conn:
+        stored = conn.execute(
+            text('SELECT grade, "rank" FROM unit_score WHERE run_id = :r'), {"r": run_id}
+        ).all()
+    not_graded = [rank for grade, rank in stored if grade == "不予评定"]
+    assert not_graded and all(rank is None for rank in not_graded)
+    assert all(rank >= 1 for grade, rank in stored if grade != "不予评定")
+    units = load_run(demo_engine, run_id)[1]
+    assert units.loc[units["grade"] == "不予评定", "rank"].isna().all()
+    assert units.loc[units["grade"] != "不予评定", "rank"].notna().all()

@@ -67,3 +67,25 @@ def test_a_disclosure_leaves_the_data_version_alone(engine):
     _write(engine, 1)
     with engine.connect() as conn:
         assert data_version(conn) > version and data_stamp(conn) != stamp
+
+
+def test_the_newest_change_of_some_actions_ignores_the_others(engine):
+    from traceboard.data.audit import newest_change_of
+
+    def log(action):
+        with transaction(engine) as session:
+            record_audit(session, actor="office1", action=action, entity="x", entity_id=1)
+        with engine.connect() as conn:
+            return conn.scalar(select(AuditLog.id).order_by(AuditLog.id.desc()).limit(1))
+
+    with engine.connect() as conn:
+        start = newest_change_of(conn, ("import.", "entry."))
+    imported = log("import.inspectors")
+    log("inspection.record")
+    log("importer.other")  # another word starting with "import": not an import
+    with engine.connect() as conn:
+        assert imported > start and newest_change_of(conn, ("import.", "entry.")) == imported
+    entered = log("entry.inspectors")
+    with engine.connect() as conn:
+        assert newest_change_of(conn, ("import.", "entry.")) == entered
+        assert newest_change_of(conn, ("nothing.",)) == 0

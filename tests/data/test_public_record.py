@@ -1,6 +1,9 @@
 import datetime as dt
 
+from sqlalchemy import update
+
 from tests.blacklist.db_seed import NAMES, USCC, seed_register
+from traceboard.data.models import Inspection
 from traceboard.data.public_record import (
     latest_public_date,
     load_public_cases,
@@ -23,9 +26,12 @@ def test_only_published_facts(engine):
     assert load_public_cases(engine).empty
     results = load_published_results(engine)
     assert results[["uscc", "result", "published_on"]].values.tolist() == [
-        [USCC[0], "false_trace_info", dt.date(2026, 1, 20)]
+        [USCC[0], "false_trace_info", dt.date(2022, 12, 20)]
     ]
-    assert latest_public_date(engine) == dt.date(2026, 1, 20)
+    assert latest_public_date(engine) == dt.date(2024, 3, 1)  # the seeded adoption, later than the check
+    with engine.begin() as conn:  # a later publication of the check is the latest public fact
+        conn.execute(update(Inspection).values(published_on=dt.date(2024, 5, 6)))
+    assert latest_public_date(engine) == dt.date(2024, 5, 6)
 
 
 def test_an_empty_record_has_no_date(engine):

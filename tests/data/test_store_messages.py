@@ -83,3 +83,21 @@ def test_restore_refusals_in_chinese_on_the_command_line(engine, capsys, tmp_pat
     foreign.write_bytes(gzip.compress(json.dumps({"format": "other"}).encode() + b"\n"))
     assert main(["restore", str(foreign)]) == 1
     assert capsys.readouterr().err.strip() == "traceboard: 不是 traceboard 备份文件"
+
+
+def test_a_bad_database_url_and_an_open_key_are_refused_in_chinese(tmp_path, capsys, monkeypatch):
+    from traceboard.cli.common import reset_engines
+    from traceboard.data.audit_key import AuditKeyError, load_key
+
+    reset_engines()
+    monkeypatch.setenv("TRACEBOARD_LANG", "zh")
+    monkeypatch.setenv("TRACEBOARD_DATABASE_URL", "nonsense")
+    assert main(["init"]) == 2
+    assert capsys.readouterr().err.strip() == "traceboard: 数据库地址格式错误：'nonsense'"
+    reset_engines()
+    key = tmp_path / "audit-key.pem"
+    key.write_text("not a key")
+    key.chmod(0o644)
+    with pytest.raises(AuditKeyError) as caught:
+        load_key(key)
+    assert chinese(caught.value) == f"审计签名密钥 {key} 对其他用户开放（权限 644）：请执行 chmod 600"

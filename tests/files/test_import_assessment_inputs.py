@@ -246,12 +246,15 @@ def test_a_blacklist_case_history_is_checked_step_by_step(engine):
         [*case, "2019-01-05", "2019-02-01", "", "", ""],
         [code, "2019-03-01", "x", "y", "", "", "", "2019-03-10", "2019-03-12", "", ""],
         [code, "2019-04-01", "x", "y", "市农业局", "2019-01-02", "", "", "", "信用修复移出", "2020-01-01"],
+        [code, "2019-01-01", "x", "y", "食药工商质监局", "2019-01-02", "", "", "", "", ""],
     ]
     assert load(engine, "blacklist", bad).lines() == [
         "row 2, 告知日期, '2019-01-05': earlier than a step before it",
         "row 3, 列入日期, '2019-03-10': listed without a notification date",
         "row 4, 来源检查日期, '2019-01-02': no check of this enterprise by that department on that day",
         "row 4, 移出或不予列入, '信用修复移出': only a listed case can be removed",
+        "row 5, 立案日期, '2019-01-01': before the source check it cites; "
+        "a proposal cannot precede the check it rests on",
     ]
     good = [CASE_HEADER, [*case, "2019-01-17", "2019-02-06", "2019-02-09", "", ""]]
     summary = import_validated(engine, OFFICE, load(engine, "blacklist", good), today=TODAY)
@@ -277,21 +280,36 @@ def test_a_blacklist_case_history_is_checked_step_by_step(engine):
 
 
 def test_published_alerts_with_their_withdrawal(engine):
-    header = ["标题", "发布日期", "正文", "行业类别", "级别", "撤回日期", "撤回原因"]
+    header = ["标题", "发布日期", "审核日期", "正文", "行业类别", "级别", "撤回日期", "撤回原因"]
     rows = [
         header,
-        ["肉制品消费提示", "2020-03-01", "认准追溯码", "食品", "警示", "", ""],
-        ["蔬菜消费提示", "2020-05-01", "已更正", "食用农产品", "", "2020-04-01", "复核更正"],
+        ["肉制品消费提示", "2020-03-01", "2020-02-27", "认准追溯码", "食品", "警示", "", ""],
+        ["蔬菜消费提示", "2020-05-01", "", "已更正", "食用农产品", "", "2020-04-01", "复核更正"],
+        ["农资消费提示", "2020-06-01", "2020-06-02", "看标识", "食品", "", "", ""],
+        ["药品消费提示", "2020-06-01", "2026-06-02", "看追溯码", "食品", "", "", ""],
     ]
-    assert load(engine, "alerts", rows).lines() == ["row 3, 撤回日期, '2020-04-01': before publication"]
-    rows[2][5] = "2020-05-20"
+    assert load(engine, "alerts", rows).lines() == [
+        "row 3, 撤回日期, '2020-04-01': before publication",
+        "row 4, 审核日期, '2020-06-02': after publication; an alert is approved before it is published",
+        "row 5, 审核日期, '2026-06-02': date in the future (after 2026-06-01)",
+        "row 5, 审核日期, '2026-06-02': after publication; an alert is approved before it is published",
+    ]
+    rows[2][6] = "2020-05-20"
+    rows = rows[:3]
     import_validated(engine, OFFICE, load(engine, "alerts", rows), today=TODAY)
     with engine.connect() as conn:
         got = conn.execute(
-            select(m.ConsumerAlert.state, m.ConsumerAlert.severity).order_by(m.ConsumerAlert.id)
+            select(m.ConsumerAlert.state, m.ConsumerAlert.severity, m.ConsumerAlert.approved_on).order_by(
+                m.ConsumerAlert.id
+            )
         ).all()
-    assert [tuple(r) for r in got] == [("published", "warning"), ("withdrawn", "info")]
+    # a blank approval date is the publication's: the alert was approved no later than that
+    assert [tuple(r) for r in got] == [
+        ("published", "warning", dt.date(2020, 2, 27)),
+        ("withdrawn", "info", dt.date(2020, 5, 1)),
+    ]
     exported = export_table(engine, OFFICE, "alerts")
     assert list(exported["级别"]) == ["警示", "提示"]
+    assert list(exported["审核日期"].astype(str)) == ["2020-02-27", "2020-05-01"]
     again = import_validated(engine, OFFICE, load(engine, "alerts", rows_of(exported)), today=TODAY)
     assert again.counts == {"added": 0, "updated": 0, "unchanged": 2}

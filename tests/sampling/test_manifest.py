@@ -118,6 +118,28 @@ def test_standalone_verifier_accepts_the_golden_manifest(spec):
     assert done.returncode == 0 and done.stdout.startswith("OK"), done.stdout + done.stderr
 
 
+@SPECS
+def test_manifests_in_the_earlier_indented_layout_still_verify(spec):
+    """Manifests published before the one-line-per-entry layout (a code per line) are the same JSON
+    and the stand-alone verifier still accepts them."""
+    earlier = GOLDEN_DIR / f"manifest_v{spec[-1]}_indented.json"
+    assert earlier.read_bytes() != golden(spec).read_bytes()
+    assert b'\n    "91430381MA4L0001X1",\n' in earlier.read_bytes()  # a code per line
+    assert json.loads(earlier.read_bytes()) == json.loads(golden(spec).read_bytes())
+    done = run_verifier(earlier)
+    assert done.returncode == 0 and done.stdout.startswith("OK"), done.stdout + done.stderr
+
+
+def test_the_layout_has_one_line_per_stratum_and_per_assignment():
+    manifest = make_manifest(SPEC_V3)
+    lines = dump_manifest(manifest).decode("utf-8").splitlines()
+    assert (
+        len(lines)
+        == 1 + 6 + 3 * 2 + len(manifest["strata"]) + len(manifest["pools"]) + len(manifest["assignments"]) + 1
+    )
+    assert json.loads(lines[lines.index('"assignments": [') + 1].rstrip(",")) == manifest["assignments"][0]
+
+
 def tamper(manifest, how):
     m = copy.deepcopy(manifest)
     if how == "drawn":

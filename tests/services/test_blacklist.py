@@ -11,7 +11,10 @@ from traceboard.accounts.authz import Actor, PermissionDenied
 from traceboard.blacklist.alerts import AlertDraft, AlertRefused
 from traceboard.blacklist.lifecycle import REPAIR_CONDITIONS, IllegalMove, Move
 from traceboard.data.blacklist_store import NotFound, load_case_events, load_cases
+from traceboard.data.db import transaction
 from traceboard.data.models import AlertEnterprise, AuditLog, BlacklistEvent, ConsumerAlert, Enterprise
+from traceboard.decision_dates import day_of
+from traceboard.i18n import message_of, word
 from traceboard.services import blacklist as actions
 
 D = dt.date
@@ -116,6 +119,21 @@ def test_proposals_check_department_open_cases_and_the_source_inspection(engine)
     insider = Actor("li", "inspector", department_id=ids["department"])
     with pytest.raises(IllegalMove, match=f"inspection {ids['inspection']} is not a check of {USCC[1]}"):
         actions.propose_case(engine, insider, USCC[1], "事由", source_inspection_id=ids["inspection"])
+    before = counts(engine)
+    with pytest.raises(IllegalMove) as early:  # the seeded check of USCC[0] was on 2022-12-05
+        actions.propose_case(
+            engine, OFFICE, USCC[0], "事由", source_inspection_id=ids["inspection"], on=D(2022, 12, 4)
+        )
+    assert message_of(early.value).code == "refusals.proposal_before_check"
+    assert word(early.value.args[0], "zh") == (
+        f"拟列入的日期为 2022-12-04，早于其所依据的检查记录 {ids['inspection']} 的检查日期 2022-12-05；"
+        "拟列入不能早于它引用的检查"
+    )
+    assert counts(engine) == before
+    same_day = actions.propose_case(
+        engine, OFFICE, USCC[0], "事由", source_inspection_id=ids["inspection"], on=D(2022, 12, 5)
+    )
+    actions.move_case(engine, OFFICE, same_day, Move("rejected", D(2022, 12, 6), "", reason="误报"))
     case = actions.propose_case(engine, insider, USCC[0].lower(), "事由", on=D(2026, 1, 1))
     with pytest.raises(IllegalMove, match=f"already has an open case: {case}"):
         actions.propose_case(engine, OFFICE, USCC[0], "事由")
@@ -143,29 +161,59 @@ def test_expire_moves_every_due_listing_at_its_expiry_date(engine):
         actions.expire_cases(engine, PUBLICITY, D(2026, 3, 1))
 
 
+def drafted_days_ago(engine, alert_id: int, days: int) -> dt.date:
+    """Put the draft's recording ``days`` back (as if drafted then); return the draft's day."""
+    with transaction(engine) as s:
+        alert = s.get(ConsumerAlert, alert_id)
+        alert.drafted_at = dt.datetime.now(dt.UTC) - dt.timedelta(days=days)
+        return day_of(alert.drafted_at)
+
+
 def test_alerts_need_a_second_person_and_keep_their_history(engine):
     seed_register(engine)
     alert_id = actions.draft_alert(engine, PUBLICITY, AlertDraft("标题", "正文", "food", (USCC[1], USCC[0])))
+    drafted = drafted_days_ago(engine, alert_id, 10)
     with pytest.raises(AlertRefused, match="li drafted this alert; another user must approve it"):
         actions.move_alert(engine, PUBLICITY, alert_id, "approved")
     with pytest.raises(AlertRefused, match="allowed from draft: approved, withdrawn"):
         actions.move_alert(engine, PUBLICITY2, alert_id, "published")
-    assert actions.move_alert(engine, OFFICE, alert_id, "approved")["approved_by"] == "wang"
+    before = counts(engine)
+    with pytest.raises(AlertRefused) as early:  # an approval is not dated before the draft
+        actions.move_alert(engine, OFFICE, alert_id, "approved", drafted - dt.timedelta(days=1))
+    assert message_of(early.value).code == "refusals.date_before_previous"
+    assert word(early.value.args[0], "zh").startswith(
+        f"消费提示转为“已审核”的日期为 {drafted - dt.timedelta(days=1)}，早于上一环节的日期 {drafted}"
+    )
+    with pytest.raises(AlertRefused) as ahead:  # nor after today
+        actions.move_alert(engine, OFFICE, alert_id, "approved", dt.date.today() + dt.timedelta(days=1))
+    assert message_of(ahead.value).code == "refusals.date_ahead"
+    assert counts(engine) == before
+    approved = actions.move_alert(engine, OFFICE, alert_id, "approved", drafted + dt.timedelta(days=2))
+    assert (approved["approved_by"], approved["approved_on"]) == ("wang", drafted + dt.timedelta(days=2))
     with pytest.raises(PermissionDenied):
         actions.move_alert(engine, OFFICE, alert_id, "published")
-    actions.move_alert(engine, PUBLICITY2, alert_id, "published", D(2026, 4, 1))
-    after = actions.move_alert(engine, PUBLICITY, alert_id, "withdrawn", D(2026, 4, 5), "更正")
+    with pytest.raises(AlertRefused) as unapproved:  # a publication is not dated before the approval
+        actions.move_alert(engine, PUBLICITY2, alert_id, "published", drafted + dt.timedelta(days=1))
+    assert word(unapproved.value.args[0], "en") == (
+        f"the alert published is dated {drafted + dt.timedelta(days=1)}, "
+        f"before the previous step on {drafted + dt.timedelta(days=2)}"
+    )
+    published_on, withdrawn_on = drafted + dt.timedelta(days=2), drafted + dt.timedelta(days=6)
+    actions.move_alert(engine, PUBLICITY2, alert_id, "published", published_on)
+    after = actions.move_alert(engine, PUBLICITY, alert_id, "withdrawn", withdrawn_on, "更正")
     assert (after["state"], after["published_on"], after["withdrawn_on"], after["withdrawn_reason"]) == (
         "withdrawn",
-        D(2026, 4, 1),
-        D(2026, 4, 5),
+        published_on,
+        withdrawn_on,
         "更正",
     )
     with Session(engine) as s:
         assert s.scalar(select(func.count()).select_from(AlertEnterprise)) == 2
         assert s.get(ConsumerAlert, alert_id).approved_at is not None
         logged = s.scalars(select(AuditLog.action).where(AuditLog.entity == "consumer_alert")).all()
+        approval = s.scalars(select(AuditLog).where(AuditLog.action == "alert.approved")).one()
     assert logged == ["alert.draft", "alert.approved", "alert.published", "alert.withdrawn"]
+    assert approval.after["approved_on"] == str(drafted + dt.timedelta(days=2))  # stated, beside ``at``
     with pytest.raises(NotFound, match="unknown sector 'toys'"):
         actions.draft_alert(engine, PUBLICITY, AlertDraft("标题", "正文", "toys"))
 

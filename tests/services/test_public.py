@@ -2,7 +2,7 @@
 
 import datetime as dt
 
-from tests.blacklist.db_seed import NAMES, OFFICE, PUBLICITY, PUBLICITY2, USCC, seed_register
+from tests.blacklist.db_seed import NAMES, OFFICE, PUBLICITY, PUBLICITY2, USCC, drafted_on, seed_register
 from traceboard.blacklist.alerts import AlertDraft
 from traceboard.blacklist.lifecycle import Move
 from traceboard.services import blacklist as actions
@@ -27,7 +27,7 @@ def test_only_published_cases_are_public(engine):
     assert "decided_by" not in answer["cases"][0]
     assert answer["procurement"] == {"ok": False, "reason": "blacklisted"}
     assert [(r["checked_on"], r["result_label"]) for r in answer["results"]] == [
-        (D(2026, 1, 5), "追溯信息不真实")
+        (D(2022, 12, 5), "追溯信息不真实")
     ]
 
 
@@ -49,7 +49,8 @@ def test_look_up_by_name_and_the_procurement_question(engine):
 def test_site_from_the_record_is_the_same_bytes_each_time(engine):
     seed_register(engine)
     alert = actions.draft_alert(engine, PUBLICITY, AlertDraft(NAMES[0], NAMES[1], "food", (USCC[0],)))
-    actions.move_alert(engine, OFFICE, alert, "approved")
+    drafted_on(engine, alert, D(2026, 4, 28))
+    actions.move_alert(engine, OFFICE, alert, "approved", D(2026, 4, 30))
     actions.move_alert(engine, PUBLICITY2, alert, "published", D(2026, 5, 1))
     assert public.site_as_of(engine) == D(2026, 5, 1)
     first = public.build_site(engine)
@@ -80,7 +81,8 @@ def test_sqlite_and_postgresql_publish_the_same_bytes(
         )
         actions.move_case(engine, PUBLICITY, case, Move("published", D(2026, 2, 22), ""))
         alert = actions.draft_alert(engine, PUBLICITY, AlertDraft(NAMES[0], NAMES[1], "food", (USCC[0],)))
-        actions.move_alert(engine, OFFICE, alert, "approved")
+        drafted_on(engine, alert, D(2026, 4, 28))
+        actions.move_alert(engine, OFFICE, alert, "approved", D(2026, 4, 30))
         actions.move_alert(engine, PUBLICITY2, alert, "published", D(2026, 5, 1))
         sites.append(public.build_site(engine))
         engine.dispose()

@@ -42,6 +42,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "assessment.run": frozenset({"office"}),
     "assessment.lock": frozenset({"leader"}),
     "audit.read": frozenset({"office", "leader", "admin"}),  # also: write a checkpoint of the log
+    "audit.rotate_key": frozenset({"admin"}),  # hand the checkpoints' signing key over to a new one
     "record.backup": frozenset({"admin"}),  # a backup holds everything, password hashes included
     "users.manage": frozenset({"admin"}),
 }

@@ -40,7 +40,10 @@ class Result:
     baseline_seconds: float | None = None
     peak_rss_mb: float | None = None  # the step's own peak, where the platform can tell
     rows: int | None = None  # rows a throughput step handled (reported with rows per second)
+    baseline_peak_rss_mb: float | None = None  # the baseline's own peak, where it is measured apart
     unit: str = "s"  # "MB" for a step that measures memory: ``seconds`` then holds megabytes
+    cpu_seconds: float | None = None  # the process's CPU time in the same span, where measured
+    process: str | None = None  # "child": the step ran in a child process, its peak is the child's
 
     def as_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"name": self.name}
@@ -48,6 +51,8 @@ class Result:
             out["mb"] = round(self.seconds, 1)
         else:
             out["seconds"] = round(self.seconds, 4)
+        if self.cpu_seconds is not None:
+            out["cpu_seconds"] = round(self.cpu_seconds, 4)
         if self.rows is not None:
             out["rows"] = self.rows
             out["rows_per_second"] = round(self.rows / self.seconds) if self.seconds else None
@@ -56,6 +61,10 @@ class Result:
             out["ratio"] = round(self.seconds / self.baseline_seconds, 3) if self.baseline_seconds else None
         if self.peak_rss_mb is not None:
             out["peak_rss_mb"] = round(self.peak_rss_mb, 1)
+        if self.baseline_peak_rss_mb is not None:
+            out["baseline_peak_rss_mb"] = round(self.baseline_peak_rss_mb, 1)
+        if self.process is not None:
+            out["process"] = self.process
         return out
 
 
@@ -102,11 +111,7 @@ class StepPeaks:
 
     @staticmethod
     def _reset() -> bool:
-        try:
-            Path("/proc/self/clear_refs").write_text("5")
-        except OSError:
-            return False
-        return True
+        return reset_peak()
 
     def start(self) -> None:
         if self.enabled:
@@ -116,10 +121,28 @@ class StepPeaks:
         if not self.enabled:
             self.process_peak = peak_rss_mb()
             return None
+        peak = peak_since_reset_mb()
+        if peak is not None:
+            self.process_peak = max(self.process_peak, peak)
+        return peak
+
+
+def reset_peak() -> bool:
+    """Reset this process's peak resident memory (Linux: ``/proc/self/clear_refs``); False elsewhere."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+    except OSError:
+        return False
+    return True
+
+
+def peak_since_reset_mb() -> float | None:
+    """The peak resident memory since the last :func:`reset_peak` (Linux's VmHWM), in MB; None elsewhere."""
+    try:
         status = Path("/proc/self/status").read_text()
-        kib = next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM:"))
-        self.process_peak = max(self.process_peak, kib / 1024)
-        return kib / 1024
+    except OSError:
+        return None
+    return next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM:")) / 1024
 
 
 @contextlib.contextmanager
@@ -188,6 +211,7 @@ def run_bench(
                 results.append(one)
                 memory = "" if peak is None else f", peak {peak:,.0f} MB"
                 value = f"{one.seconds:.1f} MB" if one.unit == "MB" else f"{one.seconds:.3f} s"
+                value += "" if one.cpu_seconds is None else f" (CPU {one.cpu_seconds:.3f} s)"
                 report(f"{one.name}: {value}" + _baseline_text(one) + memory)
     return {
         "n": n,

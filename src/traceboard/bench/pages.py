@@ -9,6 +9,10 @@ Names in the report (see the README, Performance):
   plans); the first view of a section is the click on it;
 - ``…@drawn``: after a draw with inspector pairs was committed and revealed; ``…@results``: after
   results of four of its checks were saved. Without a suffix: the demo city as generated.
+- ``page_after_write:sampling/SECTION``: sessions standing on 结果录入, 检查任务 and 风险分类与估计
+  when those results are saved; each one's next view, nothing dropped by hand: the frame
+  refreshed and whatever the write made stale computed again (the inspector's wait after a save;
+  the first of them pays for what the others then share).
 
 The sessions step runs many AppTest sessions at once in this one process, each in its own
 thread, as a Streamlit server runs each session's script in a thread of its one process: the
@@ -39,6 +43,8 @@ SAMPLING_SECTIONS = ("draw", "assignments", "results", "publication", "risk")  #
 RERUNS = 3
 PAGE_SEED = "湘乡 2026 页面基准 🎲 27182818"
 RESULTS_SAVED = 4  # an inspector's morning: four checks recorded
+# sections whose next view after saving results is measured (``page_after_write:``), in this order
+AFTER_WRITE_SECTIONS = ("results", "assignments", "risk")
 
 
 def office_pages() -> list[str]:
@@ -76,15 +82,32 @@ def _checked(at, what: str):
 
 
 def _timed(act: Callable[[], Any], what: str) -> float:
-    started = time.perf_counter()
+    return _timed_cpu(act, what)[0]
+
+
+def _timed_cpu(act: Callable[[], Any], what: str) -> tuple[float, float]:
+    """Wall seconds and the process's CPU seconds of ``act`` (on a shared machine the wall time
+    also counts the wait for a core; the CPU time does not)."""
+    started, cpu = time.perf_counter(), time.process_time()
     at = act()
-    seconds = time.perf_counter() - started
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     _checked(at, what)
-    return seconds
+    return seconds, cpu
 
 
-def _reruns(at, what: str) -> float:
-    return statistics.median(_timed(at.run, what) for _ in range(RERUNS))
+def _result(name: str, act: Callable[[], Any], what: str) -> Result:
+    seconds, cpu = _timed_cpu(act, what)
+    return Result(name, seconds, cpu_seconds=cpu)
+
+
+def _reruns(name: str, at, what: str) -> Result:
+    """The median of ``RERUNS`` reruns (wall and CPU time each)."""
+    times = [_timed_cpu(at.run, what) for _ in range(RERUNS)]
+    return Result(
+        name,
+        statistics.median(w for w, _ in times),
+        cpu_seconds=statistics.median(c for _, c in times),
+    )
 
 
 def forget_page_caches() -> None:
@@ -102,15 +125,15 @@ def measure_page(page: str, suffix: str = "") -> list[Result]:
     at = new_session()
     forget_page_caches()
     at.switch_page(f"views/{page}.py")
-    results = [Result(f"page_first:{page}{suffix}", _timed(at.run, page))]
-    results.append(Result(f"page:{page}{suffix}", _reruns(at, page)))
+    results = [_result(f"page_first:{page}{suffix}", at.run, page)]
+    results.append(_reruns(f"page:{page}{suffix}", at, page))
     if page == "sampling":
         for section in SAMPLING_SECTIONS:
             name = f"sampling/{section}{suffix}"
             forget_page_caches()
             click = at.radio(key="sampling_section").set_value(section)
-            results.append(Result(f"page_first:{name}", _timed(click.run, name)))
-            results.append(Result(f"page:{name}", _reruns(at, name)))
+            results.append(_result(f"page_first:{name}", click.run, name))
+            results.append(_reruns(f"page:{name}", at, name))
     return results
 
 
@@ -169,7 +192,9 @@ def measure_pages(ctx: BenchContext, pages: list[str] | None = None) -> list[Res
 
     def measure(page: str, suffix: str = "") -> None:
         for result in measure_page(page, suffix):
-            ctx.progress(f"  {result.name}: {result.seconds:.3f} s")  # the step reports when all are done
+            ctx.progress(
+                f"  {result.name}: {result.seconds:.3f} s (CPU {result.cpu_seconds:.3f} s)"
+            )  # the step reports when all are done
             results.append(result)
 
     warm_frame()
@@ -178,7 +203,18 @@ def measure_pages(ctx: BenchContext, pages: list[str] | None = None) -> list[Res
     draw_id = make_draw(ctx)
     warm_frame()
     measure("sampling", "@drawn")
+    # the inspector's write: sessions standing on sections of the page when results are saved
+    standing = {}
+    for section in AFTER_WRITE_SECTIONS:
+        at = new_session()
+        at.switch_page("views/sampling.py")
+        _checked(at.run(), "sampling")
+        standing[section] = _checked(at.radio(key="sampling_section").set_value(section).run(), section)
     save_results(ctx, draw_id)
+    for section, at in standing.items():  # their next view: the frame refreshed, caches as they are
+        result = _result(f"page_after_write:sampling/{section}", at.run, section)
+        ctx.progress(f"  {result.name}: {result.seconds:.3f} s (CPU {result.cpu_seconds:.3f} s)")
+        results.append(result)
     warm_frame()
     for page in pages:
         measure(page, "@results")

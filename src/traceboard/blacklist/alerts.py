@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from traceboard.blacklist.moves import check_allowed
+from traceboard.decision_dates import DecisionDateRefused, check_decision_date, day_of
 from traceboard.i18n import Message
 
 ALERT_MOVES: dict[str, tuple[str, ...]] = {
@@ -58,10 +59,12 @@ def check_draft(draft: AlertDraft) -> AlertDraft:
 
 
 def plan_alert_move(alert: dict[str, Any], to_state: str, by: str, on: dt.date, reason: str | None = None):
-    """Check a move of ``alert`` (dict with state, drafted_by) and return the fields to update.
+    """Check a move of ``alert`` (dict with state, drafted_by, drafted_at, approved_on, published_on)
+    dated ``on`` and return the fields to update.
 
     Refusals name the allowed moves; approval by the drafter is refused (four
-    eyes); a withdrawal needs a reason.
+    eyes); a withdrawal needs a reason; the date is never after today nor before the
+    previous step (the draft's day, the approval, the publication).
     """
     state = alert["state"]
     check_allowed(
@@ -76,9 +79,11 @@ def plan_alert_move(alert: dict[str, Any], to_state: str, by: str, on: dt.date, 
     if to_state == "approved":
         if by == alert["drafted_by"]:
             raise AlertRefused(Message("refusals.alert_four_eyes", user=by))
-        return {"state": "approved", "approved_by": by}
+        return {"state": "approved", "approved_by": by, "approved_on": _dated(alert, to_state, on)}
     if to_state == "published":
-        return {"state": "published", "published_on": on}
+        return {"state": "published", "published_on": _dated(alert, to_state, on)}
+    if not alert.get("published_on"):
+        _dated(alert, to_state, on)
     if alert.get("published_on") and on < alert["published_on"]:
         raise AlertRefused(
             Message(
@@ -90,6 +95,25 @@ def plan_alert_move(alert: dict[str, Any], to_state: str, by: str, on: dt.date, 
     if not (reason or "").strip():
         raise AlertRefused(Message("refusals.alert_withdraw_reason"))
     return {"state": "withdrawn", "withdrawn_on": on, "withdrawn_reason": reason.strip()}
+
+
+def previous_step_on(alert: dict[str, Any]) -> dt.date | None:
+    """The date of the alert's latest step: its publication, its approval, or the day it was drafted."""
+    drafted = alert.get("drafted_at")
+    return alert.get("published_on") or alert.get("approved_on") or (day_of(drafted) if drafted else None)
+
+
+def _dated(alert: dict[str, Any], to_state: str, on: dt.date) -> dt.date:
+    """``on`` if the move to ``to_state`` may carry it: not after today, not before the previous step
+    (an approval not before the draft, a publication not before the approval); docs/blacklist.md."""
+    try:
+        return check_decision_date(
+            on,
+            previous=previous_step_on(alert),
+            what=Message("refusals.what.alert_move", to_state=alert_state(to_state)),
+        )
+    except DecisionDateRefused as exc:
+        raise AlertRefused(*exc.args) from None
 
 
 def alert_state(state: str) -> Message:

@@ -15,7 +15,8 @@ import pandas as pd
 from traceboard import config
 from traceboard.cli.common import CommandError, get_engine
 from traceboard.data.adoption_targets import InvalidTargets, load_targets
-from traceboard.data.frame import load_register_frame, to_day
+from traceboard.data.frame import to_day
+from traceboard.data.frame_snapshot import open_register_frame
 from traceboard.files.tables import display_width
 from traceboard.i18n import Message
 from traceboard.metrics.adoption import UnknownGroup
@@ -152,7 +153,7 @@ def adoption_cmd(groups: str, as_of: str | None, fmt: str, active_days: int) -> 
     day = to_day(parse_date(as_of))
     try:
         targets = load_targets()
-        frame = load_register_frame(get_engine())
+        frame = open_register_frame(get_engine())  # the snapshot patched forward (docs/frame.md)
         table = adoption_table(
             frame, parse_groups(groups), check_day(frame, day), targets, window=active_days
         )

@@ -60,6 +60,29 @@ def audit_checkpoint(acting_as) -> None:
     click.echo(checkpoint.to_json().decode("utf-8"), nl=False)
 
 
+@audit_group.command("rotate-key")
+@as_option
+def audit_rotate_key(acting_as) -> None:
+    """Hand the checkpoints' signing key over to a new one (admin; audited).
+
+    The old key signs one last checkpoint (covering this act); the handover, signed by both
+    keys, is recorded with the old public key, so old checkpoints still verify; the new key
+    replaces TRACEBOARD_AUDIT_KEY and signs every checkpoint from then on. Checkpoints saved
+    outside before the rotation (the site's, backups) still verify against the record."""
+    require_schema()
+    actor = acting_user(acting_as, "audit.rotate_key")
+    rotation = audit_trail.rotate_key(get_engine(), actor)  # a key problem: one line, exit 1 (main)
+    echo(
+        Message(
+            "cli.audit.rotated",
+            old=rotation.old_key_id,
+            new=rotation.new_key_id,
+            rows=rotation.after_rows,
+            path=rotation.key_file,
+        )
+    )
+
+
 @click.command("backup")
 @click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="File.")
 @as_option

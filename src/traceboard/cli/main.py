@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gettext
+import os
 import sys
 
 import click
@@ -25,7 +27,7 @@ from traceboard.cli.common import CommandError, echo, said
 from traceboard.data.db import DatabaseUnavailable
 from traceboard.data.reference import ReferenceError
 from traceboard.data.text_rules import TextRejected
-from traceboard.i18n import Message
+from traceboard.i18n import LOCALES, Message, cli_language
 from traceboard.services.audit_trail import AuditKeyError, AuditSealError
 
 # Each module registers its commands on the group; add new areas here.
@@ -61,8 +63,30 @@ for _module in COMMAND_MODULES:
     _module.register(cli)
 
 
+def speak_clicks_words() -> None:
+    """Click words its usage, help headings and errors ("Usage:", "Options", "No such command")
+    through gettext's default domain; bind it to the catalogs' folder, where Chinese has
+    ``zh/LC_MESSAGES/messages.mo``, and pick the command line's language (docs/interface.md)."""
+    gettext.bindtextdomain(gettext.textdomain(), str(LOCALES))
+    language = cli_language()
+    if os.environ.get("LANGUAGE") != language:
+        os.environ["LANGUAGE"] = language  # what gettext consults first; English finds no file
+        _forget_help_options(cli)
+
+
+def _forget_help_options(command: click.Command) -> None:
+    """Click builds each command's ``--help`` option once, its help text worded in the language of
+    that moment, and keeps it: when one process speaks another language next (the tests do), the
+    options are built again in it."""
+    if hasattr(command, "_help_option"):
+        command._help_option = None
+    for sub in getattr(command, "commands", {}).values():
+        _forget_help_options(sub)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: known failures become one line on stderr, never a traceback."""
+    speak_clicks_words()
     try:
         # Without standalone mode click returns the code of ctx.exit()/Exit instead of exiting.
         result = cli.main(args=argv, prog_name="traceboard", standalone_mode=False)

@@ -6,7 +6,7 @@ import click
 
 from traceboard.cli.common import CommandError, acting_user, as_option, echo, get_engine, require_schema, said
 from traceboard.data.models import ROLES
-from traceboard.i18n import Message
+from traceboard.i18n import Message, cli_language, translate
 from traceboard.services import accounts
 
 ROLE_CHOICE = click.Choice(ROLES)
@@ -16,6 +16,13 @@ def _show_password(secret: accounts.NewPassword) -> None:
     # Generated passwords are shown exactly once, on stdout, and stored nowhere in clear.
     if secret.generated:
         echo(Message("cli.user.password", user=secret.username, password=secret.password))
+
+
+def refusal(exc: accounts.AccountError) -> str:
+    """An account refusal in the command line's language: its code worded as the accounts page
+    words it (``accounts.error_<code>``); English keeps the refusal's own line, which names the rule."""
+    lang = cli_language()
+    return str(exc) if lang == "en" else translate(f"accounts.error_{exc.code}", lang, value=exc.value or "")
 
 
 @click.group("user")
@@ -47,7 +54,7 @@ def user_add(name, role, department, display_name, password, acting_as) -> None:
             password=password,
         )
     except accounts.AccountError as exc:
-        raise CommandError(exc) from None
+        raise CommandError(refusal(exc)) from None
     echo(Message("cli.user.added", user=name, role=Message(f"refusals.role.{role}")))
     _show_password(secret)
 
@@ -63,7 +70,7 @@ def user_passwd(name, password, acting_as) -> None:
     try:
         secret = accounts.reset_password(get_engine(), actor, name, password)
     except accounts.AccountError as exc:
-        raise CommandError(exc) from None
+        raise CommandError(refusal(exc)) from None
     echo(Message("cli.user.password_changed", user=name))
     _show_password(secret)
 
@@ -86,7 +93,7 @@ def user_disable(name, acting_as) -> None:
     try:
         accounts.deactivate_user(get_engine(), actor, name)
     except accounts.AccountError as exc:
-        raise CommandError(exc) from None
+        raise CommandError(refusal(exc)) from None
     echo(Message("cli.user.disabled", user=name))
 
 

@@ -118,10 +118,35 @@ def per_data_version_and_language(key: tuple, compute: Callable[[], T]) -> T:
     return per_data_version((*key, language()), compute)
 
 
+@st.cache_resource(show_spinner=False, max_entries=96)
+def _per_frame(key: tuple, content: str, _compute: Callable[[], Any]) -> Any:
+    return _compute()
+
+
+def per_frame_content(frame: RegisterFrame, key: tuple, compute: Callable[[], T]) -> T:
+    """``compute()`` once per content of the analysis ``frame`` and ``key``.
+
+    For what is computed from the frame alone (with the reference files and settings, which
+    the process reads once): the adoption view, the register's counts, the platforms'
+    activity. A change of the record outside the frame (a check result, a blacklist step, a
+    plan, a draw) moves the data version but not the frame's content (``content_stamp``,
+    docs/frame.md), so the next view reuses the result instead of computing it again; a change
+    of the register, its events or uploads computes it again. Shared between sessions, as
+    :func:`per_data_version`.
+    """
+    return _per_frame((config.database_url(), *key), frame.content_stamp, compute)
+
+
+def per_frame_content_and_language(frame: RegisterFrame, key: tuple, compute: Callable[[], T]) -> T:
+    """:func:`per_frame_content` for what also carries the session's language (a chart)."""
+    return per_frame_content(frame, (*key, language()), compute)
+
+
 def forget_per_version() -> None:
-    """Drop every result of :func:`per_data_version` (the frame stays): what a change of the record
-    does to them, for the benchmark's first loads."""
+    """Drop every result of :func:`per_data_version` and :func:`per_frame_content` (the frame
+    stays): what a change of the register does to them, for the benchmark's first loads."""
     _per_version.clear()
+    _per_frame.clear()
 
 
 def per_data_version_on_demand(key: tuple, compute: Callable[[], T]) -> Callable[[], T]:

@@ -26,6 +26,32 @@ def _replace(selector: str, hidden: str, text: str) -> str:
     return hide + f"{selector}::after {{content: {_css_string(text)};}}\n"
 
 
+# The table toolbar's buttons (a table's download, search, fullscreen…), by their aria-label, and the
+# catalog key of their tooltip's Chinese wording.
+TOOLBAR = {
+    "Show/hide columns": "toolbar_columns",
+    "Download as CSV": "toolbar_download",
+    "Search": "toolbar_search",
+    "Fullscreen": "toolbar_fullscreen",
+    "Close fullscreen": "toolbar_close_fullscreen",
+    "Clear selection": "toolbar_clear_selection",
+}
+
+
+def _toolbar_tooltips(word) -> str:
+    """A toolbar button's tooltip floats at the end of the page, apart from its button, and says only
+    the English text; the one tooltip shown is the hovered (or focused) button's, so the page that
+    holds that button (``:has``) words the tooltip."""
+    tip = '[data-testid="stTooltipContent"] [data-testid="stMarkdownContainer"]'
+    css = ""
+    for label, key in TOOLBAR.items():
+        button = f'[data-testid="stElementToolbar"] button[aria-label={_css_string(label)}]'
+        css += _replace(f"body:has({button}:is(:hover, :focus-visible)) {tip}", "p", word(key))
+    # the text's box takes the hidden paragraph's place (its bottom margin, which the container's
+    # negative margin expects), or the tooltip shrinks to a sliver
+    return css + f"{tip}::after {{display: block; margin-bottom: 1rem;}}\n"
+
+
 def style_sheet(lang: str) -> str:
     """The style sheet for ``lang``: empty for English (Streamlit's own words are English)."""
     if lang == "en":
@@ -52,6 +78,8 @@ def style_sheet(lang: str) -> str:
         # a multiselect's "Select all" line and any drop-down's "No results"
         + _replace('[role="option"][data-key="__select_all__"]', "*", w("select_all"))
         + _replace('[role="listbox"][data-empty="true"] [role="option"]', "span", w("no_results"))
+        # the tooltips of a table's toolbar (download as CSV, search, fullscreen…)
+        + _toolbar_tooltips(w)
     )
 
 

@@ -32,10 +32,6 @@ RUN_COLUMNS = [
 ]  # fmt: skip
 
 
-# The stored rank of a unit that was not graded (不予评定): it takes no place in the ranking.
-NOT_RANKED = 0
-
-
 class LockedRunError(RuntimeError):
     """An attempt to change a locked assessment run or its scores."""
 
@@ -173,6 +169,13 @@ def _units(session: Session) -> pd.DataFrame:
     return units.sort_values(["sort_order", "id"], kind="stable").reset_index(drop=True)
 
 
+def unit_names(engine: Engine) -> pd.DataFrame:
+    """Every assessed unit as results name it: unit_id, unit (name), unit_kind (department or township)."""
+    with session_factory(engine)() as session:
+        units = _units(session)
+    return pd.DataFrame({"unit_id": units["id"], "unit": units["name"], "unit_kind": units["group"]})
+
+
 def read_timetable(engine: Engine) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """The plan's timetable and what was recorded: (units as in AssessmentInputs, the milestones
     owed — unit_id, kind, due_on —, the milestone rows — unit_id, kind, due_on, achieved_on)."""
@@ -293,7 +296,7 @@ def save_run(
         )
         session.add(run)
         session.flush()
-        stored = units.assign(rank=units["rank"].fillna(NOT_RANKED))
+        stored = units.assign(rank=units["rank"].astype("Int64"))  # 不予评定: no rank, NULL
         session.add_all(
             m.UnitScore(run_id=run.id, **row)
             for row in _records(stored, ["unit_id", "score", "grade", "rank"])
@@ -365,7 +368,7 @@ def load_run(engine: Engine, run_id: int) -> tuple[dict[str, Any], pd.DataFrame,
         fields = {c: getattr(run, c) for c in RUN_COLUMNS}
         us, ix = m.UnitScore, m.IndicatorScore
         units = _frame(session, select(us.unit_id, us.score, us.grade, us.rank).where(us.run_id == run_id))
-        units["rank"] = units["rank"].astype("Int64").mask(units["rank"] == NOT_RANKED)
+        units["rank"] = units["rank"].astype("Int64")  # NULL: not graded (不予评定), no place
         indicators = _frame(
             session,
             select(

@@ -16,7 +16,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, select, text
+from sqlalchemy import Connection, and_, func, or_, select, text
 from sqlalchemy.orm import Session
 
 from traceboard.data.audit_checkpoint import mark_appended
@@ -145,7 +145,9 @@ def verify_chain(session: Session, batch: int = 10_000) -> ChainBreak | None:
     return walk_chain(session, batch=batch).broken
 
 
-DISCLOSURES = frozenset({"export", "platform.export", "site.publish", "backup.write", "audit.checkpoint"})
+DISCLOSURES = frozenset(
+    {"export", "platform.export", "site.publish", "backup.write", "audit.checkpoint", "audit.rotate_key"}
+)
 """Audit actions that disclose or seal the record without changing it: they leave the data version
 alone, so a download does not make every cache built on the record (the analysis frame first) stale."""
 
@@ -171,3 +173,11 @@ def data_stamp(conn: Connection | Session) -> str:
     at the same URL (ids restart, hashes cover the moment), so caches never mix records."""
     row = _newest_change(conn)
     return f"{row[0]}:{row[1]}" if row else "0"
+
+
+def newest_change_of(conn: Connection | Session, prefixes: tuple[str, ...]) -> int:
+    """The newest audit row whose action starts with one of ``prefixes`` (e.g. ``"import."``), 0
+    when none: a version of what only those changes can alter. Each prefix is a range of the
+    indexed ``action`` column, not a scan."""
+    ranges = [and_(AuditLog.action >= p, AuditLog.action < p[:-1] + chr(ord(p[-1]) + 1)) for p in prefixes]
+    return int(conn.scalar(select(func.max(AuditLog.id)).where(or_(*ranges))) or 0)

@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 
 from traceboard import config
 from traceboard.data.audit_key import AuditKeyError, load_key
-from traceboard.data.models import AuditCheckpoint, AuditLog
+from traceboard.data.models import AuditCheckpoint, AuditKeyRotation, AuditLog
 from traceboard.i18n import Message
 
 FORMAT = "traceboard-audit-checkpoint/1"
@@ -247,17 +247,21 @@ def latest_checkpoint(conn: Connection | Session) -> Checkpoint | None:
     if row is None:
         return None
     row = row[0] if isinstance(conn, Session) else row
-    return Checkpoint.from_row(row, _public_text(row.key_id))
+    return Checkpoint.from_row(row, _public_text(conn, row.key_id))
 
 
-def _public_text(key_id: str) -> str | None:
-    """This installation's public key when it is the one that signed (a missing key is for
-    verification to report, not here)."""
+def _public_text(conn: Connection | Session, key_id: str) -> str | None:
+    """The public key that signed: this installation's, or — just after a rotation, before the new
+    key's first checkpoint — the old one on record (a missing key is for verification to report)."""
     try:
         public = load_key().public
     except AuditKeyError:
         return None
-    return public.text if public.key_id == key_id else None
+    if public.key_id == key_id:
+        return public.text
+    return conn.execute(
+        select(AuditKeyRotation.old_public_key).where(AuditKeyRotation.old_key_id == key_id).limit(1)
+    ).scalar()
 
 
 def stored_checkpoints(session: Session) -> list[Checkpoint]:

@@ -1,8 +1,10 @@
 """The key that signs the audit log's checkpoints: an Ed25519 key in a file outside the database.
 
 The file is PEM (PKCS #8, unencrypted) readable by its owner only; it is created
-once (``traceboard init``) and never replaced by the software. A key file that
-others may read is refused: anyone who can read it can sign a rewritten log.
+once (``traceboard init``) and replaced only by ``traceboard audit rotate-key``
+(:mod:`traceboard.data.audit_rotation`), which stages the new key beside it and moves
+it into place once the handover is on record. A key file that others may read is
+refused: anyone who can read it can sign a rewritten log.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from traceboard import config
+from traceboard.i18n import Message
 
 
 class AuditKeyError(RuntimeError):
@@ -69,6 +72,40 @@ class SigningKey:
         return base64.b64encode(self.private.sign(message)).decode("ascii")
 
 
+def _write_new(path: Path) -> bool:
+    """Write a new key to ``path`` unless a file is there (O_EXCL, owner-only); whether it was written."""
+    pem = Ed25519PrivateKey.generate().private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    try:  # O_EXCL: two writers at once never overwrite each other's key
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return False
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(pem)
+    return True
+
+
+def staged_path(path: Path | None = None) -> Path:
+    """Where a rotation keeps the next key until the handover is committed."""
+    path = path or config.audit_key_path()
+    return path.with_name(path.name + ".next")
+
+
+def stage_key(path: Path | None = None) -> tuple[Path, SigningKey]:
+    """A new key written beside the key file (``staged_path``); AuditKeyError if one is already staged
+    (an earlier rotation stopped half-way: the message says what to do)."""
+    staged = staged_path(path)
+    if not _write_new(staged):
+        raise AuditKeyError(Message("store.rotation.key_staged", path=str(staged)))
+    return staged, load_key(staged)
+
+
+def install_staged(staged: Path, path: Path | None = None) -> None:
+    """Replace the key file with the staged key (atomic rename); the old private key is gone."""
+    os.replace(staged, path or config.audit_key_path())
+
+
 def ensure_key(path: Path | None = None) -> tuple[Path, bool]:
     """Create the key file (owner-only) unless it exists; return its path and whether it was created."""
     path = path or config.audit_key_path()
@@ -76,16 +113,7 @@ def ensure_key(path: Path | None = None) -> tuple[Path, bool]:
         load_key(path)  # refuse a broken or world-readable file now rather than at the first write
         return path, False
     path.parent.mkdir(parents=True, exist_ok=True)
-    pem = Ed25519PrivateKey.generate().private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    )
-    try:  # O_EXCL: two `init`s at once never overwrite each other's key
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return path, False
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(pem)
-    return path, True
+    return path, _write_new(path)  # two `init`s at once never overwrite each other's key
 
 
 def load_key(path: Path | None = None) -> SigningKey:
@@ -94,13 +122,9 @@ def load_key(path: Path | None = None) -> SigningKey:
     try:
         st = path.stat()
     except FileNotFoundError:
-        raise AuditKeyError(
-            f"no audit signing key at {path}: run `traceboard init` (or set TRACEBOARD_AUDIT_KEY)"
-        ) from None
+        raise AuditKeyError(Message("store.key.missing", path=str(path))) from None
     if st.st_mode & (stat.S_IRWXG | stat.S_IRWXO):
-        raise AuditKeyError(
-            f"audit signing key {path} is open to others (mode {stat.S_IMODE(st.st_mode):o}): chmod 600 it"
-        )
+        raise AuditKeyError(Message("store.key.open", path=str(path), mode=f"{stat.S_IMODE(st.st_mode):o}"))
     return _load(path, st.st_mtime_ns, st.st_size)
 
 
@@ -109,8 +133,8 @@ def _load(path: Path, _mtime_ns: int, _size: int) -> SigningKey:
     try:
         private = serialization.load_pem_private_key(path.read_bytes(), password=None)
     except (OSError, ValueError, TypeError) as exc:
-        raise AuditKeyError(f"cannot read the audit signing key {path}: {exc}") from None
+        raise AuditKeyError(Message("store.key.unreadable", path=str(path), detail=str(exc))) from None
     if not isinstance(private, Ed25519PrivateKey):
-        raise AuditKeyError(f"audit signing key {path} is not an Ed25519 key")
+        raise AuditKeyError(Message("store.key.not_ed25519", path=str(path)))
     raw = private.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
     return SigningKey(private, PublicKey(raw))

@@ -10,7 +10,9 @@ What each attack by someone who can write to the database changes, and what sees
   checkpoint's length is no longer the one signed;
 - a row appended with a correct hash: no checkpoint covers it (the software seals every
   transaction that appends rows with one covering exactly those rows);
-- a forged checkpoint: its signature does not verify with this installation's key.
+- a forged checkpoint: its signature does not verify with the key on record for its length
+  (this installation's key, or — before a rotation — the old key the rotation vouches for,
+  :mod:`traceboard.data.audit_rotation`); a key never on record verifies nothing.
 
 Someone who holds the signing key as well as the database can rewrite the log and sign
 it again; only checkpoints held outside (published, saved, backed up) catch that.
@@ -28,7 +30,9 @@ from sqlalchemy.orm import Session
 from traceboard.data.audit import walk_chain
 from traceboard.data.audit_checkpoint import Checkpoint, stored_checkpoints
 from traceboard.data.audit_key import AuditKeyError, PublicKey, load_key
+from traceboard.data.audit_rotation import KeyRing, key_ring
 from traceboard.data.models import AuditCheckpoint, AuditLog
+from traceboard.i18n import Message
 
 
 @dataclass(frozen=True)
@@ -71,8 +75,11 @@ def verify_log(session: Session, outside: Iterable[Checkpoint] = ()) -> AuditRep
     key, key_problem = trusted_key()
     if key is None and (stored or outside):
         return report(f"cannot check the checkpoints: {key_problem}")
+    keys, problem = key_ring(session, key) if key is not None else (None, None)
+    if problem:
+        return report(problem)
     for cp in stored:
-        problem = _signature_problem(cp, key)
+        problem = _signature_problem(cp, keys)
         if problem:
             return report(problem)
     beyond = [cp for cp in stored if cp.rows > walk.rows]
@@ -88,25 +95,34 @@ def verify_log(session: Session, outside: Iterable[Checkpoint] = ()) -> AuditRep
     if problem:
         return report(problem)
     for cp in outside:
-        problem = check_checkpoint(cp, key, walk.rows, walk.at_rows, _good_below(stored, cp.rows))
+        problem = check_checkpoint(cp, keys, walk.rows, walk.at_rows, _good_below(stored, cp.rows))
         if problem:
             return report(problem)
     return report(None)
 
 
 def check_checkpoint(
-    cp: Checkpoint, key: PublicKey, rows: int, at_rows: dict[int, tuple[int, str]], good: int = 0
+    cp: Checkpoint, keys: KeyRing, rows: int, at_rows: dict[int, tuple[int, str]], good: int = 0
 ) -> str | None:
-    """The one thing about ``cp`` that does not match the key and the chain, or None."""
-    return _signature_problem(cp, key) or _reach_problem(cp, rows, at_rows, good)
+    """The one thing about ``cp`` that does not match the keys on record and the chain, or None."""
+    return _signature_problem(cp, keys) or _reach_problem(cp, rows, at_rows, good)
 
 
-def _signature_problem(cp: Checkpoint, key: PublicKey) -> str | None:
+def _signature_problem(cp: Checkpoint, keys: KeyRing) -> str | None:
+    """Whether ``cp`` is signed by the key that was signing at its length (none on record: forged)."""
+    key = keys.signer_at(cp.rows)
     if cp.key_id != key.key_id or (cp.public_key is not None and cp.public_key != key.text):
-        return (
-            f"{cp.label} was not signed by this installation's key {key.key_id} "
-            f"(it names key {cp.key_id}): forged, or from another installation"
+        if not keys.rotated:
+            return (
+                f"{cp.label} was not signed by this installation's key {key.key_id} "
+                f"(it names key {cp.key_id}): forged, or from another installation"
+            )
+        turn = (
+            "store.rotation.key_out_of_turn"
+            if keys.on_record(cp.key_id)
+            else "store.rotation.key_not_on_record"
         )
+        return Message(turn, label=cp.label, signer=cp.key_id, rows=cp.rows, expected=key.key_id)
     if not key.verifies(cp.signature, cp.statement()):
         return f"{cp.label}: the signature does not match what it states (forged or altered)"
     return None
@@ -170,10 +186,14 @@ def check_latest(session: Session) -> tuple[Checkpoint | None, str | None]:
     if row is None:
         return None, None
     key, key_problem = trusted_key()
-    cp = Checkpoint.from_row(row, key.text if key is not None and key.key_id == row.key_id else None)
     if key is None:
-        return cp, f"cannot check the checkpoints: {key_problem}"
-    problem = _signature_problem(cp, key)
+        return Checkpoint.from_row(row), f"cannot check the checkpoints: {key_problem}"
+    keys, problem = key_ring(session, key)
+    signer = keys.signer_at(row.rows)  # the old key, just after a rotation
+    cp = Checkpoint.from_row(row, signer.text if signer.key_id == row.key_id else None)
+    if problem:
+        return cp, problem
+    problem = _signature_problem(cp, keys)
     if problem:
         return cp, problem
     rows = session.scalar(select(func.count()).where(AuditLog.id <= row.head_id))

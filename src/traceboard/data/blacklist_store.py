@@ -102,7 +102,8 @@ def insert_case(
     """Open a case for the enterprise ``uscc``: ``decide(facts)`` → (case fields, event fields).
 
     ``facts``: the enterprise's id, uscc, name, department_id, its open cases'
-    ids (``open_case_ids``) and the source inspection's enterprise id (or None).
+    ids (``open_case_ids``), the source inspection's enterprise id and date
+    (``inspection_enterprise_id``, ``inspection_checked_on``; None without one).
     """
     with transaction(engine) as session:
         enterprise = find_enterprise(session, uscc)
@@ -122,6 +123,7 @@ def insert_case(
             "department_id": enterprise.department_id,
             "open_case_ids": list(open_ids),
             "inspection_enterprise_id": source.enterprise_id if source is not None else None,
+            "inspection_checked_on": source.checked_on if source is not None else None,
         }
         fields, event = decide(facts)
         entry = BlacklistEntry(enterprise_id=enterprise.id, **fields)
@@ -203,6 +205,7 @@ ALERT_LISTING = [
     "severity",
     "drafted_by",
     "approved_by",
+    "approved_on",
     "published_on",
     "withdrawn_on",
     "withdrawn_reason",

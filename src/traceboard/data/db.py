@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from traceboard import config
 from traceboard.data import text_rules  # noqa: F401  (checks the text of every ORM write)
+from traceboard.i18n import Message
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
@@ -66,7 +67,7 @@ def make_engine(url: str | None = None, *, check: bool = True) -> Engine:
     try:
         parsed = make_url(url)
     except ArgumentError:
-        raise DatabaseUnavailable(f"malformed database URL: {url!r}") from None
+        raise DatabaseUnavailable(Message("store.database.malformed", url=repr(url))) from None
     kwargs: dict = {}
     if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
@@ -75,7 +76,9 @@ def make_engine(url: str | None = None, *, check: bool = True) -> Engine:
     try:
         engine = create_engine(parsed, **kwargs)
     except (NoSuchModuleError, ModuleNotFoundError) as exc:
-        raise DatabaseUnavailable(f"unsupported database URL {_describe(url)}: {exc}") from None
+        raise DatabaseUnavailable(
+            Message("store.database.unsupported", url=_describe(url), detail=str(exc))
+        ) from None
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _set_sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
@@ -85,7 +88,9 @@ def make_engine(url: str | None = None, *, check: bool = True) -> Engine:
                 conn.execute(text("SELECT 1"))
         except OperationalError as exc:
             reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
-            raise DatabaseUnavailable(f"cannot open database {_describe(url)}: {reason}") from None
+            raise DatabaseUnavailable(
+                Message("store.database.cannot_open", url=_describe(url), reason=reason)
+            ) from None
     return engine
 
 

@@ -66,7 +66,10 @@ class RegisterFrame:
 
     ``stamp``: the record's ``data_stamp`` the frame was read at (``"version:hash"``; empty for a
     frame built from rows), and ``last_event``: the largest trace event id read; both let
-    :func:`refresh_register_frame` read only what changed since.
+    :func:`refresh_register_frame` read only what changed since. ``content``: the stamp at which the
+    frame's tables were last read or patched, when a later refresh only moved its version (a check
+    result, an alert …); empty when that is ``stamp`` itself. What is computed from the frame alone
+    can be kept while :attr:`content_stamp` stays the same (docs/frame.md).
     """
 
     version: int
@@ -79,6 +82,13 @@ class RegisterFrame:
     platforms: pd.DataFrame = field(default_factory=lambda: pd.DataFrame({"id": [], "code": [], "name": []}))
     stamp: str = ""
     last_event: int = 0
+    content: str = ""
+
+    @property
+    def content_stamp(self) -> str:
+        """The stamp of the frame's tables as they are: the same for two frames with the same rows
+        (the version moved by changes outside the frame), another after any patch or load."""
+        return self.content or self.stamp
 
     @property
     def townships(self) -> pd.DataFrame:
@@ -679,6 +689,9 @@ def _patch(
             events = pd.DataFrame(
                 {c: np.insert(events[c].to_numpy(), at, new[c].to_numpy()) for c in events.columns}
             )
+    if not (plan.enterprises or plan.events or plan.new_events or plan.uploads or plan.upload_days):
+        # a change outside the frame: only the version moves, the tables (and so content) stay
+        return replace(frame, version=version, stamp=stamp, content=frame.content_stamp)
     uploads = frame.uploads
     if plan.uploads:
         uploads = _read_uploads(read, dialect, ids, frame.platforms)
@@ -696,6 +709,7 @@ def _patch(
         events=events,
         uploads=uploads,
         last_event=last_event,
+        content="",
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import NamedTuple
 
 import pandas as pd
 from sqlalchemy import Engine, select
@@ -137,8 +138,16 @@ def _tuples(rows) -> list[tuple]:
     return [tuple(row) for row in rows]
 
 
-def load_assignments(engine: Engine, draw_id: int | None = None) -> pd.DataFrame:
-    """Assignments with enterprise, inspectors and result, in draw then stratum/position order."""
+class DrawnChecks(NamedTuple):
+    """A draw's checks as drawn (:func:`load_drawn_checks`): what only a change of the register's
+    rows or of the reference can alter, not a recorded result."""
+
+    rows: list[tuple]
+    columns: list[str]
+    pairs: dict[int, list[str]]
+
+
+def _drawn_statement(draw_id: int | None):
     township, dept = m.Unit.__table__.alias("township"), m.Unit.__table__.alias("dept")
     stmt = (
         select(
@@ -160,6 +169,10 @@ def load_assignments(engine: Engine, draw_id: int | None = None) -> pd.DataFrame
         .join(m.Sector, m.Sector.id == m.Enterprise.sector_id)
         .order_by(m.Assignment.draw_id, m.Assignment.id)
     )
+    return stmt if draw_id is None else stmt.where(m.Assignment.draw_id == draw_id)
+
+
+def _results_statement(draw_id: int | None):
     # the results apart: inspection.assignment_id has no index, and joined to each assignment
     # SQLite would scan every check once per drawn enterprise (minutes for a large draw)
     results = select(
@@ -170,16 +183,37 @@ def load_assignments(engine: Engine, draw_id: int | None = None) -> pd.DataFrame
         m.Inspection.published_on,
     ).where(m.Inspection.assignment_id.is_not(None))
     if draw_id is not None:
-        stmt = stmt.where(m.Assignment.draw_id == draw_id)
         drawn = select(m.Assignment.id).where(m.Assignment.draw_id == draw_id)
         results = results.where(m.Inspection.assignment_id.in_(drawn))
+    return results
+
+
+def load_drawn_checks(engine: Engine, draw_id: int | None = None) -> DrawnChecks:
+    """The checks of ``draw_id`` (every draw: None) as drawn, with their enterprises and inspector
+    pairs, without results. A face may keep it while the register's rows stay the same (the
+    dashboard: per content of the frame) and read only the results after each change."""
+    stmt = _drawn_statement(draw_id)
     with engine.connect() as conn:
-        rows = conn.execute(stmt).all()
-        found = {row[0]: tuple(row[1:]) for row in conn.execute(results)}
+        rows = [tuple(row) for row in conn.execute(stmt)]
         pairs = _inspector_pairs(conn, draw_id)
+    return DrawnChecks(rows, list(stmt.selected_columns.keys()), pairs)
+
+
+def load_assignments(
+    engine: Engine, draw_id: int | None = None, drawn: DrawnChecks | None = None
+) -> pd.DataFrame:
+    """Assignments with enterprise, inspectors and result, in draw then stratum/position order.
+
+    ``drawn``: the draw's checks as :func:`load_drawn_checks` read them (else read now); only
+    the results are read here."""
+    drawn = drawn if drawn is not None else load_drawn_checks(engine, draw_id)
+    results = _results_statement(draw_id)
+    with engine.connect() as conn:
+        found = {row[0]: tuple(row[1:]) for row in conn.execute(results)}
     none = (None,) * (len(results.selected_columns) - 1)
-    columns = [*stmt.selected_columns.keys(), *list(results.selected_columns.keys())[1:]]
-    frame = pd.DataFrame([tuple(row) + found.get(row[0], none) for row in rows], columns=columns)
+    columns = [*drawn.columns, *list(results.selected_columns.keys())[1:]]
+    frame = pd.DataFrame([row + found.get(row[0], none) for row in drawn.rows], columns=columns)
+    pairs = drawn.pairs
     frame["inspectors"] = frame["assignment_id"].map(pairs).apply(lambda v: v if isinstance(v, list) else [])
     return frame
 

@@ -498,6 +498,7 @@ class ConsumerAlert(Base):
     drafted_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     approved_by: Mapped[str | None] = mapped_column(String(64))
     approved_at: Mapped[dt.datetime | None] = mapped_column()
+    approved_on: Mapped[dt.date | None] = mapped_column(Date)  # the stated date; approved_at: recorded
     published_on: Mapped[dt.date | None] = mapped_column(Date)
     withdrawn_on: Mapped[dt.date | None] = mapped_column(Date)
     withdrawn_reason: Mapped[str | None] = mapped_column(Text)
@@ -646,7 +647,7 @@ class AssessmentRun(Base):
 
 
 class UnitScore(Base):
-    """A unit's total score, grade and rank in an assessment run (rank 0: not graded, 不予评定)."""
+    """A unit's total score, grade and rank in an assessment run (no rank, NULL: not graded, 不予评定)."""
 
     __tablename__ = "unit_score"
     __table_args__ = (UniqueConstraint("run_id", "unit_id"),)
@@ -656,7 +657,7 @@ class UnitScore(Base):
     unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
     score: Mapped[float] = mapped_column(Float)
     grade: Mapped[str] = mapped_column(String(16))
-    rank: Mapped[int] = mapped_column(Integer)
+    rank: Mapped[int | None] = mapped_column(Integer)
 
 
 class IndicatorScore(Base):
@@ -748,3 +749,27 @@ class Setting(Base):
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class AuditKeyRotation(Base):
+    """A handover of the checkpoints' signing key (``traceboard audit rotate-key``).
+
+    The old key signed every checkpoint up to ``after_rows`` rows (its last one sealed the
+    rotation's own audit row); the new key signs every later one. Both keys sign the handover
+    statement (:func:`traceboard.data.audit_rotation.handover_statement`), so the current key
+    vouches for the old one and the old one for its successor: a key put here by someone who
+    holds neither verifies nothing. Append-only at the database.
+    """
+
+    __tablename__ = "audit_key_rotation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column()
+    after_rows: Mapped[int] = mapped_column(BigInteger)
+    old_key_id: Mapped[str] = mapped_column(String(16))
+    old_public_key: Mapped[str] = mapped_column(String(44))
+    new_key_id: Mapped[str] = mapped_column(String(16))
+    new_public_key: Mapped[str] = mapped_column(String(44))
+    old_signature: Mapped[str] = mapped_column(String(128))
+    new_signature: Mapped[str] = mapped_column(String(128))
+    rotated_by: Mapped[str] = mapped_column(String(64))

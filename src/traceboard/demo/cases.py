@@ -182,6 +182,7 @@ def add_alerts(
             approved_at=dt.datetime.combine(drafted + dt.timedelta(days=2), dt.time(15), dt.UTC)
             if approved
             else None,
+            approved_on=drafted + dt.timedelta(days=2) if approved else None,
             published_on=drafted + dt.timedelta(days=3) if state in ("published", "withdrawn") else None,
             withdrawn_on=drafted + dt.timedelta(days=20) if state == "withdrawn" else None,
             withdrawn_reason="抽检结果经复核更正" if state == "withdrawn" else None,

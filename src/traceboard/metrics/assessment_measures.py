@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -38,11 +39,12 @@ class MeasureContext:
     group: str  # "department" | "township"
     cache: dict = field(default_factory=dict)
 
-    @property
+    # read by every measure of every unit: selected once per context, not on each use
+    @cached_property
     def units(self) -> pd.DataFrame:
         return self.inputs.units[self.inputs.units["group"] == self.group]
 
-    @property
+    @cached_property
     def ids(self) -> pd.Index:
         return pd.Index(self.units["id"].to_numpy(), name="unit_id")
 

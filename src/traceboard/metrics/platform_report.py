@@ -32,31 +32,41 @@ def platform_summary(frame: RegisterFrame, day: int, window: int = ACTIVE_WINDOW
     """
     window = check_window(window)
     up = _upto(frame, day)
-    up = up[up["records"].to_numpy() > 0]
+    # columns, not a filtered copy of the table (millions of uploads at a million enterprises)
+    with_records = up["records"].to_numpy() > 0
     n = len(frame.platforms)
-    platform = up["platform"].to_numpy().astype(np.int64)
-    days = up["day"].to_numpy()
+    platform = up["platform"].to_numpy()[with_records].astype(np.int64)
+    days = up["day"].to_numpy()[with_records]
     recent = days > day - window
-    pos = up["pos"].to_numpy().astype(np.int64)
-    width = len(frame.enterprises) + 1  # one integer key per (platform, enterprise)
-    ever = np.unique(platform * width + pos) // width
-    reporting = np.unique(platform[recent] * width + pos[recent]) // width
-    records = np.bincount(platform[recent], weights=up["records"].to_numpy()[recent], minlength=n)
+    pos = up["pos"].to_numpy()[with_records].astype(np.int64)
+    width = len(frame.enterprises)
+    # one flag per (platform, enterprise): counted by platform without sorting the uploads
+    ever = _distinct_per_platform(platform, pos, n, width)
+    reporting = _distinct_per_platform(platform[recent], pos[recent], n, width)
+    weights = up["records"].to_numpy()[with_records][recent]
+    records = np.bincount(platform[recent], weights=weights, minlength=n)
     last = np.full(n, -1, dtype=np.int64)
-    if len(up):
+    if len(platform):
         np.maximum.at(last, platform, days.astype(np.int64))
     has = last >= 0
     return pd.DataFrame(
         {
             "code": frame.platforms["code"].to_numpy(),
             "name": frame.platforms["name"].to_numpy(),
-            "reporting": np.bincount(reporting, minlength=n)[:n],
-            "ever": np.bincount(ever, minlength=n)[:n],
+            "reporting": reporting,
+            "ever": ever,
             "records": records[:n].astype(np.int64),
             "last_day": [from_day(d) if d >= 0 else None for d in last],
             "freshness": np.where(has, day - last, np.nan),
         }
     )
+
+
+def _distinct_per_platform(platform: np.ndarray, pos: np.ndarray, n: int, width: int) -> np.ndarray:
+    """How many distinct enterprises (``pos``) each of ``n`` platforms has among the rows."""
+    seen = np.zeros(n * width, dtype=bool)
+    seen[platform * width + pos] = True
+    return seen.reshape(n, width).sum(axis=1).astype(np.int64) if n else np.zeros(0, np.int64)
 
 
 def records_by_month(frame: RegisterFrame, day: int, months: int = MONTHS_SHOWN) -> pd.DataFrame:
@@ -66,18 +76,27 @@ def records_by_month(frame: RegisterFrame, day: int, months: int = MONTHS_SHOWN)
     months without uploads are left out.
     """
     up = _upto(frame, day)
-    month = up["day"].to_numpy().astype("datetime64[D]").astype("datetime64[M]")
     first = np.datetime64(from_day(day), "M") - np.timedelta64(months - 1, "M")
-    keep = month >= first
+    first_day = int(first.astype("datetime64[D]").astype(np.int64))  # day numbers count from 1970
+    at = int(np.searchsorted(up["day"].to_numpy(), first_day, side="left"))  # uploads sorted by day
+    month = up["day"].to_numpy()[at:].astype("datetime64[D]").astype("datetime64[M]")
+    offset = (month - first).astype(np.int64)  # 0 … months-1
+    platform = up["platform"].to_numpy()[at:].astype(np.int64)
     names = frame.platforms["name"].to_numpy()
+    # records summed per (platform, month) by integer key, not grouped by name and timestamp
+    sums = np.bincount(
+        platform * months + offset, weights=up["records"].to_numpy()[at:], minlength=len(names) * months
+    )
+    counts = np.bincount(platform * months + offset, minlength=len(names) * months)
+    cells = np.flatnonzero(counts)  # months without uploads are left out
     table = pd.DataFrame(
         {
-            "name": names[up["platform"].to_numpy()[keep]] if len(names) else [],
-            "month": month[keep].astype("datetime64[ns]"),
-            "records": up["records"].to_numpy()[keep],
+            "name": names[cells // months] if len(names) else [],
+            "month": (first + (cells % months).astype("timedelta64[M]")).astype("datetime64[ns]"),
+            "records": sums[cells].astype(up["records"].dtype),
         }
     )
-    return table.groupby(["name", "month"], sort=True, as_index=False)["records"].sum()
+    return table.sort_values(["name", "month"], kind="stable", ignore_index=True)
 
 
 def enterprise_uploads(frame: RegisterFrame, uscc: str, day: int) -> pd.DataFrame:

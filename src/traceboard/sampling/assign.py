@@ -37,9 +37,8 @@ class NoValidPair(ValueError):
     """No two inspectors fit a drawn enterprise: the message names it and says why."""
 
 
-@dataclass(frozen=True)
-class Drawn:
-    """A drawn enterprise as the assignment needs it."""
+class Drawn(NamedTuple):
+    """A drawn enterprise as the assignment needs it (a tuple: a draw makes tens of thousands)."""
 
     uscc: str
     pool: str

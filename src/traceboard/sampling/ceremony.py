@@ -75,12 +75,19 @@ def freeze_draw(
     relevant = conflicts[conflicts["uscc"].isin(set(candidates.loc[declared, "uscc"]))]
     # columns as plain lists before the row loops (iterating an Arrow-backed column is slow)
     ids, departments = active["id"].tolist(), active["department"].tolist()
-    homes = active["home_township"].tolist()
+    members: dict[str, list[int]] = {p: [] for p in pools}
+    for i, d in zip(ids, departments, strict=True):
+        if d in members:
+            members[d].append(int(i))
+    housed = active[active["home_township"].notna()]
     return {
         "spec": check_spec(spec),
         "strata": strata,
-        "pools": {p: sorted(int(i) for i, d in zip(ids, departments, strict=True) if d == p) for p in pools},
-        "homes": {str(int(i)): h for i, h in zip(ids, homes, strict=True) if pd.notna(h)},
+        "pools": {p: sorted(found) for p, found in members.items()},
+        "homes": {
+            str(int(i)): h
+            for i, h in zip(housed["id"].tolist(), housed["home_township"].tolist(), strict=True)
+        },
         "conflicts": [
             [u, int(i)]
             for u, i in zip(relevant["uscc"].tolist(), relevant["inspector_id"].tolist(), strict=True)

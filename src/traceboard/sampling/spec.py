@@ -127,14 +127,45 @@ def partial_shuffle(words: Iterator[int], n: int, k: int) -> list[int]:
     return out
 
 
+def block_words(prefix: bytes, blocks: int) -> np.ndarray:
+    """The words of :func:`hash_words` for blocks ``0 … blocks − 1`` at once, as ``uint64``."""
+    sha = hashlib.sha256
+    digests = b"".join([sha(prefix + str(b).encode()).digest() for b in range(blocks)])
+    return np.frombuffer(digests, dtype=">u8").astype(np.uint64)
+
+
+def rejected(words: np.ndarray, m: np.ndarray) -> np.ndarray:
+    """Where a word is thrown away by :func:`uniform_below` for a range ``m`` (``v ≥ 2⁶⁴ − 2⁶⁴ mod m``)."""
+    m = m.astype(np.uint64)
+    top = np.uint64(2**64 - 1)
+    rest = (top % m + np.uint64(1)) % m  # 2⁶⁴ mod m, in 64-bit arithmetic
+    return (rest > 0) & (words > top - rest)
+
+
 def shuffle_positions(seed: str, stratum: str, n: int, k: int) -> list[int]:
     """Spec v3: the positions (in the stratum's code order) of its ``k`` drawn candidates, in draw order.
 
-    About ``k / 4`` hashes of ``"{seed}|enterprise-order|{stratum}|{block}"`` whatever ``n``.
+    About ``k / 4`` hashes of ``"{seed}|enterprise-order|{stratum}|{block}"`` whatever ``n``. The
+    words are hashed and reduced (``i + v mod (n − i)``) in one go; only the swaps run one by one.
+    A word that would be thrown away (odds about ``n / 2⁶⁴``) makes the draw take the word-by-word
+    path (:func:`partial_shuffle`), which gives the same result by definition.
     """
     if k <= 0 or n <= 0:
         return []
-    return partial_shuffle(hash_words(f"{seed}|enterprise-order|{stratum}|"), n, k)
+    k = min(k, n)
+    prefix = f"{seed}|enterprise-order|{stratum}|"
+    words = block_words(prefix.encode(), -(-k // 4))[:k]
+    m = np.arange(n, n - k, -1, dtype=np.int64)
+    if rejected(words, m).any():
+        return partial_shuffle(hash_words(prefix), n, k)
+    targets = (np.arange(k, dtype=np.uint64) + words % m.astype(np.uint64)).tolist()
+    moved: dict[int, int] = {}
+    get = moved.get
+    out = []
+    for i, j in enumerate(targets):
+        out.append(get(j, j))
+        moved[j] = get(i, i)
+    return out
 
 
 def shuffled_order(seed: str, uscc: str, pool: Sequence[int]) -> Iterator[int]:

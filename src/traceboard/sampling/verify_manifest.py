@@ -131,13 +131,15 @@ def check_stratum(seed, s, i, spec):
     label = require(s, "stratum", str, where)
     where = f"stratum {i + 1} ({label})"
     codes = require(s, "candidates", list, where)
-    if not all(isinstance(c, str) for c in codes):
+    try:
+        joined = "\n".join(codes)  # refuses anything but strings
+    except TypeError:
         return where + ": candidates must be strings"
     if not sorted_and_unique(codes):
         return where + ": candidates are not sorted and unique"
     if require(s, "N", int, where) != len(codes):
         return where + f": N is {s['N']} but {len(codes)} candidates are listed"
-    if require(s, "candidates_sha256", str, where) != sha("\n".join(codes)):
+    if require(s, "candidates_sha256", str, where) != sha(joined):
         return where + ": candidates_sha256 does not match the candidate list"
     ratio = Decimal(str(require(s, "ratio", (int, Decimal), where)))
     if not 0 <= ratio <= 1:
@@ -167,9 +169,31 @@ def first_two_by_key(seed, uscc, ids, recused, load, cap):
 
 
 def first_two_shuffled(seed, uscc, ids, recused, load, cap):
-    """Specs 2 and 3: walk the shuffle of ``ids`` (ascending) as far as needed; the first two that fit."""
+    """Specs 2 and 3: walk the shuffle of ``ids`` (ascending) as far as needed; the first two that fit.
+
+    The same steps as ``shuffle_steps(random_words(...), ids, len(ids))``, written out because it
+    runs once per drawn enterprise: one digest's four words serve nearly every pair.
+    """
+    prefix = f"{seed}|inspector-order|{uscc}|"
+    digest = hashlib.sha256(f"{prefix}0".encode()).digest()
+    block, used = 0, 0
+    moved = {}
     fits = []
-    for inspector in shuffle_steps(random_words(f"{seed}|inspector-order|{uscc}|"), ids, len(ids)):
+    n = len(ids)
+    for i in range(n):
+        m = n - i
+        while True:
+            if used == 32:
+                block += 1
+                digest = hashlib.sha256(f"{prefix}{block}".encode()).digest()
+                used = 0
+            v = int.from_bytes(digest[used : used + 8], "big")
+            used += 8
+            if v < 2**64 - 2**64 % m:
+                break
+        j = i + v % m
+        inspector = moved.get(j, ids[j])
+        moved[j] = moved.get(i, ids[i])
         if inspector not in recused and load.get(inspector, 0) < cap:
             fits.append(inspector)
             if len(fits) == 2:
@@ -229,15 +253,17 @@ def check_assignments(manifest, drawn_codes):
         return problem
     load = {}
     for pos, a in enumerate(assignments):
-        where = f"assignment {pos + 1} ({a['uscc']})"
-        pool = require(a, "pool", str, where)
+        pool, recused, inspectors = a.get("pool"), a.get("recused"), a.get("inspectors")
+        if type(pool) is not str or type(recused) is not list or type(inspectors) is not list:
+            where = f"assignment {pos + 1} ({a['uscc']})"
+            for key, kind in (("pool", str), ("recused", list), ("inspectors", list)):
+                require(a, key, kind, where)
         if pool not in pools:
-            return where + f": pool {pool} is not listed under pools"
+            return f"assignment {pos + 1} ({a['uscc']}): pool {pool} is not listed under pools"
         ids, cap = pools[pool]
-        recused = set(require(a, "recused", list, where))
-        fits = first_two(seed, a["uscc"], ids, recused, load, cap)
-        if require(a, "inspectors", list, where) != fits:
-            return where + f": inspectors are {a['inspectors']}, the spec gives {fits}"
+        fits = first_two(seed, a["uscc"], ids, set(recused), load, cap)
+        if inspectors != fits:
+            return f"assignment {pos + 1} ({a['uscc']}): inspectors are {inspectors}, the spec gives {fits}"
         for i in fits:
             load[i] = load.get(i, 0) + 1
     return None

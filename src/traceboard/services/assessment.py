@@ -8,6 +8,7 @@ every number on the page comes from the same function as the command.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 import pandas as pd
@@ -30,6 +31,7 @@ from traceboard.metrics.assessment import (
     NOT_GRADED,
     AssessmentResult,
     assess,
+    change_against,
     diff_runs,
     inputs_digest,
     word_explanation,
@@ -74,17 +76,41 @@ def load_sets(year: int) -> dict[str, IndicatorSetDef]:
     return {kind: load_indicator_set(year, kind) for kind in UNIT_KINDS}
 
 
-def compute_year(
-    engine: Engine, year: int, today: dt.date, frame: RegisterFrame, with_previous: bool = True
-) -> tuple[AssessmentResult, dict[str, IndicatorSetDef], dt.date]:
-    """Score ``year`` on the record as it is (the change against the year before included)."""
-    sets = load_sets(year)
+# A year scored on the record as it is, without the change against the year before (its units'
+# ``change`` empty): a face may pass a cached one (the dashboard keeps them per data version), so
+# that a year shown, the year before of the next one and a year of the history are computed once.
+YearResult = Callable[[int], AssessmentResult]
+
+
+def year_result(engine: Engine, year: int, today: dt.date, frame: RegisterFrame) -> AssessmentResult:
+    """``year`` scored on the record as it is, without the change against the year before."""
     inputs = store.gather_inputs(engine, year, store.assessment_day(year, today))
-    previous = _previous_scores(engine, year, today, frame) if with_previous else None
-    return assess(inputs, frame, sets, previous), sets, inputs.as_of
+    return assess(inputs, frame, load_sets(year), None)
 
 
-def _previous_scores(engine: Engine, year: int, today: dt.date, frame: RegisterFrame) -> pd.DataFrame | None:
+def compute_year(
+    engine: Engine,
+    year: int,
+    today: dt.date,
+    frame: RegisterFrame,
+    with_previous: bool = True,
+    computed: YearResult | None = None,
+) -> tuple[AssessmentResult, dict[str, IndicatorSetDef], dt.date]:
+    """Score ``year`` on the record as it is (the change against the year before included).
+
+    The change is the only column the year before touches: the year is scored alone (by
+    ``computed`` when given) and the change added."""
+    result = computed(year) if computed is not None else year_result(engine, year, today, frame)
+    if with_previous:
+        previous = _previous_scores(engine, year, today, frame, computed)
+        units = result.units.assign(change=change_against(result.units, previous))
+        result = AssessmentResult(result.year, units, result.indicators)
+    return result, load_sets(year), store.assessment_day(year, today)
+
+
+def _previous_scores(
+    engine: Engine, year: int, today: dt.date, frame: RegisterFrame, computed: YearResult | None = None
+) -> pd.DataFrame | None:
     """Last year's scores: its newest locked run, else its newest saved run, else computed now."""
     if year - 1 < FIRST_YEAR:
         return None
@@ -93,24 +119,30 @@ def _previous_scores(engine: Engine, year: int, today: dt.date, frame: RegisterF
         chosen = runs[runs["status"] == "locked"].head(1)
         run_id = int((chosen if not chosen.empty else runs.head(1))["id"].iloc[0])
         return store.load_run(engine, run_id)[1]
-    result, _sets, _day = compute_year(engine, year - 1, today, frame, with_previous=False)
-    return result.units
+    if computed is not None:
+        return computed(year - 1).units
+    return year_result(engine, year - 1, today, frame).units
 
 
 def prepare_assessment(
-    engine: Engine, year: int, today: dt.date, frame: RegisterFrame | None = None
+    engine: Engine,
+    year: int,
+    today: dt.date,
+    frame: RegisterFrame | None = None,
+    computed: YearResult | None = None,
 ) -> AssessmentView:
     """Compute ``year`` and place it among the saved versions (nothing is written).
 
     When the newest saved run has the same inputs and indicator sets, its
-    stored scores are shown (a locked run's figures never change).
+    stored scores are shown (a locked run's figures never change). ``computed``: a year
+    scored alone (:data:`YearResult`), for this year and, without a stored run, the year before.
     """
     if year < FIRST_YEAR:
         raise ValueError(Message("refusals.assessment_before", first=FIRST_YEAR, year=year))
     if dt.date(year, 1, 1) > today:
         raise ValueError(Message("refusals.assessment_not_begun", year=year, today=today.isoformat()))
     frame = frame or load_register_frame(engine)
-    result, sets, as_of = compute_year(engine, year, today, frame)
+    result, sets, as_of = compute_year(engine, year, today, frame, computed=computed)
     digest = inputs_digest(result)
     view = AssessmentView(result, sets, digest, as_of)
     runs = store.list_runs(engine, year)
@@ -239,19 +271,26 @@ def report_data(view: AssessmentView, sensitivity: pd.DataFrame | None = None) -
     )
 
 
-def score_history(engine: Engine, year: int, today: dt.date, frame: RegisterFrame) -> pd.DataFrame:
-    """Scores from FIRST_YEAR to ``year``: a year's newest locked run where there is one, else
-    computed on the record as it is. Columns: year, unit_id, unit, unit_kind, score, grade,
-    kind_average (the mean score of the graded units of the unit's kind that year), locked (bool)."""
+def score_history(
+    engine: Engine, year: int, today: dt.date, frame: RegisterFrame, computed: YearResult | None = None
+) -> pd.DataFrame:
+    """Scores from FIRST_YEAR to ``year``: a year's newest locked run where there is one (read, not
+    computed: a locked run's figures never change), else computed on the record as it is (by
+    ``computed`` when given). Columns: year, unit_id, unit, unit_kind, score, grade, kind_average
+    (the mean score of the graded units of the unit's kind that year), locked (bool)."""
+    compute = computed or (lambda each: year_result(engine, each, today, frame))
+    names: pd.DataFrame | None = None  # the units' names and kinds, for the locked years
     parts = []
     for each in range(FIRST_YEAR, year + 1):
         runs = store.list_runs(engine, each)
         locked = runs[runs["status"] == "locked"].head(1)
-        result, _sets, _day = compute_year(engine, each, today, frame, with_previous=False)
-        units = result.units[["unit_id", "unit", "unit_kind", "score", "grade"]]
-        if not locked.empty:
+        if locked.empty:
+            units = compute(each).units[["unit_id", "unit", "unit_kind", "score", "grade"]]
+        else:
+            if names is None:
+                names = store.unit_names(engine)
             stored = store.load_run(engine, int(locked["id"].iloc[0]))[1][["unit_id", "score", "grade"]]
-            units = units.drop(columns=["score", "grade"]).merge(stored, on="unit_id")
+            units = names.merge(stored, on="unit_id")
         parts.append(units.assign(year=each, locked=not locked.empty))
     history = pd.concat(parts, ignore_index=True)
     graded = history["score"].where(history["grade"] != NOT_GRADED)  # 不予评定 scores are no benchmark

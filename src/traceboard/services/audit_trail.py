@@ -17,6 +17,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from traceboard import config
 from traceboard.accounts.authz import Actor, require
 from traceboard.blacklist.site import SiteSettings
 from traceboard.data.audit import record_audit
@@ -28,7 +29,13 @@ from traceboard.data.audit_checkpoint import (  # noqa: F401  (errors re-exporte
     seal,
     write_copy,
 )
-from traceboard.data.audit_key import AuditKeyError  # noqa: F401  (re-exported for the faces)
+from traceboard.data.audit_key import (  # noqa: F401  (AuditKeyError re-exported for the faces)
+    AuditKeyError,
+    install_staged,
+    load_key,
+    stage_key,
+)
+from traceboard.data.audit_rotation import record_rotation
 from traceboard.data.audit_verify import AuditReport, check_latest, verify_log
 from traceboard.data.backup import BackupError, BackupSummary, restore_backup, write_backup
 from traceboard.data.db import transaction
@@ -71,6 +78,45 @@ def write_checkpoint(engine: Engine, actor: Actor) -> Checkpoint:
     with transaction(engine) as session:
         record_audit(session, actor=actor.username, action="audit.checkpoint", entity="audit_log")
         return seal(session, reason="manual")
+
+
+@dataclasses.dataclass(frozen=True)
+class Rotation:
+    """A finished key rotation: the old and new key ids, the rows the old key signed, the key file."""
+
+    old_key_id: str
+    new_key_id: str
+    after_rows: int
+    key_file: Path
+
+
+def rotate_key(engine: Engine, actor: Actor) -> Rotation:
+    """Hand the checkpoints' signing key over to a new one (``audit rotate-key --as NAME``; admin).
+
+    One transaction: the audit row of the rotation, the old key's last checkpoint covering it,
+    and the handover signed by both keys (docs/architecture.md, "The audit trail's keys"). The new key
+    is staged beside the key file first and moved into place only after the commit; if the
+    transaction fails, the staged key is removed and nothing changed."""
+    require(actor, "audit.rotate_key")
+    old = load_key()
+    staged, new = stage_key()
+    try:
+        with transaction(engine) as session:
+            record_audit(
+                session,
+                actor=actor.username,
+                action="audit.rotate_key",
+                entity="audit_key",
+                before={"key_id": old.public.key_id, "public_key": old.public.text},
+                after={"key_id": new.public.key_id, "public_key": new.public.text},
+            )
+            last = seal(session, reason="rotate")  # the old key's last checkpoint
+            record_rotation(session, old, new, last.rows, actor.username)
+    except BaseException:
+        staged.unlink(missing_ok=True)
+        raise
+    install_staged(staged)
+    return Rotation(old.public.key_id, new.public.key_id, last.rows, config.audit_key_path())
 
 
 def latest_status(engine: Engine, actor: Actor | None) -> tuple[Checkpoint | None, str | None]:

@@ -24,7 +24,6 @@ from traceboard.blacklist.alerts import (
     ALERT_MOVES,
     AlertDraft,
     AlertRefused,
-    alert_state,
     check_draft,
     plan_alert_move,
 )
@@ -57,7 +56,6 @@ from traceboard.data.public_record import (
     load_public_enterprises,
 )
 from traceboard.data.reference import load_sectors  # noqa: F401  (re-exported for the faces)
-from traceboard.decision_dates import DecisionDateRefused, check_decision_date
 from traceboard.i18n import Message
 
 MOVE_PERMISSIONS = {"published": "blacklist.publish"}
@@ -89,6 +87,16 @@ def propose_case(
         if source_inspection_id is not None and facts["inspection_enterprise_id"] != facts["id"]:
             raise IllegalMove(
                 Message("refusals.source_not_of", check=source_inspection_id, uscc=facts["uscc"])
+            )
+        checked_on = facts["inspection_checked_on"]
+        if checked_on is not None and day < checked_on:  # a proposal cites a check it followed
+            raise IllegalMove(
+                Message(
+                    "refusals.proposal_before_check",
+                    on=day.isoformat(),
+                    check=source_inspection_id,
+                    checked=checked_on.isoformat(),
+                )
             )
         fields = {"state": "proposed", "grounds": grounds.strip(), "legal_basis": basis, "proposed_on": day}
         event = {
@@ -175,11 +183,7 @@ def move_alert(
         moves = tuple(Message(f"refusals.alert_state.{move}") for move in ALERT_PERMISSIONS)
         raise AlertRefused(Message("refusals.unknown_alert_move", move=to_state, moves=moves))
     require(actor, ALERT_PERMISSIONS[to_state])
-    day = on or dt.date.today()
-    try:
-        check_decision_date(day, what=Message("refusals.what.alert_move", to_state=alert_state(to_state)))
-    except DecisionDateRefused as exc:
-        raise AlertRefused(*exc.args) from None
+    day = on or dt.date.today()  # checked against today and the previous step in plan_alert_move
     return store.update_alert(
         engine,
         alert_id,

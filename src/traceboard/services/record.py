@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy import Engine, select
 
-from traceboard.data.audit import data_stamp
+from traceboard.data.audit import data_stamp, newest_change_of
 from traceboard.data.audit_query import (  # noqa: F401  (re-exported for the faces)
     AuditFilter,
     audit_choices,
@@ -23,6 +23,19 @@ def data_version(engine: Engine) -> str:
     """The record's data version: the newest audit row (every change writes one)."""
     with engine.connect() as conn:
         return data_stamp(conn)
+
+
+# Imports, form entries, reference syncs and the demo city: the changes that can rename or
+# replace rows outside the analysis frame (inspectors, units …); not a check result.
+TABLE_WRITES = ("import.", "entry.", "reference.", "demo.")
+
+
+def tables_version(engine: Engine, prefixes: tuple[str, ...] = TABLE_WRITES) -> int:
+    """The newest audit row of an import, form entry, reference sync or demo city (or of the
+    actions starting with ``prefixes``; 0 when none): what a cache of rows those alone change (a
+    draw's checks as drawn) keys on, besides the frame."""
+    with engine.connect() as conn:
+        return newest_change_of(conn, prefixes)
 
 
 def legacy_codes(engine: Engine) -> set[str]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import Engine
 
@@ -19,6 +20,7 @@ from traceboard.data import inspection_store, sampling_store
 from traceboard.data.frame import RegisterFrame, load_register_frame, to_day
 from traceboard.data.inspection_store import (  # noqa: F401  (re-exported for the faces)
     load_assignments,
+    load_drawn_checks,
     load_inspections,
     publish_results,
     record_results,
@@ -239,22 +241,46 @@ def report_lines(report: dict, run_id: int) -> list[str]:
     return lines
 
 
-def estimates_table(engine: Engine, draw_id: int, frame: RegisterFrame | None = None) -> pd.DataFrame:
-    """Horvitz–Thompson share with problems per sector of a drawn draw, beside the model's prediction."""
+def estimate_population(
+    engine: Engine, draw_id: int, frame: RegisterFrame | None = None
+) -> tuple[pd.DataFrame, dict]:
+    """A drawn draw's candidates (stratum, id, domain: the sector) and the latest risk model's mean
+    prediction per sector: what the estimates weigh the checks by, unchanged by a recorded result."""
     row = sampling_store.load_draw(engine, draw_id)
     if row is None or row.status != "drawn":
         raise DrawRefused(Message("refusals.draw_not_drawn", draw=draw_id))
     frame = frame if frame is not None else load_register_frame(engine)
     sector = frame.enterprises.set_index("id")["sector"].astype(str)
+    strata = row.frozen["strata"]
+    ids = np.concatenate([np.asarray(s["ids"], dtype=np.int64) for s in strata]) if strata else []
     population = pd.DataFrame(
-        [(s["stratum"], i) for s in row.frozen["strata"] for i in s["ids"]], columns=["stratum", "id"]
+        {
+            "stratum": np.repeat([s["stratum"] for s in strata], [len(s["ids"]) for s in strata]),
+            "id": ids,
+        }
     ).assign(domain=lambda d: sector.reindex(d["id"]).to_numpy())
-    done = inspection_store.load_assignments(engine, draw_id).dropna(subset=["result"])
+    return population, _predicted_by_sector(engine, population)
+
+
+def estimates_table(
+    engine: Engine,
+    draw_id: int,
+    frame: RegisterFrame | None = None,
+    population: tuple[pd.DataFrame, dict] | None = None,
+    assignments: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Horvitz–Thompson share with problems per sector of a drawn draw, beside the model's prediction.
+
+    ``population`` (:func:`estimate_population`) and ``assignments`` (the draw's checks with
+    their results) are read when not given."""
+    candidates, predicted = population or estimate_population(engine, draw_id, frame)
+    checks = assignments if assignments is not None else inspection_store.load_assignments(engine, draw_id)
+    done = checks.dropna(subset=["result"])
     sample = pd.DataFrame(
         {"stratum": done["stratum"], "domain": done["sector"], "problem": done["result"] != "no_problem"}
     )
-    table = estimate_shares(population, sample)
-    return table.assign(predicted=table["domain"].map(_predicted_by_sector(engine, population)))
+    table = estimate_shares(candidates, sample)
+    return table.assign(predicted=table["domain"].map(predicted))
 
 
 def _predicted_by_sector(engine: Engine, population: pd.DataFrame) -> dict:

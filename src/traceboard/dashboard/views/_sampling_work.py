@@ -7,10 +7,18 @@ import datetime as dt
 
 import streamlit as st
 
-from traceboard.dashboard.state import per_data_version, per_data_version_on_demand, t
+from traceboard.dashboard.state import (
+    get_frame,
+    per_data_version,
+    per_data_version_and_language,
+    per_data_version_on_demand,
+    per_frame_content,
+    t,
+)
 from traceboard.dashboard.views._sampling_charts import estimate_bars
 from traceboard.dashboard.views._sampling_draw import attempt, draw_labels, show_table
 from traceboard.sampling import results
+from traceboard.services import record
 from traceboard.services import sampling as support
 from traceboard.services.audit_trail import audited_download
 
@@ -37,11 +45,23 @@ def choose_drawn_draw(engine, key: str) -> int | None:
     return st.selectbox(t("sampling.assign.draw"), list(labels), format_func=labels.get, key=key)
 
 
+def drawn_checks(engine, draw_id: int):
+    """The draw's checks as drawn (enterprises, inspector pairs): kept while the register's rows
+    (the frame's content) and the imported tables stay as they are, so that after a recorded
+    result or a publication only the results are read again."""
+    return per_frame_content(
+        get_frame(),
+        ("sampling.drawn_checks", draw_id, record.tables_version(engine)),
+        lambda: support.load_drawn_checks(engine, draw_id),
+    )
+
+
 def assignments_of(engine, draw_id: int):
-    """The draw's checks with their inspectors and results, read once per data version (shared:
-    callers make new frames rather than change it)."""
+    """The draw's checks with their inspectors and results, once per data version (shared:
+    callers make new frames rather than change it); the checks as drawn from :func:`drawn_checks`."""
     return per_data_version(
-        ("sampling.assignments", draw_id), lambda: support.load_assignments(engine, draw_id)
+        ("sampling.assignments", draw_id),
+        lambda: support.load_assignments(engine, draw_id, drawn_checks(engine, draw_id)),
     )
 
 
@@ -52,7 +72,11 @@ def result_labels() -> dict[str, str]:
 def assignments_view(engine, actor, draw_id: int) -> None:
     """The draw's checks with their inspectors; the check list of the chosen department and pair,
     built only when its download is clicked (cached per data version)."""
-    rows = assignments_of(engine, draw_id)
+    # the table as shown (pairs, inspectors and results worded): once per data version and language,
+    # not on every rerun (tens of thousands of checks at a million enterprises)
+    rows = per_data_version_and_language(
+        ("sampling.assignment_table", draw_id), lambda: _worded_assignments(assignments_of(engine, draw_id))
+    )
     departments = sorted(rows["department"].unique())
     left, right = st.columns(2)
     choice = left.selectbox(
@@ -62,18 +86,14 @@ def assignments_view(engine, actor, draw_id: int) -> None:
         key="assign_department",
     )
     shown = rows[rows["department"] == choice] if choice else rows
-    pairs = shown["inspectors"].map(lambda p: "、".join(sorted(p)))
     pair = right.selectbox(
         t("sampling.assign.pair"),
-        ["", *sorted(pairs.unique())],
+        ["", *sorted(shown["pair"].unique())],
         format_func=lambda p: p or t("sampling.assign.all_pairs"),
         key="assign_pair",
     )
     if pair:
-        shown = shown[pairs == pair]
-    shown = shown.assign(
-        inspectors=shown["inspectors"].map("、".join), result=shown["result"].map(result_labels())
-    )
+        shown = shown[shown["pair"] == pair]
     show_table(shown, ASSIGNMENT_COLUMNS, "sampling.assign")
     if shown.empty:
         return
@@ -98,6 +118,16 @@ def assignments_view(engine, actor, draw_id: int) -> None:
             key=f"checklist{suffix}",
             on_click="ignore",
         )
+
+
+def _worded_assignments(rows):
+    """The draw's checks as the 检查任务 table shows them: ``pair`` (the inspectors in name order,
+    what the pair picker offers), ``inspectors`` joined, ``result`` in the session's language."""
+    return rows.assign(
+        pair=rows["inspectors"].map(lambda p: "、".join(sorted(p))),
+        inspectors=rows["inspectors"].map("、".join),
+        result=rows["result"].map(result_labels()),
+    )
 
 
 def result_entry(engine, actor, draw_id: int, today: dt.date) -> None:
@@ -261,8 +291,19 @@ def _lookup(report: dict, frame) -> None:
 def estimates_view(engine, frame, draw_id: int) -> None:
     """Horvitz–Thompson share with problems per sector beside the model's prediction."""
     st.subheader(t("sampling.risk.estimates"))
+    # the candidates and the model's predictions: once per content of the frame and risk model;
+    # the estimate from the checks' results (shared with the other sections): once per data version
+    models = record.tables_version(engine, ("sampling.risk_model.",))
+    population = per_frame_content(
+        frame,
+        ("sampling.estimate_population", draw_id, models),
+        lambda: support.estimate_population(engine, draw_id, frame),
+    )
     table = per_data_version(
-        ("sampling.estimates", draw_id), lambda: support.estimates_table(engine, draw_id, frame)
+        ("sampling.estimates", draw_id),
+        lambda: support.estimates_table(
+            engine, draw_id, frame, population, assignments=assignments_of(engine, draw_id)
+        ),
     )
     labels = {"share": t("sampling.risk.estimate_share"), "model": t("sampling.risk.estimate_model")}
     st.plotly_chart(estimate_bars(table, labels, t("sampling.risk.estimates")), width="stretch")

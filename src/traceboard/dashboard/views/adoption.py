@@ -11,8 +11,8 @@ from traceboard.dashboard.state import (
     get_engine,
     get_frame,
     language,
-    per_data_version,
-    per_data_version_and_language,
+    per_frame_content,
+    per_frame_content_and_language,
     t,
     today,
 )
@@ -81,8 +81,10 @@ targets = load_targets()
 window = config.active_window_days()
 # computed once per data version and choice; a rerun (a click on a bar, a township picked) reuses it
 scope = (day, sector, department, window)
-view = per_data_version(
-    ("adoption.view", *scope), lambda: prepare_adoption_view(frame, day, targets, sector, department, window)
+view = per_frame_content(
+    frame,
+    ("adoption.view", *scope),
+    lambda: prepare_adoption_view(frame, day, targets, sector, department, window),
 )
 
 total = view.total
@@ -119,7 +121,7 @@ labels = {key: t(f"adoption.{key}") for key in ("rate", "target", "year")}
 
 
 def _chart(name: str, build):
-    return per_data_version_and_language(("adoption.chart", name, *scope), build)
+    return per_frame_content_and_language(frame, ("adoption.chart", name, *scope), build)
 
 
 clicked = st.plotly_chart(
@@ -181,7 +183,8 @@ st.subheader(t("adoption.work_list"))
 township = st.selectbox(
     t("adoption.pick_township"), frame.townships["name"].tolist(), key="adoption_township"
 )
-todo = per_data_version(
+todo = per_frame_content(
+    frame,
     ("adoption.work_list", township, *scope),
     lambda: work_list(frame, township, day, scope_mask(frame, sector, department), window),
 )

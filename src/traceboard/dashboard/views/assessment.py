@@ -6,7 +6,6 @@ from traceboard.dashboard import assessment_charts as charts
 from traceboard.dashboard import widgets
 from traceboard.dashboard.plain_text import plain
 from traceboard.dashboard.state import (
-    current_data_version,
     get_engine,
     get_frame,
     language,
@@ -17,7 +16,7 @@ from traceboard.dashboard.state import (
     today,
 )
 from traceboard.dashboard.widgets import flash, show_flash
-from traceboard.files.assessment_report import write_assessment_pdf, write_assessment_xlsx
+from traceboard.files.assessment_report import rank_text, write_assessment_pdf, write_assessment_xlsx
 from traceboard.metrics.assessment import compare_with_average, count_grades
 from traceboard.metrics.sensitivity import sensitivity_by_kind
 from traceboard.services.assessment import (
@@ -29,6 +28,7 @@ from traceboard.services.assessment import (
     save_assessment,
     score_history,
     worded_indicators,
+    year_result,
 )
 from traceboard.services.audit_trail import audited_download
 
@@ -46,8 +46,18 @@ if frame.enterprises.empty:
 years = list(range(today().year, FIRST_YEAR - 1, -1))
 year = st.selectbox(t("assessment.year"), years, index=min(1, len(years) - 1), key="assessment_year")
 engine = get_engine()
+
+
+def scored(each: int):
+    """A year scored alone, once per data version: the year shown, the year before (without a stored
+    run) and the years of the history share it (services.assessment.YearResult)."""
+    return per_data_version(
+        ("assessment.year", each, today()), lambda: year_result(engine, each, today(), frame)
+    )
+
+
 view = per_data_version(
-    ("assessment", year, today()), lambda: prepare_assessment(engine, year, today(), frame)
+    ("assessment", year, today()), lambda: prepare_assessment(engine, year, today(), frame, scored)
 )
 version = t("assessment.version", n=view.version) if view.version else t("assessment.unsaved")
 if view.status == "locked":
@@ -123,7 +133,9 @@ def ranking(kind: str):
     units = view.result.units[view.result.units["unit_kind"] == kind]
     columns = [c for c in UNIT_COLUMNS if c != "role" or view.sets[kind].roles]  # classes, where there are
     table = units.assign(
-        note=[grading_note(u) for u in units.itertuples()], role=[role_name(kind, r) for r in units["role"]]
+        note=[grading_note(u) for u in units.itertuples()],
+        role=[role_name(kind, r) for r in units["role"]],
+        rank=units["rank"].map(rank_text),  # 不予评定: no rank, "—" as in the workbook and the PDF
     )[columns]
     return table, {c: t(f"assessment.col_{c}") for c in columns}
 
@@ -189,16 +201,13 @@ with tabs[1]:
     widgets.table(detail[shown], {c: t(f"assessment.col_{c}") for c in shown})
 
 
-@st.cache_data(show_spinner=False, max_entries=4)
-def history_of(year: int, version: str):
-    """Scores 2018 → year, once per data version (computing each year takes a moment)."""
-    return score_history(engine, year, today(), frame)
-
-
 with tabs[2]:
-    # every year since 2018 is computed for the history: only when asked for, not on every first view
+    # the years since 2018 without a locked run are computed for the history (each once per data
+    # version, shared with the views of those years): only when asked for, not on every first view
     if st.toggle(t("assessment.show_history"), key="assessment_history"):
-        history = history_of(year, current_data_version())
+        history = per_data_version(
+            ("assessment.history", year, today()), lambda: score_history(engine, year, today(), frame, scored)
+        )
         mine = history[history["unit_id"] == unit_id]
         history_labels = {"score": t("assessment.this_unit"), "average": t("assessment.average")}
         name = units.set_index("unit_id")["unit"][unit_id]

@@ -17,8 +17,17 @@ from traceboard.blacklist.site import shape_alerts, shape_cases
 from traceboard.config import site_dir
 from traceboard.dashboard import names, widgets
 from traceboard.dashboard.auth import role_label
+from traceboard.dashboard.i18n import translate
 from traceboard.dashboard.plain_text import plain
-from traceboard.dashboard.state import get_engine, per_data_version, signed_in_actor, t, today
+from traceboard.dashboard.state import (
+    get_engine,
+    language,
+    per_data_version,
+    per_data_version_and_language,
+    signed_in_actor,
+    t,
+    today,
+)
 from traceboard.data.text_rules import TextRejected
 from traceboard.services import blacklist as actions
 from traceboard.services.audit_trail import publish_site
@@ -75,27 +84,37 @@ queue, case_tab, alert_tab, public_tab = st.tabs(
 )
 
 
+def suggestion_lines(suggestions: pd.DataFrame, lang: str) -> dict[int, str]:
+    """Each suggestion by its check's id, as the picker words it in ``lang``."""
+    return {
+        int(r.inspection_id): translate(
+            "blacklist.suggestion_line",
+            lang,
+            name=r.name,
+            uscc=r.uscc,
+            grounds=r.grounds,
+            check=int(r.inspection_id),
+            checked_on=r.checked_on,
+        )
+        for r in suggestions.itertuples()
+    }
+
+
 def propose_from_suggestion(suggestions: pd.DataFrame) -> None:
     """One suggestion picked from the queue, proposed as the rule words it: the enterprise, the rule's
     grounds and the check it rests on (the default legal basis). The case then awaits a decision."""
     if suggestions.empty or not actor.can("blacklist.propose"):
         return
-    rows = {int(r.inspection_id): r for r in suggestions.itertuples()}
+    # one line per suggestion (tens of thousands at a million enterprises): worded once per data
+    # version and language, not on every rerun
+    labels = per_data_version_and_language(
+        ("blacklist.suggestion_lines", today()), lambda: suggestion_lines(suggestions, language())
+    )
     picked = st.selectbox(
-        t("blacklist.pick_suggestion"),
-        list(rows),
-        format_func=lambda i: t(
-            "blacklist.suggestion_line",
-            name=rows[i].name,
-            uscc=rows[i].uscc,
-            grounds=rows[i].grounds,
-            check=i,
-            checked_on=rows[i].checked_on,
-        ),
-        key="suggestion",
+        t("blacklist.pick_suggestion"), list(labels), format_func=labels.get, key="suggestion"
     )
     if st.button(t("blacklist.propose_suggestion"), key="propose_suggestion"):
-        row = rows[picked]
+        row = next(suggestions[suggestions["inspection_id"] == picked].itertuples())
         attempt(
             lambda: actions.propose_case(engine, actor, row.uscc, row.grounds, None, int(picked), today()),
             "blacklist.proposed_ok",
@@ -308,11 +327,13 @@ with alert_tab:
             else None
         )
         reason = None
+        # the decision's stated date (an approval as much as a publication): back-dated if late
+        on = st.date_input(t("blacklist.on"), value=today(), key="alert_move_on") if to_state else None
         if to_state == "withdrawn":
             reason = st.text_input(t("blacklist.withdraw_reason"), key="alert_reason")
         if to_state and st.button(t("blacklist.submit_move"), key="alert_submit"):
             attempt(
-                lambda: actions.move_alert(engine, actor, alert_id, to_state, today(), reason),
+                lambda: actions.move_alert(engine, actor, alert_id, to_state, on, reason),
                 "blacklist.alert_moved_ok",
                 ("alert_reason",),
                 id=alert_id,

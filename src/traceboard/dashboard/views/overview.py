@@ -3,7 +3,7 @@
 import streamlit as st
 
 from traceboard.dashboard import charts, names, numbers, widgets
-from traceboard.dashboard.state import get_frame, per_data_version, per_data_version_and_language, t, today
+from traceboard.dashboard.state import get_frame, per_frame_content, per_frame_content_and_language, t, today
 from traceboard.data.frame import to_day
 from traceboard.metrics.adoption import compute_adoption
 
@@ -16,7 +16,8 @@ if frame.enterprises.empty:
 as_of = st.date_input(t("common.as_of"), value=today(), key="overview_as_of")
 day = to_day(as_of)
 # the register's counts once per data version and date: a rerun redraws them without a scan
-total, by_sector, by_township = per_data_version(
+total, by_sector, by_township = per_frame_content(
+    frame,
     ("overview", day),
     lambda: (
         compute_adoption(frame, [], day).iloc[0],
@@ -34,7 +35,8 @@ cols[3].metric(t("overview.rate"), numbers.percent(total["rate"]) if total["tota
 labels = {key: t(f"overview.{key}") for key in ("rate", "connected", "adopted_only", "not_adopted")}
 left, right = st.columns(2)
 left.plotly_chart(
-    per_data_version_and_language(
+    per_frame_content_and_language(
+        frame,
         ("overview.by_sector", day),
         lambda: charts.rate_bars(
             names.localize(by_sector, ["sector"]), "sector", labels, t("overview.by_sector")
@@ -43,7 +45,8 @@ left.plotly_chart(
     width="stretch",
 )
 right.plotly_chart(
-    per_data_version_and_language(
+    per_frame_content_and_language(
+        frame,
         ("overview.by_township", day),
         lambda: charts.stacked_counts(by_township, "township", labels, t("overview.by_township")),
     ),

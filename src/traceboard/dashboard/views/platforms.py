@@ -5,7 +5,7 @@ import streamlit as st
 
 from traceboard import config
 from traceboard.dashboard import numbers, platform_charts, widgets
-from traceboard.dashboard.state import get_frame, per_data_version, per_data_version_and_language, t, today
+from traceboard.dashboard.state import get_frame, per_frame_content, per_frame_content_and_language, t, today
 from traceboard.data.frame import to_day
 from traceboard.metrics.platform_report import enterprise_uploads, platform_summary, records_by_month
 
@@ -18,7 +18,9 @@ if frame.platforms.empty:
 window = config.active_window_days()
 as_of = st.date_input(t("common.as_of"), value=today(), key="platforms_as_of")
 day = to_day(as_of)
-summary = per_data_version(("platforms.summary", day, window), lambda: platform_summary(frame, day, window))
+summary = per_frame_content(
+    frame, ("platforms.summary", day, window), lambda: platform_summary(frame, day, window)
+)
 
 cards = st.columns(3)
 cards[0].metric(t("platforms.platforms"), numbers.count(len(summary)))
@@ -44,12 +46,13 @@ widgets.table(shown[columns], {c: t(f"platforms.col_{c}", days=window) for c in 
 st.caption(t("platforms.note", days=window))
 
 labels = {key: t(f"platforms.{key}") for key in ("month", "records", "date")}
-monthly = per_data_version(("platforms.monthly", day), lambda: records_by_month(frame, day))
+monthly = per_frame_content(frame, ("platforms.monthly", day), lambda: records_by_month(frame, day))
 if monthly.empty:
     st.info(t("platforms.no_uploads"))
 else:
     st.plotly_chart(
-        per_data_version_and_language(
+        per_frame_content_and_language(
+            frame,
             ("platforms.monthly_chart", day),
             lambda: platform_charts.monthly_records(monthly, labels, t("platforms.monthly")),
         ),

@@ -52,7 +52,7 @@ TARGETS = {
     "trace-events": Target(m.TraceEvent, ("platform", "source"), {"source": "导入"}),
     "alerts": Target(
         m.ConsumerAlert,
-        ("body", "sector_id", "severity", "state", "withdrawn_on", "withdrawn_reason"),
+        ("body", "sector_id", "severity", "state", "approved_on", "withdrawn_on", "withdrawn_reason"),
         {"severity": "info"},
     ),
 }

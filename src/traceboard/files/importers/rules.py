@@ -120,10 +120,28 @@ def _check_case(values: pd.DataFrame, flag) -> None:
     flag(removed & ~given["listed_on"], "ending", Message("validation.removed_unlisted"))
     source = _column(values, "source_department_id").notna(), _dates(values, "source_checked_on").notna()
     flag(source[0] ^ source[1], "source_checked_on", Message("validation.source_together"))
+    checked = _dates(values, "source_checked_on")  # a proposal cannot precede the check it cites
+    proposed = _dates(values, "proposed_on")
+    flag(
+        checked.notna() & proposed.notna() & (proposed < checked),
+        "proposed_on",
+        Message("validation.proposal_before_check"),
+    )
 
 
 def _check_alert(values: pd.DataFrame, flag) -> None:
+    """Approval no later than publication (a blank approval date is the publication's, as a
+    decision date of docs/blacklist.md), withdrawal no earlier; the state follows from them."""
     published, withdrawn = _dates(values, "published_on"), _dates(values, "withdrawn_on")
+    approved = _dates(values, "approved_on")
+    flag(
+        approved.notna() & published.notna() & (approved > published),
+        "approved_on",
+        Message("validation.approved_after_publication"),
+    )
+    values["approved_on"] = _column(values, "approved_on").where(
+        approved.notna(), _column(values, "published_on")
+    )
     flag(
         withdrawn.notna() & published.notna() & (withdrawn < published),
         "withdrawn_on",

@@ -365,6 +365,13 @@ SPECS: dict[str, Spec] = {
             Column("title", "标题", "text", ("提示标题", "title"), True, True),
             Column("published_on", "发布日期", "date", ("published on",), True, True),
             Column("body", "正文", "text", ("内容", "body"), True, True),
+            Column(
+                "approved_on",
+                "审核日期",
+                "date",
+                ("批准日期", "approved on"),
+                help="不晚于发布日期；缺省为发布日期",
+            ),
             Column("sector_id", "行业类别", "sector", ("行业", "sector")),
             Column(
                 "severity",
