@@ -45,3 +45,12 @@ def test_in_english_clicks_words_stay_english(capsys, monkeypatch):
     assert main(["nosuch"]) == 2
     err = capsys.readouterr().err
     assert "Try 'traceboard --help' for help." in err and "Error: No such command 'nosuch'." in err
+
+
+def test_a_process_that_spoke_english_first_speaks_chinese_next(capsys, monkeypatch):
+    monkeypatch.setenv("TRACEBOARD_LANG", "en")
+    assert main(["audit", "--help"]) == 0
+    assert "Show this message and exit." in capsys.readouterr().out
+    monkeypatch.setenv("TRACEBOARD_LANG", "zh")
+    assert main(["audit", "--help"]) == 0
+    assert "显示此帮助并退出。" in capsys.readouterr().out

@@ -68,7 +68,20 @@ def speak_clicks_words() -> None:
     through gettext's default domain; bind it to the catalogs' folder, where Chinese has
     ``zh/LC_MESSAGES/messages.mo``, and pick the command line's language (docs/interface.md)."""
     gettext.bindtextdomain(gettext.textdomain(), str(LOCALES))
-    os.environ["LANGUAGE"] = cli_language()  # what gettext consults first; English finds no file
+    language = cli_language()
+    if os.environ.get("LANGUAGE") != language:
+        os.environ["LANGUAGE"] = language  # what gettext consults first; English finds no file
+        _forget_help_options(cli)
+
+
+def _forget_help_options(command: click.Command) -> None:
+    """Click builds each command's ``--help`` option once, its help text worded in the language of
+    that moment, and keeps it: when one process speaks another language next (the tests do), the
+    options are built again in it."""
+    if hasattr(command, "_help_option"):
+        command._help_option = None
+    for sub in getattr(command, "commands", {}).values():
+        _forget_help_options(sub)
 
 
 def main(argv: list[str] | None = None) -> int:
