@@ -101,3 +101,44 @@ def test_the_audit_verifiers_findings_are_chinese(engine):
         problem
         == f"audit chain broken at row {second.id}: content does not match its hash (the row was edited)"
     )
+
+
+def test_a_malformed_indicator_set_is_refused_in_chinese_naming_the_file(tmp_path):
+    from traceboard.data.assessment_config import InvalidIndicatorSet, load_indicator_set, read_indicator_set
+
+    path = tmp_path / "township-2019.toml"
+    path.write_text('unit_kind = "township"\nfrom_year = 2019\n[[grades]\n', encoding="utf-8")
+    with pytest.raises(InvalidIndicatorSet) as refused:
+        read_indicator_set(path)
+    assert word(refused.value, "zh").startswith(f"{path}：第 3 行第 ")
+    assert "列不是有效的 TOML（" in word(refused.value, "zh")
+    path.write_text('unit_kind = "township"\nfrom_year = 2019\n', encoding="utf-8")
+    with pytest.raises(InvalidIndicatorSet) as refused:
+        read_indicator_set(path)
+    assert word(refused.value, "zh") == f"{path}：没有 [[indicators]]"
+    assert str(refused.value) == f"{path}: no [[indicators]]"
+    with pytest.raises(InvalidIndicatorSet) as refused:
+        load_indicator_set(2018, "township", tmp_path)
+    assert word(refused.value, "zh") == f"{path}：没有 [[indicators]]"
+    path.unlink()
+    with pytest.raises(InvalidIndicatorSet) as refused:
+        load_indicator_set(2018, "department", tmp_path)
+    assert word(refused.value, "zh") == f"{tmp_path} 中没有适用于 2018 年的部门指标体系"
+
+
+@pytest.mark.parametrize(
+    ("text", "zh"),
+    [
+        ("[sectors.farm]\nadoption = { 2019 = 1.5 }", "：farm 在 2019 年的目标须为 0 到 1 之间的比例"),
+        ("[sectors.farm]\nadoption = { next = 0.5 }", "：“next”不是年份"),
+        ("x = 1", "：没有 [sectors.<代码>] 推广目标"),
+    ],
+)
+def test_a_bad_targets_file_is_refused_in_chinese(tmp_path, text, zh):
+    from traceboard.data.adoption_targets import InvalidTargets, load_targets
+
+    path = tmp_path / "targets.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(InvalidTargets) as refused:
+        load_targets(path)
+    assert word(refused.value, "zh") == f"{path}{zh}"
