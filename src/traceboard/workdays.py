@@ -16,6 +16,8 @@ import chinese_calendar
 import numpy as np
 import pandas as pd
 
+from traceboard.i18n import Message
+
 PUBLICATION_WORKING_DAYS = 20
 EPOCH = dt.date(1970, 1, 1)
 
@@ -35,9 +37,7 @@ def is_working_day(day: dt.date, strict: bool = False) -> bool:
         return bool(chinese_calendar.is_workday(day))
     except NotImplementedError:
         if strict:
-            raise CalendarUnknown(
-                f"the holidays of {day.year} are not in the installed chinesecalendar; update the package"
-            ) from None
+            raise CalendarUnknown(Message("refusals.calendar_unknown", year=day.year)) from None
         return day.weekday() < 5
 
 

@@ -172,6 +172,17 @@ def test_in_chinese_a_bad_date_is_refused_in_chinese(world, capsys, monkeypatch)
     assert capsys.readouterr().err.strip() == "traceboard: --as-of “30.06.2020”不是 YYYY-MM-DD 格式的日期"
 
 
+def test_in_chinese_a_bad_targets_file_is_refused_in_chinese(world, capsys, monkeypatch, tmp_path):
+    bad = tmp_path / "targets.toml"
+    bad.write_text("[sectors.farm]\nadoption = { 2019 = 1.5 }\n", encoding="utf-8")
+    monkeypatch.setenv("TRACEBOARD_TARGETS", str(bad))
+    monkeypatch.setenv("TRACEBOARD_LANG", "zh")
+    assert main(["adoption", "--by", "sector", "--as-of", "2020-06-30"]) == 2
+    assert capsys.readouterr().err.strip() == (
+        f"traceboard: {bad}：farm 在 2019 年的目标须为 0 到 1 之间的比例"
+    )
+
+
 def test_the_command_starts_from_the_frame_snapshot_and_keeps_it(world, capsys):
     """A second run reads the frame's snapshot (docs/frame.md, Cold start) and prints the same table."""
     from traceboard.cli.common import get_engine

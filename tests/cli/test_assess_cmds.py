@@ -236,3 +236,17 @@ def test_in_chinese_the_changes_since_the_saved_version_are_chinese(users, capsy
     monkeypatch.setenv("TRACEBOARD_LANG", "en")
     assert main([*BASE, "--format", "json"]) == 0
     assert f"  {name}: score {score + 1} → {score}" in capsys.readouterr().err.splitlines()
+
+
+def test_in_chinese_the_refused_locks_are_chinese(users, capsys, monkeypatch):
+    monkeypatch.setenv("TRACEBOARD_LANG", "zh")
+    assert main([*BASE, "--lock", "--as", "kao-leader"]) == 1
+    assert capsys.readouterr().err.strip() == (
+        "traceboard: 没有保存过与当前 2020 年数字相同的考核结果："
+        "须先由办公室保存一版（traceboard assess --year 2020 --as 办公室用户）"
+    )
+    assert main([*BASE, "--as", "kao-office", "--format", "json"]) == 0
+    assert main([*BASE, "--lock", "--as", "kao-leader", "--format", "json"]) == 0
+    capsys.readouterr()
+    assert main([*BASE, "--lock", "--as", "kao-leader"]) == 1
+    assert capsys.readouterr().err.strip() == "traceboard: 2020 年考核第 1 版已由 kao-leader 锁定"

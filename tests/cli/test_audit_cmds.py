@@ -8,6 +8,7 @@ import hashlib
 import itertools
 import json
 import os
+import re
 import stat
 
 import pytest
@@ -320,6 +321,15 @@ def test_a_restore_whose_log_does_not_reach_its_checkpoint_restores_nothing(
     err = capsys.readouterr().err.strip()
     assert err.startswith("traceboard: the restored audit log does not verify; nothing was restored: ")
     assert "rows, the log has" in err and len(err.splitlines()) == 1
+    monkeypatch.setenv("TRACEBOARD_LANG", "zh")  # the verifier's finding, too, in the reader's language
+    assert main(["restore", str(doctored)]) == 1
+    err = capsys.readouterr().err.strip()
+    assert re.fullmatch(
+        r"traceboard: 恢复出的审计日志核验未通过，未恢复任何内容："
+        r"检查点 \d+（(\d+) 行，[\d: -]+ UTC）记载日志有 \1 行，现在只有 \d+ 行：第 \d+–\1 行已从末尾删除",
+        err,
+    ), err
+    monkeypatch.setenv("TRACEBOARD_LANG", "en")
     with make_engine(f"sqlite:///{target}").connect() as conn:
         assert conn.scalar(select(func.count()).select_from(AuditLog)) == 0
     assert main(["restore", str(out)]) == 0  # the untouched backup restores into the same empty database

@@ -279,3 +279,23 @@ def test_in_chinese_ingest_problems_summaries_and_export_are_chinese(
     exported = tmp_path / "uploads.jsonl"
     assert main(["platform", "export", "--out", str(exported), "--as", "leader1"]) == 0
     assert capsys.readouterr().out.strip() == f"平台上传记录：已将 5 行写入 {exported}"
+
+
+def test_in_chinese_an_unreadable_feed_is_refused_in_chinese(world, feeds, tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("TRACEBOARD_LANG", "zh")
+    headless = tmp_path / "headless.csv"
+    headless.write_text("平台,日期\nhunan,2020-06-01\n", encoding="utf-8")
+    assert main(["platform", "ingest", str(headless), "--as", "office1"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("traceboard: headless.csv：无法读取：缺少列：") and err.endswith(
+        "（第 1 行，表头）"
+    ), err
+    garbled = tmp_path / "garbled.csv"
+    garbled.write_bytes(b"\xff\xfe\x00\x81\x30\xff\n")
+    assert main(["platform", "ingest", str(garbled), "--as", "office1"]) == 2
+    assert capsys.readouterr().err.strip() == (
+        "traceboard: garbled.csv：无法读取：既不是 UTF-8 也不是 GB18030 编码的文本"
+    )
+    monkeypatch.setenv("TRACEBOARD_LANG", "en")
+    assert main(["platform", "ingest", str(garbled), "--as", "office1"]) == 2
+    assert capsys.readouterr().err.strip() == "traceboard: garbled.csv: neither UTF-8 nor GB18030 text"

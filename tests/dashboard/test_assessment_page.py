@@ -251,3 +251,20 @@ def test_each_year_is_scored_once_for_the_view_the_year_before_and_the_history(
     at.selectbox(key="assessment_year").set_value(2019).run()
     assert not at.exception, at.exception
     assert sorted(calls) == [2018, 2019, 2020]  # 2019 and its year before: both computed already
+
+
+def test_a_lock_refused_by_the_record_is_said_in_chinese(demo_engine, fixed_today, monkeypatch):
+    from traceboard.data.assessment_store import LockedRunError
+    from traceboard.i18n import Message
+
+    saved_by_office(demo_engine)
+
+    def locked_meanwhile(engine, actor, view):  # another leader locked the run after this page was drawn
+        raise LockedRunError(Message("refusals.run_already_locked", year=2020, version=1, user="kao-leader2"))
+
+    monkeypatch.setattr("traceboard.services.assessment.lock_assessment", locked_meanwhile)
+    at = open_page(LEADER)
+    at.checkbox(key="assessment_lock_ok").check().run()
+    at.button(key="assessment_lock").click().run()
+    assert not at.exception, at.exception
+    assert [e.value for e in at.error] == ["2020 年考核第 1 版已由 kao-leader2 锁定"]

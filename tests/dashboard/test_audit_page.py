@@ -50,12 +50,16 @@ def test_the_page_shows_the_latest_checkpoint_and_whether_the_log_reaches_it(eng
     at.run()
     assert not at.success
     assert at.error[0].value.startswith("审计日志已与最新检查点不符：")
-    assert f"states {latest.rows} rows, the log has {latest.rows - 1}" in at.error[0].value
+    assert (
+        f"记载日志有 {latest.rows} 行，现在只有 {latest.rows - 1} 行" in at.error[0].value
+    )  # the finding, too
     at.button(key="audit_verify").click().run()
     assert at.error[-1].value.startswith("校验未通过：")
+    assert f"记载日志有 {latest.rows} 行，现在只有 {latest.rows - 1} 行" in at.error[-1].value
 
     english = _page("en")
     assert english.markdown[0].value.startswith(f"Latest checkpoint #{latest.id}: {latest.rows} rows")
+    assert f"states {latest.rows} rows, the log has {latest.rows - 1}" in english.error[0].value
 
 
 def test_a_download_of_the_log_is_audited_when_it_is_made(engine):

@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 
 from traceboard.cli.common import CommandError, acting_user, as_option, echo, get_engine
+from traceboard.cli.io_cmds import unreadable
 from traceboard.i18n import Message, cli_language
 from traceboard.services.platform_feeds import (
     FeedRejected,
@@ -52,8 +53,8 @@ def ingest_cmd(file: Path, acting_as) -> None:
         raise CommandError(Message("cli.cannot_read", file=file, reason=exc.strerror), exit_code=2) from None
     try:
         summary = ingest_feed(get_engine(), actor, content, file.name)
-    except UnreadableFeed as exc:
-        raise CommandError(exc, exit_code=2) from None
+    except UnreadableFeed as exc:  # worded from the catalogs in Chinese, as `import` words its files
+        raise CommandError(unreadable(str(exc), file.name, exc), exit_code=2) from None
     except FeedRejected as exc:
         for line in exc.lines(lang=cli_language()):
             click.echo(line)

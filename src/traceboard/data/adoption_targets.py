@@ -15,6 +15,8 @@ from pathlib import Path
 import pandas as pd
 
 from traceboard import config
+from traceboard.data.assessment_config import unreadable_toml
+from traceboard.i18n import Message
 
 KINDS = ("adoption", "connection")
 
@@ -42,7 +44,7 @@ def load_targets(path: Path | None = None) -> pd.DataFrame:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise InvalidTargets(f"{path}: {exc}") from None
+        raise InvalidTargets(unreadable_toml("store.targets.unreadable", path, exc)) from None
     rows = [
         (code, _year(path, year), kind, _fraction(path, code, year, value))
         for code, sector in data.get("sectors", {}).items()
@@ -50,7 +52,7 @@ def load_targets(path: Path | None = None) -> pd.DataFrame:
         for year, value in sector.get(kind, {}).items()
     ]
     if not rows:
-        raise InvalidTargets(f"{path}: no [sectors.<code>] adoption targets")
+        raise InvalidTargets(Message("store.targets.none", file=str(path)))
     table = pd.DataFrame(rows, columns=["sector", "year", "kind", "target"])
     table = table.sort_values(["sector", "kind", "year"], ignore_index=True)
     table.attrs["milestones"] = {_year(path, y): v for y, v in data.get("milestones", {}).items()}
@@ -68,11 +70,11 @@ def load_targets(path: Path | None = None) -> pd.DataFrame:
 
 def _year(path: Path, year: str) -> int:
     if not str(year).isdigit():
-        raise InvalidTargets(f"{path}: {year!r} is not a year")
+        raise InvalidTargets(Message("store.targets.not_year", file=str(path), year=str(year)))
     return int(year)
 
 
 def _fraction(path: Path, code: str, year: str, value: object) -> float:
     if not isinstance(value, int | float) or not (0 <= value <= 1) or math.isnan(value):
-        raise InvalidTargets(f"{path}: target of {code} in {year} must be a fraction between 0 and 1")
+        raise InvalidTargets(Message("store.targets.fraction", file=str(path), sector=code, year=year))
     return float(value)

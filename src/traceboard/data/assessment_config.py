@@ -12,12 +12,14 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from traceboard import config
+from traceboard.i18n import Message
 
 UNIT_KINDS = ("department", "township")
 RULES = ("linear", "threshold", "deduction", "capped")
@@ -74,6 +76,30 @@ class IndicatorSetDef:
         return next((en if english else zh for c, zh, en in self.roles if c == code), "")
 
 
+TOML_AT = re.compile(r"^(?P<reason>.*) \(at line (?P<line>\d+), column (?P<column>\d+)\)$")
+
+
+def unreadable_toml(code: str, path: Path, exc: Exception) -> Message:
+    """Why a TOML file cannot be read, naming its line and column when the parser gives them
+    (``code`` for a file that cannot be read at all, ``store.toml_at`` for a syntax error)."""
+    found = TOML_AT.match(str(exc)) if isinstance(exc, tomllib.TOMLDecodeError) else None
+    if found:
+        return Message(
+            "store.toml_at",
+            file=str(path),
+            line=int(found["line"]),
+            column=int(found["column"]),
+            reason=found["reason"],
+        )
+    return Message(code, file=str(path), detail=str(exc))
+
+
+def kind_name(unit_kind: str) -> Message:
+    if unit_kind == "department":
+        return Message("store.indicator_set.kind_department")
+    return Message("store.indicator_set.kind_township")
+
+
 def assessment_dir() -> Path:
     return config.PACKAGE_ROOT / "config" / "assessment"
 
@@ -81,12 +107,18 @@ def assessment_dir() -> Path:
 def load_indicator_set(year: int, unit_kind: str, directory: Path | None = None) -> IndicatorSetDef:
     """The checked set of ``unit_kind`` that applies to ``year`` (greatest from_year ≤ year)."""
     if unit_kind not in UNIT_KINDS:
-        raise InvalidIndicatorSet(f"unknown unit kind {unit_kind!r}; choose from {', '.join(UNIT_KINDS)}")
+        raise InvalidIndicatorSet(
+            Message("store.indicator_set.unknown_kind", kind=str(unit_kind), choices=UNIT_KINDS)
+        )
     folder = directory or assessment_dir()
     sets = [read_indicator_set(p) for p in sorted(folder.glob(f"{unit_kind}-*.toml"))]
     usable = [s for s in sets if s.from_year <= year]
     if not usable:
-        raise InvalidIndicatorSet(f"no {unit_kind} indicator set in {folder} applies to {year}")
+        raise InvalidIndicatorSet(
+            Message(
+                "store.indicator_set.none_applies", kind=kind_name(unit_kind), folder=str(folder), year=year
+            )
+        )
     return max(usable, key=lambda s: s.from_year)
 
 
@@ -96,40 +128,42 @@ def read_indicator_set(path: Path) -> IndicatorSetDef:
         raw = path.read_bytes()
         data = tomllib.loads(raw.decode("utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise InvalidIndicatorSet(f"{path}: cannot read the indicator set: {exc}") from None
+        raise InvalidIndicatorSet(unreadable_toml("store.indicator_set.unreadable", path, exc)) from None
     return parse_indicator_set(data, str(path), hashlib.sha256(raw).hexdigest())
 
 
 def parse_indicator_set(data: dict[str, Any], path: str, sha256: str | None = None) -> IndicatorSetDef:
     """Check a set given as a dict (as read from TOML); ``path`` names it in messages."""
 
-    def fail(message: str) -> InvalidIndicatorSet:
-        return InvalidIndicatorSet(f"{path}: {message}")
+    def fail(fault: Message) -> InvalidIndicatorSet:
+        return InvalidIndicatorSet(Message("store.indicator_set.in_file", file=path, fault=fault))
 
     if data.get("unit_kind") not in UNIT_KINDS:
-        raise fail(f"unit_kind must be one of {', '.join(UNIT_KINDS)}")
+        raise fail(Message("store.indicator_set.unit_kind", choices=UNIT_KINDS))
     if not isinstance(data.get("from_year"), int):
-        raise fail("from_year (an integer year) is missing")
+        raise fail(Message("store.indicator_set.from_year"))
     items = data.get("indicators") or []
     if not items:
-        raise fail("no [[indicators]]")
+        raise fail(Message("store.indicator_set.no_indicators"))
     indicators = tuple(_parse_indicator(item, i, fail) for i, item in enumerate(items, 1))
     codes = [i.code for i in indicators]
     if len(set(codes)) != len(codes):
-        raise fail(f"indicator codes repeat: {', '.join(sorted({c for c in codes if codes.count(c) > 1}))}")
+        repeated = tuple(sorted({c for c in codes if codes.count(c) > 1}))
+        raise fail(Message("store.indicator_set.codes_repeat", codes=repeated))
     roles = _parse_roles(data.get("roles"), fail)
     for role in [r[0] for r in roles] or [None]:
         scored = [i for i in indicators if role is None or not i.roles or role in i.roles]
         total = sum(i.weight for i in scored)
         if not math.isclose(total, 100.0, abs_tol=1e-9):
-            whose = f" of role {role}" if role else ""
-            raise fail(f"weights{whose} sum to {total:g}, not 100 — the set is refused")
+            if role:
+                raise fail(Message("store.indicator_set.role_weights", role=role, total=f"{total:g}"))
+            raise fail(Message("store.indicator_set.weights", total=f"{total:g}"))
     unknown = sorted({r for i in indicators for r in i.roles} - {r[0] for r in roles})
     if unknown:
-        raise fail(f"indicators name roles the set does not list: {', '.join(unknown)}")
+        raise fail(Message("store.indicator_set.roles_unlisted", roles=tuple(unknown)))
     minimum = data.get("min_applicable_weight", 60)
     if not isinstance(minimum, int | float) or not 0 <= minimum <= 100:
-        raise fail("min_applicable_weight must be a number of points from 0 to 100")
+        raise fail(Message("store.indicator_set.min_weight"))
     digest = sha256 or hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
     return IndicatorSetDef(
         unit_kind=data["unit_kind"],
@@ -149,26 +183,28 @@ def _parse_roles(items: Any, fail) -> tuple[tuple[str, str, str], ...]:
     roles = tuple((str(r["code"]), str(r["name"]), str(r.get("name_en", r["name"]))) for r in items or ())
     unknown = [code for code, _zh, _en in roles if code not in ROLES]
     if unknown:
-        raise fail(f"unknown role {unknown[0]!r}; choose from {', '.join(ROLES)}")
+        raise fail(Message("store.indicator_set.unknown_role", role=unknown[0], choices=ROLES))
     return roles
 
 
 def _parse_indicator(item: dict[str, Any], number: int, fail) -> Indicator:
     missing = [k for k in REQUIRED if k not in item]
     if missing:
-        raise fail(f"indicator {number} lacks {', '.join(missing)}")
+        raise fail(Message("store.indicator_set.lacks", number=number, fields=tuple(missing)))
     code = str(item["code"])
     if item["rule"] not in RULES:
-        raise fail(f"indicator {code}: unknown rule {item['rule']!r}; choose from {', '.join(RULES)}")
+        raise fail(
+            Message("store.indicator_set.unknown_rule", code=code, rule=str(item["rule"]), choices=RULES)
+        )
     weight = item["weight"]
     if not isinstance(weight, int | float) or weight <= 0:
-        raise fail(f"indicator {code}: weight must be a positive number")
+        raise fail(Message("store.indicator_set.weight", code=code))
     targets = _parse_targets(item, code, fail)
     params = dict(item.get("params") or {})
     if item["rule"] in ("linear", "threshold") and not targets:
-        raise fail(f"indicator {code}: rule {item['rule']} needs a target or targets")
+        raise fail(Message("store.indicator_set.needs_target", code=code, rule=item["rule"]))
     if item["rule"] in ("deduction", "capped") and not (params.get("per_event", 0) > 0):
-        raise fail(f"indicator {code}: rule {item['rule']} needs params.per_event > 0")
+        raise fail(Message("store.indicator_set.needs_per_event", code=code, rule=item["rule"]))
     return Indicator(
         code=code,
         name_zh=str(item["name_zh"]),
@@ -191,17 +227,17 @@ def _parse_targets(item: dict[str, Any], code: str, fail) -> tuple[tuple[int, fl
         try:
             pairs = [(int(y), t) for y, t in (item.get("targets") or {}).items()]
         except ValueError:
-            raise fail(f"indicator {code}: targets must be keyed by year") from None
+            raise fail(Message("store.indicator_set.targets_keyed", code=code)) from None
     if any(not isinstance(t, int | float) or t <= 0 for _, t in pairs):
-        raise fail(f"indicator {code}: targets must be positive numbers")
+        raise fail(Message("store.indicator_set.targets_positive", code=code))
     return tuple(sorted((y, float(t)) for y, t in pairs))
 
 
 def _parse_grades(grades: Any, fail) -> tuple[tuple[str, str, float], ...]:
     if not grades:
-        raise fail("no [[grades]]")
+        raise fail(Message("store.indicator_set.no_grades"))
     parsed = [(str(g["name"]), str(g.get("name_en", g["name"])), float(g["min"])) for g in grades]
     mins = [g[2] for g in parsed]
     if mins != sorted(mins, reverse=True) or len(set(mins)) != len(mins) or mins[-1] != 0:
-        raise fail("grades must be listed from the highest min score down, distinct, the last at 0")
+        raise fail(Message("store.indicator_set.grades_order"))
     return tuple(parsed)

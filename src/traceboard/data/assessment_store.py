@@ -26,6 +26,7 @@ from traceboard.data.assessment_config import IndicatorSetDef
 from traceboard.data.audit import record_audit
 from traceboard.data.db import session_factory, transaction
 from traceboard.data.reference import Reference, load_reference
+from traceboard.i18n import Message
 
 RUN_COLUMNS = [
     "id", "year", "version", "status", "inputs_sha256", "created_at", "created_by", "locked_at", "locked_by",
@@ -331,9 +332,11 @@ def lock_run(engine: Engine, actor: Actor, run_id: int) -> None:
     with transaction(engine) as session:
         run = session.get(m.AssessmentRun, run_id)
         if run is None:
-            raise RunNotFound(f"no assessment run {run_id}")
+            raise RunNotFound(Message("refusals.no_assessment_run", run=run_id))
         if run.status == "locked":
-            raise LockedRunError(f"run {run.year} v{run.version} is already locked (by {run.locked_by})")
+            raise LockedRunError(
+                Message("refusals.run_already_locked", year=run.year, version=run.version, user=run.locked_by)
+            )
         before = {"status": run.status}
         run.status, run.locked_by, run.locked_at = "locked", actor.username, dt.datetime.now(dt.UTC)
         session.flush()  # the guard reads the stored status, still draft until this flush
@@ -364,7 +367,7 @@ def load_run(engine: Engine, run_id: int) -> tuple[dict[str, Any], pd.DataFrame,
     with session_factory(engine)() as session:
         run = session.get(m.AssessmentRun, run_id)
         if run is None:
-            raise RunNotFound(f"no assessment run {run_id}")
+            raise RunNotFound(Message("refusals.no_assessment_run", run=run_id))
         fields = {c: getattr(run, c) for c in RUN_COLUMNS}
         us, ix = m.UnitScore, m.IndicatorScore
         units = _frame(session, select(us.unit_id, us.score, us.grade, us.rank).where(us.run_id == run_id))
@@ -428,9 +431,7 @@ def _refuse_changes_to_locked_runs(session: Session, _context, _instances) -> No
     run_ids = {o.id if isinstance(o, m.AssessmentRun) else o.run_id for o in (*touched, *added)}
     locked = _locked_run_ids(session, run_ids)
     if locked:
-        raise LockedRunError(
-            f"assessment run {min(locked)} is locked: its scores never change; re-run to make a new version"
-        )
+        raise LockedRunError(Message("refusals.run_locked", run=min(locked)))
 
 
 @event.listens_for(Session, "do_orm_execute")
@@ -445,9 +446,7 @@ def _refuse_bulk_changes_to_locked_runs(state) -> None:
     statement = select(column) if where is None else select(column).where(where)
     found = {r for (r,) in state.session.execute(statement)}
     if _locked_run_ids(state.session, found):
-        raise LockedRunError(
-            "a locked assessment run cannot be updated or deleted; re-run to make a new version"
-        )
+        raise LockedRunError(Message("refusals.locked_run_unchanged"))
 
 
 __all__ = [

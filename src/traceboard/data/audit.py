@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from traceboard.data.audit_checkpoint import mark_appended
 from traceboard.data.models import AuditLog
+from traceboard.i18n import Message
 
 GENESIS = "0" * 64
 # Serialises appends on PostgreSQL so that two writers never chain onto the
@@ -94,7 +95,7 @@ def record_audit(
 @dataclass(frozen=True)
 class ChainBreak:
     row_id: int
-    reason: str
+    reason: Message
 
 
 @dataclass
@@ -121,16 +122,14 @@ def walk_chain(session: Session, positions: set[int] = frozenset(), batch: int =
             return walk
         for entry in rows:
             if entry.prev_hash != prev:
-                walk.broken = ChainBreak(
-                    entry.id, "previous hash does not match (a row was deleted or inserted before it)"
-                )
+                walk.broken = ChainBreak(entry.id, Message("store.verify.prev_mismatch"))
                 return walk
             content = {
                 c: getattr(entry, c)
                 for c in ("at", "actor", "action", "entity", "entity_id", "before", "after")
             }
             if compute_hash(content, prev) != entry.hash:
-                walk.broken = ChainBreak(entry.id, "content does not match its hash (the row was edited)")
+                walk.broken = ChainBreak(entry.id, Message("store.verify.row_edited"))
                 return walk
             walk.rows += 1
             if walk.rows in positions:

@@ -73,9 +73,14 @@ class Checkpoint:
         return statement(self.at, self.first_row, self.rows, self.head, self.key_id)
 
     @property
-    def label(self) -> str:
-        name = f"checkpoint {self.id}" if self.id is not None else f"checkpoint {self.source or '(file)'}"
-        return f"{name} ({self.rows} rows, {_utc_text(self.at)[:19].replace('T', ' ')} UTC)"
+    def label(self) -> Message:
+        """What the verifier and the command line call it: "checkpoint 7 (120 rows, … UTC)"."""
+        at = _utc_text(self.at)[:19].replace("T", " ")
+        if self.id is not None:
+            return Message("store.checkpoint.label_stored", id=self.id, rows=self.rows, at=at)
+        if self.source is not None:
+            return Message("store.checkpoint.label_file", source=self.source, rows=self.rows, at=at)
+        return Message("store.checkpoint.label_unnamed", rows=self.rows, at=at)
 
     def as_dict(self) -> dict[str, Any]:
         return {

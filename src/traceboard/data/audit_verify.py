@@ -32,7 +32,7 @@ from traceboard.data.audit_checkpoint import Checkpoint, stored_checkpoints
 from traceboard.data.audit_key import AuditKeyError, PublicKey, load_key
 from traceboard.data.audit_rotation import KeyRing, key_ring
 from traceboard.data.models import AuditCheckpoint, AuditLog
-from traceboard.i18n import Message
+from traceboard.i18n import Message, message_of
 
 
 @dataclass(frozen=True)
@@ -43,19 +43,19 @@ class AuditReport:
     stored: int  # checkpoints in the database
     outside: int  # checkpoints held outside it (the copy, files, a backup's)
     latest: Checkpoint | None
-    problem: str | None
+    problem: Message | None  # a catalog message (store.verify.*), worded by the face that shows it
 
     @property
     def ok(self) -> bool:
         return self.problem is None
 
 
-def trusted_key() -> tuple[PublicKey | None, str | None]:
+def trusted_key() -> tuple[PublicKey | None, Message | str | None]:
     """This installation's public key, or None and why not."""
     try:
         return load_key().public, None
     except AuditKeyError as exc:
-        return None, str(exc)
+        return None, message_of(exc) or str(exc)
 
 
 def verify_log(session: Session, outside: Iterable[Checkpoint] = ()) -> AuditReport:
@@ -67,14 +67,14 @@ def verify_log(session: Session, outside: Iterable[Checkpoint] = ()) -> AuditRep
     walk = walk_chain(session, positions)
     latest = stored[-1] if stored else None
 
-    def report(problem: str | None) -> AuditReport:
+    def report(problem: Message | None) -> AuditReport:
         return AuditReport(walk.rows, len(stored), len(outside), latest, problem)
 
     if walk.broken is not None:
-        return report(f"audit chain broken at row {walk.broken.row_id}: {walk.broken.reason}")
+        return report(Message("store.verify.chain_broken", row=walk.broken.row_id, reason=walk.broken.reason))
     key, key_problem = trusted_key()
     if key is None and (stored or outside):
-        return report(f"cannot check the checkpoints: {key_problem}")
+        return report(Message("store.verify.no_key", problem=key_problem))
     keys, problem = key_ring(session, key) if key is not None else (None, None)
     if problem:
         return report(problem)
@@ -103,20 +103,17 @@ def verify_log(session: Session, outside: Iterable[Checkpoint] = ()) -> AuditRep
 
 def check_checkpoint(
     cp: Checkpoint, keys: KeyRing, rows: int, at_rows: dict[int, tuple[int, str]], good: int = 0
-) -> str | None:
+) -> Message | None:
     """The one thing about ``cp`` that does not match the keys on record and the chain, or None."""
     return _signature_problem(cp, keys) or _reach_problem(cp, rows, at_rows, good)
 
 
-def _signature_problem(cp: Checkpoint, keys: KeyRing) -> str | None:
+def _signature_problem(cp: Checkpoint, keys: KeyRing) -> Message | None:
     """Whether ``cp`` is signed by the key that was signing at its length (none on record: forged)."""
     key = keys.signer_at(cp.rows)
     if cp.key_id != key.key_id or (cp.public_key is not None and cp.public_key != key.text):
         if not keys.rotated:
-            return (
-                f"{cp.label} was not signed by this installation's key {key.key_id} "
-                f"(it names key {cp.key_id}): forged, or from another installation"
-            )
+            return Message("store.verify.other_key", label=cp.label, ours=key.key_id, named=cp.key_id)
         turn = (
             "store.rotation.key_out_of_turn"
             if keys.on_record(cp.key_id)
@@ -124,61 +121,68 @@ def _signature_problem(cp: Checkpoint, keys: KeyRing) -> str | None:
         )
         return Message(turn, label=cp.label, signer=cp.key_id, rows=cp.rows, expected=key.key_id)
     if not key.verifies(cp.signature, cp.statement()):
-        return f"{cp.label}: the signature does not match what it states (forged or altered)"
+        return Message("store.verify.bad_signature", label=cp.label)
     return None
 
 
 def _reach_problem(
     cp: Checkpoint, rows: int, at_rows: dict[int, tuple[int, str]], good: int = 0
-) -> str | None:
+) -> Message | None:
     if cp.rows > rows:
-        return (
-            f"{cp.label} states {cp.rows} rows, the log has {rows}: "
-            f"rows {rows + 1}–{cp.rows} were removed from its end"
-        )
+        return Message("store.verify.rows_removed", label=cp.label, stated=cp.rows, rows=rows, first=rows + 1)
     row_id, head = at_rows[cp.rows]
     if head != cp.head:
-        return (
-            f"the chain no longer reaches {cp.label}: row {cp.rows} (id {row_id}) hashes to "
-            f"{head[:12]}…, the checkpoint signed {cp.head[:12]}…; the log was rewritten "
-            f"after row {good} and its hashes recomputed"
+        return Message(
+            "store.verify.rewritten",
+            label=cp.label,
+            row=cp.rows,
+            id=row_id,
+            head=head[:12],
+            signed=cp.head[:12],
+            good=good,
         )
     return None
 
 
-def _check_tiling(stored: list[Checkpoint], rows: int, at_rows: dict[int, tuple[int, str]]) -> str | None:
+def _check_tiling(stored: list[Checkpoint], rows: int, at_rows: dict[int, tuple[int, str]]) -> Message | None:
     """Every row from the first checkpoint's on is covered by exactly one checkpoint."""
     if not stored:
-        return f"rows 1–{rows} are covered by no checkpoint" if rows else None
+        return Message("store.verify.none_cover", rows=rows) if rows else None
     for before, after in itertools.pairwise(stored):
         if after.first_row != before.rows + 1:
             return _gap(
                 before.rows + 1,
                 after.first_row - 1,
                 at_rows,
-                f"{after.label} starts at row {after.first_row}, {before.label} ended at row {before.rows}",
+                Message(
+                    "store.verify.starts_at",
+                    after=after.label,
+                    first=after.first_row,
+                    before=before.label,
+                    last=before.rows,
+                ),
             )
     last = stored[-1]
     if rows > last.rows:
-        return _gap(last.rows + 1, rows, at_rows, f"the latest is {last.label}")
+        return _gap(last.rows + 1, rows, at_rows, Message("store.verify.latest_is", label=last.label))
     return None
 
 
-def _gap(first: int, last: int, at_rows: dict[int, tuple[int, str]], context: str) -> str:
+def _gap(first: int, last: int, at_rows: dict[int, tuple[int, str]], context: Message) -> Message:
     if last < first:
-        return f"checkpoints overlap: {context}"
-    where = f" (from id {at_rows[first][0]})" if first in at_rows else ""
-    return (
-        f"rows {first}–{last}{where} are covered by no checkpoint ({context}): "
-        "they were added past the software"
-    )
+        return Message("store.verify.overlap", context=context)
+    if first in at_rows:
+        return Message(
+            "store.verify.uncovered_from", first=first, last=last, id=at_rows[first][0], context=context
+        )
+    return Message("store.verify.uncovered", first=first, last=last, context=context)
 
 
 def _good_below(stored: list[Checkpoint], rows: int) -> int:
     return max((cp.rows for cp in stored if cp.rows < rows), default=0)
 
 
-def check_latest(session: Session) -> tuple[Checkpoint | None, str | None]:
+def check_latest(session: Session) -> tuple[Checkpoint | None, Message | None]:
     """The latest stored checkpoint and whether the log still reaches it, without walking the chain:
     its signature, the number of rows up to its head row, and that row's hash (a cut tail or a
     re-hashed chain changes one of them). None for the problem when it is reached."""
@@ -187,7 +191,7 @@ def check_latest(session: Session) -> tuple[Checkpoint | None, str | None]:
         return None, None
     key, key_problem = trusted_key()
     if key is None:
-        return Checkpoint.from_row(row), f"cannot check the checkpoints: {key_problem}"
+        return Checkpoint.from_row(row), Message("store.verify.no_key", problem=key_problem)
     keys, problem = key_ring(session, key)
     signer = keys.signer_at(row.rows)  # the old key, just after a rotation
     cp = Checkpoint.from_row(row, signer.text if signer.key_id == row.key_id else None)
@@ -202,10 +206,7 @@ def check_latest(session: Session) -> tuple[Checkpoint | None, str | None]:
         total = session.scalar(select(func.count()).select_from(AuditLog))
         if total < cp.rows:
             return cp, _reach_problem(cp, total, {})
-        return (
-            cp,
-            f"the chain no longer reaches {cp.label}: its head row (id {row.head_id}) is not row {cp.rows}",
-        )
+        return cp, Message("store.verify.head_moved", label=cp.label, id=row.head_id, rows=cp.rows)
     if head != cp.head:
         return cp, _reach_problem(cp, cp.rows, {cp.rows: (row.head_id, head)})
     return cp, None

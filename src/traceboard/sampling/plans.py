@@ -166,7 +166,9 @@ def stratum_rows(candidates: pd.DataFrame) -> list[tuple[str, np.ndarray]]:
     if same.any():
         at = order[int(np.argmax(same))]
         raise DrawRefused(
-            f"candidate {candidates['uscc'].iloc[at]} appears twice in stratum {names[label_codes[at]]}"
+            Message(
+                "refusals.candidate_twice", uscc=candidates["uscc"].iloc[at], stratum=names[label_codes[at]]
+            )
         )
     bounds = np.searchsorted(sorted_labels, np.arange(len(names) + 1))
     return [(name, order[lo:hi]) for name, lo, hi in zip(names, bounds[:-1], bounds[1:], strict=True)]

@@ -216,8 +216,7 @@ def check_seed(seed: str, seed_sha256: str) -> None:
     actual = sha256_hex(seed)
     if actual != seed_sha256.strip().lower():
         raise DrawRefused(
-            f"the seed does not match its commitment: SHA-256 of the seed is {actual[:16]}…, "
-            f"the commitment is {seed_sha256[:16]}…"
+            Message("refusals.seed_mismatch", actual=actual[:16], committed=seed_sha256.strip()[:16])
         )
 
 

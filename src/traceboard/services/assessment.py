@@ -235,10 +235,7 @@ def lock_assessment(engine: Engine, actor: Actor, view: AssessmentView) -> Asses
     require(actor, "assessment.lock")
     check_decision_date(view.as_of, what=Message("refusals.what.assessment_lock"))
     if view.run is None:
-        raise NothingToLock(
-            f"no saved run holds the current {view.result.year} figures: the office saves one first "
-            f"(traceboard assess --year {view.result.year} --as OFFICE_USER)"
-        )
+        raise NothingToLock(Message("refusals.nothing_to_lock", year=view.result.year))
     store.lock_run(engine, actor, int(view.run["id"]))
     run = {**view.run, "status": "locked", "locked_by": actor.username}
     return replace(view, run=run, latest=run)

@@ -67,7 +67,7 @@ def verify_audit(engine: Engine, against: Iterable[Path] = ()) -> AuditReport:
     copy = _copy_of(engine)
     if copy.exists():
         held = read_checkpoint_file(copy)
-        outside.insert(0, dataclasses.replace(held, source="kept outside the database"))
+        outside.insert(0, dataclasses.replace(held, source=Message("store.checkpoint.kept_outside")))
     with Session(engine) as session:
         return verify_log(session, outside)
 

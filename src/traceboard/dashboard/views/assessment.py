@@ -21,6 +21,8 @@ from traceboard.metrics.assessment import compare_with_average, count_grades
 from traceboard.metrics.sensitivity import sensitivity_by_kind
 from traceboard.services.assessment import (
     FIRST_YEAR,
+    LockedRunError,
+    NothingToLock,
     change_item,
     lock_assessment,
     prepare_assessment,
@@ -99,11 +101,15 @@ def render_actions(view) -> None:
             type="primary",
             disabled=not confirmed,
         ):
-            locked = lock_assessment(engine, actor, view)
-            make_reports(locked)
-            st.session_state.pop("assessment_lock_ok", None)
-            flash("assessment", t("assessment.locked_ok", version=locked.version))
-            st.rerun()
+            try:
+                locked = lock_assessment(engine, actor, view)
+            except (NothingToLock, LockedRunError) as exc:  # another leader locked it meanwhile
+                right.error(plain(exc))
+            else:
+                make_reports(locked)
+                st.session_state.pop("assessment_lock_ok", None)
+                flash("assessment", t("assessment.locked_ok", version=locked.version))
+                st.rerun()
     if actor.can("assessment.lock") and view.run is None:
         right.caption(t("assessment.nothing_to_lock"))
 

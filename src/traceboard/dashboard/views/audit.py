@@ -75,7 +75,7 @@ else:
     if problem is None:
         st.success(t("audit.reaches"))
     else:
-        st.error(t("audit.does_not_reach", reason=problem))
+        st.error(t("audit.does_not_reach", reason=plain(problem)))
     st.download_button(
         t("audit.download_checkpoint"),
         latest.to_json(),

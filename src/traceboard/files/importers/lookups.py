@@ -53,15 +53,22 @@ class Lookups:
 def load_lookups(engine: Engine) -> Lookups:
     """Read the reference rows (units, sectors, sub-categories, leads) and the legacy-code allow-list."""
     with engine.connect() as conn:
+        # in id order (the reference's order) on every backend: without ORDER BY PostgreSQL gives
+        # the rows where they lie in the table, which changes as rows are updated or deleted
         units = read_frame(
-            conn, select(m.Unit.id, m.Unit.code, m.Unit.name, m.Unit.short_name, m.Unit.name_en, m.Unit.kind)
+            conn,
+            select(
+                m.Unit.id, m.Unit.code, m.Unit.name, m.Unit.short_name, m.Unit.name_en, m.Unit.kind
+            ).order_by(m.Unit.id),
         )
-        sectors = read_frame(conn, select(m.Sector.id, m.Sector.code, m.Sector.name, m.Sector.name_en))
+        sectors = read_frame(
+            conn, select(m.Sector.id, m.Sector.code, m.Sector.name, m.Sector.name_en).order_by(m.Sector.id)
+        )
         subcats = read_frame(
             conn,
             select(
                 m.Subcategory.id, m.Subcategory.sector_id, m.Subcategory.name, m.Subcategory.department_id
-            ),
+            ).order_by(m.Subcategory.id),
         )
         leads = conn.execute(
             select(m.SectorLead.sector_id, m.SectorLead.department_id).order_by(m.SectorLead.department_id)
