@@ -50,6 +50,10 @@ def family_members() -> set[str]:
     from traceboard.files.platform_feed import REASONS
 
     out |= {f"data_admin.feed_problem_{code}" for code in REASONS}
+    # A check result's name (data/vocabulary.result_name), in {choices} lists instead of its code.
+    from traceboard.data.models import INSPECTION_RESULTS
+
+    out |= {f"sampling.result.{code}" for code in INSPECTION_RESULTS}
     return out
 
 
@@ -66,6 +70,7 @@ def test_every_code_in_the_source_has_zh_and_en_wording_with_the_same_placeholde
         "validation.what.",
         "files.",
         "data_admin.feed_problem_",
+        "sampling.result.",
     }
     codes = literal | family_members()
     assert sorted(c for c in codes if c not in zh or c not in en) == []

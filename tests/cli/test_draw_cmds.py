@@ -432,10 +432,15 @@ def test_in_chinese_the_draw_commands_own_lines_are_chinese(demo_engine, tmp_pat
     with demo_engine.connect() as conn:
         first = conn.scalar(select(func.max(m.Assignment.id)))
     args = ["--as", "demo-office"]
-    result = ["draw", "result", str(first), "--result", "no_problem", "--checked-on", "2025-09-26"]
+    result = ["draw", "result", str(first), "--result", "没问题", "--checked-on", "2025-09-26"]
+    assert main([*result, *args]) == 2  # refused with the results' names, not their codes
+    err = capsys.readouterr().err
+    assert "未知的检查结果“没问题”；可选：未发现问题、发现问题已责令改正、" in err and "no_problem" not in err
+    result[4] = "未发现问题"  # a result is typed by its name as well as by its code
     assert main([*result, *args]) == 0
     with demo_engine.connect() as conn:
         check = conn.scalar(select(m.Inspection.id).where(m.Inspection.assignment_id == first))
+        assert conn.scalar(select(m.Inspection.result).where(m.Inspection.id == check)) == "no_problem"
     assert capsys.readouterr().out.strip() == f"检查 {check} 已记录；须于 2025-10-30 前公示"
     assert main(["draw", "publish", str(check), "--on", "2025-10-31", *args]) == 0
     assert capsys.readouterr().out.strip() == "2025-10-31 公示了 1 项检查结果"

@@ -58,6 +58,12 @@ def test_recorded_results_are_refused_in_chinese():
     with pytest.raises(inspection_store.SamplingRecordError) as caught:
         inspection_store._check_result(row, today)
     assert chinese(caught.value) == "抽查任务 7：整改日期 2026-10-01 早于检查日期 2026-10-02"
+    with pytest.raises(inspection_store.SamplingRecordError) as caught:  # the results by name, not code
+        inspection_store._check_result(row | {"result": "ok"}, today)
+    assert chinese(caught.value).startswith(
+        "抽查任务 7：未知检查结果“ok”；请选 未发现问题、发现问题已责令改正、"
+    )
+    assert str(caught.value).startswith("assignment 7: unknown result 'ok'; use one of No problem found, ")
 
 
 def test_checkpoint_files_and_export_filters_are_refused_in_chinese():

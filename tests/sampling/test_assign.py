@@ -92,9 +92,10 @@ def test_no_valid_pair_stops_the_draw_naming_the_enterprise_and_why():
     assert "nothing was recorded" in message
 
 
-def test_a_pool_without_inspectors_is_named():
+@pytest.mark.parametrize("spec", [SPEC_V1, SPEC_V2, SPEC_V3])
+def test_a_pool_without_inspectors_is_named(spec):
     with pytest.raises(NoValidPair, match="pool 市公安局: 0 active inspectors"):
-        assign_pairs(SEED, drawn_list(1, pool="市公安局"), {"市农业局": [1, 2]}, spec=SPEC_V1)
+        assign_pairs(SEED, drawn_list(1, pool="市公安局"), {"市农业局": [1, 2]}, spec=spec)
 
 
 @pytest.mark.parametrize("seed", [f"s{i}" for i in range(12)])

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import click
 
-from traceboard.cli.common import CommandError, acting_user, as_option, echo, get_engine
+from traceboard.cli.common import CommandError, acting_user, as_option, echo, get_engine, said
+from traceboard.data.vocabulary import result_code, result_name
 from traceboard.i18n import Message
 from traceboard.sampling import ceremony, plans
 from traceboard.sampling.assign import NoValidPair
@@ -254,9 +255,28 @@ def checklist_cmd(draw_id, out, department) -> None:
     echo(Message("cli.draw.checklist_written", file=out))
 
 
+class ResultName(click.ParamType):
+    """A check result typed as its code, its Chinese or English name; refused with the names
+    (in the command line's language), not the codes."""
+
+    name = "result"
+
+    def get_metavar(self, param, ctx=None) -> str:
+        return "RESULT"
+
+    def convert(self, value, param, ctx):
+        code = result_code(str(value))
+        if code is None:
+            names = tuple(result_name(c) for c in support.RESULT_CODES)
+            self.fail(said(Message("cli.draw.unknown_result", given=str(value), choices=names)), param, ctx)
+        return code
+
+
 @draw_group.command("result")
 @click.argument("assignment_id", type=int)
-@click.option("--result", required=True, type=click.Choice(support.RESULT_CODES), help="The result code.")
+@click.option(
+    "--result", required=True, type=ResultName(), help="The result: its name (未发现问题 …) or code."
+)
 @click.option("--checked-on", required=True, type=click.DateTime(["%Y-%m-%d"]))
 @click.option("--findings", help="What was found.")
 @click.option("--rectify-by", type=click.DateTime(["%Y-%m-%d"]), help="Rectification deadline.")

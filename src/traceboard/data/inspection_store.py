@@ -13,6 +13,7 @@ from traceboard.data import models as m
 from traceboard.data.audit import record_audit
 from traceboard.data.db import transaction
 from traceboard.data.sampling_store import SamplingRecordError
+from traceboard.data.vocabulary import result_name
 from traceboard.i18n import Message
 
 RESULT_FIELDS = ("checked_on", "result", "findings", "rectification_due_on", "rectified_on")
@@ -29,7 +30,7 @@ def _department_of(session, assignment: m.Assignment) -> int:
 def _check_result(values: dict, today: dt.date) -> None:
     where = values["assignment_id"]
     if values.get("result") not in m.INSPECTION_RESULTS:
-        choices = ", ".join(m.INSPECTION_RESULTS)
+        choices = tuple(result_name(code) for code in m.INSPECTION_RESULTS)  # their names, not codes
         raise SamplingRecordError(
             Message("store.results.unknown_result", id=where, result=values.get("result"), choices=choices)
         )

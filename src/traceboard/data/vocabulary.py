@@ -11,6 +11,7 @@ here too: the stores query them and the life cycle's rules (``blacklist.lifecycl
 from __future__ import annotations
 
 from traceboard.data.models import ALERT_STATES, BLACKLIST_STATES, INSPECTION_RESULTS, TRACE_EVENT_KINDS
+from traceboard.i18n import Message
 
 RESULT_LABELS = {
     "no_problem": "未发现问题",
@@ -25,6 +26,24 @@ RESULT_LABELS = {
 RESULT_ALIASES = {"通过登记的住所无法联系": "unreachable"}
 
 assert tuple(RESULT_LABELS) == INSPECTION_RESULTS, "every result code needs its label"
+
+
+def result_name(code: str) -> Message:
+    """A check result's name in the reader's language (``sampling.result.<code>``)."""
+    return Message(f"sampling.result.{code}")
+
+
+def result_code(text: str) -> str | None:
+    """The result code that ``text`` names: the code itself, its Chinese or English name, or an
+    alias offices write (``RESULT_ALIASES``); None when it names none."""
+    given = text.strip()
+    if given in RESULT_LABELS:
+        return given
+    for code in INSPECTION_RESULTS:
+        if given == RESULT_LABELS[code] or given.casefold() == result_name(code).word("en").casefold():
+            return code
+    return RESULT_ALIASES.get(given)
+
 
 # The seven elements every lead department's implementation plan must contain (the plan, part 四:
 # 实施方案内容应当包括：建设目标、工作任务、追溯模式、落地模式、时间进度、重要产品目录和具体措施).
