@@ -46,6 +46,9 @@ PERCENT = re.compile(r"(?<![\d.])(\d+(?:\.(\d+))?)\s*%")
 
 
 INLINE_CODE = re.compile(r"`[^`]*`")
+# The style sheet app.py injects (Streamlit's own words, dashboard/streamlit_text.py) is an element's
+# text to AppTest but never shown: its rules are CSS, its shown words are checked in the browser test.
+STYLE_SHEET = re.compile(r"<style>.*?</style>", re.DOTALL)
 
 
 def english_sentences(text: str) -> list[str]:
@@ -111,7 +114,7 @@ def shown_text(at: AppTest) -> list[str]:
             continue
         proto = getattr(node, "proto", None)
         if proto is not None and hasattr(proto, "ListFields"):
-            texts.extend(_strings(proto))
+            texts.extend(STYLE_SHEET.sub(" ", text) for text in _strings(proto))
         if node.type == "dataframe":
             frame = node.value
             texts.extend(str(c) for c in frame.columns)
