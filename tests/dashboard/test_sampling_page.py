@@ -87,7 +87,7 @@ def test_ceremony_commit_wrong_seed_then_reveal(demo_engine):
 
     at.text_input(key="reveal_seed").set_value("wrong seed")
     button(at, "揭示并抽取").click().run()
-    assert any("does not match its commitment" in e.value for e in at.error)
+    assert any("种子与事先公布的承诺不符" in e.value for e in at.error)  # the page speaks Chinese
     assert count(demo_engine, m.Assignment) == 0
 
     at.text_input(key="reveal_seed").set_value(SEED)

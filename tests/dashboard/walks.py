@@ -13,6 +13,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
 from traceboard.dashboard.i18n import translate
 
 # Streamlit's own English words that must not be visible in Chinese mode (docs/interface.md).
@@ -257,13 +259,22 @@ def _fill_first_result(walk: Walk) -> None:
     grid = tab.locator('[data-testid="stDataFrame"]').first
     grid.wait_for(timeout=walk.timeout_ms)
     box = grid.bounding_box()
-    # the first data row, first column (header ~35 px high, rows ~35 px)
-    tab.mouse.click(box["x"] + 30, box["y"] + 35 + 17)
-    for _ in range(3):  # assignment, enterprise, uscc → checked_on
-        tab.keyboard.press("ArrowRight")
-    tab.keyboard.press("Enter")  # the date editor
-    tab.wait_for_timeout(300)
-    tab.locator("input[type=date]:focus, input:focus").first.fill(time.strftime("%Y-%m-%d"))
+    editor = tab.locator("input[type=date]:focus, input:focus").first
+    for attempt in range(3):  # a click while the page is still being drawn selects no cell: again
+        # the first data row, first column (header ~35 px high, rows ~35 px)
+        tab.mouse.click(box["x"] + 30, box["y"] + 35 + 17)
+        for _ in range(3):  # assignment, enterprise, uscc → checked_on
+            tab.keyboard.press("ArrowRight")
+        tab.keyboard.press("Enter")  # the date editor
+        try:
+            editor.wait_for(timeout=5_000)
+            break
+        except PlaywrightTimeout:
+            if attempt == 2:
+                raise
+            tab.keyboard.press("Escape")
+            tab.wait_for_timeout(500)
+    editor.fill(time.strftime("%Y-%m-%d"))
     tab.keyboard.press("Enter")  # committed; the selection moves one row down
     tab.wait_for_timeout(300)
     tab.keyboard.press("ArrowUp")
