@@ -26,6 +26,9 @@ from pathlib import Path
 LOCALES = Path(__file__).resolve().parent / "locales"
 LANGUAGES = {"zh": "中文", "en": "English"}
 DEFAULT_LANGUAGE = "zh"
+# The command line's help texts (locales/zh/cli_help.toml): keyed by command path, not messages;
+# English has none (the code's docstrings and help= are the English), so the catalogs skip it.
+CLI_HELP = "cli_help"
 
 
 def _flatten(prefix: str, table: dict, out: dict[str, str]) -> None:
@@ -44,8 +47,21 @@ def load_catalog(lang: str) -> dict[str, str]:
         raise ValueError(f"unknown language {lang!r}; choose from {', '.join(LANGUAGES)}")
     messages: dict[str, str] = {}
     for path in sorted((LOCALES / lang).glob("*.toml")):
+        if path.stem == CLI_HELP:
+            continue
         _flatten(path.stem, tomllib.loads(path.read_text(encoding="utf-8")), messages)
     return messages
+
+
+@cache
+def load_cli_help(lang: str) -> dict[str, dict]:
+    """The command line's help texts in ``lang``, keyed by command path (``traceboard``,
+    ``import``, ``draw.commit``), each with ``help``, maybe ``short_help``, and ``options``
+    (parameter name → help); empty for a language without them (English)."""
+    if lang not in LANGUAGES:
+        raise ValueError(f"unknown language {lang!r}; choose from {', '.join(LANGUAGES)}")
+    path = LOCALES / lang / f"{CLI_HELP}.toml"
+    return tomllib.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
 
 
 def translate(key: str, lang: str = DEFAULT_LANGUAGE, **values: object) -> str:

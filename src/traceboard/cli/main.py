@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import gettext
 import os
 import sys
@@ -27,7 +28,8 @@ from traceboard.cli.common import CommandError, echo, said
 from traceboard.data.db import DatabaseUnavailable
 from traceboard.data.reference import ReferenceError
 from traceboard.data.text_rules import TextRejected
-from traceboard.i18n import LOCALES, Message, cli_language
+from traceboard.files.read_limits import caps_values
+from traceboard.i18n import LOCALES, Message, cli_language, load_cli_help
 from traceboard.services.audit_trail import AuditKeyError, AuditSealError
 
 # Each module registers its commands on the group; add new areas here.
@@ -72,6 +74,55 @@ def speak_clicks_words() -> None:
     if os.environ.get("LANGUAGE") != language:
         os.environ["LANGUAGE"] = language  # what gettext consults first; English finds no file
         _forget_help_options(cli)
+    speak_help(language)
+
+
+def command_paths(command: click.Command = cli, path: str = "traceboard"):
+    """Every command of the tree with its path in the help catalog: ``traceboard`` for the group
+    itself, ``import``, ``draw.commit`` … below it."""
+    yield path, command
+    for name, sub in getattr(command, "commands", {}).items():
+        yield from command_paths(sub, name if command is cli else f"{path}.{name}")
+
+
+# The numbers an epilog of the help catalog says, by command path (the English has them in code).
+HELP_VALUES = {"import": caps_values()}
+
+
+def speak_help(language: str) -> None:
+    """Word each command's help and short help and each option's help in ``language``, from
+    ``locales/<language>/cli_help.toml`` (docs/interface.md). The code's texts are the English:
+    they are kept on first sight, so English (no catalog) puts them back, and a text the catalog
+    lacks stays English."""
+    catalog = load_cli_help(language)
+    for path, command in paths_cached():
+        entry = catalog.get(path, {})
+        help_text, short_help, epilog = command.__dict__.setdefault(
+            "_english_help", (command.help, command.short_help, command.epilog)
+        )
+        if "help" in entry:
+            help_text = entry["help"].strip()
+            short_help = entry.get("short_help") or first_sentence(help_text)
+        if "epilog" in entry:
+            epilog = entry["epilog"].strip().format(**HELP_VALUES.get(path, {}))
+        command.help, command.short_help, command.epilog = help_text, short_help, epilog
+        options = entry.get("options", {})
+        for param in command.params:
+            english = param.__dict__.setdefault("_english_help", getattr(param, "help", None))
+            if english is not None:
+                param.help = options.get(param.name, english)
+
+
+@functools.cache
+def paths_cached() -> tuple[tuple[str, click.Command], ...]:
+    return tuple(command_paths())
+
+
+def first_sentence(text: str) -> str:
+    """The command list's line for a Chinese help: its first paragraph up to the first 。
+    (Click cuts English at the first ". ", which Chinese does not have)."""
+    paragraph = text.split("\n\n", 1)[0].replace("\n", "")
+    return paragraph.split("。", 1)[0]
 
 
 def _forget_help_options(command: click.Command) -> None:

@@ -75,6 +75,20 @@ def describe_caps(caps: Caps = CAPS) -> str:
     )
 
 
+def caps_values(caps: Caps = CAPS) -> dict[str, int]:
+    """The caps as the numbers :func:`describe_caps` says, for the help texts in other languages
+    (``locales/zh/cli_help.toml``, ``import``'s epilog)."""
+    return {
+        "file_mb": caps.file_bytes // MIB,
+        "rows": caps.rows,
+        "columns": caps.columns,
+        "cells": caps.cells,
+        "uncompressed_mb": caps.uncompressed_bytes // MIB,
+        "cell_chars": caps.cell_chars,
+        "line_mb": caps.line_bytes // MIB,
+    }
+
+
 def check_file_size(size: int, caps: Caps = CAPS) -> None:
     if size > caps.file_bytes:
         raise TooLarge(
