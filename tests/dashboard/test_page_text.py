@@ -185,6 +185,11 @@ def _number_problems(at: AppTest) -> list[str]:
                     problems.append(f"table column {column!r}: whole numbers without the one format")
                 elif whole and values.abs().max() >= 10_000 and fmt.get("format") != "localized":
                     problems.append(f"table column {column!r}: counts ≥ 10,000 without separators")
+                elif not whole and "format" not in fmt:
+                    # scores to one decimal: Streamlit's default shows 76 beside 92.7
+                    tenths = values.dropna() * 10
+                    if ((tenths - tenths.round()).abs() < 1e-6).all() and (tenths % 10 == 0).any():
+                        problems.append(f"table column {column!r}: one decimal in some cells, none in others")
         elif node.type == "metric":
             for text in (node.value, node.delta):
                 problems.extend(_text_problems(f"metric {node.label!r}", str(text or "")))

@@ -105,7 +105,27 @@ def column_config(
             config[shown] = percent_column()
         elif is_integer_column(frame[column]):
             config[shown] = identifier_column() if is_identifier(column) else count_column()
+        elif is_one_decimal_column(frame[column]):
+            config[shown] = one_decimal_column()
     return config
+
+
+def one_decimal_column(label: str | None = None, **kwargs: Any) -> Any:
+    """A table column of measured values kept to one decimal (scores, their changes): 76.0 beside
+    92.7, not 76 beside 92.7."""
+    return st.column_config.NumberColumn(label, format="%.1f", **kwargs)
+
+
+def is_one_decimal_column(series: pd.Series) -> bool:
+    """Floats that all carry at most one decimal (a score rounded to 0.1), some of them whole: shown
+    with one decimal each. Floats with more decimals keep them (a weight of 0.25 is not 0.2)."""
+    if not pd.api.types.is_float_dtype(series) or pd.api.types.is_bool_dtype(series):
+        return False
+    values = series.dropna()
+    if not len(values):
+        return False
+    tenths = values * 10
+    return bool(((tenths - tenths.round()).abs() < 1e-6).all())
 
 
 def is_integer_column(series: pd.Series) -> bool:
