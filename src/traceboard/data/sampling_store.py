@@ -267,6 +267,15 @@ def load_draw(engine: Engine, draw_id: int) -> m.Draw | None:
         return row
 
 
+def load_frozen(engine: Engine, draw_id: int) -> tuple[str, dict] | None:
+    """A draw's status and frozen candidate list, or None: without its manifest, whose JSON (the
+    drawn list, a quarter of the frozen list's size at a million enterprises) a reader of the
+    candidates alone need not decode (docs/frame.md)."""
+    with engine.connect() as conn:
+        row = conn.execute(select(m.Draw.status, m.Draw.frozen).where(m.Draw.id == draw_id)).first()
+    return None if row is None else (row.status, row.frozen)
+
+
 def save_risk_classes(engine: Engine, actor: Actor, report: dict, classes: pd.DataFrame) -> int:
     """Store a risk-model run and set every enterprise's class (``classes``: ``id, risk_class``)."""
     require(actor, "sampling.risk_model")

@@ -72,8 +72,14 @@ def _result(ids: pd.Index, value, applicable, inputs: list[dict]) -> pd.DataFram
 
 
 def _count_by(table: pd.DataFrame, key: str, ids: pd.Index, mask=None) -> np.ndarray:
-    rows = table if mask is None else table[np.asarray(mask, dtype=bool)]
-    return rows.groupby(key).size().reindex(ids, fill_value=0).to_numpy()
+    """Rows of ``table`` per unit of ``ids`` (in its order), only those where ``mask`` holds: one
+    position lookup and one bincount, not a filtered copy and a group-by (a key not among ``ids``,
+    or missing, counts for none)."""
+    codes = ids.get_indexer(table[key])
+    keep = codes >= 0
+    if mask is not None:
+        keep &= np.asarray(mask, dtype=bool)
+    return np.bincount(codes[keep], minlength=len(ids)).astype(np.int64)
 
 
 def _iso(value) -> str | None:

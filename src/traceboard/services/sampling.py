@@ -246,20 +246,36 @@ def estimate_population(
 ) -> tuple[pd.DataFrame, dict]:
     """A drawn draw's candidates (stratum, id, domain: the sector) and the latest risk model's mean
     prediction per sector: what the estimates weigh the checks by, unchanged by a recorded result."""
-    row = sampling_store.load_draw(engine, draw_id)
-    if row is None or row.status != "drawn":
+    row = sampling_store.load_frozen(engine, draw_id)
+    if row is None or row[0] != "drawn":
         raise DrawRefused(Message("refusals.draw_not_drawn", draw=draw_id))
     frame = frame if frame is not None else load_register_frame(engine)
-    sector = frame.enterprises.set_index("id")["sector"].astype(str)
-    strata = row.frozen["strata"]
+    strata = row[1]["strata"]
     ids = np.concatenate([np.asarray(s["ids"], dtype=np.int64) for s in strata]) if strata else []
     population = pd.DataFrame(
         {
             "stratum": np.repeat([s["stratum"] for s in strata], [len(s["ids"]) for s in strata]),
             "id": ids,
         }
-    ).assign(domain=lambda d: sector.reindex(d["id"]).to_numpy())
+    )
+    population["domain"] = _sectors_of(frame.enterprises, population["id"])
     return population, _predicted_by_sector(engine, population)
+
+
+def _sectors_of(enterprises: pd.DataFrame, ids: pd.Series) -> np.ndarray:
+    """The sector of each id as text (NaN for an id not in the register), looked up by position
+    and the sector column's category codes: a million candidates without turning a million
+    sectors into text first (docs/frame.md)."""
+    sector = enterprises["sector"]
+    if not isinstance(sector.dtype, pd.CategoricalDtype):
+        sector = sector.astype("category")
+    where = pd.Index(enterprises["id"]).get_indexer(ids)
+    codes = sector.cat.codes.to_numpy()[where]
+    names = np.asarray([str(c) for c in sector.cat.categories], dtype=object)
+    known = (where >= 0) & (codes >= 0)
+    out = np.full(len(where), np.nan, dtype=object)
+    out[known] = names[codes[known]]
+    return out
 
 
 def estimates_table(
