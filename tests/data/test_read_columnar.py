@@ -6,7 +6,7 @@ import pandas as pd
 from sqlalchemy import select, update
 
 from traceboard.data import models as m
-from traceboard.data.assessment_store import gather_inputs
+from traceboard.data.assessment_store import CHECK_DATES, checks_between, gather_inputs
 from traceboard.data.db import transaction
 from traceboard.data.frame import read_columnar
 from traceboard.data.public_record import load_check_results
@@ -30,27 +30,11 @@ def _assert_same(columnar: pd.DataFrame, rows: pd.DataFrame) -> None:
 
 
 def _year_checks(year: int):
-    ins = m.Inspection
-    return (
-        select(
-            ins.id,
-            ins.department_id,
-            m.Enterprise.township_id,
-            ins.assignment_id,
-            ins.checked_on,
-            ins.result,
-            ins.rectification_due_on,
-            ins.rectified_on,
-            ins.published_on,
-        )
-        .join(m.Enterprise, m.Enterprise.id == ins.enterprise_id)
-        .where(ins.checked_on.between(dt.date(year, 1, 1), dt.date(year, 12, 31)))
-        .order_by(ins.id)
-    )
+    return checks_between(dt.date(year, 1, 1), dt.date(year, 12, 31))
 
 
 def test_a_years_checks_read_columnar_equal_the_rows(demo_engine):
-    dates = ["checked_on", "rectification_due_on", "rectified_on", "published_on"]
+    dates = list(CHECK_DATES)
     with transaction(demo_engine) as session:  # a check not yet published
         in_2021 = m.Inspection.checked_on.between(dt.date(2021, 1, 1), dt.date(2021, 12, 31))
         first = session.scalar(select(m.Inspection.id).where(in_2021).order_by(m.Inspection.id).limit(1))

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Engine, event, func, select
+from sqlalchemy import Engine, Select, event, func, select
 from sqlalchemy.orm import Session
 
 from traceboard.accounts.authz import Actor, require
@@ -95,6 +95,30 @@ def _frame(session: Session, statement, dates: tuple[str, ...] = ()) -> pd.DataF
     return table
 
 
+CHECK_DATES = ("checked_on", "rectification_due_on", "rectified_on", "published_on")
+
+
+def checks_between(start: dt.date, end: dt.date) -> Select:
+    """The checks made from ``start`` to ``end`` as the measures read them, in id order."""
+    ins = m.Inspection
+    return (
+        select(
+            ins.id,
+            ins.department_id,
+            m.Enterprise.township_id,
+            ins.assignment_id,
+            ins.checked_on,
+            ins.result,
+            ins.rectification_due_on,
+            ins.rectified_on,
+            ins.published_on,
+        )
+        .join(m.Enterprise, m.Enterprise.id == ins.enterprise_id)
+        .where(ins.checked_on.between(start, end))
+        .order_by(ins.id)
+    )
+
+
 def gather_inputs(engine: Engine, year: int, as_of: dt.date) -> AssessmentInputs:
     """Read the facts of ``year`` (up to ``as_of``) that the built-in measures use."""
     start, end = dt.date(year, 1, 1), min(dt.date(year, 12, 31), as_of)
@@ -105,26 +129,8 @@ def gather_inputs(engine: Engine, year: int, as_of: dt.date) -> AssessmentInputs
     )
     with session_factory(engine)() as session:
         units = _units(session)
-        ins = m.Inspection
         # the year's checks, tens of thousands at a million enterprises: read columnar
-        inspections = read_columnar(
-            engine,
-            select(
-                ins.id,
-                ins.department_id,
-                m.Enterprise.township_id,
-                ins.assignment_id,
-                ins.checked_on,
-                ins.result,
-                ins.rectification_due_on,
-                ins.rectified_on,
-                ins.published_on,
-            )
-            .join(m.Enterprise, m.Enterprise.id == ins.enterprise_id)
-            .where(ins.checked_on.between(start, end))
-            .order_by(ins.id),
-            ("checked_on", "rectification_due_on", "rectified_on", "published_on"),
-        )
+        inspections = read_columnar(engine, checks_between(start, end), CHECK_DATES)
         return AssessmentInputs(
             year=year,
             as_of=end,
