@@ -155,8 +155,19 @@ def db_url(request, tmp_path, monkeypatch, reference) -> Iterator[str]:
         _empty_postgres(url, reference)
     monkeypatch.setenv("TRACEBOARD_DATABASE_URL", url)
     reset_engines()
+    forget_page_caches()
     yield url
     reset_engines()
+
+
+def forget_page_caches() -> None:
+    """The pages' caches are keyed by database URL and data stamp; a PostgreSQL test reuses its
+    worker's URL, and a world built without audit rows has the stamp of an empty log, so one
+    test's frame and results would be another's."""
+    import streamlit as st
+
+    st.cache_resource.clear()
+    st.cache_data.clear()
 
 
 @pytest.fixture
