@@ -81,6 +81,18 @@ def test_the_snapshot_reads_back_as_the_frame_it_was_written_from(demo_engine):
     assert_same(frame, load_register_frame(demo_engine))
 
 
+def test_a_register_without_enterprises_reads_back_with_its_categories(engine):
+    """A city that has users but no register yet: the empty columns keep their categories (the
+    townships, sectors, departments), as a load gives them; an empty Arrow table alone would
+    write no batch and lose them, and the assessment then failed on the next start."""
+    with transaction(engine) as session:
+        record_audit(session, actor="test", action="test.seeded", entity="app_user")
+    frame = load_register_frame(engine)
+    assert frame.enterprises.empty and len(frame.enterprises["township"].cat.categories) > 0
+    assert snap.save_frame_snapshot(engine, frame) == snap.snapshot_path(engine)
+    assert_same(snap.read_frame_snapshot(engine), frame)
+
+
 @pytest.mark.parametrize("change", [check_result, traceability, feed, reference_change])
 def test_a_snapshot_patched_forward_equals_a_fresh_load(demo_engine, monkeypatch, change):
     before = snap.open_register_frame(demo_engine)

@@ -66,7 +66,8 @@ def save_frame_snapshot(engine: Engine, frame: RegisterFrame) -> Path | None:
                 table = pa.Table.from_pandas(getattr(frame, part), preserve_index=False)
                 start = out.tell()
                 with pa.ipc.new_stream(out, table.schema) as writer:
-                    writer.write_table(table)
+                    for batch in _batches(table):
+                        writer.write_batch(batch)
                 offsets[part] = [start, out.tell() - start]
             meta = json.dumps(
                 {
@@ -88,6 +89,15 @@ def save_frame_snapshot(engine: Engine, frame: RegisterFrame) -> Path | None:
         Path(temp).unlink(missing_ok=True)
         raise
     return path
+
+
+def _batches(table: pa.Table) -> list[pa.RecordBatch]:
+    """The table's record batches; one empty batch for an empty table, which would otherwise write
+    none, and its columns' dictionaries (the categories of the register's columns) with it."""
+    if table.num_rows:
+        return table.to_batches()
+    columns = [c.chunk(0) if c.num_chunks else pa.array([], type=c.type) for c in table.columns]
+    return [pa.RecordBatch.from_arrays(columns, schema=table.schema)]
 
 
 def read_frame_snapshot(engine: Engine) -> RegisterFrame | None:
