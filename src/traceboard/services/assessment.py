@@ -23,7 +23,8 @@ from traceboard.data.assessment_config import (  # noqa: F401  (re-exported for 
     load_indicator_set,
 )
 from traceboard.data.assessment_store import LockedRunError  # noqa: F401  (re-exported for the faces)
-from traceboard.data.frame import RegisterFrame, load_register_frame
+from traceboard.data.frame import RegisterFrame
+from traceboard.data.frame_snapshot import open_register_frame
 from traceboard.decision_dates import check_decision_date
 from traceboard.files.assessment_report import ReportData
 from traceboard.i18n import Message
@@ -150,7 +151,7 @@ def prepare_assessment(
         raise ValueError(Message("refusals.assessment_before", first=FIRST_YEAR, year=year))
     if dt.date(year, 1, 1) > today:
         raise ValueError(Message("refusals.assessment_not_begun", year=year, today=today.isoformat()))
-    frame = frame or load_register_frame(engine)
+    frame = frame or open_register_frame(engine)
     result, sets, as_of = compute_year(engine, year, today, frame, computed=computed)
     digest = inputs_digest(result)
     view = AssessmentView(result, sets, digest, as_of)

@@ -17,7 +17,8 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from traceboard.data import inspection_store, sampling_store
-from traceboard.data.frame import RegisterFrame, load_register_frame, to_day
+from traceboard.data.frame import RegisterFrame, to_day
+from traceboard.data.frame_snapshot import open_register_frame
 from traceboard.data.inspection_store import (  # noqa: F401  (re-exported for the faces)
     load_assignments,
     load_drawn_checks,
@@ -58,7 +59,7 @@ RESULT_CODES = list(INSPECTION_RESULTS)
 
 def sampling_frame(engine: Engine, on: dt.date, frame: RegisterFrame | None = None) -> pd.DataFrame:
     """The sampling frame at ``on`` (pass a cached register ``frame`` to skip reloading it)."""
-    frame = frame if frame is not None else load_register_frame(engine)
+    frame = frame if frame is not None else open_register_frame(engine)
     return build_sampling_frame(frame, load_checks(engine), load_blacklist_days(engine), to_day(on))
 
 
@@ -82,7 +83,7 @@ def freeze(engine: Engine, scope: dict, frame: RegisterFrame | None = None) -> t
         ratios = plan["ratios"]
     elif scope.get("ratio") is not None:
         plan = None
-        frame = frame if frame is not None else load_register_frame(engine)
+        frame = frame if frame is not None else open_register_frame(engine)
         sf = build_draw_frame(frame, load_blacklist_days(engine))
         candidates = plans.select_oneoff_candidates(
             sf, to_day(on), scope["stratum_by"], scope["sectors"], scope["townships"]
@@ -206,7 +207,7 @@ def train_and_store(
     """Train the risk model on every check, class every enterprise at ``on``, store both."""
     from traceboard.sampling.risk_model import fit_risk_classes  # scikit-learn takes ~1.5 s to import
 
-    frame = frame if frame is not None else load_register_frame(engine)
+    frame = frame if frame is not None else open_register_frame(engine)
     sf = sampling_frame(engine, on, frame)
     checks = load_checks(engine)
     checks = checks[checks["day"] < to_day(on)]
@@ -249,7 +250,7 @@ def estimate_population(
     row = sampling_store.load_frozen(engine, draw_id)
     if row is None or row[0] != "drawn":
         raise DrawRefused(Message("refusals.draw_not_drawn", draw=draw_id))
-    frame = frame if frame is not None else load_register_frame(engine)
+    frame = frame if frame is not None else open_register_frame(engine)
     strata = row[1]["strata"]
     ids = np.concatenate([np.asarray(s["ids"], dtype=np.int64) for s in strata]) if strata else []
     population = pd.DataFrame(

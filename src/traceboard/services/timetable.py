@@ -16,7 +16,8 @@ from sqlalchemy import Engine
 from traceboard.data.adoption_targets import load_targets
 from traceboard.data.assessment_store import read_timetable
 from traceboard.data.duty_store import county_adoption
-from traceboard.data.frame import RegisterFrame, load_register_frame, to_day
+from traceboard.data.frame import RegisterFrame, to_day
+from traceboard.data.frame_snapshot import open_register_frame
 from traceboard.data.reference import Reference, load_reference
 from traceboard.metrics.adoption import compute_adoption
 from traceboard.metrics.timetable import city_rank_by_year, county_ranks, goal_progress, milestone_standings
@@ -42,7 +43,7 @@ class TimetableView:
 
 def prepare_timetable(engine: Engine, today: dt.date, frame: RegisterFrame | None = None) -> TimetableView:
     """The timetable at ``today``: every milestone's standing, the goals, the county ranking."""
-    frame = frame or load_register_frame(engine)
+    frame = frame or open_register_frame(engine)
     ref = load_reference()
     units, owed, recorded = read_timetable(engine)
     standings = milestone_standings(owed, recorded, today)
