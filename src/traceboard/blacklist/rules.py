@@ -47,6 +47,14 @@ class ProposalRules:
     result_rules: tuple[ResultRule, ...]
     repeat: RepeatRule | None
 
+    def results(self) -> tuple[str, ...]:
+        """The check results any rule looks at (sorted): every other result suggests nothing, so
+        a reader may pass :func:`suggest_proposals` only these checks and get the same suggestions."""
+        looked_at = {rule.result for rule in self.result_rules}
+        if self.repeat is not None:
+            looked_at.update(self.repeat.failed_results)
+        return tuple(sorted(looked_at))
+
 
 def months_before(day: dt.date, months: int) -> dt.date:
     """The same day ``months`` calendar months earlier (clamped to the month's last day)."""
