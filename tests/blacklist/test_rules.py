@@ -98,3 +98,13 @@ def test_the_results_the_rules_look_at_are_all_that_suggest():
     assert found[["enterprise_id", "inspection_id", "rule"]].values.tolist() == [[10, 4, "repeated_failures"]]
     looked_at = rows[rows["result"].isin(RULES.results())]
     pd.testing.assert_frame_equal(suggest_proposals(looked_at, NO_CASES, RULES), found)
+
+
+def test_two_failures_on_one_day_count_in_id_order_whatever_order_they_come_in():
+    rows = checks(
+        (7, 10, D(2026, 4, 5), "no_traceability", False),
+        (3, 10, D(2026, 4, 5), "rectification_ordered", False),
+    )
+    for order in (rows, rows.iloc[::-1]):
+        found = suggest_proposals(order, NO_CASES, RULES)
+        assert found[["inspection_id", "rule"]].values.tolist() == [[7, "repeated_failures"]]

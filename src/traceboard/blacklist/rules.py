@@ -114,7 +114,11 @@ def _result_hits(checks: pd.DataFrame, rule: ResultRule) -> pd.DataFrame:
 def _repeat_hits(checks: pd.DataFrame, rule: RepeatRule) -> pd.DataFrame:
     """Checks that are the ``count``-th failure of their enterprise within ``within_months``: each
     failure beside the one ``count - 1`` failures earlier (column-wise, not enterprise by enterprise)."""
-    failed = checks[checks["result"].isin(rule.failed_results)].sort_values(["enterprise_id", "checked_on"])
+    # checks of one day in id order, whatever order the database returned them in (a reader that
+    # filters by result may get them in an index's order)
+    failed = checks[checks["result"].isin(rule.failed_results)].sort_values(
+        ["enterprise_id", "checked_on", "id"]
+    )
     earlier = failed.groupby("enterprise_id", sort=False)["checked_on"].shift(rule.count - 1)
     present = earlier.notna().to_numpy()
     failed, earlier = failed[present], earlier[present]
