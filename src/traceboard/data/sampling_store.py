@@ -276,6 +276,14 @@ def load_frozen(engine: Engine, draw_id: int) -> tuple[str, dict] | None:
     return None if row is None else (row.status, row.frozen)
 
 
+def load_manifest(engine: Engine, draw_id: int) -> dict | None:
+    """A draw's manifest (None before its reveal or for no such draw), without its frozen list:
+    the list's JSON (every candidate, four times the manifest's size at a million enterprises)
+    is not decoded for a reader of the drawn list alone (docs/frame.md)."""
+    with engine.connect() as conn:
+        return conn.execute(select(m.Draw.manifest).where(m.Draw.id == draw_id)).scalar()
+
+
 def save_risk_classes(engine: Engine, actor: Actor, report: dict, classes: pd.DataFrame) -> int:
     """Store a risk-model run and set every enterprise's class (``classes``: ``id, risk_class``)."""
     require(actor, "sampling.risk_model")

@@ -39,6 +39,7 @@ from traceboard.data.sampling_store import (  # noqa: F401  (re-exported for the
     load_draw,
     load_draws,
     load_latest_risk_run,
+    load_manifest,
     load_plans,
     reveal_draw,
     run_oneoff_draw,

@@ -266,7 +266,7 @@ def draw_labels(engine, draws: pd.DataFrame) -> dict[int, str]:
 
 def _drawn(engine, draw_id: int) -> tuple[dict, pd.DataFrame, pd.DataFrame]:
     """A drawn draw's manifest, its strata, and one drawn credit code per row in draw order."""
-    manifest = support.load_draw(engine, draw_id).manifest
+    manifest = support.load_manifest(engine, draw_id)
     strata = pd.DataFrame(manifest["strata"])
     drawn = strata[["stratum", "drawn"]].explode("drawn").dropna(subset=["drawn"])
     drawn = drawn.assign(position=drawn.groupby("stratum").cumcount() + 1)
