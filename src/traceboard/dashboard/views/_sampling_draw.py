@@ -285,7 +285,7 @@ def result_step(engine) -> None:
     draw_id = st.selectbox(
         t("sampling.draw.choose_drawn"), list(labels), format_func=labels.get, key="result_draw"
     )
-    # the draw's row holds its frozen list (every candidate): read and shaped once per data version
+    # the manifest (every stratum's candidates and drawn codes): read and shaped once per data version
     manifest, strata, drawn = per_data_version(("sampling.drawn", draw_id), lambda: _drawn(engine, draw_id))
     show_table(strata, ["stratum", "N", "k", "ratio"], "sampling.draw")
     show_table(drawn, ["stratum", "position", "drawn"], "sampling.draw")
