@@ -88,3 +88,34 @@ def test_the_candidates_kept_apart_are_the_frozen_lists_and_old_draws_still_read
         pd.testing.assert_frame_equal(population, expected, check_exact=True)
         assert [type(v) for v in population["stratum"]] == [type(v) for v in expected["stratum"]]
     assert predicted == predicted_before
+
+    # the estimates from the checked checks alone: those weighed among all the draw's checks
+    def same_estimates():
+        checks = support.load_assignments(demo_engine, draw_id)
+        pd.testing.assert_frame_equal(
+            support.estimates_table(demo_engine, draw_id, frame),
+            support.estimates_table(demo_engine, draw_id, frame, assignments=checks),
+            check_exact=True,
+        )
+        return checks
+
+    checks = same_estimates()  # none checked yet
+    assert support.inspection_store.load_checked(demo_engine, draw_id).empty
+    rows = [
+        {
+            "assignment_id": int(a),
+            "checked_on": dt.date(2026, 10, 30),
+            "result": result,
+            "findings": None,
+            "rectification_due_on": None,
+            "rectified_on": None,
+        }
+        for a, result in zip(
+            checks["assignment_id"].iloc[[0, 3, 5]], ["no_problem", "obstruction", "no_problem"], strict=True
+        )
+    ]
+    support.record_results(demo_engine, SYSTEM, rows, dt.date(2026, 10, 31))
+    same_estimates()
+    checked = support.inspection_store.load_checked(demo_engine, draw_id)
+    assert checked["result"].tolist() == ["no_problem", "obstruction", "no_problem"]
+    assert checked["sector"].tolist() == checks["sector"].iloc[[0, 3, 5]].tolist()

@@ -286,11 +286,14 @@ def estimates_table(
 ) -> pd.DataFrame:
     """Horvitz–Thompson share with problems per sector of a drawn draw, beside the model's prediction.
 
-    ``population`` (:func:`estimate_population`) and ``assignments`` (the draw's checks with
-    their results) are read when not given."""
+    ``population`` (:func:`estimate_population`) is read when not given; ``assignments`` (the
+    draw's checks with their results), when given, are weighed, else only the checked ones are read
+    (:func:`inspection_store.load_checked`: the same rows)."""
     candidates, predicted = population or estimate_population(engine, draw_id, frame)
-    checks = assignments if assignments is not None else inspection_store.load_assignments(engine, draw_id)
-    done = checks.dropna(subset=["result"])
+    if assignments is not None:
+        done = assignments.dropna(subset=["result"])
+    else:
+        done = inspection_store.load_checked(engine, draw_id)
     sample = pd.DataFrame(
         {"stratum": done["stratum"], "domain": done["sector"], "problem": done["result"] != "no_problem"}
     )
