@@ -73,9 +73,9 @@ def step_load(ctx: BenchContext) -> list[Result]:
     from the database (no snapshot, or one that cannot be used)."""
     from traceboard.data.frame_snapshot import open_register_frame, save_frame_snapshot
 
-    database_seconds, frame = time_median(lambda: load_register_frame(ctx.engine))
+    database_seconds, frame = ctx.timed("load_database", lambda: load_register_frame(ctx.engine))
     save_frame_snapshot(ctx.engine, frame)
-    seconds, frame = time_median(lambda: open_register_frame(ctx.engine))
+    seconds, frame = ctx.timed("load", lambda: open_register_frame(ctx.engine))
     ctx.state["frame"] = frame
     return [Result("load", seconds), Result("load_database", database_seconds)]
 
@@ -111,7 +111,8 @@ def step_adoption_table(ctx: BenchContext) -> Result:
 
     frame, day = ctx.state["frame"], to_day(DEMO_AS_OF)
     targets = load_targets()
-    seconds, _ = time_median(lambda: trend_table(frame, ["township", "sector"], day, targets))
+    table = lambda: trend_table(frame, ["township", "sector"], day, targets)  # noqa: E731
+    seconds, _ = time_median(table)
     # the step's peak is the table's; DuckDB's copy of the arrays and its queries are measured apart
     own_peak = peak_since_reset_mb()
     apart = reset_peak()  # False where the platform cannot tell a step's peak
@@ -120,6 +121,7 @@ def step_adoption_table(ctx: BenchContext) -> Result:
     # the faster is the baseline to stay ahead of
     baseline = min(time_median(lambda sql=sql: duckdb_adoption_trend(con, sql))[0] for sql in TREND_SQL)
     con.close()
+    ctx.check("adoption_table", {"ratio": seconds / baseline}, lambda _scene: table())
     if not apart or own_peak is None:
         return Result("adoption_table", seconds, baseline)
     return Result(
@@ -127,7 +129,7 @@ def step_adoption_table(ctx: BenchContext) -> Result:
     )
 
 
-def _draw(ctx: BenchContext, spec: str) -> float:
+def _draw(ctx: BenchContext, spec: str, name: str) -> float:
     """5 % of all active enterprises, stratified by sector, with inspector pairs; the manifest kept."""
     from traceboard.sampling import ceremony
     from traceboard.sampling.manifest import dump_manifest
@@ -142,20 +144,26 @@ def _draw(ctx: BenchContext, spec: str) -> float:
         "spec": spec,
     }
     seed_hash = hashlib.sha256(DRAW_SEED.encode()).hexdigest()
+
+    def draw():
+        frozen, _ = draw_support.freeze(ctx.engine, scope, ctx.state["frame"])
+        return ceremony.reveal(frozen, DRAW_SEED, seed_hash, dt.datetime.now(dt.UTC))[0]
+
     started = time.perf_counter()
-    frozen, _ = draw_support.freeze(ctx.engine, scope, ctx.state["frame"])
-    manifest, _rows = ceremony.reveal(frozen, DRAW_SEED, seed_hash, dt.datetime.now(dt.UTC))
+    manifest = draw()
     seconds = time.perf_counter() - started
     ctx.state[f"manifest {spec}"] = dump_manifest(manifest)
+    del manifest
+    ctx.check(name, {"seconds": seconds}, lambda _scene: draw())
     return seconds
 
 
-def _verify(ctx: BenchContext, spec: str) -> float:
+def _verify(ctx: BenchContext, spec: str, name: str) -> float:
     """The public's verification: parse the manifest and redo every stratum and pair (stdlib only)."""
     from traceboard.sampling import verify_manifest
 
     data = ctx.state.pop(f"manifest {spec}")
-    seconds, problem = time_median(lambda: verify_manifest.verify(verify_manifest.load(data)))
+    seconds, problem = ctx.timed(name, lambda: verify_manifest.verify(verify_manifest.load(data)))
     if problem:
         raise RuntimeError(f"the benchmark's own manifest does not verify: {problem}")
     return seconds
@@ -163,36 +171,38 @@ def _verify(ctx: BenchContext, spec: str) -> float:
 
 def step_draw(ctx: BenchContext) -> Result:
     """The default spec (v3): a partial shuffle of each published list; pools shuffled lazily."""
-    return Result("draw", _draw(ctx, SPEC))
+    return Result("draw", _draw(ctx, SPEC, "draw"))
 
 
 def step_verify(ctx: BenchContext) -> Result:
-    return Result("verify", _verify(ctx, SPEC))
+    return Result("verify", _verify(ctx, SPEC, "verify"))
 
 
 def step_draw_v1(ctx: BenchContext) -> Result:
     """Spec v1: a key per candidate, and every drawn enterprise orders its whole pool by hash."""
-    return Result("draw_v1", _draw(ctx, SPEC_V1))
+    return Result("draw_v1", _draw(ctx, SPEC_V1, "draw_v1"))
 
 
 def step_verify_v1(ctx: BenchContext) -> Result:
-    return Result("verify_v1", _verify(ctx, SPEC_V1))
+    return Result("verify_v1", _verify(ctx, SPEC_V1, "verify_v1"))
 
 
 def step_draw_v2(ctx: BenchContext) -> Result:
     """Spec v2: a key per candidate; each pool shuffled lazily, a few hashes per pair."""
-    return Result("draw_v2", _draw(ctx, SPEC_V2))
+    return Result("draw_v2", _draw(ctx, SPEC_V2, "draw_v2"))
 
 
 def step_verify_v2(ctx: BenchContext) -> Result:
-    return Result("verify_v2", _verify(ctx, SPEC_V2))
+    return Result("verify_v2", _verify(ctx, SPEC_V2, "verify_v2"))
 
 
 def step_assess(ctx: BenchContext) -> Result:
     """One year's full assessment (2025) on the loaded frame."""
     from traceboard.services.assessment import prepare_assessment
 
-    seconds, _ = time_median(lambda: prepare_assessment(ctx.engine, 2025, DEMO_AS_OF, ctx.state["frame"]))
+    seconds, _ = ctx.timed(
+        "assess", lambda: prepare_assessment(ctx.engine, 2025, DEMO_AS_OF, ctx.state["frame"])
+    )
     return Result("assess", seconds)
 
 
@@ -226,7 +236,9 @@ def step_adoption_active(ctx: BenchContext) -> Result:
 
     frame, day = ctx.state["frame"], to_day(DEMO_AS_OF)
     targets = load_targets()
-    seconds, _ = time_median(lambda: adoption_table(frame, ["township", "sector"], day, targets))
+    seconds, _ = ctx.timed(
+        "adoption_active", lambda: adoption_table(frame, ["township", "sector"], day, targets)
+    )
     return Result("adoption_active", seconds)
 
 
