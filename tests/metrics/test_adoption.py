@@ -306,3 +306,28 @@ def test_state_is_the_last_event_of_each_pair():
     assert _last_state(events.iloc[:6], 3, connected, disconnected).tolist() == [False, False, False]
     assert _last_state(events, 3, connected, disconnected).tolist() == [False, True, False]
     assert _last_state(events.iloc[:0], 3, adopted, dropped).tolist() == [False, False, False]
+
+
+def test_counts_over_days_without_groups_are_the_city_totals(frame):
+    """One row per day (任务进度's own rate at each year's end), as compute_adoption of no group."""
+    days = [to_day(D(y, 12, 31)) for y in range(2014, 2021)] + [to_day(D(2021, 3, 1))] * 2
+    together = count_adoption_over_days(frame, [], days)
+    assert together["day"].tolist() == days
+    for i, day in enumerate(days):
+        single = compute_adoption(frame, [], day)
+        assert together[["total", "adopted", "connected"]].iloc[i].tolist() == (
+            single[["total", "adopted", "connected"]].iloc[0].tolist()
+        )
+
+
+def test_own_rates_of_the_timetable_equal_each_year_computed_alone(frame):
+    from traceboard.services.timetable import _own_rates
+
+    own = _own_rates(frame, [2015, 2017, 2019, 2020, 2021, 2022], D(2021, 3, 1))
+    expected = [
+        float(compute_adoption(frame, [], to_day(min(D(y, 12, 31), D(2021, 3, 1))))["rate"].iloc[0])
+        for y in (2015, 2017, 2019, 2020, 2021, 2022)
+    ]
+    assert own["year"].tolist() == [2015, 2017, 2019, 2020, 2021, 2022]
+    np.testing.assert_array_equal(own["rate"].to_numpy(), np.array(expected))
+    assert _own_rates(frame, [], D(2021, 3, 1)).empty
