@@ -97,6 +97,8 @@ def test_the_real_steps_run_end_to_end_on_a_small_register():
     assert adoption["baseline_seconds"] > 0 and adoption["ratio"] > 0
     demo = report["results"][0]  # generated in a child process, which reports its own peak
     assert demo["process"] == "child" and demo["peak_rss_mb"] > 50
+    first_start = report["results"][names.index("load_database")]  # a child too: a first start
+    assert first_start["process"] == "child" and first_start["peak_rss_mb"] > 50
     assert "process" not in adoption
     if adoption.get("peak_rss_mb") is not None:  # Linux: the table's peak and DuckDB's apart
         assert adoption["baseline_peak_rss_mb"] > 0
@@ -139,6 +141,40 @@ def test_a_memory_result_reports_megabytes_not_seconds():
     memory = {"name": "session_mb", "mb": 12.3}
     report = {"n": 10, "database": "sqlite", "peak_rss_mb": 1, "results": [memory]}
     assert "| session_mb | 12.3 MB |" in format_table([report])
+
+
+def test_time_median_does_not_hold_one_run_s_value_while_the_next_is_made():
+    import weakref
+
+    class Frame:
+        pass
+
+    alive = []
+
+    def make():
+        alive.append(sum(ref() is not None for ref in refs))
+        frame = Frame()
+        refs.append(weakref.ref(frame))
+        return frame
+
+    refs: list = []
+    _, last = time_median(make)
+    assert len(refs) > 1 and alive == [0] * len(refs)  # no earlier value alive when each run began
+    assert refs[-1]() is last
+
+
+def test_the_bench_feed_is_the_same_bytes_whatever_its_chunks(monkeypatch):
+    import datetime as dt
+
+    from traceboard.bench import steps
+
+    codes = [f"91430381{i:010d}" for i in range(7)]
+    whole = steps.feed_lines(codes, dt.date(2026, 11, 1))
+    monkeypatch.setattr(steps, "FEED_CHUNK", 3)
+    assert steps.feed_lines(codes, dt.date(2026, 11, 1)) == whole
+    lines = whole.decode().splitlines()
+    assert len(lines) == 7 and all(line.startswith('{"platform": ') for line in lines)
+    assert steps.feed_lines([], dt.date(2026, 11, 1)) == b"\n"
 
 
 # ---- goals: each figure held to its goal, a miss profiled ----------------------------------------
