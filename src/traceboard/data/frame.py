@@ -317,7 +317,7 @@ class _ReadsAhead:
     """A child reader's ``read`` that can also be told the statements coming next (``ahead``): it
     sends them at once, so the child runs each while this process builds columns from the one
     before; a read takes its answer if it was sent ahead, in order, and the answers sent ahead and
-    not read (a statement skipped) are thrown away."""
+    not read (a statement skipped) are thrown away (docs/frame.md)."""
 
     def __init__(self, reader: SQLiteArrowReader, sql: Callable[[Select], str]) -> None:
         self._reader, self._sql = reader, sql
