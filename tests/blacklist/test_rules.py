@@ -77,3 +77,34 @@ def test_a_check_that_already_led_to_a_case_is_not_suggested_again():
     assert found[["inspection_id", "rule"]].values.tolist() == [[2, "obstruction"]]
     cases["source_inspection_id"] = [2]
     assert suggest_proposals(rows.iloc[[1]], cases, RULES).empty
+
+
+def test_the_results_the_rules_look_at_are_all_that_suggest():
+    assert RULES.results() == (
+        "false_trace_info",
+        "no_traceability",
+        "obstruction",
+        "quality_failure",
+        "rectification_ordered",
+    )
+    rows = checks(  # two failures within 12 months, with checks between them that found nothing
+        (1, 10, D(2026, 1, 5), "rectification_ordered", False),
+        (2, 10, D(2026, 2, 5), "no_problem", False),
+        (3, 10, D(2026, 3, 5), "unreachable", False),
+        (4, 10, D(2026, 4, 5), "no_traceability", False),
+        (5, 11, D(2026, 4, 6), "no_problem", True),
+    )
+    found = suggest_proposals(rows, NO_CASES, RULES)
+    assert found[["enterprise_id", "inspection_id", "rule"]].values.tolist() == [[10, 4, "repeated_failures"]]
+    looked_at = rows[rows["result"].isin(RULES.results())]
+    pd.testing.assert_frame_equal(suggest_proposals(looked_at, NO_CASES, RULES), found)
+
+
+def test_two_failures_on_one_day_count_in_id_order_whatever_order_they_come_in():
+    rows = checks(
+        (7, 10, D(2026, 4, 5), "no_traceability", False),
+        (3, 10, D(2026, 4, 5), "rectification_ordered", False),
+    )
+    for order in (rows, rows.iloc[::-1]):
+        found = suggest_proposals(order, NO_CASES, RULES)
+        assert found[["inspection_id", "rule"]].values.tolist() == [[7, "repeated_failures"]]

@@ -299,3 +299,22 @@ def test_in_chinese_an_unreadable_feed_is_refused_in_chinese(world, feeds, tmp_p
     monkeypatch.setenv("TRACEBOARD_LANG", "en")
     assert main(["platform", "ingest", str(garbled), "--as", "office1"]) == 2
     assert capsys.readouterr().err.strip() == "traceboard: garbled.csv: neither UTF-8 nor GB18030 text"
+
+
+def test_a_feed_staged_in_batches_goes_in_whole_or_not_at_all(world, feeds, tmp_path, capsys, monkeypatch):
+    from traceboard.data import platform_store
+
+    monkeypatch.setattr(platform_store, "STAGE_BATCH", 2)  # SQLite stages 2 rows at a time
+    jsonl, _ = feeds
+    before, stamp = uploads(world), version(world)
+    bad = tmp_path / "bad.csv"  # the unknown code in the second batch, after a good first one
+    bad.write_text(CSV_TEXT.replace(USCC[7], "91430381NOTHERE01X"), encoding="utf-8")
+    assert main(["platform", "ingest", str(bad), "--as", "office1"]) == 1
+    assert capsys.readouterr().out.splitlines() == [
+        "bad.csv, row 4, 统一社会信用代码 '91430381NOTHERE01X': credit code not in the register"
+    ]
+    assert uploads(world) == before and version(world) == stamp
+    assert main(["platform", "ingest", str(jsonl), "--as", "office1"]) == 0
+    assert capsys.readouterr().out.strip() == "hunan-2020-06.jsonl: 5 rows; added 5, updated 0, unchanged 0"
+    added = sorted(set(uploads(world)) - set(before))
+    assert len(added) == 5 and [r[5] for r in added if r[3] == 12] == [7]

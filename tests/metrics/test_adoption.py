@@ -8,8 +8,8 @@ import pytest
 
 from tests.metrics.adoption_world import D1, D2, FARM, FOOD, T1, T2, TARGETS, UNITS, small_frame
 from traceboard.data.adoption_targets import InvalidTargets, load_targets
-from traceboard.data.frame import build_frame, to_day
-from traceboard.metrics.adoption import UnknownGroup, compute_adoption
+from traceboard.data.frame import EVENT_CODES, build_frame, to_day
+from traceboard.metrics.adoption import UnknownGroup, _last_state, adoption_state, compute_adoption
 from traceboard.metrics.adoption_counts import count_adoption_over_days
 from traceboard.metrics.adoption_report import (
     DateOutOfRange,
@@ -262,3 +262,72 @@ def test_page_view_sums_the_same_tables_as_the_functions(frame, scope, day):
     pd.testing.assert_frame_equal(
         view.by_township_sector, adoption_table(frame, ["township", "sector"], day, TARGETS, mask)
     )
+
+
+def _grouped(frame, by: list[str], day: int) -> pd.DataFrame:
+    """The counts as a group-by of the categoricals makes them (what compute_adoption counted
+    before it counted by bincount): every combination, in category order."""
+    state = adoption_state(frame, day)
+    data = pd.concat([frame.enterprises[by], state.astype(np.int64)], axis=1)[state["active"].to_numpy()]
+    if not by:
+        return data[["active", "adopted", "connected"]].sum().to_frame().T
+    return data.groupby(by, observed=False, sort=True)[["active", "adopted", "connected"]].sum().reset_index()
+
+
+@pytest.mark.parametrize(
+    "by", [[], ["township"], ["subcategory"], ["department", "sector"], ["sector", "township", "subcategory"]]
+)
+def test_counts_equal_a_group_by_of_the_categoricals(frame, by):
+    for day in [to_day(D(y, m, 1)) for y in range(2015, 2022) for m in (1, 7)]:
+        table = compute_adoption(frame, by, day)
+        expected = _grouped(frame, by, day).rename(columns={"active": "total"})
+        pd.testing.assert_frame_equal(
+            table[[*by, "total", "adopted", "connected"]], expected, check_exact=True
+        )
+
+
+def test_state_is_the_last_event_of_each_pair():
+    """Adopted, dropped, adopted again (and connected, then disconnected on the same day): the last
+    event of each pair on or before the day decides, in the frame's order."""
+    adopted, dropped, connected, disconnected = (
+        EVENT_CODES[k] for k in ("adopted", "dropped", "connected", "disconnected")
+    )
+    events = pd.DataFrame(
+        {
+            "pos": np.array([0, 1, 0, 1, 0, 1, 1], dtype=np.int32),
+            "kind": np.array(
+                [adopted, adopted, dropped, connected, adopted, disconnected, connected], dtype=np.int8
+            ),
+            "day": np.array([1, 1, 2, 2, 3, 3, 9], dtype=np.int32),
+        }
+    )
+    assert _last_state(events, 3, adopted, dropped).tolist() == [True, True, False]
+    assert _last_state(events.iloc[:3], 3, adopted, dropped).tolist() == [False, True, False]
+    assert _last_state(events.iloc[:6], 3, connected, disconnected).tolist() == [False, False, False]
+    assert _last_state(events, 3, connected, disconnected).tolist() == [False, True, False]
+    assert _last_state(events.iloc[:0], 3, adopted, dropped).tolist() == [False, False, False]
+
+
+def test_counts_over_days_without_groups_are_the_city_totals(frame):
+    """One row per day (任务进度's own rate at each year's end), as compute_adoption of no group."""
+    days = [to_day(D(y, 12, 31)) for y in range(2014, 2021)] + [to_day(D(2021, 3, 1))] * 2
+    together = count_adoption_over_days(frame, [], days)
+    assert together["day"].tolist() == days
+    for i, day in enumerate(days):
+        single = compute_adoption(frame, [], day)
+        assert together[["total", "adopted", "connected"]].iloc[i].tolist() == (
+            single[["total", "adopted", "connected"]].iloc[0].tolist()
+        )
+
+
+def test_own_rates_of_the_timetable_equal_each_year_computed_alone(frame):
+    from traceboard.services.timetable import _own_rates
+
+    own = _own_rates(frame, [2015, 2017, 2019, 2020, 2021, 2022], D(2021, 3, 1))
+    expected = [
+        float(compute_adoption(frame, [], to_day(min(D(y, 12, 31), D(2021, 3, 1))))["rate"].iloc[0])
+        for y in (2015, 2017, 2019, 2020, 2021, 2022)
+    ]
+    assert own["year"].tolist() == [2015, 2017, 2019, 2020, 2021, 2022]
+    np.testing.assert_array_equal(own["rate"].to_numpy(), np.array(expected))
+    assert _own_rates(frame, [], D(2021, 3, 1)).empty

@@ -2,6 +2,7 @@
 
 import datetime as dt
 
+import pandas as pd
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -12,7 +13,15 @@ from traceboard.blacklist.alerts import AlertDraft, AlertRefused
 from traceboard.blacklist.lifecycle import REPAIR_CONDITIONS, IllegalMove, Move
 from traceboard.data.blacklist_store import NotFound, load_case_events, load_cases
 from traceboard.data.db import transaction
-from traceboard.data.models import AlertEnterprise, AuditLog, BlacklistEvent, ConsumerAlert, Enterprise
+from traceboard.data.models import (
+    AlertEnterprise,
+    AuditLog,
+    BlacklistEntry,
+    BlacklistEvent,
+    ConsumerAlert,
+    Enterprise,
+    Inspection,
+)
 from traceboard.decision_dates import day_of
 from traceboard.i18n import message_of, word
 from traceboard.services import blacklist as actions
@@ -226,6 +235,38 @@ def test_suggestions_come_from_recorded_results(engine):
     ]
     actions.propose_case(engine, OFFICE, USCC[0], "事由")
     assert actions.suggest_cases(engine).empty
+
+
+def test_suggestions_read_only_the_results_the_rules_look_at(demo_engine):
+    from traceboard.blacklist.rules import proposal_rules, suggest_proposals
+    from traceboard.data.public_record import load_check_results
+
+    with transaction(demo_engine) as session:  # a false-information check; two failures in a year
+        listed = set(session.scalars(select(BlacklistEntry.enterprise_id)))
+        free = session.scalars(select(Enterprise).where(Enterprise.id.not_in(listed)).limit(2)).all()
+        today = dt.date.today()
+        for enterprise, days_ago, result in (
+            (free[0], 3, "false_trace_info"),
+            (free[1], 300, "rectification_ordered"),
+            (free[1], 200, "no_problem"),
+            (free[1], 10, "no_traceability"),
+        ):
+            session.add(
+                Inspection(
+                    enterprise_id=enterprise.id,
+                    department_id=enterprise.department_id,
+                    checked_on=today - dt.timedelta(days=days_ago),
+                    result=result,
+                    recorded_by="demo-inspector",
+                )
+            )
+    every = load_check_results(demo_engine)
+    rules = proposal_rules(actions.load_blacklist_rules())
+    assert set(every["result"]) - set(rules.results())  # the demo has checks that suggest nothing
+    expected = suggest_proposals(every, load_cases(demo_engine), rules)
+    found = actions.suggest_cases(demo_engine)
+    assert {free[0].id, free[1].id} <= set(expected["enterprise_id"])
+    pd.testing.assert_frame_equal(found[expected.columns], expected)
 
 
 def test_enterprises_in_force_are_known_to_sampling(engine):

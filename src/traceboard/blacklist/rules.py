@@ -47,6 +47,14 @@ class ProposalRules:
     result_rules: tuple[ResultRule, ...]
     repeat: RepeatRule | None
 
+    def results(self) -> tuple[str, ...]:
+        """The check results any rule looks at (sorted): every other result suggests nothing, so
+        a reader may pass :func:`suggest_proposals` only these checks and get the same suggestions."""
+        looked_at = {rule.result for rule in self.result_rules}
+        if self.repeat is not None:
+            looked_at.update(self.repeat.failed_results)
+        return tuple(sorted(looked_at))
+
 
 def months_before(day: dt.date, months: int) -> dt.date:
     """The same day ``months`` calendar months earlier (clamped to the month's last day)."""
@@ -106,7 +114,11 @@ def _result_hits(checks: pd.DataFrame, rule: ResultRule) -> pd.DataFrame:
 def _repeat_hits(checks: pd.DataFrame, rule: RepeatRule) -> pd.DataFrame:
     """Checks that are the ``count``-th failure of their enterprise within ``within_months``: each
     failure beside the one ``count - 1`` failures earlier (column-wise, not enterprise by enterprise)."""
-    failed = checks[checks["result"].isin(rule.failed_results)].sort_values(["enterprise_id", "checked_on"])
+    # checks of one day in id order, whatever order the database returned them in (a reader that
+    # filters by result may get them in an index's order)
+    failed = checks[checks["result"].isin(rule.failed_results)].sort_values(
+        ["enterprise_id", "checked_on", "id"]
+    )
     earlier = failed.groupby("enterprise_id", sort=False)["checked_on"].shift(rule.count - 1)
     present = earlier.notna().to_numpy()
     failed, earlier = failed[present], earlier[present]

@@ -29,8 +29,16 @@ from traceboard.bench.harness import run_bench
     help="Only these steps (comma-separated; `demo` and `load`, which the others need, always run). "
     "Default: every step.",
 )
-def bench_cmd(enterprises: int, database: str, out: Path, only: str | None) -> None:
-    """Generate a demo register into a fresh database and time every step in one process."""
+@click.option(
+    "--profile/--no-profile",
+    "profile_misses",
+    default=True,
+    show_default=True,
+    help="Profile the work of each figure that misses its goal, once more, into the report.",
+)
+def bench_cmd(enterprises: int, database: str, out: Path, only: str | None, profile_misses: bool) -> None:
+    """Generate a demo register into a fresh database and time every step in one process; hold
+    each figure to its goal and profile the ones that miss."""
     import os
 
     from traceboard.bench.steps import STEPS
@@ -52,6 +60,7 @@ def bench_cmd(enterprises: int, database: str, out: Path, only: str | None) -> N
         steps,
         progress=lambda msg: click.echo(f"bench: {msg}", err=True),
         admin_url=os.environ.get("TRACEBOARD_TEST_POSTGRES_URL"),
+        profile_misses=profile_misses,
     )
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
@@ -63,11 +72,14 @@ def bench_cmd(enterprises: int, database: str, out: Path, only: str | None) -> N
     "files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
 )
 def bench_report_cmd(files: tuple[Path, ...]) -> None:
-    """Print benchmark reports side by side as one Markdown table (seconds; ratio to DuckDB)."""
-    from traceboard.bench.harness import format_table
+    """Print benchmark reports side by side as one Markdown table (seconds; ratio to DuckDB), then
+    each goal missed with the profile of its work."""
+    from traceboard.bench.harness import format_misses, format_table
 
     reports = [json.loads(path.read_text(encoding="utf-8")) for path in files]
     click.echo(format_table(reports))
+    misses = format_misses(reports)
+    click.echo("\n" + (misses or "Every goal met."))
 
 
 def register(group: click.Group) -> None:

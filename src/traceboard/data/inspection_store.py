@@ -219,6 +219,30 @@ def load_assignments(
     return frame
 
 
+def load_checked(engine: Engine, draw_id: int) -> pd.DataFrame:
+    """The draw's checks that have a result: ``stratum, sector, result``, as :func:`load_assignments`
+    has them (in its order), read without the checks still to do nor their enterprises' other
+    columns and pairs: what the estimates weigh (docs/draw.md, *What the pages read of a draw*)."""
+    results = _results_statement(draw_id)
+    done = select(m.Inspection.assignment_id).where(m.Inspection.result.is_not(None))
+    checked = (
+        select(m.Assignment.id, m.Assignment.stratum, m.Sector.name.label("sector"))
+        .join(m.Enterprise, m.Enterprise.id == m.Assignment.enterprise_id)
+        .join(m.Sector, m.Sector.id == m.Enterprise.sector_id)
+        .where(m.Assignment.draw_id == draw_id, m.Assignment.id.in_(done))
+        .order_by(m.Assignment.id)
+    )
+    result = list(results.selected_columns.keys()).index("result")
+    with engine.connect() as conn:
+        found = {row[0]: row[result] for row in conn.execute(results)}  # as load_assignments: the last
+        rows = [
+            (stratum, sector, found[i])
+            for i, stratum, sector in conn.execute(checked)
+            if found.get(i) is not None
+        ]
+    return pd.DataFrame(rows, columns=["stratum", "sector", "result"])
+
+
 def _inspector_pairs(conn, draw_id: int | None) -> dict[int, list[str]]:
     stmt = (
         select(m.AssignmentInspector.assignment_id, m.Inspector.name, m.Inspector.cert_no)

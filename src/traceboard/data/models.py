@@ -375,6 +375,9 @@ class Draw(Base):
     committed_by: Mapped[str] = mapped_column(String(64))
     drawn_at: Mapped[dt.datetime | None] = mapped_column()
     drawn_by: Mapped[str | None] = mapped_column(String(64))
+    # each stratum's label and candidate ids in the frozen list's order, written at commit: what
+    # the estimates read instead of decoding the frozen list; None for draws before 0012
+    candidate_ids: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
 class Assignment(Base):

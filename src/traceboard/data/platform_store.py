@@ -53,6 +53,9 @@ def platforms(conn: Connection | Engine) -> pd.DataFrame:
     return table.assign(sectors=table["id"].map(sectors).fillna("").to_numpy() if len(table) else [])
 
 
+STAGE_BATCH = 50_000  # rows made Python values and inserted at a time (SQLite), in the one transaction
+
+
 def stage_uploads(conn: Connection, rows: pd.DataFrame) -> int:
     """Create the staging table for this transaction and fill it with ``rows`` (:data:`STAGE_COLUMNS`).
 
@@ -77,11 +80,13 @@ def stage_uploads(conn: Connection, rows: pd.DataFrame) -> int:
         if conn.dialect.name == "postgresql":  # one CSV text written by Arrow's C++ writer, one COPY
             with raw.cursor() as cur, cur.copy(f"COPY {RAW} ({names}) FROM STDIN WITH (FORMAT csv)") as copy:
                 copy.write(_csv_bytes(rows))
-        else:
-            columns = [_plain(rows[c]) for c in STAGE_COLUMNS]
+        else:  # a batch at a time: a day's 600,000 rows as Python values at once would be 250 MB
             cur = raw.cursor()
             marks = ", ".join("?" for _ in STAGE_COLUMNS)
-            cur.executemany(f"INSERT INTO {RAW} ({names}) VALUES ({marks})", zip(*columns, strict=True))
+            for start in range(0, len(rows), STAGE_BATCH):
+                batch = rows.iloc[start : start + STAGE_BATCH]
+                columns = [_plain(batch[c]) for c in STAGE_COLUMNS]
+                cur.executemany(f"INSERT INTO {RAW} ({names}) VALUES ({marks})", zip(*columns, strict=True))
             cur.close()
     return len(rows)
 

@@ -115,6 +115,7 @@ def _add_draw(
         seed_sha256=digest,
         candidates_sha256=list_hash,
         frozen=frozen,
+        candidate_ids=candidate_ids(frozen),
         committed_by=actor.username,
     )
     session.add(row)
@@ -274,6 +275,36 @@ def load_frozen(engine: Engine, draw_id: int) -> tuple[str, dict] | None:
     with engine.connect() as conn:
         row = conn.execute(select(m.Draw.status, m.Draw.frozen).where(m.Draw.id == draw_id)).first()
     return None if row is None else (row.status, row.frozen)
+
+
+def candidate_ids(frozen: dict) -> dict:
+    """Each stratum's label and candidate ids of a frozen list, in its order: what a draw keeps
+    apart from the list (``draw.candidate_ids``) for readers of its candidates alone."""
+    return {"strata": [{"stratum": s["stratum"], "ids": s["ids"]} for s in frozen["strata"]]}
+
+
+def load_candidates(engine: Engine, draw_id: int) -> tuple[str, list[dict]] | None:
+    """A draw's status and its strata's labels and candidate ids (``stratum``, ``ids``), or None.
+
+    Read from ``draw.candidate_ids`` (integers, a few megabytes at a million candidates) without
+    decoding the frozen list (94 MB of codes, pools and townships there); a draw committed before
+    that column (0012) is read from its frozen list (docs/draw.md, *What the pages read of a draw*)."""
+    with engine.connect() as conn:
+        row = conn.execute(select(m.Draw.status, m.Draw.candidate_ids).where(m.Draw.id == draw_id)).first()
+    if row is None:
+        return None
+    if row.candidate_ids is not None:
+        return row.status, row.candidate_ids["strata"]
+    status, frozen = load_frozen(engine, draw_id)
+    return status, candidate_ids(frozen)["strata"]
+
+
+def load_manifest(engine: Engine, draw_id: int) -> dict | None:
+    """A draw's manifest (None before its reveal or for no such draw), without its frozen list:
+    the list's JSON (every candidate, four times the manifest's size at a million enterprises)
+    is not decoded for a reader of the drawn list alone (docs/frame.md)."""
+    with engine.connect() as conn:
+        return conn.execute(select(m.Draw.manifest).where(m.Draw.id == draw_id)).scalar()
 
 
 def save_risk_classes(engine: Engine, actor: Actor, report: dict, classes: pd.DataFrame) -> int:

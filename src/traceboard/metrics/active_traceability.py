@@ -67,12 +67,14 @@ def last_uploads(uploads: pd.DataFrame, n: int, day: int) -> pd.DataFrame:
     last_day = np.full(n, ALWAYS, dtype=np.int32)
     last_platform = np.full(n, -1, dtype=np.int16)
     if len(pos):
-        # order by enterprise, then day descending, then platform: the first of each enterprise is its last
-        order = np.lexsort((platform, -up_day.astype(np.int64), pos))
-        first = np.r_[True, pos[order][1:] != pos[order][:-1]]
-        chosen = order[first]
-        last_day[pos[chosen]] = up_day[chosen]
-        last_platform[pos[chosen]] = platform[chosen]
+        # each enterprise's greatest day, then the least platform among its uploads of that day:
+        # two passes of ``ufunc.at`` instead of sorting the uploads by enterprise
+        np.maximum.at(last_day, pos, up_day.astype(np.int32, copy=False))
+        on_last = up_day == last_day[pos]
+        least = np.full(n, np.iinfo(np.int64).max, dtype=np.int64)
+        np.minimum.at(least, pos[on_last], platform[on_last].astype(np.int64))
+        seen = least != np.iinfo(np.int64).max
+        last_platform[seen] = least[seen]
     return pd.DataFrame({"last_day": last_day, "platform": last_platform})
 
 

@@ -104,7 +104,8 @@ def counts_table(by: Sequence[str], cats: list[pd.Index], counts: np.ndarray) ->
     """Group columns (categoricals in the frame's category order) then the :data:`COUNTS`."""
     table = pd.DataFrame(counts, columns=list(COUNTS))
     shape = tuple(len(c) for c in cats)
-    for i, (name, codes) in enumerate(zip(by, np.unravel_index(np.arange(len(table)), shape), strict=True)):
+    groups = np.unravel_index(np.arange(len(table)), shape) if by else ()  # no groups: one row of totals
+    for i, (name, codes) in enumerate(zip(by, groups, strict=True)):
         table.insert(i, name, pd.Categorical.from_codes(codes, categories=cats[i]))
     return table
 

@@ -183,7 +183,8 @@ def measure_active_rate(ctx: MeasureContext, params: dict) -> pd.DataFrame:
     day = to_day(ctx.inputs.as_of)
     window = int(params.get("window_days", ACTIVE_WINDOW_DAYS))
     ent = ctx.frame.enterprises
-    in_operation = adoption_state(ctx.frame, day)["active"].to_numpy()
+    state = ctx.state_at(day) if ctx.state_at else adoption_state(ctx.frame, day)  # kept by the caller
+    in_operation = state["active"].to_numpy()
     active = uploaded_within(ctx.frame.uploads, len(ent), day, window) & in_operation
     names = ctx.units.set_index("id")["name"].reindex(ctx.ids).to_numpy()
     codes = pd.Index(names).get_indexer(ent[ctx.group].astype(object).to_numpy())

@@ -39,6 +39,7 @@ from traceboard.data.sampling_store import (  # noqa: F401  (re-exported for the
     load_draw,
     load_draws,
     load_latest_risk_run,
+    load_manifest,
     load_plans,
     reveal_draw,
     run_oneoff_draw,
@@ -246,18 +247,16 @@ def estimate_population(
 ) -> tuple[pd.DataFrame, dict]:
     """A drawn draw's candidates (stratum, id, domain: the sector) and the latest risk model's mean
     prediction per sector: what the estimates weigh the checks by, unchanged by a recorded result."""
-    row = sampling_store.load_frozen(engine, draw_id)
+    row = sampling_store.load_candidates(engine, draw_id)
     if row is None or row[0] != "drawn":
         raise DrawRefused(Message("refusals.draw_not_drawn", draw=draw_id))
     frame = frame if frame is not None else load_register_frame(engine)
-    strata = row[1]["strata"]
+    strata = row[1]
     ids = np.concatenate([np.asarray(s["ids"], dtype=np.int64) for s in strata]) if strata else []
-    population = pd.DataFrame(
-        {
-            "stratum": np.repeat([s["stratum"] for s in strata], [len(s["ids"]) for s in strata]),
-            "id": ids,
-        }
-    )
+    # the labels repeated as objects: repeated as a NumPy text array, a million of them were
+    # turned into objects again by the DataFrame
+    labels = np.asarray([s["stratum"] for s in strata], dtype=object) if strata else []
+    population = pd.DataFrame({"stratum": np.repeat(labels, [len(s["ids"]) for s in strata]), "id": ids})
     population["domain"] = _sectors_of(frame.enterprises, population["id"])
     return population, _predicted_by_sector(engine, population)
 
@@ -287,11 +286,14 @@ def estimates_table(
 ) -> pd.DataFrame:
     """Horvitz–Thompson share with problems per sector of a drawn draw, beside the model's prediction.
 
-    ``population`` (:func:`estimate_population`) and ``assignments`` (the draw's checks with
-    their results) are read when not given."""
+    ``population`` (:func:`estimate_population`) is read when not given; ``assignments`` (the
+    draw's checks with their results), when given, are weighed, else only the checked ones are read
+    (:func:`inspection_store.load_checked`: the same rows)."""
     candidates, predicted = population or estimate_population(engine, draw_id, frame)
-    checks = assignments if assignments is not None else inspection_store.load_assignments(engine, draw_id)
-    done = checks.dropna(subset=["result"])
+    if assignments is not None:
+        done = assignments.dropna(subset=["result"])
+    else:
+        done = inspection_store.load_checked(engine, draw_id)
     sample = pd.DataFrame(
         {"stratum": done["stratum"], "domain": done["sector"], "problem": done["result"] != "no_problem"}
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import Engine
 
@@ -18,7 +19,7 @@ from traceboard.data.assessment_store import read_timetable
 from traceboard.data.duty_store import county_adoption
 from traceboard.data.frame import RegisterFrame, load_register_frame, to_day
 from traceboard.data.reference import Reference, load_reference
-from traceboard.metrics.adoption import compute_adoption
+from traceboard.metrics.adoption_counts import count_adoption_over_days
 from traceboard.metrics.timetable import city_rank_by_year, county_ranks, goal_progress, milestone_standings
 
 GOAL_YEARS = (2019, 2020)  # the plan, part 二: 到2019年 …, 到2020年 …
@@ -85,9 +86,14 @@ def _named(standings: pd.DataFrame, units: pd.DataFrame, ref: Reference) -> pd.D
 
 def _own_rates(frame: RegisterFrame, years: list[int], today: dt.date) -> pd.DataFrame:
     """The city's adoption rate at each year's end (``today`` for the running year)."""
+    days = [to_day(min(dt.date(int(year), 12, 31), today)) for year in years]
+    # the years in one pass over the events (each year applies the events since the one before),
+    # not the whole history again for each year (docs/adoption.md)
+    counts = count_adoption_over_days(frame, [], days) if days else None
     rows = []
-    for year in years:
-        day = min(dt.date(int(year), 12, 31), today)
-        total = compute_adoption(frame, [], to_day(day))
-        rows.append({"year": int(year), "rate": float(total["rate"].iloc[0])})
+    for i, year in enumerate(years):
+        total, adopted = counts["total"].to_numpy()[i], counts["adopted"].to_numpy()[i]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            rate = np.where(total > 0, adopted / total, np.nan)  # as compute_adoption's rate
+        rows.append({"year": int(year), "rate": float(rate)})
     return pd.DataFrame(rows, columns=["year", "rate"])

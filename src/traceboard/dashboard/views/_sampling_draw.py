@@ -266,7 +266,7 @@ def draw_labels(engine, draws: pd.DataFrame) -> dict[int, str]:
 
 def _drawn(engine, draw_id: int) -> tuple[dict, pd.DataFrame, pd.DataFrame]:
     """A drawn draw's manifest, its strata, and one drawn credit code per row in draw order."""
-    manifest = support.load_draw(engine, draw_id).manifest
+    manifest = support.load_manifest(engine, draw_id)
     strata = pd.DataFrame(manifest["strata"])
     drawn = strata[["stratum", "drawn"]].explode("drawn").dropna(subset=["drawn"])
     drawn = drawn.assign(position=drawn.groupby("stratum").cumcount() + 1)
@@ -285,7 +285,7 @@ def result_step(engine) -> None:
     draw_id = st.selectbox(
         t("sampling.draw.choose_drawn"), list(labels), format_func=labels.get, key="result_draw"
     )
-    # the draw's row holds its frozen list (every candidate): read and shaped once per data version
+    # the manifest (every stratum's candidates and drawn codes): read and shaped once per data version
     manifest, strata, drawn = per_data_version(("sampling.drawn", draw_id), lambda: _drawn(engine, draw_id))
     show_table(strata, ["stratum", "N", "k", "ratio"], "sampling.draw")
     show_table(drawn, ["stratum", "position", "drawn"], "sampling.draw")

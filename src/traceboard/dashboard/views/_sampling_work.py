@@ -292,18 +292,17 @@ def estimates_view(engine, frame, draw_id: int) -> None:
     """Horvitz–Thompson share with problems per sector beside the model's prediction."""
     st.subheader(t("sampling.risk.estimates"))
     # the candidates and the model's predictions: once per content of the frame and risk model;
-    # the estimate from the checks' results (shared with the other sections): once per data version
+    # the estimate from the checks' results: once per data version
     models = record.tables_version(engine, ("sampling.risk_model.",))
     population = per_frame_content(
         frame,
         ("sampling.estimate_population", draw_id, models),
         lambda: support.estimate_population(engine, draw_id, frame),
     )
+    # only the checks with a result are read for it, not the draw's checks with their pairs (what
+    # the other sections show): docs/draw.md, *What the pages read of a draw*
     table = per_data_version(
-        ("sampling.estimates", draw_id),
-        lambda: support.estimates_table(
-            engine, draw_id, frame, population, assignments=assignments_of(engine, draw_id)
-        ),
+        ("sampling.estimates", draw_id), lambda: support.estimates_table(engine, draw_id, frame, population)
     )
     labels = {"share": t("sampling.risk.estimate_share"), "model": t("sampling.risk.estimate_model")}
     st.plotly_chart(estimate_bars(table, labels, t("sampling.risk.estimates")), width="stretch")

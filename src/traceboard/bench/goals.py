@@ -1,0 +1,179 @@
+"""What each benchmark figure is held to, and where the time of a figure that misses went.
+
+The goals are the project's performance goals (README, *Performance*). A goal is stated for
+registers up to a size: the page goal is < 0.5 s up to 100,000 enterprises and < 1.5 s up to a
+million, and a register smaller than the size a goal names must meet it too. A figure of a larger
+register than any goal names is reported without one.
+
+When a figure misses its goal, the harness runs the same work once more under ``cProfile``
+(every thread started meanwhile included: a page's script runs in a thread of its own) and keeps
+the functions that took the time, so that ``make bench`` shows why beside what was missed.
+"""
+
+from __future__ import annotations
+
+import cProfile
+import fnmatch
+import pstats
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from unittest import mock
+
+MILLION = 1_000_000
+HUNDRED_THOUSAND = 100_000
+PEAK_GOAL_MB = 1024.0  # the whole bench after the demo (which runs in a child process): ≤ 1 GB
+PROFILE_TOP = 15  # functions of the project kept per profile, by cumulative time
+PROFILE_TOP_OWN = 6  # functions anywhere kept by their own time (where the cumulative time ends up)
+
+
+@dataclass(frozen=True)
+class Goal:
+    pattern: str  # result names it holds for (fnmatch)
+    up_to: int  # the largest register the goal is stated for
+    limit: float
+    measure: str = "seconds"  # "seconds", "mb" (a memory figure) or "ratio" (to the baseline)
+    strict: bool = False  # "< limit" (else "≤ limit"), as the goal was stated
+    database: str | None = None  # None: either database
+
+    def met(self, result: dict[str, Any]) -> bool | None:
+        """Whether a reported figure (``Result.as_json``) meets the goal; None if it has no such measure."""
+        value = result.get(self.measure)
+        if value is None:
+            return None
+        return value < self.limit if self.strict else value <= self.limit
+
+    def text(self) -> str:
+        sign = "<" if self.strict else "≤"
+        unit = {"seconds": " s", "mb": " MB", "ratio": ""}[self.measure]
+        what = "ratio to the faster DuckDB query" if self.measure == "ratio" else ""
+        return f"{what} {sign} {self.limit:g}{unit}".strip()
+
+
+GOALS = (
+    Goal("load", MILLION, 3.0),
+    Goal("load_database", MILLION, 3.0),
+    Goal("refresh", MILLION, 1.0),
+    Goal("draw", MILLION, 1.5),
+    Goal("verify", MILLION, 1.5),
+    Goal("draw_v2", MILLION, 1.5),
+    Goal("verify_v2", MILLION, 1.5),
+    Goal("adoption_table", MILLION, 1.0, measure="ratio", strict=True),  # ahead of the best SQL
+    Goal("platform_ingest", MILLION, 10.0, strict=True, database="sqlite"),
+    Goal("platform_ingest", MILLION, 5.0, strict=True, database="postgresql"),
+    Goal("page*", HUNDRED_THOUSAND, 0.5, strict=True),
+    Goal("page*", MILLION, 1.5, strict=True),
+    Goal("sessions_p95", HUNDRED_THOUSAND, 1.0, strict=True),
+    Goal("session_mb", HUNDRED_THOUSAND, 20.0, measure="mb", strict=True),
+)
+
+
+def goal_for(name: str, n: int, database: str) -> Goal | None:
+    """The goal a figure named ``name`` is held to for ``n`` enterprises on ``database``: the one
+    stated for the smallest register at least ``n`` (None when no goal names it)."""
+    found = [
+        g
+        for g in GOALS
+        if fnmatch.fnmatchcase(name, g.pattern) and n <= g.up_to and g.database in (None, database)
+    ]
+    return min(found, key=lambda g: g.up_to, default=None)
+
+
+def peak_goal_missed(n: int, peak_mb: float | None) -> bool:
+    """Whether a step's own peak resident memory is over the whole bench's goal (up to a million)."""
+    return peak_mb is not None and n <= MILLION and peak_mb > PEAK_GOAL_MB
+
+
+# --- profiles --------------------------------------------------------------------------------
+
+
+def profile_call(fn: Callable[[], Any]) -> dict[str, Any]:
+    """Run ``fn`` once under ``cProfile``, with every thread it starts profiled too; return where
+    the time went (:func:`summarise`). Work done in other processes (the SQLite reader) shows as
+    the wait for its answer."""
+    profiles: list[cProfile.Profile] = []
+    original = threading.Thread.run
+
+    def profiled_run(thread: threading.Thread) -> None:
+        profile = cProfile.Profile()
+        profiles.append(profile)
+        profile.enable()
+        try:
+            original(thread)
+        finally:
+            profile.disable()
+
+    own = cProfile.Profile()
+    with mock.patch.object(threading.Thread, "run", profiled_run):
+        own.enable()
+        try:
+            fn()
+        finally:
+            own.disable()
+    stats = pstats.Stats(own)
+    for profile in profiles:
+        stats.add(profile)
+    return summarise(stats)
+
+
+def _where(key: tuple[str, int, str]) -> str:
+    filename, line, function = key
+    parts = Path(filename).parts
+    if "traceboard" in parts:
+        filename = "/".join(parts[len(parts) - 1 - parts[::-1].index("traceboard") :])
+    elif "site-packages" in parts:
+        filename = "/".join(parts[parts.index("site-packages") + 1 :])
+    return f"{filename}:{line} {function}" if line else function
+
+
+def _ours(filename: str) -> bool:
+    """The project's code, less the harness and the app's entry point that wrap every profile."""
+    path = filename.replace("\\", "/")
+    return (
+        "/traceboard/" in path and "/traceboard/bench/" not in path and not path.endswith("/dashboard/app.py")
+    )
+
+
+def summarise(stats: pstats.Stats) -> dict[str, Any]:
+    """The project's functions by cumulative time, and the functions anywhere by own time."""
+    table = stats.stats  # type: ignore[attr-defined]  # (file, line, name) -> (cc, nc, tt, ct, callers)
+    total = max((ct for _cc, _nc, _tt, ct, _callers in table.values()), default=0.0)
+
+    def entry(key, value) -> dict[str, Any]:
+        _cc, calls, own, cumulative, _callers = value
+        return {
+            "function": _where(key),
+            "calls": calls,
+            "seconds": round(cumulative, 3),
+            "own": round(own, 3),
+        }
+
+    ours = sorted(
+        ((k, v) for k, v in table.items() if _ours(k[0])),
+        key=lambda kv: kv[1][3],
+        reverse=True,
+    )
+    # AppTest's main thread polls with time.sleep while a page's script runs: a wait, not work
+    heavy = sorted(
+        ((k, v) for k, v in table.items() if k[2] != "<built-in method time.sleep>"),
+        key=lambda kv: kv[1][2],
+        reverse=True,
+    )
+    return {
+        "profiled_seconds": round(total, 3),
+        "cumulative": [entry(k, v) for k, v in ours[:PROFILE_TOP]],
+        "own": [entry(k, v) for k, v in heavy[:PROFILE_TOP_OWN]],
+    }
+
+
+def format_profile(profile: dict[str, Any], indent: str = "    ") -> list[str]:
+    """A profile as report lines: the project's functions, then where the time itself was spent."""
+    lines = [f"{indent}under the profiler {profile['profiled_seconds']:.2f} s; the project's functions:"]
+    lines += [
+        f"{indent}  {e['seconds']:7.3f} s  {e['calls']:>7,}×  {e['function']}" for e in profile["cumulative"]
+    ]
+    lines.append(f"{indent}spent in (own time):")
+    lines += [f"{indent}  {e['own']:7.3f} s  {e['calls']:>7,}×  {e['function']}" for e in profile["own"]]
+    return lines
