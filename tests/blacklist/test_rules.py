@@ -108,3 +108,19 @@ def test_two_failures_on_one_day_count_in_id_order_whatever_order_they_come_in()
     for order in (rows, rows.iloc[::-1]):
         found = suggest_proposals(order, NO_CASES, RULES)
         assert found[["inspection_id", "rule"]].values.tolist() == [[7, "repeated_failures"]]
+
+
+def test_a_third_failure_counts_only_the_same_enterprise_s_failures_before_it():
+    from dataclasses import replace
+
+    three = replace(RULES, result_rules=(), repeat=replace(RULES.repeat, count=3))
+    rows = checks(
+        (1, 10, D(2026, 1, 5), "rectification_ordered", False),
+        (2, 10, D(2026, 2, 5), "no_traceability", False),
+        (3, 11, D(2026, 2, 6), "no_problem", False),
+        (4, 10, D(2026, 3, 5), "rectification_ordered", False),
+        (5, 11, D(2026, 3, 6), "rectification_ordered", False),  # two rows back: no. 10's failures
+        (6, 11, D(2026, 4, 6), "rectification_ordered", False),
+    )
+    found = suggest_proposals(rows, NO_CASES, three)
+    assert found[["enterprise_id", "inspection_id"]].values.tolist() == [[10, 4]]

@@ -183,7 +183,9 @@ def make_draw(ctx: BenchContext) -> int:
     from traceboard.services import sampling as support
 
     scope = {"ratio": 0.05, "stratum_by": "sector", "sectors": (), "townships": (), "on": DEMO_AS_OF}
-    frame = ctx.state.get("frame") or load_register_frame(ctx.engine)
+    from traceboard.dashboard.state import held_frame
+
+    frame = held_frame() or ctx.state.get("frame") or load_register_frame(ctx.engine)
     frozen, _ = support.freeze(ctx.engine, {**scope, "spec": SPEC_V2}, frame)
     list_hash = ceremony.frozen_list_sha256(frozen)
     seed_hash = hashlib.sha256(PAGE_SEED.encode()).hexdigest()
@@ -214,9 +216,15 @@ def save_results(ctx: BenchContext, draw_id: int) -> None:
 
 def measure_pages(ctx: BenchContext, pages: list[str] | None = None) -> list[Result]:
     """Every office page as generated, the 双随机抽查 page after a draw, every page after results."""
+    from traceboard.dashboard.state import adopt_frame
+
     prepare_apptest(ctx)
     pages = pages or office_pages()
     results: list[Result] = []
+    frame = ctx.state.pop("frame", None)
+    if frame is not None:  # the app takes the bench's frame and refreshes it: one frame, not two
+        adopt_frame(frame)
+    del frame
 
     def measure(page: str, suffix: str = "") -> None:
         for result in measure_page(page, suffix, ctx):

@@ -113,14 +113,22 @@ def _result_hits(checks: pd.DataFrame, rule: ResultRule) -> pd.DataFrame:
 
 def _repeat_hits(checks: pd.DataFrame, rule: RepeatRule) -> pd.DataFrame:
     """Checks that are the ``count``-th failure of their enterprise within ``within_months``: each
-    failure beside the one ``count - 1`` failures earlier (column-wise, not enterprise by enterprise)."""
-    # checks of one day in id order, whatever order the database returned them in (a reader that
-    # filters by result may get them in an index's order)
-    failed = checks[checks["result"].isin(rule.failed_results)].sort_values(
-        ["enterprise_id", "checked_on", "id"]
-    )
-    earlier = failed.groupby("enterprise_id", sort=False)["checked_on"].shift(rule.count - 1)
-    present = earlier.notna().to_numpy()
+    failure beside the one ``count - 1`` failures earlier (column-wise, not enterprise by enterprise).
+
+    The failures are ordered by enterprise, day and id (checks of one day in id order, whatever
+    order the database returned them in) with numpy on plain arrays, not by sorting the frame's
+    Python objects; the failure ``count - 1`` rows back counts when it is the same enterprise's."""
+    failed = checks[checks["result"].isin(rule.failed_results)]
+    enterprise = failed["enterprise_id"].to_numpy(dtype=np.int64)
+    days = pd.to_datetime(failed["checked_on"]).to_numpy()
+    order = np.lexsort((failed["id"].to_numpy(dtype=np.int64), days, enterprise))
+    failed, enterprise = failed.iloc[order], enterprise[order]
+    back = rule.count - 1
+    present = np.ones(len(failed), bool)
+    if back > 0:
+        present[:back] = False
+        present[back:] = enterprise[back:] == enterprise[:-back]
+    earlier = np.roll(failed["checked_on"].to_numpy(), back)
     failed, earlier = failed[present], earlier[present]
     bound = {day: months_before(day, rule.within_months) for day in set(failed["checked_on"])}
     pairs = zip(earlier, failed["checked_on"], strict=True)

@@ -142,6 +142,21 @@ def per_frame_content_and_language(frame: RegisterFrame, key: tuple, compute: Ca
     return per_frame_content(frame, (*key, language()), compute)
 
 
+def adopt_frame(frame: RegisterFrame) -> None:
+    """Make ``frame`` this process's frame of the configured database unless it holds one already
+    (the benchmark, which loaded its own: one frame in the process, not two). It is refreshed as
+    the app's own is when the record moves on."""
+    holder = _frame_holder(config.database_url(), config.read_database_url())
+    with holder.lock:
+        if holder.frame is None:
+            holder.frame = frame
+
+
+def held_frame() -> RegisterFrame | None:
+    """The frame this process holds of the configured database (maybe behind the record), if any."""
+    return _frame_holder(config.database_url(), config.read_database_url()).frame
+
+
 def forget_per_version() -> None:
     """Drop every result of :func:`per_data_version` and :func:`per_frame_content` (the frame
     stays): what a change of the register does to them, for the benchmark's first loads."""
