@@ -28,3 +28,17 @@ def test_frame_mirrors_the_register(demo_engine):
 def test_day_numbers_round_trip():
     for date in (dt.date(1970, 1, 1), dt.date(2017, 8, 29), dt.date(2026, 2, 28)):
         assert from_day(to_day(date)) == date
+
+
+def test_iso_text_becomes_the_same_days_whether_or_not_it_carries_a_time():
+    import pyarrow as pa
+
+    from traceboard.data.frame import _days_of
+
+    dates = ["2017-08-29", None, "2026-02-28", "1970-01-01"]
+    stamps = ["2017-08-29 13:05:00", None, "2026-02-28T00:00:00.000000", "1970-01-01"]
+    expected = [to_day(dt.date(2017, 8, 29)), ALWAYS, to_day(dt.date(2026, 2, 28)), 0]
+    for text in (dates, stamps):
+        table = pa.table({"day": pa.chunked_array([pa.array(text[:2]), pa.array(text[2:])])})
+        assert _days_of(table, "day", ALWAYS).tolist() == expected
+    assert _days_of(pa.table({"day": pa.array([], pa.string())}), "day", ALWAYS).tolist() == []

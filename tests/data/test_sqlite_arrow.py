@@ -128,3 +128,28 @@ def test_the_idle_readers_are_bounded(database, monkeypatch):
         reader.close()
     assert idle_pids() == {readers[0]._child.process.pid}
     assert [r._child.process.poll() is None for r in readers] == [True, False, False]
+
+
+def test_reads_sent_ahead_are_answered_in_turn_the_skipped_thrown_away(database):
+    from sqlalchemy import column, create_engine, func, select, table
+
+    from traceboard.data.frame import arrow_snapshot
+
+    engine = create_engine(f"sqlite:///{database}")
+    t = table("t", column("id"), column("v"))
+    first, second = (select(t.c.v).where(t.c.id == i) for i in (1, 2))
+    missing = select(column("x")).select_from(table("missing"))
+    n = select(func.count().label("n")).select_from(t)
+    with arrow_snapshot(engine) as read:
+        pid = read._reader._child.process.pid
+        read.ahead([first, second, missing, n, first])
+        assert read(first).column("v").to_pylist() == ["a"]
+        assert read(n).column("n").to_pylist() == [2]  # the second and the failed one skipped
+        with pytest.raises(RuntimeError, match="missing"):
+            read(missing)  # not sent ahead any more: read now (the answer left ahead thrown away)
+        read.ahead([second, n])  # never read
+    assert pid in idle_pids()  # every answer taken: the child went back warm
+    with arrow_snapshot(engine) as read:
+        assert read._reader._child.process.pid == pid
+        assert read(second).column("v").to_pylist() == ["b"]
+    engine.dispose()

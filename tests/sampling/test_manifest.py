@@ -213,6 +213,15 @@ def test_unknown_spec_version_is_refused():
         check_manifest(json.dumps(manifest))
 
 
+@pytest.mark.parametrize(("n", "ks"), [(1, [1]), (30, [0, 1, 3, 30]), (5000, [1, 7, 250, 1000, 4999, 5000])])
+def test_the_verifiers_draw_is_the_definition_whatever_k_against_n(n, ks):
+    # The verifier sorts only the keys under a bound (most of them when k is near N, a few when
+    # k is small): the k it returns must be the definition's at either end.
+    codes = sorted(f"91430381MA{i:06d}X{i % 10}" for i in range(n))
+    for k in ks:
+        assert verify_manifest.draw(SEED, "食品", codes, k) == ref.draw(SEED, "食品", codes, k)
+
+
 def test_verifier_uses_the_standard_library_only():
     imports = [
         line.split()[1] for line in VERIFIER.read_text().splitlines() if line.startswith(("import ", "from "))

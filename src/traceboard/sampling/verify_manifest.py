@@ -72,19 +72,31 @@ def require(obj, key, kind, where):
     return value
 
 
-def smallest(keyed, k):
-    """The k smallest (key, code) pairs in order; a heap when k is small against N."""
-    if k * 8 < len(keyed):
-        return heapq.nsmallest(k, keyed)
-    return sorted(keyed)[:k]
-
-
 def draw(seed, label, codes, k):
-    """Specs 1 and 2: the k candidates with the smallest keys, in key order."""
-    # Raw digests order exactly as their lowercase hex does, and are cheaper to compare.
+    """Specs 1 and 2: the k candidates with the smallest keys, in key order.
+
+    A candidate's sort key is its raw digest followed by its code: raw digests order exactly as
+    their lowercase hex does and are all 32 bytes long, so these keys order as (key, code) and
+    compare as plain bytes. Only the keys below a bound are kept and sorted, the bound set so that
+    about k + 8 sqrt(k) + 32 of the N keys fall under it: if at least k do, the k smallest kept
+    are the k smallest of all (and otherwise, odds below 1 in 10**14, all are kept).
+    """
+    if k <= 0:
+        return []
     prefix = f"{seed}|{label}|".encode()
     sha = hashlib.sha256
-    return [c for _, c in smallest([(sha(prefix + c.encode()).digest(), c) for c in codes], k)]
+    encoded = "\n".join(codes).encode().split(b"\n")
+    if len(encoded) != len(codes):  # a code holds a line break: encoded one by one
+        encoded = [c.encode() for c in codes]
+    bound = (k + 8 * math.isqrt(k) + 32) * 2**256 // len(codes)
+    keyed = []
+    if bound < 2**256:
+        bound = bound.to_bytes(32, "big")  # a key is below it when its digest is
+        keyed = [key for c in encoded if (key := sha(prefix + c).digest() + c) < bound]
+    if len(keyed) < k:
+        keyed = [sha(prefix + c).digest() + c for c in encoded]
+    keyed.sort()
+    return [key[32:].decode() for key in keyed[:k]]
 
 
 def random_words(prefix):
