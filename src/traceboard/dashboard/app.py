@@ -10,6 +10,10 @@ from __future__ import annotations
 
 import streamlit as st
 
+# Streamlit loads its emoji catalogue (and compiles its pattern) at the first alert whose text is
+# not ASCII: a few tenths of a second. Loaded with the app, once per process, no page view waits.
+import streamlit.emojis
+
 from traceboard.accounts.authz import Actor
 from traceboard.dashboard import auth
 from traceboard.dashboard.i18n import LANGUAGES
