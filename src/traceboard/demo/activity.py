@@ -33,15 +33,20 @@ PUBLICITY_KINDS = ["宣传周活动", "进社区宣传", "企业培训会", "媒
 XIANGTAN_COUNTIES = ("湘乡市", "湘潭县", "韶山市", "雨湖区", "岳塘区")
 
 
+MIN_ACTIVE_INSPECTORS = 4  # per department: pairs can be drawn around a home-township recusal
+
+
 def draw_inspectors(rng: np.random.Generator, ent: pd.DataFrame, townships: pd.Series) -> pd.DataFrame:
-    """About one inspector per 100 enterprises, in the departments that supervise them (≥ 4 each)."""
+    """About one inspector per 100 enterprises, in the departments that supervise them (≥ 4 each);
+    about 5 % inactive, but at least ``MIN_ACTIVE_INSPECTORS`` of each department active (a pool
+    of two, one of them at home in a drawn enterprise's township, could not pair it)."""
     per_dept = ent["department_id"].value_counts().sort_index()
-    counts = np.maximum(4, np.round(per_dept.to_numpy() / 100).astype(int))
+    counts = np.maximum(MIN_ACTIVE_INSPECTORS, np.round(per_dept.to_numpy() / 100).astype(int))
     dept = np.repeat(per_dept.index.to_numpy(), counts)
     n = len(dept)
     seq = np.concatenate([np.arange(1, c + 1) for c in counts])
     dept_rank = np.repeat(np.arange(1, len(counts) + 1), counts)
-    return pd.DataFrame(
+    inspectors = pd.DataFrame(
         {
             "id": np.arange(1, n + 1),
             "cert_no": [f"湘执{d:02d}{s:05d}" for d, s in zip(dept_rank, seq, strict=True)],
@@ -51,6 +56,11 @@ def draw_inspectors(rng: np.random.Generator, ent: pd.DataFrame, townships: pd.S
             "active": rng.random(n) < 0.95,
         }
     )
+    # a department short of active inspectors has its first inactive ones back (no draw used)
+    short = MIN_ACTIVE_INSPECTORS - inspectors.groupby("department_id")["active"].transform("sum")
+    inactive_rank = (~inspectors["active"]).groupby(inspectors["department_id"]).cumsum()
+    inspectors.loc[~inspectors["active"] & (inactive_rank <= short), "active"] = True
+    return inspectors
 
 
 def draw_conflicts(rng: np.random.Generator, inspectors: pd.DataFrame, ent: pd.DataFrame) -> pd.DataFrame:
