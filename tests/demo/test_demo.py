@@ -116,3 +116,28 @@ def test_platform_feeds_agree_with_the_register(demo_engine):
             .where(m.PlatformSector.sector_id.is_(None))
         )
     assert outside == 0  # every enterprise reports to a platform of its own sector
+
+
+def test_every_department_can_pair_its_inspectors_around_a_home_recusal(monkeypatch):
+    """At least four active inspectors in each department, however few its enterprises (the
+    10,000-enterprise city had pools of two, and a draw could not pair a drawn enterprise in one
+    of their home townships); the random draws themselves are those of before."""
+    import numpy as np
+
+    from traceboard.demo import activity
+
+    ent = pd.DataFrame({"department_id": [1] * 30 + [2] * 1500 + [3] * 5})
+    townships = pd.Series(range(1, 21))
+    made = activity.draw_inspectors(np.random.default_rng(3), ent, townships)
+    monkeypatch.setattr(activity, "MIN_ACTIVE_INSPECTORS", 0)  # as drawn, nobody brought back
+    drawn = activity.draw_inspectors(np.random.default_rng(3), ent, townships)
+    assert (made.groupby("department_id")["active"].sum() >= 4).all()
+    assert drawn.groupby("department_id")["active"].sum().min() < 4  # this seed has a short pool
+    pd.testing.assert_frame_equal(made.drop(columns="active"), drawn.drop(columns="active"))
+    brought_back = made["active"] & ~drawn["active"]
+    assert not (drawn["active"] & ~made["active"]).any()  # nobody made inactive
+    for dept, group in made[brought_back].groupby("department_id"):
+        inactive = drawn[(drawn["department_id"] == dept) & ~drawn["active"]]["id"]
+        assert list(group["id"]) == list(inactive[: len(group)])  # the first inactive ones
+        assert drawn[drawn["department_id"] == dept]["active"].sum() < 4  # only short departments
+    assert not made.loc[made["department_id"] == 2, "active"].all()  # a large one keeps its inactive

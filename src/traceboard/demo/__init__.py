@@ -58,11 +58,11 @@ def ensure_empty(session) -> None:
 
 def _ref_frames(session) -> RefFrames:
     units = pd.DataFrame(
-        session.execute(select(m.Unit.id, m.Unit.code, m.Unit.name, m.Unit.kind)).all(),
+        session.execute(select(m.Unit.id, m.Unit.code, m.Unit.name, m.Unit.kind).order_by(m.Unit.id)).all(),
         columns=["id", "code", "name", "kind"],
     )
     sectors = pd.DataFrame(
-        session.execute(select(m.Sector.id, m.Sector.code, m.Sector.name)).all(),
+        session.execute(select(m.Sector.id, m.Sector.code, m.Sector.name).order_by(m.Sector.id)).all(),
         columns=["id", "code", "name"],
     )
     subcats = pd.DataFrame(
@@ -147,7 +147,8 @@ def _write_work(session, rng, ref: RefFrames, as_of: dt.date, write) -> None:
     leads = sorted({d for (d,) in session.execute(select(m.SectorLead.department_id))})
     write(m.Milestone, activity.draw_milestones(rng, leads, as_of), "milestones", 0.87)
     units = pd.DataFrame(
-        session.execute(select(m.Unit.id, m.Unit.name, m.Unit.kind)).all(), columns=["id", "name", "kind"]
+        session.execute(select(m.Unit.id, m.Unit.name, m.Unit.kind).order_by(m.Unit.id)).all(),
+        columns=["id", "name", "kind"],
     )
     write(m.PublicityActivity, activity.draw_publicity(rng, units, as_of), "publicity", 0.9)
     write(
@@ -157,12 +158,18 @@ def _write_work(session, rng, ref: RefFrames, as_of: dt.date, write) -> None:
 
 def _write_duties(session, rng: np.random.Generator, as_of: dt.date, write) -> None:
     """The townships' milestone of the plan's timetable and the departments' work ledger."""
-    units = pd.DataFrame(session.execute(select(m.Unit.id, m.Unit.code)).all(), columns=["id", "code"])
+    units = pd.DataFrame(
+        session.execute(select(m.Unit.id, m.Unit.code).order_by(m.Unit.id)).all(), columns=["id", "code"]
+    )
     owed = milestones_due(units, load_reference())
     townships = owed[~owed["unit_id"].isin(select_departments(session))]
     write(m.Milestone, activity.draw_township_milestones(rng, townships, as_of), "township milestones", 0.93)
     carriers = pd.DataFrame(
-        session.execute(select(m.DutyDepartment.duty_id, m.DutyDepartment.department_id)).all(),
+        session.execute(
+            select(m.DutyDepartment.duty_id, m.DutyDepartment.department_id).order_by(
+                m.DutyDepartment.duty_id, m.DutyDepartment.department_id
+            )
+        ).all(),
         columns=["duty_id", "department_id"],
     )
     duties = dict(session.execute(select(m.Duty.id, m.Duty.name)).all())
@@ -170,7 +177,7 @@ def _write_duties(session, rng: np.random.Generator, as_of: dt.date, write) -> N
 
 
 def select_departments(session) -> list[int]:
-    return list(session.scalars(select(m.Unit.id).where(m.Unit.kind == "department")))
+    return list(session.scalars(select(m.Unit.id).where(m.Unit.kind == "department").order_by(m.Unit.id)))
 
 
 def _write_cases(session, rng, checks: pd.DataFrame, n: int, as_of: dt.date, summary: DemoSummary) -> None:
@@ -180,7 +187,9 @@ def _write_cases(session, rng, checks: pd.DataFrame, n: int, as_of: dt.date, sum
     )
     sector_ids = dict(session.execute(select(m.Sector.code, m.Sector.id)).all())
     listed = session.scalars(
-        select(m.BlacklistEntry.enterprise_id).where(m.BlacklistEntry.state == "published")
+        select(m.BlacklistEntry.enterprise_id)
+        .where(m.BlacklistEntry.state == "published")
+        .order_by(m.BlacklistEntry.id)
     )
     summary.counts["consumer_alert"] = cases.add_alerts(session, sector_ids, list(listed), as_of)
     session.flush()

@@ -33,6 +33,7 @@ PUBLICITY_KINDS = ["宣传周活动", "进社区宣传", "企业培训会", "媒
 XIANGTAN_COUNTIES = ("湘乡市", "湘潭县", "韶山市", "雨湖区", "岳塘区")
 
 
+MIN_INSPECTORS = 4  # per department, however few enterprises it supervises
 MIN_ACTIVE_INSPECTORS = 4  # per department: pairs can be drawn around a home-township recusal
 
 
@@ -41,7 +42,7 @@ def draw_inspectors(rng: np.random.Generator, ent: pd.DataFrame, townships: pd.S
     about 5 % inactive, but at least ``MIN_ACTIVE_INSPECTORS`` of each department active (a pool
     of two, one of them at home in a drawn enterprise's township, could not pair it)."""
     per_dept = ent["department_id"].value_counts().sort_index()
-    counts = np.maximum(MIN_ACTIVE_INSPECTORS, np.round(per_dept.to_numpy() / 100).astype(int))
+    counts = np.maximum(MIN_INSPECTORS, np.round(per_dept.to_numpy() / 100).astype(int))
     dept = np.repeat(per_dept.index.to_numpy(), counts)
     n = len(dept)
     seq = np.concatenate([np.arange(1, c + 1) for c in counts])
