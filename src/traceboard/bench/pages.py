@@ -317,18 +317,16 @@ THINK_SECONDS = (1.0, 4.0)  # a user's pause between two interactions, uniformly
 
 
 def _session_walk(
+    at,
     walk: tuple[str, ...],
     think: tuple[float, float],
     seed: int,
     barrier: threading.Barrier,
     times: list[float],
     errors: list[str],
-    keep: list,
 ) -> None:
     pause = random.Random(seed)
     try:
-        at = new_session()
-        keep.append(at)
         barrier.wait()
         for page in walk:
             at.switch_page(f"views/{page}.py")
@@ -366,13 +364,16 @@ def measure_sessions(
         alone = _rss_mb()
         times: list[float] = []
         errors: list[str] = []
-        keep: list = [first]
+        # signed in one after another, untimed: Python 3.11's compiler keeps a global recursion
+        # count, and a first run's compiles in several threads at once can trip it (SystemError:
+        # AST constructor recursion depth mismatch); a server's sessions sign in at their own pace
+        signed_in = [new_session() for _ in range(sessions)]
         barrier = threading.Barrier(sessions)
         threads = [
             threading.Thread(
-                target=_session_walk, args=(walk, think, i, barrier, times, errors, keep), daemon=True
+                target=_session_walk, args=(at, walk, think, i, barrier, times, errors), daemon=True
             )
-            for i in range(sessions)
+            for i, at in enumerate(signed_in)
         ]
         for thread in threads:
             thread.start()
