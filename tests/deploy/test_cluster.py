@@ -147,6 +147,19 @@ def shot(tab, name: str) -> None:
     assert tab.locator('[data-testid="stException"]').all_inner_texts() == []
 
 
+def route_cookie(page, url: str, value: str) -> None:
+    """Set the browser's route cookie to ``value`` and see it stay: nginx sets the cookie on every
+    response to the route the request went by, so a response still in flight would put the old one
+    back. Set again until it has held for half a second."""
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        page.context.add_cookies([{"name": ROUTE, "value": value, "url": url}])
+        page.wait_for_timeout(500)
+        if all(c["value"] == value for c in page.context.cookies(url) if c["name"] == ROUTE):
+            return
+    pytest.fail(f"the route cookie did not stay at {value}")
+
+
 def count_enterprises(database_url: str) -> int:
     engine = create_engine(database_url)
     with engine.connect() as conn:
@@ -184,14 +197,14 @@ def test_sessions_on_two_replicas_share_the_record_and_survive_losing_one(cluste
     # Without affinity the upload is lost: the first session's upload sent to the other replica
     # (its route cookie swapped for a moment) is refused there, which does not know the session.
     open_page(first, "数据管理")
-    first.context.add_cookies([{"name": ROUTE, "value": routes[second_port], "url": cluster.url}])
+    route_cookie(first, cluster.url, routes[second_port])
     upload.set_input_files(str(register))
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline and not cluster.upstreams(r'"PUT /_stcore/upload_file'):
         time.sleep(0.2)
     refused = [line for line in cluster.access_log() if '"PUT /_stcore/upload_file' in line]
     assert refused and all(f"127.0.0.1:{second_port} status=400" in line for line in refused), refused
-    first.context.add_cookies([{"name": ROUTE, "value": routes[first_port], "url": cluster.url}])
+    route_cookie(first, cluster.url, routes[first_port])
 
     # With affinity: a fresh page, the same file, the first replica.
     open_page(first, "总览")

@@ -37,6 +37,7 @@ class Goal:
     measure: str = "seconds"  # "seconds", "mb" (a memory figure) or "ratio" (to the baseline)
     strict: bool = False  # "< limit" (else "≤ limit"), as the goal was stated
     database: str | None = None  # None: either database
+    from_n: int = 0  # the smallest register it holds for (a ratio may not hold where fixed costs rule)
 
     def met(self, result: dict[str, Any]) -> bool | None:
         """Whether a reported figure (``Result.as_json``) meets the goal; None if it has no such measure."""
@@ -60,7 +61,8 @@ GOALS = (
     Goal("verify", MILLION, 1.5),
     Goal("draw_v2", MILLION, 1.5),
     Goal("verify_v2", MILLION, 1.5),
-    Goal("adoption_table", MILLION, 1.0, measure="ratio", strict=True),  # ahead of the best SQL
+    # ahead of the best SQL at a million; at 10,000 the table's 20 ms and DuckDB's are fixed costs
+    Goal("adoption_table", MILLION, 1.0, measure="ratio", strict=True, from_n=MILLION),
     Goal("platform_ingest", MILLION, 10.0, strict=True, database="sqlite"),
     Goal("platform_ingest", MILLION, 5.0, strict=True, database="postgresql"),
     Goal("page*", HUNDRED_THOUSAND, 0.5, strict=True),
@@ -72,11 +74,15 @@ GOALS = (
 
 def goal_for(name: str, n: int, database: str) -> Goal | None:
     """The goal a figure named ``name`` is held to for ``n`` enterprises on ``database``: the one
-    stated for the smallest register at least ``n`` (None when no goal names it)."""
+    stated for the smallest register at least ``n`` (None when no goal names it). Reports are read
+    against this table (``bench-report``), so a report written before a goal changed is judged
+    by the goals of today; its profiles are those taken when it ran."""
     found = [
         g
         for g in GOALS
-        if fnmatch.fnmatchcase(name, g.pattern) and n <= g.up_to and g.database in (None, database)
+        if fnmatch.fnmatchcase(name, g.pattern)
+        and g.from_n <= n <= g.up_to
+        and g.database in (None, database)
     ]
     return min(found, key=lambda g: g.up_to, default=None)
 
