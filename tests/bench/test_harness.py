@@ -282,3 +282,47 @@ def test_the_report_marks_misses_and_lists_steps_over_the_memory_goal():
     report["results"].pop()
     report["step_peaks_mb"]["platform_ingest"] = 1000.0
     assert format_misses([report]) == ""
+
+
+def test_the_sampler_says_where_the_code_was_when_memory_peaked():
+    import time
+
+    from traceboard.bench.goals import PeakSampler
+    from traceboard.gcpause import without_cyclic_gc
+
+    if not Path("/proc/self/statm").exists():
+        pytest.skip("this platform has no /proc/self/statm")
+
+    @without_cyclic_gc  # a function of the project's on the stack while the memory is held
+    def hold(megabytes: int) -> int:
+        block = bytearray(megabytes * 2**20)
+        block[::4096] = b"x" * len(block[::4096])  # touched: resident
+        time.sleep(0.1)  # held across several samples
+        return len(block)
+
+    with PeakSampler(interval=0.005) as before:
+        time.sleep(0.05)
+    with PeakSampler(interval=0.005) as sampler:
+        hold(300)
+    assert sampler.found["peak_mb"] - before.found["peak_mb"] > 250
+    assert any(frame.startswith("traceboard/gcpause.py:") for frame in sampler.found["at"])
+
+
+def test_a_step_over_the_memory_goal_is_listed_with_where_it_peaked():
+    from traceboard.bench.harness import format_misses
+
+    report = {
+        "n": 1_000_000,
+        "database": "sqlite",
+        "peak_rss_mb": 1500.0,
+        "results": [],
+        "step_peaks_mb": {"pages": 1500.0},
+        "step_memory": {
+            "pages": {"peak_mb": 1490.0, "at": ["traceboard/data/x.py:3 f", "traceboard/y.py:9 g"]}
+        },
+    }
+    assert format_misses([report]).splitlines()[2:] == [
+        "    sampled peak 1,490 MB, the code then (innermost first):",
+        "      traceboard/data/x.py:3 f",
+        "      traceboard/y.py:9 g",
+    ]

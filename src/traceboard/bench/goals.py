@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import cProfile
 import fnmatch
+import os
 import pstats
+import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -183,3 +185,63 @@ def format_profile(profile: dict[str, Any], indent: str = "    ") -> list[str]:
     lines.append(f"{indent}spent in (own time):")
     lines += [f"{indent}  {e['own']:7.3f} s  {e['calls']:>7,}×  {e['function']}" for e in profile["own"]]
     return lines
+
+
+# --- where memory peaks ---------------------------------------------------------------------
+
+
+class PeakSampler:
+    """Samples this process's resident memory every ``interval`` seconds while a step runs, and
+    keeps the step's thread's stack at the highest sample: where the code was when memory peaked
+    (the project's frames, innermost first). Linux only (``/proc/self/statm``); elsewhere
+    :attr:`found` stays None. Sampling, not accounting: a peak between two samples is missed, and
+    a stack says what ran then, not what holds the memory."""
+
+    FRAMES = 8
+
+    def __init__(self, interval: float = 0.01) -> None:
+        self.interval = interval
+        self.found: dict[str, Any] | None = None
+        self._page = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._watched = threading.get_ident()
+
+    def _rss_mb(self) -> float | None:
+        try:
+            with open("/proc/self/statm", "rb") as statm:
+                return int(statm.read().split()[1]) * self._page / 2**20
+        except OSError:
+            return None
+
+    def _run(self) -> None:
+        best = 0.0
+        while not self._stop.wait(self.interval):
+            rss = self._rss_mb()
+            if rss is None:
+                return
+            if rss > best:
+                best = rss
+                frame = sys._current_frames().get(self._watched)
+                self.found = {"peak_mb": round(rss, 1), "at": _project_frames(frame, self.FRAMES)}
+
+    def __enter__(self) -> PeakSampler:
+        self._thread = threading.Thread(target=self._run, name="peak-sampler", daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+
+
+def _project_frames(frame, limit: int) -> list[str]:
+    """The project's frames of a stack, innermost first (the harness's own left out)."""
+    frames = []
+    while frame is not None and len(frames) < limit:
+        code = frame.f_code
+        if _ours(code.co_filename):
+            frames.append(_where((code.co_filename, frame.f_lineno, code.co_name)))
+        frame = frame.f_back
+    return frames

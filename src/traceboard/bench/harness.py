@@ -24,7 +24,14 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
-from traceboard.bench.goals import PEAK_GOAL_MB, format_profile, goal_for, peak_goal_missed, profile_call
+from traceboard.bench.goals import (
+    PEAK_GOAL_MB,
+    PeakSampler,
+    format_profile,
+    goal_for,
+    peak_goal_missed,
+    profile_call,
+)
 from traceboard.data.db import make_engine
 from traceboard.data.frame_snapshot import snapshot_path
 from traceboard.data.migrate import init_database
@@ -232,6 +239,7 @@ def run_bench(
     report = progress or (lambda _msg: None)
     results: list[Result] = []
     step_peaks: dict[str, float] = {}  # each step's own peak, where the platform tells
+    step_memory: dict[str, dict[str, Any]] = {}  # where a step over the memory goal peaked (sampled)
     with (
         tempfile.TemporaryDirectory(prefix="traceboard-bench-") as tmp,
         scratch_database(database, Path(tmp), admin_url) as engine,
@@ -243,8 +251,11 @@ def run_bench(
         for name, step in steps:
             report(f"{name} …")
             peaks.start()
-            result = step(ctx)
+            with PeakSampler() as sampler:
+                result = step(ctx)
             peak = peaks.end()
+            if sampler.found is not None and peak_goal_missed(n, peak):
+                step_memory[name] = sampler.found
             if result is None:
                 report(f"{name}: skipped at this size")
                 continue
@@ -266,6 +277,7 @@ def run_bench(
         "results": [r.as_json() for r in results],
         "peak_rss_mb": round(peaks.process_peak, 1),
         "step_peaks_mb": step_peaks,
+        "step_memory": step_memory,
     }
 
 
@@ -338,4 +350,10 @@ def format_misses(reports: list[dict[str, Any]]) -> str:
                     f"- {where} · step {step}: peak memory {peak:,.0f} MB, "
                     f"goal ≤ {PEAK_GOAL_MB:,.0f} MB for the whole bench after the demo"
                 )
+                sampled = report.get("step_memory", {}).get(step)
+                if sampled:
+                    lines.append(
+                        f"    sampled peak {sampled['peak_mb']:,.0f} MB, the code then (innermost first):"
+                    )
+                    lines += [f"      {frame}" for frame in sampled["at"]]
     return "\n".join(["Goals missed (README, Performance):", *lines]) if lines else ""
