@@ -222,8 +222,21 @@ class PeakSampler:
                 return
             if rss > best:
                 best = rss
-                frame = sys._current_frames().get(self._watched)
-                self.found = {"peak_mb": round(rss, 1), "at": _project_frames(frame, self.FRAMES)}
+                self.found = {"peak_mb": round(rss, 1), "at": self._stacks()}
+
+    def _stacks(self) -> list[str]:
+        """The project's frames of the step's thread, then of each other thread running the
+        project's code (a page's script runs in a thread of its own), each headed by its name."""
+        frames = sys._current_frames()
+        names = {t.ident: t.name for t in threading.enumerate()}
+        lines = _project_frames(frames.get(self._watched), self.FRAMES)
+        for ident, frame in frames.items():
+            if ident in (self._watched, threading.get_ident()):
+                continue
+            theirs = _project_frames(frame, self.FRAMES)
+            if theirs:
+                lines += [f"(thread {names.get(ident, ident)})", *theirs]
+        return lines
 
     def __enter__(self) -> PeakSampler:
         self._thread = threading.Thread(target=self._run, name="peak-sampler", daemon=True)
@@ -237,11 +250,17 @@ class PeakSampler:
 
 
 def _project_frames(frame, limit: int) -> list[str]:
-    """The project's frames of a stack, innermost first (the harness's own left out)."""
+    """The project's frames of a stack, innermost first (the bench's steps included: what a step
+    holds may be its own, as DuckDB's copy of the arrays is; the command line's left out)."""
     frames = []
     while frame is not None and len(frames) < limit:
         code = frame.f_code
-        if _ours(code.co_filename):
+        path = code.co_filename.replace("\\", "/")
+        if (
+            "/traceboard/" in path
+            and "/traceboard/cli/" not in path
+            and not path.endswith("/bench/harness.py")
+        ):
             frames.append(_where((code.co_filename, frame.f_lineno, code.co_name)))
         frame = frame.f_back
     return frames

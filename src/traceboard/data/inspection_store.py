@@ -70,8 +70,10 @@ def _upsert(session, actor: Actor, assignment: m.Assignment, department: int, va
     row = session.scalar(select(m.Inspection).where(m.Inspection.assignment_id == assignment.id))
     before = {k: getattr(row, k) for k in RESULT_FIELDS} if row else None
     if row is None:
-        draw = session.get(m.Draw, assignment.draw_id)
-        plan = session.get(m.SamplingPlan, draw.plan_id) if draw.plan_id else None
+        # the draw's plan alone: the draw row carries its frozen list and manifest (hundreds of
+        # MB of JSON at a million), which loading the whole row would decode for one id
+        plan_id = session.scalar(select(m.Draw.plan_id).where(m.Draw.id == assignment.draw_id))
+        plan = session.get(m.SamplingPlan, plan_id) if plan_id else None
         row = m.Inspection(
             enterprise_id=assignment.enterprise_id,
             assignment_id=assignment.id,
