@@ -8,9 +8,11 @@ import pytest
 from sqlalchemy import func, select, update
 
 from tests.sampling import reference_spec as ref
+from traceboard.accounts.authz import SYSTEM
 from traceboard.cli.main import main
 from traceboard.data import models as m
 from traceboard.data.db import transaction
+from traceboard.data.inspection_store import record_results
 
 SEED = "湘乡🎲 2026-11-29 骰子 5-2-3"
 
@@ -364,6 +366,14 @@ def test_plan_draw_uses_the_class_ratios_and_records_the_plan(demo_engine, tmp_p
     with demo_engine.connect() as conn:
         assert conn.scalar(select(m.Draw.plan_id)) == int(plan_id)
         assert set(conn.scalars(select(m.Assignment.due_on))) == {dt.date(2026, 12, 31)}
+        assignment = conn.scalar(select(m.Assignment.id).order_by(m.Assignment.id))
+        items = conn.scalar(select(m.SamplingPlan.check_items).where(m.SamplingPlan.id == int(plan_id)))
+    # a check's first result carries its plan's check items
+    result = {"assignment_id": assignment, "checked_on": dt.date(2026, 10, 31), "result": "no_problem"}
+    (saved,) = record_results(demo_engine, SYSTEM, [result], dt.date(2026, 10, 31))
+    with demo_engine.connect() as conn:
+        recorded = conn.scalar(select(m.Inspection.check_items).where(m.Inspection.id == saved))
+    assert items and recorded == items
     # the second batch leaves out the enterprises the first one drew
     # (four inspectors, one of them at home in a drawn township: without home recusal a pair always fits)
     code, out2 = draw(

@@ -19,11 +19,19 @@ from traceboard.i18n import Message
 RESULT_FIELDS = ("checked_on", "result", "findings", "rectification_due_on", "rectified_on")
 
 
+def _plan_of(session, assignment: m.Assignment) -> m.SamplingPlan | None:
+    """The plan the check was drawn for (None: a one-off draw). Its draw's plan id alone is read:
+    the draw row carries its frozen list and manifest (hundreds of MB of JSON at a million), which
+    loading the whole row would decode for one id."""
+    plan_id = session.scalar(select(m.Draw.plan_id).where(m.Draw.id == assignment.draw_id))
+    return session.get(m.SamplingPlan, plan_id) if plan_id is not None else None
+
+
 def _department_of(session, assignment: m.Assignment) -> int:
     """The department that checks: the plan's, or in a one-off draw the enterprise's supervisor."""
-    draw = session.get(m.Draw, assignment.draw_id)
-    if draw.plan_id is not None:
-        return session.get(m.SamplingPlan, draw.plan_id).department_id
+    plan = _plan_of(session, assignment)
+    if plan is not None:
+        return plan.department_id
     return session.get(m.Enterprise, assignment.enterprise_id).department_id
 
 
@@ -70,10 +78,7 @@ def _upsert(session, actor: Actor, assignment: m.Assignment, department: int, va
     row = session.scalar(select(m.Inspection).where(m.Inspection.assignment_id == assignment.id))
     before = {k: getattr(row, k) for k in RESULT_FIELDS} if row else None
     if row is None:
-        # the draw's plan alone: the draw row carries its frozen list and manifest (hundreds of
-        # MB of JSON at a million), which loading the whole row would decode for one id
-        plan_id = session.scalar(select(m.Draw.plan_id).where(m.Draw.id == assignment.draw_id))
-        plan = session.get(m.SamplingPlan, plan_id) if plan_id else None
+        plan = _plan_of(session, assignment)
         row = m.Inspection(
             enterprise_id=assignment.enterprise_id,
             assignment_id=assignment.id,
