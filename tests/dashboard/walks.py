@@ -258,9 +258,10 @@ def _fill_first_result(walk: Walk) -> None:
     tab = walk.tab
     grid = tab.locator('[data-testid="stDataFrame"]').first
     grid.wait_for(timeout=walk.timeout_ms)
-    box = grid.bounding_box()
     editor = tab.locator("input[type=date]:focus, input:focus").first
     for attempt in range(3):  # a click while the page is still being drawn selects no cell: again
+        walk.settled()  # the script has finished drawing the page
+        box = grid.bounding_box()
         # the first data row, first column (header ~35 px high, rows ~35 px)
         tab.mouse.click(box["x"] + 30, box["y"] + 35 + 17)
         for _ in range(3):  # assignment, enterprise, uscc → checked_on
