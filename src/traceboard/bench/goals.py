@@ -8,6 +8,8 @@ register than any goal names is reported without one.
 When a figure misses its goal, the harness runs the same work once more under ``cProfile``
 (every thread started meanwhile included: a page's script runs in a thread of its own) and keeps
 the functions that took the time, so that ``make bench`` shows why beside what was missed.
+Memory has no such rerun: :class:`PeakSampler` watches each step as it runs and keeps where the
+code was at its highest resident memory, listed for the steps over the whole bench's goal.
 """
 
 from __future__ import annotations
