@@ -75,3 +75,82 @@ def test_a_day_of_a_platform_fits_and_the_cap_still_holds():
     assert FEED_CAPS.file_bytes == 256 * MIB > 130 * MIB > CAPS.file_bytes  # 600,000 rows with items
     with pytest.raises(UnreadableFeed, match="larger than 256 MB"):
         read_feed(b" " * (FEED_CAPS.file_bytes + 1), "f.jsonl", TODAY)
+
+
+def many_rows(n: int) -> list[dict]:
+    platforms = ("xiangtan", "湘潭", "hunan-important")  # a platform by code or by name
+    return [
+        {
+            "platform": platforms[i % 3],
+            "uscc": f"91430381MA4L{i:06d}",
+            "date": f"2026-10-{1 + i % 28:02d}",
+            "records": i,
+            **({"batches": i % 5, "items": {"subject": True, "time": i % 2 == 0}} if i % 4 else {}),
+        }
+        for i in range(n)
+    ]
+
+
+@pytest.fixture
+def small_blocks(monkeypatch):
+    """Arrow parses a few lines at a time; the blocks each reader's check saw are counted."""
+    from traceboard.files import platform_feed
+
+    monkeypatch.setattr(platform_feed, "FEED_BLOCK_BYTES", 1024)
+    seen = []
+    check = platform_feed._valid_arrow_batch
+
+    def counted(batch, *args):
+        seen.append(batch.num_rows)
+        return check(batch, *args)
+
+    monkeypatch.setattr(platform_feed, "_valid_arrow_batch", counted)
+    return seen
+
+
+def test_a_feed_read_a_block_at_a_time_reads_as_the_whole_and_line_by_line(small_blocks):
+    rows = many_rows(200)
+    whole = read_feed(jsonl(rows, blank_line=False), "f.jsonl", TODAY)
+    assert len(small_blocks) > 10 and sum(small_blocks) == 200  # many blocks, every row once
+    slow = read_feed(jsonl(rows, blank_line=True), "f.jsonl", TODAY)
+    assert whole.ok and slow.ok and whole.rows["row"].tolist() == list(range(1, 201))
+    columns = ["platform", "uscc", "day", "records", "batches", "items"]
+    pd.testing.assert_frame_equal(whole.rows[columns], slow.rows[columns])
+    assert whole.rows["platform"].tolist()[:3] == ["xiangtan", "湘潭", "hunan-important"]
+
+
+@pytest.mark.parametrize(
+    ("change", "column", "reason"),
+    [
+        ({"date": "2026-12-01"}, "date", "after today"),
+        ({"records": 2**31}, "records", "too large"),
+        ({"uscc": "91430381MA4L00000"}, "uscc", "not an 18-character credit code"),
+        ({"platform": None}, "platform", "missing"),
+    ],
+)
+def test_a_problem_in_a_later_block_is_named_by_row(small_blocks, change, column, reason):
+    rows = many_rows(200)
+    rows[190] |= change
+    feed = read_feed(jsonl(rows, blank_line=False), "f.jsonl", TODAY)
+    assert len(small_blocks) > 10  # the blocks before the bad one were read and checked
+    assert feed.problems[["row", "column"]].values.tolist() == [[191, column]]
+    assert reason in feed.problems["reason"].iloc[0]
+    assert len(feed.rows) == 199
+
+
+def test_a_repeat_blocks_apart_is_named_with_its_first_row(small_blocks):
+    rows = many_rows(200)
+    rows[190] = rows[1] | {"records": 5}  # row 2's platform, enterprise and day, many blocks later
+    feed = read_feed(jsonl(rows, blank_line=False), "f.jsonl", TODAY)
+    assert len(small_blocks) > 10
+    assert feed.problems[["row", "column", "value", "detail"]].values.tolist() == [
+        [191, "date", "2026-10-02", "2"]
+    ]
+
+
+def test_a_credit_code_of_18_characters_not_all_ascii_reads_as_before(small_blocks):
+    rows = many_rows(200)
+    rows[150]["uscc"] = "91430381MA4L00015甲"  # 18 characters, 20 bytes: the register will not know it
+    feed = read_feed(jsonl(rows, blank_line=False), "f.jsonl", TODAY)
+    assert feed.ok and len(feed.rows) == 200
+    assert feed.rows["uscc"].tolist()[150] == "91430381MA4L00015甲"

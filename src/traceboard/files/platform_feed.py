@@ -16,6 +16,7 @@ import datetime as dt
 import hashlib
 import io
 import json
+import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
@@ -149,11 +150,12 @@ def read_feed(content: bytes, filename: str, today: dt.date | None = None) -> Fe
         digest = pool.submit(lambda: hashlib.sha256(content).hexdigest())
         fmt = _format(content, filename)
         today = today or dt.date.today()
-        table = _arrow_table(content) if fmt == "jsonl" else None
-        rows = _valid_arrow_rows(table, today) if table is not None else None
+        rows = _valid_arrow_rows(content, today) if fmt == "jsonl" else None
         sha256 = digest.result()
     if rows is not None:  # the common case: a machine-made feed without a fault, checked in Arrow
         return Feed(filename, sha256, fmt, rows, _problems([]))
+    # a fault somewhere: the whole file read at once, so that every problem is named by row and column
+    table = _arrow_table(content) if fmt == "jsonl" else None
     if table is not None:
         raw, problems = _arrow_cells(table), _problems([])
     else:
@@ -199,6 +201,27 @@ ARROW_SCHEMA = pa.schema(
 )
 
 
+FEED_BLOCK_BYTES = 8 * MIB  # a well-formed feed is parsed and checked this much at a time (~38,000 rows)
+_BLANK = re.compile(rb"\s*\Z")
+
+
+def _arrow_source(content: bytes) -> pa.BufferReader | None:
+    """The feed's bytes after any BOM, for Arrow's JSON reader (no copy); None when Arrow cannot read it.
+
+    An empty file, or one with a blank line (rows would no longer be lines), goes to the
+    line-by-line reader, as does anything Arrow refuses.
+    """
+    start = 3 if content.startswith(b"\xef\xbb\xbf") else 0
+    blank_line = b"\n\n" in content or b"\n\r\n" in content or content[start : start + 1] in (b"\n", b"\r")
+    if _BLANK.match(content, start) or blank_line:  # tested in place: no copy of a 100 MB file
+        return None
+    return pa.BufferReader(pa.py_buffer(content).slice(start))
+
+
+def _arrow_options() -> pa_json.ParseOptions:
+    return pa_json.ParseOptions(explicit_schema=ARROW_SCHEMA, unexpected_field_behavior="error")
+
+
 def _arrow_table(content: bytes) -> pa.Table | None:
     """A well-formed UTF-8 feed read by Arrow's JSON reader, typed as the format says; else None.
 
@@ -206,20 +229,18 @@ def _arrow_table(content: bytes) -> pa.Table | None:
     fraction, an unknown field or item, a blank line (rows would no longer be
     lines) — goes to the line-by-line reader, which names the row and field.
     """
-    body = content.removeprefix(b"\xef\xbb\xbf")
-    blank_line = b"\n\n" in body or b"\n\r\n" in body or body[:1] in (b"\n", b"\r")
-    if not body or body.isspace() or blank_line:  # tested in place: no copy of a 100 MB file
+    source = _arrow_source(content)
+    if source is None:
         return None
-    options = pa_json.ParseOptions(explicit_schema=ARROW_SCHEMA, unexpected_field_behavior="error")
     try:
-        return pa_json.read_json(io.BytesIO(body), parse_options=options)
+        return pa_json.read_json(source, parse_options=_arrow_options())
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return None
 
 
-def _item_mask(table: pa.Table) -> np.ndarray:
+def _item_mask(table: pa.Table | pa.RecordBatch) -> np.ndarray:
     """The ``items`` objects as a float bit mask over TRACE_ITEMS, NaN where a row has none."""
-    items = table.column("items").combine_chunks()
+    items = _whole(table.column("items"))
     mask = np.zeros(len(table), dtype=np.int64)
     for bit, name in enumerate(TRACE_ITEMS):
         present = pc.fill_null(items.field(name), False).to_numpy(zero_copy_only=False)
@@ -237,20 +258,108 @@ def _arrow_cells(table: pa.Table) -> pd.DataFrame:
     return cells
 
 
-def _valid_arrow_rows(table: pa.Table, today: dt.date) -> pd.DataFrame | None:
-    """The rows of an Arrow-typed feed when every check of :func:`_check_cells` passes; else None.
+def _whole(values: pa.ChunkedArray | pa.Array) -> pa.Array:
+    return values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
+
+
+def _valid_arrow_rows(content: bytes, today: dt.date) -> pd.DataFrame | None:
+    """The rows of a JSON Lines feed when Arrow reads it and every check of :func:`_check_cells`
+    passes; else None.
+
+    Arrow's reader parses the feed a block of lines at a time (:data:`FEED_BLOCK_BYTES`) and
+    each block is checked as it comes (:func:`_valid_arrow_batch`), so the parse's memory is a
+    block's, not the whole feed's. A feed with any problem returns None and goes through
+    :func:`_check_cells`, which names each problem by row and column.
+    """
+    source = _arrow_source(content)
+    if source is None:
+        return None
+    options = pa_json.ReadOptions(block_size=FEED_BLOCK_BYTES)
+    platforms: dict[str, int] = {}  # the few platforms and days, numbered across the blocks
+    days: dict[str, int] = {}
+    parts: list[pa.RecordBatch] = []
+    keys: list[np.ndarray] = []
+    try:
+        for batch in pa_json.open_json(source, read_options=options, parse_options=_arrow_options()):
+            if not batch.num_rows:
+                continue
+            part = _valid_arrow_batch(batch, today, platforms, days)
+            if part is None:
+                return None
+            parts.append(part)
+            keys.append(_row_keys(part))
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):  # also a credit code of more than 18 bytes
+        return None
+    if not parts or _repeats(np.concatenate(keys)):
+        return None  # a repeated platform, enterprise and day: the slow path names each repeat
+    del keys
+    table = pa.Table.from_batches(parts)
+    del parts
+    return pd.DataFrame(
+        {
+            "row": np.arange(1, len(table) + 1, dtype=np.int64),
+            "platform": _text(_named(table.column("platform"), platforms)),
+            "uscc": _text(table.column("uscc")),
+            "day": _text(_named(table.column("day"), days)),
+            "records": table.column("records").to_numpy(),
+            "batches": table.column("batches").to_numpy(),
+            "items": table.column("items").to_numpy(),
+        }
+    )
+
+
+KEY = np.dtype([("platform", "u4"), ("day", "u4"), ("uscc", "S18")])  # a row's key: 26 bytes, no padding
+
+
+def _row_keys(part: pa.RecordBatch) -> np.ndarray:
+    """Platform, day and credit code of each row as one fixed-width byte string (``KEY``).
+
+    ArrowInvalid for a credit code that is not 18 bytes (18 characters, not all ASCII): the
+    line-by-line reader takes such a feed."""
+    uscc = part.column("uscc").cast(pa.binary(18))
+    keys = np.empty(len(part), dtype=KEY)
+    keys["platform"] = part.column("platform").to_numpy()
+    keys["day"] = part.column("day").to_numpy()
+    keys["uscc"] = np.frombuffer(uscc.buffers()[1], dtype="S18", count=len(uscc), offset=uscc.offset * 18)
+    return keys.view(f"S{KEY.itemsize}")
+
+
+def _repeats(keys: np.ndarray) -> bool:
+    """Whether any key is given twice (sorted: a feed's 600,000 keys are 16 MB, a hash table of the
+    text several times that)."""
+    keys = np.sort(keys)
+    return bool((keys[1:] == keys[:-1]).any())
+
+
+def _named(numbers: pa.ChunkedArray, names: dict[str, int]) -> pa.Array:
+    """The text each number stands for (``names``: text → number)."""
+    return pa.array(list(names), pa.string()).take(numbers.combine_chunks())
+
+
+def _numbered(values: pa.Array, names: dict[str, int]) -> pa.Array:
+    """Each text value as its number in ``names`` (new values numbered as they come)."""
+    encoded = values.dictionary_encode()
+    numbers = [names.setdefault(v, len(names)) for v in encoded.dictionary.to_pylist()]
+    return pa.array(numbers, pa.int32()).take(encoded.indices)
+
+
+def _valid_arrow_batch(
+    batch: pa.RecordBatch, today: dt.date, platforms: dict[str, int], days: dict[str, int]
+) -> pa.RecordBatch | None:
+    """One block of an Arrow-typed feed when every check of :func:`_check_cells` passes; else None.
 
     The same checks, in Arrow's compute functions over whole columns (the text stays in
-    Arrow's buffers: no Python string per cell). A feed with any problem returns None and
-    goes through :func:`_check_cells`, which names each problem by row and column.
+    Arrow's buffers: no Python string per cell). Platforms and days come back as numbers in
+    ``platforms`` and ``days`` (a feed names a handful of each); ``batches`` and ``items`` as
+    floats, NaN where absent.
     """
-    if any(table.column(f).null_count for f in REQUIRED):
+    if any(batch.column(f).null_count for f in REQUIRED):
         return None
-    platform = pc.utf8_trim_whitespace(table.column("platform"))
-    uscc = pc.utf8_upper(pc.utf8_trim_whitespace(table.column("uscc")))
+    platform = pc.utf8_trim_whitespace(batch.column("platform"))
+    uscc = pc.utf8_upper(pc.utf8_trim_whitespace(batch.column("uscc")))
     if not pc.all(pc.equal(pc.utf8_length(uscc), 18)).as_py():
         return None
-    dates = pc.utf8_trim_whitespace(table.column("date")).combine_chunks().dictionary_encode()
+    dates = pc.utf8_trim_whitespace(batch.column("date")).dictionary_encode()
     distinct = pd.to_datetime(
         pd.Series(dates.dictionary.to_pylist(), dtype=object), format="%Y-%m-%d", errors="coerce"
     )  # a feed spans a few days: each distinct date is parsed and written back once
@@ -258,21 +367,17 @@ def _valid_arrow_rows(table: pa.Table, today: dt.date) -> pd.DataFrame | None:
         return None
     day = pa.array(distinct.dt.strftime("%Y-%m-%d").tolist(), pa.string()).take(dates.indices)
     for field in ("records", "batches"):
-        low, high = pc.min_max(table.column(field)).values()
+        low, high = pc.min_max(batch.column(field)).values()
         if low.is_valid and (low.as_py() < 0 or high.as_py() > MAX_COUNT):
             return None
-    keys = pa.table({"platform": platform, "uscc": uscc, "day": day})
-    if keys.group_by(["platform", "uscc", "day"]).aggregate([]).num_rows != len(keys):
-        return None  # a repeated platform, enterprise and day: the slow path names each repeat
-    return pd.DataFrame(
+    return pa.record_batch(
         {
-            "row": np.arange(1, len(table) + 1, dtype=np.int64),
-            "platform": _text(platform),
-            "uscc": _text(uscc),
-            "day": _text(day),
-            "records": table.column("records").to_numpy(),
-            "batches": table.column("batches").to_pandas().astype(float).to_numpy(),
-            "items": _item_mask(table),
+            "platform": _numbered(platform, platforms),
+            "uscc": uscc,
+            "day": _numbered(day, days),
+            "records": batch.column("records"),
+            "batches": pa.array(batch.column("batches").to_pandas().astype(float).to_numpy()),
+            "items": pa.array(_item_mask(batch)),
         }
     )
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -102,16 +102,24 @@ def ingest_feed(
         conn = session.connection()
         known = platforms(conn)
         rows, problems = _platform_ids(feed, known)
+        feed = replace(feed, rows=feed.rows.iloc[:0])  # staged below: not held through the merge
         stage_uploads(conn, rows)
+        staged = {
+            "rows": len(rows),
+            "platforms": _platform_codes(rows, known),
+            "first_day": rows["day"].min() if len(rows) else None,
+            "last_day": rows["day"].max() if len(rows) else None,
+        }
+        del rows  # the record's copy is the staging table's: a day's feed is not held twice
         if len(problems):  # the credit codes are checked all the same: every problem is named at once
             _reject(feed, problems, unknown_codes(conn))
         counts, unknown = merge_staged(conn)  # identical rows are not written: a repeat writes nothing
         if len(unknown):
             _reject(feed, problems, unknown)
-        summary = IngestSummary(feed.file, feed.sha256, feed.format, len(rows), counts)
+        summary = IngestSummary(feed.file, feed.sha256, feed.format, staged["rows"], counts)
         if not summary.changed:
             return IngestSummary(
-                feed.file, feed.sha256, feed.format, len(rows), counts, _previous(session, feed.sha256)
+                feed.file, feed.sha256, feed.format, staged["rows"], counts, _previous(session, feed.sha256)
             )
         record_audit(
             session,
@@ -119,16 +127,7 @@ def ingest_feed(
             action=ACTION,
             entity="platform_upload",
             entity_id=feed.sha256,
-            after={
-                "file": feed.file,
-                "sha256": feed.sha256,
-                "format": feed.format,
-                "rows": len(rows),
-                "platforms": _platform_codes(rows, known),
-                "first_day": rows["day"].min() if len(rows) else None,
-                "last_day": rows["day"].max() if len(rows) else None,
-            }
-            | counts,
+            after={"file": feed.file, "sha256": feed.sha256, "format": feed.format} | staged | counts,
         )
     return summary
 
