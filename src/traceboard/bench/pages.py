@@ -28,6 +28,8 @@ import logging
 import os
 import random
 import statistics
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -173,25 +175,42 @@ def warm_frame() -> None:
 def make_draw(ctx: BenchContext) -> int:
     """Commit and reveal a one-off draw as the page does: 5 % by sector, with inspector pairs.
 
-    Spec 2, whichever spec is the default: what the pages show of a draw does not depend on
-    its spec, and spec 2 draws a million-enterprise register in seconds.
+    In a child process, as the demo city is made: the draw is the scene the pages are viewed in,
+    not one of them, and its reveal holds the frozen list and the manifest at once (at a million,
+    more than the pages' own peak); this process then sees the draw in the record as a server sees
+    one revealed by another process. Spec 2, whichever spec is the default: what the pages show
+    of a draw does not depend on its spec, and spec 2 draws a million-enterprise register in
+    seconds.
     """
-    from traceboard.data.frame import load_register_frame
+    url = ctx.engine.url.render_as_string(hide_password=False)
+    child = "from traceboard.bench.pages import draw_child; draw_child()"
+    done = subprocess.run([sys.executable, "-c", child, url], capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"the page bench's draw failed in its child: {done.stderr.strip()[-2000:]}")
+    return int(done.stdout.strip().splitlines()[-1])
+
+
+def draw_child() -> None:
+    """``make_draw``'s child: the draw in the database at ``argv[1]``; prints the draw's id."""
+    from traceboard.data.db import make_engine
+    from traceboard.data.frame_snapshot import open_register_frame
     from traceboard.demo import DEMO_AS_OF
     from traceboard.sampling import ceremony
     from traceboard.sampling.spec import SPEC_V2
     from traceboard.services import sampling as support
 
     scope = {"ratio": 0.05, "stratum_by": "sector", "sectors": (), "townships": (), "on": DEMO_AS_OF}
-    from traceboard.dashboard.state import held_frame
-
-    frame = held_frame() or ctx.state.get("frame") or load_register_frame(ctx.engine)
-    frozen, _ = support.freeze(ctx.engine, {**scope, "spec": SPEC_V2}, frame)
-    list_hash = ceremony.frozen_list_sha256(frozen)
-    seed_hash = hashlib.sha256(PAGE_SEED.encode()).hexdigest()
-    draw_id = support.commit_draw(ctx.engine, SYSTEM, frozen, seed_hash, list_hash)
-    support.reveal_draw(ctx.engine, SYSTEM, draw_id, PAGE_SEED, ceremony.reveal)
-    return draw_id
+    engine = make_engine(sys.argv[1])
+    try:
+        frozen, _ = support.freeze(engine, {**scope, "spec": SPEC_V2}, open_register_frame(engine))
+        list_hash = ceremony.frozen_list_sha256(frozen)
+        seed_hash = hashlib.sha256(PAGE_SEED.encode()).hexdigest()
+        draw_id = support.commit_draw(engine, SYSTEM, frozen, seed_hash, list_hash)
+        del frozen  # the reveal reads the committed list back from the draw's row, as the page's does
+        support.reveal_draw(engine, SYSTEM, draw_id, PAGE_SEED, ceremony.reveal)
+    finally:
+        engine.dispose()
+    sys.stdout.write(f"{draw_id}\n")
 
 
 def save_results(ctx: BenchContext, draw_id: int) -> None:
