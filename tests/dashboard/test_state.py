@@ -1,9 +1,11 @@
 """The dashboard's caches follow the record: computed once per data version, again after any change."""
 
+import gc
 import os
 import shutil
 import subprocess
 import sys
+import weakref
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -32,6 +34,24 @@ def test_per_data_version_recomputes_only_after_a_change(engine):
     with transaction(engine) as session:
         record_audit(session, actor="office1", action="test.change", entity="enterprise", entity_id=1)
     assert state.per_data_version(("probe",), compute) == 3  # the record changed
+
+
+def test_the_results_of_an_older_version_are_dropped_once_a_newer_one_is_asked_for(engine, monkeypatch):
+    """A cache holds the newest version's results, not up to 96 entries across versions."""
+    monkeypatch.setattr(state, "_newest", {})  # this process has asked for no version yet
+
+    class Result:
+        pass
+
+    kept = weakref.ref(state.per_data_version(("probe", "old"), Result))
+    gc.collect()
+    assert kept() is not None and state.per_data_version(("probe", "old"), Result) is kept()
+    with transaction(engine) as session:
+        record_audit(session, actor="office1", action="test.change", entity="enterprise", entity_id=1)
+    newer = state.per_data_version(("probe", "new"), Result)  # another key, at the newer version
+    gc.collect()
+    assert kept() is None  # the older version's result is no longer held
+    assert state.per_data_version(("probe", "new"), Result) is newer  # the newer one's is
 
 
 def test_the_version_differs_between_records_with_the_same_number_of_changes(engine):

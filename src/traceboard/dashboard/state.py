@@ -100,16 +100,39 @@ def _per_version(key: tuple, version: str, _compute: Callable[[], Any]) -> Any:
     return _compute()
 
 
+_newest: dict[tuple[str, str], int] = {}  # (cache, database) → the newest version asked of it
+_newest_lock = threading.Lock()
+
+
+def _drop_older(cache: Any, name: str, url: str, stamp: str) -> None:
+    """Empty ``cache`` when ``stamp`` is newer than any it was asked for with (``"id:hash"``).
+
+    The results of an older version are not asked for again once a newer one is (but by a run
+    that started before the change): without this a cache kept up to its 96 entries across
+    versions, each maybe a table of the whole register.
+    """
+    number = int(stamp.split(":", 1)[0] or 0)
+    if _newest.get((name, url), -1) >= number:
+        return
+    with _newest_lock:
+        if _newest.get((name, url), -1) < number:
+            if (name, url) in _newest:
+                cache.clear()
+            _newest[(name, url)] = number
+
+
 def per_data_version(key: tuple, compute: Callable[[], T]) -> T:
     """``compute()`` once per data version and ``key`` (plain values naming what is computed).
 
     For reads that take more than an interaction's worth of time (a whole-register
     export, rule checks over every inspection): a rerun that changes nothing in the
-    record reuses the result; any change of the record computes it again. The result
-    is shared between sessions, so ``key`` must include whatever it depends on
-    (e.g. the acting user's role) and callers must not mutate it.
+    record reuses the result; any change of the record computes it again, and the results of
+    older versions are dropped. The result is shared between sessions, so ``key`` must
+    include whatever it depends on (e.g. the acting user's role) and callers must not mutate it.
     """
-    return _per_version((config.database_url(), *key), current_data_version(), compute)
+    url, version = config.database_url(), current_data_version()
+    _drop_older(_per_version, "version", url, version)
+    return _per_version((url, *key), version, compute)
 
 
 def per_data_version_and_language(key: tuple, compute: Callable[[], T]) -> T:
@@ -131,10 +154,12 @@ def per_frame_content(frame: RegisterFrame, key: tuple, compute: Callable[[], T]
     activity. A change of the record outside the frame (a check result, a blacklist step, a
     plan, a draw) moves the data version but not the frame's content (``content_stamp``,
     docs/frame.md), so the next view reuses the result instead of computing it again; a change
-    of the register, its events or uploads computes it again. Shared between sessions, as
-    :func:`per_data_version`.
+    of the register, its events or uploads computes it again (and drops what older contents
+    gave). Shared between sessions, as :func:`per_data_version`.
     """
-    return _per_frame((config.database_url(), *key), frame.content_stamp, compute)
+    url = config.database_url()
+    _drop_older(_per_frame, "frame", url, frame.content_stamp)
+    return _per_frame((url, *key), frame.content_stamp, compute)
 
 
 def per_frame_content_and_language(frame: RegisterFrame, key: tuple, compute: Callable[[], T]) -> T:
