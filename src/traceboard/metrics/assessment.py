@@ -21,6 +21,7 @@ Rules (docs/assessment.md, where each one comes from):
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -200,7 +201,7 @@ def score_indicators(ctx: MeasureContext, indicator_set: IndicatorSetDef) -> pd.
     # target that is None in some parts: objects), instead of a table per indicator
     return pd.DataFrame(
         {
-            column: sum((part[column] for part in parts), [])
+            column: list(itertools.chain.from_iterable(part[column] for part in parts))
             if isinstance(parts[0][column], list)
             else np.concatenate([part[column] for part in parts])
             for column in parts[0]
