@@ -268,3 +268,22 @@ def test_a_lock_refused_by_the_record_is_said_in_chinese(demo_engine, fixed_toda
     at.button(key="assessment_lock").click().run()
     assert not at.exception, at.exception
     assert [e.value for e in at.error] == ["2020 年考核第 1 版已由 kao-leader2 锁定"]
+
+
+def test_the_weight_sensitivity_is_computed_only_when_its_tab_is_open(demo_engine, fixed_today, monkeypatch):
+    """Ten thousand re-weightings wait for the 权重敏感性 tab: a first view on 排名 does not run them."""
+    from traceboard.metrics import sensitivity
+
+    calls = []
+    real = sensitivity.sensitivity_by_kind
+    monkeypatch.setattr(sensitivity, "sensitivity_by_kind", lambda *a: calls.append(1) or real(*a))
+    at = open_page(OFFICE)
+    assert not at.exception, at.exception
+    assert calls == []
+    shown = len(at.dataframe)
+    at.session_state["assessment_tab"] = "权重敏感性"  # the click on the tab
+    at.run()
+    assert not at.exception, at.exception
+    assert calls == [1]
+    assert len(at.dataframe) == shown + 1 and "等次保持比例" in at.dataframe[-1].value.columns
+    assert not any("等次保持比例" in frame.value.columns for frame in at.dataframe[:shown])

@@ -241,15 +241,18 @@ with tabs[2]:
 
 with tabs[3]:
     st.caption(t("assessment.sensitivity_note"))
-    sensitivity = per_data_version(  # ten thousand re-weightings: once per data version
-        ("assessment.sensitivity", year, today()), lambda: sensitivity_by_kind(view.result, view.sets)
-    )
-    columns = ["unit", "grade", "grade_stays", "rank", "rank_stays", "rank_best", "rank_worst", "fragile"]
-    widgets.table(
-        sensitivity[columns],
-        {c: t(f"assessment.col_{c}") for c in columns},
-        progress=("grade_stays", "rank_stays"),
-    )
+    # ten thousand re-weightings: only when the tab is open (a click on it reruns the page), once
+    # per data version; a first view on 排名 does not wait for them
+    if tabs[3].open:
+        sensitivity = per_data_version(
+            ("assessment.sensitivity", year, today()), lambda: sensitivity_by_kind(view.result, view.sets)
+        )
+        columns = ["unit", "grade", "grade_stays", "rank", "rank_stays", "rank_best", "rank_worst", "fragile"]
+        widgets.table(
+            sensitivity[columns],
+            {c: t(f"assessment.col_{c}") for c in columns},
+            progress=("grade_stays", "rank_stays"),
+        )
 
 with tabs[4]:
     if st.button(t("assessment.make_reports"), key="assessment_reports"):
