@@ -31,6 +31,7 @@ from traceboard.data.models import (
     Subcategory,
     Unit,
 )
+from traceboard.data.toml_files import unreadable_toml
 from traceboard.i18n import Message
 
 
@@ -165,7 +166,7 @@ def load_reference(path: Path | None = None) -> Reference:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise ReferenceError(Message("store.reference.unreadable", file=str(path), detail=str(exc))) from None
+        raise ReferenceError(unreadable_toml("store.reference.unreadable", path, exc)) from None
     return _parsed_reference(str(path), text)
 
 
@@ -177,7 +178,7 @@ def _parsed_reference(file: str, text: str) -> Reference:
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ReferenceError(Message("store.reference.unreadable", file=str(path), detail=str(exc))) from None
+        raise ReferenceError(unreadable_toml("store.reference.unreadable", path, exc)) from None
     try:
         ref = Reference(
             city_code=raw["city"]["code"],
