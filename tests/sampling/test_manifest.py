@@ -12,7 +12,13 @@ import pytest
 from tests.sampling import reference_spec as ref
 from traceboard.sampling import verify_manifest
 from traceboard.sampling.assign import Drawn, Recusals, assign_pairs
-from traceboard.sampling.manifest import ManifestInvalid, build_manifest, check_manifest, dump_manifest
+from traceboard.sampling.manifest import (
+    ManifestInvalid,
+    build_manifest,
+    check_manifest,
+    dump_manifest,
+    write_manifest,
+)
 from traceboard.sampling.spec import SPEC_V1, SPEC_V2, SPEC_V3, draw_strata, make_stratum
 
 GOLDEN_DIR = Path(__file__).parent / "golden"
@@ -65,6 +71,14 @@ def test_golden_manifest(spec):
     assert data == golden(spec).read_bytes()
     assert "湘乡市2026年第一批🎲".encode() in data  # Chinese and the emoji written as characters, UTF-8
     assert json.loads(data)["spec"] == spec
+
+
+@SPECS
+def test_a_manifest_written_a_line_at_a_time_is_the_golden_bytes(spec, tmp_path):
+    path = tmp_path / "manifest.json"
+    with path.open("wb") as out:
+        write_manifest(make_manifest(spec), out)
+    assert path.read_bytes() == golden(spec).read_bytes()
 
 
 @pytest.mark.parametrize(
