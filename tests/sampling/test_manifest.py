@@ -5,6 +5,7 @@ import json
 import os
 import subprocess
 import sys
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -79,6 +80,16 @@ def test_a_manifest_written_a_line_at_a_time_is_the_golden_bytes(spec, tmp_path)
     with path.open("wb") as out:
         write_manifest(make_manifest(spec), out)
     assert path.read_bytes() == golden(spec).read_bytes()
+
+
+@SPECS
+def test_the_verifier_shares_equal_integers_and_parses_as_json_does(spec):
+    data = golden(spec).read_bytes()
+    parsed = verify_manifest.load(data)
+    assert parsed == json.loads(data, parse_float=Decimal)
+    ids = [i for a in parsed["assignments"] for i in a["inspectors"] + a["recused"]]
+    ids += [i for p in parsed["pools"] for i in p["inspectors"]]
+    assert len({id(i) for i in ids}) == len(set(ids)) < len(ids)  # one object per distinct id
 
 
 @pytest.mark.parametrize(
@@ -240,7 +251,17 @@ def test_verifier_uses_the_standard_library_only():
     imports = [
         line.split()[1] for line in VERIFIER.read_text().splitlines() if line.startswith(("import ", "from "))
     ]
-    assert set(imports) <= {"hashlib", "heapq", "itertools", "json", "math", "operator", "sys", "decimal"}
+    assert set(imports) <= {
+        "functools",
+        "hashlib",
+        "heapq",
+        "itertools",
+        "json",
+        "math",
+        "operator",
+        "sys",
+        "decimal",
+    }
 
 
 def test_the_published_verifier_is_the_standalone_module():
