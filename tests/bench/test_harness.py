@@ -384,3 +384,24 @@ def test_the_verification_child_imports_only_the_standard_library_and_the_verifi
             "traceboard.sampling.verify_manifest",
         ]
     )
+
+
+def test_a_child_reports_its_own_peak_not_what_its_parent_held(tmp_path):
+    import json
+    import subprocess
+    import sys
+
+    if not Path("/proc/self/status").exists():
+        pytest.skip("only Linux tells a child's own peak from its parent's")
+    path = _manifest_file(tmp_path)
+    block = bytearray(400 * 2**20)  # 400 MiB held here, touched, while the child runs
+    block[::4096] = b"x" * len(block[::4096])
+    done = subprocess.run(
+        [sys.executable, "-m", "traceboard.bench.verify_child", str(path), "0", "1"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    del block
+    found = json.loads(done.stdout.strip().splitlines()[-1])
+    assert found["problem"] is None and 5 < found["peak_rss_mb"] < 200

@@ -58,7 +58,7 @@ def step_demo(ctx: BenchContext) -> Result:
 def demo_child() -> None:
     """``step_demo``'s child: the demo city into the database at ``argv[1]``, ``argv[2]`` enterprises;
     prints its own peak resident memory as JSON."""
-    from traceboard.bench.harness import peak_rss_mb
+    from traceboard.bench.verify_child import own_peak_mb
     from traceboard.data.db import make_engine
 
     engine = make_engine(sys.argv[1])
@@ -66,7 +66,7 @@ def demo_child() -> None:
         generate_demo(engine, enterprises=int(sys.argv[2]))
     finally:
         engine.dispose()
-    sys.stdout.write(json.dumps({"peak_rss_mb": round(peak_rss_mb(), 1)}) + "\n")
+    sys.stdout.write(json.dumps({"peak_rss_mb": round(own_peak_mb(), 1)}) + "\n")
 
 
 def step_load(ctx: BenchContext) -> list[Result]:
@@ -100,7 +100,7 @@ def _load_nothing_kept(ctx: BenchContext) -> None:
 def load_child() -> None:
     """``step_load``'s child: the whole register read from the database at ``argv[1]`` (the median
     time), then written as the frame's snapshot; prints the seconds and its own peak as JSON."""
-    from traceboard.bench.harness import peak_rss_mb
+    from traceboard.bench.verify_child import own_peak_mb
     from traceboard.data.db import make_engine
     from traceboard.data.frame_snapshot import save_frame_snapshot
 
@@ -110,7 +110,7 @@ def load_child() -> None:
         save_frame_snapshot(engine, frame)
     finally:
         engine.dispose()
-    sys.stdout.write(json.dumps({"seconds": seconds, "peak_rss_mb": round(peak_rss_mb(), 1)}) + "\n")
+    sys.stdout.write(json.dumps({"seconds": seconds, "peak_rss_mb": round(own_peak_mb(), 1)}) + "\n")
 
 
 def step_refresh(ctx: BenchContext) -> Result:
