@@ -100,6 +100,9 @@ def test_the_real_steps_run_end_to_end_on_a_small_register():
     first_start = report["results"][names.index("load_database")]  # a child too: a first start
     assert first_start["process"] == "child" and first_start["peak_rss_mb"] > 50
     assert "process" not in adoption
+    for name in ("verify", "verify_v1", "verify_v2"):  # the stand-alone verifier, in a child of its own
+        verification = report["results"][names.index(name)]
+        assert verification["process"] == "child" and verification["peak_rss_mb"] > 5
     if adoption.get("peak_rss_mb") is not None:  # Linux: the table's peak and DuckDB's apart
         assert adoption["baseline_peak_rss_mb"] > 0
     assert report["results"][-1]["rows"] == 600  # a day's feed: one row per enterprise, all new
@@ -326,3 +329,79 @@ def test_a_step_over_the_memory_goal_is_listed_with_where_it_peaked():
         "      traceboard/data/x.py:3 f",
         "      traceboard/y.py:9 g",
     ]
+
+
+def _manifest_file(directory: Path, tampered: bool = False) -> Path:
+    from tests.sampling.test_manifest import make_manifest
+    from traceboard.sampling.manifest import write_manifest
+
+    manifest = make_manifest()
+    if tampered:
+        manifest["strata"][0]["drawn"].reverse()
+    path = directory / "manifest.json"
+    with path.open("wb") as out:
+        write_manifest(manifest, out)
+    return path
+
+
+@pytest.mark.parametrize("tampered", [False, True])
+def test_the_verification_child_reports_its_median_finding_and_own_peak(tmp_path, tampered):
+    import json
+    import subprocess
+    import sys
+
+    from traceboard.sampling.verify_manifest import verify_file
+
+    path = _manifest_file(tmp_path, tampered)
+    done = subprocess.run(
+        [sys.executable, "-m", "traceboard.bench.verify_child", str(path), "1.0", "3"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    found = json.loads(done.stdout.strip().splitlines()[-1])
+    assert found["problem"] == verify_file(path)
+    assert (found["problem"] is None) is not tampered
+    assert found["seconds"] >= 0 and found["peak_rss_mb"] > 5
+
+
+def test_the_verification_child_imports_only_the_standard_library_and_the_verifier():
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys, traceboard.bench.verify_child; "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in "
+        "('traceboard', 'pandas', 'numpy', 'sqlalchemy', 'pyarrow')))"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stdout.split("\n")[0] == str(
+        [
+            "traceboard",
+            "traceboard.bench",
+            "traceboard.bench.verify_child",
+            "traceboard.sampling",
+            "traceboard.sampling.verify_manifest",
+        ]
+    )
+
+
+def test_a_child_reports_its_own_peak_not_what_its_parent_held(tmp_path):
+    import json
+    import subprocess
+    import sys
+
+    if not Path("/proc/self/status").exists():
+        pytest.skip("only Linux tells a child's own peak from its parent's")
+    path = _manifest_file(tmp_path)
+    block = bytearray(400 * 2**20)  # 400 MiB held here, touched, while the child runs
+    block[::4096] = b"x" * len(block[::4096])
+    done = subprocess.run(
+        [sys.executable, "-m", "traceboard.bench.verify_child", str(path), "0", "1"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    del block
+    found = json.loads(done.stdout.strip().splitlines()[-1])
+    assert found["problem"] is None and 5 < found["peak_rss_mb"] < 200
