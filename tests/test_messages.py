@@ -54,6 +54,10 @@ def family_members() -> set[str]:
     from traceboard.data.models import INSPECTION_RESULTS
 
     out |= {f"sampling.result.{code}" for code in INSPECTION_RESULTS}
+    # The TOML parser's reasons, each worded from the catalog (data/toml_files.py).
+    from traceboard.data.toml_files import REASONS as TOML_REASONS
+
+    out |= {f"store.toml_reason.{key}" for _pattern, key in TOML_REASONS}
     return out
 
 
@@ -71,6 +75,7 @@ def test_every_code_in_the_source_has_zh_and_en_wording_with_the_same_placeholde
         "files.",
         "data_admin.feed_problem_",
         "sampling.result.",
+        "store.toml_reason.",
     }
     codes = literal | family_members()
     assert sorted(c for c in codes if c not in zh or c not in en) == []

@@ -102,6 +102,9 @@ def test_the_real_steps_run_end_to_end_on_a_small_register():
     assert "process" not in adoption
     # DuckDB ran in a child of its own, which reports its peak: the step's is the table's alone
     assert adoption["baseline_peak_rss_mb"] > 50
+    for name in ("verify", "verify_v1", "verify_v2"):  # the stand-alone verifier, in a child of its own
+        verification = report["results"][names.index(name)]
+        assert verification["process"] == "child" and verification["peak_rss_mb"] > 5
     assert report["results"][-1]["rows"] == 600  # a day's feed: one row per enterprise, all new
     if Path("/proc/self/statm").exists():  # what each step started from, beside its peak
         assert set(report["rest_mb"]) == {name for name, _ in steps}
@@ -451,3 +454,79 @@ def test_before_each_step_garbage_is_collected_and_the_heap_trimmed_unless_told_
         assert release_memory(trim=False) is False  # (tests/test_heap.py: the trim itself)
         assert alive() is None
     assert release_memory() is trim_heap()
+
+
+def _manifest_file(directory: Path, tampered: bool = False) -> Path:
+    from tests.sampling.test_manifest import make_manifest
+    from traceboard.sampling.manifest import write_manifest
+
+    manifest = make_manifest()
+    if tampered:
+        manifest["strata"][0]["drawn"].reverse()
+    path = directory / "manifest.json"
+    with path.open("wb") as out:
+        write_manifest(manifest, out)
+    return path
+
+
+@pytest.mark.parametrize("tampered", [False, True])
+def test_the_verification_child_reports_its_median_finding_and_own_peak(tmp_path, tampered):
+    import json
+    import subprocess
+    import sys
+
+    from traceboard.sampling.verify_manifest import verify_file
+
+    path = _manifest_file(tmp_path, tampered)
+    done = subprocess.run(
+        [sys.executable, "-m", "traceboard.bench.verify_child", str(path), "1.0", "3"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    found = json.loads(done.stdout.strip().splitlines()[-1])
+    assert found["problem"] == verify_file(path)
+    assert (found["problem"] is None) is not tampered
+    assert found["seconds"] >= 0 and found["peak_rss_mb"] > 5
+
+
+def test_the_verification_child_imports_only_the_standard_library_and_the_verifier():
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys, traceboard.bench.verify_child; "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in "
+        "('traceboard', 'pandas', 'numpy', 'sqlalchemy', 'pyarrow')))"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stdout.split("\n")[0] == str(
+        [
+            "traceboard",
+            "traceboard.bench",
+            "traceboard.bench.verify_child",
+            "traceboard.sampling",
+            "traceboard.sampling.verify_manifest",
+        ]
+    )
+
+
+def test_a_child_reports_its_own_peak_not_what_its_parent_held(tmp_path):
+    import json
+    import subprocess
+    import sys
+
+    if not Path("/proc/self/status").exists():
+        pytest.skip("only Linux tells a child's own peak from its parent's")
+    path = _manifest_file(tmp_path)
+    block = bytearray(400 * 2**20)  # 400 MiB held here, touched, while the child runs
+    block[::4096] = b"x" * len(block[::4096])
+    done = subprocess.run(
+        [sys.executable, "-m", "traceboard.bench.verify_child", str(path), "0", "1"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    del block
+    found = json.loads(done.stdout.strip().splitlines()[-1])
+    assert found["problem"] is None and 5 < found["peak_rss_mb"] < 200

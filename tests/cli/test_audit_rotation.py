@@ -21,7 +21,7 @@ from traceboard.accounts.authz import SYSTEM
 from traceboard.cli.common import reset_engines
 from traceboard.cli.main import main
 from traceboard.data.audit_checkpoint import statement
-from traceboard.data.audit_key import PublicKey, load_key, staged_path
+from traceboard.data.audit_key import PublicKey, install_staged, load_key, stage_key, staged_path
 from traceboard.data.audit_rotation import handover_statement
 from traceboard.data.db import transaction
 from traceboard.data.models import AuditCheckpoint, AuditKeyRotation, AuditLog
@@ -122,6 +122,76 @@ def test_a_rotated_chain_verifies_and_old_checkpoints_still_do(engine, capsys, t
     _rows(engine, 1)
     assert load_key().public.key_id not in (old_id, new_id)
     assert _verify(capsys, "--against", str(saved))[0] == 0
+
+
+def _crash_before_the_key_moves(monkeypatch) -> None:
+    """The rotating process dies after its commit, before the staged key replaces the key file."""
+
+    def power_cut(*_args, **_kwargs):
+        raise OSError("power cut")
+
+    monkeypatch.setattr("traceboard.services.audit_trail.install_staged", power_cut)
+
+
+def test_a_rotation_stopped_after_its_commit_is_finished_by_the_next_write(
+    engine, capsys, own_key, admin, monkeypatch
+):
+    """Without the finish, the old key would sign the next checkpoints past its turn and the log
+    would fail verification for good."""
+    _rows(engine, 2)
+    old_id = load_key().public.key_id
+    with monkeypatch.context() as patched, pytest.raises(OSError, match="power cut"):
+        _crash_before_the_key_moves(patched)
+        _rotate(capsys, admin)
+    with transaction(engine) as session:
+        rotation = session.scalars(select(AuditKeyRotation)).one()  # the handover is on record
+    assert load_key().public.key_id == old_id and staged_path(own_key).exists()
+    assert load_key(staged_path(own_key)).public.key_id == rotation.new_key_id
+
+    _rows(engine, 1)  # the next write's checkpoint moves the key into place, then signs with it
+    assert load_key().public.key_id == rotation.new_key_id and not staged_path(own_key).exists()
+    assert own_key.stat().st_mode & 0o077 == 0
+    with transaction(engine) as session:
+        latest = session.scalars(select(AuditCheckpoint).order_by(AuditCheckpoint.id.desc())).first()
+    assert latest.key_id == rotation.new_key_id and latest.rows > rotation.after_rows
+    code, out = _verify(capsys)
+    assert code == 0 and out.startswith("audit chain intact:"), out
+
+
+def test_the_next_rotation_finishes_a_stopped_one_first(engine, capsys, own_key, admin, monkeypatch):
+    _rows(engine, 1)
+    with monkeypatch.context() as patched, pytest.raises(OSError, match="power cut"):
+        _crash_before_the_key_moves(patched)
+        _rotate(capsys, admin)
+    assert _rotate(capsys, admin)[0] == 0
+    with transaction(engine) as session:
+        first, second = session.scalars(select(AuditKeyRotation).order_by(AuditKeyRotation.id)).all()
+    assert second.old_key_id == first.new_key_id  # handed over from the finished rotation's key
+    assert load_key().public.key_id == second.new_key_id and not staged_path(own_key).exists()
+    assert _verify(capsys)[0] == 0
+
+
+def test_a_staged_key_no_handover_names_is_left_alone(engine, capsys, own_key, admin):
+    """A rotation that failed (or one still in its transaction): the key file's key keeps signing."""
+    _rows(engine, 1)
+    assert _rotate(capsys, admin)[0] == 0
+    current = load_key().public.key_id
+    staged, stray = stage_key(own_key)
+    _rows(engine, 1)
+    assert load_key().public.key_id == current and staged.exists()
+    with transaction(engine) as session:
+        latest = session.scalars(select(AuditCheckpoint).order_by(AuditCheckpoint.id.desc())).first()
+    assert latest.key_id == current != stray.public.key_id
+    assert _verify(capsys)[0] == 0
+
+
+def test_installing_a_key_another_process_moved_first_is_a_no_op(own_key):
+    staged, new = stage_key(own_key)
+    os.replace(staged, own_key)  # the other process's move
+    install_staged(staged, new.public.key_id, own_key)
+    assert load_key(own_key).public.key_id == new.public.key_id
+    with pytest.raises(FileNotFoundError):  # nothing staged, and the file is not that key
+        install_staged(staged, "0" * 16, own_key)
 
 
 def test_only_an_admin_rotates_and_a_refused_rotation_changes_nothing(engine, capsys, own_key, admin):

@@ -61,12 +61,13 @@ def test_the_help_catalog_is_no_message_catalog():
 
 def test_in_chinese_the_command_list_and_an_options_help_are_chinese(capsys, monkeypatch):
     monkeypatch.setenv("TRACEBOARD_LANG", "zh")
+    monkeypatch.setenv("COLUMNS", "80")
     assert main(["--help"]) == 0
     out = capsys.readouterr().out
     assert "数据库地址（默认：SQLite 文件 var/traceboard.db" in out
     assert "显示版本并退出。" in out
-    assert re.search(
-        r"\n  import +导入 KIND 类型的表格（.xlsx、.xls、.csv）：要么全部导入，要么一行也不导入\n", out
+    assert re.search(  # 80 columns: a Chinese character takes two, and the line breaks between two
+        r"\n  import +导入 KIND 类型的表格（.xlsx、.xls、.csv）：要么全部导入，要么\n {16}一行也不导入\n", out
     )
     assert re.search(r"\n  blacklist +质量失信黑名单：拟列入、告知、列入、公示、移出案件\n", out)
     assert "Import a spreadsheet" not in out and "Show the version" not in out
@@ -110,3 +111,34 @@ def test_a_help_the_catalog_lacks_stays_english(monkeypatch):
     speak_help("zh")
     assert commands["init"].help == english
     assert CJK.search(commands["import"].help)
+
+
+@pytest.mark.parametrize("width", [80, 100])
+def test_every_chinese_help_fits_the_terminal_counting_a_chinese_character_as_two_columns(
+    capsys, monkeypatch, width
+):
+    from traceboard.cli.help_format import columns
+
+    monkeypatch.setenv("TRACEBOARD_LANG", "zh")
+    monkeypatch.setenv("COLUMNS", str(width))
+    too_wide = []
+    for path, _command in command_paths():
+        words = [] if path == "traceboard" else path.split(".")
+        assert main([*words, "--help"]) == 0, path
+        lines = capsys.readouterr().out.splitlines()
+        assert len(lines) > 3, path
+        too_wide += [f"{path}: {line}" for line in lines if columns(line) > width]
+    assert not too_wide, "\n".join(too_wide)
+
+
+def test_a_chinese_sentence_breaks_between_characters_but_never_before_a_closing_mark():
+    from traceboard.cli.help_format import columns, fill
+
+    text = "截至该日、在 --active-days 天内向追溯平台上传过记录的在营企业（活跃追溯），附区间。"
+    for width in range(12, 40):
+        lines = fill(text, width, "  ", "  ").splitlines()
+        assert all(columns(line) <= width for line in lines), width
+        assert "".join(line.strip() for line in lines).replace(" ", "") == text.replace(" ", ""), width
+        assert not any(line.strip()[0] in "，。、）" for line in lines), width
+        assert not any(line.rstrip()[-1] in "（“" for line in lines), width
+    assert fill("a" * 25, 12, "> ", "> ").splitlines() == ["> " + "a" * 10, "> " + "a" * 10, "> aaaaa"]

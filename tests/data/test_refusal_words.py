@@ -142,3 +142,64 @@ def test_a_bad_targets_file_is_refused_in_chinese(tmp_path, text, zh):
     with pytest.raises(InvalidTargets) as refused:
         load_targets(path)
     assert word(refused.value, "zh") == f"{path}{zh}"
+
+
+@pytest.mark.parametrize(
+    ("text", "zh", "en"),
+    [
+        ("[[grades]\n", "表数组的表头末尾应为 “]]”", "expected ']]' at the end of an array declaration"),
+        ("a = 1\na = 2\n", "不能覆盖已有的值", "cannot overwrite a value"),
+        (
+            "a = 1979-13-40\n",
+            "语句后面应换行或是文件末尾",
+            "expected a new line or the end of the file after a statement",
+        ),
+        ("a = {b = 1, b = 2}\n", "内联表中的键 'b' 重复", "duplicate inline table key 'b'"),
+        ("[x.y]\n[x.y]\n", "x.y 被声明了两次", "cannot declare x.y twice"),
+        (
+            "x = [{a=1}]\n[[x]]\n",
+            "不能修改已定义完整的表 x",
+            "cannot change the table x, already defined in full",
+        ),
+        ("a = ?\n", "无效的值", "invalid value"),
+        ('a = "\\q"\n', "字符串中有未转义的 “\\”", "unescaped '\\' in a string"),
+    ],
+)
+def test_the_toml_parsers_reason_is_worded_in_the_readers_language(tmp_path, text, zh, en):
+    """Every file an administrator edits: the reason as well as the place of a syntax error."""
+    from traceboard.data.adoption_targets import InvalidTargets, load_targets
+    from traceboard.data.assessment_config import InvalidIndicatorSet, read_indicator_set
+    from traceboard.data.blacklist_config import ConfigError, load_blacklist_rules
+    from traceboard.data.reference import ReferenceError, load_reference
+
+    path = tmp_path / "edited.toml"
+    path.write_text(text, encoding="utf-8")
+    for load, refusal in (
+        (read_indicator_set, InvalidIndicatorSet),
+        (load_targets, InvalidTargets),
+        (load_reference, ReferenceError),
+        (load_blacklist_rules, ConfigError),
+    ):
+        with pytest.raises(refusal) as refused:
+            load(path)
+        assert word(refused.value, "zh").endswith(f"列不是有效的 TOML（{zh}）"), load
+        assert word(refused.value, "en").endswith(f"is not valid TOML ({en})"), load
+        assert word(refused.value, "zh").startswith(f"{path}：第 "), load
+
+
+def test_a_toml_reason_not_in_the_catalog_is_shown_as_the_parser_gave_it():
+    from traceboard.data.toml_files import toml_reason
+
+    assert toml_reason("Something a later Python says") == "Something a later Python says"
+    assert word(toml_reason("Cannot declare ('a', 'b c') twice"), "zh") == "a.b c 被声明了两次"
+
+
+def test_a_toml_error_at_the_end_of_a_file_says_so(tmp_path):
+    from traceboard.data.assessment_config import InvalidIndicatorSet, read_indicator_set
+
+    path = tmp_path / "township-2019.toml"
+    path.write_text("a = [1, 2\n", encoding="utf-8")
+    with pytest.raises(InvalidIndicatorSet) as refused:
+        read_indicator_set(path)
+    assert word(refused.value, "zh") == f"{path}：文件末尾不是有效的 TOML（数组缺少结尾的 “]”）"
+    assert word(refused.value, "en") == f"{path}: the end of the file is not valid TOML (unclosed array)"

@@ -5,6 +5,7 @@ import json
 import os
 import subprocess
 import sys
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,13 @@ import pytest
 from tests.sampling import reference_spec as ref
 from traceboard.sampling import verify_manifest
 from traceboard.sampling.assign import Drawn, Recusals, assign_pairs
-from traceboard.sampling.manifest import ManifestInvalid, build_manifest, check_manifest, dump_manifest
+from traceboard.sampling.manifest import (
+    ManifestInvalid,
+    build_manifest,
+    check_manifest,
+    dump_manifest,
+    write_manifest,
+)
 from traceboard.sampling.spec import SPEC_V1, SPEC_V2, SPEC_V3, draw_strata, make_stratum
 
 GOLDEN_DIR = Path(__file__).parent / "golden"
@@ -65,6 +72,24 @@ def test_golden_manifest(spec):
     assert data == golden(spec).read_bytes()
     assert "湘乡市2026年第一批🎲".encode() in data  # Chinese and the emoji written as characters, UTF-8
     assert json.loads(data)["spec"] == spec
+
+
+@SPECS
+def test_a_manifest_written_a_line_at_a_time_is_the_golden_bytes(spec, tmp_path):
+    path = tmp_path / "manifest.json"
+    with path.open("wb") as out:
+        write_manifest(make_manifest(spec), out)
+    assert path.read_bytes() == golden(spec).read_bytes()
+
+
+@SPECS
+def test_the_verifier_shares_equal_integers_and_parses_as_json_does(spec):
+    data = golden(spec).read_bytes()
+    parsed = verify_manifest.load(data)
+    assert parsed == json.loads(data, parse_float=Decimal)
+    ids = [i for a in parsed["assignments"] for i in a["inspectors"] + a["recused"]]
+    ids += [i for p in parsed["pools"] for i in p["inspectors"]]
+    assert len({id(i) for i in ids}) == len(set(ids)) < len(ids)  # one object per distinct id
 
 
 @pytest.mark.parametrize(
@@ -226,7 +251,17 @@ def test_verifier_uses_the_standard_library_only():
     imports = [
         line.split()[1] for line in VERIFIER.read_text().splitlines() if line.startswith(("import ", "from "))
     ]
-    assert set(imports) <= {"hashlib", "heapq", "itertools", "json", "math", "operator", "sys", "decimal"}
+    assert set(imports) <= {
+        "functools",
+        "hashlib",
+        "heapq",
+        "itertools",
+        "json",
+        "math",
+        "operator",
+        "sys",
+        "decimal",
+    }
 
 
 def test_the_published_verifier_is_the_standalone_module():

@@ -25,6 +25,7 @@ from traceboard.cli import (
     user_cmds,
 )
 from traceboard.cli.common import CommandError, echo, said
+from traceboard.cli.help_format import measure_in_columns
 from traceboard.data.db import DatabaseUnavailable
 from traceboard.data.reference import ReferenceError
 from traceboard.data.text_rules import TextRejected
@@ -63,6 +64,7 @@ def cli(database_url: str | None) -> None:
 
 for _module in COMMAND_MODULES:
     _module.register(cli)
+measure_in_columns(cli)
 
 
 def speak_clicks_words() -> None:

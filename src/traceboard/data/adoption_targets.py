@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from traceboard import config
-from traceboard.data.assessment_config import unreadable_toml
+from traceboard.data.toml_files import unreadable_toml
 from traceboard.i18n import Message
 
 KINDS = ("adoption", "connection")

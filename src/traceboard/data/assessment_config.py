@@ -12,13 +12,13 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from traceboard import config
+from traceboard.data.toml_files import unreadable_toml
 from traceboard.i18n import Message
 
 UNIT_KINDS = ("department", "township")
@@ -74,24 +74,6 @@ class IndicatorSetDef:
 
     def role_name(self, code: str, english: bool = False) -> str:
         return next((en if english else zh for c, zh, en in self.roles if c == code), "")
-
-
-TOML_AT = re.compile(r"^(?P<reason>.*) \(at line (?P<line>\d+), column (?P<column>\d+)\)$")
-
-
-def unreadable_toml(code: str, path: Path, exc: Exception) -> Message:
-    """Why a TOML file cannot be read, naming its line and column when the parser gives them
-    (``code`` for a file that cannot be read at all, ``store.toml_at`` for a syntax error)."""
-    found = TOML_AT.match(str(exc)) if isinstance(exc, tomllib.TOMLDecodeError) else None
-    if found:
-        return Message(
-            "store.toml_at",
-            file=str(path),
-            line=int(found["line"]),
-            column=int(found["column"]),
-            reason=found["reason"],
-        )
-    return Message(code, file=str(path), detail=str(exc))
 
 
 def kind_name(unit_kind: str) -> Message:

@@ -30,7 +30,7 @@ from sqlalchemy import Connection, case, event, func, insert, literal, select
 from sqlalchemy.orm import Session
 
 from traceboard import config
-from traceboard.data.audit_key import AuditKeyError, load_key
+from traceboard.data.audit_key import AuditKeyError, SigningKey, install_staged, load_key, staged_path
 from traceboard.data.models import AuditCheckpoint, AuditKeyRotation, AuditLog
 from traceboard.i18n import Message
 
@@ -155,7 +155,7 @@ def seal(session: Session, reason: str = "write") -> Checkpoint:
 
     It covers the rows this transaction appended (from the first one on) up to the
     log's current end. The caller holds the log's append lock (record_audit took it)."""
-    key = load_key()
+    key = signing_key(session)
     session.flush()
     # the latest checkpoint, and the hash its head row has now (three small statements in all)
     last = session.execute(
@@ -194,6 +194,40 @@ def seal(session: Session, reason: str = "write") -> Checkpoint:
     sealed = Checkpoint(at, first_row, rows, tail.hash, key.public.key_id, signature, row_id, key.public.text)
     session.info[_SEALED] = (sealed, session.get_bind().url.render_as_string(hide_password=True))
     return sealed
+
+
+def signing_key(session: Session) -> SigningKey:
+    """The key that signs now: the key file's, once a rotation that stopped half-way is finished.
+
+    A rotation commits its handover, then moves the staged key into place. A crash between the
+    two leaves the handover on record and the old key in the file: checkpoints the old key signed
+    from then on would fail verification for good (it is past its turn). So when a staged key is
+    the one the latest handover on record went to, from the key in the file, it is moved into place
+    here, before anything is signed. A staged key not on record (a rotation that failed, or one
+    still in its transaction) is left as it is. docs/architecture.md, "The audit trail's keys"."""
+    key = load_key()
+    staged = staged_path()
+    if not staged.exists():
+        return key
+    latest = session.execute(
+        select(AuditKeyRotation.old_key_id, AuditKeyRotation.new_key_id)
+        .order_by(AuditKeyRotation.id.desc())
+        .limit(1)
+    ).first()
+    if latest is None or latest.old_key_id != key.public.key_id:
+        return key
+    try:
+        new = load_key(staged)
+    except AuditKeyError:  # gone meanwhile (its rotation moved it), or not a key: not ours to judge here
+        return load_key()
+    if new.public.key_id != latest.new_key_id:
+        return key
+    install_staged(staged, new.public.key_id)
+    log.warning(
+        "audit key rotation to %s had stopped before its key was moved into place: finished now",
+        new.public.key_id,
+    )
+    return load_key()
 
 
 @event.listens_for(Session, "before_commit")
@@ -283,6 +317,7 @@ __all__ = [
     "latest_checkpoint",
     "mark_appended",
     "seal",
+    "signing_key",
     "statement",
     "stored_checkpoints",
 ]

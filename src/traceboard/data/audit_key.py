@@ -101,9 +101,18 @@ def stage_key(path: Path | None = None) -> tuple[Path, SigningKey]:
     return staged, load_key(staged)
 
 
-def install_staged(staged: Path, path: Path | None = None) -> None:
-    """Replace the key file with the staged key (atomic rename); the old private key is gone."""
-    os.replace(staged, path or config.audit_key_path())
+def install_staged(staged: Path, new_key_id: str, path: Path | None = None) -> None:
+    """Replace the key file with the staged key (atomic rename); the old private key is gone.
+
+    Another process may have moved it into place first (a seal finishing the rotation,
+    :func:`traceboard.data.audit_checkpoint.signing_key`): then the key file already holds the key
+    ``new_key_id``, and there is nothing left to do."""
+    path = path or config.audit_key_path()
+    try:
+        os.replace(staged, path)
+    except FileNotFoundError:
+        if load_key(path).public.key_id != new_key_id:
+            raise
 
 
 def ensure_key(path: Path | None = None) -> tuple[Path, bool]:

@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from traceboard.config import PACKAGE_ROOT
+from traceboard.data.toml_files import unreadable_toml
+from traceboard.i18n import Message
 
 CONFIG_DIR = PACKAGE_ROOT / "config"
 RULES_FILE = CONFIG_DIR / "blacklist_rules.toml"
@@ -22,7 +24,7 @@ def _read(path: Path) -> dict[str, Any]:
     try:
         return tomllib.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError(f"cannot read {path}: {exc}") from None
+        raise ConfigError(unreadable_toml("store.blacklist_config.unreadable", path, exc)) from None
 
 
 @cache
@@ -31,7 +33,7 @@ def load_blacklist_rules(path: Path = RULES_FILE) -> dict[str, Any]:
     data = _read(path)
     for key in ("lifecycle", "defaults", "result_rules"):
         if key not in data:
-            raise ConfigError(f"{path}: missing [{key}]")
+            raise ConfigError(Message("store.blacklist_config.missing", file=str(path), key=key))
     return data
 
 

@@ -30,6 +30,7 @@ from traceboard.data.models import (
     Subcategory,
     Unit,
 )
+from traceboard.data.toml_files import unreadable_toml
 from traceboard.i18n import Message
 
 
@@ -164,7 +165,7 @@ def load_reference(path: Path | None = None) -> Reference:
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise ReferenceError(Message("store.reference.unreadable", file=str(path), detail=str(exc))) from None
+        raise ReferenceError(unreadable_toml("store.reference.unreadable", path, exc)) from None
     try:
         ref = Reference(
             city_code=raw["city"]["code"],

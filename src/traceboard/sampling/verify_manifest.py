@@ -29,6 +29,7 @@ skipping any v >= 2**64 - 2**64 mod (n - i) and reading the next instead.
 kept by the city; the manifest lists who recused so that nobody else is skipped.)
 """
 
+import functools
 import hashlib
 import heapq
 import itertools
@@ -51,11 +52,16 @@ def sha(text):
 
 
 def load(data):
-    """Parse manifest bytes or text; numbers with a fraction become exact decimals."""
+    """Parse manifest bytes or text; numbers with a fraction become exact decimals.
+
+    Each distinct integer is made once and shared: a spec-1 manifest at a million candidates
+    lists five million recused inspector ids, a few thousand distinct ones (150 MB less).
+    """
     try:
         if isinstance(data, bytes):
             data = data.decode("utf-8")
-        manifest = json.loads(data, parse_float=Decimal)
+        shared_int = functools.lru_cache(maxsize=None)(int)
+        manifest = json.loads(data, parse_float=Decimal, parse_int=shared_int)
     except (UnicodeDecodeError, ValueError) as exc:
         raise Mismatch(f"the manifest is not UTF-8 JSON: {exc}") from None
     if not isinstance(manifest, dict):
@@ -312,15 +318,20 @@ def verify(manifest):
         return str(exc)
 
 
+def verify_file(path):
+    """Read, parse and verify the manifest at ``path``: None when it re-computes, else the problem."""
+    try:
+        with open(path, "rb") as handle:
+            return verify(load(handle.read()))
+    except (OSError, Mismatch) as exc:
+        return str(exc)
+
+
 def main(argv):
     if len(argv) != 2:
         sys.stderr.write("usage: python verify_manifest.py MANIFEST.json\n")
         return 2
-    try:
-        with open(argv[1], "rb") as handle:
-            problem = verify(load(handle.read()))
-    except (OSError, Mismatch) as exc:
-        problem = str(exc)
+    problem = verify_file(argv[1])
     if problem:
         sys.stdout.write(f"MISMATCH: {problem}\n")
         return 1

@@ -27,12 +27,12 @@ from traceboard.data.audit_checkpoint import (  # noqa: F401  (errors re-exporte
     CheckpointFileError,
     copy_path,
     seal,
+    signing_key,
     write_copy,
 )
 from traceboard.data.audit_key import (  # noqa: F401  (AuditKeyError re-exported for the faces)
     AuditKeyError,
     install_staged,
-    load_key,
     stage_key,
 )
 from traceboard.data.audit_rotation import record_rotation
@@ -96,9 +96,11 @@ def rotate_key(engine: Engine, actor: Actor) -> Rotation:
     One transaction: the audit row of the rotation, the old key's last checkpoint covering it,
     and the handover signed by both keys (docs/architecture.md, "The audit trail's keys"). The new key
     is staged beside the key file first and moved into place only after the commit; if the
-    transaction fails, the staged key is removed and nothing changed."""
+    transaction fails, the staged key is removed and nothing changed. A rotation that stopped
+    between its commit and that move is finished first (``signing_key``)."""
     require(actor, "audit.rotate_key")
-    old = load_key()
+    with Session(engine) as session:
+        old = signing_key(session)
     staged, new = stage_key()
     try:
         with transaction(engine) as session:
@@ -115,7 +117,7 @@ def rotate_key(engine: Engine, actor: Actor) -> Rotation:
     except BaseException:
         staged.unlink(missing_ok=True)
         raise
-    install_staged(staged)
+    install_staged(staged, new.public.key_id)
     return Rotation(old.public.key_id, new.public.key_id, last.rows, config.audit_key_path())
 
 
