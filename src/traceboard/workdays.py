@@ -11,6 +11,7 @@ all take their deadlines from :func:`publication_due` / :func:`publication_due_e
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 import chinese_calendar
 import numpy as np
@@ -52,9 +53,20 @@ def calendar_known(day: dt.date) -> bool:
 
 def working_days(first: dt.date, last: dt.date) -> np.ndarray:
     """Day numbers (days since 1970-01-01) of the working days from ``first`` to ``last``."""
-    days = np.arange(_day_number(first), _day_number(last) + 1)
+    days = np.concatenate([_working_days_of(year) for year in range(first.year, last.year + 1)])
+    return days[(days >= _day_number(first)) & (days <= _day_number(last))]
+
+
+@functools.cache
+def _working_days_of(year: int) -> np.ndarray:
+    """The working days of a calendar year as day numbers, asked of the calendar once per process
+    (the installed package's holidays do not change while it runs; a year's deadlines ask for
+    some 500 days, one package call each)."""
+    days = np.arange(_day_number(dt.date(year, 1, 1)), _day_number(dt.date(year, 12, 31)) + 1)
     keep = [is_working_day(EPOCH + dt.timedelta(days=int(day))) for day in days]
-    return days[np.asarray(keep, dtype=bool)]
+    found = days[np.asarray(keep, dtype=bool)]
+    found.flags.writeable = False  # shared by every caller
+    return found
 
 
 def add_working_days_each(starts: pd.Series, days: int) -> pd.Series:

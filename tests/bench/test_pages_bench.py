@@ -68,3 +68,11 @@ def test_many_sessions_at_once_report_p95_and_memory_per_session():
     p95, memory = report["results"][3:]
     assert p95["name"] == "sessions_p95" and p95["seconds"] > 0
     assert memory["name"] == "session_mb" and memory["mb"] >= 0 and "seconds" not in memory
+
+
+def test_the_pages_step_refuses_a_page_name_it_does_not_know(monkeypatch):
+    from traceboard.bench.steps import PAGES_ENV, step_pages
+
+    monkeypatch.setenv(PAGES_ENV, "assessment, no_such_page")
+    with pytest.raises(ValueError, match="unknown page\\(s\\) no_such_page"):
+        step_pages(None)

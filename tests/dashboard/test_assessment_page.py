@@ -240,8 +240,8 @@ def test_each_year_is_scored_once_for_the_view_the_year_before_and_the_history(
     from traceboard.services import assessment as service
 
     calls = []
-    real = service.year_result
-    monkeypatch.setattr(service, "year_result", lambda e, y, *a: calls.append(y) or real(e, y, *a))
+    real = service.score_year
+    monkeypatch.setattr(service, "score_year", lambda i, *a: calls.append(i.year) or real(i, *a))
     at = open_page(OFFICE)
     assert not at.exception, at.exception
     assert sorted(calls) == [2019, 2020]  # the year shown and the year before, once each
@@ -268,3 +268,61 @@ def test_a_lock_refused_by_the_record_is_said_in_chinese(demo_engine, fixed_toda
     at.button(key="assessment_lock").click().run()
     assert not at.exception, at.exception
     assert [e.value for e in at.error] == ["2020 年考核第 1 版已由 kao-leader2 锁定"]
+
+
+def test_the_weight_sensitivity_is_computed_only_when_its_tab_is_open(demo_engine, fixed_today, monkeypatch):
+    """Ten thousand re-weightings wait for the 权重敏感性 tab: a first view on 排名 does not run them."""
+    from traceboard.metrics import sensitivity
+
+    calls = []
+    real = sensitivity.sensitivity_by_kind
+    monkeypatch.setattr(sensitivity, "sensitivity_by_kind", lambda *a: calls.append(1) or real(*a))
+    at = open_page(OFFICE)
+    assert not at.exception, at.exception
+    assert calls == []
+    shown = len(at.dataframe)
+    at.session_state["assessment_tab"] = "权重敏感性"  # the click on the tab
+    at.run()
+    assert not at.exception, at.exception
+    assert calls == [1]
+    assert len(at.dataframe) == shown + 1 and "等次保持比例" in at.dataframe[-1].value.columns
+    assert not any("等次保持比例" in frame.value.columns for frame in at.dataframe[:shown])
+
+
+def test_a_year_is_scored_again_only_when_a_change_reaches_into_it(demo_engine, fixed_today, monkeypatch):
+    """After a change of the record the page reads each year's facts again, but scores a year again
+    only when they changed: a check recorded this year leaves 2020 and 2019 as scored; a check dated
+    back into 2020 scores 2020 again (and not 2019, which it does not reach)."""
+    from traceboard.data.frame import load_register_frame
+    from traceboard.services import assessment as service
+    from traceboard.services.record_entry import save_entry
+
+    calls = []
+    real = service.score_year
+    monkeypatch.setattr(service, "score_year", lambda i, *a: calls.append(i.year) or real(i, *a))
+    at = open_page(OFFICE)
+    assert not at.exception, at.exception
+    assert sorted(calls) == [2019, 2020]
+    shown = at.dataframe[1].value["得分"].tolist()
+    ent = load_register_frame(demo_engine).enterprises
+    row = ent[ent["department"].notna()].iloc[0]
+    cells = {"统一社会信用代码": row["uscc"], "检查部门": row["department"], "检查结果": "未发现问题"}
+
+    def record_check(day: str) -> None:
+        outcome = save_entry(
+            demo_engine, OFFICE, "inspections", cells | {"检查日期": day}, dt.date(2026, 10, 31)
+        )
+        assert outcome.summary is not None and outcome.summary.changed, outcome.validation
+
+    record_check("2026-10-09")
+    at.run()
+    assert not at.exception, at.exception
+    assert sorted(calls) == [2019, 2020]  # the data version moved; neither year's facts did
+    assert at.dataframe[1].value["得分"].tolist() == shown
+    record_check("2020-06-15")
+    at.run()
+    assert not at.exception, at.exception
+    assert sorted(calls) == [2019, 2020, 2020]  # 2020 again, for its new check; 2019 as it was
+    expected = prepare_assessment(demo_engine, 2020, dt.date(2026, 10, 31)).result.units
+    townships = expected[expected["unit_kind"] == "township"]
+    assert at.dataframe[1].value["得分"].tolist() == townships["score"].tolist()

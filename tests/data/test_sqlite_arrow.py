@@ -1,5 +1,6 @@
 """The SQLite Arrow readers: a child per snapshot at a time, kept warm between reads."""
 
+import mmap
 import os
 import sqlite3
 from pathlib import Path
@@ -153,3 +154,39 @@ def test_reads_sent_ahead_are_answered_in_turn_the_skipped_thrown_away(database)
         assert read._reader._child.process.pid == pid
         assert read(second).column("v").to_pylist() == ["b"]
     engine.dispose()
+
+
+def test_a_large_answer_comes_through_a_memory_file_whole(tmp_path, monkeypatch):
+    path = tmp_path / "big.db"
+    rows = 300_000  # over SHARED_FROM (a megabyte) as Arrow
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE b (id INTEGER PRIMARY KEY, v TEXT, n INTEGER)")
+        conn.executemany("INSERT INTO b (v, n) VALUES (?, ?)", ((f"v{i}", i * 3) for i in range(rows)))
+    conn.close()
+    bodies = []
+    receive = sqlite_arrow._Child.receive
+
+    def recording(child):
+        size, body = receive(child)
+        bodies.append(type(body))
+        return size, body
+
+    monkeypatch.setattr(sqlite_arrow._Child, "receive", recording)
+    reader = SQLiteArrowReader(str(path))
+    table = reader.read("SELECT id, v, n FROM b ORDER BY id")
+    assert reader.read("SELECT count(*) AS n FROM b").column("n").to_pylist() == [rows]
+    reader.close()
+    assert table.column("id").to_pylist() == list(range(1, rows + 1))
+    assert table.column("v").to_pylist() == [f"v{i}" for i in range(rows)]
+    assert table.column("n").to_pylist() == [i * 3 for i in range(rows)]
+    if sqlite_arrow._can_share():
+        assert bodies[0] is mmap.mmap and bodies[1] is bytes  # the large one mapped, the small one piped
+
+
+def test_a_child_does_not_load_pandas(database):
+    reader = SQLiteArrowReader(str(database))
+    count(reader)
+    maps = Path(f"/proc/{reader._child.process.pid}/maps").read_text()
+    reader.close()
+    assert "adbc_driver_sqlite" in maps  # the driver is loaded
+    assert f"{os.sep}pandas{os.sep}" not in maps

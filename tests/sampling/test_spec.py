@@ -3,6 +3,7 @@ import random
 from collections import Counter
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from tests.sampling import reference_spec as ref
@@ -63,6 +64,18 @@ def test_draw_matches_the_independent_implementation(n, k):
     pool = codes(n, seed=n + k)
     seed = "骰子 3-1-4-1-5 🎲"
     assert draw_stratum(seed, "药品", pool, k) == ref.draw(seed, "药品", pool, k)
+
+
+@pytest.mark.parametrize(("n", "k"), [(300, 30), (300, 300), (40, 39)])
+def test_draw_with_tied_key_prefixes_is_ordered_by_the_whole_key(monkeypatch, n, k):
+    # prefixes cut to their top 3 bits: nearly every key ties with another on its prefix, at the
+    # bound and among those drawn, so the order has to come from the whole key
+    from traceboard.sampling import spec
+
+    prefixes = spec._prefixes
+    monkeypatch.setattr(spec, "_prefixes", lambda digests: prefixes(digests) >> np.uint64(61))
+    pool = codes(n, seed=k)
+    assert draw_stratum("骰子 🎲", "药品", pool, k) == ref.draw("骰子 🎲", "药品", pool, k)
 
 
 def test_draw_order_is_the_key_order():

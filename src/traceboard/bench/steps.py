@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -383,13 +384,23 @@ SESSIONS = 20  # sessions at once in the many-users step
 SESSIONS_MAX_ENTERPRISES = 100_000
 
 
+PAGES_ENV = "TRACEBOARD_BENCH_PAGES"  # e.g. "assessment,overview": only these pages (and 双随机抽查 @drawn)
+
+
 def step_pages(ctx: BenchContext) -> list[Result]:
     """Each page the office sees, under AppTest: its first load and a rerun, as the demo city is,
     after a draw with pairs (the 双随机抽查 page) and after results were saved (every page);
-    names in traceboard.bench.pages."""
-    from traceboard.bench.pages import measure_pages
+    names in traceboard.bench.pages. With ``TRACEBOARD_BENCH_PAGES`` (names, comma-separated) only
+    those pages, for measuring one page's work without the others'."""
+    from traceboard.bench.pages import measure_pages, office_pages
 
-    return measure_pages(ctx)
+    chosen = [name.strip() for name in os.environ.get(PAGES_ENV, "").split(",") if name.strip()]
+    unknown = sorted(set(chosen) - set(office_pages()))
+    if unknown:
+        raise ValueError(
+            f"{PAGES_ENV}: unknown page(s) {', '.join(unknown)}; the pages are {', '.join(office_pages())}"
+        )
+    return measure_pages(ctx, chosen or None)
 
 
 def step_sessions(ctx: BenchContext) -> list[Result] | None:

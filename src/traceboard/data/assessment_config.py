@@ -9,6 +9,7 @@ with an :class:`InvalidIndicatorSet` naming the file.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import math
@@ -108,10 +109,22 @@ def read_indicator_set(path: Path) -> IndicatorSetDef:
     """Read and check one set file; InvalidIndicatorSet (naming the file) when it is unusable."""
     try:
         raw = path.read_bytes()
-        data = tomllib.loads(raw.decode("utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+    except OSError as exc:
         raise InvalidIndicatorSet(unreadable_toml("store.indicator_set.unreadable", path, exc)) from None
-    return parse_indicator_set(data, str(path), hashlib.sha256(raw).hexdigest())
+    return _parsed_set(str(path), raw)
+
+
+@functools.lru_cache(maxsize=32)
+def _parsed_set(file: str, raw: bytes) -> IndicatorSetDef:
+    """The checked set of a file's content, parsed once per process and content (a changed file is
+    read anew). Shared by every caller: read only, as the frozen definition is."""
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise InvalidIndicatorSet(
+            unreadable_toml("store.indicator_set.unreadable", Path(file), exc)
+        ) from None
+    return parse_indicator_set(data, file, hashlib.sha256(raw).hexdigest())
 
 
 def parse_indicator_set(data: dict[str, Any], path: str, sha256: str | None = None) -> IndicatorSetDef:

@@ -188,15 +188,17 @@ def _load_sqlite_in_two(engine: Engine, database: str) -> RegisterFrame | None:
     uploads = SQLiteArrowReader(database)
     try:
         end = select(func.coalesce(func.max(m.AuditLog.id), 0).label("id"))
-        uploads.request(_sql(engine, end))
-        uploads.request(_sql(engine, _uploads_statement(dialect)))
+        reads = _uploads_statements(dialect)
+        for statement in (end, *reads):
+            uploads.request(_sql(engine, statement))
         with arrow_snapshot(engine, bulk=True) as read:
             here = read(end)
             frame = _load(read, dialect, with_uploads=False)
         if uploads.answer().column("id")[0].as_py() != here.column("id")[0].as_py():
             return None
         ids = frame.enterprises["id"].to_numpy()
-        return replace(frame, uploads=_uploads_frame(uploads.answer(), dialect, ids, frame.platforms))
+        tables = [uploads.answer() for _ in reads]
+        return replace(frame, uploads=_uploads_frame(tables, dialect, ids, frame.platforms))
     finally:
         uploads.close()
 
@@ -421,6 +423,13 @@ def _ints(table: pa.Table, column: str, dtype=np.int64) -> np.ndarray:
     return table.column(column).to_numpy().astype(dtype, copy=False)
 
 
+def _ids(table: pa.Table, column: str) -> np.ndarray:
+    """An id column for :func:`_positions`, in the integer width it crossed in (no int64 copy of
+    millions of references)."""
+    values = table.column(column).to_numpy()
+    return values if values.dtype.kind == "i" else values.astype(np.int64)
+
+
 def _strings(table: pa.Table, column: str):
     return table.column(column).to_pandas().array
 
@@ -542,7 +551,8 @@ def _read_enterprises(read: Read, dialect: str, ref: dict[str, pd.DataFrame]) ->
                 _ints(table, "risk_class", np.int8), categories=list(m.RISK_CLASSES)
             ),
             "code_rank": _code_ranks(read, dialect, ids),
-        }
+        },
+        copy=False,  # the columns are this frame's own: not copied again into one block per type
     )
 
 
@@ -566,6 +576,8 @@ def _positions(ids: np.ndarray, wanted: np.ndarray) -> np.ndarray:
     if len(ids) and ids[0] >= 0 and ids[-1] < 4 * len(ids) + 1024:  # dense ids: a look-up table
         table = np.full(int(ids[-1]) + 1, -1, np.int32)
         table[ids] = np.arange(len(ids), dtype=np.int32)
+        if not len(wanted) or (wanted.min() >= 0 and wanted.max() <= ids[-1]):
+            return table[wanted]  # all within the table (as references to the register are): one look-up
         inside = (wanted >= 0) & (wanted <= ids[-1])
         return np.where(inside, table[np.where(inside, wanted, 0)], -1).astype(np.int32, copy=False)
     at = np.searchsorted(ids, wanted)
@@ -596,10 +608,11 @@ def _read_events(read: Read, dialect: str, ids: np.ndarray, after_id: int = 0) -
     order = _by_day(day, None if ordered else _ints(table, "id"))
     events = pd.DataFrame(
         {
-            "pos": _positions(ids, _ints(table, "enterprise_id"))[order],
+            "pos": _positions(ids, _ids(table, "enterprise_id"))[order],
             "kind": _ints(table, "kind", np.int8)[order],
             "day": day[order],
-        }
+        },
+        copy=False,  # the columns are this frame's own: not copied again into one block per type
     )
     last_id = int(read(last).column("id")[0].as_py()) if len(events) else 0
     return events, max(last_id, after_id)
@@ -618,23 +631,46 @@ def _events_statements(dialect: str, after_id: int = 0) -> tuple[Select, Select]
     return (statement.order_by(t.id) if ordered else statement), last
 
 
-def _uploads_statement(dialect: str, days: tuple[dt.date, dt.date] | None = None) -> Select:
-    """The rows of ``platform_upload``; on SQLite in its key's order (day, enterprise, platform),
-    which is the table's own order there (``WITHOUT ROWID``): free."""
+def _uploads_statements(dialect: str, days: tuple[dt.date, dt.date] | None = None) -> list[Select]:
+    """The reads of ``platform_upload`` (all rows, or those of ``days``, first and last).
+
+    On SQLite, rows in its key's order (day, enterprise, platform), which is the table's own order
+    there (``WITHOUT ROWID``): free; and their days as runs, read first: the days in order with
+    their number of rows (a scan of the key), so that the rows cross without their day (4 million
+    texts fewer at a million enterprises, each extracted by the driver one by one). Elsewhere one
+    read, days included (PostgreSQL sends a day as 4 bytes)."""
     u = m.PlatformUpload
+    in_order = _in_id_order(dialect)
     statement = select(
-        u.day, u.enterprise_id, u.platform_id, u.records, func.coalesce(u.items, -1).label("items")
+        *(() if in_order else (u.day,)),
+        u.enterprise_id,
+        u.platform_id,
+        u.records,
+        func.coalesce(u.items, -1).label("items"),
     )
+    runs = select(u.day, func.count().label("rows")).group_by(u.day).order_by(u.day)
     if days is not None:
         statement = statement.where(u.day >= days[0], u.day <= days[1])
-    return statement.order_by(u.day, u.enterprise_id, u.platform_id) if _in_id_order(dialect) else statement
+        runs = runs.where(u.day >= days[0], u.day <= days[1])
+    if not in_order:
+        return [statement]
+    return [runs, statement.order_by(u.day, u.enterprise_id, u.platform_id)]
 
 
-def _uploads_frame(table: pa.Table, dialect: str, ids: np.ndarray, platforms: pd.DataFrame) -> pd.DataFrame:
-    """The frame's ``uploads`` from the rows of :func:`_uploads_statement`, sorted by day, then
+def _uploads_frame(
+    tables: Sequence[pa.Table], dialect: str, ids: np.ndarray, platforms: pd.DataFrame
+) -> pd.DataFrame:
+    """The frame's ``uploads`` from the answers to :func:`_uploads_statements`, sorted by day, then
     enterprise (ids and positions share their order), then platform id."""
-    day = _days_of(table, "day", ALWAYS)
-    pos = _positions(ids, _ints(table, "enterprise_id"))
+    table = tables[-1]
+    if len(tables) == 2:  # the days as runs, then the rows in day order
+        runs = tables[0]
+        day = np.repeat(_days_of(runs, "day", ALWAYS), _ints(runs, "rows"))
+        if len(day) != table.num_rows:
+            raise RuntimeError("the uploads' days and rows were not read in one snapshot")
+    else:
+        day = _days_of(table, "day", ALWAYS)
+    pos = _positions(ids, _ids(table, "enterprise_id"))
     platform_id = _ints(table, "platform_id")
     order = slice(None) if _in_id_order(dialect) else np.lexsort((platform_id, pos, day))
     return pd.DataFrame(
@@ -644,7 +680,8 @@ def _uploads_frame(table: pa.Table, dialect: str, ids: np.ndarray, platforms: pd
             "day": day[order],
             "records": _ints(table, "records")[order],
             "items": _ints(table, "items", np.int16)[order],
-        }
+        },
+        copy=False,  # the columns are this frame's own: not copied again into one block per type
     )
 
 
@@ -656,7 +693,8 @@ def _read_uploads(
     days: tuple[dt.date, dt.date] | None = None,
 ) -> pd.DataFrame:
     """The frame's ``uploads`` (by day, enterprise, platform), all or those of ``days`` (first, last)."""
-    return _uploads_frame(read(_uploads_statement(dialect, days)), dialect, ids, platforms)
+    tables = [read(statement) for statement in _uploads_statements(dialect, days)]
+    return _uploads_frame(tables, dialect, ids, platforms)
 
 
 def _load(
@@ -666,7 +704,7 @@ def _load(
     ref = _reference(read)
     ahead = getattr(read, "ahead", None)
     if ahead is not None:  # a child reader: it runs the next reads while this process builds columns
-        rest = [_uploads_statement(dialect)] if with_uploads else []
+        rest = _uploads_statements(dialect) if with_uploads else []
         ahead([_enterprises_statement(), _code_order_statement(dialect), *_events_statements(dialect), *rest])
     enterprises = _read_enterprises(read, dialect, ref)
     ids = enterprises["id"].to_numpy()

@@ -9,6 +9,7 @@ never deleting (enterprises refer to these rows).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -163,8 +164,20 @@ def load_reference(path: Path | None = None) -> Reference:
     """Read and check a reference file; raise :class:`ReferenceError` naming the problem."""
     path = Path(path or config.reference_path())
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ReferenceError(unreadable_toml("store.reference.unreadable", path, exc)) from None
+    return _parsed_reference(str(path), text)
+
+
+@functools.lru_cache(maxsize=8)
+def _parsed_reference(file: str, text: str) -> Reference:
+    """The checked reference of a file's text, parsed once per process and text (a changed file is
+    read anew; the reference is immutable, so every caller may share it)."""
+    path = Path(file)
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
         raise ReferenceError(unreadable_toml("store.reference.unreadable", path, exc)) from None
     try:
         ref = Reference(

@@ -13,12 +13,19 @@ readers (at most :data:`IDLE_READERS`) and hands one to the next :class:`SQLiteA
 Each reader opens the database afresh and closes it again before it goes back, so every
 ``SQLiteArrowReader`` still reads one snapshot of its own, and an idle child holds no file open.
 
-Run as a script (``python sqlite_arrow.py [FILE]``, ``FILE`` opened at the start): one request
-per line on stdin, as JSON:
+A child imports only pyarrow and the driver's own module (``adbc_driver_manager``'s DB-API
+layer would import ``pyarrow.dataset`` and with it pandas: twice the child's start). Large answers
+do not cross the pipe: on Linux the child writes the IPC stream into a memory file
+(``memfd_create``), hands its descriptor over a Unix socket and the parent maps it, so the bytes are
+copied once, not three times through the pipe's small buffer (docs/frame.md).
+
+Run as a script (``python sqlite_arrow.py [--shared FD] [FILE]``, ``FILE`` opened at the start;
+``FD`` a Unix socket to hand large answers over): one request per line on stdin, as JSON:
 
 - ``{"open": FILE}``: open ``FILE`` (no answer: an error is the answer of the reads that follow);
 - a string, the SQL: an 8-byte length and the IPC stream on stdout (a negative length: the
-  error message follows);
+  error message follows; :data:`SHARED` and then the length: the stream is in the memory file
+  whose descriptor was just sent on the socket);
 - ``{"close": true}``: end the read transaction and close the file; the answer is a length of 0.
 """
 
@@ -27,8 +34,10 @@ from __future__ import annotations
 import atexit
 import contextlib
 import json
+import mmap
 import os
 import signal
+import socket
 import struct
 import subprocess
 import sys
@@ -39,7 +48,14 @@ from pathlib import Path
 import pyarrow as pa
 
 HEADER = struct.Struct("<q")
+SHARED = -(2**63)  # the length's place says: the answer is in a memory file, its length follows
+SHARED_FROM = 1 << 20  # answers of at least this many bytes go through a memory file (where there is one)
+BATCH_ROWS = 65_536  # rows per Arrow batch the driver makes (its default, 1,024: thousands of small batches)
 IDLE_READERS = 4  # children a process keeps for its next reads (the frame's load uses two at once)
+
+
+def _can_share() -> bool:
+    return hasattr(os, "memfd_create") and hasattr(socket, "send_fds") and hasattr(socket, "AF_UNIX")
 
 
 class _Child:
@@ -47,12 +63,28 @@ class _Child:
 
     def __init__(self) -> None:
         self.stderr = tempfile.TemporaryFile()  # noqa: SIM115 (the child's life long: closed by stop())
-        self.process = subprocess.Popen(
-            [sys.executable, str(Path(__file__))],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=self.stderr,
-        )
+        self.answers: socket.socket | None = None
+        command = [sys.executable, str(Path(__file__))]
+        theirs = None
+        if _can_share():
+            self.answers, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+            command += ["--shared", str(theirs.fileno())]
+        try:
+            self.process = subprocess.Popen(
+                command,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=self.stderr,
+                pass_fds=(theirs.fileno(),) if theirs is not None else (),
+            )
+        except BaseException:
+            if self.answers is not None:
+                self.answers.close()
+            self.stderr.close()
+            raise
+        finally:
+            if theirs is not None:
+                theirs.close()
 
     def alive(self) -> bool:
         return self.process.poll() is None
@@ -61,14 +93,33 @@ class _Child:
         self.process.stdin.write(json.dumps(request).encode() + b"\n")
         self.process.stdin.flush()
 
-    def receive(self) -> tuple[int, bytes]:
-        """The next answer: its length (negative for an error) and its bytes."""
-        out = self.process.stdout
-        head = out.read(HEADER.size)
+    def receive(self) -> tuple[int, bytes | mmap.mmap]:
+        """The next answer: its length (negative for an error) and its bytes (a large answer: the
+        memory file the child sent, mapped read-only)."""
+        size = self._length()
+        if size != SHARED:
+            return size, self.process.stdout.read(abs(size))
+        size = self._length()
+        try:
+            _, fds, _, _ = socket.recv_fds(self.answers, 1, 1)
+        except OSError as exc:
+            raise RuntimeError(f"the SQLite reader's answer did not arrive: {exc}") from None
+        if len(fds) != 1:
+            for fd in fds:
+                os.close(fd)
+            raise RuntimeError(f"the SQLite reader stopped: {self.error_output()}")
+        try:
+            # every page mapped at once (one call, not a fault per page as the stream is read)
+            flags = mmap.MAP_SHARED | getattr(mmap, "MAP_POPULATE", 0)
+            return size, mmap.mmap(fds[0], size, flags=flags, prot=mmap.PROT_READ)
+        finally:
+            os.close(fds[0])
+
+    def _length(self) -> int:
+        head = self.process.stdout.read(HEADER.size)
         if len(head) < HEADER.size:
             raise RuntimeError(f"the SQLite reader stopped: {self.error_output()}")
-        (size,) = HEADER.unpack(head)
-        return size, out.read(abs(size))
+        return HEADER.unpack(head)[0]
 
     def error_output(self) -> str:
         self.process.poll()
@@ -93,6 +144,8 @@ class _Child:
                 process.wait()
             process.stdout.close()
             self.stderr.close()
+            if self.answers is not None:
+                self.answers.close()
 
 
 class _Pool:
@@ -171,6 +224,7 @@ class SQLiteArrowReader:
         self._waiting -= 1
         if size < 0:
             raise RuntimeError(f"the SQLite reader failed: {body.decode(errors='replace')}")
+        # no copy: the table's buffers are slices of ``body`` (the mapping lives as long as they do)
         return pa.ipc.open_stream(pa.py_buffer(body)).read_all()
 
     def close(self) -> None:
@@ -204,12 +258,16 @@ def _narrow(table: pa.Table) -> pa.Table:
     return table
 
 
-def _serve(database: str | None) -> None:  # pragma: no cover - runs in the child (tested through the parent)
-    import adbc_driver_sqlite.dbapi as adbc_sqlite
+def _serve(
+    database: str | None, shared: socket.socket | None
+) -> None:  # pragma: no cover - runs in the child (tested through the parent)
+    # the driver's own module, not its DB-API layer (which imports pyarrow.dataset and pandas)
+    import adbc_driver_manager as adbc
+    import adbc_driver_sqlite
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # a Ctrl-C is the parent's: it closes our stdin
     out = sys.stdout.buffer
-    conn = cursor = None
+    db = conn = statement = None
     failure = "no database opened"
 
     def write(size: int, body) -> None:
@@ -217,23 +275,50 @@ def _serve(database: str | None) -> None:  # pragma: no cover - runs in the chil
         out.write(body)
         out.flush()
 
-    def close() -> None:
-        nonlocal conn, cursor
+    def answer(table: pa.Table) -> None:
+        """The IPC stream of ``table``, through the pipe or (large, where it can) a memory file."""
+        if shared is None or table.nbytes < SHARED_FROM:
+            sink = pa.BufferOutputStream()
+            with pa.ipc.new_stream(sink, table.schema) as writer:
+                writer.write_table(table)
+            body = sink.getvalue()
+            write(body.size, body)
+            return
+        fd = os.memfd_create("traceboard-answer", os.MFD_CLOEXEC)
         try:
-            if cursor is not None:
-                cursor.close()
+            with (
+                open(fd, "wb", closefd=False) as file,
+                pa.ipc.new_stream(pa.PythonFile(file, mode="w"), table.schema) as writer,
+            ):
+                writer.write_table(table)
+            size = os.lseek(fd, 0, os.SEEK_END)
+            socket.send_fds(shared, [b"a"], [fd])  # before the header: the parent reads it next
+        finally:
+            os.close(fd)  # the parent holds its own descriptor (or the file goes with ours)
+        write(SHARED, HEADER.pack(size))
+
+    def close() -> None:
+        nonlocal db, conn, statement
+        try:
+            if statement is not None:
+                statement.close()
             if conn is not None:
                 conn.rollback()
                 conn.close()
+            if db is not None:
+                db.close()
         finally:
-            conn = cursor = None
+            db = conn = statement = None
 
     def open_(path: str) -> None:
-        nonlocal conn, cursor, failure
+        nonlocal db, conn, statement, failure
         close()
         try:
-            conn = adbc_sqlite.connect(path)  # autocommit off: one deferred transaction, one snapshot
-            cursor = conn.cursor()
+            db = adbc_driver_sqlite.connect(path)
+            conn = adbc.AdbcConnection(db)
+            conn.set_autocommit(False)  # one deferred transaction, one snapshot
+            statement = adbc.AdbcStatement(conn)
+            statement.set_options(**{adbc_driver_sqlite.StatementOptions.BATCH_ROWS.value: str(BATCH_ROWS)})
             failure = "no database opened"
         except Exception as exc:
             close()
@@ -256,20 +341,24 @@ def _serve(database: str | None) -> None:  # pragma: no cover - runs in the chil
                 write(0, b"")
             continue
         try:
-            if cursor is None:
+            if statement is None:
                 raise RuntimeError(failure)
-            cursor.execute(request)
-            table = _narrow(cursor.fetch_arrow_table())
-            sink = pa.BufferOutputStream()
-            with pa.ipc.new_stream(sink, table.schema) as writer:
-                writer.write_table(table)
-            body = sink.getvalue()
-            write(body.size, body)
-        except Exception as exc:  # the parent raises it, with the message
+            statement.set_sql_query(request)
+            stream, _ = statement.execute_query()
+            answer(_narrow(pa.RecordBatchReader.from_stream(stream).read_all()))
+        except Exception as exc:  # the parent raises it, with the message (nothing of the answer was sent)
             message = f"{type(exc).__name__}: {exc}".encode()
             write(-len(message), message)
     close()
 
 
+def _main(argv: list[str]) -> None:  # pragma: no cover - the child's start
+    shared = None
+    if argv[:1] == ["--shared"]:
+        shared = socket.socket(fileno=int(argv[1]))
+        argv = argv[2:]
+    _serve(argv[0] if argv else None, shared)
+
+
 if __name__ == "__main__":  # pragma: no cover
-    _serve(sys.argv[1] if len(sys.argv) > 1 else None)
+    _main(sys.argv[1:])

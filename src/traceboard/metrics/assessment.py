@@ -21,6 +21,7 @@ Rules (docs/assessment.md, where each one comes from):
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -150,6 +151,7 @@ def score_indicators(ctx: MeasureContext, indicator_set: IndicatorSetDef) -> pd.
     """Every indicator of the set for every unit of the context's group (long table, see AssessmentResult)."""
     roles = unit_roles(ctx, indicator_set)
     parts = []
+    measured: dict[str, pd.DataFrame] = {}  # a measure the classes share (职责任务落实 …): computed once
     for ind in indicator_set.indicators:
         measure = MEASURES.get(ind.measure)
         if measure is None or ctx.group not in measure.groups:
@@ -158,37 +160,53 @@ def score_indicators(ctx: MeasureContext, indicator_set: IndicatorSetDef) -> pd.
                 f"{indicator_set.path}: indicator {ind.code}: no built-in measure {ind.measure!r} "
                 f"for {ctx.group}s; choose from {known}"
             )
-        got = measure.compute(ctx, ind.params)
+        key = json.dumps([ind.measure, ind.params], sort_keys=True, default=str)
+        if key not in measured:  # a measure is a function of the context and its params alone
+            measured[key] = measure.compute(ctx, ind.params)
+        got = measured[key]
         if ind.roles:  # an indicator of one class of unit is none of the others' business
             got = got.assign(applicable=got["applicable"].to_numpy() & roles.isin(ind.roles).to_numpy())
             got["value"] = got["value"].where(got["applicable"])
         target = ind.target_for(ctx.inputs.year)
-        share = apply_rule(ind, got["value"].to_numpy(), target)
-        points = np.where(got["applicable"], share * ind.weight, 0.0)
-        part = pd.DataFrame(
+        applicable = got["applicable"].to_numpy()
+        value = got["value"].to_numpy()
+        share = apply_rule(ind, value, target)
+        points = round_score(np.where(applicable, share * ind.weight, 0.0))
+        size = len(got)
+        parts.append(
             {
                 "unit_id": got.index.to_numpy(),
-                "unit_kind": ctx.group,
-                "indicator_code": ind.code,
-                "name_zh": ind.name_zh,
-                "name_en": ind.name_en,
-                "weight": ind.weight,
-                "rule": ind.rule,
-                "target": target,
-                "value": got["value"].to_numpy(),
-                "applicable": got["applicable"].to_numpy(),
+                "unit_kind": [ctx.group] * size,
+                "indicator_code": [ind.code] * size,
+                "name_zh": [ind.name_zh] * size,
+                "name_en": [ind.name_en] * size,
+                "weight": np.full(size, ind.weight),
+                "rule": [ind.rule] * size,
+                "target": np.full(size, target, dtype=None if target is not None else object),
+                "value": value,
+                "applicable": applicable,
                 "fraction": share,
-                "points": round_score(points),
-                "max_points": np.where(got["applicable"], ind.weight, 0.0),
+                "points": points,
+                "max_points": np.where(applicable, ind.weight, 0.0),
                 "inputs": got["inputs"].to_numpy(),
+                "explanation": [
+                    explanation_facts(ind, ind.measure, measure.unit, v, target, p)
+                    for v, p in zip(value, points, strict=True)
+                ],
             }
         )
-        part["explanation"] = [
-            explanation_facts(ind, ind.measure, measure.unit, v, target, p)
-            for v, p in zip(part["value"], part["points"], strict=True)
-        ]
-        parts.append(part)
-    return pd.concat(parts, ignore_index=True)
+    if not len(ctx.ids):  # no unit: the columns typed as a table of the parts would be
+        return pd.concat([pd.DataFrame(part) for part in parts], ignore_index=True)
+    # one table of the parts' columns, each as the parts' tables put together would type it (a
+    # target that is None in some parts: objects), instead of a table per indicator
+    return pd.DataFrame(
+        {
+            column: list(itertools.chain.from_iterable(part[column] for part in parts))
+            if isinstance(parts[0][column], list)
+            else np.concatenate([part[column] for part in parts])
+            for column in parts[0]
+        }
+    )
 
 
 def applicable_weights(indicators: pd.DataFrame) -> pd.Series:

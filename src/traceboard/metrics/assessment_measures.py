@@ -52,17 +52,40 @@ class MeasureContext:
         return pd.Index(self.units["id"].to_numpy(), name="unit_id")
 
     def adoption(self, day: dt.date) -> pd.DataFrame:
-        """total, adopted, rate per unit id of the group at ``day`` (compute_adoption, cached)."""
+        """total, adopted, rate per unit id of the group at ``day`` (compute_adoption's, cached)."""
         if day not in self.cache:
             number = to_day(day)
             state = self.state_at(number) if self.state_at else adoption_state(self.frame, number)
-            table = compute_adoption(self.frame, [self.group], number, state)
-            by_name = table.set_index(table[self.group].astype(str))
-            names = self.units.set_index("id")["name"]
-            self.cache[day] = by_name.reindex(names.to_numpy()).set_axis(self.ids)[
-                ["total", "adopted", "rate"]
-            ]
+            names, counts = _adoption_counts(self.frame, self.group, number, state)
+            wanted = self.units.set_index("id")["name"].to_numpy()
+            at = names.get_indexer(wanted)
+            if (at >= 0).all():  # every unit is a category: its row by position
+                self.cache[day] = pd.DataFrame({c: v[at] for c, v in counts.items()}, index=self.ids)
+            else:  # a unit the frame does not know: NaN, as a reindex gives
+                self.cache[day] = pd.DataFrame(counts, index=names).reindex(wanted).set_axis(self.ids)
         return self.cache[day]
+
+
+def _adoption_counts(
+    frame: RegisterFrame, group: str, day: int, state: pd.DataFrame
+) -> tuple[pd.Index, dict[str, np.ndarray]]:
+    """The names of ``group`` (its categories, in order) and their total, adopted and rate as
+    :func:`compute_adoption` counts them, by two counts of the category codes: without the
+    intervals and the connected columns it also makes, which the measures do not read."""
+    column = frame.enterprises[group]
+    if not isinstance(column.dtype, pd.CategoricalDtype):
+        table = compute_adoption(frame, [group], day, state)
+        names = pd.Index(table[group].astype(str))
+        return names, {c: table[c].to_numpy() for c in ("total", "adopted", "rate")}
+    codes = column.cat.codes.to_numpy()
+    keep = state["active"].to_numpy() & (codes >= 0)  # an enterprise without the category is in none
+    size = len(column.cat.categories)
+    total = np.bincount(codes[keep], minlength=size).astype(np.int64)
+    adopted = np.bincount(codes[keep & state["adopted"].to_numpy()], minlength=size).astype(np.int64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rate = np.where(total > 0, adopted / total, np.nan)
+    names = pd.Index(column.cat.categories.astype(str))
+    return names, {"total": total, "adopted": adopted, "rate": rate}
 
 
 def _result(ids: pd.Index, value, applicable, inputs: list[dict]) -> pd.DataFrame:
@@ -317,17 +340,22 @@ def measure_duty_coverage(ctx: MeasureContext, params: dict) -> pd.DataFrame:
     duties = ctx.inputs.duties.drop_duplicates(["unit_id", "duty"])
     records = ctx.inputs.duty_records
     records = records[records["recorded_on"] <= pd.Timestamp(ctx.inputs.as_of)]
-    done = duties.merge(records[["unit_id", "duty"]].drop_duplicates(), on=["unit_id", "duty"], how="inner")
+    # a few hundred duties and records: pairs in a set, not merges and a group-by
+    kept = set(zip(records["unit_id"].tolist(), records["duty"].tolist(), strict=True))
+    pairs = list(zip(duties["unit_id"].tolist(), duties["duty"].tolist(), strict=True))
+    recorded = np.array([pair in kept for pair in pairs], dtype=bool)
     owed = _count_by(duties, "unit_id", ctx.ids)
-    met = _count_by(done, "unit_id", ctx.ids)
+    met = _count_by(duties, "unit_id", ctx.ids, recorded)
     records_by_unit = _count_by(records, "unit_id", ctx.ids)
-    missing = duties.merge(done, on=["unit_id", "duty"], how="left", indicator=True)
-    missing = missing[missing["_merge"] == "left_only"].groupby("unit_id")["duty"].agg(sorted)
-    missing = missing.reindex(ctx.ids).map(lambda x: [int(d) for d in x] if isinstance(x, list) else [])
+    without: dict = {}
+    for (unit, duty), ok in zip(pairs, recorded, strict=True):
+        if not ok:
+            without.setdefault(unit, []).append(duty)
+    missing = [[int(d) for d in sorted(without.get(unit, []))] for unit in ctx.ids]
     with np.errstate(divide="ignore", invalid="ignore"):
         value = met / owed
     inputs = [
-        {"duties": int(o), "duties_recorded": int(d), "records": int(r), "duties_without_record": list(w)}
+        {"duties": int(o), "duties_recorded": int(d), "records": int(r), "duties_without_record": w}
         for o, d, r, w in zip(
             owed, met, records_by_unit, missing,
             strict=True,

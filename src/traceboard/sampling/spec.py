@@ -222,15 +222,16 @@ def check_seed(seed: str, seed_sha256: str) -> None:
 
 def _prefixes(digests: list[bytes]) -> np.ndarray:
     """The first 8 bytes of each digest as big-endian unsigned integers (orders like the hex)."""
-    return np.frombuffer(b"".join(digests), dtype=">u8").reshape(len(digests), 4)[:, 0].astype(np.uint64)
+    return np.frombuffer(b"".join(digests), dtype=">u8")[::4].astype(np.uint64)
 
 
 def draw_positions(seed: str, stratum: str, codes: Sequence[str], k: int) -> list[int]:
     """Positions in ``codes`` of the ``k`` codes with the smallest keys, in key order.
 
     Vectorised: keys are hashed once, the k smallest are found by their 64-bit
-    prefixes (``np.argpartition``) and only those (plus any prefix ties at the
-    boundary) are ordered by the full key and then by code.
+    prefixes (``np.partition``) and those (with any prefix ties at the boundary) are
+    ordered by their prefixes, in C. Distinct prefixes order as the full keys do; only
+    when two of them tie (odds about k² / 2⁶⁵) are they ordered by the full key and then by code.
     """
     n = len(codes)
     if k <= 0 or n == 0:
@@ -242,10 +243,14 @@ def draw_positions(seed: str, stratum: str, codes: Sequence[str], k: int) -> lis
     if k >= n:
         chosen = np.arange(n)
     else:
-        bound = heads[np.argpartition(heads, k - 1)[k - 1]]
+        bound = np.partition(heads, k - 1)[k - 1]
         chosen = np.flatnonzero(heads <= bound)
-    ordered = sorted((digests[i], codes[i], i) for i in chosen.tolist())
-    return [i for _, _, i in ordered[:k]]
+    order = chosen[np.argsort(heads[chosen], kind="stable")]
+    ranked = heads[order]
+    if (ranked[1:] == ranked[:-1]).any():
+        ordered = sorted((digests[i], codes[i], i) for i in chosen.tolist())
+        return [i for _, _, i in ordered[:k]]
+    return order[:k].tolist()
 
 
 def draw_stratum(seed: str, stratum: str, codes: Sequence[str], k: int) -> list[str]:

@@ -8,6 +8,8 @@ every number on the page comes from the same function as the command.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import pickle
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
@@ -83,6 +85,33 @@ def load_sets(year: int) -> dict[str, IndicatorSetDef]:
 YearResult = Callable[[int], AssessmentResult]
 
 
+def year_inputs(engine: Engine, year: int, today: dt.date) -> store.AssessmentInputs:
+    """The facts ``year`` is scored on: the record's, up to its assessment day."""
+    return store.gather_inputs(engine, year, store.assessment_day(year, today))
+
+
+def score_year(
+    inputs: store.AssessmentInputs,
+    frame: RegisterFrame,
+    state_at: Callable[[int], pd.DataFrame] | None = None,
+) -> AssessmentResult:
+    """The year of ``inputs`` scored on them and the frame, without the change against the year before."""
+    return assess(inputs, frame, load_sets(inputs.year), None, state_at)
+
+
+def year_inputs_key(inputs: store.AssessmentInputs) -> str:
+    """SHA-256 of all a year's scores read besides the frame: every table of its facts as read
+    (its year and assessment day included) and its indicator sets. With the same frame content,
+    the same key means the same scores: a change of the record that leaves the year's facts as they
+    were (a check recorded this year, for last year's scores) leaves the key; one that reaches into
+    the year (a check dated back into it, a publication or rectification of one of its checks, a
+    milestone, a unit) moves it. Serialised whole (pickle), so that equal keys are equal tables."""
+    digest = hashlib.sha256(pickle.dumps(inputs, protocol=pickle.HIGHEST_PROTOCOL))
+    for kind, indicator_set in sorted(load_sets(inputs.year).items()):
+        digest.update(f"\n{kind}:{indicator_set.sha256}".encode())
+    return digest.hexdigest()
+
+
 def year_result(
     engine: Engine,
     year: int,
@@ -94,8 +123,7 @@ def year_result(
 
     ``state_at(day)``: the enterprises' adoption at a day as the caller keeps it (see
     :func:`traceboard.metrics.assessment.assess`), so that years sharing a day compute it once."""
-    inputs = store.gather_inputs(engine, year, store.assessment_day(year, today))
-    return assess(inputs, frame, load_sets(year), None, state_at)
+    return score_year(year_inputs(engine, year, today), frame, state_at)
 
 
 def compute_year(

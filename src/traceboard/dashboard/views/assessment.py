@@ -31,8 +31,10 @@ from traceboard.services.assessment import (
     report_data,
     save_assessment,
     score_history,
+    score_year,
     worded_indicators,
-    year_result,
+    year_inputs,
+    year_inputs_key,
 )
 from traceboard.services.audit_trail import audited_download
 
@@ -55,8 +57,18 @@ engine = get_engine()
 def scored(each: int):
     """A year scored alone, once per data version: the year shown, the year before (without a stored
     run) and the years of the history share it (services.assessment.YearResult)."""
-    return per_data_version(
-        ("assessment.year", each, today()), lambda: year_result(engine, each, today(), frame, adoption_at)
+    return per_data_version(("assessment.year", each, today()), lambda: scored_anew(each))
+
+
+def scored_anew(each: int):
+    """A year's scores after a change of the record: its facts read again, and scored again only
+    when they, its indicator sets or the frame's content changed (``year_inputs_key``): a check
+    recorded today does not score last year and the year before again, one dated back does."""
+    inputs = year_inputs(engine, each, today())
+    return per_frame_content(
+        frame,
+        ("assessment.year", each, year_inputs_key(inputs)),
+        lambda: score_year(inputs, frame, adoption_at),
     )
 
 
@@ -241,15 +253,18 @@ with tabs[2]:
 
 with tabs[3]:
     st.caption(t("assessment.sensitivity_note"))
-    sensitivity = per_data_version(  # ten thousand re-weightings: once per data version
-        ("assessment.sensitivity", year, today()), lambda: sensitivity_by_kind(view.result, view.sets)
-    )
-    columns = ["unit", "grade", "grade_stays", "rank", "rank_stays", "rank_best", "rank_worst", "fragile"]
-    widgets.table(
-        sensitivity[columns],
-        {c: t(f"assessment.col_{c}") for c in columns},
-        progress=("grade_stays", "rank_stays"),
-    )
+    # ten thousand re-weightings: only when the tab is open (a click on it reruns the page), once
+    # per data version; a first view on 排名 does not wait for them
+    if tabs[3].open:
+        sensitivity = per_data_version(
+            ("assessment.sensitivity", year, today()), lambda: sensitivity_by_kind(view.result, view.sets)
+        )
+        columns = ["unit", "grade", "grade_stays", "rank", "rank_stays", "rank_best", "rank_worst", "fragile"]
+        widgets.table(
+            sensitivity[columns],
+            {c: t(f"assessment.col_{c}") for c in columns},
+            progress=("grade_stays", "rank_stays"),
+        )
 
 with tabs[4]:
     if st.button(t("assessment.make_reports"), key="assessment_reports"):
