@@ -138,22 +138,6 @@ def test_after_a_change_the_frame_is_refreshed_not_reloaded(demo_engine):
     assert (after.version, after.stamp) == (fresh.version, fresh.stamp)
 
 
-def test_each_new_frame_hands_the_heap_its_work_freed_back_to_the_system(demo_engine, monkeypatch):
-    """A frame loaded whole leaves its transient columns' memory in the C heap: the process trims
-    it after taking each new frame (traceboard.heap), and not while it reuses the one it holds."""
-    from traceboard.accounts.authz import Actor
-    from traceboard.services.record_entry import save_entry
-
-    trims = []
-    monkeypatch.setattr(state, "trim_heap", lambda: trims.append(1) or True)
-    before = state.get_frame()
-    assert state.get_frame() is before and len(trims) == 1  # the first frame, then the same one
-    row = before.enterprises.iloc[0]
-    cells = {"统一社会信用代码": row["uscc"], "检查部门": row["department"], "检查日期": "2026-10-09"}
-    save_entry(demo_engine, Actor("office1", "office"), "inspections", cells | {"检查结果": "未发现问题"})
-    assert state.get_frame() is not before and len(trims) == 2
-
-
 def test_what_is_computed_from_the_frame_alone_is_kept_until_the_register_changes(demo_engine):
     """A check result moves the data version but not the frame's tables: per_frame_content keeps
     its result (the adoption view, the counts); an entry of the register computes it again."""

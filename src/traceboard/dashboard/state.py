@@ -26,7 +26,6 @@ from traceboard.accounts.authz import Actor
 from traceboard.data.db import make_engine
 from traceboard.data.frame import RegisterFrame, frame_source, refresh_register_frame
 from traceboard.data.frame_snapshot import open_register_frame
-from traceboard.heap import trim_heap
 from traceboard.i18n import DEFAULT_LANGUAGE, LANGUAGES, translate
 from traceboard.i18n import word as word_in
 from traceboard.services import record
@@ -77,8 +76,6 @@ def _frame(url: str, read_url: str | None, version: str) -> RegisterFrame:
             source = frame_source(primary, _read_engine(read_url)) if read_url else primary
             frame = open_register_frame(source) if frame is None else refresh_register_frame(source, frame)
             holder.frame = frame
-            # a frame loaded whole leaves ~120 MB of freed heap at a million (traceboard.heap)
-            trim_heap()
         return frame
 
 
