@@ -100,12 +100,37 @@ def test_the_real_steps_run_end_to_end_on_a_small_register():
     first_start = report["results"][names.index("load_database")]  # a child too: a first start
     assert first_start["process"] == "child" and first_start["peak_rss_mb"] > 50
     assert "process" not in adoption
+    # DuckDB ran in a child of its own, which reports its peak: the step's is the table's alone
+    assert adoption["baseline_peak_rss_mb"] > 50
     for name in ("verify", "verify_v1", "verify_v2"):  # the stand-alone verifier, in a child of its own
         verification = report["results"][names.index(name)]
         assert verification["process"] == "child" and verification["peak_rss_mb"] > 5
-    if adoption.get("peak_rss_mb") is not None:  # Linux: the table's peak and DuckDB's apart
-        assert adoption["baseline_peak_rss_mb"] > 0
     assert report["results"][-1]["rows"] == 600  # a day's feed: one row per enterprise, all new
+    if Path("/proc/self/statm").exists():  # what each step started from, beside its peak
+        assert set(report["rest_mb"]) == {name for name, _ in steps}
+        assert 0 < report["rest_mb"]["refresh"] <= report["step_peaks_mb"]["refresh"]
+
+
+def test_the_duckdb_baseline_refuses_a_frame_other_than_the_table_s(tmp_path):
+    """The baseline's child opens the frame itself: at another version it is not the same data."""
+    import dataclasses
+
+    from traceboard.bench.steps import step_adoption_table, step_demo, step_load
+
+    def adoption_of_another_version(ctx: BenchContext) -> Result:
+        ctx.state["frame"] = dataclasses.replace(ctx.state["frame"], stamp="another version")
+        refused = r"the baseline's frame is at .+, the table's at another version"
+        with pytest.raises(RuntimeError, match=refused):
+            step_adoption_table(ctx)
+        return Result("refused", 0.0)
+
+    report = run_bench(
+        300,
+        "sqlite",
+        [("demo", step_demo), ("load", step_load), ("adoption", adoption_of_another_version)],
+        profile_misses=False,
+    )
+    assert report["results"][-1]["name"] == "refused"
 
 
 def test_each_step_reports_its_own_peak_memory():
@@ -311,7 +336,7 @@ def test_the_sampler_says_where_the_code_was_when_memory_peaked():
     assert any(frame.startswith("traceboard/gcpause.py:") for frame in sampler.found["at"])
 
 
-def test_a_step_over_the_memory_goal_is_listed_with_where_it_peaked():
+def test_a_step_over_the_memory_goal_is_listed_with_where_it_peaked_and_what_held_it():
     from traceboard.bench.harness import format_misses
 
     report = {
@@ -320,15 +345,130 @@ def test_a_step_over_the_memory_goal_is_listed_with_where_it_peaked():
         "peak_rss_mb": 1500.0,
         "results": [],
         "step_peaks_mb": {"pages": 1500.0},
+        "rest_mb": {"pages": 700.4},
         "step_memory": {
-            "pages": {"peak_mb": 1490.0, "at": ["traceboard/data/x.py:3 f", "traceboard/y.py:9 g"]}
+            "pages": {
+                "peak_mb": 1490.0,
+                "at": ["traceboard/data/x.py:3 f", "traceboard/y.py:9 g"],
+                "held": {
+                    "traced_peak_mb": 640.2,
+                    "snapshot_mb": 612.0,
+                    "arrow_mb": 130.0,
+                    "sites": [
+                        {"mb": 500.0, "blocks": 2, "line": "traceboard/y.py:7", "in": "numpy/x.py:1"},
+                        {"mb": 12.5, "blocks": 1200, "line": "traceboard/y.py:8", "in": None},
+                    ],
+                },
+            }
         },
     }
-    assert format_misses([report]).splitlines()[2:] == [
+    assert format_misses([report]).splitlines()[1:] == [
+        "- 1,000,000 · sqlite · step pages: peak memory 1,500 MB (from 700 MB at rest before it), "
+        "goal ≤ 1,024 MB for the whole bench after the demo",
         "    sampled peak 1,490 MB, the code then (innermost first):",
         "      traceboard/data/x.py:3 f",
         "      traceboard/y.py:9 g",
+        "    done once more under tracemalloc: 640 MB at its peak; alive at the snapshot nearest it "
+        "(612 MB; Arrow's pool 130 MB), by the line that asked (← the library's line that allocated):",
+        "         500.0 MB          2×  traceboard/y.py:7  ← numpy/x.py:1",
+        "          12.5 MB      1,200×  traceboard/y.py:8",
     ]
+
+
+# ---- memory: what a step rests at, what holds its peak -------------------------------------------
+
+
+def _hold_an_array(megabytes: int):
+    import time
+
+    import numpy as np
+
+    block = np.ones(megabytes * 2**20 // 8)  # the line a memory profile must name
+    time.sleep(0.1)  # held across several of the watcher's readings
+    return block
+
+
+HOLD_LINE = _hold_an_array.__code__.co_firstlineno + 5
+
+
+def test_a_memory_profile_names_the_line_that_holds_the_memory_at_the_peak():
+    import numpy as np
+
+    from traceboard.bench.goals import memory_profile
+
+    before = np.ones(50 * 2**20 // 8)  # alive before the work: its rest, not the work's
+    held = memory_profile(lambda: _hold_an_array(200))
+    top = held["sites"][0]
+    assert top["line"].endswith(f"test_harness.py:{HOLD_LINE}")
+    assert top["in"].startswith("numpy/") and 199 <= top["mb"] <= 201
+    assert 199 <= held["snapshot_mb"] <= held["traced_peak_mb"] < 240  # the 50 MB before it not counted
+    assert held["arrow_mb"] is not None  # pyarrow is loaded in the tests: Arrow's pool read beside
+    del before
+
+
+def test_a_step_over_the_memory_goal_has_its_checked_work_taken_apart(monkeypatch):
+    from traceboard.bench import goals
+    from traceboard.bench.harness import format_misses
+
+    if not Path("/proc/self/clear_refs").exists():
+        pytest.skip("this platform cannot reset a process's peak memory")
+    monkeypatch.setattr(goals, "PEAK_GOAL_MB", 1.0)  # every step is over it
+    done = []
+
+    def allocate(ctx: BenchContext) -> Result:
+        ctx.check("allocate", {"seconds": 0.1}, lambda _scene: done.append(_hold_an_array(200).size))
+        return Result("allocate", 0.1)
+
+    def two_figures(ctx: BenchContext) -> Result:
+        ctx.check("a", {"seconds": 0.1}, lambda _scene: done.append("never: which would it be?"))
+        ctx.check("b", {"seconds": 0.1}, lambda _scene: done.append("never: which would it be?"))
+        return Result("two", 0.1)
+
+    report = run_bench(1_000, "sqlite", [("allocate", allocate), ("two", two_figures)])
+    assert done == [200 * 2**20 // 8]  # the one checked work, done once more; the step of two not
+    held = report["step_memory"]["allocate"]["held"]
+    assert held["sites"][0]["line"].endswith(f"test_harness.py:{HOLD_LINE}")
+    assert "held" not in report["step_memory"].get("two", {})
+    assert set(report["rest_mb"]) == {"allocate", "two"}
+    lines = format_misses([report]).splitlines()
+    assert any(line.strip().startswith("done once more under tracemalloc") for line in lines)
+    assert any(line.endswith(f"test_harness.py:{HOLD_LINE}  ← numpy/_core/numeric.py:232") for line in lines)
+
+
+def test_before_each_step_freed_heap_is_handed_back_to_the_system():
+    import platform
+
+    from traceboard.bench.harness import release_memory, resident_mb
+
+    if platform.system() != "Linux" or platform.libc_ver()[0] != "glibc":
+        pytest.skip("malloc_trim is glibc's")
+    blocks = [bytes(4000) for _ in range(100_000)]  # 400 MB from malloc (over Python's small blocks)
+    kept = blocks[::32]  # one in 32 kept: the freed ones are holes glibc keeps, not the heap's top
+    del blocks
+    held = resident_mb()
+    assert release_memory(trim=False) is False and resident_mb() > held - 100  # collected, not trimmed
+    assert release_memory() is True
+    assert resident_mb() < held - 250
+    assert len(kept) == 3125
+
+
+def test_before_each_step_garbage_is_collected():
+    import weakref
+
+    from traceboard.bench.harness import release_memory
+    from traceboard.gcpause import gc_paused
+
+    class Cycle:
+        pass
+
+    with gc_paused():  # only release_memory collects
+        cycle = Cycle()
+        cycle.me = cycle
+        alive = weakref.ref(cycle)
+        del cycle
+        assert alive() is not None  # a cycle: garbage, but not freed until collected
+        assert release_memory(trim=False) is False
+        assert alive() is None
 
 
 def _manifest_file(directory: Path, tampered: bool = False) -> Path:

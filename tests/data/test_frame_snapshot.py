@@ -81,6 +81,24 @@ def test_the_snapshot_reads_back_as_the_frame_it_was_written_from(demo_engine):
     assert_same(frame, load_register_frame(demo_engine))
 
 
+def test_the_snapshot_s_numbers_are_read_in_place_not_copied(demo_engine):
+    """The events' and uploads' number columns are the mapped file's own bytes: a process holding
+    the frame keeps no second copy of them in Arrow's memory pool (README, *Performance*)."""
+    import pyarrow as pa
+
+    snap.open_register_frame(demo_engine)  # the snapshot written
+    before = pa.total_allocated_bytes()
+    frame = snap.read_frame_snapshot(demo_engine)
+    numbers = sum(
+        getattr(frame, part)[column].to_numpy().nbytes
+        for part in ("events", "uploads")
+        for column in getattr(frame, part).columns
+    )
+    grown = pa.total_allocated_bytes() - before  # the enterprises' few number columns are copied
+    assert numbers > 10_000 and grown < numbers / 4
+    assert not frame.uploads["day"].to_numpy().flags.writeable  # the file's bytes: read-only
+
+
 def test_a_register_without_enterprises_reads_back_with_its_categories(engine):
     """A city that has users but no register yet: the empty columns keep their categories (the
     townships, sectors, departments), as a load gives them; an empty Arrow table alone would

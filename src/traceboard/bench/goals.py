@@ -8,8 +8,15 @@ register than any goal names is reported without one.
 When a figure misses its goal, the harness runs the same work once more under ``cProfile``
 (every thread started meanwhile included: a page's script runs in a thread of its own) and keeps
 the functions that took the time, so that ``make bench`` shows why beside what was missed.
-Memory has no such rerun: :class:`PeakSampler` watches each step as it runs and keeps where the
-code was at its highest resident memory, listed for the steps over the whole bench's goal.
+
+Memory is the whole bench's goal, held step by step: before each step the harness collects
+garbage, hands freed heap back to the system (glibc's ``malloc_trim``) and notes the resident
+memory the step starts from (``rest_mb``), so that a step's peak reads as that rest plus its own.
+For a step whose peak is over the goal, :class:`PeakSampler` (which watched the step run) says
+where the code was at its highest sample, and :func:`memory_profile` says what held the memory:
+the step's work done once more under ``tracemalloc`` (numpy's buffers are traced, Arrow's pool is
+counted apart), its allocations still alive at the highest traced point listed by the line that
+made them.
 """
 
 from __future__ import annotations
@@ -19,7 +26,9 @@ import fnmatch
 import os
 import pstats
 import sys
+import sysconfig
 import threading
+import tracemalloc
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +40,8 @@ HUNDRED_THOUSAND = 100_000
 PEAK_GOAL_MB = 1024.0  # the whole bench after the demo (which runs in a child process): ≤ 1 GB
 PROFILE_TOP = 15  # functions of the project kept per profile, by cumulative time
 PROFILE_TOP_OWN = 6  # functions anywhere kept by their own time (where the cumulative time ends up)
+MEMORY_TOP = 12  # allocation sites kept per memory profile, by size
+MEMORY_FRAMES = 32  # frames kept per allocation: deep enough to reach the project's line under pandas
 
 
 @dataclass(frozen=True)
@@ -130,12 +141,17 @@ def profile_call(fn: Callable[[], Any]) -> dict[str, Any]:
 
 def _where(key: tuple[str, int, str]) -> str:
     filename, line, function = key
+    return f"{_short(filename)}:{line} {function}" if line else function
+
+
+def _short(filename: str) -> str:
+    """A source file's path from the project's package or from site-packages; else as it is."""
     parts = Path(filename).parts
     if "traceboard" in parts:
-        filename = "/".join(parts[len(parts) - 1 - parts[::-1].index("traceboard") :])
-    elif "site-packages" in parts:
-        filename = "/".join(parts[parts.index("site-packages") + 1 :])
-    return f"{filename}:{line} {function}" if line else function
+        return "/".join(parts[len(parts) - 1 - parts[::-1].index("traceboard") :])
+    if "site-packages" in parts:
+        return "/".join(parts[parts.index("site-packages") + 1 :])
+    return filename
 
 
 def _ours(filename: str) -> bool:
@@ -266,3 +282,134 @@ def _project_frames(frame, limit: int) -> list[str]:
             frames.append(_where((code.co_filename, frame.f_lineno, code.co_name)))
         frame = frame.f_back
     return frames
+
+
+# --- what holds the memory at the peak ------------------------------------------------------
+
+
+def memory_profile(
+    fn: Callable[[], Any], threshold_mb: float = 64.0, interval: float = 0.005
+) -> dict[str, Any] | None:
+    """Run ``fn`` once under ``tracemalloc`` and say what held its memory at its highest point.
+
+    A watching thread reads the traced memory every ``interval`` seconds; each time it reaches a
+    new high (over ``threshold_mb``, and a tenth over the last snapshot's) it takes a snapshot and
+    keeps its allocation sites (:func:`_held`), so the last snapshot kept is the one nearest the
+    peak. Only what ``fn`` allocates is traced (what was alive before is the step's resting memory),
+    numpy's buffers included; Arrow's memory pool is not traced and is read beside each snapshot
+    (``arrow_mb``). The exact traced peak is reported too (``traced_peak_mb``): a spike shorter than
+    the interval, or one that comes and goes while a snapshot is taken, is in it but in no snapshot.
+    None when ``tracemalloc`` is already tracing (someone else's tracing is not to be stopped)."""
+    if tracemalloc.is_tracing():
+        return None
+    floor = threshold_mb * 2**20
+    found: dict[str, Any] = {}
+    work_peak = 0
+    stop = threading.Event()
+
+    def watch() -> None:
+        nonlocal floor, work_peak
+        while not stop.wait(interval):
+            current, peak = tracemalloc.get_traced_memory()
+            work_peak = max(work_peak, peak)
+            if current < floor:
+                continue
+            snapshot = tracemalloc.take_snapshot().filter_traces(own)
+            held = _held(snapshot)
+            del snapshot
+            found.clear()
+            found.update(held, arrow_mb=_arrow_mb())
+            floor = max(floor, held["snapshot_mb"] * 2**20 * 1.1)
+            # the snapshot's own objects were traced too: the peak from here on is the work's again
+            tracemalloc.reset_peak()
+
+    # what this watcher allocates (an earlier snapshot's findings, its thread) is not the work's
+    own = [
+        tracemalloc.Filter(False, __file__, lineno=line, all_frames=True)
+        for line in {line for _start, _end, line in watch.__code__.co_lines() if line}
+    ]
+    watcher = threading.Thread(target=watch, name="memory-profile", daemon=True)
+    watcher.start()
+    tracemalloc.start(MEMORY_FRAMES)
+    try:
+        fn()
+    finally:
+        stop.set()
+        watcher.join()
+        work_peak = max(work_peak, tracemalloc.get_traced_memory()[1])
+        tracemalloc.stop()
+    return {
+        "traced_peak_mb": round(work_peak / 2**20, 1),
+        "snapshot_mb": found.get("snapshot_mb"),
+        "arrow_mb": found.get("arrow_mb"),
+        "sites": found.get("sites", []),
+    }
+
+
+def _arrow_mb() -> float | None:
+    """What Arrow's default memory pool holds now, if pyarrow is loaded (its buffers are not traced)."""
+    arrow = sys.modules.get("pyarrow")
+    return None if arrow is None else round(arrow.total_allocated_bytes() / 2**20, 1)
+
+
+def _held(snapshot: tracemalloc.Snapshot) -> dict[str, Any]:
+    """A snapshot's live allocations by the line that asked for them (:func:`_asked_by`) and the
+    library line that made them, the largest first. (A snapshot holds the traces as they were when
+    it was taken: the objects it is made of are not in it.)"""
+    sites: dict[tuple[str, str | None], list[int]] = {}
+    total = 0
+    for stat in snapshot.statistics("traceback"):
+        total += stat.size
+        key = _asked_by(stat.traceback)
+        entry = sites.setdefault(key, [0, 0])
+        entry[0] += stat.size
+        entry[1] += stat.count
+    top = sorted(sites.items(), key=lambda kv: kv[1][0], reverse=True)[:MEMORY_TOP]
+    return {
+        "snapshot_mb": round(total / 2**20, 1),
+        "sites": [
+            {"mb": round(size / 2**20, 1), "blocks": count, "line": line, "in": inner}
+            for (line, inner), (size, count) in top
+        ],
+    }
+
+
+_PATHS = ("stdlib", "platstdlib", "purelib", "platlib")  # Python's own modules and installed packages
+_LIBRARIES = tuple({sysconfig.get_paths()[k].replace("\\", "/") + "/" for k in _PATHS})
+
+
+def _library(filename: str) -> bool:
+    path = filename.replace("\\", "/")
+    return path.startswith(_LIBRARIES) or "/site-packages/" in path or path.startswith("<frozen ")
+
+
+def _asked_by(traceback: tracemalloc.Traceback) -> tuple[str, str | None]:
+    """The innermost frame outside libraries (the project's, a benchmark's or a test's line that
+    asked for the memory), and the innermost frame of all when that is another (the library's line
+    that allocated it). Frames run from the oldest to the most recent."""
+    frames = list(traceback)
+    inner = _frame_where(frames[-1])
+    line = next((_frame_where(f) for f in reversed(frames) if not _library(f.filename)), None)
+    if line is None:  # only libraries in the frames kept: the oldest of them is the nearest to the caller
+        line = "… " + _frame_where(frames[0])
+    return line, (None if inner == line else inner)
+
+
+def _frame_where(frame: tracemalloc.Frame) -> str:
+    return f"{_short(frame.filename)}:{frame.lineno}"
+
+
+def format_memory(held: dict[str, Any], indent: str = "    ") -> list[str]:
+    """A memory profile as report lines: what was alive at the traced peak, by line."""
+    arrow = "" if held.get("arrow_mb") is None else f"; Arrow's pool {held['arrow_mb']:,.0f} MB"
+    if held.get("snapshot_mb") is None:
+        return [f"{indent}done once more under tracemalloc: {held['traced_peak_mb']:,.0f} MB at its peak"]
+    lines = [
+        f"{indent}done once more under tracemalloc: {held['traced_peak_mb']:,.0f} MB at its peak; "
+        f"alive at the snapshot nearest it ({held['snapshot_mb']:,.0f} MB{arrow}), by the line that "
+        "asked (← the library's line that allocated):"
+    ]
+    for site in held["sites"]:
+        inner = "" if site["in"] is None else f"  ← {site['in']}"
+        lines.append(f"{indent}  {site['mb']:8,.1f} MB  {site['blocks']:>9,}×  {site['line']}{inner}")
+    return lines

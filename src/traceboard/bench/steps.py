@@ -22,8 +22,6 @@ from traceboard.bench.harness import (
     REPEAT_UNDER_SECONDS,
     BenchContext,
     Result,
-    peak_since_reset_mb,
-    reset_peak,
     scratch_database,
     time_median,
 )
@@ -140,27 +138,52 @@ def step_refresh(ctx: BenchContext) -> Result:
 
 
 def step_adoption_table(ctx: BenchContext) -> Result:
-    """Township × sector × year (year ends from 2016, and the latest date) against DuckDB's faster query."""
+    """Township × sector × year (year ends from 2016, and the latest date) against DuckDB's faster
+    query. DuckDB, the comparison and not the product, runs in a child process of its own on the
+    same frame (the snapshot the load step wrote, brought to the same version): its copy of the
+    arrays and its queries' memory are its own peak (``baseline_peak_rss_mb``), and the step's peak
+    is the table's alone."""
     from traceboard.metrics.adoption_report import trend_table
 
     frame, day = ctx.state["frame"], to_day(DEMO_AS_OF)
     targets = load_targets()
     table = lambda: trend_table(frame, ["township", "sector"], day, targets)  # noqa: E731
     seconds, _ = time_median(table)
-    # the step's peak is the table's; DuckDB's copy of the arrays and its queries are measured apart
-    own_peak = peak_since_reset_mb()
-    apart = reset_peak()  # False where the platform cannot tell a step's peak
-    con = duckdb_connection(frame, trend_days(day))
-    # DuckDB's two formulations of the same table (ASOF joins; +1/−1 changes summed cumulatively):
-    # the faster is the baseline to stay ahead of
-    baseline = min(time_median(lambda sql=sql: duckdb_adoption_trend(con, sql))[0] for sql in TREND_SQL)
-    con.close()
-    ctx.check("adoption_table", {"ratio": seconds / baseline}, lambda _scene: table())
-    if not apart or own_peak is None:
-        return Result("adoption_table", seconds, baseline)
-    return Result(
-        "adoption_table", seconds, baseline, peak_rss_mb=own_peak, baseline_peak_rss_mb=peak_since_reset_mb()
+    url = ctx.engine.url.render_as_string(hide_password=False)
+    child = "from traceboard.bench.steps import adoption_baseline_child; adoption_baseline_child()"
+    done = subprocess.run(
+        [sys.executable, "-c", child, url, frame.stamp, str(day)], capture_output=True, text=True, check=False
     )
+    if done.returncode != 0:
+        raise RuntimeError(f"the DuckDB baseline's child process failed: {done.stderr.strip()[-2000:]}")
+    baseline = json.loads(done.stdout.strip().splitlines()[-1])
+    ctx.check("adoption_table", {"ratio": seconds / baseline["seconds"]}, lambda _scene: table())
+    return Result(
+        "adoption_table", seconds, baseline["seconds"], baseline_peak_rss_mb=baseline["peak_rss_mb"]
+    )
+
+
+def adoption_baseline_child() -> None:
+    """``step_adoption_table``'s child: the frame of the database at ``argv[1]`` opened from its
+    snapshot (it must be at the parent's stamp, ``argv[2]``: the same data), copied into DuckDB,
+    and DuckDB's two formulations of the table for the day ``argv[3]`` (ASOF joins; +1/−1 changes
+    summed cumulatively) timed, each the median of its runs; prints the faster one's seconds and
+    this process's own peak resident memory as JSON."""
+    from traceboard.bench.verify_child import own_peak_mb
+    from traceboard.data.db import make_engine
+    from traceboard.data.frame_snapshot import open_register_frame
+
+    engine = make_engine(sys.argv[1])
+    try:
+        frame = open_register_frame(engine)
+    finally:
+        engine.dispose()
+    if frame.stamp != sys.argv[2]:
+        raise RuntimeError(f"the baseline's frame is at {frame.stamp}, the table's at {sys.argv[2]}")
+    con = duckdb_connection(frame, trend_days(int(sys.argv[3])))
+    seconds = min(time_median(lambda sql=sql: duckdb_adoption_trend(con, sql))[0] for sql in TREND_SQL)
+    con.close()
+    sys.stdout.write(json.dumps({"seconds": seconds, "peak_rss_mb": round(own_peak_mb(), 1)}) + "\n")
 
 
 def _draw(ctx: BenchContext, spec: str, name: str) -> float:

@@ -34,11 +34,21 @@ from traceboard.bench.harness import run_bench
     "profile_misses",
     default=True,
     show_default=True,
-    help="Profile the work of each figure that misses its goal, once more, into the report.",
+    help="Profile the work of each figure that misses its goal, and of each step over the memory "
+    "goal, once more, into the report.",
 )
-def bench_cmd(enterprises: int, database: str, out: Path, only: str | None, profile_misses: bool) -> None:
+@click.option(
+    "--trim/--no-trim",
+    default=True,
+    show_default=True,
+    help="Before each step, hand the heap Python freed back to the system (glibc's malloc_trim), "
+    "so that each step starts from what the process holds; --no-trim shows what that changes.",
+)
+def bench_cmd(
+    enterprises: int, database: str, out: Path, only: str | None, profile_misses: bool, trim: bool
+) -> None:
     """Generate a demo register into a fresh database and time every step in one process; hold
-    each figure to its goal and profile the ones that miss."""
+    each figure to its goal and profile the ones that miss (time: cProfile; memory: tracemalloc)."""
     import os
 
     from traceboard.bench.steps import STEPS
@@ -61,6 +71,7 @@ def bench_cmd(enterprises: int, database: str, out: Path, only: str | None, prof
         progress=lambda msg: click.echo(f"bench: {msg}", err=True),
         admin_url=os.environ.get("TRACEBOARD_TEST_POSTGRES_URL"),
         profile_misses=profile_misses,
+        trim=trim,
     )
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
