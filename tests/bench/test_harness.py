@@ -545,3 +545,25 @@ def test_a_child_reports_its_own_peak_not_what_its_parent_held(tmp_path):
     del block
     found = json.loads(done.stdout.strip().splitlines()[-1])
     assert found["problem"] is None and 5 < found["peak_rss_mb"] < 200
+
+
+def test_a_step_too_long_to_redo_under_tracemalloc_keeps_its_sampled_stack_only(monkeypatch):
+    from traceboard.bench import goals
+    from traceboard.bench.harness import format_misses
+
+    if not Path("/proc/self/clear_refs").exists():
+        pytest.skip("this platform cannot reset a process's peak memory")
+    monkeypatch.setattr(goals, "PEAK_GOAL_MB", 1.0)  # every step is over it
+    monkeypatch.setattr(goals, "MEMORY_PROFILE_MAX_SECONDS", 0.0)  # and every step too long
+    done = []
+
+    def allocate(ctx: BenchContext) -> Result:
+        ctx.check("allocate", {"seconds": 0.1}, lambda _scene: done.append("never: too long to redo"))
+        return Result("allocate", 0.1)
+
+    report = run_bench(1_000, "sqlite", [("allocate", allocate)])
+    assert done == []
+    memory = report["step_memory"]["allocate"]
+    assert "held" not in memory and memory["not_redone"] >= 0
+    lines = format_misses([report]).splitlines()
+    assert any(line.strip().startswith("not redone under tracemalloc: the step took") for line in lines)

@@ -41,6 +41,9 @@ PEAK_GOAL_MB = 1024.0  # the whole bench after the demo (which runs in a child p
 PROFILE_TOP = 15  # functions of the project kept per profile, by cumulative time
 PROFILE_TOP_OWN = 6  # functions anywhere kept by their own time (where the cumulative time ends up)
 MEMORY_TOP = 12  # allocation sites kept per memory profile, by size
+# a step's work taking longer than this is not redone under tracemalloc, which makes it several
+# times slower (spec 1's draw at a million: a minute alone); its sampled stack stands alone
+MEMORY_PROFILE_MAX_SECONDS = 20.0
 MEMORY_FRAMES = 32  # frames kept per allocation: deep enough to reach the project's line under pandas
 
 

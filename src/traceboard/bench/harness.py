@@ -33,6 +33,7 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
+from traceboard.bench import goals
 from traceboard.bench.goals import (
     PEAK_GOAL_MB,
     PeakSampler,
@@ -306,13 +307,15 @@ def run_bench(
                 rest[name] = round(resting, 1)
             ctx.checked = []
             peaks.start()
+            started = time.perf_counter()
             with PeakSampler() as sampler:
                 result = step(ctx)
+            took = time.perf_counter() - started
             peak = peaks.end()
             if peak_goal_missed(n, peak):
                 memory = dict(sampler.found or {})
                 if profile_misses:
-                    memory |= _memory_miss(ctx, name, report)
+                    memory |= _memory_miss(ctx, name, report, took)
                 if memory:
                     step_memory[name] = memory
             ctx.checked = []  # not kept: a work may hold what its step made (a manifest, a feed)
@@ -343,12 +346,16 @@ def run_bench(
     }
 
 
-def _memory_miss(ctx: BenchContext, name: str, report: Callable[[str], None]) -> dict[str, Any]:
+def _memory_miss(ctx: BenchContext, name: str, report: Callable[[str], None], took: float) -> dict[str, Any]:
     """What held the memory of a step over the goal: its one checked figure's work done once more
     under ``tracemalloc`` (goals.memory_profile). A step that checked no figure, or several (the
-    pages), has only its sampled stack."""
+    pages), has only its sampled stack; so has a step that took longer than
+    ``MEMORY_PROFILE_MAX_SECONDS`` (``not_redone`` says so)."""
     if len(ctx.checked) != 1:
         return {}
+    if took > goals.MEMORY_PROFILE_MAX_SECONDS:
+        report(f"{name} is over the memory goal; its {took:.0f} s are too long to redo under tracemalloc")
+        return {"not_redone": round(took, 1)}
     prepare, work = ctx.checked[0]
     report(f"{name} is over the memory goal: its work once more under tracemalloc")
     held = memory_profile(functools.partial(work, prepare()))
@@ -434,4 +441,9 @@ def format_misses(reports: list[dict[str, Any]]) -> str:
                     lines += [f"      {frame}" for frame in memory["at"]]
                 if "held" in memory:
                     lines += format_memory(memory["held"])
+                if "not_redone" in memory:
+                    lines.append(
+                        f"    not redone under tracemalloc: the step took {memory['not_redone']:,.0f} s "
+                        f"(over {goals.MEMORY_PROFILE_MAX_SECONDS:.0f} s), several times that under it"
+                    )
     return "\n".join(["Goals missed (README, Performance):", *lines]) if lines else ""
