@@ -260,6 +260,16 @@ with tabs[3]:
             ("assessment.sensitivity", year, today()), lambda: sensitivity_by_kind(view.result, view.sets)
         )
         columns = ["unit", "grade", "grade_stays", "rank", "rank_stays", "rank_best", "rank_worst", "fragile"]
+        if any(indicator_set.roles for indicator_set in view.sets.values()):
+            # each class is ranked apart (牵头部门, 配合部门): without it two units ranked 1 look a mistake
+            units = view.result.units.set_index("unit_id")
+            sensitivity = sensitivity.assign(
+                role=[
+                    role_name(kind, units.at[u, "role"])
+                    for kind, u in sensitivity[["unit_kind", "unit_id"]].itertuples(index=False)
+                ]
+            )
+            columns.insert(1, "role")
         widgets.table(
             sensitivity[columns],
             {c: t(f"assessment.col_{c}") for c in columns},
