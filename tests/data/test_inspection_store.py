@@ -28,3 +28,43 @@ def test_the_checks_awaiting_publication_are_those_picked_from_all(demo_engine):
         results.pending_publication(awaiting, today), results.pending_publication(everything, today)
     )
     assert awaiting["result"].notna().all() and awaiting["published_on"].isna().all()
+
+
+def test_a_draws_checks_as_drawn_are_what_sqlalchemys_rows_give(demo_engine):
+    """The checks as drawn are read on the driver's own cursor: the same tuples, a due day as a
+    date (SQLite keeps it as text), and the inspector pairs the join of the names gives."""
+    import hashlib
+
+    from sqlalchemy import select
+
+    from traceboard.accounts.authz import SYSTEM
+    from traceboard.sampling import ceremony
+    from traceboard.services import sampling as support
+
+    scope = {"ratio": 0.05, "stratum_by": "sector", "sectors": (), "townships": ()}
+    frozen, _ = support.freeze(demo_engine, {**scope, "on": dt.date(2026, 10, 31)})
+    seed = "3-1-4-1-5-9"
+    draw_id = support.commit_draw(
+        demo_engine,
+        SYSTEM,
+        frozen,
+        hashlib.sha256(seed.encode()).hexdigest(),
+        ceremony.frozen_list_sha256(frozen),
+    )
+    support.reveal_draw(demo_engine, SYSTEM, draw_id, seed, ceremony.reveal, due_on=dt.date(2026, 12, 31))
+    for which in (draw_id, None):
+        drawn = inspection_store.load_drawn_checks(demo_engine, which)
+        named = (
+            select(m.AssignmentInspector.assignment_id, m.Inspector.name, m.Inspector.cert_no)
+            .join(m.Inspector, m.Inspector.id == m.AssignmentInspector.inspector_id)
+            .order_by(m.AssignmentInspector.assignment_id, m.AssignmentInspector.position)
+        )
+        with demo_engine.connect() as conn:
+            rows = [tuple(row) for row in conn.execute(inspection_store._drawn_statement(which))]
+            pairs: dict[int, list[str]] = {}
+            for assignment_id, name, cert in conn.execute(named):
+                pairs.setdefault(assignment_id, []).append(f"{name}（{cert}）")
+        assert rows and drawn.rows == rows
+        assert [tuple(map(type, row)) for row in drawn.rows] == [tuple(map(type, row)) for row in rows]
+        assert {row[drawn.columns.index("due_on")] for row in drawn.rows} == {dt.date(2026, 12, 31)}
+        assert drawn.pairs == pairs and all(len(names) == 2 for names in pairs.values())
