@@ -157,6 +157,12 @@ def test_workbook_reads_back(demo_engine, capsys, tmp_path):
     header = [c.value for c in adoption[2]]
     assert header[:4] == ["单位", "测量值", "目标值", "权重"] and "已建立追溯企业数" in header
     assert adoption.max_row == 2 + 24
+    # the sensitivity sheet names each unit's class as the ranking does: classes are ranked apart
+    sens = book["权重敏感性"]
+    assert [c.value for c in sens[2]][:4] == ["单位", "类别", "等次", "等次保持比例"]
+    ranked_as = {r[1].value: r[2].value for r in ranking.iter_rows(min_row=3)}
+    classes = {r[0].value: r[1].value for r in sens.iter_rows(min_row=3)}
+    assert classes and all(classes[unit] == ranked_as[unit] for unit in classes)
 
 
 def test_pdf_is_chinese_text_and_matches_the_golden(demo_engine, capsys, tmp_path):

@@ -318,3 +318,31 @@ def test_a_feed_staged_in_batches_goes_in_whole_or_not_at_all(world, feeds, tmp_
     assert capsys.readouterr().out.strip() == "hunan-2020-06.jsonl: 5 rows; added 5, updated 0, unchanged 0"
     added = sorted(set(uploads(world)) - set(before))
     assert len(added) == 5 and [r[5] for r in added if r[3] == 12] == [7]
+
+
+@pytest.mark.parametrize("new_day", [True, False], ids=["new-day", "known-day"])
+def test_a_platform_named_by_code_and_by_name_for_one_day_is_a_repeat(
+    world, feeds, tmp_path, capsys, new_day
+):
+    """A platform may be named by its code or its Chinese name; the same platform, enterprise and
+    day given twice that way is as ambiguous as written twice alike: both rows named, nothing written."""
+    _, csv = feeds
+    assert main(["platform", "ingest", str(csv), "--as", "office1"]) == 0
+    before, stamp = uploads(world), version(world)
+    capsys.readouterr()
+    day = "2020-08-03" if new_day else "2020-06-30"
+    twice = tmp_path / "twice.csv"
+    twice.write_text(
+        "平台,统一社会信用代码,日期,上传记录数\n"
+        f"hunan-important,{USCC[5]},{day},4\n"
+        f"xiangtan,{USCC[7]},{day},1\n"
+        f"湖南省重要产品追溯管理平台,{USCC[5]},{day},5\n",
+        encoding="utf-8",
+    )
+    assert main(["platform", "ingest", str(twice), "--as", "office1"]) == 1
+    out, err = capsys.readouterr()
+    assert out.splitlines() == [
+        f"twice.csv, row 4, 日期 '{day}': repeats platform, credit code and date of row 2"
+    ]
+    assert err.strip() == "traceboard: 1 problem(s) in twice.csv; nothing was ingested"
+    assert uploads(world) == before and version(world) == stamp

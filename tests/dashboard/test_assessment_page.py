@@ -287,6 +287,14 @@ def test_the_weight_sensitivity_is_computed_only_when_its_tab_is_open(demo_engin
     assert calls == [1]
     assert len(at.dataframe) == shown + 1 and "等次保持比例" in at.dataframe[-1].value.columns
     assert not any("等次保持比例" in frame.value.columns for frame in at.dataframe[:shown])
+    # classes are ranked apart: each unit's class is shown beside it, the same as on 排名
+    sens = at.dataframe[-1].value
+    assert list(sens.columns[:2]) == ["单位", "类别"]
+    ranking = at.dataframe[0].value.set_index("单位")["类别"]
+    departments = sens[sens["单位"].isin(ranking.index)]
+    assert len(departments) and departments.set_index("单位")["类别"].equals(ranking.loc[departments["单位"]])
+    assert departments["类别"].nunique() > 1
+    assert (departments.groupby("类别")["排名"].min() == 1).all()
 
 
 def test_a_year_is_scored_again_only_when_a_change_reaches_into_it(demo_engine, fixed_today, monkeypatch):

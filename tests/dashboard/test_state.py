@@ -1,5 +1,6 @@
 """The dashboard's caches follow the record: computed once per data version, again after any change."""
 
+import datetime as dt
 import gc
 import os
 import shutil
@@ -189,3 +190,38 @@ def test_what_is_computed_from_the_frame_alone_is_kept_until_the_register_change
     changed = state.get_frame()
     assert changed.content_stamp != before.content_stamp
     assert state.per_frame_content(changed, ("probe", "content"), compute) == 3  # computed again
+
+
+def test_the_adoption_states_the_pages_share_follow_the_register(demo_engine):
+    """追溯覆盖率, 任务进度 and 年度考核 share the states at their days (``adoption_states``): a check
+    result keeps them; an adoption entered into the register gives new ones that show it."""
+    from traceboard.accounts.authz import Actor
+    from traceboard.data.frame import to_day
+    from traceboard.metrics.adoption import adoption_state
+    from traceboard.services.record_entry import save_entry
+
+    office = Actor("office1", "office")
+    before = state.get_frame()
+    year_end = to_day(dt.date(2019, 12, 31))
+    kept = state.adoption_states(before)
+    assert kept.state_frame(before, year_end).equals(adoption_state(before, year_end))
+    row = before.enterprises.iloc[0]
+    cells = {"统一社会信用代码": row["uscc"], "检查部门": row["department"], "检查日期": "2026-10-09"}
+    save_entry(demo_engine, office, "inspections", cells | {"检查结果": "未发现问题"})
+    after = state.get_frame()
+    assert after.stamp != before.stamp and state.adoption_states(after) is kept  # kept
+    adopted = set(before.events.loc[before.events["kind"] == 0, "pos"])
+    in_operation = adoption_state(before, year_end)["active"].to_numpy()
+    pos = next(i for i in range(len(before.enterprises)) if i not in adopted and in_operation[i])
+    cells = {"统一社会信用代码": before.enterprises.iloc[pos]["uscc"], "是否建立信息化追溯体系": "是"}
+    cells |= {"是否接入追溯平台": "否", "追溯体系建立日期": "2019-05-06"}
+    outcome = save_entry(demo_engine, office, "traceability", cells)
+    assert outcome.summary is not None and outcome.summary.changed, outcome.validation.problems
+    changed = state.get_frame()
+    fresh = state.adoption_states(changed)
+    assert fresh is not kept
+    now = fresh.state_frame(changed, year_end)
+    assert now["adopted"].iloc[pos] and not kept.state_frame(before, year_end)["adopted"].iloc[pos]
+    assert now.equals(adoption_state(changed, year_end))
+    counted = fresh.states(changed, [year_end])[0]
+    assert counted[1][pos] and counted[1].sum() == now["adopted"].sum()

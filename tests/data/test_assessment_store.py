@@ -103,7 +103,7 @@ def test_save_lock_and_version_two_with_its_differences(demo_engine):
     )
     with session_factory(demo_engine)() as session:
         actions = session.scalars(
-            select(m.AuditLog.action).where(m.AuditLog.entity == "assessment_run")
+            select(m.AuditLog.action).where(m.AuditLog.entity == "assessment_run").order_by(m.AuditLog.id)
         ).all()
     assert actions == ["assessment.run", "assessment.lock", "assessment.run"]
 

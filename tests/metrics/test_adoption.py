@@ -1,5 +1,6 @@
 """Adoption rates on a hand-built register (tests/metrics/adoption_world.py has the table by hand)."""
 
+import dataclasses
 import datetime as dt
 
 import numpy as np
@@ -8,9 +9,9 @@ import pytest
 
 from tests.metrics.adoption_world import D1, D2, FARM, FOOD, T1, T2, TARGETS, UNITS, small_frame
 from traceboard.data.adoption_targets import InvalidTargets, load_targets
-from traceboard.data.frame import EVENT_CODES, build_frame, to_day
+from traceboard.data.frame import EVENT_CODES, build_frame, from_day, to_day
 from traceboard.metrics.adoption import UnknownGroup, _last_state, adoption_state, compute_adoption
-from traceboard.metrics.adoption_counts import count_adoption_over_days
+from traceboard.metrics.adoption_counts import AdoptionStates, count_adoption_over_days, iter_states
 from traceboard.metrics.adoption_report import (
     DateOutOfRange,
     adoption_table,
@@ -331,3 +332,40 @@ def test_own_rates_of_the_timetable_equal_each_year_computed_alone(frame):
     assert own["year"].tolist() == [2015, 2017, 2019, 2020, 2021, 2022]
     np.testing.assert_array_equal(own["rate"].to_numpy(), np.array(expected))
     assert _own_rates(frame, [], D(2021, 3, 1)).empty
+
+
+def test_kept_states_equal_a_pass_over_the_events_whatever_the_order_of_the_days(frame):
+    """The states the pages share (追溯覆盖率, 任务进度, 年度考核) are those of one pass over the
+    events, for days asked in any order, again, or after others were forgotten; a day later than
+    a kept one applies only the events between (the last event of each pair still wins)."""
+    kept = AdoptionStates(frame)
+    ends = [to_day(D(y, 12, 31)) for y in range(2015, 2022)]
+    others = [to_day(D(y, m, d)) for y in range(2016, 2022) for m, d in ((3, 1), (6, 30), (7, 1))]
+    asked = [*others[::-1], *ends[3:], *ends[:3], others[0], ends[4], DAY]
+    for day, got in zip(asked, kept.states(frame, asked, 30), strict=True):
+        want = next(iter_states(frame, [day], 30))
+        assert all(np.array_equal(g, w) for g, w in zip(got, want, strict=True)), from_day(day)
+        assert kept.state_frame(frame, day).equals(adoption_state(frame, day))
+    assert all(day in kept._kept for day in ends)  # the year ends stay
+    assert sum(day not in ends for day in kept._kept) == AdoptionStates.OTHER_DAYS
+
+
+def test_kept_states_belong_to_one_content_of_the_frame(frame):
+    kept = AdoptionStates(frame)
+    moved = dataclasses.replace(frame, content="9:another")
+    with pytest.raises(ValueError, match="another content"):
+        kept.states(moved, [DAY])
+    with pytest.raises(ValueError, match="another content"):
+        kept.state_frame(moved, DAY)
+
+
+@pytest.mark.parametrize(("sector", "department"), [(None, None), (FARM, None), (None, D1)])
+def test_the_page_view_with_kept_states_equals_one_without(frame, sector, department):
+    kept = AdoptionStates(frame)
+    for day in (DAY, to_day(D(2021, 12, 31)), to_day(D(2019, 2, 1))):
+        alone = prepare_adoption_view(frame, day, TARGETS, sector, department, 30)
+        shared = prepare_adoption_view(frame, day, TARGETS, sector, department, 30, kept)
+        for name in ("by_township", "by_township_sector", "trend", "tiles"):
+            pd.testing.assert_frame_equal(getattr(shared, name), getattr(alone, name))
+        pd.testing.assert_series_equal(shared.total, alone.total)
+        assert shared.connection_target == alone.connection_target or np.isnan(alone.connection_target)

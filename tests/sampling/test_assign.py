@@ -2,6 +2,7 @@ import math
 from collections import Counter
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from tests.sampling import reference_spec as ref
@@ -147,6 +148,46 @@ def test_v2_tight_caps_agree_with_the_reference_including_failure(seed):
     assert [a["inspectors"] for a in out] == [expected[d.uscc] for d in drawn]
     load = Counter(i for a in out for i in a["inspectors"])
     assert max(load.values()) <= workload_cap(30, 4)
+
+
+def many_pools_with_recusals(seed):
+    """300 checks over pools of 3 and 5 to 11 inspectors, five townships each some inspector's home, and
+    conflicts: walks that end within the first hash's four steps, and walks that do not (a pool
+    under four, a conflict, home recusals and full loads among the four)."""
+    towns = ["山枣镇", "白田镇", "壶天镇", "龙洞镇", "翻江镇"]
+    pools = {f"局{n}": list(range(100 * n, 100 * n + n)) for n in (3, *range(5, 12))}
+    names = sorted(pools)
+    drawn = [Drawn(f"9143{seed}{i:05d}", names[i * 7 % len(names)], towns[i % 5]) for i in range(300)]
+    homes = {i: towns[i % 5] for ids in pools.values() for i in ids if i % 4 == 1}
+    conflicts = [(d.uscc, pools[d.pool][-1]) for d in drawn[::13] if len(pools[d.pool]) > 4]
+    return drawn, pools, homes, conflicts
+
+
+@pytest.mark.parametrize("seed", [f"m{i}" for i in range(8)])
+@pytest.mark.parametrize("ahead", [True, False])
+def test_v3_walks_match_the_reference_whether_the_first_steps_are_taken_together_or_not(
+    seed, ahead, monkeypatch
+):
+    # with ahead=False every first word counts as thrown away, so every walk is walked whole, step
+    # by step: both ways must give the reference's pairs and the recused it passed over
+    import traceboard.sampling.assign as assign
+
+    if not ahead:
+        monkeypatch.setattr(assign, "rejected", lambda words, m: np.ones(words.shape, dtype=bool))
+    drawn, pools, homes, conflicts = many_pools_with_recusals(seed)
+    try:
+        expected = reference_pairs(seed, drawn, pools, homes, conflicts, order=ref.order_v2)
+    except LookupError as exc:
+        with pytest.raises(NoValidPair, match=str(exc)):
+            assign_pairs(seed, drawn, pools, recusals(homes, conflicts), spec=SPEC_V3)
+        return
+    out = assign_pairs(seed, drawn, pools, recusals(homes, conflicts), spec=SPEC_V3)
+    assert [a["inspectors"] for a in out] == [expected[d.uscc] for d in drawn]
+    for a, d in zip(out, drawn, strict=True):
+        walk = ref.order_v2(seed, d.uscc, pools[d.pool])
+        passed = walk[: max(walk.index(i) for i in a["inspectors"])]
+        due = {i for i in passed if (d.uscc, i) in set(conflicts) or homes.get(i) == d.township}
+        assert a["recused"] == sorted(due)
 
 
 def test_v2_order_is_the_whole_pool_once():

@@ -28,6 +28,7 @@ from traceboard.data.frame import RegisterFrame, frame_source, refresh_register_
 from traceboard.data.frame_snapshot import open_register_frame
 from traceboard.i18n import DEFAULT_LANGUAGE, LANGUAGES, translate
 from traceboard.i18n import word as word_in
+from traceboard.metrics.adoption_counts import AdoptionStates
 from traceboard.services import record
 
 T = TypeVar("T")
@@ -165,6 +166,14 @@ def per_frame_content(frame: RegisterFrame, key: tuple, compute: Callable[[], T]
 def per_frame_content_and_language(frame: RegisterFrame, key: tuple, compute: Callable[[], T]) -> T:
     """:func:`per_frame_content` for what also carries the session's language (a chart)."""
     return per_frame_content(frame, (*key, language()), compute)
+
+
+def adoption_states(frame: RegisterFrame) -> AdoptionStates:
+    """The enterprises' adoption at the days pages count at, kept once per content of ``frame``
+    and shared by 追溯覆盖率, 任务进度 and 年度考核 (they all count at year ends): the first of
+    them to need a day goes through the events for it; a change of the register, its events or
+    uploads starts afresh (docs/frame.md)."""
+    return per_frame_content(frame, ("adoption.states",), lambda: AdoptionStates(frame))
 
 
 def adopt_frame(frame: RegisterFrame) -> None:

@@ -201,14 +201,16 @@ def write_assessment_xlsx(data: ReportData) -> bytes:
 
 def _sensitivity_named(data: ReportData) -> pd.DataFrame:
     sens = data.sensitivity.drop(columns=["unit", "unit_kind"], errors="ignore")
-    return sens.merge(data.units[["unit_id", "unit"]], on="unit_id")
+    return sens.merge(data.units[["unit_id", "unit", "unit_kind", "role_name"]], on="unit_id")
 
 
 def sensitivity_table(data: ReportData) -> pd.DataFrame:
+    """Each unit's stability under re-weighting, with its class: classes are ranked apart."""
     sens = _sensitivity_named(data)
     return pd.DataFrame(
         {
             "单位": sens["unit"],
+            "类别": [kind_label(k, r) for k, r in zip(sens["unit_kind"], sens["role_name"], strict=True)],
             "等次": sens["grade"],
             "等次保持比例": sens["grade_stays"].round(3),
             "排名": sens["rank"],

@@ -10,12 +10,13 @@ the time DuckDB takes for it (benchmarks/adoption.py).
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator, Sequence
 
 import numpy as np
 import pandas as pd
 
-from traceboard.data.frame import EVENT_CODES, RegisterFrame
+from traceboard.data.frame import EVENT_CODES, RegisterFrame, from_day
 from traceboard.metrics.active_traceability import ACTIVE_WINDOW_DAYS, uploaded_within
 from traceboard.metrics.adoption import GROUPS, UnknownGroup
 
@@ -41,9 +42,17 @@ def _apply_events(state: np.ndarray, pos: np.ndarray, kind: np.ndarray, on: int,
     sel = (kind == on) | (kind == off)
     if not sel.any():
         return
-    p, k = pos[sel][::-1], kind[sel][::-1]  # reversed: np.unique's first index is the last event
-    uniq, first = np.unique(p, return_index=True)
-    state[uniq] = k[first] == on
+    p, k = pos[sel], kind[sel]
+    if len(p) > len(state) // 16:
+        # many events (a first day, years of them): each enterprise's last one by a maximum.at over
+        # the enterprises, linear, where sorting a million positions costs twice as much
+        last = np.full(len(state), -1, np.int64)
+        np.maximum.at(last, p, np.arange(len(p), dtype=np.int64))
+        seen = last >= 0
+        state[seen] = k[last[seen]] == on
+        return
+    uniq, first = np.unique(p[::-1], return_index=True)  # reversed: the first index is the last event
+    state[uniq] = k[::-1][first] == on
 
 
 def iter_states(
@@ -73,6 +82,96 @@ def iter_states(
         yield active, adopted & active, connected & adopted & active, uploading
 
 
+class AdoptionStates:
+    """The enterprises' adoption at days of one frame content, each day worked out once and kept.
+
+    The pages that count adoption at year ends (追溯覆盖率's trend, 任务进度's goals and ranks,
+    年度考核's years) ask for the same days: one object per frame content (the dashboard keeps
+    it by ``content_stamp``, docs/frame.md) holds each day's last adoption and connection event
+    per enterprise, packed to a bit each, so that a day asked for again costs no pass over the
+    events, and a new day applies only the events since the nearest earlier day kept. The year
+    ends (31 December) stay; of other days (a date picked on a page) the newest
+    :attr:`OTHER_DAYS` stay. In operation and uploading are worked out on each request (a few
+    comparisons; the uploading one depends on the window). Results equal :func:`iter_states` and
+    :func:`traceboard.metrics.adoption.adoption_state` (the last event of each pair wins, however
+    the events are split into runs). Safe to share between sessions (a lock).
+    """
+
+    OTHER_DAYS = 8
+
+    def __init__(self, frame: RegisterFrame) -> None:
+        self.content_stamp = frame.content_stamp
+        self._n = len(frame.enterprises)
+        # day → (events applied up to, packed "last adoption event is an adoption",
+        #        packed "last connection event is a connection"), before the in-operation mask
+        self._kept: dict[int, tuple[int, np.ndarray, np.ndarray]] = {}
+        self._lock = threading.Lock()
+
+    def _events_state(self, frame: RegisterFrame, day: int) -> tuple[np.ndarray, np.ndarray]:
+        """Unmasked adopted and connected flags at ``day`` (the lock held)."""
+        kept = self._kept.get(day)
+        if kept is None:
+            ev = frame.events
+            ev_day, pos, kind = ev["day"].to_numpy(), ev["pos"].to_numpy(), ev["kind"].to_numpy()
+            stop = int(np.searchsorted(ev_day, day, side="right"))
+            earlier = [d for d in self._kept if d < day]
+            if earlier:
+                start, adopted, connected = self._kept[max(earlier)]
+                adopted, connected = _unpacked(adopted, self._n), _unpacked(connected, self._n)
+            else:
+                start, adopted, connected = 0, np.zeros(self._n, bool), np.zeros(self._n, bool)
+            _apply_events(adopted, pos[start:stop], kind[start:stop], *_ADOPTION)
+            _apply_events(connected, pos[start:stop], kind[start:stop], *_CONNECTION)
+            self._kept[day] = (stop, np.packbits(adopted), np.packbits(connected))
+            self._forget_others()
+            return adopted, connected
+        return _unpacked(kept[1], self._n), _unpacked(kept[2], self._n)
+
+    def _forget_others(self) -> None:
+        others = [d for d in self._kept if not _is_year_end(d)]  # in the order they were kept
+        for day in others[: max(0, len(others) - self.OTHER_DAYS)]:
+            del self._kept[day]
+
+    def _check(self, frame: RegisterFrame) -> None:
+        if frame.content_stamp != self.content_stamp or len(frame.enterprises) != self._n:
+            raise ValueError("these adoption states belong to another content of the frame")
+
+    def states(
+        self, frame: RegisterFrame, days: Sequence[int], window: int = ACTIVE_WINDOW_DAYS
+    ) -> list[tuple[np.ndarray, ...]]:
+        """For each of ``days`` (any order): what :func:`iter_states` yields for it."""
+        self._check(frame)
+        ent = frame.enterprises
+        registered, closed = ent["registered"].to_numpy(), ent["closed"].to_numpy()
+        out = []
+        for day in days:
+            with self._lock:
+                adopted, connected = self._events_state(frame, int(day))
+            active = (registered <= day) & (closed > day)
+            uploading = uploaded_within(frame.uploads, len(ent), day, window) & active
+            out.append((active, adopted & active, connected & adopted & active, uploading))
+        return out
+
+    def state_frame(self, frame: RegisterFrame, day: int) -> pd.DataFrame:
+        """What :func:`traceboard.metrics.adoption.adoption_state` gives for ``day``."""
+        self._check(frame)
+        ent = frame.enterprises
+        with self._lock:
+            adopted, connected = self._events_state(frame, int(day))
+        active = (ent["registered"].to_numpy() <= day) & (ent["closed"].to_numpy() > day)
+        adopted &= active
+        return pd.DataFrame({"active": active, "adopted": adopted, "connected": connected & adopted})
+
+
+def _is_year_end(day: int) -> bool:
+    date = from_day(day)
+    return (date.month, date.day) == (12, 31)
+
+
+def _unpacked(bits: np.ndarray, n: int) -> np.ndarray:
+    return np.unpackbits(bits, count=n).view(bool)  # 0 and 1 bytes: a boolean view, no copy
+
+
 def group_keys(frame: RegisterFrame, by: Sequence[str]) -> tuple[np.ndarray, list[pd.Index]]:
     """An integer key per enterprise for the groups ``by`` (-1: a group missing) and each group's categories.
 
@@ -96,8 +195,14 @@ def count_groups(
     """``(size, 5)`` counts of :data:`COUNTS` per key (enterprises outside ``mask`` left out)."""
     active, adopted, connected, uploading = states
     keep = active & (key >= 0) if mask is None else active & (key >= 0) & mask
-    flags = (keep, adopted, connected, uploading, adopted & uploading)
-    return np.column_stack([np.bincount(key[keep & flag], minlength=size) for flag in flags])
+    # one count over (group, flags) pairs, the flags as three bits (adopted, connected,
+    # uploading), then summed over the bits each count wants: one pass over a million
+    # enterprises, not five
+    bits = adopted.view(np.uint8) | connected.view(np.uint8) << 1 | uploading.view(np.uint8) << 2
+    by_bits = np.bincount((key * 8 + bits)[keep], minlength=size * 8).reshape(size, 8)
+    pattern = np.arange(8)
+    wanted = (pattern >= 0, pattern & 1 > 0, pattern & 2 > 0, pattern & 4 > 0, pattern & 5 == 5)
+    return np.column_stack([by_bits[:, w].sum(axis=1) for w in wanted])
 
 
 def counts_table(by: Sequence[str], cats: list[pd.Index], counts: np.ndarray) -> pd.DataFrame:
@@ -116,6 +221,7 @@ def count_adoption_over_days(
     days: Sequence[int],
     mask: np.ndarray | None = None,
     window: int = ACTIVE_WINDOW_DAYS,
+    states: AdoptionStates | None = None,
 ) -> pd.DataFrame:
     """Counts per group at each day: the group columns, ``day``, then :data:`COUNTS`.
 
@@ -123,14 +229,16 @@ def count_adoption_over_days(
     optional boolean mask over the enterprises (a scope: a department, a
     sector). Output: one row per day and combination of the groups'
     categories (groups without enterprises included, with zeros), days in
-    the given order, groups in category order.
+    the given order, groups in category order. ``states``: the frame's kept
+    :class:`AdoptionStates` (a page's), else one pass over the events.
     """
     by = check_groups(by)
     key, cats = group_keys(frame, by)
     size = int(np.prod([len(c) for c in cats]))
     parts = []
-    for day, states in zip(days, iter_states(frame, days, window), strict=True):
-        part = counts_table(by, cats, count_groups(key, size, states, mask))
+    at_days = iter_states(frame, days, window) if states is None else states.states(frame, days, window)
+    for day, state in zip(days, at_days, strict=True):
+        part = counts_table(by, cats, count_groups(key, size, state, mask))
         part.insert(len(by), "day", np.int32(day))
         parts.append(part)
     return pd.concat(parts, ignore_index=True)

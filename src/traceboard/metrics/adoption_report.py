@@ -19,7 +19,7 @@ import pandas as pd
 from traceboard.data.frame import ALWAYS, RegisterFrame, from_day, to_day
 from traceboard.metrics.active_traceability import ACTIVE_WINDOW_DAYS, last_uploads, uploaded_within
 from traceboard.metrics.adoption import _with_rates, adoption_state
-from traceboard.metrics.adoption_counts import COUNTS, check_groups, count_adoption_over_days
+from traceboard.metrics.adoption_counts import COUNTS, AdoptionStates, check_groups, count_adoption_over_days
 
 FIRST_TREND_YEAR = 2016
 
@@ -119,11 +119,14 @@ def _rates_from_counts(counts: pd.DataFrame, by: list[str], matrix: pd.DataFrame
     return out
 
 
-def _table_at_days(frame, by, days, targets, mask, window: int = ACTIVE_WINDOW_DAYS) -> pd.DataFrame:
+def _table_at_days(
+    frame, by, days, targets, mask, window: int = ACTIVE_WINDOW_DAYS, states: AdoptionStates | None = None
+) -> pd.DataFrame:
     by = check_groups(by)
     grain = by if "sector" in by else [*by, "sector"]
     matrix = target_matrix(frame, targets, sorted(set(_years(days).tolist())))
-    return _rates_from_counts(count_adoption_over_days(frame, grain, days, mask, window), by, matrix)
+    counts = count_adoption_over_days(frame, grain, days, mask, window, states)
+    return _rates_from_counts(counts, by, matrix)
 
 
 def _with_change(both: pd.DataFrame, before_day: int, day: int) -> pd.DataFrame:
@@ -142,6 +145,7 @@ def adoption_table(
     targets: pd.DataFrame,
     mask: np.ndarray | None = None,
     window: int = ACTIVE_WINDOW_DAYS,
+    states: AdoptionStates | None = None,
 ) -> pd.DataFrame:
     """Adoption per group at ``day`` against the targets.
 
@@ -152,8 +156,9 @@ def adoption_table(
     connected_rate, active, active_rate, active_ci_low, active_ci_high,
     declared_active, declared_silent, undeclared_active, target, gap``; one
     row per combination of the groups' categories (empty ones included).
+    ``states``: the frame's kept :class:`~traceboard.metrics.adoption_counts.AdoptionStates`.
     """
-    return _table_at_days(frame, by, [day], targets, mask, window).drop(columns="day")
+    return _table_at_days(frame, by, [day], targets, mask, window, states).drop(columns="day")
 
 
 def year_earlier(day: int) -> int:
@@ -264,18 +269,21 @@ def prepare_adoption_view(
     sector: str | None = None,
     department: str | None = None,
     window: int = ACTIVE_WINDOW_DAYS,
+    states: AdoptionStates | None = None,
 ) -> AdoptionView:
     """The page's tables at ``day`` for the enterprises of ``sector`` / ``department`` (None: all).
 
     One pass over the events counts township × sector at every date the page
     needs (year ends, the date a year earlier, the date); every table is summed
-    from those counts, so the page costs about one trend table.
+    from those counts, so the page costs about one trend table. ``states``: the frame's kept
+    :class:`~traceboard.metrics.adoption_counts.AdoptionStates` (the year ends other pages
+    also count at), else one pass over the events.
     """
     mask = scope_mask(frame, sector, department)
     ago = year_earlier(day)
     ends = [to_day(dt.date(y, 12, 31)) for y in range(FIRST_TREND_YEAR, from_day(day).year)]
     days = sorted({*ends, ago, day})
-    fine = count_adoption_over_days(frame, ["township", "sector"], days, mask, window)
+    fine = count_adoption_over_days(frame, ["township", "sector"], days, mask, window, states)
     matrix = target_matrix(frame, targets, sorted(set(_years(days).tolist())))
 
     def table(by: list[str], days: list[int]) -> pd.DataFrame:

@@ -127,26 +127,47 @@ def milestone_status(due: pd.Series, achieved: pd.Series, as_of: pd.Timestamp) -
     )
 
 
+def _first_of_kind(table: pd.DataFrame, key: str, kind: str, ids: pd.Index) -> np.ndarray:
+    """Each of ``ids``' first row of ``kind`` in ``table`` (its position; −1: none), as a
+    ``drop_duplicates`` then ``reindex`` picks: looked up in a dict, since for the few dozen units
+    and milestones those small-frame steps cost most of the measure."""
+    rows = np.flatnonzero(table["kind"].to_numpy() == kind)
+    first: dict = {}
+    for row, unit in zip(rows.tolist(), table[key].to_numpy()[rows].tolist(), strict=True):
+        first.setdefault(unit, row)
+    return np.array([first.get(unit, -1) for unit in ids.tolist()], dtype=np.int64)
+
+
+def _dates_at(column: pd.Series, at: np.ndarray, ids: pd.Index) -> pd.Series:
+    """``column``'s dates at the positions ``at`` (NaT at −1), indexed by ``ids``."""
+    values = pd.to_datetime(column).to_numpy()
+    taken = values[np.maximum(at, 0)] if len(values) else np.full(len(at), np.datetime64("NaT", "ns"))
+    taken[at < 0] = np.datetime64("NaT")
+    return pd.Series(taken, index=ids)
+
+
 def _milestone(ctx: MeasureContext, params: dict, kind: str, elements: bool) -> pd.DataFrame:
     """1 when recorded by its due date, ``late_credit`` when recorded late (by the assessment day),
     0 when overdue without a record (逾期未报) — times the share of the 7 plan elements present for
     the plan. The due date is the plan's (``milestones_due``, from the reference data); a recorded
     milestone the timetable does not list keeps its own. Applies to every unit that owes it, from
     the year it falls due; a unit that owes none, or whose date is still ahead, is not applicable."""
-    ms = ctx.inputs.milestones
-    ms = ms[ms["kind"] == kind].drop_duplicates("department_id").set_index("department_id").reindex(ctx.ids)
-    plan = ctx.inputs.milestones_due
-    plan = plan[plan["kind"] == kind].drop_duplicates("unit_id").set_index("unit_id")["due_on"]
-    due = pd.to_datetime(plan.reindex(ctx.ids)).fillna(pd.to_datetime(ms["due_on"]))
-    achieved = pd.to_datetime(ms["achieved_on"])
+    ms, plan = ctx.inputs.milestones, ctx.inputs.milestones_due
+    at = _first_of_kind(ms, "department_id", kind, ctx.ids)
+    due = _dates_at(plan["due_on"], _first_of_kind(plan, "unit_id", kind, ctx.ids), ctx.ids)
+    due = due.fillna(_dates_at(ms["due_on"], at, ctx.ids))
+    achieved = _dates_at(ms["achieved_on"], at, ctx.ids)
     as_of = pd.Timestamp(ctx.inputs.as_of)
     status = milestone_status(due, achieved, as_of)
     falls_due = (due <= pd.Timestamp(ctx.inputs.year, 12, 31)).to_numpy()
     applicable = falls_due & np.isin(status, ("on_time", "late", "overdue"))
     late_credit = float(params.get("late_credit", 0.5))
     timeliness = np.select([status == "on_time", status == "late"], [1.0, late_credit], 0.0)
-    present = ms["elements"].map(lambda e: len(set(e) & set(PLAN_ELEMENTS)) if isinstance(e, list) else 0)
-    share = present.to_numpy() / len(PLAN_ELEMENTS) if elements else np.ones(len(ms))
+    listed = [ms["elements"].iat[i] if i >= 0 else None for i in at]  # None: no row of the kind
+    present = np.array(
+        [len(set(e) & set(PLAN_ELEMENTS)) if isinstance(e, list) else 0 for e in listed], dtype=np.int64
+    )
+    share = present / len(PLAN_ELEMENTS) if elements else np.ones(len(at))
     recorded = np.isin(status, ("on_time", "late"))
     inputs = [
         {

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from traceboard.data.frame import RegisterFrame, to_day
+from traceboard.metrics.adoption_counts import AdoptionStates
 from traceboard.metrics.adoption_report import adoption_table, sector_targets
 from traceboard.metrics.assessment_measures import milestone_status
 
@@ -48,7 +49,11 @@ def milestone_standings(owed: pd.DataFrame, recorded: pd.DataFrame, as_of: dt.da
 
 
 def goal_progress(
-    frame: RegisterFrame, targets: pd.DataFrame, years: list[int], as_of: dt.date
+    frame: RegisterFrame,
+    targets: pd.DataFrame,
+    years: list[int],
+    as_of: dt.date,
+    states: AdoptionStates | None = None,
 ) -> pd.DataFrame:
     """Per goal year, the city and each sector: rates at the year's end (``as_of`` for a year not
     over) against that year's targets.
@@ -56,14 +61,15 @@ def goal_progress(
     Output: year, day (the date measured), sector (CITY for the whole city), total, adopted,
     rate, target, connected_rate, connection_target, met (rate ≥ target and connection ≥ its
     target; False without a target), rate_vs_target, connected_vs_target (the differences).
+    ``states``: the frame's kept adoption states (:class:`AdoptionStates`), if any.
     """
     parts = []
     for year in years:
         day = min(dt.date(year, 12, 31), as_of)
-        by_sector = adoption_table(frame, ["sector"], to_day(day), targets)
+        by_sector = adoption_table(frame, ["sector"], to_day(day), targets, states=states)
         goal = sector_targets(frame, targets, year, "connection")
         by_sector["connection_target"] = goal.reindex(by_sector["sector"].astype(object)).to_numpy()
-        city = adoption_table(frame, [], to_day(day), targets).assign(sector=CITY)
+        city = adoption_table(frame, [], to_day(day), targets, states=states).assign(sector=CITY)
         city["connection_target"] = _weighted(by_sector["connection_target"], by_sector["total"])
         both = pd.concat([city, by_sector.assign(sector=by_sector["sector"].astype(object))])
         parts.append(both.assign(year=year, day=day))

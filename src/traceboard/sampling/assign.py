@@ -23,8 +23,10 @@ from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
+import numpy as np
+
 from traceboard.i18n import Message
-from traceboard.sampling.spec import SPEC_V1, check_spec
+from traceboard.sampling.spec import SPEC_V1, check_spec, rejected
 
 _sha256 = hashlib.sha256
 _UNPACK_WORDS = struct.Struct(">4Q").unpack  # a digest's four 64-bit big-endian words
@@ -188,6 +190,9 @@ def _pick_by_key(
     return fits, sorted(recused)
 
 
+_AHEAD = 4  # the words of one digest: the steps a walk's first hash drives
+
+
 def _assign_shuffled(
     seed: str,
     drawn: Sequence[Drawn],
@@ -198,66 +203,154 @@ def _assign_shuffled(
     """Specs v2 and v3: for each drawn enterprise, the first two of its shuffled pool not recused and
     below the cap, and the recused passed over; :class:`NoValidPair` when no two fit.
 
-    The hot loop of a draw (one walk per drawn enterprise, ~46,000 at a million):
-    :func:`~traceboard.sampling.spec.shuffled_order` written out for all walks in one function, the
-    first hash's four words read directly (nearly every pair needs them and no more), and each
-    pool's bounds ``(m, 2⁶⁴ − 2⁶⁴ mod m)`` for step ``i`` (``m = n − i``) worked out once per pool.
+    The hot loop of a draw (one walk per drawn enterprise, ~46,000 at a million). Nearly every walk
+    ends within the four steps its first hash drives, and those do not depend on the pairs before
+    it: :func:`_first_steps` works them out for all walks at once. The loop then, in manifest
+    order, only applies the workload caps (which do depend on the pairs before). A walk the four
+    steps do not serve — a declared conflict, a thrown-away word, a pool of fewer than four, no
+    pair among the four — is walked whole by :func:`_walk` from its start: the same steps, so the
+    same pair, as :func:`~traceboard.sampling.spec.shuffled_order` gives.
     """
-    sha, unpack = _sha256, _UNPACK_WORDS
+    head = f"{seed}|inspector-order|"
     conflict_sets = recusals._conflict_sets
     homes = recusals.homes if recusals.home_township else None
-    empty = _Pool([], frozenset(), [])
-    steps = {
-        p: [(m, _TWO64 - _TWO64 % m) for m in range(len(prepared[p].ids), 0, -1)]
-        for p in caps
-        if p in prepared
-    }
-    head = f"{seed}|inspector-order|"
-    load: dict[int, int] = {}  # checks so far per inspector
+    firsts, at_home = _first_steps(head, drawn, prepared, homes)
+    load = dict.fromkeys((i for pool in prepared.values() for i in pool.ids), 0)  # checks so far
+    bounds: dict[str, list[tuple[int, int]]] = {}  # per pool, as _walk needs them
     out: list[dict] = []
-    for d in drawn:
-        uscc, name, town = d
-        pool = prepared.get(name, empty)
+    for d, ahead, home in zip(drawn, firsts, at_home, strict=True):
+        uscc, name, _town = d
         cap = caps[name]
-        ids = pool.ids
-        prefix = f"{head}{uscc}|".encode()
-        words = unpack(sha(prefix + b"0").digest())
-        used = block = 0
-        conflicts = conflict_sets.get(uscc)
-        home = homes if town is not None else None
-        moved: dict[int, int] = {}
         fits: list[int] = []
         recused: list[int] = []
-        for i, (m, limit) in enumerate(steps.get(name, ())):
-            while True:
-                if used == 4:
-                    block += 1
-                    words = unpack(sha(prefix + str(block).encode()).digest())
-                    used = 0
-                v = words[used]
-                used += 1
-                if v < limit:
-                    break
-            j = i + v % m
-            chosen = moved.get(j, ids[j])
-            moved[j] = moved.get(i, ids[i])
-            if (conflicts is not None and chosen in conflicts) or (
-                home is not None and home.get(chosen) == town
-            ):
-                recused.append(chosen)
-            elif load.get(chosen, 0) < cap:
-                fits.append(chosen)
-                if len(fits) == PAIR:
-                    break
+        if ahead is not None and uscc not in conflict_sets:
+            first, second = ahead[0], ahead[1]
+            if not (home[0] or home[1]) and load[first] < cap and load[second] < cap:  # most walks
+                load[first] += 1
+                load[second] += 1
+                out.append({"uscc": uscc, "pool": name, "inspectors": [first, second], "recused": recused})
+                continue
+            for chosen, recuses in zip(ahead, home, strict=True):
+                if recuses:
+                    recused.append(chosen)
+                elif load[chosen] < cap:
+                    fits.append(chosen)
+                    if len(fits) == PAIR:
+                        break
         if len(fits) < PAIR:
-            every = recusals.of(d, pool.members)
-            full = [i for i in ids if i not in every and load.get(i, 0) >= cap]
-            raise NoValidPair(_why(d, ids, every, full, cap))
+            pool = prepared.get(name, _EMPTY)
+            if name not in bounds:
+                bounds[name] = [(m, _TWO64 - _TWO64 % m) for m in range(len(pool.ids), 0, -1)]
+            conflicts = conflict_sets.get(uscc)
+            fits, recused = _walk(
+                f"{head}{uscc}|".encode(), pool.ids, bounds[name], d, conflicts, homes, load, cap
+            )
+            if len(fits) < PAIR:
+                every = recusals.of(d, pool.members)
+                full = [i for i in pool.ids if i not in every and load.get(i, 0) >= cap]
+                raise NoValidPair(_why(d, pool.ids, every, full, cap))
         for i in fits:
-            load[i] = load.get(i, 0) + 1
+            load[i] += 1
         recused.sort()
         out.append({"uscc": uscc, "pool": name, "inspectors": fits, "recused": recused})
     return out
+
+
+_EMPTY = _Pool([], frozenset(), [])
+
+
+def _first_steps(
+    head: str, drawn: Sequence[Drawn], prepared: Mapping[str, _Pool], homes: Mapping[int, str] | None
+) -> tuple[list[list[int] | None], list[list[bool]]]:
+    """Per drawn enterprise, the first four inspectors of its shuffled pool and whether each recuses
+    for its home township; None where the first hash's four words do not make the four steps
+    (a word thrown away, odds about n / 2⁶⁴, or a pool of fewer than four).
+
+    :func:`~traceboard.sampling.spec.shuffled_order`'s first four steps, as arrays: the first
+    digest of every walk hashed in one pass and read as four 64-bit words, step ``i`` swapping
+    place ``i`` with ``i + v mod (n − i)``; the dict of swapped places becomes, for each step, the
+    value last moved to a place among the steps before (four steps: a few array operations).
+    """
+    if not drawn:
+        return [], []
+    usccs, names, towns = zip(*drawn, strict=True)
+    sha = _sha256
+    digests = b"".join([sha(f"{head}{u}|0".encode()).digest() for u in usccs])
+    words = np.frombuffer(digests, dtype=">u8").astype(np.uint64).reshape(-1, _AHEAD)
+    pool_names = list(prepared)
+    sizes = np.array([len(prepared[p].ids) for p in pool_names] + [0], dtype=np.int64)
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    index = {p: k for k, p in enumerate(pool_names)}
+    which = np.array([index.get(p, len(pool_names)) for p in names], dtype=np.int64)
+    n = sizes[which]
+    ranges = np.maximum(n[:, None] - np.arange(_AHEAD), 1)  # m = n − i (1 where the pool is short)
+    served = (n >= _AHEAD) & ~rejected(words, ranges).any(axis=1)
+    targets = np.arange(_AHEAD) + (words % ranges.astype(np.uint64)).astype(np.int64)
+    places = np.empty_like(targets)  # the place each step takes its inspector from
+    moved_to, moved = np.empty_like(targets), np.empty_like(targets)  # the dict: place → its value
+    for i in range(_AHEAD):
+        j = targets[:, i]
+        chosen, here = j, np.full(len(j), i)
+        for s in range(i):  # the later move wins, as the dict's later write
+            chosen = np.where(moved_to[:, s] == j, moved[:, s], chosen)
+            here = np.where(moved_to[:, s] == i, moved[:, s], here)
+        places[:, i], moved_to[:, i], moved[:, i] = chosen, j, here
+    ids = np.concatenate([np.asarray(prepared[p].ids, dtype=np.int64) for p in pool_names] + [[0]])
+    at = np.where(served[:, None], starts[which][:, None] + places, len(ids) - 1)
+    if homes is None:
+        at_home = np.zeros(at.shape, dtype=bool)
+    else:  # home townships as numbers: an inspector without one −1, a township no one's home −2
+        town_codes = {t: c for c, t in enumerate(set(homes.values()))}
+        home_of = np.array([town_codes.get(homes.get(i), -1) for i in ids.tolist()], dtype=np.int64)
+        town_of = np.array([-2 if t is None else town_codes.get(t, -2) for t in towns], dtype=np.int64)
+        at_home = home_of[at] == town_of[:, None]
+    firsts: list[list[int] | None] = ids[at].tolist()
+    for e in np.flatnonzero(~served).tolist():
+        firsts[e] = None
+    return firsts, at_home.tolist()
+
+
+def _walk(
+    prefix: bytes,
+    ids: Sequence[int],
+    bounds: Sequence[tuple[int, int]],
+    d: Drawn,
+    conflicts: Set[int] | None,
+    homes: Mapping[int, str] | None,
+    load: Mapping[int, int],
+    cap: int,
+) -> tuple[list[int], list[int]]:
+    """One whole walk: the pool (ids ascending) shuffled step by step, as
+    :func:`~traceboard.sampling.spec.shuffled_order`, until two fit or the pool is spent; each
+    step's bounds ``(m, 2⁶⁴ − 2⁶⁴ mod m)`` given. Output: the fits and the recused passed over."""
+    sha, unpack = _sha256, _UNPACK_WORDS
+    town = d.township
+    home = homes if town is not None else None
+    words = unpack(sha(prefix + b"0").digest())
+    used = block = 0
+    moved: dict[int, int] = {}
+    fits: list[int] = []
+    recused: list[int] = []
+    for i, (m, limit) in enumerate(bounds):
+        while True:
+            if used == 4:
+                block += 1
+                words = unpack(sha(prefix + str(block).encode()).digest())
+                used = 0
+            v = words[used]
+            used += 1
+            if v < limit:
+                break
+        j = i + v % m
+        chosen = moved.get(j, ids[j])
+        moved[j] = moved.get(i, ids[i])
+        if (conflicts is not None and chosen in conflicts) or (home is not None and home.get(chosen) == town):
+            recused.append(chosen)
+        elif load.get(chosen, 0) < cap:
+            fits.append(chosen)
+            if len(fits) == PAIR:
+                break
+    return fits, recused
 
 
 def pool_summaries(pools: Mapping[str, Sequence[int]], assignments: Sequence[dict]) -> list[dict]:

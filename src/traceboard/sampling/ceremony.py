@@ -57,17 +57,21 @@ def freeze_draw(
     # the code strings are made in the order they will be read (hashed, drawn, published), so that
     # reading a million of them walks memory forwards instead of jumping about (~20 % of the draw)
     codes = candidates["uscc"].iloc[order].to_numpy(dtype=object)
-    pool_names, pools = _names(candidates["pool"])
-    columns = {
-        "ids": candidates["id"].to_numpy(dtype=np.int64)[order],
-        "pools": pool_names[order],
-        "townships": _names(candidates["township"])[0][order],
-    }
+    ids = candidates["id"].to_numpy(dtype=np.int64)[order]
+    pool_names, pool_codes, pools = _names(candidates["pool"], order)
+    town_names, town_codes, _ = _names(candidates["township"], order)
     bounds = np.cumsum([0] + [len(rows) for _, rows in spans])
     strata = [
-        {"stratum": label, "ratio": float(exact_ratio(ratios.get(label, ratios.get("*"))))}
-        | {"candidates": codes[lo:hi].tolist()}
-        | {name: values[lo:hi].tolist() for name, values in columns.items()}
+        {
+            "stratum": label,
+            "ratio": float(exact_ratio(ratios.get(label, ratios.get("*")))),
+            "candidates": codes[lo:hi].tolist(),
+            "ids": ids[lo:hi].tolist(),
+            # the few names looked up by their small codes, a stratum at a time: a million-long
+            # array of the names is never made (a fifth of the freezing)
+            "pools": pool_names[pool_codes[lo:hi]].tolist(),
+            "townships": town_names[town_codes[lo:hi]].tolist(),
+        }
         for (label, _), lo, hi in zip(spans, bounds[:-1], bounds[1:], strict=True)
     ]
     active = inspectors[inspectors["active"] & inspectors["department"].isin(pools)]
@@ -97,14 +101,14 @@ def freeze_draw(
     }
 
 
-def _names(column: pd.Series) -> tuple[np.ndarray, list[str]]:
-    """A text column as an object array of shared strings, None where missing (no per-row copies);
-    and the names that occur, sorted."""
+def _names(column: pd.Series, order: np.ndarray) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """A text column's names as an object array (None last, for missing), each row's code into it
+    in ``order``, and the names that occur, sorted."""
     cat = column.astype("category").cat
     names = np.array([str(c) for c in cat.categories] + [None], dtype=object)
     codes = cat.codes.to_numpy()
     used = np.flatnonzero(np.bincount(codes[codes >= 0], minlength=len(cat.categories)))
-    return names[codes], sorted(names[used].tolist())  # code -1 (missing) picks the trailing None
+    return names, codes[order], sorted(names[used].tolist())  # code -1 (missing) picks the trailing None
 
 
 def frozen_strata(frozen: Mapping) -> list[Stratum]:
@@ -137,7 +141,7 @@ def reveal(
     check_seed(seed, seed_sha256)
     strata = frozen_strata(frozen)
     positions = draw_strata_positions(seed, strata, frozen["spec"])
-    drawn = [[s.candidates[i] for i in at] for s, at in zip(strata, positions, strict=True)]
+    drawn = [list(map(s.candidates.__getitem__, at)) for s, at in zip(strata, positions, strict=True)]
     order: list[Drawn] = []
     for fs, at in zip(frozen["strata"], positions, strict=True):  # tens of thousands: no call per row
         picked = (map(fs[name].__getitem__, at) for name in ("candidates", "pools", "townships"))
@@ -147,7 +151,7 @@ def reveal(
     manifest = build_manifest(
         seed, strata, drawn, assignments, pools, created_at, frozen["home_township_recusal"], frozen["spec"]
     )
-    return manifest, _rows(frozen, strata, positions, assignments)
+    return manifest, _rows(frozen, strata, positions, drawn, assignments)
 
 
 def _recusals(frozen: Mapping) -> Recusals:
@@ -162,15 +166,17 @@ def _rows(
     frozen: Mapping,
     strata: Sequence[Stratum],
     positions: Sequence[Sequence[int]],
+    drawn: Sequence[Sequence[str]],
     assignments: Sequence[dict],
 ) -> pd.DataFrame:
     parts = []
-    for fs, stratum, at in zip(frozen["strata"], strata, positions, strict=True):
+    for fs, stratum, at, codes in zip(frozen["strata"], strata, positions, drawn, strict=True):
         parts.append(
             pd.DataFrame(
                 {
-                    "enterprise_id": np.array([fs["ids"][i] for i in at], dtype=np.int64),
-                    "uscc": np.array([fs["candidates"][i] for i in at], dtype=object),
+                    # picked by map, without a Python call per row
+                    "enterprise_id": np.fromiter(map(fs["ids"].__getitem__, at), np.int64, len(at)),
+                    "uscc": np.array(codes, dtype=object),
                     "stratum": stratum.label,
                     "position": np.arange(1, len(at) + 1),
                     "inclusion_probability": len(at) / len(stratum.candidates),
@@ -178,6 +184,6 @@ def _rows(
             )
         )
     out = pd.concat(parts, ignore_index=True)
-    out["pool"] = [a["pool"] for a in assignments]
-    out["inspectors"] = [a["inspectors"] for a in assignments]
+    out["pool"] = list(map(operator.itemgetter("pool"), assignments))
+    out["inspectors"] = list(map(operator.itemgetter("inspectors"), assignments))
     return out

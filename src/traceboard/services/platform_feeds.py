@@ -143,7 +143,8 @@ def _platform_ids(feed: Feed, known: pd.DataFrame) -> tuple[pd.DataFrame, pd.Dat
     given = feed.rows["platform"]
     codes, distinct = pd.factorize(given)  # a feed names a handful of platforms: map those, not every row
     distinct = pd.Series(distinct, dtype=object)
-    ids = distinct.map(by_code).fillna(distinct.map(by_name)).to_numpy(dtype=float)[codes]
+    named = distinct.map(by_code).fillna(distinct.map(by_name)).to_numpy(dtype=float)
+    ids = named[codes]
     missing = np.isnan(ids)
     problems = problem_frame(
         feed.rows.loc[missing, "row"],
@@ -164,7 +165,27 @@ def _platform_ids(feed: Feed, known: pd.DataFrame) -> tuple[pd.DataFrame, pd.Dat
             "items": ok["items"].to_numpy(),
         }
     )
+    known_named = pd.Series(named).dropna()
+    if (
+        known_named.duplicated().any()
+    ):  # one platform named two ways in this file: the reader could not compare
+        rows, repeats = _repeats_named_apart(rows, feed.column_name("date"))
+        problems = pd.concat([problems, repeats], ignore_index=True)
     return rows, pd.concat([feed.problems, problems], ignore_index=True) if len(problems) else feed.problems
+
+
+def _repeats_named_apart(rows: pd.DataFrame, column: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Rows of one platform, enterprise and day where the platform is named by its code in one and
+    by its Chinese name in another. The reader finds repeats by the text as written
+    (``files.platform_feed``); these it cannot see, and they are as ambiguous: each is a problem,
+    worded as the reader's, and only the first is staged."""
+    key = ["platform_id", "uscc", "day"]
+    repeated = rows.duplicated(key, keep="first").to_numpy()
+    first_line = rows.groupby(key, sort=False)["line"].transform("first")
+    problems = problem_frame(
+        rows.loc[repeated, "line"], column, rows.loc[repeated, "day"], "repeated", first_line[repeated]
+    )
+    return rows[~repeated], problems
 
 
 def _platform_codes(rows: pd.DataFrame, known: pd.DataFrame) -> list[str]:

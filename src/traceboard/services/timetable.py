@@ -20,7 +20,7 @@ from traceboard.data.duty_store import county_adoption
 from traceboard.data.frame import RegisterFrame, to_day
 from traceboard.data.frame_snapshot import open_register_frame
 from traceboard.data.reference import Reference, load_reference
-from traceboard.metrics.adoption_counts import count_adoption_over_days
+from traceboard.metrics.adoption_counts import AdoptionStates, count_adoption_over_days
 from traceboard.metrics.timetable import city_rank_by_year, county_ranks, goal_progress, milestone_standings
 
 GOAL_YEARS = (2019, 2020)  # the plan, part 二: 到2019年 …, 到2020年 …
@@ -42,20 +42,25 @@ class TimetableView:
     targets_note: dict[str, str]  # the targets' caveat by language
 
 
-def prepare_timetable(engine: Engine, today: dt.date, frame: RegisterFrame | None = None) -> TimetableView:
-    """The timetable at ``today``: every milestone's standing, the goals, the county ranking."""
+def prepare_timetable(
+    engine: Engine, today: dt.date, frame: RegisterFrame | None = None, states: AdoptionStates | None = None
+) -> TimetableView:
+    """The timetable at ``today``: every milestone's standing, the goals, the county ranking.
+
+    ``states``: the frame's kept adoption states (the dashboard's, shared with the other pages
+    that count at year ends), else the events are gone through here."""
     frame = frame or open_register_frame(engine)
     ref = load_reference()
     units, owed, recorded = read_timetable(engine)
     standings = milestone_standings(owed, recorded, today)
     milestones = _named(standings, units, ref)
     targets = load_targets()
-    goals = goal_progress(frame, targets, list(GOAL_YEARS), today)
+    goals = goal_progress(frame, targets, list(GOAL_YEARS), today, states)
     names = targets.attrs.get("milestones", {})
     goals["milestone_zh"] = goals["year"].map(lambda y: names.get(y, {}).get("zh", ""))
     goals["milestone_en"] = goals["year"].map(lambda y: names.get(y, {}).get("en", ""))
     published = county_adoption(engine)
-    own = _own_rates(frame, sorted(published["year"].unique()), today)
+    own = _own_rates(frame, sorted(published["year"].unique()), today, states)
     ranks = county_ranks(published, ref.city_name, own)
     return TimetableView(
         as_of=today,
@@ -85,12 +90,14 @@ def _named(standings: pd.DataFrame, units: pd.DataFrame, ref: Reference) -> pd.D
     )
 
 
-def _own_rates(frame: RegisterFrame, years: list[int], today: dt.date) -> pd.DataFrame:
+def _own_rates(
+    frame: RegisterFrame, years: list[int], today: dt.date, states: AdoptionStates | None = None
+) -> pd.DataFrame:
     """The city's adoption rate at each year's end (``today`` for the running year)."""
     days = [to_day(min(dt.date(int(year), 12, 31), today)) for year in years]
     # the years in one pass over the events (each year applies the events since the one before),
     # not the whole history again for each year (docs/adoption.md)
-    counts = count_adoption_over_days(frame, [], days) if days else None
+    counts = count_adoption_over_days(frame, [], days, states=states) if days else None
     rows = []
     for i, year in enumerate(years):
         total, adopted = counts["total"].to_numpy()[i], counts["adopted"].to_numpy()[i]

@@ -7,6 +7,7 @@ from traceboard import config
 from traceboard.dashboard import charts, names, numbers, widgets
 from traceboard.dashboard.plain_text import plain
 from traceboard.dashboard.state import (
+    adoption_states,
     current_actor,
     get_engine,
     get_frame,
@@ -84,7 +85,7 @@ scope = (day, sector, department, window)
 view = per_frame_content(
     frame,
     ("adoption.view", *scope),
-    lambda: prepare_adoption_view(frame, day, targets, sector, department, window),
+    lambda: prepare_adoption_view(frame, day, targets, sector, department, window, adoption_states(frame)),
 )
 
 total = view.total

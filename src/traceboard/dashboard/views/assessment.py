@@ -6,6 +6,7 @@ from traceboard.dashboard import assessment_charts as charts
 from traceboard.dashboard import widgets
 from traceboard.dashboard.plain_text import plain
 from traceboard.dashboard.state import (
+    adoption_states,
     get_engine,
     get_frame,
     language,
@@ -18,7 +19,6 @@ from traceboard.dashboard.state import (
 )
 from traceboard.dashboard.widgets import flash, show_flash
 from traceboard.files.assessment_report import rank_text, write_assessment_pdf, write_assessment_xlsx
-from traceboard.metrics.adoption import adoption_state
 from traceboard.metrics.assessment import compare_with_average, count_grades
 from traceboard.metrics.sensitivity import sensitivity_by_kind
 from traceboard.services.assessment import (
@@ -74,8 +74,12 @@ def scored_anew(each: int):
 
 def adoption_at(day: int):
     """The enterprises' adoption at a day, once per content of the frame: a year's 31 December is
-    also the next year's year before, and a recorded check result leaves it as it was."""
-    return per_frame_content(frame, ("assessment.adoption_state", day), lambda: adoption_state(frame, day))
+    also the next year's year before (and the other pages' year end), and a recorded check result
+    leaves it as it was. Worked out from the events' states the other pages keep too
+    (``adoption_states``: 追溯覆盖率 and 任务进度 count at the same year ends)."""
+    return per_frame_content(
+        frame, ("assessment.adoption_state", day), lambda: adoption_states(frame).state_frame(frame, day)
+    )
 
 
 view = per_data_version(
@@ -260,6 +264,16 @@ with tabs[3]:
             ("assessment.sensitivity", year, today()), lambda: sensitivity_by_kind(view.result, view.sets)
         )
         columns = ["unit", "grade", "grade_stays", "rank", "rank_stays", "rank_best", "rank_worst", "fragile"]
+        if any(indicator_set.roles for indicator_set in view.sets.values()):
+            # each class is ranked apart (牵头部门, 配合部门): without it two units ranked 1 look a mistake
+            units = view.result.units.set_index("unit_id")
+            sensitivity = sensitivity.assign(
+                role=[
+                    role_name(kind, units.at[u, "role"])
+                    for kind, u in sensitivity[["unit_kind", "unit_id"]].itertuples(index=False)
+                ]
+            )
+            columns.insert(1, "role")
         widgets.table(
             sensitivity[columns],
             {c: t(f"assessment.col_{c}") for c in columns},

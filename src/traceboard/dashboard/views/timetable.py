@@ -6,6 +6,7 @@ import streamlit as st
 from traceboard.dashboard import numbers, widgets
 from traceboard.dashboard import timetable_charts as charts
 from traceboard.dashboard.state import (
+    adoption_states,
     get_engine,
     get_frame,
     language,
@@ -22,7 +23,9 @@ STATUSES = ("on_time", "late", "overdue", "not_due")
 st.title(t("timetable.title"))
 signed_in_actor("timetable")
 engine, frame = get_engine(), get_frame()
-view = per_data_version(("timetable", today()), lambda: prepare_timetable(engine, today(), frame))
+view = per_data_version(
+    ("timetable", today()), lambda: prepare_timetable(engine, today(), frame, adoption_states(frame))
+)
 st.caption(t("timetable.as_of", day=view.as_of.isoformat()))
 zh = language() == "zh"
 # keyed tabs: a rerun (a picker changed inside a tab) keeps the user on the tab they were on
