@@ -76,3 +76,14 @@ def test_the_pages_step_refuses_a_page_name_it_does_not_know(monkeypatch):
     monkeypatch.setenv(PAGES_ENV, "assessment, no_such_page")
     with pytest.raises(ValueError, match="unknown page\\(s\\) no_such_page"):
         step_pages(None)
+
+
+def test_the_sessions_share_one_script_cache_for_the_app_and_its_pages():
+    """Streamlit's test runner makes a script cache per run for the app script: shared here, as a
+    server's one, so a rerun does not compile ``app.py`` again."""
+    from streamlit.testing.v1 import app_test, local_script_runner
+
+    from traceboard.bench.pages import shared_runtime
+
+    with shared_runtime():
+        assert local_script_runner.ScriptCache() is app_test.ScriptCache()

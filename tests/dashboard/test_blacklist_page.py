@@ -372,3 +372,24 @@ def test_states_are_worded_in_both_languages(demo_engine):
         assert states == {published, withdrawn}, states
         every = {str(v) for t in tables for v in t.to_numpy().ravel()}
         assert not every & {"published", "withdrawn", "draft", "approved", "listed", "expired", "revoked"}
+
+
+def test_the_lists_follow_a_change_made_elsewhere(demo_engine):
+    """The page's lists are kept once per data version: a case proposed by another session (or the
+    command line) is in this session's queue and case picker at its next rerun."""
+    from traceboard.services.blacklist import propose_case
+
+    at = run_page("blacklist", actor=OFFICE)
+    with Session(demo_engine) as s:
+        listed = set(s.scalars(select(BlacklistEntry.enterprise_id)))
+        enterprise = s.scalars(select(Enterprise).where(Enterprise.id.not_in(listed)).limit(1)).one()
+    queued = [frame.value for frame in at.dataframe if "统一社会信用代码" in frame.value.columns]
+    assert not any(enterprise.uscc in set(frame["统一社会信用代码"]) for frame in queued)
+    case_id = propose_case(
+        demo_engine, OFFICE, enterprise.uscc, "追溯信息不真实", None, None, dt.date.today()
+    )
+    at.run()
+    assert not at.exception, at.exception
+    queued = [frame.value for frame in at.dataframe if "统一社会信用代码" in frame.value.columns]
+    assert any(enterprise.uscc in set(frame["统一社会信用代码"]) for frame in queued)
+    assert any(option.startswith(f"{case_id} · ") for option in at.selectbox(key="bl_case").options)

@@ -295,7 +295,10 @@ def shared_runtime() -> Iterator[None]:
     ends, which would pull it from under scripts still running in other threads. Here one
     stand-in serves them all (as one runtime serves every session of a server), and the runs'
     own installs and removals land on a placeholder instead. Each run also compiles the pages
-    anew, which a server does once (and which Python 3.11 cannot do in several threads at once).
+    anew, which a server does once (and which Python 3.11 cannot do in several threads at once):
+    the pages' script cache is shared here, and so is the app script's, which Streamlit's
+    ``LocalScriptRunner`` makes anew for each run (without it, every rerun of every session
+    compiled ``app.py`` again).
     """
     from streamlit.components.v2.component_manager import BidiComponentManager
     from streamlit.runtime import Runtime
@@ -304,7 +307,7 @@ def shared_runtime() -> Iterator[None]:
     from streamlit.runtime.media_file_manager import MediaFileManager
     from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
     from streamlit.runtime.scriptrunner.script_cache import ScriptCache
-    from streamlit.testing.v1 import app_test
+    from streamlit.testing.v1 import app_test, local_script_runner
     from streamlit.testing.v1.util import patch_config_options
 
     runtime = mock.MagicMock(spec=Runtime)
@@ -326,6 +329,7 @@ def shared_runtime() -> Iterator[None]:
             patch_config_options({"global.appTest": True}),
             mock.patch.object(app_test, "Runtime", Placeholder),
             mock.patch.object(app_test, "ScriptCache", lambda: scripts),
+            mock.patch.object(local_script_runner, "ScriptCache", lambda: scripts),
         ):
             yield
     finally:

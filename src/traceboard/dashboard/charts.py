@@ -11,6 +11,20 @@ NOT_ADOPTED = "#cfd8dc"
 CONNECTED = "#1565c0"
 
 
+def drawn_once(fig: go.Figure) -> go.Figure:
+    """``fig`` for a per-version cache (``dashboard.state``), which keeps it for every session and
+    rerun, none of which changes it: its dict made now, once, and given to every draw after.
+
+    ``st.plotly_chart`` asks the figure for its dict (``to_dict``: a deep copy of every trace, its
+    number arrays encoded as base64) on each rerun, and then turns that dict into the chart's JSON:
+    the most of a rerun's time on a page of charts. The dict is the one the figure gave, so each
+    rerun sends the chart it sent before.
+    """
+    shown = fig.to_dict()
+    fig.to_dict = lambda: shown  # a known attribute of a figure, which plotly lets be set
+    return fig
+
+
 def _layout(fig: go.Figure, height: int = 380) -> go.Figure:
     fig.update_layout(
         font_family=FONT,

@@ -7,9 +7,11 @@ kept under ``<page>_flash`` in the session until the rerun shows it.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 import streamlit as st
 
 from traceboard.dashboard import names, numbers
@@ -53,6 +55,80 @@ def attempt(
     return result
 
 
+@dataclass(frozen=True)
+class Table:
+    """A table as ``st.dataframe`` shows it: the rows with their headings and category names in the
+    session's language, and its columns' formats (:func:`table_of`).
+
+    Preparing it (the columns picked and renamed, names localized, every column's format worked
+    out, the rows turned into Arrow) is work that a rerun need not redo: a page may keep it in a
+    per-version cache (``dashboard.state``, keyed with the language) and only show it
+    (:func:`show`). Shared by sessions and never changed: ``st.dataframe`` reads the rows and
+    copies the formats.
+    """
+
+    rows: pd.DataFrame | pa.Table
+    column_config: dict[str, Any]
+
+
+def table_of(
+    frame: pd.DataFrame,
+    headings: dict[str, str] | None = None,
+    percent=(),
+    progress=(),
+    column_config: dict | None = None,
+) -> Table:
+    """``frame`` as :func:`table` shows it (the same arguments)."""
+    headings = headings or {}
+    formats = numbers.column_config(frame, percent=percent, progress=progress, headings=headings)
+    shown = names.localize(frame)
+    shown = shown.rename(columns=headings) if headings else shown
+    return Table(_as_arrow(shown), formats | (column_config or {}))
+
+
+# ``st.dataframe`` turns a pandas frame into Arrow (``pa.Table.from_pandas``) on every call, and sends
+# an Arrow table's bytes as they are: a table turned once shows the same bytes without the work.
+# Larger tables stay pandas: above about 150,000 rows a served Streamlit sends a pandas frame in
+# chunks as the user scrolls, and an Arrow table by another path.
+ARROW_ROWS = 10_000
+
+
+def _as_arrow(shown: pd.DataFrame) -> pd.DataFrame | pa.Table:
+    if len(shown) > ARROW_ROWS:
+        return shown
+    try:
+        return pa.Table.from_pandas(shown)
+    except (pa.ArrowException, OverflowError, ValueError, TypeError):  # Streamlit mends the column
+        return shown
+
+
+def show(table: Table, **kwargs) -> None:
+    """``st.dataframe`` of a prepared :class:`Table` (``kwargs`` as :func:`table`'s)."""
+    kwargs.setdefault("hide_index", True)
+    kwargs.setdefault("width", "stretch")
+    kwargs.setdefault("placeholder", numbers.NONE)  # nothing is "—", not "None"
+    st.dataframe(table.rows, column_config=table.column_config, **kwargs)
+
+
+def listing(
+    frame: pd.DataFrame, columns: list[str], header_key: str, percent: tuple[str, ...] = ()
+) -> Table | None:
+    """What :func:`show_table` shows of ``frame`` (None: no row, its caption instead)."""
+    if frame.empty:
+        return None
+    headings = {c: t(header_key.format(column=c)) for c in columns}
+    return table_of(frame[columns], headings, percent=percent)
+
+
+def show_listing(table: Table | None, empty_key: str, **config) -> None:
+    """A :func:`listing` (prepared, maybe kept), or the ``empty_key`` caption when it has no row."""
+    if table is None:
+        st.caption(t(empty_key))
+        return
+    extra = config.pop("column_config", {})
+    show(Table(table.rows, table.column_config | extra) if extra else table, **config)
+
+
 def show_table(
     frame: pd.DataFrame,
     columns: list[str],
@@ -65,15 +141,7 @@ def show_table(
     or the ``empty_key`` caption when there is no row. Numbers take the one format of every page
     (``numbers.column_config``: counts grouped, ``percent`` columns with one decimal); category
     names in the session's language (``names.localize``)."""
-    if frame.empty:
-        st.caption(t(empty_key))
-        return
-    headings = {c: t(header_key.format(column=c)) for c in columns}
-    shown = names.localize(frame[columns]).rename(columns=headings)
-    formats = numbers.column_config(frame[columns], percent=percent, headings=headings)
-    config["column_config"] = formats | config.get("column_config", {})
-    config.setdefault("placeholder", numbers.NONE)  # nothing is "—" (docs/interface.md)
-    st.dataframe(shown, hide_index=True, width="stretch", **config)
+    show_listing(listing(frame, columns, header_key, percent), empty_key, **config)
 
 
 def table(
@@ -88,14 +156,7 @@ def table(
     grouped, ``percent``/``progress`` columns — shares 0–1 — with one decimal), its columns renamed
     to ``headings``, category names in the session's language (``names.localize``);
     ``column_config`` (keyed by heading) is applied over the formats."""
-    headings = headings or {}
-    formats = numbers.column_config(frame, percent=percent, progress=progress, headings=headings)
-    kwargs.setdefault("hide_index", True)
-    kwargs.setdefault("width", "stretch")
-    kwargs.setdefault("placeholder", numbers.NONE)  # nothing is "—", not "None"
-    shown = names.localize(frame)
-    shown = shown.rename(columns=headings) if headings else shown
-    st.dataframe(shown, column_config=formats | (column_config or {}), **kwargs)
+    show(table_of(frame, headings, percent, progress, column_config), **kwargs)
 
 
 def file_uploader(label: str, types: list[str], key: str, max_mb: int | None = None, **kwargs) -> Any:

@@ -122,7 +122,9 @@ labels = {key: t(f"adoption.{key}") for key in ("rate", "target", "year")}
 
 
 def _chart(name: str, build):
-    return per_frame_content_and_language(frame, ("adoption.chart", name, *scope), build)
+    return per_frame_content_and_language(
+        frame, ("adoption.chart", name, *scope), lambda: charts.drawn_once(build())
+    )
 
 
 clicked = st.plotly_chart(
@@ -164,7 +166,15 @@ st.plotly_chart(
 )
 
 st.subheader(t("adoption.table"))
-widgets.table(_columns(view.by_township), percent=_headings(FRACTIONS), progress=_headings(["rate"]))
+widgets.show(  # prepared once per content, choice and language, as the charts
+    per_frame_content_and_language(
+        frame,
+        ("adoption.table", *scope),
+        lambda: widgets.table_of(
+            _columns(view.by_township), percent=_headings(FRACTIONS), progress=_headings(["rate"])
+        ),
+    )
+)
 
 st.subheader(t("adoption.cross_title"))
 st.caption(t("adoption.active_note", days=window))
@@ -184,21 +194,31 @@ st.subheader(t("adoption.work_list"))
 township = st.selectbox(
     t("adoption.pick_township"), frame.townships["name"].tolist(), key="adoption_township"
 )
-todo = per_frame_content(
+listed = per_frame_content(
     frame,
     ("adoption.work_list", township, *scope),
     lambda: work_list(frame, township, day, scope_mask(frame, sector, department), window),
 )
-todo = todo.assign(  # a new frame: the cached one is shared by every session
-    reason=todo["reason"]
-    .map({r: t(f"adoption.reason_{r}", days=window) for r in ("not_adopted", "silent")})
-    .astype(object)
+
+
+def _worded(listed: pd.DataFrame) -> tuple[pd.DataFrame, widgets.Table]:
+    """The work list with its reasons in the session's language, and its table as shown."""
+    todo = listed.assign(  # a new frame: the cached one is shared by every session
+        reason=listed["reason"]
+        .map({r: t(f"adoption.reason_{r}", days=window) for r in ("not_adopted", "silent")})
+        .astype(object)
+    )
+    return todo, widgets.table_of(_columns(todo))
+
+
+todo, todo_table = per_frame_content_and_language(
+    frame, ("adoption.work_list_worded", township, *scope), lambda: _worded(listed)
 )
 if todo.empty:
     st.success(t("adoption.work_none", township=plain(township)))
 else:
     st.write(t("adoption.work_count", township=plain(township), count=len(todo)))
-    widgets.table(_columns(todo))
+    widgets.show(todo_table)
     asked = {"township": township, "as_of": as_of}
     st.download_button(
         t("adoption.download"),

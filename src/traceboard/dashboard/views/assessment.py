@@ -4,6 +4,7 @@ import streamlit as st
 
 from traceboard.dashboard import assessment_charts as charts
 from traceboard.dashboard import widgets
+from traceboard.dashboard.charts import drawn_once
 from traceboard.dashboard.plain_text import plain
 from traceboard.dashboard.state import (
     adoption_states,
@@ -138,12 +139,22 @@ def render_actions(view) -> None:
         right.caption(t("assessment.nothing_to_lock"))
 
 
+def kept(key: tuple, compute):
+    """What a tab shows of the year's view (a table, a chart): made once per data version, year and
+    language, as the view itself (kept under the same year and day), not on every click."""
+    return per_data_version_and_language(("assessment.shown", *key, year, today()), compute)
+
+
+def changes_table() -> widgets.Table:
+    changed = view.changes.drop(columns="unit_id")
+    changed["item"] = [change_item(item).word(language()) for item in changed["item"]]
+    return widgets.table_of(changed, {c: t(f"assessment.col_{c}") for c in changed.columns})
+
+
 render_actions(view)
 if not view.changes.empty:
     with st.expander(t("assessment.changes", version=int(view.latest["version"]), n=len(view.changes))):
-        changed = view.changes.drop(columns="unit_id")
-        changed["item"] = [change_item(item).word(language()) for item in changed["item"]]
-        widgets.table(changed, {c: t(f"assessment.col_{c}") for c in changed.columns})
+        widgets.show(kept(("changes",), changes_table))
 
 
 def grading_note(unit) -> str:
@@ -178,6 +189,41 @@ def indicator_status(row) -> str:
     return t("assessment.applies") if row.applicable else t("assessment.not_applicable")
 
 
+def grades_chart():
+    counts = count_grades(view.result, view.sets["township"].grades)
+    labels = {kind: t(f"assessment.kind_{kind}") for kind in KINDS}
+    return drawn_once(charts.grade_distribution(counts, labels, t("assessment.grades")))
+
+
+def unit_shown(unit_id: int):
+    """The 单位详情 tab of a unit: its radar against its kind's average, its grading note and its
+    indicators' table."""
+    units = view.result.units
+    profile = compare_with_average(view.result, unit_id)
+    names = profile["name_zh" if language() == "zh" else "name_en"]
+    radar_labels = {"share": t("assessment.this_unit"), "average": t("assessment.average")}
+    radar = drawn_once(charts.radar(profile, names, radar_labels, t("assessment.radar")))
+    detail = view.result.indicators[view.result.indicators["unit_id"] == unit_id]
+    detail = worded_indicators(detail, language())
+    detail = detail.assign(
+        status=[indicator_status(r) for r in detail.itertuples()],
+        value=detail["value_text"],
+        target=detail["target_text"],
+        explanation=detail["explanation_text"],
+    )
+    note = grading_note(units.set_index("unit_id").loc[unit_id])
+    shown = [
+        "name_zh" if language() == "zh" else "name_en",
+        "weight",
+        "value",
+        "target",
+        "points",
+        "status",
+        "explanation",
+    ]
+    return radar, note, widgets.table_of(detail[shown], {c: t(f"assessment.col_{c}") for c in shown})
+
+
 # keyed tabs that track their state: after 生成, 保存 or 锁定 (each a rerun) the user stays on the
 # tab they were on instead of being thrown back to 排名
 tabs = st.tabs(
@@ -189,16 +235,8 @@ with tabs[0]:
     for kind, column in zip(KINDS, st.columns(2), strict=True):
         column.subheader(t(f"assessment.kind_{kind}"))
         with column:
-            widgets.table(*ranking(kind))
-    counts = count_grades(view.result, view.sets["township"].grades)
-    labels = {kind: t(f"assessment.kind_{kind}") for kind in KINDS}
-    st.plotly_chart(
-        per_data_version_and_language(
-            ("assessment.grades", year, today()),
-            lambda: charts.grade_distribution(counts, labels, t("assessment.grades")),
-        ),
-        width="stretch",
-    )
+            widgets.show(kept(("ranking", kind), lambda kind=kind: widgets.table_of(*ranking(kind))))
+    st.plotly_chart(kept(("grades",), grades_chart), width="stretch")
 
 with tabs[1]:
     units = view.result.units
@@ -206,29 +244,16 @@ with tabs[1]:
         t("assessment.unit"), units["unit_id"].tolist(), format_func=units.set_index("unit_id")["unit"].get,
         key="assessment_unit",
     )  # fmt: skip
-    profile = compare_with_average(view.result, unit_id)
-    names = profile["name_zh" if language() == "zh" else "name_en"]
-    radar_labels = {"share": t("assessment.this_unit"), "average": t("assessment.average")}
-    st.plotly_chart(charts.radar(profile, names, radar_labels, t("assessment.radar")), width="stretch")
-    detail = view.result.indicators[view.result.indicators["unit_id"] == unit_id]
-    detail = worded_indicators(detail, language())
-    detail = detail.assign(
-        status=[indicator_status(r) for r in detail.itertuples()],
-        value=detail["value_text"],
-        target=detail["target_text"],
-        explanation=detail["explanation_text"],
-    )
-    st.caption(grading_note(units.set_index("unit_id").loc[unit_id]))
-    shown = [
-        "name_zh" if language() == "zh" else "name_en",
-        "weight",
-        "value",
-        "target",
-        "points",
-        "status",
-        "explanation",
-    ]
-    widgets.table(detail[shown], {c: t(f"assessment.col_{c}") for c in shown})
+    radar, note, indicators = kept(("unit", unit_id), lambda: unit_shown(unit_id))
+    st.plotly_chart(radar, width="stretch")
+    st.caption(note)
+    widgets.show(indicators)
+
+
+def change_chart(kind: str):
+    units = view.result.units[view.result.units["unit_kind"] == kind]
+    title = t("assessment.change_title", kind=t(f"assessment.kind_{kind}"), year=year, before=year - 1)
+    return drawn_once(charts.change_bars(units, title))
 
 
 with tabs[2]:
@@ -245,15 +270,7 @@ with tabs[2]:
             charts.history_lines(mine, history_labels, t("assessment.history", unit=name)), width="stretch"
         )
     for kind in KINDS:
-        kind_units = view.result.units[view.result.units["unit_kind"] == kind]
-        title = t("assessment.change_title", kind=t(f"assessment.kind_{kind}"), year=year, before=year - 1)
-        st.plotly_chart(
-            per_data_version_and_language(
-                ("assessment.change_bars", kind, year, today()),
-                lambda units=kind_units, title=title: charts.change_bars(units, title),
-            ),
-            width="stretch",
-        )
+        st.plotly_chart(kept(("change_bars", kind), lambda kind=kind: change_chart(kind)), width="stretch")
 
 with tabs[3]:
     st.caption(t("assessment.sensitivity_note"))

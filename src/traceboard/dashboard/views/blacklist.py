@@ -58,8 +58,25 @@ for key in st.session_state.pop("blacklist_reset", ()):  # a saved form starts e
 # Options are worded by dicts built in this run (format_func=labels.get), in the session's language.
 
 
-def show_table(frame: pd.DataFrame, columns: list[str]) -> None:
-    widgets.show_table(frame, columns, "blacklist.col.{column}", "blacklist.none")
+# The page's lists change only with the record: read, worded and prepared for showing once per data
+# version and language (a case moved, an alert saved or a site published moves the version), not
+# on every click. Kept results are shared by sessions: read, never changed.
+
+
+def show_kept(key: tuple, rows, columns: list[str]) -> None:
+    """``columns`` of ``rows()`` under their headings (``widgets.show_table``), prepared once per
+    data version and language under ``key``."""
+    table = per_data_version_and_language(
+        ("blacklist.table", *key), lambda: widgets.listing(rows(), columns, "blacklist.col.{column}")
+    )
+    widgets.show_listing(table, "blacklist.none")
+
+
+def worded_cases() -> pd.DataFrame:
+    """Every case, its state worded in the session's language (``state_label``)."""
+    cases = load_cases(engine)
+    cases["state_label"] = cases["state"].map(lambda s: t(f"blacklist.state.{s}"))
+    return cases
 
 
 def attempt(act, success_key: str, clear: tuple[str, ...] = (), **values) -> None:
@@ -73,8 +90,7 @@ def attempt(act, success_key: str, clear: tuple[str, ...] = (), **values) -> Non
     widgets.attempt(PAGE, REFUSALS, act_then_clear, success_key, **values)
 
 
-cases = load_cases(engine)
-cases["state_label"] = cases["state"].map(lambda s: t(f"blacklist.state.{s}"))
+cases = per_data_version_and_language(("blacklist.cases",), worded_cases)
 # a keyed tab set that tracks its state: after saving or moving (a rerun with a message above the
 # tabs) the user stays on the tab they were on instead of being thrown back to the first
 queue, case_tab, alert_tab, public_tab = st.tabs(
@@ -124,14 +140,18 @@ def propose_from_suggestion(suggestions: pd.DataFrame) -> None:
 with queue:
     st.subheader(t("blacklist.suggested"))
     suggestions = per_data_version(("blacklist_suggestions", today()), lambda: actions.suggest_cases(engine))
-    show_table(
-        suggestions,
+    show_kept(
+        ("suggestions", today()),
+        lambda: suggestions,
         ["uscc", "name", "grounds", "inspection_id", "checked_on"],  # the grounds name the rule in Chinese
     )
     propose_from_suggestion(suggestions)
     st.subheader(t("blacklist.open_cases"))
-    pending = cases[cases["state"].isin(AWAITING_DECISION)].rename(columns={"state_label": "status"})
-    show_table(pending, ["id", "status", "uscc", "name", "grounds", "proposed_on"])
+    show_kept(
+        ("pending",),
+        lambda: cases[cases["state"].isin(AWAITING_DECISION)].rename(columns={"state_label": "status"}),
+        ["id", "status", "uscc", "name", "grounds", "proposed_on"],
+    )
     if actor.can("blacklist.propose"):
         with st.form("propose"):
             st.markdown(f"**{t('blacklist.propose')}**")
@@ -150,19 +170,31 @@ with queue:
                     ("propose_uscc", "propose_grounds", "propose_basis", "propose_source"),
                 )
 
+
+def case_lines(cases: pd.DataFrame) -> dict[int, str]:
+    """Each case by its id, as the picker words it."""
+    return {int(r.id): f"{r.id} · {r.state_label} · {r.name}（{r.uscc}）" for r in cases.itertuples()}
+
+
+def worded_events(case_id: int) -> pd.DataFrame:
+    """The moves of a case, its states worded in the session's language."""
+    events = load_case_events(engine, case_id)
+    for column in ("from_state", "to_state"):
+        events[column] = events[column].map(lambda v: t(f"blacklist.state.{v}") if v else "")
+    return events
+
+
 with case_tab:
     if cases.empty:
         st.info(t("blacklist.no_cases"))
     else:
-        labels = {int(r.id): f"{r.id} · {r.state_label} · {r.name}（{r.uscc}）" for r in cases.itertuples()}
+        labels = per_data_version_and_language(("blacklist.case_labels",), lambda: case_lines(cases))
         picked = st.selectbox(t("blacklist.pick_case"), list(labels), format_func=labels.get, key="bl_case")
         case = cases[cases["id"] == picked].iloc[0]
         st.subheader(t("blacklist.timeline"))
-        events = load_case_events(engine, picked)
-        for column in ("from_state", "to_state"):
-            events[column] = events[column].map(lambda v: t(f"blacklist.state.{v}") if v else "")
-        show_table(
-            events,
+        show_kept(
+            ("events", picked),
+            lambda: worded_events(picked),
             ["occurred_on", "from_state", "to_state", "reason", "legal_basis", "authority", "decided_by"],
         )
         st.subheader(t("blacklist.actions"))
@@ -243,10 +275,18 @@ def fill_from_template() -> None:
     st.session_state.update(alert_usccs="\n".join(draft.usccs), alert_sector=draft.sector or sector)
 
 
+def worded_alerts(alerts: list[dict], columns: list[str]) -> pd.DataFrame:
+    """The alerts' ``columns``, their states and severities worded in the session's language."""
+    frame = pd.DataFrame(alerts, columns=columns)
+    frame["state"] = frame["state"].map(lambda s: t(f"blacklist.alert_state.{s}"))
+    frame["severity"] = frame["severity"].map(lambda v: t(f"blacklist.severity_label.{v}"))
+    return frame
+
+
 with alert_tab:
     if actor.can("alert.draft"):
         st.subheader(t("blacklist.editor"))
-        sectors = load_sectors(engine)
+        sectors = per_data_version(("blacklist.sectors",), lambda: load_sectors(engine))
         kinds = {
             "free": t("blacklist.template_free"),
             "sector": t("blacklist.template_sector"),
@@ -292,11 +332,9 @@ with alert_tab:
                 ("alert_title", "alert_body", "alert_severity", "alert_usccs"),
             )
     st.subheader(t("blacklist.alert_list"))
-    alerts = load_alerts(engine)
-    frame = pd.DataFrame(alerts, columns=[c for c in ALERT_LISTING if c != "withdrawn_reason"])
-    frame["state"] = frame["state"].map(lambda s: t(f"blacklist.alert_state.{s}"))
-    frame["severity"] = frame["severity"].map(lambda v: t(f"blacklist.severity_label.{v}"))
-    show_table(frame, list(frame.columns))
+    alerts = per_data_version(("blacklist.alerts",), lambda: load_alerts(engine))
+    listed = [c for c in ALERT_LISTING if c != "withdrawn_reason"]
+    show_kept(("alerts",), lambda: worded_alerts(alerts, listed), listed)
     offered = {a["id"]: actions.offered_alert_moves(actor, a) for a in alerts}
     second_eyes = {a["id"]: a for a in alerts if actions.awaits_second_approver(actor, a)}
     actionable = [i for i, moves in offered.items() if moves or i in second_eyes]
@@ -365,25 +403,38 @@ def stated(rows: list[dict]) -> pd.DataFrame:
     return frame
 
 
+def public_alerts() -> pd.DataFrame:
+    """The alerts as the public site shows them, their states worded in the session's language."""
+    shown = pd.DataFrame(shape_alerts(load_alerts(engine, ("published", "withdrawn"))))
+    if not shown.empty:
+        shown["state"] = shown["state"].map(lambda s: t(f"blacklist.alert_state.{s}"))
+    return shown
+
+
 with public_tab:
     if actor.can("site.publish"):
         st.subheader(t("blacklist.site"))
         st.caption(t("blacklist.site_where", dir=str(site_dir())))
         if st.button(t("blacklist.publish_site"), key="publish_site", type="primary"):
             publish_public_site()
-    current, removed = shape_cases(load_public_cases(engine))
+    current, removed = per_data_version(
+        ("blacklist.public_cases",), lambda: shape_cases(load_public_cases(engine))
+    )
     st.subheader(t("blacklist.public_current"))
-    show_table(
-        stated(current),
+    show_kept(
+        ("public_current",),
+        lambda: stated(current),
         ["name", "uscc", "listed_on", "grounds", "legal_basis", "authority", "remedies"],
     )
     st.subheader(t("blacklist.public_removed"))
-    show_table(
-        stated(removed),
+    show_kept(
+        ("public_removed",),
+        lambda: stated(removed),
         ["name", "uscc", "listed_on", "status", "removed_on", "removal_reason", "removal_authority"],
     )
     st.subheader(t("blacklist.public_alerts"))
-    shown = pd.DataFrame(shape_alerts(load_alerts(engine, ("published", "withdrawn"))))
-    if not shown.empty:
-        shown["state"] = shown["state"].map(lambda s: t(f"blacklist.alert_state.{s}"))
-    show_table(shown, ["id", "title", "sector", "published_on", "state", "withdrawn_on"])
+    show_kept(
+        ("public_alerts",),
+        public_alerts,
+        ["id", "title", "sector", "published_on", "state", "withdrawn_on"],
+    )

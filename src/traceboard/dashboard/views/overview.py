@@ -38,8 +38,8 @@ left.plotly_chart(
     per_frame_content_and_language(
         frame,
         ("overview.by_sector", day),
-        lambda: charts.rate_bars(
-            names.localize(by_sector, ["sector"]), "sector", labels, t("overview.by_sector")
+        lambda: charts.drawn_once(
+            charts.rate_bars(names.localize(by_sector, ["sector"]), "sector", labels, t("overview.by_sector"))
         ),
     ),
     width="stretch",
@@ -48,7 +48,9 @@ right.plotly_chart(
     per_frame_content_and_language(
         frame,
         ("overview.by_township", day),
-        lambda: charts.stacked_counts(by_township, "township", labels, t("overview.by_township")),
+        lambda: charts.drawn_once(
+            charts.stacked_counts(by_township, "township", labels, t("overview.by_township"))
+        ),
     ),
     width="stretch",
 )
