@@ -353,7 +353,7 @@ def test_office_import_task_in_chromium(server, browser, tmp_path):
     walk.act("upload_with_error", lambda: upload.set_input_files(str(bad_file)))
     tab.get_by_text(t("data_admin.problems", count=1)).wait_for(timeout=60_000)
     errors = walk.download("error_workbook", walk.button(t("data_admin.download_errors")))
-    marked = pd.read_excel(io.BytesIO(errors), sheet_name=None)
+    marked = pd.read_excel(io.BytesIO(errors), sheet_name=None, engine="openpyxl")
     walk.act("upload_good", lambda: upload.set_input_files(str(good_file)))
     tab.get_by_text(t("data_admin.valid", rows=20)).wait_for(timeout=60_000)
     walk.act("confirm_import", lambda: walk.button(t("data_admin.confirm", rows=20)).click())
