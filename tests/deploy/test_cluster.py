@@ -39,6 +39,7 @@ ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "var" / "screenshots"
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 ROUTE = "traceboard_route"
+NGINX_ERROR = re.compile(r"\d{4}/\d\d/\d\d \d\d:\d\d:\d\d \[")  # how nginx's error log starts a line
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
@@ -46,8 +47,16 @@ class Cluster:
     def __init__(self, directory: Path, url: str, ports: list[int], database_url: str) -> None:
         self.dir, self.url, self.ports, self.database_url = directory, url, ports, database_url
 
-    def access_log(self) -> list[str]:
+    def _log(self) -> list[str]:
         return (self.dir / "nginx.log").read_text(encoding="utf-8").splitlines()
+
+    def access_log(self) -> list[str]:
+        """The requests nginx served (deploy/nginx.conf's format); its own errors share the file."""
+        return [line for line in self._log() if not NGINX_ERROR.match(line)]
+
+    def error_log(self) -> list[str]:
+        """nginx's own messages (``2026/12/02 03:06:00 [error] …``), e.g. a replica it could not reach."""
+        return [line for line in self._log() if NGINX_ERROR.match(line)]
 
     def upstreams(self, pattern: str) -> set[str]:
         """The replica ports that served the logged requests matching ``pattern``."""
@@ -226,7 +235,7 @@ def test_sessions_on_two_replicas_share_the_record_and_survive_losing_one(cluste
     deadline = time.monotonic() + 15
     while time.monotonic() < deadline and Path(f"/proc/{pid}").exists():
         time.sleep(0.2)
-    served = len(cluster.access_log())
+    served, errors = len(cluster.access_log()), len(cluster.error_log())
     first.goto(cluster.url)
     sign_in(first)
     assert active_enterprises(first, rerun=False) == before + 3
@@ -238,6 +247,9 @@ def test_sessions_on_two_replicas_share_the_record_and_survive_losing_one(cluste
     for line in after_loss:
         assert re.search(rf"upstream=(\S+, )?127\.0\.0\.1:{second_port} ", line), line
         assert not re.search(r'" 50\d ', line), line
+    # nginx's only complaints since: the lost replica refusing a connection (then it tried the other)
+    for line in cluster.error_log()[errors:]:
+        assert "connect() failed" in line and f'upstream: "http://127.0.0.1:{first_port}/' in line, line
     assert count_enterprises(cluster.database_url) == stored + 3
     for tab in tabs:
         tab.context.close()
