@@ -215,8 +215,11 @@ def test_nginx_accepts_the_proxy_config_with_the_compose_includes(tmp_path):
 def test_the_backup_service_backs_up_at_start_and_at_the_set_time_and_prunes_old_files(tmp_path):
     fake = tmp_path / "bin" / "traceboard"
     fake.parent.mkdir()
-    # Stands in for `traceboard backup --out FILE`: records its arguments in FILE.
-    script = '#!/bin/sh\n[ "$1" = backup ] && [ "$2" = --out ] && echo "$*" > "$3"\n'
+    # Stands in for `traceboard backup --out FILE`: records its arguments in FILE (written aside and
+    # moved in, so that the test never reads a file half-written)
+    script = (
+        '#!/bin/sh\n[ "$1" = backup ] && [ "$2" = --out ] && echo "$*" > "$3.part" && mv "$3.part" "$3"\n'
+    )
     fake.write_text(script, encoding="utf-8")
     fake.chmod(0o755)
     backups = tmp_path / "backups"
@@ -235,8 +238,10 @@ def test_the_backup_service_backs_up_at_start_and_at_the_set_time_and_prunes_old
     }
     service = subprocess.Popen([str(DEPLOY / "entrypoint.sh"), "backup-nightly"], env=env)
     try:
+        # the old file matches the pattern too: wait for two new ones (the prune after the first
+        # runs before the service sleeps; counting the old one stopped it before its prune)
         deadline = time.monotonic() + 15
-        while time.monotonic() < deadline and len(list(backups.glob("traceboard-*.jsonl.gz"))) < 2:
+        while time.monotonic() < deadline and len(set(backups.glob("traceboard-*.jsonl.gz")) - {old}) < 2:
             time.sleep(0.2)
     finally:
         service.kill()
