@@ -49,6 +49,15 @@ def reference_pairs(seed, drawn, pools, homes=None, conflicts=(), order=ref.orde
     )
 
 
+def assert_recused_as_passed_over(seed, out, drawn, pools, homes, conflicts):
+    """Specs 2 and 3 list the recused a walk passed over before its pair was complete, and only those."""
+    for a, d in zip(out, drawn, strict=True):
+        walk = ref.order_v2(seed, d.uscc, pools[d.pool])
+        passed = walk[: max(walk.index(i) for i in a["inspectors"])]
+        due = {i for i in passed if (d.uscc, i) in set(conflicts) or homes.get(i) == d.township}
+        assert a["recused"] == sorted(due)
+
+
 def test_pairs_match_the_independent_implementation_with_recusals():
     drawn, pools, homes, conflicts = two_pools_with_recusals()
     out = assign_pairs(SEED, drawn, pools, recusals(homes, conflicts), spec=SPEC_V1)
@@ -124,12 +133,7 @@ def test_v2_pairs_match_the_independent_implementation_with_recusals():
     out = assign_pairs(SEED, drawn, pools, recusals(homes, conflicts), spec=SPEC_V2)
     expected = reference_pairs(SEED, drawn, pools, homes, conflicts, order=ref.order_v2)
     assert [a["inspectors"] for a in out] == [expected[d.uscc] for d in drawn]
-    # v2 lists the recused it passed over before the pair was complete, and only those
-    for a, d in zip(out, drawn, strict=True):
-        walk = ref.order_v2(SEED, d.uscc, pools[d.pool])
-        passed = walk[: max(walk.index(i) for i in a["inspectors"])]
-        due = {i for i in passed if (d.uscc, i) in set(conflicts) or homes.get(i) == d.township}
-        assert a["recused"] == sorted(due)
+    assert_recused_as_passed_over(SEED, out, drawn, pools, homes, conflicts)
     assert not {1, 3} & set(out[0]["inspectors"])
     assert 9 not in {i for a in out[40:] for i in a["inspectors"]}
 
@@ -183,11 +187,7 @@ def test_v3_walks_match_the_reference_whether_the_first_steps_are_taken_together
         return
     out = assign_pairs(seed, drawn, pools, recusals(homes, conflicts), spec=SPEC_V3)
     assert [a["inspectors"] for a in out] == [expected[d.uscc] for d in drawn]
-    for a, d in zip(out, drawn, strict=True):
-        walk = ref.order_v2(seed, d.uscc, pools[d.pool])
-        passed = walk[: max(walk.index(i) for i in a["inspectors"])]
-        due = {i for i in passed if (d.uscc, i) in set(conflicts) or homes.get(i) == d.township}
-        assert a["recused"] == sorted(due)
+    assert_recused_as_passed_over(seed, out, drawn, pools, homes, conflicts)
 
 
 def test_v2_order_is_the_whole_pool_once():
