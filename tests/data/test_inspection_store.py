@@ -5,6 +5,7 @@ import datetime as dt
 import pandas as pd
 from sqlalchemy import update
 
+from tests.sampling.draws import commit_a_draw
 from traceboard.data import inspection_store
 from traceboard.data import models as m
 from traceboard.data.db import transaction
@@ -33,7 +34,6 @@ def test_the_checks_awaiting_publication_are_those_picked_from_all(demo_engine):
 def test_a_draws_checks_as_drawn_are_what_sqlalchemys_rows_give(demo_engine):
     """The checks as drawn are read on the driver's own cursor: the same tuples, a due day as a
     date (SQLite keeps it as text), and the inspector pairs the join of the names gives."""
-    import hashlib
 
     from sqlalchemy import select
 
@@ -41,16 +41,8 @@ def test_a_draws_checks_as_drawn_are_what_sqlalchemys_rows_give(demo_engine):
     from traceboard.sampling import ceremony
     from traceboard.services import sampling as support
 
-    scope = {"ratio": 0.05, "stratum_by": "sector", "sectors": (), "townships": ()}
-    frozen, _ = support.freeze(demo_engine, {**scope, "on": dt.date(2026, 10, 31)})
     seed = "3-1-4-1-5-9"
-    draw_id = support.commit_draw(
-        demo_engine,
-        SYSTEM,
-        frozen,
-        hashlib.sha256(seed.encode()).hexdigest(),
-        ceremony.frozen_list_sha256(frozen),
-    )
+    _, draw_id = commit_a_draw(demo_engine, seed, "sector")
     support.reveal_draw(demo_engine, SYSTEM, draw_id, seed, ceremony.reveal, due_on=dt.date(2026, 12, 31))
     for which in (draw_id, None):
         drawn = inspection_store.load_drawn_checks(demo_engine, which)

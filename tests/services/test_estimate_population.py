@@ -4,6 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from tests.sampling.draws import commit_a_draw
 from traceboard.services.sampling import _sectors_of
 
 
@@ -50,7 +51,6 @@ def test_the_candidates_kept_apart_are_the_frozen_lists_and_old_draws_still_read
     candidates read from them are those of the frozen list, and a draw committed before they were
     kept (NULL) is read from its frozen list, the same."""
     import datetime as dt
-    import hashlib
 
     from sqlalchemy import null, select, update
 
@@ -61,16 +61,8 @@ def test_the_candidates_kept_apart_are_the_frozen_lists_and_old_draws_still_read
     from traceboard.sampling import ceremony
     from traceboard.services import sampling as support
 
-    scope = {"ratio": 0.05, "stratum_by": "township", "sectors": (), "townships": ()}
-    frozen, _ = support.freeze(demo_engine, {**scope, "on": dt.date(2026, 10, 31)})
     seed = "2-7-1-8-2-8"
-    draw_id = support.commit_draw(
-        demo_engine,
-        SYSTEM,
-        frozen,
-        hashlib.sha256(seed.encode()).hexdigest(),
-        ceremony.frozen_list_sha256(frozen),
-    )
+    frozen, draw_id = commit_a_draw(demo_engine, seed, "township")
     with demo_engine.connect() as conn:
         kept = conn.scalar(select(m.Draw.candidate_ids).where(m.Draw.id == draw_id))
     assert kept == {"strata": [{"stratum": s["stratum"], "ids": s["ids"]} for s in frozen["strata"]]}
