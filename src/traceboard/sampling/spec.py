@@ -228,7 +228,7 @@ def key_digests(prefix: bytes, codes: Sequence[str]) -> np.ndarray:
     """``SHA-256(prefix + code)`` (the code in UTF-8) of every code, as an ``(n, 32)`` array of digests.
 
     Codes that are all ASCII text, as USCCs are, are hashed in batches by StringZilla's ``Sha256s``
-    (a digest per lane, in C: a third of the time of a ``hashlib`` call per code, docs/draw.md);
+    (a digest per lane, in C: about a third of the time of a ``hashlib`` call per code, docs/draw.md);
     any other code list one ``hashlib`` call at a time (:func:`hashlib_key_digests`), the same bytes
     hashed, so the same digests. A stringzilla string kernel is never handed a code it cannot read
     as UTF-8 (it would not refuse it cleanly): such a code reaches ``str.encode``, which does.
