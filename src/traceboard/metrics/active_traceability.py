@@ -76,6 +76,19 @@ def last_uploads(uploads: pd.DataFrame, n: int, day: int) -> pd.DataFrame:
     return pd.DataFrame({"last_day": last_day, "platform": last_platform})
 
 
+def last_upload_days(uploads: pd.DataFrame, wanted: np.ndarray, day: int) -> np.ndarray:
+    """:func:`last_uploads`' ``last_day`` of the enterprises ``wanted`` (a boolean mask over all of
+    them), in their order: only their uploads are gone through (a township's work list, not every
+    enterprise's last upload)."""
+    days = uploads["day"].to_numpy()
+    hi = day_position(days, day)
+    pos = uploads["pos"].to_numpy()[:hi]
+    keep = wanted[pos] & (uploads["records"].to_numpy()[:hi] > 0)
+    last_day = np.full(len(wanted), ALWAYS, dtype=np.int32)
+    np.maximum.at(last_day, pos[keep], days[:hi][keep].astype(np.int32, copy=False))
+    return last_day[wanted]
+
+
 def item_completeness(
     uploads: pd.DataFrame, n: int, day: int, window: int = ACTIVE_WINDOW_DAYS
 ) -> np.ndarray:
