@@ -309,7 +309,8 @@ def prepare_adoption_view(
     trend.insert(0, "year", _years(trend["day"]))
     return AdoptionView(
         total=_with_change(table([], [ago, day]), ago, day).iloc[0],
-        connection_target=_connection_target(frame, targets, table(["sector"], [day]), day),
+        # the sectors at the date: the trend's last year (the same sums, not made again)
+        connection_target=_connection_target(frame, targets, trend[trend["day"] == day], day),
         by_township=by_township,
         by_township_sector=table(["township", "sector"], [day]).drop(columns="day"),
         trend=trend,
