@@ -230,22 +230,35 @@ def _driver_rows(conn, statement) -> list[tuple]:
         cursor.close()
 
 
+@without_cyclic_gc
 def load_assignments(
     engine: Engine, draw_id: int | None = None, drawn: DrawnChecks | None = None
 ) -> pd.DataFrame:
     """Assignments with enterprise, inspectors and result, in draw then stratum/position order.
 
     ``drawn``: the draw's checks as :func:`load_drawn_checks` read them (else read now); only
-    the results are read here."""
+    the results are read here. The frame is made column by column, not from a tuple per check
+    joined to its results (docs/draw.md, *What the pages read of a draw*)."""
     drawn = drawn if drawn is not None else load_drawn_checks(engine, draw_id)
     results = _results_statement(draw_id)
     with engine.connect() as conn:
         found = {row[0]: tuple(row[1:]) for row in conn.execute(results)}
-    none = (None,) * (len(results.selected_columns) - 1)
-    columns = [*drawn.columns, *list(results.selected_columns.keys())[1:]]
-    frame = pd.DataFrame([row + found.get(row[0], none) for row in drawn.rows], columns=columns)
+    result_columns = list(results.selected_columns.keys())[1:]
+    if not drawn.rows:  # no check: the columns' types as a frame of no rows has them
+        frame = pd.DataFrame([], columns=[*drawn.columns, *result_columns])
+        frame["inspectors"] = frame["assignment_id"].map(drawn.pairs).apply(lambda v: v)
+        return frame
+    ids = [row[0] for row in drawn.rows]
+    columns = {
+        name: list(values) for name, values in zip(drawn.columns, zip(*drawn.rows, strict=True), strict=True)
+    }
+    none = (None,) * len(result_columns)
+    joined = [found.get(i, none) for i in ids]
+    for name, values in zip(result_columns, zip(*joined, strict=True), strict=True):
+        columns[name] = list(values)
+    frame = pd.DataFrame(columns, columns=[*drawn.columns, *result_columns])
     pairs = drawn.pairs
-    frame["inspectors"] = frame["assignment_id"].map(pairs).apply(lambda v: v if isinstance(v, list) else [])
+    frame["inspectors"] = pd.Series([pairs.get(i, []) for i in ids], index=frame.index, dtype=object)
     return frame
 
 

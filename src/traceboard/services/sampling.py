@@ -340,8 +340,9 @@ def result_editor_frame(assignments: pd.DataFrame, labels: dict[str, str]) -> pd
     (None when empty)."""
     frame = assignments.assign(result=assignments["result"].map(labels))
     frame = frame[EDITOR_COLUMNS].reset_index(drop=True)
-    for field in DATE_FIELDS:
-        frame[field] = [_as_date(v) for v in frame[field]]
+    for field in DATE_FIELDS:  # only the few checks with a result have dates to turn
+        values = frame[field].tolist()
+        frame[field] = [None if v is None else _as_date(v) for v in values]
     # no result or finding yet is an empty cell, not the word "None"
     return frame.astype({"findings": object, "result": object}).fillna({"findings": "", "result": ""})
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pandas as pd
 import streamlit as st
 
 from traceboard.dashboard.state import (
@@ -125,9 +126,11 @@ def assignments_view(engine, actor, draw_id: int) -> None:
 def _worded_assignments(rows):
     """The draw's checks as the 检查任务 table shows them: ``pair`` (the inspectors in name order,
     what the pair picker offers), ``inspectors`` joined, ``result`` in the session's language."""
+    # a pass over the checks' lists, not a Series.map per column (tens of thousands of checks)
+    inspectors = rows["inspectors"].tolist()
     return rows.assign(
-        pair=rows["inspectors"].map(lambda p: "、".join(sorted(p))),
-        inspectors=rows["inspectors"].map("、".join),
+        pair=pd.Series(["、".join(sorted(p)) for p in inspectors], index=rows.index),
+        inspectors=pd.Series(["、".join(p) for p in inspectors], index=rows.index),
         result=rows["result"].map(result_labels()),
     )
 
