@@ -149,8 +149,8 @@ def _townships_of(frame: RegisterFrame, enterprise_ids: np.ndarray) -> np.ndarra
     wanted = np.asarray(enterprise_ids, dtype=np.int64)
     if not len(ids) or wanted.min() < 0 or wanted.max() > ids.max():
         return None
-    row = np.full(int(ids.max()) + 1, -1, np.int64)  # enterprise id → its row in the frame
-    row[ids] = np.arange(len(ids))
+    row = np.full(int(ids.max()) + 1, -1, np.int32)  # enterprise id → its row in the frame
+    row[ids] = np.arange(len(ids), dtype=np.int32)
     at = row[wanted]
     if (at < 0).any():
         return None
