@@ -13,6 +13,7 @@ import json
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field, replace
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -40,6 +41,24 @@ def to_day(date: dt.date) -> int:
 
 def from_day(day: int) -> dt.date:
     return EPOCH + dt.timedelta(days=int(day))
+
+
+def day_position(days: np.ndarray, day: int, side: Literal["left", "right"] = "right") -> int:
+    """``np.searchsorted(days, day, side)`` of one day number in a sorted array of day numbers.
+
+    The day is searched as the array's own type: given a Python int, NumPy turns the whole int32
+    array into int64 first and searches the copy (about 8 ms for the four million uploads of a
+    million enterprises, where the search itself takes microseconds); a day beyond the type's
+    range gives what a search for it would.
+    """
+    if days.dtype.kind not in "iu":
+        return int(np.searchsorted(days, day, side=side))
+    info = np.iinfo(days.dtype)
+    if day > info.max:
+        return len(days)
+    if day < info.min:
+        return 0
+    return int(np.searchsorted(days, days.dtype.type(day), side=side))
 
 
 @dataclass(frozen=True)
@@ -854,7 +873,7 @@ def _patch(
         first, last = min(d[0] for d in plan.upload_days), max(d[1] for d in plan.upload_days)
         fresh = _read_uploads(read, dialect, ids, frame.platforms, (first, last))
         day = uploads["day"].to_numpy()
-        lo, hi = np.searchsorted(day, to_day(first), "left"), np.searchsorted(day, to_day(last), "right")
+        lo, hi = day_position(day, to_day(first), "left"), day_position(day, to_day(last))
         uploads = pd.concat([uploads.iloc[:lo], fresh, uploads.iloc[hi:]], ignore_index=True)
     return replace(
         frame,

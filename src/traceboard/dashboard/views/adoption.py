@@ -198,7 +198,9 @@ township = st.selectbox(
 listed = per_frame_content(
     frame,
     ("adoption.work_list", township, *scope),
-    lambda: work_list(frame, township, day, scope_mask(frame, sector, department), window),
+    lambda: work_list(
+        frame, township, day, scope_mask(frame, sector, department), window, adoption_states(frame)
+    ),
 )
 
 
