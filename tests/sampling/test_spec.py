@@ -78,8 +78,9 @@ def test_draw_with_tied_key_prefixes_is_ordered_by_the_whole_key(monkeypatch, n,
     assert draw_stratum("骰子 🎲", "药品", pool, k) == ref.draw("骰子 🎲", "药品", pool, k)
 
 
+@pytest.mark.parametrize("suffix", [b"", b"|0"])
 @pytest.mark.parametrize("prefix", [b"", "骰子 🎲|药品|".encode(), b"s" * 55, b"s" * 64, b"s" * 119])
-def test_key_digests_are_hashlib_s(prefix):
+def test_key_digests_are_hashlib_s(prefix, suffix):
     # every code length across SHA-256's block bounds, more codes than one batch holds (the last
     # batch partial), and a code list that is not all ASCII (hashed one hashlib call at a time)
     from traceboard.sampling import spec
@@ -87,8 +88,8 @@ def test_key_digests_are_hashlib_s(prefix):
     ascii_codes = ["".join(random.Random(n).choice("0123456789ABCXY") for _ in range(n)) for n in range(140)]
     ascii_codes += codes(spec._LANES + 7)
     for batch in (ascii_codes, [*ascii_codes[:50], "湘乡🎲", "é", ""], []):
-        want = [hashlib.sha256(prefix + c.encode()).digest() for c in batch]
-        got = spec.key_digests(prefix, batch)
+        want = [hashlib.sha256(prefix + c.encode() + suffix).digest() for c in batch]
+        got = spec.key_digests(prefix, batch, suffix)
         assert got.shape == (len(batch), 32)
         assert [bytes(row) for row in got] == want
 

@@ -224,8 +224,8 @@ def check_seed(seed: str, seed_sha256: str) -> None:
 _LANES = 4096  # messages hashed per batch call: their states stay in the CPU's cache
 
 
-def key_digests(prefix: bytes, codes: Sequence[str]) -> np.ndarray:
-    """``SHA-256(prefix + code)`` (the code in UTF-8) of every code, as an ``(n, 32)`` array of digests.
+def key_digests(prefix: bytes, codes: Sequence[str], suffix: bytes = b"") -> np.ndarray:
+    """``SHA-256(prefix + code + suffix)``, the code in UTF-8, of every code: an ``(n, 32)`` array of digests.
 
     Codes that are all ASCII text, as USCCs are, are hashed in batches by StringZilla's ``Sha256s``
     (a digest per lane, in C: about a third of the time of a ``hashlib`` call per code, docs/draw.md);
@@ -239,7 +239,7 @@ def key_digests(prefix: bytes, codes: Sequence[str]) -> np.ndarray:
     except TypeError:  # not all text: refused below, as the codes are encoded
         batched = False
     if not batched:
-        return hashlib_key_digests(prefix, codes)
+        return hashlib_key_digests(prefix, codes, suffix)
     out = np.empty((n, 32), dtype=np.uint8)
     lanes = None
     for lo in range(0, n, _LANES):
@@ -248,14 +248,17 @@ def key_digests(prefix: bytes, codes: Sequence[str]) -> np.ndarray:
             lanes = stringzilla.Sha256s(len(part))
         else:
             lanes.reset()
-        lanes.update([prefix] * len(part)).update(part).digest(out=out[lo : lo + len(part)])
+        lanes.update([prefix] * len(part)).update(part)
+        if suffix:
+            lanes.update([suffix] * len(part))
+        lanes.digest(out=out[lo : lo + len(part)])
     return out
 
 
-def hashlib_key_digests(prefix: bytes, codes: Sequence[str]) -> np.ndarray:
+def hashlib_key_digests(prefix: bytes, codes: Sequence[str], suffix: bytes = b"") -> np.ndarray:
     """:func:`key_digests` one ``hashlib`` call per code (the definition, written out)."""
     sha = hashlib.sha256
-    digests = b"".join([sha(prefix + c.encode()).digest() for c in codes])
+    digests = b"".join([sha(prefix + c.encode() + suffix).digest() for c in codes])
     return np.frombuffer(digests, dtype=np.uint8).reshape(len(codes), 32)
 
 
