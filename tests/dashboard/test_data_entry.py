@@ -7,6 +7,7 @@ from streamlit.testing.v1 import AppTest
 
 from tests.dashboard.test_data_admin import DASHBOARD, open_page
 from traceboard.accounts.authz import Actor
+from traceboard.dashboard.i18n import translate
 from traceboard.data import models as m
 
 OFFICE = Actor("office1", "office")
@@ -84,3 +85,14 @@ def test_the_form_speaks_english_too(engine):
     assert widget(at.selectbox, "工作职责").placeholder == "Choose one"
     assert "工作职责" in widget(at.selectbox, "工作职责").label  # the file's own column names
     assert "政府采购优先采购可追溯产品" in widget(at.selectbox, "工作职责").options
+
+
+def test_in_english_a_kind_is_picked_by_its_english_name(engine):
+    # the options are worded in the run (widgets.worded): the test runner words a pick outside it
+    at = open_page(OFFICE, lang="en")
+    at.selectbox(key="entry_kind").set_value("reports").run()
+    assert not at.exception, at.exception
+    picker = at.selectbox(key="entry_kind")
+    assert picker.value == "reports"
+    assert picker.options[picker.index] == translate("data_admin.kind_reports", "en")
+    assert widget(at.text_input, "报告期")  # the form's fields are the template's columns

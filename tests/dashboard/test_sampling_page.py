@@ -56,6 +56,23 @@ def test_english_catalog(demo_engine):
     assert not at.exception and at.title[0].value == "Random checks"
 
 
+def test_every_section_opens_in_english(demo_engine):
+    # the test runner words a picked option outside the script's thread, where the session's
+    # language is not seen: the options must be worded in the run (widgets.worded)
+    at = run_page("sampling", lang="en", actor=OFFICE)
+    for name in ("draw", "assignments", "results", "publication", "risk", "plans"):
+        at.radio(key="sampling_section").set_value(name).run()
+        assert not at.exception, (name, at.exception)
+        assert at.radio(key="sampling_section").value == name
+    assert at.radio(key="sampling_section").options[0] == translate("sampling.tab_plans", "en")
+    section(at, "draw")
+    at.radio(key="commit_source").set_value("oneoff").run()
+    assert not at.exception, at.exception
+    assert at.selectbox(key="commit_spec").options == [
+        translate(f"sampling.draw.spec_{n}", "en") for n in (1, 2, 3)
+    ]
+
+
 def section(at, name):
     at.radio(key="sampling_section").set_value(name).run()
     return at

@@ -3,8 +3,8 @@
 import numpy as np
 import pandas as pd
 
-from traceboard.data.frame import ALWAYS
-from traceboard.metrics.active_traceability import last_uploads
+from traceboard.data.frame import ALWAYS, day_position
+from traceboard.metrics.active_traceability import last_upload_days, last_uploads
 
 
 def uploads(rows) -> pd.DataFrame:
@@ -41,3 +41,25 @@ def test_last_day_and_the_first_platform_of_that_day():
     assert later["platform"].tolist() == [1, 1, 4, -1]
     none = last_uploads(table, 4, 9)
     assert none["last_day"].tolist() == [ALWAYS] * 4 and none["platform"].tolist() == [-1] * 4
+
+
+def test_last_day_of_some_enterprises_is_theirs_among_all():
+    table = uploads(
+        [(0, 2, 10, 5), (1, 1, 10, 3), (0, 3, 12, 1), (3, 1, 12, 0), (2, 4, 15, 7), (3, 0, 16, 2)]
+    )
+    for day in (9, 10, 12, 15, 16, 30):
+        every = last_uploads(table, 5, day)["last_day"].to_numpy()
+        for wanted in ([True] * 5, [False, True, True, True, False], [False] * 5):
+            wanted = np.array(wanted)
+            got = last_upload_days(table, wanted, day)
+            assert got.dtype == np.int32 and got.tolist() == every[wanted].tolist(), (day, wanted)
+
+
+def test_a_day_is_found_as_numpy_finds_it():
+    """``day_position`` searches an int32 day column without turning it into int64 first; the
+    places are NumPy's, for days inside the type's range and beyond it."""
+    days = np.array([ALWAYS, 3, 5, 5, 9, 2**31 - 1], dtype=np.int32)
+    for day in (ALWAYS - 1, ALWAYS, 0, 5, 6, 9, 10, 2**31 - 1, 2**31, 2**40):
+        for side in ("left", "right"):
+            assert day_position(days, day, side) == np.searchsorted(days.astype(np.int64), day, side)
+    assert day_position(np.array([], dtype=np.int32), 5) == 0

@@ -204,6 +204,20 @@ def test_work_list_of_a_township(frame):
     assert work_list(frame, T1, DAY)["registered"].tolist() == [D(2018, 1, 1)]
 
 
+@pytest.mark.parametrize("department", [None, D1])
+def test_the_work_list_with_kept_states_equals_one_without(frame, department):
+    kept = AdoptionStates(frame)
+    mask = scope_mask(frame, department=department)
+    for day in (DAY, to_day(D(2021, 12, 31)), to_day(D(2019, 2, 1))):
+        for township in (T1, T2):
+            alone = work_list(frame, township, day, mask, 30)
+            shared = work_list(frame, township, day, mask, 30, kept)
+            pd.testing.assert_frame_equal(shared, alone)
+            assert shared.dtypes.equals(alone.dtypes)
+            for column in ("registered", "last_upload"):  # dates or None, as from_day gives them
+                assert [type(v) for v in shared[column]] == [type(v) for v in alone[column]]
+
+
 def test_page_view_puts_townships_on_the_tile_map(frame):
     view = prepare_adoption_view(frame, DAY, TARGETS)
     assert view.tiles[["township", "map_row", "map_col", "total"]].values.tolist() == [

@@ -71,7 +71,8 @@ def pairs(seed, drawn, pool_of, township_of, pools, conflicts, homes, home_recus
         pool = pools[pool_of[code]]
         chosen = []
         for i in order(seed, code, pool):
-            if (i, code) in conflicts or (home_recusal and homes.get(i) == township_of[code]):
+            at_home = township_of[code] is not None and homes.get(i) == township_of[code]
+            if (i, code) in conflicts or (home_recusal and at_home):
                 continue
             if load.get(i, 0) >= cap[pool_of[code]]:
                 continue

@@ -78,6 +78,43 @@ def test_draw_with_tied_key_prefixes_is_ordered_by_the_whole_key(monkeypatch, n,
     assert draw_stratum("骰子 🎲", "药品", pool, k) == ref.draw("骰子 🎲", "药品", pool, k)
 
 
+@pytest.mark.parametrize("suffix", [b"", b"|0"])
+@pytest.mark.parametrize("prefix", [b"", "骰子 🎲|药品|".encode(), b"s" * 55, b"s" * 64, b"s" * 119])
+def test_key_digests_are_hashlib_s(prefix, suffix):
+    # every code length across SHA-256's block bounds, more codes than one batch holds (the last
+    # batch partial), and a code list that is not all ASCII (hashed one hashlib call at a time)
+    from traceboard.sampling import spec
+
+    ascii_codes = ["".join(random.Random(n).choice("0123456789ABCXY") for _ in range(n)) for n in range(140)]
+    ascii_codes += codes(spec._LANES + 7)
+    for batch in (ascii_codes, [*ascii_codes[:50], "湘乡🎲", "é", ""], []):
+        want = [hashlib.sha256(prefix + c.encode() + suffix).digest() for c in batch]
+        got = spec.key_digests(prefix, batch, suffix)
+        assert got.shape == (len(batch), 32)
+        assert [bytes(row) for row in got] == want
+
+
+def test_a_batch_that_disagrees_with_hashlib_is_not_drawn_from(monkeypatch):
+    # the drawn keys are hashed again by hashlib: a wrong batch digest makes the whole draw redone
+    from traceboard.sampling import spec
+
+    batched = spec.key_digests
+
+    def wrong(prefix, codes):
+        digests = batched(prefix, codes).copy()
+        digests[::3, 0] = 0  # a third of the keys too small
+        return digests
+
+    monkeypatch.setattr(spec, "key_digests", wrong)
+    pool = codes(500, seed=3)
+    assert draw_stratum("骰子 🎲", "药品", pool, 40) == ref.draw("骰子 🎲", "药品", pool, 40)
+
+
+def test_a_code_that_is_not_utf8_text_is_refused_cleanly():
+    with pytest.raises(UnicodeEncodeError):
+        draw_stratum("7", "D", ["91430381MA4L41YT1U", "9143\ud800"], 1)
+
+
 def test_draw_order_is_the_key_order():
     pool = codes(300)
     drawn = draw_stratum("7", "D", pool, 30)

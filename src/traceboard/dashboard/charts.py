@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import functools
+
 import pandas as pd
 import plotly.graph_objects as go
+import plotly.io as pio
+from _plotly_utils.basevalidators import ColorscaleValidator, copy_to_readonly_numpy_array
+from _plotly_utils.utils import convert_to_base64
 
 FONT = "Noto Sans CJK SC, Microsoft YaHei, PingFang SC, sans-serif"
 ADOPTED = "#2e7d32"
@@ -36,6 +41,58 @@ def _layout(fig: go.Figure, height: int = 380) -> go.Figure:
     fig.update_xaxes(gridcolor="#eceff1")
     fig.update_yaxes(gridcolor="#eceff1")
     return fig
+
+
+# --- figures given as plotly's own dict of them -------------------------------------------------
+#
+# Building a figure of plotly's objects validates every property one by one (most of the time of
+# 追溯覆盖率's charts, whose data are a few dozen values). The charts below are written as the dict
+# plotly makes of such a figure (``to_dict``): every value as its validators leave it (arrays
+# through plotly's own conversion, a named colour scale expanded, nested objects in plotly's key
+# order), then its arrays typed as ``to_dict`` types them. tests/dashboard/test_charts.py checks
+# each against plotly's validators; the JSON Streamlit sends is the one the objects gave.
+
+
+def _array(values):
+    """An array-like value as plotly's validators keep it (a read-only NumPy array)."""
+    return copy_to_readonly_numpy_array(values)
+
+
+@functools.cache
+def _colorscale(name: str) -> list:
+    return ColorscaleValidator("colorscale", "heatmap").validate_coerce(name)
+
+
+@functools.cache
+def _template_of(name: str | None) -> dict | None:
+    return go.Figure().to_dict()["layout"].get("template")
+
+
+def _figure(data: list[dict], layout: dict) -> go.Figure:
+    """A figure that is ``{"data": data, "layout": layout}`` with the default template, as
+    ``to_dict`` gives it, without plotly's objects: the figure holds only the height (which
+    Streamlit reads of the figure itself); its ``to_dict`` gives the dict (:func:`drawn_once`
+    keeps it so)."""
+    template = _template_of(pio.templates.default)
+    spec = {"data": data, "layout": {"template": template, **layout} if template is not None else layout}
+    convert_to_base64(spec)
+    fig = go.Figure(layout={"height": layout["height"]})
+    fig.to_dict = lambda: spec  # a known attribute of a figure, which plotly lets be set
+    return fig
+
+
+def _common_layout(height: int) -> dict:
+    """What :func:`_layout` sets, in the order plotly's dict has it (after the axes and title)."""
+    return {
+        "font": {"family": FONT},
+        "margin": {"l": 10, "r": 10, "t": 40, "b": 10},
+        "legend": {"orientation": "h", "y": -0.15},
+        "height": height,
+        "plot_bgcolor": "white",
+    }
+
+
+GRID = {"gridcolor": "#eceff1"}
 
 
 def rate_bars(table: pd.DataFrame, group: str, labels: dict[str, str], title: str) -> go.Figure:
@@ -89,20 +146,52 @@ SECTOR_COLORS = ("#2e7d32", "#1565c0", "#6a1b9a", "#ef6c00", "#00838f", "#ad1457
 
 def township_rates(table: pd.DataFrame, target: float, labels: dict[str, str], title: str) -> go.Figure:
     """Bars of ``rate`` per township sorted by rate, Wilson error bars, each township's target as a
-    tick and the overall ``target`` as a vertical line."""
-    fig = rate_bars(table, "township", labels, title)
+    tick and the overall ``target`` as a vertical line (:func:`rate_bars` with the targets)."""
     data = table.dropna(subset=["rate"]).sort_values("rate")
-    fig.add_scatter(
-        x=data["target"],
-        y=data["township"].astype(str),
-        mode="markers",
-        marker={"symbol": "line-ns-open", "size": 18, "color": TARGET, "line": {"width": 2}},
-        name=labels["target"],
-        hovertemplate="%{y}: " + labels["target"] + " %{x:.1%}<extra></extra>",
-    )
+    towns = _array(data["township"].astype(str))
+    bars = {
+        "customdata": _array(data[["adopted", "total"]]),
+        "error_x": {
+            "array": _array(data["ci_high"] - data["rate"]),
+            "arrayminus": _array(data["rate"] - data["ci_low"]),
+            "color": "#455a64",
+            "symmetric": False,
+            "type": "data",
+        },
+        "hovertemplate": "%{y}: %{x:.1%} (%{customdata[0]:,} / %{customdata[1]:,})<extra></extra>",
+        "marker": {"color": ADOPTED},
+        "name": labels["rate"],
+        "orientation": "h",
+        "x": _array(data["rate"]),
+        "y": towns,
+        "type": "bar",
+    }
+    ticks = {
+        "hovertemplate": "%{y}: " + labels["target"] + " %{x:.1%}<extra></extra>",
+        "marker": {"color": TARGET, "line": {"width": 2}, "size": 18, "symbol": "line-ns-open"},
+        "mode": "markers",
+        "name": labels["target"],
+        "x": _array(data["target"]),
+        "y": towns,
+        "type": "scatter",
+    }
+    layout = {
+        "xaxis": {"tickformat": ".0%", "range": [0, 1], "title": {"text": labels["rate"]}, **GRID},
+        "title": {"text": title},
+        **_common_layout(max(300, 28 * len(data) + 120)),
+        "yaxis": dict(GRID),
+    }
     if pd.notna(target):
-        fig.add_vline(x=target, line_dash="dash", line_color=TARGET, annotation_text=f"{target:.0%}")
-    return fig
+        line = {"color": TARGET, "dash": "dash"}
+        layout["shapes"] = [
+            {"line": line, "type": "line", "x0": target, "x1": target, "xref": "x"}
+            | {"y0": 0, "y1": 1, "yref": "y domain"}
+        ]
+        layout["annotations"] = [
+            {"showarrow": False, "text": f"{target:.0%}", "x": target, "xanchor": "left", "xref": "x"}
+            | {"y": 1, "yanchor": "top", "yref": "y domain"}
+        ]
+    return _figure([bars, ticks], layout)
 
 
 def rate_heatmap(table: pd.DataFrame, rows: str, cols: str, labels: dict[str, str], title: str) -> go.Figure:
@@ -110,48 +199,59 @@ def rate_heatmap(table: pd.DataFrame, rows: str, cols: str, labels: dict[str, st
     order = {"index": pd.unique(table[rows]), "columns": pd.unique(table[cols])}  # the table's order
     grid = table.pivot(index=rows, columns=cols, values="rate").reindex(**order)
     counts = table.pivot(index=rows, columns=cols, values="total").reindex(**order)
-    fig = go.Figure(
-        go.Heatmap(
-            z=grid.to_numpy(),
-            x=[str(c) for c in grid.columns],
-            y=[str(r) for r in grid.index],
-            customdata=counts.to_numpy(),
-            colorscale="RdYlGn",
-            zmin=0,
-            zmax=1,
-            colorbar={"tickformat": ".0%", "title": labels["rate"]},
-            hovertemplate="%{y} · %{x}: %{z:.1%} (n=%{customdata})<extra></extra>",
-        )
-    )
-    fig.update_yaxes(autorange="reversed")
-    fig.update_layout(title=title)
-    return _layout(fig, height=max(380, 24 * len(grid) + 140))
+    heat = {
+        "colorbar": {"tickformat": ".0%", "title": {"text": labels["rate"]}},
+        "colorscale": _colorscale("RdYlGn"),
+        "customdata": _array(counts.to_numpy()),
+        "hovertemplate": "%{y} · %{x}: %{z:.1%} (n=%{customdata})<extra></extra>",
+        "x": [str(c) for c in grid.columns],
+        "y": [str(r) for r in grid.index],
+        "z": _array(grid.to_numpy()),
+        "zmax": 1,
+        "zmin": 0,
+        "type": "heatmap",
+    }
+    layout = {
+        "yaxis": {"autorange": "reversed", **GRID},
+        "title": {"text": title},
+        **_common_layout(max(380, 24 * len(grid) + 140)),
+        "xaxis": dict(GRID),
+    }
+    return _figure([heat], layout)
 
 
 def trend_lines(trend: pd.DataFrame, group: str, labels: dict[str, str], title: str) -> go.Figure:
     """A line of ``rate`` per ``group`` over ``year``, its ``target`` as a dashed step of the same colour."""
-    fig = go.Figure()
+    lines = []
     present = trend.groupby(group, observed=True)["total"].sum()
     names = [n for n in trend[group].cat.categories if present.get(n, 0) > 0]
     for i, name in enumerate(names):
         data = trend[trend[group] == name]
         color = SECTOR_COLORS[i % len(SECTOR_COLORS)]
-        fig.add_scatter(
-            x=data["year"], y=data["rate"], mode="lines+markers", name=str(name), line_color=color
+        years = _array(data["year"])
+        lines.append(
+            {"line": {"color": color}, "mode": "lines+markers", "name": str(name)}
+            | {"x": years, "y": _array(data["rate"]), "type": "scatter"}
         )
-        fig.add_scatter(
-            x=data["year"],
-            y=data["target"],
-            mode="lines",
-            line={"dash": "dot", "color": color, "shape": "hv"},
-            name=f"{name} {labels['target']}",
-            showlegend=False,
-            hovertemplate=f"{name} {labels['target']}" + ": %{y:.0%}<extra></extra>",
+        lines.append(
+            {
+                "hovertemplate": f"{name} {labels['target']}" + ": %{y:.0%}<extra></extra>",
+                "line": {"color": color, "dash": "dot", "shape": "hv"},
+                "mode": "lines",
+                "name": f"{name} {labels['target']}",
+                "showlegend": False,
+                "x": years,
+                "y": _array(data["target"]),
+                "type": "scatter",
+            }
         )
-    fig.update_yaxes(tickformat=".0%", range=[0, 1], title=labels["rate"])
-    fig.update_xaxes(dtick=1, title=labels["year"])
-    fig.update_layout(title=title)
-    return _layout(fig, height=420)
+    layout = {
+        "yaxis": {"tickformat": ".0%", "range": [0, 1], "title": {"text": labels["rate"]}, **GRID},
+        "xaxis": {"dtick": 1, "title": {"text": labels["year"]}, **GRID},
+        "title": {"text": title},
+        **_common_layout(420),
+    }
+    return _figure(lines, layout)
 
 
 def tile_map(tiles: pd.DataFrame, labels: dict[str, str], title: str) -> go.Figure:
@@ -161,28 +261,34 @@ def tile_map(tiles: pd.DataFrame, labels: dict[str, str], title: str) -> go.Figu
         f"{s}<br>{r:.0%}" if pd.notna(r) else f"{s}<br>—"
         for s, r in zip(data["short_name"].fillna(data["township"]), data["rate"], strict=True)
     ]
-    fig = go.Figure(
-        go.Scatter(
-            x=data["map_col"],
-            y=data["map_row"],
-            mode="markers+text",
-            text=text,
-            textfont={"size": 11},
-            marker={
-                "symbol": "square",
-                "size": 58,
-                "color": data["rate"],
-                "colorscale": "RdYlGn",
-                "cmin": 0,
-                "cmax": 1,
-                "colorbar": {"tickformat": ".0%", "title": labels["rate"]},
-                "line": {"color": "white", "width": 2},
-            },
-            customdata=data[["township", "adopted", "total"]],
-            hovertemplate="%{customdata[0]}: %{customdata[1]:,} / %{customdata[2]:,}<extra></extra>",
-        )
-    )
-    fig.update_yaxes(autorange="reversed", visible=False)
-    fig.update_xaxes(visible=False, range=[data["map_col"].min() - 0.7, data["map_col"].max() + 0.7])
-    fig.update_layout(title=title)
-    return _layout(fig, height=90 * (int(data["map_row"].max()) if len(data) else 1) + 120)
+    squares = {
+        "customdata": _array(data[["township", "adopted", "total"]]),
+        "hovertemplate": "%{customdata[0]}: %{customdata[1]:,} / %{customdata[2]:,}<extra></extra>",
+        "marker": {
+            "cmax": 1,
+            "cmin": 0,
+            "color": _array(data["rate"]),
+            "colorbar": {"tickformat": ".0%", "title": {"text": labels["rate"]}},
+            "colorscale": _colorscale("RdYlGn"),
+            "line": {"color": "white", "width": 2},
+            "size": 58,
+            "symbol": "square",
+        },
+        "mode": "markers+text",
+        "text": text,
+        "textfont": {"size": 11},
+        "x": _array(data["map_col"]),
+        "y": _array(data["map_row"]),
+        "type": "scatter",
+    }
+    layout = {
+        "yaxis": {"autorange": "reversed", "visible": False, **GRID},
+        "xaxis": {
+            "visible": False,
+            "range": [data["map_col"].min() - 0.7, data["map_col"].max() + 0.7],
+            **GRID,
+        },
+        "title": {"text": title},
+        **_common_layout(90 * (int(data["map_row"].max()) if len(data) else 1) + 120),
+    }
+    return _figure([squares], layout)

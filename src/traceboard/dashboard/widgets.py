@@ -6,9 +6,9 @@ kept under ``<page>_flash`` in the session until the rerun shows it.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import pandas as pd
 import pyarrow as pa
@@ -18,6 +18,8 @@ from traceboard.dashboard import names, numbers
 from traceboard.dashboard.plain_text import plain
 from traceboard.dashboard.state import language, t
 from traceboard.dashboard.streamlit_text import upload_limit_style
+
+_Option = TypeVar("_Option")
 
 
 def flash(page: str, message: str) -> None:
@@ -157,6 +159,15 @@ def table(
     to ``headings``, category names in the session's language (``names.localize``);
     ``column_config`` (keyed by heading) is applied over the formats."""
     show(table_of(frame, headings, percent, progress, column_config), **kwargs)
+
+
+def worded(options: Iterable[_Option], word: Callable[[_Option], object]) -> Callable[[_Option], object]:
+    """A choice widget's ``format_func`` that words every option now, in this run's language.
+
+    Streamlit's test runner calls ``format_func`` again when a test picks an option, outside the
+    script's thread, where the session (and so its language) is not seen: a function that reads
+    the language then words in the default one, and the option is not found."""
+    return {option: word(option) for option in options}.__getitem__
 
 
 def file_uploader(label: str, types: list[str], key: str, max_mb: int | None = None, **kwargs) -> Any:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from traceboard.data.frame import ALWAYS
+from traceboard.data.frame import ALWAYS, day_position
 
 ACTIVE_WINDOW_DAYS = 90
 ITEM_COUNT = 6  # TRACE_ITEMS: subject, product, batch, transaction, time, place
@@ -32,9 +32,7 @@ def check_window(window: int) -> int:
 
 def _window_slice(days: np.ndarray, day: int, window: int) -> slice:
     """Positions of the uploads (sorted by day) within ``(day − window, day]``."""
-    lo = int(np.searchsorted(days, day - window, side="right"))
-    hi = int(np.searchsorted(days, day, side="right"))
-    return slice(lo, hi)
+    return slice(day_position(days, day - window), day_position(days, day))
 
 
 def uploaded_within(uploads: pd.DataFrame, n: int, day: int, window: int = ACTIVE_WINDOW_DAYS) -> np.ndarray:
@@ -59,7 +57,7 @@ def last_uploads(uploads: pd.DataFrame, n: int, day: int) -> pd.DataFrame:
     of several platforms on that day, the first in reference order).
     """
     days = uploads["day"].to_numpy()
-    hi = int(np.searchsorted(days, day, side="right"))
+    hi = day_position(days, day)
     keep = uploads["records"].to_numpy()[:hi] > 0
     pos = uploads["pos"].to_numpy()[:hi][keep]
     up_day = days[:hi][keep]
@@ -76,6 +74,19 @@ def last_uploads(uploads: pd.DataFrame, n: int, day: int) -> pd.DataFrame:
         seen = least != np.iinfo(np.int64).max
         last_platform[seen] = least[seen]
     return pd.DataFrame({"last_day": last_day, "platform": last_platform})
+
+
+def last_upload_days(uploads: pd.DataFrame, wanted: np.ndarray, day: int) -> np.ndarray:
+    """:func:`last_uploads`' ``last_day`` of the enterprises ``wanted`` (a boolean mask over all of
+    them), in their order: only their uploads are gone through (a township's work list, not every
+    enterprise's last upload)."""
+    days = uploads["day"].to_numpy()
+    hi = day_position(days, day)
+    pos = uploads["pos"].to_numpy()[:hi]
+    keep = wanted[pos] & (uploads["records"].to_numpy()[:hi] > 0)
+    last_day = np.full(len(wanted), ALWAYS, dtype=np.int32)
+    np.maximum.at(last_day, pos[keep], days[:hi][keep].astype(np.int32, copy=False))
+    return last_day[wanted]
 
 
 def item_completeness(

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from traceboard.data.frame import EVENT_CODES, RegisterFrame
+from traceboard.data.frame import EVENT_CODES, RegisterFrame, day_position
 from traceboard.metrics.stats import wilson_interval
 
 GROUPS = ("township", "department", "sector", "subcategory")
@@ -51,7 +51,7 @@ def adoption_state(frame: RegisterFrame, day: int) -> pd.DataFrame:
     """
     ent = frame.enterprises
     events = frame.events
-    upto = events.iloc[: int(np.searchsorted(events["day"].to_numpy(), day, side="right"))]
+    upto = events.iloc[: day_position(events["day"].to_numpy(), day)]
     active = (ent["registered"].to_numpy() <= day) & (ent["closed"].to_numpy() > day)
     adopted = _last_state(upto, len(ent), *_ADOPTION) & active
     connected = _last_state(upto, len(ent), *_CONNECTION) & adopted

@@ -16,7 +16,7 @@ from collections.abc import Iterator, Sequence
 import numpy as np
 import pandas as pd
 
-from traceboard.data.frame import EVENT_CODES, RegisterFrame, from_day
+from traceboard.data.frame import EVENT_CODES, RegisterFrame, day_position, from_day
 from traceboard.metrics.active_traceability import ACTIVE_WINDOW_DAYS, uploaded_within
 from traceboard.metrics.adoption import GROUPS, UnknownGroup
 
@@ -37,22 +37,28 @@ def check_groups(by: Sequence[str]) -> list[str]:
     return list(by)
 
 
-def _apply_events(state: np.ndarray, pos: np.ndarray, kind: np.ndarray, on: int, off: int) -> None:
-    """Set ``state[p]`` to "last event of the pair is ``on``" for the events given (in day order)."""
+def _scratch(frame: RegisterFrame) -> np.ndarray:
+    """Room for an event's index per enterprise, for :func:`_apply_events` to reuse."""
+    return np.empty(len(frame.enterprises), np.int32 if len(frame.events) < 2**31 else np.int64)
+
+
+def _apply_events(
+    state: np.ndarray, pos: np.ndarray, kind: np.ndarray, on: int, off: int, last: np.ndarray
+) -> None:
+    """Set ``state[p]`` to "last event of the pair is ``on``" for the events given (in day order).
+
+    ``last``: :func:`_scratch`, whatever it holds (the same one for every call of a pass: memory
+    new to the process costs a page fault at each first touch, more than the work itself).
+    """
     sel = (kind == on) | (kind == off)
     if not sel.any():
         return
     p, k = pos[sel], kind[sel]
-    if len(p) > len(state) // 16:
-        # many events (a first day, years of them): each enterprise's last one by a maximum.at over
-        # the enterprises, linear, where sorting a million positions costs twice as much
-        last = np.full(len(state), -1, np.int64)
-        np.maximum.at(last, p, np.arange(len(p), dtype=np.int64))
-        seen = last >= 0
-        state[seen] = k[last[seen]] == on
-        return
-    uniq, first = np.unique(p[::-1], return_index=True)  # reversed: the first index is the last event
-    state[uniq] = k[::-1][first] == on
+    # each enterprise's last event: the greatest index among its events, by a maximum.at over
+    # them; only the enterprises with events are touched (no pass over every enterprise, no sort)
+    last[p] = -1
+    np.maximum.at(last, p, np.arange(len(p), dtype=last.dtype))
+    state[p] = k[last[p]] == on  # an enterprise's events all write the same value
 
 
 def iter_states(
@@ -69,13 +75,14 @@ def iter_states(
     registered, closed = ent["registered"].to_numpy(), ent["closed"].to_numpy()
     ev_day, pos, kind = ev["day"].to_numpy(), ev["pos"].to_numpy(), ev["kind"].to_numpy()
     adopted, connected = np.zeros(len(ent), bool), np.zeros(len(ent), bool)
+    last = _scratch(frame)
     start = 0
     for day in days:
-        stop = int(np.searchsorted(ev_day, day, side="right"))
+        stop = day_position(ev_day, day)
         if stop < start:
             raise ValueError("days must be ascending")
-        _apply_events(adopted, pos[start:stop], kind[start:stop], *_ADOPTION)
-        _apply_events(connected, pos[start:stop], kind[start:stop], *_CONNECTION)
+        _apply_events(adopted, pos[start:stop], kind[start:stop], *_ADOPTION, last)
+        _apply_events(connected, pos[start:stop], kind[start:stop], *_CONNECTION, last)
         start = stop
         active = (registered <= day) & (closed > day)
         uploading = uploaded_within(frame.uploads, len(ent), day, window) & active
@@ -106,6 +113,7 @@ class AdoptionStates:
         #        packed "last connection event is a connection"), before the in-operation mask
         self._kept: dict[int, tuple[int, np.ndarray, np.ndarray]] = {}
         self._lock = threading.Lock()
+        self._last: np.ndarray | None = None  # _apply_events' room, used with the lock held
 
     def _events_state(self, frame: RegisterFrame, day: int) -> tuple[np.ndarray, np.ndarray]:
         """Unmasked adopted and connected flags at ``day`` (the lock held)."""
@@ -113,15 +121,17 @@ class AdoptionStates:
         if kept is None:
             ev = frame.events
             ev_day, pos, kind = ev["day"].to_numpy(), ev["pos"].to_numpy(), ev["kind"].to_numpy()
-            stop = int(np.searchsorted(ev_day, day, side="right"))
+            stop = day_position(ev_day, day)
             earlier = [d for d in self._kept if d < day]
             if earlier:
                 start, adopted, connected = self._kept[max(earlier)]
                 adopted, connected = _unpacked(adopted, self._n), _unpacked(connected, self._n)
             else:
                 start, adopted, connected = 0, np.zeros(self._n, bool), np.zeros(self._n, bool)
-            _apply_events(adopted, pos[start:stop], kind[start:stop], *_ADOPTION)
-            _apply_events(connected, pos[start:stop], kind[start:stop], *_CONNECTION)
+            if self._last is None:
+                self._last = _scratch(frame)
+            _apply_events(adopted, pos[start:stop], kind[start:stop], *_ADOPTION, self._last)
+            _apply_events(connected, pos[start:stop], kind[start:stop], *_CONNECTION, self._last)
             self._kept[day] = (stop, np.packbits(adopted), np.packbits(connected))
             self._forget_others()
             return adopted, connected
@@ -189,30 +199,34 @@ def group_keys(frame: RegisterFrame, by: Sequence[str]) -> tuple[np.ndarray, lis
     return key, [ent[g].cat.categories for g in by]
 
 
+def _first_bins(key: np.ndarray, size: int, mask: np.ndarray | None) -> np.ndarray:
+    """Each enterprise's first bin among ``size × 16`` (its key's 16 bins, one per set of its four
+    flags); an enterprise in no group or outside ``mask`` gets the 16 spare bins past them."""
+    counted = key >= 0 if mask is None else (key >= 0) & mask
+    return np.where(counted, key * 16, size * 16)
+
+
+# the flag patterns (in operation 1, adopted 2, connected 4, uploading 8) each count takes: in
+# operation and, but for the total, the flags it counts (declared_active: adopted and uploading)
+_PATTERNS = np.arange(16)
+_WANTED = tuple(_PATTERNS & want == want for want in (1, 1 | 2, 1 | 4, 1 | 8, 1 | 2 | 8))
+
+
+def _count_bins(first: np.ndarray, size: int, states: tuple[np.ndarray, ...]) -> np.ndarray:
+    """``(size, 5)`` counts of :data:`COUNTS` per key at one day, from :func:`_first_bins`."""
+    active, adopted, connected, uploading = (s.view(np.uint8) for s in states)
+    # one count over (group, flags) pairs, then summed over the patterns each count wants: one
+    # pass over a million enterprises, not five, and none to pick out those in operation
+    flags = active | adopted << 1 | connected << 2 | uploading << 3
+    by_flags = np.bincount(first + flags, minlength=size * 16 + 16)[: size * 16].reshape(size, 16)
+    return np.column_stack([by_flags[:, w].sum(axis=1) for w in _WANTED])
+
+
 def count_groups(
     key: np.ndarray, size: int, states: tuple[np.ndarray, ...], mask: np.ndarray | None
 ) -> np.ndarray:
     """``(size, 5)`` counts of :data:`COUNTS` per key (enterprises outside ``mask`` left out)."""
-    active, adopted, connected, uploading = states
-    keep = active & (key >= 0) if mask is None else active & (key >= 0) & mask
-    # one count over (group, flags) pairs, the flags as three bits (adopted, connected,
-    # uploading), then summed over the bits each count wants: one pass over a million
-    # enterprises, not five
-    bits = adopted.view(np.uint8) | connected.view(np.uint8) << 1 | uploading.view(np.uint8) << 2
-    by_bits = np.bincount((key * 8 + bits)[keep], minlength=size * 8).reshape(size, 8)
-    pattern = np.arange(8)
-    wanted = (pattern >= 0, pattern & 1 > 0, pattern & 2 > 0, pattern & 4 > 0, pattern & 5 == 5)
-    return np.column_stack([by_bits[:, w].sum(axis=1) for w in wanted])
-
-
-def counts_table(by: Sequence[str], cats: list[pd.Index], counts: np.ndarray) -> pd.DataFrame:
-    """Group columns (categoricals in the frame's category order) then the :data:`COUNTS`."""
-    table = pd.DataFrame(counts, columns=list(COUNTS))
-    shape = tuple(len(c) for c in cats)
-    groups = np.unravel_index(np.arange(len(table)), shape) if by else ()  # no groups: one row of totals
-    for i, (name, codes) in enumerate(zip(by, groups, strict=True)):
-        table.insert(i, name, pd.Categorical.from_codes(codes, categories=cats[i]))
-    return table
+    return _count_bins(_first_bins(key, size, mask), size, states)
 
 
 def count_adoption_over_days(
@@ -235,10 +249,15 @@ def count_adoption_over_days(
     by = check_groups(by)
     key, cats = group_keys(frame, by)
     size = int(np.prod([len(c) for c in cats]))
-    parts = []
+    if not len(days):
+        raise ValueError("no days to count at")
+    first = _first_bins(key, size, mask)
     at_days = iter_states(frame, days, window) if states is None else states.states(frame, days, window)
-    for day, state in zip(days, at_days, strict=True):
-        part = counts_table(by, cats, count_groups(key, size, state, mask))
-        part.insert(len(by), "day", np.int32(day))
-        parts.append(part)
-    return pd.concat(parts, ignore_index=True)
+    counts = [_count_bins(first, size, state) for state in at_days]
+    # one table for all the days (each day's rows: every combination of the categories in order)
+    table = pd.DataFrame(np.concatenate(counts), columns=list(COUNTS))
+    groups = np.unravel_index(np.tile(np.arange(size), len(days)), [len(c) for c in cats]) if by else ()
+    for i, (name, codes) in enumerate(zip(by, groups, strict=True)):
+        table.insert(i, name, pd.Categorical.from_codes(codes, categories=cats[i]))
+    table.insert(len(by), "day", np.repeat(np.asarray(days, dtype=np.int32), size))
+    return table

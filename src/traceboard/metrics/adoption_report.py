@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from traceboard.data.frame import ALWAYS, RegisterFrame, from_day, to_day
-from traceboard.metrics.active_traceability import ACTIVE_WINDOW_DAYS, last_uploads, uploaded_within
+from traceboard.metrics.active_traceability import ACTIVE_WINDOW_DAYS, last_upload_days, uploaded_within
 from traceboard.metrics.adoption import _with_rates, adoption_state
 from traceboard.metrics.adoption_counts import COUNTS, AdoptionStates, check_groups, count_adoption_over_days
 
@@ -206,6 +206,7 @@ def work_list(
     day: int,
     mask: np.ndarray | None = None,
     window: int = ACTIVE_WINDOW_DAYS,
+    states: AdoptionStates | None = None,
 ) -> pd.DataFrame:
     """The township office's work list at ``day``: enterprises in operation that need a visit.
 
@@ -215,9 +216,11 @@ def work_list(
     subcategory, department, registered`` (date or None), ``reason``,
     ``last_upload`` (date or None), sorted by reason, sector, subcategory, name.
     Silence is judged only from the first day any feed reached the record:
-    before it (or without feeds) there is no evidence either way.
+    before it (or without feeds) there is no evidence either way. ``states``: the frame's kept
+    :class:`~traceboard.metrics.adoption_counts.AdoptionStates` (the page's), else one pass over
+    the events.
     """
-    state = adoption_state(frame, day)
+    state = adoption_state(frame, day) if states is None else states.state_frame(frame, day)
     ent = frame.enterprises
     in_town = (ent["township"] == township).to_numpy() & state["active"].to_numpy()
     if mask is not None:
@@ -228,13 +231,25 @@ def work_list(
     silent = adopted & ~uploaded_within(frame.uploads, len(ent), day, window) & judged
     keep = in_town & (~adopted | silent)
     rows = ent.loc[keep, ["uscc", "name", "sector", "subcategory", "department", "registered"]]
-    last = last_uploads(frame.uploads, len(ent), day)["last_day"].to_numpy()[keep]
+    last = last_upload_days(frame.uploads, keep, day)
     rows = rows.assign(
-        registered=[None if d == ALWAYS else from_day(d) for d in rows["registered"]],
+        registered=_dates(rows["registered"].to_numpy()),
         reason=pd.Categorical(np.where(adopted[keep], "silent", "not_adopted"), categories=WORK_REASONS),
-        last_upload=[None if d == ALWAYS else from_day(d) for d in last],
+        last_upload=_dates(last),
     )
     return rows.sort_values(["reason", "sector", "subcategory", "name"], ignore_index=True)
+
+
+def _dates(days: np.ndarray) -> np.ndarray | list:
+    """Day numbers as dates (objects), None where ALWAYS (not known): what :func:`from_day` gives
+    of each, turned in one pass instead of one call per row (none: an empty list, which pandas
+    makes a float column of, as the work list always had)."""
+    if not len(days):
+        return []
+    out = np.full(len(days), None, dtype=object)
+    known = days != ALWAYS
+    out[known] = days[known].astype("datetime64[D]").astype(object)
+    return out
 
 
 def tile_table(frame: RegisterFrame, by_township: pd.DataFrame) -> pd.DataFrame:
@@ -294,7 +309,8 @@ def prepare_adoption_view(
     trend.insert(0, "year", _years(trend["day"]))
     return AdoptionView(
         total=_with_change(table([], [ago, day]), ago, day).iloc[0],
-        connection_target=_connection_target(frame, targets, table(["sector"], [day]), day),
+        # the sectors at the date: the trend's last year (the same sums, not made again)
+        connection_target=_connection_target(frame, targets, trend[trend["day"] == day], day),
         by_township=by_township,
         by_township_sector=table(["township", "sector"], [day]).drop(columns="day"),
         trend=trend,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from traceboard.data.frame import RegisterFrame, from_day
+from traceboard.data.frame import RegisterFrame, day_position, from_day
 from traceboard.metrics.active_traceability import ACTIVE_WINDOW_DAYS, ITEM_COUNT, check_window
 
 MONTHS_SHOWN = 24
@@ -18,7 +18,7 @@ MONTHS_SHOWN = 24
 
 def _upto(frame: RegisterFrame, day: int) -> pd.DataFrame:
     days = frame.uploads["day"].to_numpy()
-    return frame.uploads.iloc[: int(np.searchsorted(days, day, side="right"))]
+    return frame.uploads.iloc[: day_position(days, day)]
 
 
 def platform_summary(frame: RegisterFrame, day: int, window: int = ACTIVE_WINDOW_DAYS) -> pd.DataFrame:

@@ -26,7 +26,7 @@ from typing import NamedTuple
 import numpy as np
 
 from traceboard.i18n import Message
-from traceboard.sampling.spec import SPEC_V1, check_spec, rejected
+from traceboard.sampling.spec import SPEC_V1, check_spec, hashlib_key_digests, key_digests, rejected
 
 _sha256 = hashlib.sha256
 _UNPACK_WORDS = struct.Struct(">4Q").unpack  # a digest's four 64-bit big-endian words
@@ -274,9 +274,7 @@ def _first_steps(
     if not drawn:
         return [], []
     usccs, names, towns = zip(*drawn, strict=True)
-    sha = _sha256
-    digests = b"".join([sha(f"{head}{u}|0".encode()).digest() for u in usccs])
-    words = np.frombuffer(digests, dtype=">u8").astype(np.uint64).reshape(-1, _AHEAD)
+    words = _first_digests(head.encode(), usccs).view(">u8").astype(np.uint64)  # (walks, 4)
     pool_names = list(prepared)
     sizes = np.array([len(prepared[p].ids) for p in pool_names] + [0], dtype=np.int64)
     starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
@@ -308,6 +306,20 @@ def _first_steps(
     for e in np.flatnonzero(~served).tolist():
         firsts[e] = None
     return firsts, at_home.tolist()
+
+
+_SAMPLE = 97  # one walk in 97 has its first digest made again by hashlib (a prime: every batch lane)
+
+
+def _first_digests(head: bytes, usccs: Sequence[str]) -> np.ndarray:
+    """``SHA-256("{head}{uscc}|0")`` of every drawn enterprise, as an ``(n, 32)`` array, hashed in
+    batches (:func:`~traceboard.sampling.spec.key_digests`). One walk in :data:`_SAMPLE` is hashed
+    again by ``hashlib``; should one disagree, every digest is made by ``hashlib``."""
+    digests = key_digests(head, usccs, b"|0")
+    sample = list(range(0, len(usccs), _SAMPLE))
+    if not (hashlib_key_digests(head, [usccs[i] for i in sample], b"|0") == digests[sample]).all():
+        digests = hashlib_key_digests(head, usccs, b"|0")
+    return digests
 
 
 def _walk(

@@ -52,7 +52,7 @@ def plan_editor(engine, actor, frame, year: int) -> None:
     choice = st.selectbox(
         t("sampling.plan.choose"),
         [0, *labels],
-        format_func=lambda i: labels.get(i, t("sampling.plan.new")),
+        format_func={0: t("sampling.plan.new"), **labels}.__getitem__,
         key=PLAN_CHOICE,
     )
     ids = support.department_ids(engine)
@@ -62,7 +62,7 @@ def plan_editor(engine, actor, frame, year: int) -> None:
     dept = st.selectbox(
         t("sampling.plan.department"),
         departments,
-        format_func=names.name,
+        format_func=widgets.worded(departments, names.name),
         index=departments.index(plan["department"] if plan else own),
         key=f"plan_department_{choice}",
     )
@@ -85,11 +85,12 @@ def _plan_fields(plan: dict, frame) -> dict:
     left, right = st.columns(2)
     year = left.number_input(t("sampling.plan.year"), 2017, 2100, int(plan["year"]))
     name = right.text_input(t("sampling.plan.name"), plan["name"])
+    sector_names = frame.sectors["name"].tolist()
     sectors = st.multiselect(
         t("sampling.plan.sectors"),
-        frame.sectors["name"].tolist(),
+        sector_names,
         scope.get("sectors", []),
-        format_func=names.name,
+        format_func=widgets.worded(sector_names, names.name),
         placeholder=t("common.choose"),
     )
     towns = st.multiselect(
@@ -131,10 +132,11 @@ def commit_step(engine, actor, frame, on) -> None:
     """Freeze the candidate list and record the seed's hash; show the hashes and the list to publish."""
     st.subheader(t("sampling.draw.step_commit"))
     existing = support.load_plans(engine)
+    sources = ["plan", "oneoff"]
     source = st.radio(
         t("sampling.draw.source"),
-        ["plan", "oneoff"],
-        format_func=lambda s: t(f"sampling.draw.source_{s}"),
+        sources,
+        format_func=widgets.worded(sources, lambda s: t(f"sampling.draw.source_{s}")),
         horizontal=True,
         key="commit_source",
     )
@@ -147,14 +149,16 @@ def commit_step(engine, actor, frame, on) -> None:
         scope["ratio"] = st.number_input(t("sampling.draw.ratio"), 0.0, 1.0, 0.05, 0.01, format="%.2f")
         by = ["risk", "sector", "township"]
         scope["stratum_by"] = st.selectbox(
-            t("sampling.draw.stratum_by"), by, format_func=lambda s: t(f"sampling.draw.stratum_{s}")
+            t("sampling.draw.stratum_by"),
+            by,
+            format_func=widgets.worded(by, lambda s: t(f"sampling.draw.stratum_{s}")),
         )
     scope["no_home_recusal"] = not st.checkbox(t("sampling.draw.home_recusal"), True)
     scope["spec"] = st.selectbox(
         t("sampling.draw.spec"),
         SPECS,
         index=SPECS.index(SPEC),
-        format_func=lambda s: t(f"sampling.draw.spec_{s[-1]}"),
+        format_func=widgets.worded(SPECS, lambda s: t(f"sampling.draw.spec_{s[-1]}")),
         key="commit_spec",
     )
     seed_hash_helper()

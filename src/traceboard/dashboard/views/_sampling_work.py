@@ -78,18 +78,20 @@ def assignments_view(engine, actor, draw_id: int) -> None:
         ("sampling.assignment_table", draw_id), lambda: _worded_assignments(assignments_of(engine, draw_id))
     )
     departments = sorted(rows["department"].unique())
+    # worded now, not in format_func: see widgets.worded
+    all_departments, all_pairs = t("sampling.assign.all_departments"), t("sampling.assign.all_pairs")
     left, right = st.columns(2)
     choice = left.selectbox(
         t("sampling.assign.department"),
         ["", *departments],
-        format_func=lambda d: d or t("sampling.assign.all_departments"),
+        format_func=lambda d: d or all_departments,
         key="assign_department",
     )
     shown = rows[rows["department"] == choice] if choice else rows
     pair = right.selectbox(
         t("sampling.assign.pair"),
         ["", *sorted(shown["pair"].unique())],
-        format_func=lambda p: p or t("sampling.assign.all_pairs"),
+        format_func=lambda p: p or all_pairs,
         key="assign_pair",
     )
     if pair:

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from traceboard.dashboard import numbers
+from traceboard.dashboard import numbers, widgets
 from traceboard.dashboard.auth import require_page, role_label
 from traceboard.dashboard.plain_text import plain
 from traceboard.dashboard.state import get_engine, t
@@ -53,7 +53,9 @@ add, change = st.columns(2)
 with add.form("accounts_add", clear_on_submit=True):
     st.subheader(t("accounts.add"))
     username = st.text_input(t("accounts.username"), key="accounts_username")
-    role = st.selectbox(t("accounts.role"), ROLES, format_func=role_label, key="accounts_role")
+    role = st.selectbox(
+        t("accounts.role"), ROLES, format_func=widgets.worded(ROLES, role_label), key="accounts_role"
+    )
     department = st.text_input(t("accounts.department"), key="accounts_department")
     name = st.text_input(t("accounts.display_name"), key="accounts_display_name")
     if st.form_submit_button(t("accounts.add_submit")):

@@ -63,13 +63,14 @@ if frame.enterprises.empty:
 everything = t("adoption.all")
 left, middle, right = st.columns(3)
 as_of = left.date_input(t("common.as_of"), value=today(), key="adoption_as_of")
+sectors, departments = [everything, *frame.sectors["name"]], [everything, *frame.departments["name"]]
 sector = middle.selectbox(
-    t("adoption.sector"), [everything, *frame.sectors["name"]], format_func=names.name, key="adoption_sector"
+    t("adoption.sector"), sectors, format_func=widgets.worded(sectors, names.name), key="adoption_sector"
 )
 department = right.selectbox(
     t("adoption.department"),
-    [everything, *frame.departments["name"]],
-    format_func=names.name,
+    departments,
+    format_func=widgets.worded(departments, names.name),
     key="adoption_department",
 )
 sector, department = (None if v == everything else v for v in (sector, department))
@@ -197,7 +198,9 @@ township = st.selectbox(
 listed = per_frame_content(
     frame,
     ("adoption.work_list", township, *scope),
-    lambda: work_list(frame, township, day, scope_mask(frame, sector, department), window),
+    lambda: work_list(
+        frame, township, day, scope_mask(frame, sector, department), window, adoption_states(frame)
+    ),
 )
 
 

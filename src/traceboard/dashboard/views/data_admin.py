@@ -223,10 +223,11 @@ def pick_record(kind: str) -> dict[str, str]:
     wanted = st.text_input(t("data_admin.entry_filter"), key=f"entry_filter_{kind}")
     shown = text[text.str.contains(wanted, regex=False)] if wanted else text
     options = [None, *shown.index[:ENTRY_CHOICES]]
+    new = t("data_admin.entry_new")  # worded now, not in format_func: see widgets.worded
     picked = st.selectbox(
         t("data_admin.entry_pick", rows=len(shown)),
         options,
-        format_func=lambda i: t("data_admin.entry_new") if i is None else plain(text[i][:120]),
+        format_func=lambda i: new if i is None else plain(text[i][:120]),
         key=f"entry_pick_{kind}",
     )
     return {} if picked is None else cells_of(records.loc[picked])
@@ -303,7 +304,9 @@ with tab_feeds:
         ingest_platform_feed(feed)
 
 with tab_import:
-    kind = st.selectbox(t("data_admin.kind"), KINDS, format_func=kind_label, key="import_kind")
+    kind = st.selectbox(
+        t("data_admin.kind"), KINDS, format_func=widgets.worded(KINDS, kind_label), key="import_kind"
+    )
     upload = widgets.file_uploader(t("data_admin.upload"), ["xlsx", "xls", "csv"], key="upload")
     if upload is not None:
         try:
@@ -320,12 +323,16 @@ with tab_import:
 
 with tab_entry:
     st.caption(t("data_admin.entry_note"))
-    entry_kind = st.selectbox(t("data_admin.kind"), KINDS, format_func=kind_label, key="entry_kind")
+    entry_kind = st.selectbox(
+        t("data_admin.kind"), KINDS, format_func=widgets.worded(KINDS, kind_label), key="entry_kind"
+    )
     entry_form(entry_kind)
 
 with tab_templates:
     st.caption(t("data_admin.templates_note"))
-    template_kind = st.selectbox(t("data_admin.kind"), KINDS, format_func=kind_label, key="template_kind")
+    template_kind = st.selectbox(
+        t("data_admin.kind"), KINDS, format_func=widgets.worded(KINDS, kind_label), key="template_kind"
+    )
     st.download_button(
         t("data_admin.download_template"),
         partial(template_bytes, engine, template_kind),
@@ -347,12 +354,13 @@ def register_filters() -> dict:
         )
         for i, name in enumerate(("township", "sector", "department"))
     }
+    answers = ["all", "yes", "no"]
     adopted = st.radio(
         t("data_admin.filter_adopted"),
-        ["all", "yes", "no"],
+        answers,
         horizontal=True,
         key="filter_adopted",
-        format_func=lambda v: t(f"data_admin.adopted_{v}"),
+        format_func=widgets.worded(answers, lambda v: t(f"data_admin.adopted_{v}")),
     )
     if adopted != "all":
         filters["adopted"] = adopted == "yes"
@@ -360,7 +368,9 @@ def register_filters() -> dict:
 
 
 with tab_export:
-    export_kind = st.selectbox(t("data_admin.kind"), KINDS, format_func=kind_label, key="export_kind")
+    export_kind = st.selectbox(
+        t("data_admin.kind"), KINDS, format_func=widgets.worded(KINDS, kind_label), key="export_kind"
+    )
     filters = register_filters() if export_kind == "enterprises" else {}
     if not may_export(actor, export_kind):
         st.info(t("data_admin.no_export"))

@@ -8,6 +8,7 @@ from traceboard.dashboard.plain_text import plain
 from traceboard.dashboard.state import get_engine, get_frame, signed_in_actor, t, today
 from traceboard.dashboard.views import _sampling_draw as views
 from traceboard.dashboard.views import _sampling_work as work
+from traceboard.dashboard.widgets import worded
 
 st.title(t("sampling.title"))
 actor = signed_in_actor("sampling")
@@ -25,7 +26,7 @@ SECTIONS = ("plans", "draw", "assignments", "results", "publication", "risk")
 section = st.radio(
     t("sampling.section"),
     SECTIONS,
-    format_func=lambda n: t(f"sampling.tab_{n}"),
+    format_func=worded(SECTIONS, lambda n: t(f"sampling.tab_{n}")),
     horizontal=True,
     key="sampling_section",
     label_visibility="collapsed",
