@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import pandas as pd
 from sqlalchemy import Engine, bindparam, func, or_, select
 
-from traceboard.data.frame import read_columnar
+from traceboard.data.frame import passing_rows, read_columnar
 from traceboard.data.models import (
     BlacklistEntry,
     BlacklistEvent,
@@ -85,9 +85,9 @@ def load_enterprise_names(engine: Engine, ids: Sequence[int]) -> pd.DataFrame:
     stmt = select(Enterprise.id, Enterprise.uscc, Enterprise.name).where(
         Enterprise.id.in_(bindparam("ids", expanding=True))
     )
-    with engine.connect() as conn:
+    with passing_rows(), engine.connect() as conn:
         rows = conn.execute(stmt, {"ids": [int(i) for i in ids]}).all()
-    return pd.DataFrame([tuple(r) for r in rows], columns=["id", "uscc", "name"], dtype=object)
+        return pd.DataFrame([tuple(r) for r in rows], columns=["id", "uscc", "name"], dtype=object)
 
 
 def _only(stmt, column, ids: list[int] | None):
