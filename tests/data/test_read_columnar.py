@@ -72,3 +72,30 @@ def test_check_results_read_columnar_equal_the_rows(demo_engine):
     pd.testing.assert_frame_equal(
         checks.sort_values("id").reset_index(drop=True), expected.sort_values("id").reset_index(drop=True)
     )
+
+
+def test_rows_pass_with_the_collector_off_and_leave_it_as_it_was():
+    import gc
+
+    from traceboard.data.frame import passing_rows
+
+    assert gc.isenabled()
+    with passing_rows():
+        assert not gc.isenabled()
+        with passing_rows():  # an overlapping block does not switch it back on early
+            assert not gc.isenabled()
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    try:
+        with passing_rows():
+            raise ValueError("a failed read")
+    except ValueError:
+        pass
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with passing_rows():
+            pass
+        assert not gc.isenabled()  # off before: left off
+    finally:
+        gc.enable()
