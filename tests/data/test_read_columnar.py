@@ -1,14 +1,15 @@
 """Large reads made columnar give the frame the rows gave, on SQLite and PostgreSQL."""
 
 import datetime as dt
+from dataclasses import replace
 
 import pandas as pd
 from sqlalchemy import select, update
 
 from traceboard.data import models as m
-from traceboard.data.assessment_store import CHECK_DATES, checks_between, gather_inputs
+from traceboard.data.assessment_store import CHECK_DATES, _townships_of, checks_between, gather_inputs
 from traceboard.data.db import transaction
-from traceboard.data.frame import read_columnar
+from traceboard.data.frame import load_register_frame, read_columnar
 from traceboard.data.public_record import load_check_results
 
 TODAY = dt.date(2026, 10, 31)
@@ -53,6 +54,23 @@ def test_a_years_checks_read_columnar_equal_the_rows(demo_engine):
     assert {"rectified_on", "published_on"} <= missing
 
 
+def test_a_years_checks_read_with_the_frame_equal_those_joined_to_the_register(demo_engine):
+    """With the frame, each check's township is the frame's for its enterprise instead of a join:
+    the same table; and the join again where the frame does not hold an enterprise checked."""
+    frame = load_register_frame(demo_engine)
+    for year in (2021, 2026):
+        joined = gather_inputs(demo_engine, year, TODAY).inspections
+        assert len(joined) > 0
+        end = min(dt.date(year, 12, 31), TODAY)
+        plain = read_columnar(demo_engine, checks_between(dt.date(year, 1, 1), end, township=False))
+        assert _townships_of(frame, plain["enterprise_id"].to_numpy()) is not None  # the frame's way
+        pd.testing.assert_frame_equal(gather_inputs(demo_engine, year, TODAY, frame).inspections, joined)
+    checked = plain["enterprise_id"].iloc[0]
+    without = replace(frame, enterprises=frame.enterprises[frame.enterprises["id"] != checked])
+    assert _townships_of(without, plain["enterprise_id"].to_numpy()) is None
+    pd.testing.assert_frame_equal(gather_inputs(demo_engine, 2026, TODAY, without).inspections, joined)
+
+
 def test_check_results_read_columnar_equal_the_rows(demo_engine):
     with transaction(demo_engine) as session:  # a major hazard among them, so both booleans cross
         first = session.scalar(select(m.Inspection.id).where(m.Inspection.result.is_not(None)).limit(1))
@@ -72,30 +90,3 @@ def test_check_results_read_columnar_equal_the_rows(demo_engine):
     pd.testing.assert_frame_equal(
         checks.sort_values("id").reset_index(drop=True), expected.sort_values("id").reset_index(drop=True)
     )
-
-
-def test_rows_pass_with_the_collector_off_and_leave_it_as_it_was():
-    import gc
-
-    from traceboard.data.frame import passing_rows
-
-    assert gc.isenabled()
-    with passing_rows():
-        assert not gc.isenabled()
-        with passing_rows():  # an overlapping block does not switch it back on early
-            assert not gc.isenabled()
-        assert not gc.isenabled()
-    assert gc.isenabled()
-    try:
-        with passing_rows():
-            raise ValueError("a failed read")
-    except ValueError:
-        pass
-    assert gc.isenabled()
-    gc.disable()
-    try:
-        with passing_rows():
-            pass
-        assert not gc.isenabled()  # off before: left off
-    finally:
-        gc.enable()

@@ -186,3 +186,27 @@ def test_a_department_that_never_reported_its_plan_loses_those_points():
     assert units.loc[["甲局", "乙局"], "grade"].tolist() == ["合格", "合格"]
     without_timetable = assess(inputs, frame, sets).units.set_index("unit")
     assert without_timetable.loc["乙局", "score"] == 100.0  # what the plan's timetable now prevents
+
+
+def test_adoption_counted_from_the_category_codes_as_compute_adoption_counts_it(demo_engine):
+    """The measures' count of a group's adoption (one count over the category codes) equals
+    compute_adoption's, enterprises outside any category of the group included (counted in none)."""
+    from traceboard.data.frame import load_register_frame, to_day
+    from traceboard.metrics.adoption import adoption_state, compute_adoption
+    from traceboard.metrics.assessment_measures import _adoption_counts
+
+    frame = load_register_frame(demo_engine)
+    ent = frame.enterprises
+    codes = ent["department"].cat.codes.to_numpy().copy()
+    codes[::7] = -1  # a seventh of them under no department
+    orphans = ent["department"].cat.categories
+    frame = replace(frame, enterprises=ent.assign(department=pd.Categorical.from_codes(codes, orphans)))
+    for day in (dt.date(2019, 12, 31), dt.date(2024, 12, 31), dt.date(2026, 6, 30)):
+        state = adoption_state(frame, to_day(day))
+        for group in ("department", "township"):
+            names, counts = _adoption_counts(frame, group, to_day(day), state)
+            table = compute_adoption(frame, [group], to_day(day), state)
+            assert names.tolist() == table[group].astype(str).tolist()
+            assert counts["total"].tolist() == table["total"].tolist() and counts["total"].sum() > 0
+            assert counts["adopted"].tolist() == table["adopted"].tolist()
+            np.testing.assert_array_equal(counts["rate"], table["rate"].to_numpy(dtype=float))

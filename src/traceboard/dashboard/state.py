@@ -26,6 +26,7 @@ from traceboard.accounts.authz import Actor
 from traceboard.data.db import make_engine
 from traceboard.data.frame import RegisterFrame, frame_source, refresh_register_frame
 from traceboard.data.frame_snapshot import open_register_frame
+from traceboard.gcpause import freeze_long_lived
 from traceboard.i18n import DEFAULT_LANGUAGE, LANGUAGES, translate
 from traceboard.i18n import word as word_in
 from traceboard.metrics.adoption_counts import AdoptionStates
@@ -70,13 +71,17 @@ def _frame(url: str, read_url: str | None, version: str) -> RegisterFrame:
     frame = holder.frame
     if frame is not None and frame.stamp == version:
         return frame
+    first = False
     with holder.lock:  # one refresh at a time; the sessions that waited take its frame
         frame = holder.frame
         if frame is None or frame.stamp != version:
             primary = _engine(url)
             source = frame_source(primary, _read_engine(read_url)) if read_url else primary
-            frame = open_register_frame(source) if frame is None else refresh_register_frame(source, frame)
+            first = frame is None
+            frame = open_register_frame(source) if first else refresh_register_frame(source, frame)
             holder.frame = frame
+        if first:
+            freeze_long_lived()  # the process's long-lived objects, out of the collector's way
         return frame
 
 
@@ -184,6 +189,7 @@ def adopt_frame(frame: RegisterFrame) -> None:
     with holder.lock:
         if holder.frame is None:
             holder.frame = frame
+    freeze_long_lived()  # as after the app's own first load
 
 
 def held_frame() -> RegisterFrame | None:

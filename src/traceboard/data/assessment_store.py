@@ -15,6 +15,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import Engine, Select, event, func, select
 from sqlalchemy.orm import Session
@@ -25,7 +26,7 @@ from traceboard.data import models as m
 from traceboard.data.assessment_config import IndicatorSetDef
 from traceboard.data.audit import record_audit
 from traceboard.data.db import session_factory, transaction
-from traceboard.data.frame import read_columnar
+from traceboard.data.frame import RegisterFrame, read_columnar
 from traceboard.data.reference import Reference, load_reference
 from traceboard.i18n import Message
 
@@ -98,29 +99,73 @@ def _frame(session: Session, statement, dates: tuple[str, ...] = ()) -> pd.DataF
 CHECK_DATES = ("checked_on", "rectification_due_on", "rectified_on", "published_on")
 
 
-def checks_between(start: dt.date, end: dt.date) -> Select:
-    """The checks made from ``start`` to ``end`` as the measures read them, in id order."""
+def checks_between(start: dt.date, end: dt.date, township: bool = True) -> Select:
+    """The checks made from ``start`` to ``end`` as the measures read them, in id order; without
+    ``township``, each check's ``enterprise_id`` in place of its enterprise's ``township_id``
+    (no join to the register: see :func:`_year_checks`)."""
     ins = m.Inspection
-    return (
-        select(
-            ins.id,
-            ins.department_id,
-            m.Enterprise.township_id,
-            ins.assignment_id,
-            ins.checked_on,
-            ins.result,
-            ins.rectification_due_on,
-            ins.rectified_on,
-            ins.published_on,
-        )
-        .join(m.Enterprise, m.Enterprise.id == ins.enterprise_id)
-        .where(ins.checked_on.between(start, end))
-        .order_by(ins.id)
+    statement = select(
+        ins.id,
+        ins.department_id,
+        m.Enterprise.township_id if township else ins.enterprise_id,
+        ins.assignment_id,
+        ins.checked_on,
+        ins.result,
+        ins.rectification_due_on,
+        ins.rectified_on,
+        ins.published_on,
     )
+    if township:
+        statement = statement.join(m.Enterprise, m.Enterprise.id == ins.enterprise_id)
+    return statement.where(ins.checked_on.between(start, end)).order_by(ins.id)
 
 
-def gather_inputs(engine: Engine, year: int, as_of: dt.date) -> AssessmentInputs:
-    """Read the facts of ``year`` (up to ``as_of``) that the built-in measures use."""
+def _year_checks(engine: Engine, start: dt.date, end: dt.date, frame: RegisterFrame | None) -> pd.DataFrame:
+    """The checks of :func:`checks_between`. With the register ``frame`` of the record as it is, each
+    check's township is the frame's for its enterprise instead of a join: the join looks up the
+    enterprise of each of a year's 35,000 checks in the million-row register, half of the read's
+    time at a million enterprises. The same table either way; the join where the frame cannot say
+    (an enterprise it does not hold, a township it does not know, no check)."""
+    if frame is not None:
+        checks = read_columnar(engine, checks_between(start, end, township=False), CHECK_DATES)
+        townships = _townships_of(frame, checks["enterprise_id"].to_numpy()) if len(checks) else None
+        if townships is not None:
+            checks.insert(2, "township_id", townships)
+            return checks.drop(columns="enterprise_id")
+    return read_columnar(engine, checks_between(start, end), CHECK_DATES)
+
+
+def _townships_of(frame: RegisterFrame, enterprise_ids: np.ndarray) -> np.ndarray | None:
+    """The township unit id (int64) of each enterprise id, from the frame; None when the frame
+    lacks one of the enterprises or knows one's township by no unit."""
+    ent = frame.enterprises
+    column = ent["township"]
+    townships = frame.townships
+    if not isinstance(column.dtype, pd.CategoricalDtype) or "id" not in townships.columns:
+        return None
+    if column.cat.categories.astype(str).tolist() != townships["name"].astype(str).tolist():
+        return None
+    ids = ent["id"].to_numpy(np.int64)
+    wanted = np.asarray(enterprise_ids, dtype=np.int64)
+    if not len(ids) or wanted.min() < 0 or wanted.max() > ids.max():
+        return None
+    row = np.full(int(ids.max()) + 1, -1, np.int32)  # enterprise id → its row in the frame
+    row[ids] = np.arange(len(ids), dtype=np.int32)
+    at = row[wanted]
+    if (at < 0).any():
+        return None
+    codes = column.cat.codes.to_numpy()[at]
+    if (codes < 0).any():
+        return None
+    return townships["id"].to_numpy(np.int64)[codes]
+
+
+def gather_inputs(
+    engine: Engine, year: int, as_of: dt.date, frame: RegisterFrame | None = None
+) -> AssessmentInputs:
+    """Read the facts of ``year`` (up to ``as_of``) that the built-in measures use. ``frame``: the
+    register frame of the record as it is, if the caller holds it (the checks' townships are
+    then taken from it: :func:`_year_checks`)."""
     start, end = dt.date(year, 1, 1), min(dt.date(year, 12, 31), as_of)
     carried = duty_store.duty_carriers(engine).rename(columns={"department_id": "unit_id", "duty_id": "duty"})
     ledger = duty_store.duty_records(engine, start, end)
@@ -130,7 +175,7 @@ def gather_inputs(engine: Engine, year: int, as_of: dt.date) -> AssessmentInputs
     with session_factory(engine)() as session:
         units = _units(session)
         # the year's checks, tens of thousands at a million enterprises: read columnar
-        inspections = read_columnar(engine, checks_between(start, end), CHECK_DATES)
+        inspections = _year_checks(engine, start, end, frame)
         return AssessmentInputs(
             year=year,
             as_of=end,

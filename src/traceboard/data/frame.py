@@ -9,7 +9,6 @@ a million enterprises fit in a few hundred MB and group-bys stay vectorised.
 from __future__ import annotations
 
 import datetime as dt
-import gc
 import json
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
@@ -27,6 +26,7 @@ from traceboard.data import models as m
 from traceboard.data.audit import DISCLOSURES, data_version
 from traceboard.data.sqlite_arrow import SQLiteArrowReader
 from traceboard.data.uscc import code_ranks
+from traceboard.gcpause import gc_paused
 
 EPOCH = dt.date(1970, 1, 1)
 NEVER = np.iinfo(np.int32).max  # "closed on" of an enterprise still open
@@ -426,38 +426,22 @@ def _iso_dates(values: pa.ChunkedArray) -> pa.ChunkedArray:
     return pc.cast(values, pa.date32())
 
 
-@contextmanager
-def passing_rows() -> Iterator[None]:
-    """No collection of the interpreter's cycle collector while rows pass through as tuples.
-
-    Tens of thousands of row tuples, alive for the whole fetch, would otherwise be carried into
-    the collector's oldest generation and set off a full collection, which walks every object
-    the process keeps (a tenth of a second and more beside a million-enterprise frame, more in
-    a server holding many sessions' results); tuples freed before the block ends were never
-    cycles. The collector is switched back on only by the block that switched it off (another
-    thread's block may overlap)."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
-
-
 def _rows_to_arrow(conn: Connection, sql: str) -> pa.Table:
-    """Run ``sql`` on the connection's own driver cursor (in its transaction) and return Arrow."""
+    """Run ``sql`` on the connection's own driver cursor (in its transaction) and return Arrow.
+
+    The rows and their columns are tuples of plain values, no cycle among them: made with the
+    cyclic collector paused, which otherwise walks the process's objects again and again while
+    tens of thousands of them are made (a third of a year's checks read at a million)."""
     cursor = conn.connection.dbapi_connection.cursor()
-    with passing_rows():
-        try:
+    try:
+        with gc_paused():
             cursor.execute(sql)
             keys = [d[0] for d in cursor.description]
             rows = cursor.fetchall()
-        finally:
-            cursor.close()
-        columns = list(zip(*rows, strict=True)) if rows else [() for _ in keys]
-        del rows
-        return pa.table({key: pa.array(column) for key, column in zip(keys, columns, strict=True)})
+            columns = list(zip(*rows, strict=True)) if rows else [() for _ in keys]
+    finally:
+        cursor.close()
+    return pa.table({key: pa.array(column) for key, column in zip(keys, columns, strict=True)})
 
 
 def _ints(table: pa.Table, column: str, dtype=np.int64) -> np.ndarray:

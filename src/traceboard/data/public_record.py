@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import pandas as pd
 from sqlalchemy import Engine, bindparam, func, or_, select
 
-from traceboard.data.frame import passing_rows, read_columnar
+from traceboard.data.frame import read_columnar
 from traceboard.data.models import (
     BlacklistEntry,
     BlacklistEvent,
@@ -26,6 +26,7 @@ from traceboard.data.models import (
     Unit,
 )
 from traceboard.data.vocabulary import PUBLIC_STATES
+from traceboard.gcpause import gc_paused
 
 PUBLIC_CASE_COLUMNS = [
     "enterprise_id",
@@ -85,7 +86,7 @@ def load_enterprise_names(engine: Engine, ids: Sequence[int]) -> pd.DataFrame:
     stmt = select(Enterprise.id, Enterprise.uscc, Enterprise.name).where(
         Enterprise.id.in_(bindparam("ids", expanding=True))
     )
-    with passing_rows(), engine.connect() as conn:
+    with gc_paused(), engine.connect() as conn:  # thousands of row tuples, no cycle among them
         rows = conn.execute(stmt, {"ids": [int(i) for i in ids]}).all()
         return pd.DataFrame([tuple(r) for r in rows], columns=["id", "uscc", "name"], dtype=object)
 

@@ -70,18 +70,24 @@ def _adoption_counts(
     frame: RegisterFrame, group: str, day: int, state: pd.DataFrame
 ) -> tuple[pd.Index, dict[str, np.ndarray]]:
     """The names of ``group`` (its categories, in order) and their total, adopted and rate as
-    :func:`compute_adoption` counts them, by two counts of the category codes: without the
+    :func:`compute_adoption` counts them, by one count of the category codes: without the
     intervals and the connected columns it also makes, which the measures do not read."""
     column = frame.enterprises[group]
     if not isinstance(column.dtype, pd.CategoricalDtype):
         table = compute_adoption(frame, [group], day, state)
         names = pd.Index(table[group].astype(str))
         return names, {c: table[c].to_numpy() for c in ("total", "adopted", "rate")}
-    codes = column.cat.codes.to_numpy()
-    keep = state["active"].to_numpy() & (codes >= 0)  # an enterprise without the category is in none
     size = len(column.cat.categories)
-    total = np.bincount(codes[keep], minlength=size).astype(np.int64)
-    adopted = np.bincount(codes[keep & state["adopted"].to_numpy()], minlength=size).astype(np.int64)
+    # one count over (category, active, adopted) instead of a filtered copy per count: the key
+    # is 4 × (code + 1) + 2 × active + adopted, an enterprise without the category in row 0
+    key = column.cat.codes.to_numpy().astype(np.int32)
+    key += 1
+    key <<= 2
+    key |= np.asarray(state["active"].to_numpy(), dtype=bool).view(np.uint8) << 1
+    key |= np.asarray(state["adopted"].to_numpy(), dtype=bool).view(np.uint8)
+    cells = np.bincount(key, minlength=4 * (size + 1)).reshape(size + 1, 4)[1:]
+    total = (cells[:, 2] + cells[:, 3]).astype(np.int64)  # active, adopted or not
+    adopted = cells[:, 3].astype(np.int64)  # active and adopted
     with np.errstate(invalid="ignore", divide="ignore"):
         rate = np.where(total > 0, adopted / total, np.nan)
     names = pd.Index(column.cat.categories.astype(str))

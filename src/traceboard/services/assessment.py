@@ -85,9 +85,13 @@ def load_sets(year: int) -> dict[str, IndicatorSetDef]:
 YearResult = Callable[[int], AssessmentResult]
 
 
-def year_inputs(engine: Engine, year: int, today: dt.date) -> store.AssessmentInputs:
-    """The facts ``year`` is scored on: the record's, up to its assessment day."""
-    return store.gather_inputs(engine, year, store.assessment_day(year, today))
+def year_inputs(
+    engine: Engine, year: int, today: dt.date, frame: RegisterFrame | None = None
+) -> store.AssessmentInputs:
+    """The facts ``year`` is scored on: the record's, up to its assessment day. ``frame``: the
+    register frame of the record as it is, when the caller holds it (read with it, the same facts
+    for less: ``gather_inputs``)."""
+    return store.gather_inputs(engine, year, store.assessment_day(year, today), frame)
 
 
 def score_year(
@@ -123,7 +127,7 @@ def year_result(
 
     ``state_at(day)``: the enterprises' adoption at a day as the caller keeps it (see
     :func:`traceboard.metrics.assessment.assess`), so that years sharing a day compute it once."""
-    return score_year(year_inputs(engine, year, today), frame, state_at)
+    return score_year(year_inputs(engine, year, today, frame), frame, state_at)
 
 
 def compute_year(

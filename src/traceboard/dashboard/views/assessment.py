@@ -65,7 +65,7 @@ def scored_anew(each: int):
     """A year's scores after a change of the record: its facts read again, and scored again only
     when they, its indicator sets or the frame's content changed (``year_inputs_key``): a check
     recorded today does not score last year and the year before again, one dated back does."""
-    inputs = year_inputs(engine, each, today())
+    inputs = year_inputs(engine, each, today(), frame)
     return per_frame_content(
         frame,
         ("assessment.year", each, year_inputs_key(inputs)),
