@@ -268,13 +268,22 @@ def draw_labels(engine, draws: pd.DataFrame) -> dict[int, str]:
     return labels
 
 
+MANIFEST_HEAD = ("spec", "seed", "seed_sha256", "list_sha256")
+STRATUM_COLUMNS = ["stratum", "N", "k", "ratio"]
+
+
 def _drawn(engine, draw_id: int) -> tuple[dict, pd.DataFrame, pd.DataFrame]:
-    """A drawn draw's manifest, its strata, and one drawn credit code per row in draw order."""
+    """What the page shows of a drawn draw: the manifest's head (:data:`MANIFEST_HEAD`), its strata
+    and one drawn credit code per row in draw order. Not the manifest itself, which is kept per data
+    version with these: its every candidate's code (a million at a million enterprises) would stay
+    in memory as long as the version does; its download reads it again when clicked."""
     manifest = support.load_manifest(engine, draw_id)
-    strata = pd.DataFrame(manifest["strata"])
+    head = {key: manifest[key] for key in MANIFEST_HEAD}
+    strata = pd.DataFrame(manifest["strata"], columns=[*STRATUM_COLUMNS, "drawn"])
+    del manifest
     drawn = strata[["stratum", "drawn"]].explode("drawn").dropna(subset=["drawn"])
     drawn = drawn.assign(position=drawn.groupby("stratum").cumcount() + 1)
-    return manifest, strata, drawn
+    return head, strata[STRATUM_COLUMNS], drawn
 
 
 def result_step(engine) -> None:
@@ -289,15 +298,18 @@ def result_step(engine) -> None:
     draw_id = st.selectbox(
         t("sampling.draw.choose_drawn"), list(labels), format_func=labels.get, key="result_draw"
     )
-    # the manifest (every stratum's candidates and drawn codes): read and shaped once per data version
-    manifest, strata, drawn = per_data_version(("sampling.drawn", draw_id), lambda: _drawn(engine, draw_id))
-    show_table(strata, ["stratum", "N", "k", "ratio"], "sampling.draw")
+    # what is shown of the manifest: read and shaped once per data version
+    head, strata, drawn = per_data_version(("sampling.drawn", draw_id), lambda: _drawn(engine, draw_id))
+    show_table(strata, STRATUM_COLUMNS, "sampling.draw")
     show_table(drawn, ["stratum", "position", "drawn"], "sampling.draw")
     name = f"manifest-{draw_id}.json"
     left, right = st.columns(2)
     left.download_button(
         t("sampling.draw.download_manifest"),
-        per_data_version_on_demand(("sampling.manifest_file", draw_id), lambda: dump_manifest(manifest)),
+        per_data_version_on_demand(
+            ("sampling.manifest_file", draw_id),
+            lambda: dump_manifest(support.load_manifest(engine, draw_id)),
+        ),
         name,
         "application/json",
         on_click="ignore",
@@ -311,6 +323,6 @@ def result_step(engine) -> None:
     st.caption(t("sampling.draw.verify_hint"))
     st.code(f"python verify_manifest.py {name}", language="bash")
     st.code(
-        "\n".join(f"{key} {manifest[key]}" for key in ("spec", "seed", "seed_sha256", "list_sha256")),
+        "\n".join(f"{key} {head[key]}" for key in MANIFEST_HEAD),
         language=None,
     )
