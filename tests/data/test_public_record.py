@@ -6,6 +6,7 @@ from tests.blacklist.db_seed import NAMES, USCC, seed_register
 from traceboard.data.models import Inspection
 from traceboard.data.public_record import (
     latest_public_date,
+    load_enterprise_names,
     load_public_cases,
     load_public_enterprises,
     load_published_results,
@@ -36,3 +37,15 @@ def test_only_published_facts(engine):
 
 def test_an_empty_record_has_no_date(engine):
     assert latest_public_date(engine) is None
+
+
+def test_names_of_given_enterprises_in_one_query(engine):
+    seed_register(engine)
+    everyone = load_public_enterprises(engine)
+    some = everyone.iloc[[2, 0]]
+    names = load_enterprise_names(engine, [int(i) for i in some["id"]])
+    assert sorted(names.itertuples(index=False, name=None)) == sorted(
+        some[["id", "uscc", "name"]].itertuples(index=False, name=None)
+    )
+    assert all(dtype == "object" for dtype in names.dtypes)
+    assert load_enterprise_names(engine, []).empty

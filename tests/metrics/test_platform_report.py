@@ -74,3 +74,40 @@ def test_records_by_month_sums_each_platforms_months_in_name_and_month_order():
     assert list(zip(table["name"], table["month"], strict=True)) == [key for key, _ in expected]
     assert table["records"].tolist() == [total for _, total in expected]
     assert table["month"].dtype == "datetime64[ns]"
+
+
+def test_window_and_month_edges_fall_where_counting_upload_by_upload_puts_them():
+    """The window and the months are bounded by searches in the uploads' day order: days on
+    their edges (a month's first and last day, the window's first day, before any upload) count
+    as each upload by itself says."""
+    frame = frame_with_uploads(seed=11, rows=900)
+    names = frame.platforms["name"].tolist()
+    days = frame.uploads["day"].to_numpy()
+    june = to_day(dt.date(2026, 6, 1))
+    for day in (
+        int(days.min()) - 1,
+        int(days.min()),
+        june,
+        june - 1,
+        int(days[400]),
+        int(days[400]) + WINDOW,
+    ):
+        reporting, records = defaultdict(set), defaultdict(int)
+        sums = defaultdict(int)
+        first = pd.Timestamp(from_day(day)).to_period("M") - 5
+        for row in frame.uploads.itertuples():
+            if row.day > day:
+                continue
+            if row.records and row.day > day - WINDOW:
+                reporting[row.platform].add(row.pos)
+                records[row.platform] += row.records
+            month = pd.Timestamp(from_day(row.day)).to_period("M")
+            if month >= first:
+                sums[(names[row.platform], month.to_timestamp())] += row.records
+        summary = platform_summary(frame, day, WINDOW)
+        assert summary["reporting"].tolist() == [len(reporting[p]) for p in range(4)], day
+        assert summary["records"].tolist() == [records[p] for p in range(4)], day
+        table = records_by_month(frame, day, 6)
+        assert list(zip(table["name"], table["month"], table["records"], strict=True)) == [
+            (*key, total) for key, total in sorted(sums.items())
+        ], day

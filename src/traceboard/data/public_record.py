@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Sequence
 
 import pandas as pd
-from sqlalchemy import Engine, func, or_, select
+from sqlalchemy import Engine, bindparam, func, or_, select
 
 from traceboard.data.frame import read_columnar
 from traceboard.data.models import (
@@ -26,6 +26,7 @@ from traceboard.data.models import (
     Unit,
 )
 from traceboard.data.vocabulary import PUBLIC_STATES
+from traceboard.gcpause import gc_paused
 
 PUBLIC_CASE_COLUMNS = [
     "enterprise_id",
@@ -73,6 +74,21 @@ def load_public_enterprises(
             or_(Enterprise.uscc == text.upper(), Enterprise.name.ilike(_like(text), escape="\\"))
         )
     return _frame(engine, _only(stmt, Enterprise.id, ids), ["id", "uscc", "name", "sector", "township"])
+
+
+def load_enterprise_names(engine: Engine, ids: Sequence[int]) -> pd.DataFrame:
+    """The enterprises ``ids`` (id, uscc, name; objects, in no set order), in one query.
+
+    The ids are bound as one expanding parameter, not as a bound value each: fourteen thousand
+    suggested enterprises at a million cost SQLAlchemy more to compile one by one than the
+    database to read. Callers keep to a few thousand ids a call (PostgreSQL's driver takes at
+    most 65,535 values a query)."""
+    stmt = select(Enterprise.id, Enterprise.uscc, Enterprise.name).where(
+        Enterprise.id.in_(bindparam("ids", expanding=True))
+    )
+    with gc_paused(), engine.connect() as conn:  # thousands of row tuples, no cycle among them
+        rows = conn.execute(stmt, {"ids": [int(i) for i in ids]}).all()
+        return pd.DataFrame([tuple(r) for r in rows], columns=["id", "uscc", "name"], dtype=object)
 
 
 def _only(stmt, column, ids: list[int] | None):

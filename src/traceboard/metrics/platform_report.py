@@ -21,6 +21,15 @@ def _upto(frame: RegisterFrame, day: int) -> pd.DataFrame:
     return frame.uploads.iloc[: day_position(days, day)]
 
 
+def _columns(frame: RegisterFrame, day: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The uploads' ``day, platform, records, pos`` up to ``day``: views of the frame's arrays (the
+    uploads are sorted by day), no copy of the table."""
+    up = frame.uploads
+    days = up["day"].to_numpy()
+    k = day_position(days, day)
+    return days[:k], up["platform"].to_numpy()[:k], up["records"].to_numpy()[:k], up["pos"].to_numpy()[:k]
+
+
 def platform_summary(frame: RegisterFrame, day: int, window: int = ACTIVE_WINDOW_DAYS) -> pd.DataFrame:
     """One row per platform (reference order): who reports and how fresh the data is at ``day``.
 
@@ -29,25 +38,24 @@ def platform_summary(frame: RegisterFrame, day: int, window: int = ACTIVE_WINDOW
     ``records`` (records within the window), ``last_day`` (date of the newest
     upload with records, None when none), ``freshness`` (days from it to
     ``day``; NaN when none).
+
+    The uploads are sorted by day: the window is their tail, found by a search, not a flag per
+    upload; the columns are views of the frame's, not copies of the table.
     """
     window = check_window(window)
-    up = _upto(frame, day)
-    # columns, not a filtered copy of the table (millions of uploads at a million enterprises)
-    with_records = up["records"].to_numpy() > 0
+    days, platform, records, pos = _columns(frame, day)
     n = len(frame.platforms)
-    platform = up["platform"].to_numpy()[with_records].astype(np.int64)
-    days = up["day"].to_numpy()[with_records]
-    recent = days > day - window
-    pos = up["pos"].to_numpy()[with_records].astype(np.int64)
     width = len(frame.enterprises)
-    # one flag per (platform, enterprise): counted by platform without sorting the uploads
-    ever = _distinct_per_platform(platform, pos, n, width)
-    reporting = _distinct_per_platform(platform[recent], pos[recent], n, width)
-    weights = up["records"].to_numpy()[with_records][recent]
-    records = np.bincount(platform[recent], weights=weights, minlength=n)
+    with_records = records > 0
+    ever = _distinct_per_platform(platform[with_records].astype(np.int64), pos[with_records], n, width)
+    start = day_position(days, day - window)  # the first upload within the window
+    recent = with_records[start:]
+    recent_platform = platform[start:][recent].astype(np.int64)
+    reporting = _distinct_per_platform(recent_platform, pos[start:][recent], n, width)
+    counted = np.bincount(recent_platform, weights=records[start:][recent], minlength=n)
     last = np.full(n, -1, dtype=np.int64)
-    if len(platform):
-        np.maximum.at(last, platform, days.astype(np.int64))
+    if with_records.any():
+        np.maximum.at(last, platform[with_records], days[with_records].astype(np.int64))
     has = last >= 0
     return pd.DataFrame(
         {
@@ -55,7 +63,7 @@ def platform_summary(frame: RegisterFrame, day: int, window: int = ACTIVE_WINDOW
             "name": frame.platforms["name"].to_numpy(),
             "reporting": reporting,
             "ever": ever,
-            "records": records[:n].astype(np.int64),
+            "records": counted[:n].astype(np.int64),
             "last_day": [from_day(d) if d >= 0 else None for d in last],
             "freshness": np.where(has, day - last, np.nan),
         }
@@ -74,26 +82,31 @@ def records_by_month(frame: RegisterFrame, day: int, months: int = MONTHS_SHOWN)
 
     Columns: ``name`` (platform), ``month`` (first day, Timestamp), ``records``;
     months without uploads are left out.
+
+    The uploads are sorted by day: each month is a run of them, bounded by a search for its first
+    day, and summed per platform on its own (no month computed for each of millions of uploads).
     """
-    up = _upto(frame, day)
+    days, platform, records, _ = _columns(frame, day)
     first = np.datetime64(from_day(day), "M") - np.timedelta64(months - 1, "M")
-    first_day = int(first.astype("datetime64[D]").astype(np.int64))  # day numbers count from 1970
-    at = int(np.searchsorted(up["day"].to_numpy(), first_day, side="left"))  # uploads sorted by day
-    month = up["day"].to_numpy()[at:].astype("datetime64[D]").astype("datetime64[M]")
-    offset = (month - first).astype(np.int64)  # 0 … months-1
-    platform = up["platform"].to_numpy()[at:].astype(np.int64)
+    # day numbers (from 1970) of the first day of each month shown and of the month after them
+    starts = (first + np.arange(months + 1).astype("timedelta64[M]")).astype("datetime64[D]").astype(np.int64)
+    bounds = [day_position(days, int(d), side="left") for d in starts]
     names = frame.platforms["name"].to_numpy()
-    # records summed per (platform, month) by integer key, not grouped by name and timestamp
-    sums = np.bincount(
-        platform * months + offset, weights=up["records"].to_numpy()[at:], minlength=len(names) * months
-    )
-    counts = np.bincount(platform * months + offset, minlength=len(names) * months)
+    n = len(names)
+    sums = np.zeros((n, months), dtype=np.float64)
+    counts = np.zeros((n, months), dtype=np.int64)
+    for m in range(months):
+        part = slice(bounds[m], bounds[m + 1])
+        if bounds[m + 1] > bounds[m]:
+            sums[:, m] = np.bincount(platform[part], weights=records[part], minlength=n)[:n]
+            counts[:, m] = np.bincount(platform[part], minlength=n)[:n]
+    sums, counts = sums.ravel(), counts.ravel()  # cell: platform * months + month
     cells = np.flatnonzero(counts)  # months without uploads are left out
     table = pd.DataFrame(
         {
             "name": names[cells // months] if len(names) else [],
             "month": (first + (cells % months).astype("timedelta64[M]")).astype("datetime64[ns]"),
-            "records": sums[cells].astype(up["records"].dtype),
+            "records": sums[cells].astype(records.dtype),
         }
     )
     return table.sort_values(["name", "month"], kind="stable", ignore_index=True)

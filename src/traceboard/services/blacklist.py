@@ -52,8 +52,8 @@ from traceboard.data.blacklist_store import (  # noqa: F401  (re-exported for th
 )
 from traceboard.data.public_record import (
     load_check_results,
+    load_enterprise_names,
     load_public_cases,  # noqa: F401  (re-exported for the faces)
-    load_public_enterprises,
 )
 from traceboard.data.reference import load_sectors  # noqa: F401  (re-exported for the faces)
 from traceboard.i18n import Message
@@ -154,8 +154,8 @@ def suggest_cases(engine: Engine) -> pd.DataFrame:
     # the names of the suggested enterprises only, not of the whole register
     ids = sorted({int(i) for i in suggestions["enterprise_id"]})
     chunks = [ids[i : i + NAME_CHUNK] for i in range(0, len(ids), NAME_CHUNK)] or [[]]
-    names = pd.concat([load_public_enterprises(engine, ids=chunk) for chunk in chunks], ignore_index=True)
-    names = names[["id", "uscc", "name"]].rename(columns={"id": "enterprise_id"})
+    names = pd.concat([load_enterprise_names(engine, chunk) for chunk in chunks], ignore_index=True)
+    names = names.rename(columns={"id": "enterprise_id"})
     return suggestions.merge(names, on="enterprise_id", how="left")
 
 

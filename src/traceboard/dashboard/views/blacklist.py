@@ -17,7 +17,7 @@ from traceboard.blacklist.site import shape_alerts, shape_cases
 from traceboard.config import site_dir
 from traceboard.dashboard import names, widgets
 from traceboard.dashboard.auth import role_label
-from traceboard.dashboard.i18n import translate
+from traceboard.dashboard.i18n import load_catalog
 from traceboard.dashboard.plain_text import plain
 from traceboard.dashboard.state import (
     get_engine,
@@ -101,18 +101,16 @@ queue, case_tab, alert_tab, public_tab = st.tabs(
 
 
 def suggestion_lines(suggestions: pd.DataFrame, lang: str) -> dict[int, str]:
-    """Each suggestion by its check's id, as the picker words it in ``lang``."""
+    """Each suggestion by its check's id, as the picker words it in ``lang``.
+
+    The catalog's line is looked up once and filled per suggestion from the columns (fourteen
+    thousand suggestions at a million enterprises: a look-up and a named tuple each cost more
+    than the wording)."""
+    line = load_catalog(lang)["blacklist.suggestion_line"]
+    columns = (suggestions[c] for c in ("inspection_id", "name", "uscc", "grounds", "checked_on"))
     return {
-        int(r.inspection_id): translate(
-            "blacklist.suggestion_line",
-            lang,
-            name=r.name,
-            uscc=r.uscc,
-            grounds=r.grounds,
-            check=int(r.inspection_id),
-            checked_on=r.checked_on,
-        )
-        for r in suggestions.itertuples()
+        int(check): line.format(name=name, uscc=uscc, grounds=grounds, check=int(check), checked_on=on)
+        for check, name, uscc, grounds, on in zip(*columns, strict=True)
     }
 
 
