@@ -26,7 +26,7 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 # for as long as it lives. A write transaction gets 128 MiB, so that the index builds of big imports
 # stay in memory; reads keep SQLite's own default (2 MB), and a connection that wrote goes back to it
 # when returned to the pool. With 128 MiB for every connection, the app's pooled connections held
-# 400 MB of pages they had read at a million enterprises (README, Performance).
+# 400 MB of pages they had read at a million enterprises (docs/performance.md).
 SQLITE_WRITE_CACHE = "-131072"  # KiB, as PRAGMA cache_size takes a negative number
 SQLITE_READ_CACHE = "-2000"  # SQLite's default
 
