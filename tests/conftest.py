@@ -238,3 +238,21 @@ def english_command_line(monkeypatch):
     """The command line's messages in English (as on a terminal without a Chinese locale), whatever
     the locale of the machine running the tests; a test that wants Chinese sets TRACEBOARD_LANG=zh."""
     monkeypatch.setenv("TRACEBOARD_LANG", "en")
+
+
+@pytest.fixture
+def arrow_releases(monkeypatch) -> list[int]:
+    """One entry per call that hands back what Arrow's allocator kept (``release_unused`` on the
+    default pool), which still gives it back."""
+    import pyarrow as pa
+
+    calls: list[int] = []
+    pool = pa.default_memory_pool()
+
+    class CountingPool:
+        def release_unused(self) -> None:
+            calls.append(1)
+            pool.release_unused()
+
+    monkeypatch.setattr(pa, "default_memory_pool", CountingPool)
+    return calls

@@ -156,23 +156,12 @@ def test_a_credit_code_of_18_characters_not_all_ascii_reads_as_before(small_bloc
     assert feed.rows["uscc"].tolist()[150] == "91430381MA4L00015甲"
 
 
-def test_reading_a_feed_hands_back_what_arrow_kept(monkeypatch):
+def test_reading_a_feed_hands_back_what_arrow_kept(arrow_releases):
     """Arrow's allocator keeps what the parse freed; the reader gives it back, read or refused."""
-    import pyarrow as pa
-
     from traceboard.files.platform_feed import UnreadableFeed
 
-    calls = []
-    pool = pa.default_memory_pool()
-
-    class Pool:
-        def release_unused(self):
-            calls.append(1)
-            pool.release_unused()
-
-    monkeypatch.setattr(pa, "default_memory_pool", Pool)
     assert read_feed(jsonl(GOOD, blank_line=False), "f.jsonl", TODAY).ok
-    assert len(calls) == 1
+    assert len(arrow_releases) == 1
     with pytest.raises(UnreadableFeed):
         read_feed(b"\xff\xfe not a feed", "f.csv", TODAY)
-    assert len(calls) == 2
+    assert len(arrow_releases) == 2
