@@ -306,8 +306,12 @@ def _predicted_by_sector(engine: Engine, population: pd.DataFrame) -> dict:
     run = sampling_store.load_latest_risk_run(engine)
     if run is None or run["method"] != "logistic":
         return {}
-    probability = {int(k): v[1] for k, v in run["report"].get("enterprises", {}).items()}
-    p = population["id"].map(probability)
+    ids, probability = sampling_store.risk_probabilities(engine, run["id"])
+    where = pd.Index(ids).get_indexer(population["id"])
+    found = where >= 0  # an enterprise the run did not class: no prediction (NaN)
+    values = np.full(len(where), np.nan)
+    values[found] = probability[where[found]]
+    p = pd.Series(values, index=population.index)
     return p.groupby(population["domain"]).mean().to_dict()
 
 
@@ -393,10 +397,12 @@ def calibration_frame(validation: dict) -> pd.DataFrame:
     return pd.DataFrame(validation["calibration"])
 
 
-def risk_of(report: dict, frame: RegisterFrame, uscc: str) -> tuple[str, float | None, list[str]] | None:
-    """An enterprise's class, calibrated probability and reason codes in a risk run, or None."""
+def risk_of(
+    engine: Engine, run_id: int, frame: RegisterFrame, uscc: str
+) -> tuple[str, float | None, list[str]] | None:
+    """An enterprise's class, calibrated probability and reason codes in risk run ``run_id``, or None."""
     match = frame.enterprises.loc[frame.enterprises["uscc"] == uscc, "id"]
-    entry = report.get("enterprises", {}).get(str(int(match.iloc[0]))) if len(match) else None
+    entry = sampling_store.risk_entry(engine, run_id, int(match.iloc[0])) if len(match) else None
     return None if entry is None else (entry[0], entry[1], entry[2])
 
 

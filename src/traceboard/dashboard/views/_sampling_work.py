@@ -244,7 +244,7 @@ def risk_view(engine, actor, frame, today: dt.date) -> None:
     if actor.can("sampling.risk_model") and st.button(t("sampling.risk.train")):
         attempt(lambda: support.train_and_store(engine, actor, today, 0, frame)[1], "sampling.risk.trained")
     if run is not None:
-        _lookup(run["report"], frame)
+        _lookup(engine, run["id"], frame)
 
 
 def _show_report(report: dict) -> None:
@@ -276,11 +276,11 @@ def _show_report(report: dict) -> None:
         col.metric(cls, f"{n:,}")
 
 
-def _lookup(report: dict, frame) -> None:
+def _lookup(engine, run_id: int, frame) -> None:
     uscc = st.text_input(t("sampling.risk.lookup"), key="risk_lookup")
     if not uscc:
         return
-    found = support.risk_of(report, frame, uscc.strip().upper())
+    found = support.risk_of(engine, run_id, frame, uscc.strip().upper())
     if found is None:
         st.caption(t("sampling.risk.not_found"))
         return
