@@ -1,5 +1,6 @@
-"""追溯覆盖率's charts are written as the dict plotly makes of a figure (docs/frame.md): each is
-what plotly's validators make of it, value for value, and Streamlit sends it as it is."""
+"""追溯覆盖率's charts and 总览's bars are written as the dict plotly makes of a figure
+(docs/frame.md): each is what plotly's validators make of it, value for value, and Streamlit sends
+it as it is."""
 
 import datetime as dt
 import json
@@ -27,6 +28,7 @@ def figures(day: dt.date, target: float | None = None):
     target = view.total["target"] if target is None else target
     return {
         "township_rates": charts.township_rates(view.by_township, target, LABELS, "各乡镇"),
+        "rate_bars": charts.rate_bars(view.by_township_sector, "sector", LABELS, "各行业"),
         "tile_map": charts.tile_map(view.tiles, LABELS, "地图"),
         "rate_heatmap": charts.rate_heatmap(
             names.localize(view.by_township_sector, ["sector"]), "township", "sector", LABELS, "热力图"

@@ -98,27 +98,36 @@ GRID = {"gridcolor": "#eceff1"}
 def rate_bars(table: pd.DataFrame, group: str, labels: dict[str, str], title: str) -> go.Figure:
     """Horizontal bars of ``rate`` per ``group`` with Wilson error bars (from ``ci_low``/``ci_high``)."""
     data = table.dropna(subset=["rate"]).sort_values("rate")
-    fig = go.Figure(
-        go.Bar(
-            x=data["rate"],
-            y=data[group].astype(str),
-            orientation="h",
-            marker_color=ADOPTED,
-            error_x={
-                "type": "data",
-                "symmetric": False,
-                "array": data["ci_high"] - data["rate"],
-                "arrayminus": data["rate"] - data["ci_low"],
-                "color": "#455a64",
-            },
-            customdata=data[["adopted", "total"]],
-            hovertemplate="%{y}: %{x:.1%} (%{customdata[0]:,} / %{customdata[1]:,})<extra></extra>",
-            name=labels["rate"],
-        )
-    )
-    fig.update_xaxes(tickformat=".0%", range=[0, 1], title=labels["rate"])
-    fig.update_layout(title=title)
-    return _layout(fig, height=max(300, 28 * len(data) + 120))
+    bars, layout = _rate_bars(data, group, labels, title)
+    return _figure([bars], layout)
+
+
+def _rate_bars(data: pd.DataFrame, group: str, labels: dict[str, str], title: str) -> tuple[dict, dict]:
+    """The bars of :func:`rate_bars` (``data`` sorted, without a rate-less row) and their layout."""
+    bars = {
+        "customdata": _array(data[["adopted", "total"]]),
+        "error_x": {
+            "array": _array(data["ci_high"] - data["rate"]),
+            "arrayminus": _array(data["rate"] - data["ci_low"]),
+            "color": "#455a64",
+            "symmetric": False,
+            "type": "data",
+        },
+        "hovertemplate": "%{y}: %{x:.1%} (%{customdata[0]:,} / %{customdata[1]:,})<extra></extra>",
+        "marker": {"color": ADOPTED},
+        "name": labels["rate"],
+        "orientation": "h",
+        "x": _array(data["rate"]),
+        "y": _array(data[group].astype(str)),
+        "type": "bar",
+    }
+    layout = {
+        "xaxis": {"tickformat": ".0%", "range": [0, 1], "title": {"text": labels["rate"]}, **GRID},
+        "title": {"text": title},
+        **_common_layout(max(300, 28 * len(data) + 120)),
+        "yaxis": dict(GRID),
+    }
+    return bars, layout
 
 
 def stacked_counts(table: pd.DataFrame, group: str, labels: dict[str, str], title: str) -> go.Figure:
@@ -148,38 +157,15 @@ def township_rates(table: pd.DataFrame, target: float, labels: dict[str, str], t
     """Bars of ``rate`` per township sorted by rate, Wilson error bars, each township's target as a
     tick and the overall ``target`` as a vertical line (:func:`rate_bars` with the targets)."""
     data = table.dropna(subset=["rate"]).sort_values("rate")
-    towns = _array(data["township"].astype(str))
-    bars = {
-        "customdata": _array(data[["adopted", "total"]]),
-        "error_x": {
-            "array": _array(data["ci_high"] - data["rate"]),
-            "arrayminus": _array(data["rate"] - data["ci_low"]),
-            "color": "#455a64",
-            "symmetric": False,
-            "type": "data",
-        },
-        "hovertemplate": "%{y}: %{x:.1%} (%{customdata[0]:,} / %{customdata[1]:,})<extra></extra>",
-        "marker": {"color": ADOPTED},
-        "name": labels["rate"],
-        "orientation": "h",
-        "x": _array(data["rate"]),
-        "y": towns,
-        "type": "bar",
-    }
+    bars, layout = _rate_bars(data, "township", labels, title)
     ticks = {
         "hovertemplate": "%{y}: " + labels["target"] + " %{x:.1%}<extra></extra>",
         "marker": {"color": TARGET, "line": {"width": 2}, "size": 18, "symbol": "line-ns-open"},
         "mode": "markers",
         "name": labels["target"],
         "x": _array(data["target"]),
-        "y": towns,
+        "y": bars["y"],
         "type": "scatter",
-    }
-    layout = {
-        "xaxis": {"tickformat": ".0%", "range": [0, 1], "title": {"text": labels["rate"]}, **GRID},
-        "title": {"text": title},
-        **_common_layout(max(300, 28 * len(data) + 120)),
-        "yaxis": dict(GRID),
     }
     if pd.notna(target):
         line = {"color": TARGET, "dash": "dash"}
