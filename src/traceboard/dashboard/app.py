@@ -23,6 +23,7 @@ from traceboard.dashboard.page_icon import page_icon
 from traceboard.dashboard.state import get_engine, language, t
 from traceboard.dashboard.streamlit_text import style_sheet
 from traceboard.data.db import DatabaseUnavailable
+from traceboard.memory import limit_malloc_arenas
 
 
 def _title(file: str) -> str:
@@ -89,4 +90,5 @@ def release_arrow_pool() -> None:
     pa.default_memory_pool().release_unused()
 
 
+limit_malloc_arenas()  # once per process: the first run, before the sessions' threads allocate
 main()
