@@ -9,20 +9,32 @@ measurable in CPU here: Python's own lock lets one thread run Python at a time, 
 seldom wait on an arena's lock.
 
 :func:`limit_malloc_arenas` is called where a process starts its work: the command line's entry
-point and the dashboard's script. It does nothing on a C library without ``mallopt`` (macOS,
-musl), and it can be overridden by ``MALLOC_ARENA_MAX`` in the environment, which glibc reads at
-start and this module then leaves alone.
+point and the dashboard's script. It does nothing without glibc (macOS, musl), and it gives way to
+``MALLOC_ARENA_MAX`` in the environment, which glibc reads at start and this module then leaves
+alone. :func:`trim_heap` hands glibc's free heap back to the system; the bench does so between
+its steps.
 """
 
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import functools
 import os
+import platform
+from typing import Any
 
 MALLOC_ARENAS = 2
 _M_ARENA_MAX = -8  # glibc's malloc.h
+
+
+def glibc_function(name: str) -> Any | None:
+    """``name`` from glibc, already loaded in the process (None elsewhere: macOS, musl, Windows)."""
+    if platform.system() != "Linux" or platform.libc_ver()[0] != "glibc":
+        return None
+    try:
+        return getattr(ctypes.CDLL(None), name)
+    except (OSError, AttributeError):
+        return None
 
 
 @functools.cache
@@ -33,12 +45,19 @@ def limit_malloc_arenas(arenas: int = MALLOC_ARENAS) -> bool:
     the entry points call it."""
     if "MALLOC_ARENA_MAX" in os.environ:  # the operator's setting, already applied by glibc
         return False
-    name = ctypes.util.find_library("c")
-    if name is None:
-        return False
-    try:
-        mallopt = ctypes.CDLL(name).mallopt
-    except (OSError, AttributeError):
+    mallopt = glibc_function("mallopt")
+    if mallopt is None:
         return False
     mallopt.argtypes, mallopt.restype = (ctypes.c_int, ctypes.c_int), ctypes.c_int
     return mallopt(_M_ARENA_MAX, arenas) == 1
+
+
+def trim_heap() -> bool:
+    """Hand the heap glibc holds free back to the system (``malloc_trim(0)``, every arena); False
+    where there is no glibc. The bench does it before each step, so that a step starts from what
+    the process holds rather than from what it freed before."""
+    malloc_trim = glibc_function("malloc_trim")
+    if malloc_trim is None:
+        return False
+    malloc_trim(0)
+    return True

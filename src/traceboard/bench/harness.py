@@ -14,12 +14,10 @@ step's peak (``step_peaks_mb``) is that rest plus what the step itself holds at 
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import datetime as dt
 import functools
 import gc
 import os
-import platform
 import resource
 import statistics
 import tempfile
@@ -47,6 +45,7 @@ from traceboard.bench.goals import (
 from traceboard.data.db import make_engine
 from traceboard.data.frame_snapshot import snapshot_path
 from traceboard.data.migrate import init_database
+from traceboard.memory import trim_heap
 
 REPEAT_UNDER_SECONDS = 1.0
 MAX_REPEATS = 5
@@ -170,17 +169,7 @@ def release_memory(trim: bool = True) -> bool:
     a process rests at depends on what it freed before, not only on what it holds. Returns
     whether the heap was trimmed."""
     gc.collect()
-    trim_heap = _malloc_trim() if trim else None
-    return bool(trim_heap and trim_heap(0) is not None)
-
-
-def _malloc_trim() -> Callable[[int], int] | None:
-    if platform.system() != "Linux" or platform.libc_ver()[0] != "glibc":
-        return None
-    try:
-        return ctypes.CDLL(None).malloc_trim
-    except (OSError, AttributeError):
-        return None
+    return trim and trim_heap()
 
 
 class StepPeaks:
