@@ -1,18 +1,26 @@
 """How a long-lived traceboard process asks the C allocator to keep its memory.
 
-glibc's malloc gives each thread that allocates an arena of its own, up to eight per core. A
-Streamlit server runs every rerun of every session's script in a new thread, so a dashboard
-process soon has a dozen arenas, and the memory a page view frees in one of them stays there,
-resident, for whichever thread happens to use that arena next. At a million enterprises that
-was 80–160 MB of the dashboard's peak (docs/frame.md, *Measuring*). Two arenas cost nothing
-measurable in CPU here: Python's own lock lets one thread run Python at a time, so the threads
-seldom wait on an arena's lock.
+Two of glibc's defaults suit a short program better than a dashboard holding a million-row frame:
 
-:func:`limit_malloc_arenas` is called where a process starts its work: the command line's entry
-point and the dashboard's script. It does nothing without glibc (macOS, musl), and it gives way to
-``MALLOC_ARENA_MAX`` in the environment, which glibc reads at start and this module then leaves
-alone. :func:`trim_heap` hands glibc's free heap back to the system; the bench does so between
-its steps.
+- **Arenas.** glibc gives each thread that allocates an arena of its own, up to eight per core.
+  A Streamlit server runs every rerun of every session's script in a new thread, so a dashboard
+  process soon has a dozen arenas, and what a page view frees in one stays there, resident, for
+  whichever thread next uses that arena. The processes ask for two.
+- **Large blocks.** A block of 128 KiB or more is mapped on its own and returned to the system
+  when freed, but each such free raises that threshold to the block's size, up to 32 MiB; after
+  the first page view, a million-row column's array (1–8 MB) came from the arenas, and what was
+  freed there stayed resident beside what was still in use. The processes fix the threshold at
+  1 MiB: every array of a whole column is mapped on its own and handed back when freed.
+
+At a million enterprises the two took the bench's peak from 1,074 MB (1,043 MB with two arenas
+alone) to 964–974 MB and cost about 5 % more CPU in the page views, the price of mapping fresh
+pages for each large array (docs/frame.md, *Measuring*, has the figures of each setting).
+
+:func:`tune_malloc` is called where a process starts its work: the command line's entry point and
+the dashboard's script. It does nothing without glibc (macOS, musl), and it gives way to
+``MALLOC_ARENA_MAX`` and ``MALLOC_MMAP_THRESHOLD_`` in the environment, which glibc reads at start
+and this module then leaves alone. :func:`trim_heap` hands glibc's free heap back to the system;
+the bench does so between its steps.
 """
 
 from __future__ import annotations
@@ -24,7 +32,12 @@ import platform
 from typing import Any
 
 MALLOC_ARENAS = 2
-_M_ARENA_MAX = -8  # glibc's malloc.h
+MMAP_THRESHOLD = 1 << 20  # bytes
+# glibc's malloc.h: the mallopt parameter, and the environment variable an operator may set instead
+_SETTINGS = {
+    "arenas": (-8, "MALLOC_ARENA_MAX"),  # M_ARENA_MAX
+    "mmap_threshold": (-3, "MALLOC_MMAP_THRESHOLD_"),  # M_MMAP_THRESHOLD
+}
 
 
 def glibc_function(name: str) -> Any | None:
@@ -38,18 +51,22 @@ def glibc_function(name: str) -> Any | None:
 
 
 @functools.cache
-def limit_malloc_arenas(arenas: int = MALLOC_ARENAS) -> bool:
-    """Cap glibc's malloc at ``arenas`` arenas for the threads that allocate from now on; True when
-    set. Once per process (later calls return the first answer). Threads that already have an
-    arena keep it; the cap applies before a process's first few threads have run, which is when
-    the entry points call it."""
-    if "MALLOC_ARENA_MAX" in os.environ:  # the operator's setting, already applied by glibc
-        return False
+def tune_malloc(arenas: int = MALLOC_ARENAS, mmap_threshold: int = MMAP_THRESHOLD) -> dict[str, bool]:
+    """At most ``arenas`` arenas for the threads that allocate from now on, and blocks of
+    ``mmap_threshold`` bytes or more mapped on their own; says which of the two were set (False:
+    no glibc, or the operator's environment variable left in force). Once per process: later calls
+    return the first answer. Threads that already have an arena keep it; the entry points call
+    this before a process's first few threads have run."""
     mallopt = glibc_function("mallopt")
-    if mallopt is None:
-        return False
-    mallopt.argtypes, mallopt.restype = (ctypes.c_int, ctypes.c_int), ctypes.c_int
-    return mallopt(_M_ARENA_MAX, arenas) == 1
+    if mallopt is not None:
+        mallopt.argtypes, mallopt.restype = (ctypes.c_int, ctypes.c_int), ctypes.c_int
+    wanted = {"arenas": arenas, "mmap_threshold": mmap_threshold}
+    done = {}
+    for name, (parameter, variable) in _SETTINGS.items():
+        done[name] = (
+            mallopt is not None and variable not in os.environ and mallopt(parameter, wanted[name]) == 1
+        )
+    return done
 
 
 def trim_heap() -> bool:

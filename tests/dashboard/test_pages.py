@@ -89,19 +89,19 @@ def test_an_unreachable_database_is_one_clear_line(monkeypatch):
     )
 
 
-def test_the_app_caps_mallocs_arenas_as_it_runs(monkeypatch):
-    """The dashboard's script caps glibc's arenas (traceboard.memory) before its page runs, even
+def test_the_app_tunes_malloc_as_it_runs(monkeypatch):
+    """The dashboard's script tunes glibc's malloc (traceboard.memory) before its page runs, even
     when the page then stops at an unreachable database."""
     import traceboard.memory
     from traceboard.cli.common import reset_engines
 
     calls = []
-    monkeypatch.setattr(traceboard.memory, "limit_malloc_arenas", lambda: calls.append("capped"))
+    monkeypatch.setattr(traceboard.memory, "tune_malloc", lambda: calls.append("tuned"))
     monkeypatch.setenv("TRACEBOARD_DATABASE_URL", "postgresql+psycopg://nobody@127.0.0.1:1/none")
     reset_engines()
     at = AppTest.from_file(APP, default_timeout=60).run()
     assert not at.exception
-    assert calls == ["capped"]
+    assert calls == ["tuned"]
 
 
 def test_each_run_hands_back_what_arrow_kept(demo_engine, arrow_releases):

@@ -31,7 +31,7 @@ from traceboard.data.reference import ReferenceError
 from traceboard.data.text_rules import TextRejected
 from traceboard.files.read_limits import caps_values
 from traceboard.i18n import LOCALES, Message, cli_language, load_cli_help
-from traceboard.memory import limit_malloc_arenas
+from traceboard.memory import tune_malloc
 from traceboard.services.audit_trail import AuditKeyError, AuditSealError
 
 # Each module registers its commands on the group; add new areas here.
@@ -140,7 +140,7 @@ def _forget_help_options(command: click.Command) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point: known failures become one line on stderr, never a traceback."""
-    limit_malloc_arenas()  # the bench and the long commands hold a million rows (traceboard.memory)
+    tune_malloc()  # arenas and large blocks for a process that may hold a million rows (traceboard.memory)
     speak_clicks_words()
     try:
         # Without standalone mode click returns the code of ctx.exit()/Exit instead of exiting.

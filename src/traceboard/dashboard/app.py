@@ -23,7 +23,7 @@ from traceboard.dashboard.page_icon import page_icon
 from traceboard.dashboard.state import get_engine, language, t
 from traceboard.dashboard.streamlit_text import style_sheet
 from traceboard.data.db import DatabaseUnavailable
-from traceboard.memory import limit_malloc_arenas
+from traceboard.memory import tune_malloc
 
 
 def _title(file: str) -> str:
@@ -90,5 +90,5 @@ def release_arrow_pool() -> None:
     pa.default_memory_pool().release_unused()
 
 
-limit_malloc_arenas()  # once per process: the first run, before the sessions' threads allocate
+tune_malloc()  # once per process: the first run, before the sessions' threads allocate
 main()
